@@ -1,0 +1,203 @@
+import type { Connection } from 'mongoose';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from './config/config.js';
+import type { Logger } from './logger.js';
+import { openDatabase } from './models/database.js';
+import { KeyRing } from './privacy/key-ring.js';
+import { ConversationRepository } from './models/conversation-repository.js';
+import { InboxRepository } from './models/inbox-repository.js';
+import { CaseRepository } from './models/case-repository.js';
+import { OpenRequestLocks } from './models/open-request-locks.js';
+import { DocumentStore } from './models/document-store.js';
+import { AuditLog } from './models/audit-log.js';
+import { StaffRepository } from './models/staff.js';
+import { loadFlowCatalog } from './flows/catalog.js';
+import { createTranslator, loadCatalogues } from './i18n/translator.js';
+import { ConversationProcessor } from './services/conversation-processor.js';
+import { OutboxSender } from './services/outbox-sender.js';
+import { ChatLocks } from './services/chat-lock.js';
+import { startSweeper } from './services/sweeper.js';
+import { chatKeyOf, messageMarkOf } from './services/identifiers.js';
+import type { FaultInjector } from './services/submission.js';
+import { connectRedis, QUEUE_NAMES, WorkQueues } from './workers/queues.js';
+import { startChatWorker } from './workers/chat-worker.js';
+import { InboundMessageSchema, type ChannelAdapter, type InboundMessage } from './bots/inbound-message.js';
+import { Metrics } from './http/metrics.js';
+import { createHealthCheck, createHttpServer, startHttpServer, type RunningHttpServer } from './http/server.js';
+
+/** The parts of the service a process can run: channel adapters, queue workers, the HTTP server. */
+export type Role = 'bot' | 'worker' | 'http';
+
+/** How to start the service. */
+export interface AppOptions {
+  config: Config;
+  roles: ReadonlySet<Role>;
+  /** Channel adapters by channel; workers send through them, bots feed `ingest`. */
+  channels: ReadonlyMap<string, ChannelAdapter>;
+  logger: Logger;
+  /** Overrides the database name of MONGODB_URI (tests use one per test). */
+  dbName?: string;
+  clock?: () => Date;
+  faults?: FaultInjector;
+  /** How long a pending submission lock must be before the sweeper resolves it. */
+  staleLockMs?: number;
+  workerConcurrency?: number;
+}
+
+/** A running service. */
+export interface RunningApp {
+  /** Stores a received message durably and queues it; returns false for a message already received. */
+  ingest(message: InboundMessage): Promise<boolean>;
+  /** Runs one sweep now (tests; the worker role also sweeps on a timer). */
+  sweepNow(): Promise<void>;
+  readonly processor: ConversationProcessor;
+  readonly repositories: { conversations: ConversationRepository; inbox: InboxRepository; cases: CaseRepository; locks: OpenRequestLocks; documents: DocumentStore; audit: AuditLog; staff: StaffRepository };
+  readonly keys: KeyRing;
+  readonly connection: Connection;
+  readonly queues: WorkQueues;
+  readonly metrics: Metrics;
+  readonly http: RunningHttpServer | null;
+  /** Stops taking work, lets in-flight jobs finish, closes connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the service's roles on shared connections: one process for a small
+ * association (`npm start`), or one role per process when it outgrows that.
+ */
+export async function startApp(options: AppOptions): Promise<RunningApp> {
+  const { config, logger } = options;
+  const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+  const connection = await openDatabase({ uri: config.MONGODB_URI, ...(options.dbName ? { dbName: options.dbName } : {}) });
+  const repositories = {
+    conversations: new ConversationRepository(connection, keys),
+    inbox: new InboxRepository(connection, keys),
+    cases: new CaseRepository(connection, keys),
+    locks: new OpenRequestLocks(connection),
+    documents: new DocumentStore(connection, keys),
+    audit: new AuditLog(connection),
+    staff: new StaffRepository(connection),
+  };
+  for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
+
+  const producerRedis = connectRedis(config.REDIS_URL, 'producer');
+  const workerRedis = connectRedis(config.REDIS_URL, 'worker');
+  const redisConnections: Redis[] = [producerRedis, workerRedis];
+  const queues = new WorkQueues(producerRedis, config.QUEUE_PREFIX);
+  const chatLocks = new ChatLocks(workerRedis, config.QUEUE_PREFIX);
+  const metrics = new Metrics();
+  metrics.setQueueJobsSource(() => queueCounts(queues));
+  const staleLockMs = options.staleLockMs ?? 10 * 60_000;
+
+  const processor = new ConversationProcessor({
+    ...repositories,
+    keys,
+    catalog: loadFlowCatalog(),
+    translate: createTranslator(loadCatalogues()),
+    channels: options.channels,
+    requestSend: (chatKey, seq) => queues.requestSend(chatKey, String(seq)),
+    settings: {
+      draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
+      privacyNoticeVersion: config.PRIVACY_NOTICE_VERSION,
+      helpAfterInvalid: 3,
+      maxAttempts: config.INBOUND_MAX_ATTEMPTS,
+      maxDocumentBytes: config.MAX_DOCUMENT_MB * 1_000_000,
+      maxImagePixels: config.MAX_IMAGE_PIXELS,
+    },
+    committeeDays: config.COMMITTEE_ANSWER_DAYS,
+    staleLockMs,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    onHandled: (outcome, channel) => metrics.inboundMessage(channel, outcome),
+  });
+  const sender = new OutboxSender({
+    conversations: repositories.conversations,
+    channels: options.channels,
+    locks: chatLocks,
+    logger,
+    onSent: (channel) => metrics.outboundMessage(channel, 'sent'),
+  });
+
+  const workers: Worker[] = [];
+  let sweeper: { stop: () => Promise<void> } | null = null;
+  const sweeperDeps = {
+    ...repositories,
+    processor,
+    chatLocks,
+    requestInbound: (chatKey: string, reason: string) => queues.requestInbound(chatKey, reason),
+    requestSend: (chatKey: string, reason: string) => queues.requestSend(chatKey, reason),
+    draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
+    staleLockMs,
+    inboxGraceMs: 30_000,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+  if (options.roles.has('worker')) {
+    const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (chatKey) => processor.drain(chatKey) }));
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (chatKey) => sender.drain(chatKey) }));
+    sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
+  }
+
+  let http: RunningHttpServer | null = null;
+  if (options.roles.has('http')) {
+    const health = createHealthCheck({
+      mongodb: async () => {
+        await connection.db?.admin().ping();
+      },
+      redis: async () => {
+        await producerRedis.ping();
+      },
+    });
+    http = await startHttpServer(createHttpServer({ logger, metrics, health, version: '0.1.0' }), { host: config.HTTP_HOST, port: config.HTTP_PORT });
+    logger.info({ url: http.url }, 'http server listening');
+  }
+
+  const ingest = async (raw: InboundMessage): Promise<boolean> => {
+    const message = InboundMessageSchema.parse(raw);
+    const chatKey = chatKeyOf(keys, message.channel, message.chatId);
+    const inboxId = `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`;
+    const fresh = await repositories.inbox.accept(inboxId, chatKey, message, options.clock?.() ?? new Date());
+    if (!fresh) metrics.inboundMessage(message.channel, 'duplicate');
+    // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
+    await queues.requestInbound(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
+    return fresh;
+  };
+
+  let stopped = false;
+  return {
+    ingest,
+    sweepNow: async () => {
+      const { sweep } = await import('./services/sweeper.js');
+      await sweep(sweeperDeps);
+    },
+    processor,
+    repositories,
+    keys,
+    connection,
+    queues,
+    metrics,
+    http,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await sweeper?.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      await http?.close();
+      await queues.close();
+      await Promise.all(redisConnections.map((r) => r.quit().catch(() => r.disconnect())));
+      await connection.close();
+    },
+  };
+}
+
+async function queueCounts(queues: WorkQueues): Promise<{ queue: string; state: string; count: number }[]> {
+  const rows: { queue: string; state: string; count: number }[] = [];
+  for (const queue of [queues.inbound, queues.outbound]) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    for (const [state, count] of Object.entries(counts)) rows.push({ queue: queue.name, state, count });
+  }
+  return rows;
+}

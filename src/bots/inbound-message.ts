@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** The channels the service speaks on. */
+export const ChannelSchema = z.enum(['console', 'telegram', 'whatsapp']);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/**
+ * One message from a person, in the same shape whatever the channel: the adapter's
+ * whole job on the way in is to produce this.
+ */
+export const InboundMessageSchema = z.object({
+  channel: ChannelSchema,
+  /** The platform's chat id (a Telegram chat id, a WhatsApp `…@c.us`). Personal: stored encrypted. */
+  chatId: z.string().min(1).max(200),
+  userId: z.string().max(200),
+  /** The platform's id for this message or update; with the chat, unique. */
+  messageId: z.string().min(1).max(300),
+  /** Orders the chat's messages (Telegram's update_id, WhatsApp's timestamp). */
+  seq: z.number().int().nonnegative(),
+  receivedAt: z.iso.datetime(),
+  text: z.string().max(20_000).optional(),
+  /** A pressed button's payload. */
+  choice: z.string().max(64).optional(),
+  /** A photo or file; `ref` is what the adapter needs to download it. */
+  media: z.object({ ref: z.string(), mime: z.string().optional(), fileName: z.string().optional(), size: z.number().optional() }).optional(),
+  /** A kind of message the flows cannot read. */
+  unsupported: z.enum(['sticker', 'voice', 'location', 'contact', 'video', 'other']).optional(),
+});
+export type InboundMessage = z.infer<typeof InboundMessageSchema>;
+
+/** One option of an outgoing message. */
+export interface OutboundOption {
+  id: string;
+  label: string;
+}
+
+/** What a channel adapter must do: send a message to a chat, and fetch a file a person sent. */
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  /** Sends one message; throws on failure (a `ChannelSendError` carries `retryAfterMs` when the platform asks to wait). */
+  send(chatId: string, message: { text: string; options?: OutboundOption[] }): Promise<void>;
+  /** Downloads the bytes of a file a person sent, refusing more than `maxBytes`. */
+  download(ref: string, maxBytes: number): Promise<Buffer>;
+}
+
+/** A send that failed; `retryAfterMs` when the platform said how long to wait, `permanent` when retrying is pointless. */
+export class ChannelSendError extends Error {
+  readonly code = 'CHANNEL_SEND';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly permanent = false,
+  ) {
+    super(message);
+    this.name = 'ChannelSendError';
+  }
+}

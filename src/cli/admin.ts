@@ -1,0 +1,387 @@
+/**
+ * The administrator's command line: `npm run admin -- <command>`.
+ *
+ * This module parses arguments, opens and closes the database, renders output
+ * and maps errors to exit codes; the commands themselves live in
+ * `staff-commands.ts` and `case-commands.ts` and take their dependencies, so
+ * tests call them without spawning a process.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { normalizeDigits } from '../i18n/digits.js';
+import { AuditLog, AuditLogError } from '../models/audit-log.js';
+import { CaseRepository } from '../models/case-repository.js';
+import { CaseStatusSchema, type CaseStatus } from '../models/case-states.js';
+import { openDatabase } from '../models/database.js';
+import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, StaffRepository } from '../models/staff.js';
+import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
+import { RIYADH_TIME_ZONE } from '../services/calendar.js';
+import { listCases, MAX_CASE_LIST } from './case-commands.js';
+import { addStaff, changeStaffRoles, listStaff, removeStaff } from './staff-commands.js';
+
+/** Exit code for success. */
+export const EXIT_OK = 0;
+/** Exit code for a usage or validation error: the command was refused, nothing changed. */
+export const EXIT_USAGE = 1;
+/** Exit code when the database cannot be reached. */
+export const EXIT_UNREACHABLE = 2;
+
+const DEFAULT_CASE_LIMIT = 50;
+
+/** Where the CLI reads its environment and writes; the process in production, buffers in tests. */
+export interface AdminIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** One cell of a table; dates are shown in Riyadh time, booleans as yes/no. */
+export type Cell = string | number | boolean | Date | null | undefined;
+
+/**
+ * Where a command writes its result: readable text by default, JSON with `--json`.
+ *
+ * A command hands over both forms at once, so the choice between them is made in
+ * one place and a command cannot forget to support `--json`.
+ */
+export interface CommandOutput {
+  /** Rows under headers as aligned columns (or `empty` when there are none); `json` in JSON mode. */
+  table(headers: string[], rows: Cell[][], json: unknown, empty: string): void;
+  /** A one-line result; `json` in JSON mode. */
+  message(text: string, json: unknown): void;
+}
+
+/**
+ * A usage error in the command line itself: a missing `--operator`, a malformed number.
+ */
+export class UsageError extends Error {
+  /** Stable code for callers that branch on the kind of error. */
+  readonly code = 'USAGE' as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * An error for a database that did not answer: down, wrong address, or a network in between.
+ */
+export class DatabaseUnreachableError extends Error {
+  /** Stable code for callers that branch on the kind of error. */
+  readonly code = 'DATABASE_UNREACHABLE' as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/**
+ * Creates the output writer for one command run.
+ *
+ * @param options.json - write JSON (pretty-printed, dates as ISO strings) instead of text
+ */
+export function createOutput(options: { json: boolean; write: (text: string) => void }): CommandOutput {
+  const { json, write } = options;
+  const writeJson = (value: unknown) => write(`${JSON.stringify(value, null, 2)}\n`);
+  return {
+    table(headers, rows, value, empty) {
+      if (json) return writeJson(value);
+      if (rows.length === 0) return write(`${empty}\n`);
+      write(formatTable(headers, rows.map((row) => row.map(formatCell))));
+    },
+    message(text, value) {
+      if (json) return writeJson(value);
+      write(`${text}\n`);
+    },
+  };
+}
+
+/**
+ * Builds the command tree. Errors thrown by actions propagate out of `parseAsync`;
+ * {@link runAdmin} maps them to exit codes.
+ */
+export function buildProgram(io: AdminIo): Command {
+  const program = new Command('npm run admin --')
+    // Set before the subcommands are added, which inherit both.
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .description('Administer the intake service: staff, cases and keys.')
+    .showSuggestionAfterError()
+    .helpCommand(false)
+    .addHelpText(
+      'after',
+      '\nCommands that read or change staff or cases need --operator <name>: it is recorded in the audit log.\n' +
+        'Exit codes: 0 success, 1 usage or validation error, 2 database unreachable.',
+    );
+
+  const staff = program.command('staff').description('Manage staff members.').helpCommand(false);
+
+  const add = staff
+    .command('add')
+    .description('Add a staff member (or bring back a removed one with the same Telegram id).')
+    .requiredOption('--name <name>', 'full name, 2 to 80 characters')
+    .requiredOption('--telegram-id <id>', "the member's numeric Telegram user id")
+    .addOption(roleOption());
+  withCommon(add).action(async (options: CommonOptions & { name: string; telegramId: string; role: string[] }, command: Command) => {
+      const operator = requireOperator(options, command);
+      const input = parseNewStaff({ name: options.name, telegramUserId: parsePositiveInteger(options.telegramId, '--telegram-id'), roles: options.role });
+      await withStores(io, async ({ staff, audit }) => {
+        await addStaff({ staff, audit, operator, out: outputFor(io, options) }, input);
+      });
+    });
+
+  const list = staff.command('list').description('List staff members.').option('--all', 'include removed members', false);
+  withCommon(list).action(async (options: CommonOptions & { all: boolean }, command: Command) => {
+      const operator = requireOperator(options, command);
+      await withStores(io, async ({ staff, audit }) => {
+        await listStaff({ staff, audit, operator, out: outputFor(io, options) }, { includeInactive: options.all });
+      });
+    });
+
+  const roles = staff
+    .command('roles')
+    .description("Replace a staff member's roles.")
+    .argument('<staffId>', 'the internal id, stf_…')
+    .addOption(roleOption());
+  withCommon(roles).action(async (staffId: string, options: CommonOptions & { role: string[] }, command: Command) => {
+      const operator = requireOperator(options, command);
+      const id = parseStaffId(staffId);
+      const newRoles = parseStaffRoles(options.role);
+      await withStores(io, async ({ staff, audit }) => {
+        await changeStaffRoles({ staff, audit, operator, out: outputFor(io, options) }, id, newRoles);
+      });
+    });
+
+  const remove = staff
+    .command('remove')
+    .description('Remove a staff member; the record stays, inactive, for the audit trail.')
+    .argument('<staffId>', 'the internal id, stf_…');
+  withCommon(remove).action(async (staffId: string, options: CommonOptions, command: Command) => {
+      const operator = requireOperator(options, command);
+      const id = parseStaffId(staffId);
+      await withStores(io, async ({ staff, audit }) => {
+        await removeStaff({ staff, audit, operator, out: outputFor(io, options) }, id);
+      });
+    });
+
+  const cases = program.command('cases').description('Look at cases.').helpCommand(false);
+
+  const casesList = cases
+    .command('list')
+    .description('List the newest cases (nothing personal is shown). Times are Riyadh time.')
+    .addOption(new Option('--status <status>', 'only cases in this status').choices(CaseStatusSchema.options))
+    .option('--limit <n>', `how many, 1 to ${MAX_CASE_LIST}`, String(DEFAULT_CASE_LIMIT));
+  withCommon(casesList).action(async (options: CommonOptions & { status?: CaseStatus; limit: string }, command: Command) => {
+      const operator = requireOperator(options, command);
+      const limit = parsePositiveInteger(options.limit, '--limit');
+      if (limit > MAX_CASE_LIST) throw new UsageError(`--limit must be at most ${MAX_CASE_LIST}, got ${limit}.`);
+      await withStores(io, async ({ connection, config, audit }) => {
+        const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+        const repository = new CaseRepository(connection, keys);
+        const filter = options.status ? { status: options.status, limit } : { limit };
+        await listCases({ cases: repository, audit, operator, out: outputFor(io, options) }, filter);
+      });
+    });
+
+  const keys = program.command('keys').description('Encryption keys.').helpCommand(false);
+
+  keys
+    .command('generate')
+    .description('Print a fresh DATA_KEYS / DATA_KEY_CURRENT / LOOKUP_KEY trio in .env syntax (secrets: keep them out of logs).')
+    .option('--key-id <id>', 'id of the new data key (default: k and today’s date)')
+    .option('--json', 'print JSON instead of .env lines', false)
+    .action((options: { keyId?: string; json: boolean }) => {
+      const keyId = options.keyId ?? `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+      const trio = {
+        DATA_KEYS: `${keyId}:${KeyRing.generateKeyBase64()}`,
+        DATA_KEY_CURRENT: keyId,
+        LOOKUP_KEY: KeyRing.generateKeyBase64(),
+      };
+      // Parsed before printing, so a bad --key-id is refused instead of producing an unusable .env.
+      KeyRing.parse(trio.DATA_KEYS, trio.DATA_KEY_CURRENT, trio.LOOKUP_KEY);
+      if (options.json) io.stdout(`${JSON.stringify(trio, null, 2)}\n`);
+      else io.stdout(Object.entries(trio).map(([name, value]) => `${name}=${value}\n`).join(''));
+    });
+
+  return program;
+}
+
+/**
+ * Runs the CLI with the given arguments (without `node` and the script) and
+ * returns the exit code; every error ends as one line on stderr, never a stack trace.
+ */
+export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    // Commander has already printed its message (or the help).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (error instanceof DatabaseUnreachableError || isUnreachable(error)) {
+      io.stderr(`error: ${error instanceof DatabaseUnreachableError ? error.message : `lost the database: ${firstLine(error)}`}\n`);
+      return EXIT_UNREACHABLE;
+    }
+    if (
+      error instanceof UsageError ||
+      error instanceof StaffError ||
+      error instanceof ConfigError ||
+      error instanceof KeyConfigError ||
+      error instanceof AuditLogError
+    ) {
+      io.stderr(`error: ${firstLine(error)}\n`);
+      return EXIT_USAGE;
+    }
+    const name = error instanceof Error ? error.name : 'Error';
+    io.stderr(`error: unexpected ${name}: ${firstLine(error)}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+interface CommonOptions {
+  operator?: string;
+  json: boolean;
+}
+
+type Database = Awaited<ReturnType<typeof openDatabase>>;
+
+interface Stores {
+  connection: Database;
+  config: Config;
+  staff: StaffRepository;
+  audit: AuditLog;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--operator <name>', 'your name, recorded in the audit log (required)')
+    .option('--json', 'machine-readable output', false);
+}
+
+function roleOption(): Option {
+  return new Option('--role <role...>', 'one or more roles').choices(STAFF_ROLES).makeOptionMandatory();
+}
+
+function outputFor(io: AdminIo, options: CommonOptions): CommandOutput {
+  return createOutput({ json: options.json, write: io.stdout });
+}
+
+/** The operator's name; checked before the database is opened, so a refusal is instant. */
+function requireOperator(options: CommonOptions, command: Command): string {
+  const name = options.operator?.trim() ?? '';
+  const what = `${command.parent?.name() ?? ''} ${command.name()}`.trim();
+  if (name === '') {
+    throw new UsageError(`"${what}" needs --operator <name>: every read and change of staff or cases is recorded in the audit log under the operator's name.`);
+  }
+  if (name.length > 80 || /\p{Cc}/u.test(name)) {
+    throw new UsageError('--operator must be a name of at most 80 characters without control characters.');
+  }
+  return name;
+}
+
+function parsePositiveInteger(text: string, flag: string): number {
+  const digits = normalizeDigits(text.trim());
+  const value = /^\d+$/.test(digits) ? Number(digits) : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new UsageError(`${flag} must be a positive whole number, got "${text}".`);
+  }
+  return value;
+}
+
+/** Loads the configuration, opens the database, builds the stores, and always closes the connection. */
+async function withStores(io: AdminIo, use: (stores: Stores) => Promise<void>): Promise<void> {
+  const config = loadConfig(io.env);
+  let connection: Database;
+  try {
+    connection = await openDatabase({ uri: config.MONGODB_URI });
+  } catch (error) {
+    // The URI may carry a password, so it is not repeated; the driver's reason names the host.
+    throw new DatabaseUnreachableError(`cannot reach the database (MONGODB_URI): ${firstLine(error)}`);
+  }
+  try {
+    const staff = new StaffRepository(connection);
+    const audit = new AuditLog(connection);
+    // Awaited so no index build is still in flight when the connection closes.
+    await Promise.all([staff.init(), audit.init()]);
+    await use({ connection, config, staff, audit });
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** The driver's and mongoose's network failures, recognised by name because only `src/models` imports mongoose. */
+function isUnreachable(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(error.name)
+  );
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n', 1)[0]?.trim() || 'no details';
+}
+
+const riyadhTime = new Intl.DateTimeFormat('en-CA', {
+  timeZone: RIYADH_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+function formatCell(cell: Cell): string {
+  if (cell === null || cell === undefined) return '-';
+  if (cell instanceof Date) {
+    if (Number.isNaN(cell.getTime())) return '-';
+    const part = Object.fromEntries(riyadhTime.formatToParts(cell).map((p) => [p.type, p.value]));
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+  }
+  if (typeof cell === 'boolean') return cell ? 'yes' : 'no';
+  return String(cell).replace(/\p{Cc}/gu, ' ');
+}
+
+/** Columns padded to their widest cell, two spaces apart, with no trailing spaces. */
+function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) => Math.max(width(header), ...rows.map((row) => width(row[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - width(cell))))
+      .join('  ')
+      .trimEnd();
+  return [headers, ...rows].map((cells) => `${line(cells)}\n`).join('');
+}
+
+/** Terminal columns a string takes, near enough: code points, not counting combining marks such as Arabic harakat. */
+function width(text: string): number {
+  return [...text.replace(/\p{M}/gu, '')].length;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  try {
+    // Lets `npm run admin` use the same .env as the service; variables already set win.
+    process.loadEnvFile('.env');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  process.exitCode = await runAdmin(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  });
+}

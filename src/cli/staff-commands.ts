@@ -1,0 +1,111 @@
+import type { AuditLog } from '../models/audit-log.js';
+import type { Staff, StaffRepository, StaffRole } from '../models/staff.js';
+import type { CommandOutput } from './admin.js';
+
+/** What the staff commands need: the store, the audit log, where to write, and who is at the keyboard. */
+export interface StaffCommandDeps {
+  staff: StaffRepository;
+  audit: AuditLog;
+  out: CommandOutput;
+  /** The operator's name (`--operator`), recorded as the actor of every entry. */
+  operator: string;
+  /** The clock for audit entries; tests may fix it. */
+  now?: () => Date;
+}
+
+/**
+ * `staff add`: adds a member (or reactivates a removed one with the same Telegram
+ * id) and records `staff.added`.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID` or `STAFF_DUPLICATE`
+ */
+export async function addStaff(
+  deps: StaffCommandDeps,
+  input: { name: string; telegramUserId: number; roles: StaffRole[] },
+): Promise<Staff> {
+  const { staff, reactivated } = await deps.staff.add(input);
+  // Recorded after the change, so a refused add never shows up as done.
+  await audit(deps, 'staff.added', staff.id, {
+    telegramUserId: staff.telegramUserId,
+    roles: staff.roles.join(','),
+    reactivated,
+  });
+  deps.out.message(
+    `${reactivated ? 'Reactivated' : 'Added'} ${staff.id}: ${staff.name} (Telegram ${staff.telegramUserId}), roles ${staff.roles.join(', ')}.`,
+    { ...toJson(staff), reactivated },
+  );
+  return staff;
+}
+
+/** `staff list`: the members (active ones unless `includeInactive`), recorded as `staff.listed`. */
+export async function listStaff(deps: StaffCommandDeps, options: { includeInactive: boolean }): Promise<Staff[]> {
+  const members = await deps.staff.list({ includeInactive: options.includeInactive });
+  // Recorded before anything is shown: a read that cannot be audited shows nothing.
+  await audit(deps, 'staff.listed', 'all', { includeInactive: options.includeInactive, count: members.length });
+  deps.out.table(
+    ['ID', 'NAME', 'TELEGRAM ID', 'ROLES', 'ACTIVE', 'ADDED'],
+    members.map((m) => [m.id, m.name, m.telegramUserId, m.roles.join(','), m.active, m.createdAt]),
+    members.map(toJson),
+    options.includeInactive ? 'No staff members.' : 'No active staff members.',
+  );
+  return members;
+}
+
+/**
+ * `staff roles`: replaces an active member's roles and records `staff.roles_changed`
+ * with the roles before and after.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND` or `STAFF_INACTIVE`
+ */
+export async function changeStaffRoles(deps: StaffCommandDeps, staffId: string, roles: StaffRole[]): Promise<Staff> {
+  const before = await deps.staff.get(staffId);
+  const after = await deps.staff.setRoles(staffId, roles);
+  await audit(deps, 'staff.roles_changed', after.id, {
+    from: before ? before.roles.join(',') : null,
+    to: after.roles.join(','),
+  });
+  deps.out.message(`Roles of ${after.id} (${after.name}): ${after.roles.join(', ')}.`, toJson(after));
+  return after;
+}
+
+/**
+ * `staff remove`: deactivates a member, keeping the record, and records `staff.removed`.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND` or `STAFF_INACTIVE`
+ */
+export async function removeStaff(deps: StaffCommandDeps, staffId: string): Promise<Staff> {
+  const removed = await deps.staff.remove(staffId);
+  await audit(deps, 'staff.removed', removed.id, { telegramUserId: removed.telegramUserId });
+  deps.out.message(
+    `Removed ${removed.id} (${removed.name}); the record stays for the audit trail, adding Telegram ${removed.telegramUserId} again reactivates it.`,
+    toJson(removed),
+  );
+  return removed;
+}
+
+async function audit(
+  deps: StaffCommandDeps,
+  action: string,
+  targetId: string,
+  details: Record<string, string | number | boolean | null>,
+): Promise<void> {
+  await deps.audit.record({
+    at: (deps.now ?? (() => new Date()))(),
+    actor: { kind: 'operator', id: deps.operator, name: deps.operator },
+    action,
+    target: { kind: 'staff', id: targetId },
+    details,
+  });
+}
+
+function toJson(member: Staff): Record<string, unknown> {
+  return {
+    id: member.id,
+    name: member.name,
+    telegramUserId: member.telegramUserId,
+    roles: member.roles,
+    active: member.active,
+    createdAt: member.createdAt.toISOString(),
+    updatedAt: member.updatedAt.toISOString(),
+  };
+}

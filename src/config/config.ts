@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const hours = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+/** Every environment variable the service reads, with its default; see `.env.example`. */
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/intake'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key the queues use, so several deployments (or tests) can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('intake'),
+  /** Data keys as `id:base64,id:base64` (32 bytes each); old ones stay listed until re-encryption finishes. */
+  DATA_KEYS: z.string().min(1, 'is required (generate one with: npm run admin -- keys generate)'),
+  DATA_KEY_CURRENT: z.string().min(1, 'is required: the id of the key new data is encrypted with'),
+  /** HMAC key (base64, 32 bytes) for looking up national IDs and chats without storing them in clear. */
+  LOOKUP_KEY: z.string().min(1, 'is required (generate one with: npm run admin -- keys generate)'),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  TELEGRAM_BOT_TOKEN: z.string().optional(),
+  TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
+  /** Serve the local console chat (on by default when no messaging token is configured). */
+  CONSOLE_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
+  DRAFT_IDLE_HOURS: hours(72),
+  COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),
+  PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),
+  MAX_DOCUMENT_MB: z.coerce.number().positive().max(20, 'Telegram downloads at most 20 MB').default(10),
+  MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  /** Attempts at handling one inbound message before it is set aside. */
+  INBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** How often the sweeper re-arms work from MongoDB (outbox, inbox, half-done submissions, idle drafts). */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
+});
+
+/** The validated configuration: one frozen object. */
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** Thrown when the environment is incomplete or wrong; its message names the variable. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment. Empty strings count as unset, so a blank line in `.env`
+ * falls back to the default instead of failing as "0" or "".
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`configuration: ${name} ${issue?.message ?? 'is invalid'}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,62 @@
+import { normalizeArabic } from '../i18n/normalize-arabic.js';
+
+/** A word or slash command that works anywhere in a conversation. */
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status';
+
+// Keys are normalised (see normalizeArabic): no hamza on alef, taa marbuta as haa.
+const WORDS: Record<string, Command> = {
+  menu: 'menu',
+  'main menu': 'menu',
+  القائمه: 'menu',
+  'القائمه الرئيسيه': 'menu',
+  start: 'menu',
+  cancel: 'cancel',
+  الغاء: 'cancel',
+  'الغاء الطلب': 'cancel',
+  back: 'back',
+  رجوع: 'back',
+  السابق: 'back',
+  ارجع: 'back',
+  help: 'help',
+  مساعده: 'help',
+  language: 'language',
+  اللغه: 'language',
+  english: 'english',
+  انجليزي: 'english',
+  الانجليزيه: 'english',
+  arabic: 'arabic',
+  عربي: 'arabic',
+  العربيه: 'arabic',
+};
+
+const SLASH: Record<string, Command> = {
+  start: 'menu',
+  menu: 'menu',
+  cancel: 'cancel',
+  back: 'back',
+  help: 'help',
+  language: 'language',
+  lang: 'language',
+  request: 'request',
+  withdraw: 'withdraw',
+  status: 'status',
+};
+
+/**
+ * Recognises a whole message that is a command: `/cancel` (also `/cancel@SomeBot`
+ * as Telegram sends it in groups) or one of the command words in either language.
+ * Only the whole message counts, so "back" inside a description is just text.
+ */
+export function detectCommand(text: string): Command | null {
+  const trimmed = text.trim();
+  const slash = /^\/([a-z]+)(?:@\w+)?$/i.exec(trimmed);
+  if (slash) return SLASH[slash[1]!.toLowerCase()] ?? null;
+  return WORDS[normalizeArabic(trimmed)] ?? null;
+}
+
+const DONE = new Set(['done', 'finished', 'finish', 'تم', 'انتهيت', 'خلاص', 'بس', '/done']);
+
+/** Whether the person says they have sent all the files for a document question. */
+export function isDone(text: string): boolean {
+  return DONE.has(normalizeArabic(text.trim())) || text.trim().toLowerCase() === '/done';
+}

@@ -1,0 +1,58 @@
+import type { AnswerValue, Language } from './session.js';
+
+/** One option shown with a message: Telegram draws it as a button, WhatsApp and the console as a numbered line. */
+export interface OutboundOption {
+  id: string;
+  label: string;
+}
+
+/** A message to send to the person, already rendered in their language. */
+export interface OutboundMessage {
+  text: string;
+  options?: OutboundOption[];
+}
+
+/** The signed declaration, as recorded with the case. */
+export interface Declaration {
+  version: string;
+  acceptedAt: string;
+  channel: string;
+  messageId: string;
+  /** SHA-256 of the canonical JSON of the answers declared correct. */
+  answersHash: string;
+}
+
+/**
+ * What a step did, in the past tense; the caller persists, delivers and audits them.
+ * Events never carry answer values except where the caller must store them (`case_submit_requested`).
+ */
+export type EngineEvent =
+  | { type: 'message_created'; message: OutboundMessage }
+  | { type: 'flow_started'; flow: string }
+  | { type: 'answer_recorded'; flow: string; step: string }
+  | { type: 'answer_rejected'; flow: string; step: string; error: string }
+  | { type: 'consent_given'; version: string }
+  | { type: 'consent_refused'; version: string }
+  | { type: 'language_changed'; lang: Language }
+  | { type: 'flow_cancelled'; flow: string; documentIds: string[] }
+  | { type: 'draft_expired'; flow: string; documentIds: string[] }
+  | { type: 'declaration_accepted'; declaration: Declaration };
+
+/**
+ * Something the engine cannot do itself because it needs I/O; the caller does it and
+ * feeds the outcome back as a `result` input before committing the step.
+ */
+export type EngineRequest =
+  | { type: 'find_own_open_case' }
+  | { type: 'check_national_id'; nationalId: string }
+  | {
+      type: 'submit_case';
+      submissionId: string;
+      flow: string;
+      flowVersion: number;
+      lang: Language;
+      answers: Record<string, AnswerValue>;
+      documentIds: string[];
+      declaration: Declaration;
+    }
+  | { type: 'withdraw_case'; caseId: string };

@@ -1,0 +1,63 @@
+import type { Language } from './session.js';
+
+/** Kinds of message the flows cannot take as an answer; each gets its own explanation. */
+export type UnsupportedKind = 'sticker' | 'voice' | 'location' | 'contact' | 'video' | 'other';
+
+/** What a request to the caller found: whether the chat or the national ID already has an open request. */
+export interface OpenCaseSummary {
+  caseId: string;
+  reference: string;
+  status: string;
+  submittedAt: string;
+  expectedBy: string;
+}
+
+/** The outcome of a request the engine made of its caller, fed back in as input. */
+export type RequestResult =
+  | { request: 'find_own_open_case'; openCase: OpenCaseSummary | null }
+  | { request: 'check_national_id'; holder: 'none' | 'this_chat' | 'another_chat' }
+  | { request: 'submit_case'; outcome: 'submitted'; reference: string; expectedBy: string }
+  | { request: 'submit_case'; outcome: 'duplicate' }
+  | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string };
+
+/** One thing a person sent, already turned into the engine's terms by the channel and the services. */
+export type EngineInput =
+  | { kind: 'text'; text: string }
+  /** A button press: the option id it carries. */
+  | { kind: 'choice'; optionId: string }
+  /** A file that passed inspection and is stored; `documentId` refers to it. */
+  | { kind: 'document'; documentId: string }
+  /** A file that failed inspection; `error` is a message key. */
+  | { kind: 'document_rejected'; error: string; params?: Record<string, string | number> }
+  | { kind: 'unsupported'; what: UnsupportedKind }
+  | { kind: 'result'; result: RequestResult }
+  /** A draft left idle too long was expired by the sweeper; the person is told when they return. */
+  | { kind: 'expire' };
+
+/** Facts about the inbound message, recorded with a declaration. */
+export interface InputMeta {
+  channel: string;
+  messageId: string;
+  /** When the message was received (ISO). */
+  at: string;
+}
+
+/** Renders a message key in a language; pure, loaded once. */
+export type Translate = (lang: Language, key: string, params?: Record<string, string | number>) => string;
+
+/**
+ * Everything the engine needs from outside, passed in so that `step` stays pure:
+ * the clock, an id source, the message catalogue and limits.
+ */
+export interface EngineEnv {
+  now: Date;
+  /** Returns a new id; seeded from the inbound message so a retry gets the same ids. */
+  newId: () => string;
+  t: Translate;
+  /** How long a draft may sit idle before it expires. */
+  draftIdleMs: number;
+  /** Version of the privacy notice the person must consent to. */
+  privacyNoticeVersion: string;
+  /** Invalid answers in a row after which the person is offered help. */
+  helpAfterInvalid: number;
+}

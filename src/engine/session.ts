@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/** The languages every message exists in. Arabic is the default. */
+export const LanguageSchema = z.enum(['ar', 'en']);
+export type Language = z.infer<typeof LanguageSchema>;
+
+/** A value given in answer to a question, as stored in the session (JSON only). */
+export const AnswerValueSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.string()),
+  z.array(z.number()),
+  z.record(z.string(), z.string()),
+]);
+export type AnswerValue = z.infer<typeof AnswerValueSchema>;
+
+/** Where a conversation stands inside a flow. */
+export const PositionSchema = z.object({ flow: z.string(), version: z.number().int(), step: z.string() });
+export type Position = z.infer<typeof PositionSchema>;
+
+/** A question the engine has put to its caller and waits on (a look-up or a submission). */
+export const WaitingSchema = z.object({
+  request: z.string(),
+  /** Why the engine asked: a flow guard, a step, or a menu action. */
+  purpose: z.string(),
+  /** A validated answer held until the check on it comes back. */
+  value: z.string().optional(),
+});
+
+/** The answers of one flow in progress, kept across `back`, edits, leaving for the menu and restarts. */
+export const DraftSchema = z.object({
+  /** Seeds the submission id, so a retried submission is recognised as the same one. */
+  id: z.string(),
+  answers: z.record(z.string(), AnswerValueSchema),
+  /** Steps answered in order, for `back`. */
+  trail: z.array(z.string()),
+  /** Files received so far for the document question in progress. */
+  files: z.array(z.string()),
+  startedAt: z.string(),
+});
+export type Draft = z.infer<typeof DraftSchema>;
+
+/**
+ * The whole state of one conversation: JSON-safe, validated when loaded, small.
+ *
+ * Drafts are keyed by flow id; a flow marked `keepsDraft` keeps its draft when the
+ * person leaves for the menu, and it is dropped on cancel, on submission and when
+ * it sits idle past the limit.
+ */
+export const SessionSchema = z.object({
+  v: z.literal(1),
+  lang: LanguageSchema,
+  position: PositionSchema.nullable(),
+  drafts: z.record(z.string(), DraftSchema),
+  /** Invalid answers in a row to the current question. */
+  invalidCount: z.number().int().nonnegative(),
+  /** Version of the privacy notice the person consented to, and when. */
+  consent: z.object({ version: z.string(), at: z.string() }).nullable(),
+  waiting: WaitingSchema.nullable(),
+  /** When the person last wrote; drives draft expiry. */
+  lastActiveAt: z.string().nullable(),
+  /** Set when drafts were expired in the person's absence, so they are told on return. */
+  draftsExpired: z.boolean(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+/** A session for a chat that has never written. */
+export function newSession(): Session {
+  return {
+    v: 1,
+    lang: 'ar',
+    position: null,
+    drafts: {},
+    invalidCount: 0,
+    consent: null,
+    waiting: null,
+    lastActiveAt: null,
+    draftsExpired: false,
+  };
+}

@@ -1,0 +1,611 @@
+import { createHash } from 'node:crypto';
+import type { Flow, Option, QuestionStep, Step } from './flow-definition.js';
+import type { EngineEnv, EngineInput, InputMeta, OpenCaseSummary, RequestResult } from './input.js';
+import type { EngineEvent, EngineRequest, OutboundMessage } from './events.js';
+import { answeredPath, firstOpen, isStepTarget, nextTarget } from './path.js';
+import { detectCommand, isDone, type Command } from './commands.js';
+import { readAnswer, type Validator } from './answers.js';
+import type { AnswerValue, Draft, Language, Session } from './session.js';
+
+/** The flows and validators a step runs against. */
+export interface FlowCatalog {
+  /** The flow with this id at this version, or its latest version when that one is gone. */
+  get(id: string, version?: number): Flow | undefined;
+  validators: Readonly<Record<string, Validator>>;
+}
+
+/** What a step produced: the next session, what happened, and at most one request to the caller. */
+export interface StepResult {
+  session: Session;
+  events: EngineEvent[];
+  request: EngineRequest | null;
+}
+
+/** The flow every conversation returns to. */
+export const MENU_FLOW = 'menu';
+
+/**
+ * Advances a conversation by one input. Pure and deterministic: the clock, ids and
+ * messages come from `env`; nothing is sent or stored here. When the step needs
+ * I/O (a look-up, a submission) it returns a `request`; the caller performs it
+ * and calls `step` again with a `result` input before committing the session.
+ */
+export function step(catalog: FlowCatalog, session: Session, input: EngineInput, meta: InputMeta, env: EngineEnv): StepResult {
+  const turn = new Turn(catalog, structuredClone(session), meta, env);
+  turn.handle(input);
+  return { session: turn.s, events: turn.events, request: turn.request };
+}
+
+/** Whether the conversation stands at a question that takes files, so a file sent now is worth fetching. */
+export function expectsDocument(catalog: FlowCatalog, session: Session): boolean {
+  const position = session.position;
+  const current = position ? catalog.get(position.flow, position.version)?.steps[position.step] : undefined;
+  return current?.kind === 'question' && current.answer.type === 'document';
+}
+
+/** One call of `step`: the session being changed and what the change produced. */
+class Turn {
+  readonly events: EngineEvent[] = [];
+  request: EngineRequest | null = null;
+
+  constructor(
+    private readonly catalog: FlowCatalog,
+    readonly s: Session,
+    private readonly meta: InputMeta,
+    private readonly env: EngineEnv,
+  ) {}
+
+  handle(input: EngineInput): void {
+    if (input.kind === 'result') return this.onResult(input.result);
+    if (input.kind === 'expire') return this.expireDrafts(false);
+
+    const firstContact = this.s.lastActiveAt === null;
+    const idleSince = this.s.lastActiveAt ? Date.parse(this.s.lastActiveAt) : null;
+    this.s.lastActiveAt = this.env.now.toISOString();
+    // A request left unanswered (the caller crashed before resuming) is simply dropped;
+    // the person's new message is handled from where the conversation stood.
+    this.s.waiting = null;
+
+    const command = input.kind === 'text' ? detectCommand(input.text) : null;
+    if (command === 'english' || command === 'arabic') this.setLanguage(command === 'english' ? 'en' : 'ar');
+
+    if (firstContact) {
+      this.say('welcome.first');
+      return this.showMenu();
+    }
+    if (this.s.draftsExpired || (idleSince !== null && this.env.now.getTime() - idleSince > this.env.draftIdleMs && this.hasKeptDrafts())) {
+      this.expireDrafts(true);
+      return this.showMenu();
+    }
+    if (command) return this.onCommand(command);
+    if (!this.s.position) {
+      this.say('welcome.back');
+      return this.showMenu();
+    }
+    this.answer(input);
+  }
+
+  // ---- commands -----------------------------------------------------------
+
+  private onCommand(command: Command): void {
+    switch (command) {
+      case 'english':
+      case 'arabic':
+        this.say('language.changed');
+        return this.repeatQuestion();
+      case 'language':
+        this.setLanguage(this.s.lang === 'ar' ? 'en' : 'ar');
+        this.say('language.changed');
+        return this.repeatQuestion();
+      case 'menu':
+        return this.showMenu();
+      case 'help':
+        this.say('help.text');
+        return this.repeatQuestion();
+      case 'cancel':
+        return this.cancel();
+      case 'back':
+        return this.back();
+      case 'request':
+        return this.startFlow('support_request');
+      case 'withdraw':
+        return this.startFlow('withdraw');
+      case 'status':
+        return this.ask({ type: 'find_own_open_case' }, 'status');
+    }
+  }
+
+  private cancel(): void {
+    const flowId = this.s.position?.flow;
+    if (!flowId || flowId === MENU_FLOW) {
+      this.say('cancel.nothing');
+      return this.showMenu();
+    }
+    this.emit({ type: 'flow_cancelled', flow: flowId, documentIds: this.dropDraft(flowId) });
+    this.say('cancel.done');
+    this.showMenu();
+  }
+
+  private back(): void {
+    const position = this.s.position;
+    const draft = position ? this.s.drafts[position.flow] : undefined;
+    const previous = draft?.trail.pop();
+    if (!position || !draft || previous === undefined) {
+      this.say('back.nowhere');
+      return this.repeatQuestion();
+    }
+    position.step = previous;
+    this.s.invalidCount = 0;
+    draft.files = [];
+    this.prompt();
+  }
+
+  private setLanguage(lang: Language): void {
+    if (this.s.lang === lang) return;
+    this.s.lang = lang;
+    this.emit({ type: 'language_changed', lang });
+  }
+
+  // ---- flows --------------------------------------------------------------
+
+  private showMenu(): void {
+    const menu = this.flow(MENU_FLOW);
+    this.leaveFlow();
+    this.s.drafts[MENU_FLOW] = this.newDraft();
+    this.s.position = { flow: MENU_FLOW, version: menu.version, step: menu.start };
+    this.prompt();
+  }
+
+  /** Leaves the current flow, keeping its draft only when the flow keeps drafts. */
+  private leaveFlow(): void {
+    const flowId = this.s.position?.flow;
+    if (flowId && !this.flow(flowId).keepsDraft) delete this.s.drafts[flowId];
+    this.s.position = null;
+    this.s.invalidCount = 0;
+  }
+
+  private startFlow(flowId: string): void {
+    const flow = this.flow(flowId);
+    if (flow.guard) return this.ask({ type: 'find_own_open_case' }, `guard:${flowId}`);
+    this.enterFlow(flow);
+  }
+
+  private enterFlow(flow: Flow, scratch: Record<string, AnswerValue> = {}): void {
+    this.leaveFlow();
+    const kept = this.s.drafts[flow.id];
+    if (kept && Object.keys(kept.answers).length > 0) {
+      this.say('draft.resumed', { title: flow.title ? this.t(flow.title) : '' });
+    } else {
+      this.s.drafts[flow.id] = { ...this.newDraft(), answers: scratch };
+      this.emit({ type: 'flow_started', flow: flow.id });
+    }
+    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    this.goTo(flow.start);
+  }
+
+  /** Moves to the first open step from `target`, or acts on a target that leaves the flow. */
+  private goTo(target: string): void {
+    const { flow, draft } = this.current();
+    const open = firstOpen(flow, target, draft.answers, this.consentCurrent());
+    if (isStepTarget(open)) {
+      this.s.position = { flow: flow.id, version: flow.version, step: open };
+      return this.prompt();
+    }
+    if (open === 'end') return this.showMenu();
+    if (open.startsWith('flow:')) return this.startFlow(open.slice('flow:'.length));
+    return this.act(open.slice('action:'.length));
+  }
+
+  private act(action: string): void {
+    const { flow, draft } = this.current();
+    switch (action) {
+      case 'toggle_language':
+        this.setLanguage(this.s.lang === 'ar' ? 'en' : 'ar');
+        this.say('language.changed');
+        return this.showMenu();
+      case 'show_status':
+        return this.ask({ type: 'find_own_open_case' }, 'status');
+      case 'withdraw_case':
+        return this.ask({ type: 'withdraw_case', caseId: String(draft.answers.case_id) }, 'withdraw');
+      case 'show_help':
+        this.say('help.text');
+        return this.showMenu();
+      case 'submit_case':
+        return this.submit(flow, draft);
+      default:
+        throw new Error(`unknown action "${action}" in flow ${flow.id}`);
+    }
+  }
+
+  // ---- answering ----------------------------------------------------------
+
+  private answer(input: Exclude<EngineInput, { kind: 'result' | 'expire' }>): void {
+    const { flow, draft, step, stepId } = this.current();
+    if (input.kind === 'unsupported') return this.reject(`unsupported.${input.what}`);
+    if (input.kind === 'document_rejected') return this.reject(input.error, input.params);
+    if (step.kind === 'question' && step.answer.type === 'document') return this.answerDocument(step.answer.maxFiles, stepId, draft, input);
+    if (input.kind === 'document') {
+      this.say('document.notExpected');
+      return this.prompt();
+    }
+    const raw = input.kind === 'choice' ? { choice: input.optionId } : { text: input.text };
+
+    if (step.kind === 'consent' || step.kind === 'declaration') {
+      const yes = readAnswer({ type: 'yes_no' }, raw, this.catalog.validators, this.labelsOf);
+      if (!yes.ok) return this.reject(yes.error, yes.params);
+      return step.kind === 'consent' ? this.onConsent(yes.value === true, step) : this.onDeclaration(yes.value === true, step, flow, draft);
+    }
+    if (step.kind === 'review') return this.onReview(raw, flow, draft, step);
+    const spec = step.answer;
+    if (spec.type === 'document') return;
+
+    const read = readAnswer(spec, raw, this.catalog.validators, this.labelsOf);
+    if (!read.ok) return this.reject(read.error, read.params);
+    if (step.check === 'national_id') {
+      return this.ask({ type: 'check_national_id', nationalId: String(read.value) }, `step:${stepId}`, String(read.value));
+    }
+    this.record(stepId, read.value);
+  }
+
+  private record(stepId: string, value: AnswerValue): void {
+    const { flow, draft, step } = this.current();
+    draft.answers[stepId] = value;
+    draft.trail.push(stepId);
+    this.s.invalidCount = 0;
+    if (flow.keepsDraft) this.emit({ type: 'answer_recorded', flow: flow.id, step: stepId });
+    this.goTo(nextTarget(step, draft.answers));
+  }
+
+  private reject(error: string, params?: Record<string, string | number>): void {
+    const position = this.s.position;
+    if (position) this.emit({ type: 'answer_rejected', flow: position.flow, step: position.step, error });
+    this.s.invalidCount += 1;
+    this.say(error, params);
+    if (this.s.invalidCount >= this.env.helpAfterInvalid) this.say('help.offer');
+    this.prompt();
+  }
+
+  private answerDocument(max: number, stepId: string, draft: Draft, input: EngineInput): void {
+    if (input.kind === 'document') {
+      draft.files.push(input.documentId);
+      if (draft.files.length >= max) return this.finishDocuments(stepId, draft);
+      return this.sayWith('document.received', [this.doneOption()], { count: draft.files.length, max });
+    }
+    const done = input.kind === 'choice' ? input.optionId === 'done' : input.kind === 'text' && isDone(input.text);
+    if (!done) return this.reject('document.expected');
+    if (draft.files.length === 0) return this.reject('document.needOne');
+    this.finishDocuments(stepId, draft);
+  }
+
+  private finishDocuments(stepId: string, draft: Draft): void {
+    const files = draft.files;
+    draft.files = [];
+    this.record(stepId, files);
+  }
+
+  private onConsent(accepted: boolean, step: Step): void {
+    if (!accepted) {
+      this.emit({ type: 'consent_refused', version: this.env.privacyNoticeVersion });
+      const flowId = this.s.position?.flow;
+      if (flowId) this.dropDraft(flowId);
+      this.say('privacy.refused');
+      return this.showMenu();
+    }
+    this.s.consent = { version: this.env.privacyNoticeVersion, at: this.env.now.toISOString() };
+    this.emit({ type: 'consent_given', version: this.env.privacyNoticeVersion });
+    this.s.invalidCount = 0;
+    this.goTo(nextTarget(step, this.current().draft.answers));
+  }
+
+  private onReview(raw: { text?: string; choice?: string }, flow: Flow, draft: Draft, step: Step): void {
+    const options = this.reviewOptions(flow, draft);
+    const choices = options.map(({ id, label }) => ({ id, label }));
+    const read = readAnswer({ type: 'choice', options: choices }, raw, this.catalog.validators, this.labelsOf);
+    if (!read.ok) return this.reject(read.error, read.params);
+    this.s.invalidCount = 0;
+    if (read.value === 'confirm') return this.goTo(nextTarget(step, draft.answers));
+    const stepId = String(read.value).slice('edit_'.length);
+    const position = this.s.position;
+    if (position) position.step = stepId;
+    this.prompt();
+  }
+
+  private onDeclaration(accepted: boolean, step: Extract<Step, { kind: 'declaration' }>, flow: Flow, draft: Draft): void {
+    this.s.invalidCount = 0;
+    if (!accepted) {
+      this.say('declaration.declined');
+      const review = Object.entries(flow.steps).find(([, s]) => s.kind === 'review');
+      if (review && this.s.position) this.s.position.step = review[0];
+      return this.prompt();
+    }
+    const answers = this.requestAnswers(flow, draft);
+    this.emit({
+      type: 'declaration_accepted',
+      declaration: {
+        version: step.declarationVersion,
+        acceptedAt: this.env.now.toISOString(),
+        channel: this.meta.channel,
+        messageId: this.meta.messageId,
+        answersHash: hashAnswers(answers),
+      },
+    });
+    this.goTo(nextTarget(step, draft.answers));
+  }
+
+  private submit(flow: Flow, draft: Draft): void {
+    const declared = [...this.events].reverse().find((e) => e.type === 'declaration_accepted');
+    if (!declared || declared.type !== 'declaration_accepted') throw new Error(`flow ${flow.id} submits without a declaration`);
+    const answers = this.requestAnswers(flow, draft);
+    this.ask(
+      {
+        type: 'submit_case',
+        submissionId: draft.id,
+        flow: flow.id,
+        flowVersion: flow.version,
+        lang: this.s.lang,
+        answers,
+        documentIds: answeredDocumentIds(flow, answers),
+        declaration: declared.declaration,
+      },
+      'submit',
+    );
+  }
+
+  // ---- requests and their results ------------------------------------------
+
+  private ask(request: EngineRequest, purpose: string, value?: string): void {
+    this.request = request;
+    this.s.waiting = { request: request.type, purpose, ...(value === undefined ? {} : { value }) };
+  }
+
+  private onResult(result: RequestResult): void {
+    const waiting = this.s.waiting;
+    // A result nobody waits for (a stale resume) changes nothing.
+    if (!waiting || waiting.request !== result.request) return;
+    this.s.waiting = null;
+    switch (result.request) {
+      case 'find_own_open_case':
+        return this.onOpenCase(result.openCase, waiting.purpose);
+      case 'check_national_id': {
+        const stepId = waiting.purpose.slice('step:'.length);
+        if (result.holder === 'none') return this.record(stepId, waiting.value ?? '');
+        this.say(result.holder === 'another_chat' ? 'nationalId.takenElsewhere' : 'nationalId.takenHere');
+        return this.prompt();
+      }
+      case 'submit_case': {
+        const flowId = this.s.position?.flow;
+        if (flowId) {
+          const documentIds = this.dropDraft(flowId);
+          // A request refused as a duplicate leaves its files to delete; a submitted one took them along.
+          if (result.outcome === 'duplicate') this.emit({ type: 'flow_cancelled', flow: flowId, documentIds });
+        }
+        if (result.outcome === 'duplicate') this.say('nationalId.takenElsewhere');
+        else this.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
+        return this.showMenu();
+      }
+      case 'withdraw_case':
+        this.say(result.outcome === 'withdrawn' ? 'withdraw.done' : 'withdraw.notOpen', { reference: result.reference });
+        return this.showMenu();
+    }
+  }
+
+  private onOpenCase(openCase: OpenCaseSummary | null, purpose: string): void {
+    if (purpose === 'status') {
+      if (openCase) this.say('status.open', this.caseParams(openCase));
+      else this.say('status.none');
+      return this.showMenu();
+    }
+    const flow = this.flow(purpose.slice('guard:'.length));
+    if (flow.guard === 'no_open_case' && openCase) {
+      this.say('request.alreadyOpen', this.caseParams(openCase));
+      return this.showMenu();
+    }
+    if (flow.guard === 'open_case' && !openCase) {
+      this.say('withdraw.none');
+      return this.showMenu();
+    }
+    this.enterFlow(flow, openCase ? { case_id: openCase.caseId, case_reference: openCase.reference } : {});
+  }
+
+  private caseParams(c: OpenCaseSummary): Record<string, string> {
+    return { reference: c.reference, status: this.t(`caseStatus.${c.status}`), submittedAt: c.submittedAt, expectedBy: c.expectedBy };
+  }
+
+  // ---- drafts -------------------------------------------------------------
+
+  private hasKeptDrafts(): boolean {
+    return Object.keys(this.s.drafts).some((id) => id !== MENU_FLOW && this.flow(id).keepsDraft);
+  }
+
+  /** Drops every kept draft; `tell` says so now, otherwise the person is told when they return. */
+  private expireDrafts(tell: boolean): void {
+    const expired = Object.entries(this.s.drafts).filter(([id]) => id !== MENU_FLOW && this.flow(id).keepsDraft);
+    for (const [flowId] of expired) this.emit({ type: 'draft_expired', flow: flowId, documentIds: this.dropDraft(flowId) });
+    if (tell) {
+      if (expired.length > 0 || this.s.draftsExpired) this.say('draft.expired');
+      this.s.draftsExpired = false;
+    } else if (expired.length > 0) {
+      this.s.draftsExpired = true;
+      this.s.position = null;
+    }
+  }
+
+  /** Deletes a flow's draft and returns the files it held, for the caller to delete too. */
+  private dropDraft(flowId: string): string[] {
+    const draft = this.s.drafts[flowId];
+    delete this.s.drafts[flowId];
+    return draft ? [...answeredDocumentIds(this.flow(flowId), draft.answers), ...draft.files] : [];
+  }
+
+  private newDraft(): Draft {
+    return { id: this.env.newId(), answers: {}, trail: [], files: [], startedAt: this.env.now.toISOString() };
+  }
+
+  /** The answers that make the request: those on the path, nothing left over from a changed branch. */
+  private requestAnswers(flow: Flow, draft: Draft): Record<string, AnswerValue> {
+    const answers: Record<string, AnswerValue> = {};
+    for (const id of answeredPath(flow, draft.answers)) answers[id] = draft.answers[id] as AnswerValue;
+    return answers;
+  }
+
+  // ---- prompts ------------------------------------------------------------
+
+  private repeatQuestion(): void {
+    if (this.s.position) this.prompt();
+    else this.showMenu();
+  }
+
+  /** Asks the current step's question again, with its options and the answer already given. */
+  private prompt(): void {
+    const { flow, draft, step, stepId } = this.current();
+    switch (step.kind) {
+      case 'consent':
+      case 'declaration':
+        return this.sayWith(step.prompt, this.yesNoOptions(step.kind), scalarAnswers(draft.answers));
+      case 'review': {
+        const lines = answeredPath(flow, draft.answers).map((id) => `• ${this.t(this.labelKey(flow, id))}: ${this.display(flow, id, draft.answers[id])}`);
+        return this.sayWith(step.prompt, this.reviewOptions(flow, draft).map(({ id, text }) => ({ id, label: text })), { answers: lines.join('\n') });
+      }
+      case 'question': {
+        const given = draft.answers[stepId];
+        const current = given === undefined || !flow.keepsDraft ? undefined : this.display(flow, stepId, given);
+        const options = this.questionOptions(step);
+        const question = this.t(step.prompt, scalarAnswers(draft.answers));
+        const text = current === undefined ? question : `${question}\n\n${this.t('question.current', { value: current })}`;
+        return this.send({ text, ...(options.length ? { options } : {}) });
+      }
+    }
+  }
+
+  private questionOptions(step: QuestionStep): { id: string; label: string }[] {
+    switch (step.answer.type) {
+      case 'choice':
+        return step.answer.options.map((o) => ({ id: o.id, label: this.t(o.label) }));
+      case 'yes_no':
+        return this.yesNoOptions('question');
+      default:
+        return [];
+    }
+  }
+
+  private yesNoOptions(kind: string): { id: string; label: string }[] {
+    return [
+      { id: 'yes', label: this.t(kind === 'declaration' ? 'declaration.accept' : kind === 'consent' ? 'privacy.accept' : 'common.yes') },
+      { id: 'no', label: this.t(kind === 'declaration' ? 'declaration.decline' : kind === 'consent' ? 'privacy.decline' : 'common.no') },
+    ];
+  }
+
+  private doneOption(): { id: string; label: string } {
+    return { id: 'done', label: this.t('document.done') };
+  }
+
+  /** Review options: confirm, then one "change …" per answer on the path. */
+  private reviewOptions(flow: Flow, draft: Draft): { id: string; label: string; text: string }[] {
+    const confirm = { id: 'confirm', label: 'review.confirm', text: this.t('review.confirm') };
+    const edits = answeredPath(flow, draft.answers).map((id) => {
+      const key = this.labelKey(flow, id);
+      return { id: `edit_${id}`, label: key, text: this.t('review.change', { field: this.t(key) }) };
+    });
+    return [confirm, ...edits];
+  }
+
+  private labelKey(flow: Flow, stepId: string): string {
+    const step = flow.steps[stepId];
+    return step?.kind === 'question' ? (step.label ?? step.prompt) : stepId;
+  }
+
+  /** How an answer reads back to the person, in their language. */
+  private display(flow: Flow, stepId: string, value: AnswerValue | undefined): string {
+    const step = flow.steps[stepId];
+    if (value === undefined || step?.kind !== 'question') return '';
+    const spec = step.answer;
+    const label = (id: string | number): string => {
+      const option = spec.type === 'choice' || spec.type === 'multi_choice' ? spec.options.find((o: Option) => o.id === String(id)) : undefined;
+      return option ? this.t(option.label) : String(id);
+    };
+    if (spec.type === 'document') return this.t('review.files', { count: Array.isArray(value) ? value.length : 0 });
+    if (spec.type === 'yes_no') return this.t(value ? 'common.yes' : 'common.no');
+    if (spec.type === 'choice') return label(String(value));
+    if (Array.isArray(value)) return value.map(label).join(this.s.lang === 'ar' ? '، ' : ', ');
+    if (typeof value === 'object') return Object.values(value).join(' ');
+    return String(value);
+  }
+
+  // ---- small helpers ------------------------------------------------------
+
+  private readonly labelsOf = (key: string): string[] => this.bothLanguages(key);
+
+  private bothLanguages(key: string): string[] {
+    return [this.env.t('ar', key), this.env.t('en', key)];
+  }
+
+  private current(): { flow: Flow; draft: Draft; step: Step; stepId: string } {
+    const position = this.s.position;
+    if (!position) throw new Error('no current flow');
+    const flow = this.flow(position.flow, position.version);
+    let draft = this.s.drafts[flow.id];
+    if (!draft) {
+      draft = this.newDraft();
+      this.s.drafts[flow.id] = draft;
+    }
+    let step = flow.steps[position.step];
+    if (!step) {
+      // The step vanished in a newer version of the flow: resume at the first open step.
+      position.step = firstOpen(flow, flow.start, draft.answers, this.consentCurrent());
+      step = flow.steps[position.step] ?? (flow.steps[flow.start] as Step);
+    }
+    position.version = flow.version;
+    return { flow, draft, step, stepId: position.step };
+  }
+
+  private flow(id: string, version?: number): Flow {
+    const flow = this.catalog.get(id, version);
+    if (!flow) throw new Error(`unknown flow "${id}"`);
+    return flow;
+  }
+
+  private consentCurrent(): boolean {
+    return this.s.consent?.version === this.env.privacyNoticeVersion;
+  }
+
+  private t(key: string, params?: Record<string, string | number>): string {
+    return this.env.t(this.s.lang, key, params);
+  }
+
+  private say(key: string, params?: Record<string, string | number>): void {
+    this.send({ text: this.t(key, params) });
+  }
+
+  private sayWith(key: string, options: { id: string; label: string }[], params?: Record<string, string | number>): void {
+    this.send({ text: this.t(key, params), options });
+  }
+
+  private send(message: OutboundMessage): void {
+    this.emit({ type: 'message_created', message });
+  }
+
+  private emit(event: EngineEvent): void {
+    this.events.push(event);
+  }
+}
+
+/** The draft's plain answers, offered to prompts as placeholders (a withdrawal names the reference). */
+function scalarAnswers(answers: Record<string, AnswerValue>): Record<string, string | number> {
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(answers)) if (typeof v === 'string' || typeof v === 'number') params[k] = v;
+  return params;
+}
+
+/** The ids of the files given in answer to the flow's document questions. */
+function answeredDocumentIds(flow: Flow, answers: Record<string, AnswerValue>): string[] {
+  return Object.entries(flow.steps).flatMap(([id, s]) => {
+    const value = answers[id];
+    return s.kind === 'question' && s.answer.type === 'document' && Array.isArray(value) ? value.map(String) : [];
+  });
+}
+
+/** SHA-256 over the answers in a canonical order, so the declaration binds exactly what was reviewed. */
+export function hashAnswers(answers: Record<string, AnswerValue>): string {
+  const canonical = JSON.stringify(Object.keys(answers).sort().map((k) => [k, answers[k]]));
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,50 @@
+import { defineFlow, type Flow } from '../engine/flow-definition.js';
+import type { FlowCatalog } from '../engine/step.js';
+import type { Validator } from '../engine/answers.js';
+import { validateNationalId } from './validators/national-id.js';
+import { validateSaudiMobile } from './validators/saudi-mobile.js';
+import { validateAmount, validateCount } from './validators/number.js';
+import { validateName, validateText } from './validators/text.js';
+import { validateDate } from './validators/date.js';
+import { validateAgeList, validatePlace } from './validators/lists.js';
+import { menuFlow, withdrawFlow } from './menu.js';
+import { supportRequestFlow } from './support-request.js';
+
+/** The validators flows may name, by name; each returns a JSON-safe answer or a message key. */
+export const validatorRegistry: Readonly<Record<string, Validator>> = {
+  national_id: (raw) => {
+    const result = validateNationalId(raw);
+    return result.ok ? { ok: true, value: result.value.id } : result;
+  },
+  saudi_mobile: (raw) => validateSaudiMobile(raw),
+  amount: (raw, o) => validateAmount(raw, { min: o?.min ?? 0, max: o?.max ?? 1_000_000 }),
+  count: (raw, o) => validateCount(raw, { min: o?.min ?? 0, max: o?.max ?? 100 }),
+  name: (raw) => validateName(raw),
+  text: (raw, o) => validateText(raw, { min: o?.min ?? 1, max: o?.max ?? 1000 }),
+  place: (raw) => validatePlace(raw),
+  date: (raw) => validateDate(raw),
+  age_list: (raw, o) => validateAgeList(raw, { max: o?.max ?? 30 }),
+};
+
+/** Every flow definition, all versions still in use by saved sessions. */
+const DEFINITIONS: unknown[] = [menuFlow, withdrawFlow, supportRequestFlow];
+
+/**
+ * Loads and checks every flow definition (a malformed one stops the start-up with
+ * its name and problem) and returns the catalog the engine runs against.
+ */
+export function loadFlowCatalog(): FlowCatalog {
+  const names = Object.keys(validatorRegistry);
+  const byKey = new Map<string, Flow>();
+  const latest = new Map<string, Flow>();
+  for (const raw of DEFINITIONS) {
+    const flow = defineFlow(raw, names);
+    byKey.set(`${flow.id}@${flow.version}`, flow);
+    const known = latest.get(flow.id);
+    if (!known || known.version < flow.version) latest.set(flow.id, flow);
+  }
+  return {
+    get: (id, version) => (version !== undefined ? byKey.get(`${id}@${version}`) : undefined) ?? latest.get(id),
+    validators: validatorRegistry,
+  };
+}

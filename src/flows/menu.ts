@@ -1,0 +1,45 @@
+/** The main menu every conversation returns to (policy step 1: a courteous reception). */
+export const menuFlow = {
+  id: 'menu',
+  version: 1,
+  start: 'menu',
+  steps: {
+    menu: {
+      kind: 'question',
+      prompt: 'menu.prompt',
+      answer: {
+        type: 'choice',
+        options: [
+          { id: 'request', label: 'menu.request' },
+          { id: 'status', label: 'menu.status' },
+          { id: 'withdraw', label: 'menu.withdraw' },
+          { id: 'language', label: 'menu.language' },
+          { id: 'help', label: 'menu.help' },
+        ],
+      },
+      next: [
+        { when: { field: 'menu', equals: 'request' }, to: 'flow:support_request' },
+        { when: { field: 'menu', equals: 'status' }, to: 'action:show_status' },
+        { when: { field: 'menu', equals: 'withdraw' }, to: 'flow:withdraw' },
+        { when: { field: 'menu', equals: 'language' }, to: 'action:toggle_language' },
+        { to: 'action:show_help' },
+      ],
+    },
+  },
+} as const;
+
+/** Withdrawing the chat's open request, after a confirmation. */
+export const withdrawFlow = {
+  id: 'withdraw',
+  version: 1,
+  guard: 'open_case',
+  start: 'confirm',
+  steps: {
+    confirm: {
+      kind: 'question',
+      prompt: 'withdraw.confirm',
+      answer: { type: 'yes_no' },
+      next: [{ when: { field: 'confirm', equals: true }, to: 'action:withdraw_case' }, { to: 'end' }],
+    },
+  },
+} as const;

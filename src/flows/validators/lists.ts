@@ -1,0 +1,27 @@
+import { prepareInput } from './input.js';
+import { fail, ok, type Validation } from './result.js';
+import { validateText } from './text.js';
+
+/**
+ * A list of ages (of dependants): "5، 9، 12", "5 9 12" or one per line; each a whole number 0–120.
+ */
+export function validateAgeList(raw: string, limits: { max: number }): Validation<number[]> {
+  const parts = prepareInput(raw)
+    .split(/[\s,،;؛و-]+/)
+    .filter(Boolean);
+  if (parts.length === 0) return fail('validation.ages.empty');
+  if (parts.length > limits.max) return fail('validation.ages.tooMany', { max: limits.max });
+  const ages: number[] = [];
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 120) return fail('validation.ages.invalid', { part });
+    ages.push(Number(part));
+  }
+  return ok(ages);
+}
+
+/** A city or district name: 2–60 characters with at least one letter. */
+export function validatePlace(raw: string): Validation<string> {
+  const text = validateText(raw, { min: 2, max: 60 });
+  if (!text.ok) return text;
+  return /\p{L}/u.test(text.value) ? text : fail('validation.place.invalid');
+}

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { createLogger, errorFields } from './logger.js';
+import { startApp, type Role } from './app.js';
+import type { ChannelAdapter } from './bots/inbound-message.js';
+import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.js';
+
+const ROLES: readonly Role[] = ['bot', 'worker', 'http'];
+
+interface CliOptions {
+  role: string;
+  chat: string;
+  envFile: string;
+}
+
+/** Whether this process serves the local console chat. */
+function consoleWanted(config: Config, roles: ReadonlySet<Role>): boolean {
+  if (config.CONSOLE_CHAT === 'off' || !roles.has('bot')) return false;
+  return config.CONSOLE_CHAT === 'on' || !config.TELEGRAM_BOT_TOKEN;
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('intake-bot')
+    .description('The association intake service: messaging channels, queue workers and the HTTP server.')
+    .addOption(new Option('--role <roles>', 'comma-separated roles to run: bot, worker, http').default('bot,worker,http'))
+    .option('--chat <id>', 'the console chat id (several people can test from one machine)', 'local')
+    .option('--env-file <path>', 'read variables from this file when it exists', '.env')
+    .parse();
+  const options = program.opts<CliOptions>();
+  const roles = new Set(options.role.split(',').map((r) => r.trim()) as Role[]);
+  const unknown = [...roles].filter((r) => !ROLES.includes(r));
+  if (unknown.length > 0) throw new ConfigError(`--role: unknown role ${unknown.join(', ')} (use ${ROLES.join(', ')})`);
+  if (existsSync(options.envFile)) process.loadEnvFile(options.envFile);
+  const config = loadConfig();
+
+  const withConsole = consoleWanted(config, roles);
+  // With the console chat on stdout, logs go to stderr so they do not interleave with the conversation.
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && !withConsole, ...(withConsole ? { destination: process.stderr } : {}) });
+  const channels = new Map<string, ChannelAdapter>();
+  if (withConsole) channels.set('console', new ConsoleChannel(process.stdout));
+
+  const app = await startApp({ config, roles, channels, logger });
+  logger.info({ roles: [...roles], channels: [...channels.keys()] }, 'service started');
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  if (withConsole) {
+    process.stdout.write('Console chat ready — اكتب رسالتك (type a message; /file PATH sends a document; Ctrl-D quits)\n');
+    await runConsoleChat({ input: process.stdin, chatId: options.chat, ingest: app.ingest, report: (text) => process.stdout.write(`${text}\n`) });
+    // Input closed: let the last replies go out before stopping.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await stop('console closed');
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`start-up failed: ${JSON.stringify(errorFields(error).err)}\n`);
+  }
+  process.exit(1);
+});

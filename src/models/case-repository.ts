@@ -1,0 +1,241 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { KeyRing } from '../privacy/key-ring.js';
+import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/** The signed declaration stored with a case. */
+export interface StoredDeclaration {
+  version: string;
+  acceptedAt: Date;
+  channel: string;
+  messageId: string;
+  answersHash: string;
+}
+
+/** A case as the services see it, personal answers decrypted. */
+export interface CaseRecord {
+  id: string;
+  reference: string;
+  status: CaseStatus;
+  channel: string;
+  chatKey: string;
+  lang: 'ar' | 'en';
+  nationalIdHash: string;
+  supportType: string;
+  city: string;
+  answers: Record<string, unknown>;
+  documentIds: string[];
+  declaration: StoredDeclaration;
+  flow: { id: string; version: number };
+  submittedAt: Date;
+  expectedBy: Date;
+  decision: Decision | null;
+  history: CaseMove[];
+}
+
+/** A line of the case list: nothing personal. */
+export interface CaseListItem {
+  reference: string;
+  status: CaseStatus;
+  channel: string;
+  supportType: string;
+  city: string;
+  submittedAt: Date;
+  expectedBy: Date;
+}
+
+interface CaseDoc {
+  _id: string;
+  reference: string;
+  status: CaseStatus;
+  channel: string;
+  chatKey: string;
+  lang: 'ar' | 'en';
+  nationalIdHash: string;
+  supportType: string;
+  city: string;
+  /** Every answer, encrypted as one JSON value. */
+  personal: string;
+  documentIds: string[];
+  declaration: StoredDeclaration;
+  flow: { id: string; version: number };
+  submittedAt: Date;
+  expectedBy: Date;
+  decision: Decision | null;
+  history: CaseMove[];
+  updatedAt: Date;
+}
+
+const actor = { kind: String, id: String, name: String };
+
+const caseSchema = new Schema<CaseDoc>(
+  {
+    _id: String,
+    reference: { type: String, required: true, unique: true },
+    status: { type: String, required: true },
+    channel: String,
+    chatKey: { type: String, required: true },
+    lang: String,
+    nationalIdHash: { type: String, required: true },
+    supportType: String,
+    city: String,
+    personal: { type: String, required: true },
+    documentIds: [String],
+    declaration: { version: String, acceptedAt: Date, channel: String, messageId: String, answersHash: String },
+    flow: { id: String, version: Number },
+    submittedAt: Date,
+    expectedBy: Date,
+    decision: { type: { outcome: String, by: actor, at: Date, reason: String, supportGranted: String }, default: null },
+    history: [{ _id: false, from: String, to: String, at: Date, by: actor, reason: String }],
+    updatedAt: Date,
+  },
+  { versionKey: false, collection: 'cases' },
+);
+caseSchema.index({ chatKey: 1, submittedAt: -1 });
+caseSchema.index({ nationalIdHash: 1, submittedAt: -1 });
+caseSchema.index({ status: 1, submittedAt: -1 });
+
+/** What a new case is made of; the repository encrypts the answers. */
+export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history'> & { by: Actor };
+
+/**
+ * The cases: one document each, personal answers encrypted as one value, the
+ * history of moves embedded so a move and its audit entry are one atomic write.
+ */
+export class CaseRepository {
+  private readonly model: Model<CaseDoc>;
+
+  constructor(
+    connection: Connection,
+    private readonly keys: KeyRing,
+  ) {
+    this.model = connection.models.Case ?? connection.model<CaseDoc>('Case', caseSchema);
+  }
+
+  /** Creates the indexes; idempotent. */
+  async init(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  /** Inserts a submitted case; inserting the same id again is a no-op that returns false. */
+  async insertSubmitted(input: NewCase): Promise<boolean> {
+    const doc: CaseDoc = {
+      _id: input.id,
+      reference: input.reference,
+      status: 'submitted',
+      channel: input.channel,
+      chatKey: input.chatKey,
+      lang: input.lang,
+      nationalIdHash: input.nationalIdHash,
+      supportType: input.supportType,
+      city: input.city,
+      personal: this.keys.encryptJson(input.answers),
+      documentIds: input.documentIds,
+      declaration: input.declaration,
+      flow: input.flow,
+      submittedAt: input.submittedAt,
+      expectedBy: input.expectedBy,
+      decision: null,
+      history: [{ from: null, to: 'submitted', at: input.submittedAt, by: input.by }],
+      updatedAt: input.submittedAt,
+    };
+    try {
+      await this.model.collection.insertOne(doc as never);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The case with this id, decrypted, or null. */
+  async get(id: string): Promise<CaseRecord | null> {
+    const doc = await this.model.findById(id).lean<CaseDoc>();
+    return doc ? this.toRecord(doc) : null;
+  }
+
+  /** The reference of the case with this id, or null when there is no such case. */
+  async referenceOf(id: string): Promise<string | null> {
+    const doc = await this.model.findById(id, { reference: 1 }).lean<CaseDoc>();
+    return doc?.reference ?? null;
+  }
+
+  /** The case with this reference, or null. */
+  async findByReference(reference: string): Promise<CaseRecord | null> {
+    const doc = await this.model.findOne({ reference }).lean<CaseDoc>();
+    return doc ? this.toRecord(doc) : null;
+  }
+
+  /** The chat's most recent case that is still open, without decrypting anything. */
+  async findOpenByChat(chatKey: string): Promise<Pick<CaseRecord, 'id' | 'reference' | 'status' | 'submittedAt' | 'expectedBy'> | null> {
+    const doc = await this.model
+      .findOne({ chatKey, status: { $nin: [...FINAL_STATES] } }, { _id: 1, reference: 1, status: 1, submittedAt: 1, expectedBy: 1 })
+      .sort({ submittedAt: -1 })
+      .lean<CaseDoc>();
+    return doc ? { id: doc._id, reference: doc.reference, status: doc.status, submittedAt: doc.submittedAt, expectedBy: doc.expectedBy } : null;
+  }
+
+  /** Status and chat of a case, for deciding who may see what; nothing decrypted. */
+  async statusOf(id: string): Promise<{ status: CaseStatus; chatKey: string } | null> {
+    const doc = await this.model.findById(id, { status: 1, chatKey: 1 }).lean<CaseDoc>();
+    return doc ? { status: doc.status, chatKey: doc.chatKey } : null;
+  }
+
+  /**
+   * Moves a case from the state it is in to `to`, with who, when and why, in one
+   * conditional write: a concurrent move makes this one fail instead of both landing.
+   */
+  async move(id: string, to: CaseStatus, by: Actor, at: Date, reason?: string): Promise<CaseStatus> {
+    const current = await this.statusOf(id);
+    if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
+    const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}) };
+    const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at }, $push: { history: entry } });
+    if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
+    return current.status;
+  }
+
+  /** Cases for the administrator's list, newest first; nothing personal. */
+  async list(filter: { status?: CaseStatus; limit: number }): Promise<CaseListItem[]> {
+    const docs = await this.model
+      .find(filter.status ? { status: filter.status } : {}, { reference: 1, status: 1, channel: 1, supportType: 1, city: 1, submittedAt: 1, expectedBy: 1 })
+      .sort({ submittedAt: -1 })
+      .limit(filter.limit)
+      .lean<CaseDoc[]>();
+    return docs.map((d) => ({
+      reference: d.reference,
+      status: d.status,
+      channel: d.channel,
+      supportType: d.supportType,
+      city: d.city,
+      submittedAt: d.submittedAt,
+      expectedBy: d.expectedBy,
+    }));
+  }
+
+  /** The raw stored document, for tests that prove what is on disk. */
+  async raw(id: string): Promise<Record<string, unknown> | null> {
+    return this.model.collection.findOne({ _id: id as never });
+  }
+
+  private toRecord(doc: CaseDoc): CaseRecord {
+    return {
+      id: doc._id,
+      reference: doc.reference,
+      status: doc.status,
+      channel: doc.channel,
+      chatKey: doc.chatKey,
+      lang: doc.lang,
+      nationalIdHash: doc.nationalIdHash,
+      supportType: doc.supportType,
+      city: doc.city,
+      answers: this.keys.decryptJson<Record<string, unknown>>(doc.personal),
+      documentIds: doc.documentIds ?? [],
+      declaration: doc.declaration,
+      flow: doc.flow,
+      submittedAt: doc.submittedAt,
+      expectedBy: doc.expectedBy,
+      decision: doc.decision ?? null,
+      history: doc.history ?? [],
+    };
+  }
+}

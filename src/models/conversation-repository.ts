@@ -1,0 +1,191 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { KeyRing } from '../privacy/key-ring.js';
+import { SessionSchema, type Session } from '../engine/session.js';
+import type { OutboundMessage } from '../engine/events.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/** How many handled message marks a conversation remembers, for recognising redeliveries. */
+const HANDLED_MEMORY = 200;
+
+/** One message waiting in a conversation's outbox, in order. */
+export interface OutboxItem {
+  seq: number;
+  message: OutboundMessage;
+  /** The message as stored (encrypted), kept so a later step need not encrypt it again. */
+  sealed: string;
+}
+
+/** A conversation as the services see it, decrypted. */
+export interface Conversation {
+  chatKey: string;
+  channel: string;
+  /** The platform chat id, for sending. */
+  address: string;
+  version: number;
+  session: Session;
+  handled: string[];
+  outbox: OutboxItem[];
+  outboxSeq: number;
+  sentSeq: number;
+}
+
+interface ConversationDoc {
+  _id: string;
+  channel: string;
+  address: string;
+  version: number;
+  session: string;
+  lang: string;
+  handled: string[];
+  outbox: { seq: number; body: string }[];
+  outboxSeq: number;
+  sentSeq: number;
+  /** True while the outbox has messages not yet sent; indexed for the sweeper. */
+  outboxPending: boolean;
+  /** True while a kept draft exists; with `activeAt`, lets the sweeper expire idle drafts. */
+  draftOpen: boolean;
+  activeAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const conversationSchema = new Schema<ConversationDoc>(
+  {
+    _id: String,
+    channel: String,
+    address: String,
+    version: Number,
+    session: String,
+    lang: String,
+    handled: [String],
+    outbox: [{ _id: false, seq: Number, body: String }],
+    outboxSeq: Number,
+    sentSeq: Number,
+    outboxPending: Boolean,
+    draftOpen: Boolean,
+    activeAt: Date,
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { versionKey: false, collection: 'conversations' },
+);
+conversationSchema.index({ outboxPending: 1, updatedAt: 1 });
+conversationSchema.index({ draftOpen: 1, activeAt: 1 });
+
+/** What one handled inbound message changes in its conversation, written as one document update. */
+export interface StepCommit {
+  chatKey: string;
+  channel: string;
+  address: string;
+  /** The version read; the write lands only if nobody wrote since (0: the conversation is new). */
+  expectedVersion: number;
+  session: Session;
+  /** The mark of the inbound message handled, so a redelivery is recognised. */
+  handledMark: string;
+  replies: OutboundMessage[];
+  draftOpen: boolean;
+  now: Date;
+}
+
+/**
+ * The conversations: the engine's session, the marks of handled messages and the
+ * outbox of replies, all in one document so that a step, its "handled" mark and its
+ * replies land in one atomic write. Session, address and replies are encrypted.
+ */
+export class ConversationRepository {
+  private readonly model: Model<ConversationDoc>;
+
+  constructor(
+    connection: Connection,
+    private readonly keys: KeyRing,
+  ) {
+    this.model = connection.models.Conversation ?? connection.model<ConversationDoc>('Conversation', conversationSchema);
+  }
+
+  async init(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  /** The conversation, decrypted, or null for a chat that never wrote. */
+  async load(chatKey: string): Promise<Conversation | null> {
+    const doc = await this.model.findById(chatKey).lean<ConversationDoc>();
+    if (!doc) return null;
+    return {
+      chatKey: doc._id,
+      channel: doc.channel,
+      address: this.keys.decryptText(doc.address),
+      version: doc.version,
+      session: SessionSchema.parse(this.keys.decryptJson(doc.session)),
+      handled: doc.handled ?? [],
+      outbox: (doc.outbox ?? []).filter((o) => o.seq > doc.sentSeq).map((o) => ({ seq: o.seq, message: this.keys.decryptJson<OutboundMessage>(o.body), sealed: o.body })),
+      outboxSeq: doc.outboxSeq,
+      sentSeq: doc.sentSeq,
+    };
+  }
+
+  /**
+   * Writes a step: the new session, the handled mark and the replies appended to the
+   * outbox. Returns false when another writer got there first (the caller reloads and
+   * sees whether its message was handled meanwhile).
+   */
+  async commit(commit: StepCommit, current: Conversation | null): Promise<boolean> {
+    const firstSeq = (current?.outboxSeq ?? 0) + 1;
+    const newItems = commit.replies.map((message, i) => ({ seq: firstSeq + i, body: this.keys.encryptJson(message) }));
+    const outboxSeq = firstSeq - 1 + newItems.length;
+    // Keep only what is still unsent; items a sender marked meanwhile are skipped by seq anyway.
+    const kept = (current?.outbox ?? []).map((o) => ({ seq: o.seq, body: o.sealed }));
+    const fields = {
+      channel: commit.channel,
+      session: this.keys.encryptJson(commit.session),
+      lang: commit.session.lang,
+      outbox: [...kept, ...newItems],
+      outboxSeq,
+      outboxPending: outboxSeq > (current?.sentSeq ?? 0),
+      draftOpen: commit.draftOpen,
+      activeAt: commit.now,
+      updatedAt: commit.now,
+      handled: [...(current?.handled ?? []), commit.handledMark].slice(-HANDLED_MEMORY),
+    };
+    if (!current) {
+      try {
+        await this.model.collection.insertOne({
+          _id: commit.chatKey,
+          ...fields,
+          address: this.keys.encryptText(commit.address),
+          version: 1,
+          sentSeq: 0,
+          createdAt: commit.now,
+        } as never);
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    }
+    const result = await this.model.updateOne({ _id: commit.chatKey, version: commit.expectedVersion }, { $set: { ...fields, version: commit.expectedVersion + 1 } });
+    return result.modifiedCount === 1;
+  }
+
+  /** Records that every outbox message up to `seq` was sent; clears the pending flag when nothing is left. */
+  async markSent(chatKey: string, seq: number): Promise<void> {
+    await this.model.updateOne({ _id: chatKey }, { $max: { sentSeq: seq } });
+    await this.model.updateOne({ _id: chatKey, outboxSeq: { $lte: seq } }, { $set: { outboxPending: false } });
+  }
+
+  /** Conversations with unsent replies, oldest first: what the sweeper re-queues after Redis lost its jobs. */
+  async withPendingOutbox(limit = 500): Promise<string[]> {
+    const docs = await this.model.find({ outboxPending: true }, { _id: 1 }).sort({ updatedAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** Conversations holding a draft untouched since `before`. */
+  async withIdleDraft(before: Date, limit = 500): Promise<string[]> {
+    const docs = await this.model.find({ draftOpen: true, activeAt: { $lt: before } }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** The raw stored document, for tests that prove what is on disk. */
+  async raw(chatKey: string): Promise<Record<string, unknown> | null> {
+    return this.model.collection.findOne({ _id: chatKey as never });
+  }
+}

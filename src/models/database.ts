@@ -1,0 +1,32 @@
+import mongoose, { type Connection } from 'mongoose';
+
+/**
+ * Options for {@link openDatabase}.
+ */
+export interface DatabaseOptions {
+  /** A MongoDB connection string; FerretDB answers the same protocol. */
+  uri: string;
+  /** Database name; overrides the one in the URI (tests use one per file). */
+  dbName?: string;
+}
+
+/**
+ * Opens a dedicated mongoose connection.
+ *
+ * A connection of our own rather than mongoose's global one, so that tests and
+ * roles can hold several at once and close them cleanly. Filters are built only
+ * from values our own code typed (zod-checked strings and numbers), never from
+ * user objects, so operator injection has no way in; mongoose's `sanitizeFilter`
+ * is left off because it also refuses our own `$lt`/`$nin` filters
+ * (docs/storage-compatibility.md).
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(options.uri, {
+    dbName: options.dbName,
+    serverSelectionTimeoutMS: 5_000,
+    // FerretDB v1 has no replica sets, so no retryable writes.
+    retryWrites: false,
+  });
+  await connection.asPromise();
+  return connection;
+}

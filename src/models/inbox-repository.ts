@@ -1,0 +1,120 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { KeyRing } from '../privacy/key-ring.js';
+import { InboundMessageSchema, type InboundMessage } from '../bots/inbound-message.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/** An inbound message waiting to be handled. */
+export interface InboxEntry {
+  id: string;
+  chatKey: string;
+  seq: number;
+  attempts: number;
+  message: InboundMessage;
+}
+
+interface InboxDoc {
+  _id: string;
+  chatKey: string;
+  seq: number;
+  receivedAt: Date;
+  /** The whole message, encrypted: it may hold a national ID or a name. */
+  payload: string;
+  attempts: number;
+  status: 'pending' | 'set_aside';
+  lastError?: string;
+}
+
+const inboxSchema = new Schema<InboxDoc>(
+  {
+    _id: String,
+    chatKey: { type: String, required: true },
+    seq: Number,
+    receivedAt: Date,
+    payload: String,
+    attempts: Number,
+    status: String,
+    lastError: String,
+  },
+  { versionKey: false, collection: 'inbox' },
+);
+inboxSchema.index({ chatKey: 1, status: 1, seq: 1 });
+inboxSchema.index({ status: 1, receivedAt: 1 });
+
+/**
+ * Messages received and not yet handled. A message is written here before anything
+ * acknowledges it, so a crash or a wiped Redis loses nothing; the unique id (chat and
+ * message) makes a redelivery a no-op. Handled messages are removed: their mark lives
+ * in the conversation.
+ */
+export class InboxRepository {
+  private readonly model: Model<InboxDoc>;
+
+  constructor(
+    connection: Connection,
+    private readonly keys: KeyRing,
+  ) {
+    this.model = connection.models.InboxEntry ?? connection.model<InboxDoc>('InboxEntry', inboxSchema);
+  }
+
+  async init(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  /** Stores a received message; false when the same message is already waiting. */
+  async accept(id: string, chatKey: string, message: InboundMessage, now: Date): Promise<boolean> {
+    try {
+      await this.model.collection.insertOne({
+        _id: id,
+        chatKey,
+        seq: message.seq,
+        receivedAt: now,
+        payload: this.keys.encryptJson(message),
+        attempts: 0,
+        status: 'pending',
+      } as never);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The chat's waiting messages in order. */
+  async pending(chatKey: string, limit = 50): Promise<InboxEntry[]> {
+    const docs = await this.model.find({ chatKey, status: 'pending' }).sort({ seq: 1, receivedAt: 1 }).limit(limit).lean<InboxDoc[]>();
+    return docs.map((d) => ({
+      id: d._id,
+      chatKey: d.chatKey,
+      seq: d.seq,
+      attempts: d.attempts,
+      message: InboundMessageSchema.parse(this.keys.decryptJson(d.payload)),
+    }));
+  }
+
+  /** Removes a handled message. */
+  async remove(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id });
+  }
+
+  /** Counts a failed attempt and returns how many there have been. */
+  async recordFailure(id: string, error: string): Promise<number> {
+    const doc = await this.model.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 200) } }, { new: true }).lean<InboxDoc>();
+    return doc?.attempts ?? 0;
+  }
+
+  /** Sets a message aside after too many failures; it stays for inspection, out of the chat's way. */
+  async setAside(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { status: 'set_aside' } });
+  }
+
+  /** Chats with messages waiting since before `before`: what the sweeper re-queues. */
+  async chatsWaitingSince(before: Date, limit = 500): Promise<string[]> {
+    const docs = await this.model.find({ status: 'pending', receivedAt: { $lt: before } }, { chatKey: 1 }).limit(limit).lean<{ chatKey: string }[]>();
+    return [...new Set(docs.map((d) => d.chatKey))];
+  }
+
+  /** How many messages were set aside, for health and metrics. */
+  async countSetAside(): Promise<number> {
+    return this.model.countDocuments({ status: 'set_aside' });
+  }
+}

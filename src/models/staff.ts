@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+import { z } from 'zod';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/**
+ * What a staff member may do. The one list of roles: the CLI's choices, the
+ * stored enum and every check derive from it, so a new role is added here only.
+ */
+export const StaffRoleSchema = z.enum(['researcher', 'committee', 'admin']);
+export type StaffRole = z.infer<typeof StaffRoleSchema>;
+
+/** Every role, in the order they are listed. */
+export const STAFF_ROLES: readonly StaffRole[] = StaffRoleSchema.options;
+
+/** Crockford's base32 in lower case: no i, l, o or u, so an id read aloud or retyped stays unambiguous. */
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const ID_LENGTH = 10;
+const ID_PATTERN = /^stf_[0-9a-hjkmnp-tv-z]{10}$/;
+
+/** A staff member's internal id, `stf_` and 10 base32 characters; upper case input is accepted. */
+export const StaffIdSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(ID_PATTERN, 'must look like stf_ followed by 10 letters and digits');
+export type StaffId = z.infer<typeof StaffIdSchema>;
+
+/** Roles as given: at least one, duplicates dropped. */
+export const StaffRolesSchema = z
+  .array(StaffRoleSchema)
+  .min(1, 'needs at least one role')
+  .transform((roles) => [...new Set(roles)]);
+
+/** What it takes to add a staff member: checked here, at the boundary of the store. */
+export const NewStaffSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(2, 'must be 2 to 80 characters')
+    .max(80, 'must be 2 to 80 characters')
+    // Control characters would break the CLI's aligned columns and Telegram mentions.
+    .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters'),
+  telegramUserId: z
+    .number()
+    .int('must be a whole number')
+    .positive('must be positive')
+    .max(Number.MAX_SAFE_INTEGER, 'is too large'),
+  roles: StaffRolesSchema,
+});
+export type NewStaff = z.infer<typeof NewStaffSchema>;
+
+/** A staff member as the rest of the service sees it. */
+export interface Staff {
+  /** Internal id (`stf_…`), stable for the member's lifetime, used in the audit log. */
+  id: StaffId;
+  name: string;
+  /** Telegram's numeric user id: how the bot recognises the member. */
+  telegramUserId: number;
+  roles: StaffRole[];
+  /** False once removed: the record stays for the audit trail, the access goes. */
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The outcome of {@link StaffRepository.add}. */
+export interface AddedStaff {
+  staff: Staff;
+  /** True when a removed member with the same Telegram id was brought back (same internal id). */
+  reactivated: boolean;
+}
+
+/** Why a staff operation was refused. */
+export type StaffErrorCode = 'STAFF_INVALID' | 'STAFF_DUPLICATE' | 'STAFF_NOT_FOUND' | 'STAFF_INACTIVE';
+
+/**
+ * An error for a staff operation that was refused: invalid input, a Telegram user
+ * who is already an active member, an unknown id, or a member already removed.
+ *
+ * Messages are meant for the operator and name the field or id concerned.
+ */
+export class StaffError extends Error {
+  /** Stable code for callers that branch on the kind of error. */
+  readonly code: StaffErrorCode;
+
+  constructor(code: StaffErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'StaffError';
+  }
+}
+
+/**
+ * Validates the input of {@link StaffRepository.add}, so a caller (the CLI) can
+ * refuse bad input before it opens a database connection.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID` naming the first faulty field
+ */
+export function parseNewStaff(input: unknown): NewStaff {
+  return parseOrThrow(NewStaffSchema, input);
+}
+
+/**
+ * Validates a list of roles as {@link StaffRepository.setRoles} takes it.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID`
+ */
+export function parseStaffRoles(input: unknown): StaffRole[] {
+  return parseOrThrow(StaffRolesSchema, input, 'roles');
+}
+
+/**
+ * Validates a staff id as the operator typed it.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID`
+ */
+export function parseStaffId(input: unknown): StaffId {
+  return parseOrThrow(StaffIdSchema, input, 'staff id');
+}
+
+interface StaffDoc {
+  _id: string;
+  name: string;
+  telegramUserId: number;
+  roles: StaffRole[];
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const staffSchema = new Schema<StaffDoc>(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    // Unique over removed members too: a returning member gets their old record back.
+    telegramUserId: { type: Number, required: true, unique: true },
+    roles: { type: [{ type: String, enum: StaffRoleSchema.options }], required: true },
+    active: { type: Boolean, required: true, default: true },
+  },
+  { collection: 'staff', versionKey: false, timestamps: true },
+);
+
+/** How often a fresh id is drawn when the random one is taken; 50 bits make even one retry rare. */
+const ID_ATTEMPTS = 3;
+
+/**
+ * The association's staff: researchers, committee members and administrators,
+ * each known to the bot by their Telegram user id.
+ *
+ * Removal is soft: a removed member stays stored, inactive, so the audit trail
+ * keeps naming who did what. Auditing is the caller's job; the repository only
+ * stores.
+ */
+export class StaffRepository {
+  readonly #model: Model<StaffDoc>;
+
+  /** Registers the `Staff` model on the connection (or reuses it when another repository did). */
+  constructor(connection: Connection) {
+    this.#model = (connection.models.Staff as Model<StaffDoc> | undefined) ?? connection.model<StaffDoc>('Staff', staffSchema);
+  }
+
+  /**
+   * Builds the indexes; idempotent, and awaited before every insert, because a
+   * duplicate Telegram id is refused by the unique index, not by a read.
+   */
+  async init(): Promise<void> {
+    await this.#model.init();
+  }
+
+  /**
+   * Adds a staff member, or reactivates a removed one with the same Telegram id
+   * (same internal id, the given name and roles).
+   *
+   * @throws {@link StaffError} `STAFF_INVALID` for bad input, `STAFF_DUPLICATE`
+   *   when the Telegram user is already an active member
+   */
+  async add(input: { name: string; telegramUserId: number; roles: StaffRole[] }): Promise<AddedStaff> {
+    const member = parseNewStaff(input);
+    await this.init();
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.#model.findOne({ telegramUserId: member.telegramUserId }).lean<StaffDoc>();
+      if (existing) return { staff: await this.#reactivate(existing, member), reactivated: true };
+      try {
+        const created = await this.#model.create({ _id: newStaffId(), ...member, active: true });
+        return { staff: toStaff(created.toObject()), reactivated: false };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // Either another writer added this Telegram user meanwhile (the next read
+        // finds it and refuses or reactivates) or the random id was taken (draw again).
+        if (attempt >= ID_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** Staff members ordered by when they were added; active ones only unless asked. */
+  async list(options: { includeInactive?: boolean } = {}): Promise<Staff[]> {
+    const filter = options.includeInactive ? {} : { active: true };
+    const docs = await this.#model.find(filter).sort({ createdAt: 1, _id: 1 }).lean<StaffDoc[]>();
+    return docs.map(toStaff);
+  }
+
+  /** The staff member with this id, active or removed; null when there is none (or the id is malformed). */
+  async get(id: string): Promise<Staff | null> {
+    const parsed = StaffIdSchema.safeParse(id);
+    if (!parsed.success) return null;
+    const doc = await this.#model.findById(parsed.data).lean<StaffDoc>();
+    return doc ? toStaff(doc) : null;
+  }
+
+  /**
+   * The active staff member with this Telegram user id, or null.
+   *
+   * Removed members are left out unless asked for, so that a check of "is this
+   * user staff?" cannot forget the `active` flag and let a removed member in.
+   */
+  async findByTelegramUserId(telegramUserId: number, options: { includeInactive?: boolean } = {}): Promise<Staff | null> {
+    if (!Number.isSafeInteger(telegramUserId) || telegramUserId <= 0) return null;
+    const filter = options.includeInactive ? { telegramUserId } : { telegramUserId, active: true };
+    const doc = await this.#model.findOne(filter).lean<StaffDoc>();
+    return doc ? toStaff(doc) : null;
+  }
+
+  /**
+   * Replaces an active member's roles.
+   *
+   * @returns the member as stored afterwards
+   * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND`, or `STAFF_INACTIVE` for a removed member
+   */
+  async setRoles(id: string, roles: StaffRole[]): Promise<Staff> {
+    const staffId = parseStaffId(id);
+    const newRoles = parseStaffRoles(roles);
+    // No projection: FerretDB refuses findOneAndUpdate with one; the whole document is small.
+    const doc = await this.#model
+      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { roles: newRoles } }, { returnDocument: 'after' })
+      .lean<StaffDoc>();
+    if (doc) return toStaff(doc);
+    throw await this.#whyNotActive(staffId);
+  }
+
+  /**
+   * Removes a member: marks them inactive and keeps the record, so the audit
+   * trail still resolves their id. Adding the same Telegram id again reactivates it.
+   *
+   * @returns the member as stored afterwards (inactive)
+   * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND`, or `STAFF_INACTIVE` when already removed
+   */
+  async remove(id: string): Promise<Staff> {
+    const staffId = parseStaffId(id);
+    const doc = await this.#model
+      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { active: false } }, { returnDocument: 'after' })
+      .lean<StaffDoc>();
+    if (doc) return toStaff(doc);
+    throw await this.#whyNotActive(staffId);
+  }
+
+  async #reactivate(existing: StaffDoc, member: NewStaff): Promise<Staff> {
+    if (existing.active) {
+      throw new StaffError(
+        'STAFF_DUPLICATE',
+        `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`,
+      );
+    }
+    // Conditional on active=false, so of two concurrent re-adds only one reactivates.
+    const doc = await this.#model
+      .findOneAndUpdate(
+        { _id: existing._id, active: false },
+        { $set: { active: true, name: member.name, roles: member.roles } },
+        { returnDocument: 'after' },
+      )
+      .lean<StaffDoc>();
+    if (!doc) {
+      throw new StaffError(
+        'STAFF_DUPLICATE',
+        `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`,
+      );
+    }
+    return toStaff(doc);
+  }
+
+  async #whyNotActive(id: StaffId): Promise<StaffError> {
+    const doc = await this.#model.findById(id).lean<StaffDoc>();
+    return doc
+      ? new StaffError('STAFF_INACTIVE', `Staff member ${id} has been removed.`)
+      : new StaffError('STAFF_NOT_FOUND', `There is no staff member ${id}.`);
+  }
+}
+
+function newStaffId(): StaffId {
+  // 32 divides 256, so taking each byte modulo 32 keeps every character equally likely.
+  const bytes = randomBytes(ID_LENGTH);
+  let id = 'stf_';
+  for (const byte of bytes) id += ID_ALPHABET[byte % 32];
+  return id;
+}
+
+function toStaff(doc: StaffDoc): Staff {
+  return {
+    id: doc._id,
+    name: doc.name,
+    telegramUserId: doc.telegramUserId,
+    roles: [...doc.roles],
+    active: doc.active,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, label?: string): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = [...(label ? [label] : []), ...(issue?.path ?? [])].map(String).join('.');
+  const message = issue?.message ?? 'is invalid';
+  throw new StaffError('STAFF_INVALID', path ? `${path} ${message}` : message);
+}

@@ -1,0 +1,131 @@
+/** The association's time zone; Saudi Arabia keeps UTC+3 all year. */
+export const RIYADH_TIME_ZONE = 'Asia/Riyadh';
+
+/**
+ * How days are counted: every calendar day, or working days only.
+ *
+ * Only `calendar` is implemented; `working` (Sunday to Thursday, minus public
+ * holidays) is reserved so callers and stored settings can name it already.
+ */
+export type DayCountMode = 'calendar' | 'working';
+
+/** A period after submission within which the committee answers, e.g. `{ days: 14, mode: 'calendar' }`. */
+export interface AnswerPeriod {
+  /** Number of days; a whole number, zero or more. */
+  days: number;
+  /** How the days are counted. */
+  mode: DayCountMode;
+}
+
+/** What went wrong in a calendar computation. */
+export type CalendarErrorCode = 'CALENDAR_INVALID_INPUT' | 'CALENDAR_MODE_UNSUPPORTED';
+
+/**
+ * An error for a calendar computation that cannot be done: an invalid date or
+ * period, or a day-count mode not implemented yet.
+ */
+export class CalendarError extends Error {
+  /** Stable code for callers that branch on the kind of error. */
+  readonly code: CalendarErrorCode;
+
+  constructor(code: CalendarErrorCode, message: string) {
+    super(message);
+    this.name = 'CalendarError';
+    this.code = code;
+  }
+}
+
+/**
+ * The date by which a request submitted at `submittedAt` should be answered.
+ *
+ * In `calendar` mode the result is `days` days later at the same time of day.
+ * Adding whole days in UTC keeps the Riyadh wall-clock time too, since Riyadh
+ * has no daylight saving.
+ *
+ * @throws {@link CalendarError} for an invalid date, a negative or fractional
+ *   number of days, or the `working` mode (not implemented yet)
+ */
+export function expectedAnswerDate(submittedAt: Date, period: AnswerPeriod): Date {
+  if (!(submittedAt instanceof Date) || Number.isNaN(submittedAt.getTime())) {
+    throw new CalendarError('CALENDAR_INVALID_INPUT', 'expectedAnswerDate: submittedAt is not a valid date.');
+  }
+  if (!Number.isSafeInteger(period.days) || period.days < 0) {
+    throw new CalendarError(
+      'CALENDAR_INVALID_INPUT',
+      `expectedAnswerDate: days must be a whole number of zero or more, got ${period.days}.`,
+    );
+  }
+  switch (period.mode) {
+    case 'calendar': {
+      const result = new Date(submittedAt.getTime());
+      result.setUTCDate(result.getUTCDate() + period.days);
+      return result;
+    }
+    case 'working':
+      throw new CalendarError(
+        'CALENDAR_MODE_UNSUPPORTED',
+        'expectedAnswerDate: working-day counting is not implemented yet.',
+      );
+    default: {
+      const unknown: never = period.mode;
+      throw new CalendarError('CALENDAR_INVALID_INPUT', `expectedAnswerDate: unknown mode "${String(unknown)}".`);
+    }
+  }
+}
+
+/** A date written in both calendars, for messages that show the two side by side. */
+export interface DualDate {
+  /** The Gregorian date with weekday, e.g. `Tuesday, 8 December 2026`. */
+  gregorian: string;
+  /** The Umm al-Qura Hijri date with weekday, e.g. `Tuesday, 28 Jumada II 1448 AH`. */
+  hijri: string;
+}
+
+const LOCALES = {
+  ar: {
+    gregorian: 'ar-SA-u-ca-gregory-nu-arab',
+    hijri: 'ar-SA-u-ca-islamic-umalqura-nu-arab',
+  },
+  en: {
+    gregorian: 'en-GB',
+    // en-GB rather than plain en, so both English dates read day-month-year.
+    hijri: 'en-GB-u-ca-islamic-umalqura',
+  },
+} as const;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A date written in the Gregorian and the Umm al-Qura Hijri calendars, each
+ * with its weekday, in Arabic (Arabic-Indic digits) or English.
+ *
+ * Uses the Umm al-Qura calendar, the official one in Saudi Arabia; the exact
+ * spelling comes from the ICU data bundled with Node.
+ */
+export function formatDualDate(date: Date, lang: 'ar' | 'en', timeZone: string = RIYADH_TIME_ZONE): DualDate {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new CalendarError('CALENDAR_INVALID_INPUT', 'formatDualDate: date is not a valid date.');
+  }
+  const locales = LOCALES[lang];
+  return {
+    gregorian: formatter(locales.gregorian, timeZone).format(date),
+    hijri: formatter(locales.hijri, timeZone).format(date),
+  };
+}
+
+function formatter(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const cacheKey = `${locale}|${timeZone}`;
+  let cached = formatters.get(cacheKey);
+  if (cached === undefined) {
+    // dateStyle cannot be combined with weekday, so the long date is spelled out field by field.
+    cached = new Intl.DateTimeFormat(locale, {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      timeZone,
+    });
+    formatters.set(cacheKey, cached);
+  }
+  return cached;
+}

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/**
+ * A per-chat mutual exclusion lock in Redis (SET NX PX, released only by its holder),
+ * so one consumer at a time works a chat's inbox or outbox, also across processes.
+ *
+ * It is needed for correctness, not only speed: FerretDB v1 does not serialise
+ * concurrent conditional updates (docs/storage-compatibility.md), so a version check
+ * alone would let two writers both "win". The lock's time limit bounds how long a
+ * crashed holder blocks a chat; handling one message takes milliseconds.
+ */
+export class ChatLocks {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  /** Runs `work` holding the lock on `name`, waiting up to `waitMs` for it; throws `ChatLockTimeoutError` past that. */
+  async exclusive<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const outcome = await this.withLock(name, work);
+      if (outcome.ran) return outcome.value;
+      if (Date.now() > deadline) throw new ChatLockTimeoutError(name);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+  }
+
+  /** Runs `work` holding the lock on `name`; returns `{ ran: false }` at once if another holder has it. */
+  async withLock<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const key = `${this.prefix}:lock:${name}`;
+    const token = randomUUID();
+    const acquired = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
+    if (acquired !== 'OK') return { ran: false };
+    try {
+      return { ran: true, value: await work() };
+    } finally {
+      await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    }
+  }
+}
+
+/** Thrown when a lock could not be had in time. */
+export class ChatLockTimeoutError extends Error {
+  readonly code = 'CHAT_LOCK_TIMEOUT';
+  constructor(name: string) {
+    super(`lock ${name} stayed busy`);
+    this.name = 'ChatLockTimeoutError';
+  }
+}

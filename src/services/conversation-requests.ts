@@ -1,0 +1,93 @@
+import type { EngineRequest } from '../engine/events.js';
+import type { OpenCaseSummary, RequestResult } from '../engine/input.js';
+import type { Language } from '../engine/session.js';
+import type { KeyRing } from '../privacy/key-ring.js';
+import type { CaseRepository } from '../models/case-repository.js';
+import type { OpenRequestLocks } from '../models/open-request-locks.js';
+import type { AuditLog } from '../models/audit-log.js';
+import { isOpen } from '../models/case-states.js';
+import type { Channel } from '../bots/inbound-message.js';
+import { formatDualDate } from './calendar.js';
+import { submitCase, type FaultInjector } from './submission.js';
+
+/** Dependencies of {@link resolveRequest}. */
+export interface RequestDeps {
+  keys: KeyRing;
+  cases: CaseRepository;
+  locks: OpenRequestLocks;
+  audit: AuditLog;
+  committeeDays: number;
+  staleLockMs: number;
+  faults?: FaultInjector;
+}
+
+/** The chat a request comes from. */
+export interface RequestOrigin {
+  chatKey: string;
+  channel: Channel;
+  lang: Language;
+  now: Date;
+}
+
+/** A date as people read it: Gregorian with the Umm al-Qura Hijri date beside it. */
+export function readableDate(date: Date, lang: Language): string {
+  const { gregorian, hijri } = formatDualDate(date, lang);
+  return `${gregorian} (${hijri})`;
+}
+
+/**
+ * Does what the engine asked for (look-ups, submission, withdrawal) and returns the
+ * result to feed back into it. A chat only ever learns about its own cases; for an ID
+ * held by another chat it learns only that a request exists.
+ */
+export async function resolveRequest(deps: RequestDeps, request: EngineRequest, origin: RequestOrigin): Promise<RequestResult> {
+  switch (request.type) {
+    case 'find_own_open_case': {
+      const found = await deps.cases.findOpenByChat(origin.chatKey);
+      const openCase: OpenCaseSummary | null = found && {
+        caseId: found.id,
+        reference: found.reference,
+        status: found.status,
+        submittedAt: readableDate(found.submittedAt, origin.lang),
+        expectedBy: readableDate(found.expectedBy, origin.lang),
+      };
+      return { request: 'find_own_open_case', openCase };
+    }
+    case 'check_national_id': {
+      const lock = await deps.locks.get(deps.keys.lookupHash('national-id', request.nationalId));
+      if (!lock) return { request: 'check_national_id', holder: 'none' };
+      const holder = await deps.cases.statusOf(lock.caseId);
+      if (holder && !isOpen(holder.status)) return { request: 'check_national_id', holder: 'none' };
+      return { request: 'check_national_id', holder: holder?.chatKey === origin.chatKey ? 'this_chat' : 'another_chat' };
+    }
+    case 'submit_case': {
+      const outcome = await submitCase(deps, request, origin);
+      if (outcome.outcome === 'duplicate') return { request: 'submit_case', outcome: 'duplicate' };
+      return { request: 'submit_case', outcome: 'submitted', reference: outcome.reference, expectedBy: readableDate(outcome.expectedBy, origin.lang) };
+    }
+    case 'withdraw_case':
+      return withdraw(deps, request.caseId, origin);
+  }
+}
+
+async function withdraw(deps: RequestDeps, caseId: string, origin: RequestOrigin): Promise<RequestResult> {
+  const record = await deps.cases.get(caseId);
+  // A chat may withdraw only its own case; anything else reads as "not open" and reveals nothing.
+  if (!record || record.chatKey !== origin.chatKey || !isOpen(record.status)) {
+    return { request: 'withdraw_case', outcome: 'not_open', reference: record?.chatKey === origin.chatKey ? record.reference : '' };
+  }
+  try {
+    await deps.cases.move(caseId, 'withdrawn', { kind: 'beneficiary', id: origin.chatKey }, origin.now, 'withdrawn by the beneficiary');
+  } catch {
+    return { request: 'withdraw_case', outcome: 'not_open', reference: record.reference };
+  }
+  await deps.locks.release(record.nationalIdHash, caseId);
+  await deps.audit.record({
+    at: origin.now,
+    actor: { kind: 'beneficiary', id: origin.chatKey },
+    action: 'case.withdrawn',
+    target: { kind: 'case', id: caseId },
+    details: { channel: origin.channel },
+  });
+  return { request: 'withdraw_case', outcome: 'withdrawn', reference: record.reference };
+}

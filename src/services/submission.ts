@@ -1,0 +1,143 @@
+import type { KeyRing } from '../privacy/key-ring.js';
+import type { CaseRepository } from '../models/case-repository.js';
+import type { OpenRequestLocks, OpenRequestLock } from '../models/open-request-locks.js';
+import type { AuditLog } from '../models/audit-log.js';
+import { isOpen } from '../models/case-states.js';
+import type { EngineRequest } from '../engine/events.js';
+import type { Channel } from '../bots/inbound-message.js';
+import { expectedAnswerDate } from './calendar.js';
+import { referenceFromSeed } from './reference.js';
+import { caseIdOf } from './identifiers.js';
+
+/** The points of a submission where a test may stop the process, as a crash would. */
+export type SubmissionStep = 'after-lock' | 'after-case' | 'after-activate';
+
+/** Lets tests crash a submission at a chosen step; production passes nothing. */
+export interface FaultInjector {
+  at(point: string): void;
+}
+
+export type SubmitRequest = Extract<EngineRequest, { type: 'submit_case' }>;
+
+/** Where a submission came from. */
+export interface SubmissionOrigin {
+  chatKey: string;
+  channel: Channel;
+  now: Date;
+}
+
+/** What a submission achieved: a case with its reference and date, or a refusal because the ID has an open request. */
+export type SubmissionOutcome = { outcome: 'submitted'; caseId: string; reference: string; expectedBy: Date } | { outcome: 'duplicate' };
+
+/** Dependencies of the submission use case. */
+export interface SubmissionDeps {
+  keys: KeyRing;
+  cases: CaseRepository;
+  locks: OpenRequestLocks;
+  audit: AuditLog;
+  committeeDays: number;
+  /** A pending lock older than this is a crashed submission, for the sweeper to finish or undo. */
+  staleLockMs: number;
+  faults?: FaultInjector;
+}
+
+/**
+ * Submits a support request, crash-safe without transactions.
+ *
+ * 1. take the lock on the national ID (unique insert: one open request per ID);
+ * 2. insert the case under an id derived from the draft (a retry inserts nothing);
+ * 3. mark the lock active.
+ * Each step is idempotent, so the retried inbound message repeats the whole
+ * submission and lands on the same case; a crash that is never retried leaves a
+ * pending lock that {@link resolveStaleLock} finishes or rolls back.
+ */
+export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, origin: SubmissionOrigin): Promise<SubmissionOutcome> {
+  const caseId = caseIdOf(request.submissionId, origin.chatKey);
+  const nationalId = String(request.answers.national_id ?? '');
+  const nationalIdHash = deps.keys.lookupHash('national-id', nationalId);
+
+  const lock = await takeLock(deps, nationalIdHash, caseId, origin.now);
+  if (!lock) return { outcome: 'duplicate' };
+  deps.faults?.at('after-lock');
+
+  const submittedAt = lock.createdAt;
+  const expectedBy = expectedAnswerDate(submittedAt, { days: deps.committeeDays, mode: 'calendar' });
+  const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy });
+  deps.faults?.at('after-case');
+
+  await deps.locks.activate(nationalIdHash, caseId);
+  deps.faults?.at('after-activate');
+  await deps.audit.record({
+    at: origin.now,
+    actor: { kind: 'beneficiary', id: origin.chatKey },
+    action: 'case.submitted',
+    target: { kind: 'case', id: caseId },
+    details: { channel: origin.channel, declarationVersion: request.declaration.version },
+  });
+  return { outcome: 'submitted', caseId, reference, expectedBy };
+}
+
+/** Takes the ID's lock for `caseId`, clearing a lock left by a case that is no longer open; null when another open request holds it. */
+async function takeLock(deps: SubmissionDeps, nationalIdHash: string, caseId: string, now: Date): Promise<OpenRequestLock | null> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const lock = await deps.locks.acquire(nationalIdHash, caseId, now);
+    if (lock.caseId === caseId) return lock;
+    const holder = await deps.cases.statusOf(lock.caseId);
+    if (holder && isOpen(holder.status)) return null;
+    if (!holder && lock.state === 'pending' && now.getTime() - lock.createdAt.getTime() < deps.staleLockMs) return null;
+    // The holder's case ended, or never came to be: the lock is stale.
+    if (holder) await deps.locks.release(nationalIdHash, lock.caseId);
+    else await resolveStaleLock(deps, lock);
+  }
+  return null;
+}
+
+async function insertCase(
+  deps: SubmissionDeps,
+  request: SubmitRequest,
+  origin: SubmissionOrigin,
+  ids: { caseId: string; nationalIdHash: string; submittedAt: Date; expectedBy: Date },
+): Promise<string> {
+  const existing = await deps.cases.referenceOf(ids.caseId);
+  if (existing) return existing;
+  // The reference is derived from a keyed hash of the draft: unguessable, yet the same on a retry.
+  // A duplicate reference (40 bits: rare, not impossible) leaves no case, and the next seed is tried.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const seed = Buffer.from(deps.keys.lookupHash('reference', `${request.submissionId}:${attempt}`), 'hex');
+    await deps.cases.insertSubmitted({
+      id: ids.caseId,
+      reference: referenceFromSeed('SR', seed),
+      channel: origin.channel,
+      chatKey: origin.chatKey,
+      lang: request.lang,
+      nationalIdHash: ids.nationalIdHash,
+      supportType: String(request.answers.support_type ?? 'other'),
+      city: String(request.answers.city ?? ''),
+      answers: request.answers,
+      documentIds: request.documentIds,
+      declaration: { ...request.declaration, acceptedAt: new Date(request.declaration.acceptedAt) },
+      flow: { id: request.flow, version: request.flowVersion },
+      submittedAt: ids.submittedAt,
+      expectedBy: ids.expectedBy,
+      by: { kind: 'beneficiary', id: origin.chatKey },
+    });
+    const stored = await deps.cases.referenceOf(ids.caseId);
+    if (stored) return stored;
+  }
+  throw new Error('could not store the case');
+}
+
+/**
+ * Finishes or undoes a submission a crash left half done: a pending lock whose case
+ * exists is activated; one whose case was never written is released, so the person
+ * (or anyone with that ID) can submit again.
+ */
+export async function resolveStaleLock(deps: Pick<SubmissionDeps, 'cases' | 'locks'>, lock: OpenRequestLock): Promise<'finished' | 'rolled_back'> {
+  const holder = await deps.cases.statusOf(lock.caseId);
+  if (holder) {
+    await deps.locks.activate(lock.nationalIdHash, lock.caseId);
+    return 'finished';
+  }
+  await deps.locks.release(lock.nationalIdHash, lock.caseId);
+  return 'rolled_back';
+}

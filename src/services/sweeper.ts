@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { ConversationRepository } from '../models/conversation-repository.js';
+import type { InboxRepository } from '../models/inbox-repository.js';
+import type { OpenRequestLocks } from '../models/open-request-locks.js';
+import type { CaseRepository } from '../models/case-repository.js';
+import type { ConversationProcessor } from './conversation-processor.js';
+import type { ChatLocks } from './chat-lock.js';
+import { resolveStaleLock } from './submission.js';
+import { errorFields } from '../logger.js';
+
+/** What the sweeper works with. */
+export interface SweeperDeps {
+  conversations: ConversationRepository;
+  inbox: InboxRepository;
+  locks: OpenRequestLocks;
+  cases: CaseRepository;
+  processor: ConversationProcessor;
+  chatLocks: ChatLocks;
+  requestInbound: (chatKey: string, reason: string) => Promise<void>;
+  requestSend: (chatKey: string, reason: string) => Promise<void>;
+  draftIdleMs: number;
+  staleLockMs: number;
+  /** How long a received message may wait before the sweeper assumes its job was lost. */
+  inboxGraceMs: number;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+/** What one sweep did, for logs and tests. */
+export interface SweepReport {
+  inboxRequeued: number;
+  outboxRequeued: number;
+  submissionsFinished: number;
+  submissionsRolledBack: number;
+  draftsExpired: number;
+}
+
+/**
+ * Re-arms from MongoDB what Redis may have lost and finishes what a crash left half
+ * done: chats with waiting messages or unsent replies are queued again, pending
+ * submission locks are finished or rolled back, idle drafts expire. Everything it
+ * does is idempotent, so running it too often costs only queries.
+ */
+export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
+  const now = deps.clock?.() ?? new Date();
+  const report: SweepReport = { inboxRequeued: 0, outboxRequeued: 0, submissionsFinished: 0, submissionsRolledBack: 0, draftsExpired: 0 };
+  const bucket = Math.floor(now.getTime() / 10_000);
+
+  for (const chatKey of await deps.inbox.chatsWaitingSince(new Date(now.getTime() - deps.inboxGraceMs))) {
+    await deps.requestInbound(chatKey, `sweep-${chatKey}-${bucket}`);
+    report.inboxRequeued += 1;
+  }
+  for (const chatKey of await deps.conversations.withPendingOutbox()) {
+    await deps.requestSend(chatKey, `sweep-${bucket}`);
+    report.outboxRequeued += 1;
+  }
+  for (const lock of await deps.locks.stalePending(new Date(now.getTime() - deps.staleLockMs))) {
+    const outcome = await resolveStaleLock(deps, lock);
+    if (outcome === 'finished') report.submissionsFinished += 1;
+    else report.submissionsRolledBack += 1;
+  }
+  for (const chatKey of await deps.conversations.withIdleDraft(new Date(now.getTime() - deps.draftIdleMs))) {
+    const outcome = await deps.chatLocks.withLock(`chat:${chatKey}`, () => deps.processor.expireDraft(chatKey));
+    if (outcome.ran) report.draftsExpired += 1;
+  }
+  return report;
+}
+
+/** Runs {@link sweep} now and then every `intervalMs` until stopped; a failed sweep is logged and retried next time. */
+export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop: () => Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = sweep(deps)
+      .then((report) => {
+        if (Object.values(report).some((n) => n > 0)) deps.logger.info({ sweep: report }, 'sweep re-armed work');
+      })
+      .catch((error: unknown) => deps.logger.warn({ ...errorFields(error) }, 'sweep failed'));
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { ChatJobSchema, type ChatJob } from './queues.js';
+import type { ChatLocks } from '../services/chat-lock.js';
+import { ChannelSendError } from '../bots/inbound-message.js';
+import { errorFields } from '../logger.js';
+
+/** How long a job waits before trying again when another consumer holds its chat. */
+const BUSY_DELAY_MS = 150;
+
+/** What a chat worker needs: which queue, which lock, and the use case to run for a chat. */
+export interface ChatWorkerOptions {
+  queue: string;
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  locks: ChatLocks;
+  /** The lock name for a chat; one consumer per chat holds it. */
+  lockName: (chatKey: string) => string;
+  work: (chatKey: string) => Promise<number>;
+  logger: Logger;
+}
+
+/**
+ * A thin BullMQ worker: parses the job (a malformed one is unrecoverable), takes the
+ * chat's lock (busy: the job steps aside for a moment, which does not count as an
+ * attempt) and calls the use case. A platform asking to wait (`retry_after`) delays
+ * the job by that much, keeping the chat's order.
+ */
+export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
+  const processor = async (job: Job<ChatJob>, token?: string): Promise<number> => {
+    const parsed = ChatJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError('malformed job');
+    const { chatKey } = parsed.data;
+    try {
+      const outcome = await options.locks.withLock(options.lockName(chatKey), () => options.work(chatKey));
+      if (outcome.ran) return outcome.value;
+      await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
+      throw new DelayedError();
+    } catch (error) {
+      if (error instanceof ChannelSendError && error.retryAfterMs !== undefined) {
+        await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
+        throw new DelayedError();
+      }
+      if (error instanceof ChannelSendError && error.permanent) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  };
+  const worker = new Worker<ChatJob>(options.queue, processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency });
+  worker.on('failed', (job, error) => {
+    if (error instanceof DelayedError) return;
+    options.logger.warn({ queue: options.queue, jobId: job?.id, attempts: job?.attemptsMade, ...errorFields(error) }, 'job failed');
+  });
+  worker.on('error', (error) => options.logger.error({ queue: options.queue, ...errorFields(error) }, 'worker error'));
+  return worker;
+}

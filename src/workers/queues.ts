@@ -1,0 +1,52 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+
+/** The queues, by role: inbound messages to handle, outboxes to send. */
+export const QUEUE_NAMES = { inbound: 'inbound', outbound: 'outbound' } as const;
+
+/** A job's whole payload: which chat. Ids only, never personal data (it sits in Redis in clear). */
+export const ChatJobSchema = z.strictObject({ chatKey: z.string().regex(/^[a-z]+_[0-9a-f]{24}$/) });
+export type ChatJob = z.infer<typeof ChatJobSchema>;
+
+/**
+ * Opens a Redis connection for BullMQ. Workers block on Redis and must never give up
+ * a command (`maxRetriesPerRequest: null`); producers fail fast instead of queueing
+ * commands while Redis is away, since MongoDB already holds the work and the sweeper
+ * re-queues it.
+ */
+export function connectRedis(url: string, purpose: 'worker' | 'producer'): Redis {
+  return new Redis(url, purpose === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+}
+
+const jobDefaults = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: true,
+  removeOnFail: { count: 1000 },
+} as const;
+
+/** The producers' side of the queues. */
+export class WorkQueues {
+  readonly inbound: Queue<ChatJob>;
+  readonly outbound: Queue<ChatJob>;
+
+  constructor(connection: ConnectionOptions, prefix: string) {
+    this.inbound = new Queue<ChatJob>(QUEUE_NAMES.inbound, { connection, prefix, defaultJobOptions: jobDefaults });
+    this.outbound = new Queue<ChatJob>(QUEUE_NAMES.outbound, { connection, prefix, defaultJobOptions: jobDefaults });
+  }
+
+  /** Asks for a chat's waiting messages to be handled; `reason` makes the job id (one job per message, or per sweep). */
+  async requestInbound(chatKey: string, reason: string): Promise<void> {
+    await this.inbound.add('drain', { chatKey }, { jobId: `in-${reason}` });
+  }
+
+  /** Asks for a chat's outbox to be sent. */
+  async requestSend(chatKey: string, reason: string): Promise<void> {
+    await this.outbound.add('send', { chatKey }, { jobId: `out-${chatKey}-${reason}` });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.inbound.close(), this.outbound.close()]);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The administrator's CLI as an operator runs it: a real process
+ * (`node --import tsx src/cli/admin.ts ...`) against a fresh database.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyRing } from '../../src/privacy/key-ring.js';
+import { freshDatabase, MONGODB_URI } from '../helpers/db.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const STAFF_ID = /stf_[0-9a-hjkmnp-tv-z]{10}/;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The server URI with the database name swapped in. */
+function uriFor(dbName: string): string {
+  const url = new URL(MONGODB_URI);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+
+describe('admin CLI (spawned)', () => {
+  let connection: Connection;
+  let drop: () => Promise<void>;
+  let env: NodeJS.ProcessEnv;
+
+  function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/admin.ts', ...args], {
+        cwd: ROOT,
+        env: { ...env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      // A hung CLI must fail the test, not the suite's timeout.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      });
+    });
+  }
+
+  /** One line on stderr and no stack trace. */
+  function expectOneLineError(result: Run, pattern: RegExp): void {
+    expect(result.stderr).toMatch(pattern);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  }
+
+  beforeAll(async () => {
+    let dbName: string;
+    ({ connection, dbName, drop } = await freshDatabase());
+    env = {
+      ...process.env,
+      MONGODB_URI: uriFor(dbName),
+      DATA_KEYS: `t1:${KeyRing.generateKeyBase64()}`,
+      DATA_KEY_CURRENT: 't1',
+      LOOKUP_KEY: KeyRing.generateKeyBase64(),
+    };
+  });
+
+  afterAll(async () => {
+    await drop?.();
+  });
+
+  it('refuses staff add without --operator: exit 1, a one-line message, nothing stored', async () => {
+    const result = await run(['staff', 'add', '--name', 'No Operator', '--telegram-id', '4242', '--role', 'researcher']);
+
+    expect(result.code).toBe(1);
+    expectOneLineError(result, /^error: "staff add" needs --operator <name>/);
+    expect(result.stdout).toBe('');
+    expect(await connection.collection('staff').countDocuments({})).toBe(0);
+  });
+
+  it('add, list, roles and remove round-trip, each audited under the operator', async () => {
+    const operator = ['--operator', 'Operator Huda'];
+
+    const added = await run(['staff', 'add', '--name', 'عائشة الحربي', '--telegram-id', '7123456789', '--role', 'researcher', 'committee', ...operator]);
+    expect(added).toMatchObject({ code: 0, stderr: '' });
+    const id = STAFF_ID.exec(added.stdout)?.[0];
+    expect(id).toBeDefined();
+    expect(added.stdout).toBe(`Added ${id}: عائشة الحربي (Telegram 7123456789), roles researcher, committee.\n`);
+
+    const listed = await run(['staff', 'list', ...operator]);
+    expect(listed.code).toBe(0);
+    const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED$/);
+    expect(row).toMatch(new RegExp(`^${id} +عائشة الحربي +7123456789 +researcher,committee +yes +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`));
+    expect(rest).toEqual([]);
+    // Columns line up: NAME starts where the id column ends in both lines.
+    expect(header?.indexOf('NAME')).toBe(row?.indexOf('عائشة'));
+
+    const roles = await run(['staff', 'roles', id ?? '', '--role', 'admin', ...operator]);
+    expect(roles).toMatchObject({ code: 0, stdout: `Roles of ${id} (عائشة الحربي): admin.\n` });
+
+    const removed = await run(['staff', 'remove', id ?? '', ...operator]);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(new RegExp(`^Removed ${id} `));
+
+    const active = await run(['staff', 'list', ...operator]);
+    expect(active).toMatchObject({ code: 0, stdout: 'No active staff members.\n' });
+
+    const all = await run(['staff', 'list', '--all', '--json', ...operator]);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual([
+      expect.objectContaining({ id, name: 'عائشة الحربي', telegramUserId: 7123456789, roles: ['admin'], active: false }),
+    ]);
+
+    const removedAgain = await run(['staff', 'remove', id ?? '', ...operator]);
+    expect(removedAgain.code).toBe(1);
+    expectOneLineError(removedAgain, new RegExp(`^error: Staff member ${id} has been removed\\.$`));
+
+    const trail = await connection
+      .collection('audit_log')
+      .find({ 'target.kind': 'staff', 'target.id': id })
+      .sort({ at: 1 })
+      .toArray();
+    expect(trail.map((e) => e.action)).toEqual(['staff.added', 'staff.roles_changed', 'staff.removed']);
+    for (const entry of trail) expect(entry.actor).toEqual({ kind: 'operator', id: 'Operator Huda', name: 'Operator Huda' });
+    expect(await connection.collection('audit_log').countDocuments({ action: 'staff.listed' })).toBe(3);
+  }, 90_000);
+
+  it('--json output parses; a duplicate Telegram id exits 1 with STAFF_DUPLICATE’s message', async () => {
+    const operator = ['--operator', 'Operator Huda'];
+    const added = await run(['staff', 'add', '--name', 'Json Member', '--telegram-id', '555', '--role', 'committee', '--json', ...operator]);
+    expect(added.code).toBe(0);
+    const member = JSON.parse(added.stdout) as Record<string, unknown>;
+    expect(member).toMatchObject({ name: 'Json Member', telegramUserId: 555, roles: ['committee'], active: true, reactivated: false });
+    expect(member.id).toMatch(STAFF_ID);
+    expect(new Date(String(member.createdAt)).toString()).not.toBe('Invalid Date');
+
+    const duplicate = await run(['staff', 'add', '--name', 'Someone Else', '--telegram-id', '555', '--role', 'admin', ...operator]);
+    expect(duplicate.code).toBe(1);
+    expectOneLineError(duplicate, /^error: Telegram user 555 is already a staff member \(stf_/);
+
+    const cases = await run(['cases', 'list', '--status', 'submitted', '--limit', '5', '--json', ...operator]);
+    expect(cases.code).toBe(0);
+    expect(JSON.parse(cases.stdout)).toEqual([]);
+  }, 60_000);
+
+  it('refuses bad values with exit 1 and one line, before touching the database', async () => {
+    const operator = ['--operator', 'Operator Huda'];
+    // An unreachable database would turn any attempt to connect into exit 2.
+    const offline = { MONGODB_URI: 'mongodb://127.0.0.1:1/x' };
+    const cases: [string[], RegExp][] = [
+      [['staff', 'add', '--name', 'Bad Id', '--telegram-id', '12a', '--role', 'admin', ...operator], /^error: --telegram-id must be a positive whole number, got "12a"\.$/],
+      [['staff', 'add', '--name', 'B', '--telegram-id', '12', '--role', 'admin', ...operator], /^error: name must be 2 to 80 characters$/],
+      [['staff', 'add', '--name', 'Bad Role', '--telegram-id', '12', '--role', 'boss', ...operator], /^error: option '--role <role\.\.\.>' argument 'boss' is invalid/],
+      [['staff', 'roles', 'stf_nope', '--role', 'admin', ...operator], /^error: staff id must look like stf_/],
+      [['cases', 'list', '--limit', '0', ...operator], /^error: --limit must be a positive whole number/],
+      [['cases', 'list'], /^error: "cases list" needs --operator <name>/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args, offline)));
+    results.forEach((result, i) => {
+      expect(result.code, cases[i]?.[0].join(' ')).toBe(1);
+      expectOneLineError(result, cases[i]?.[1] ?? /never/);
+    });
+  }, 60_000);
+
+  it('keys generate prints three .env lines that KeyRing.parse accepts, without a database or operator', async () => {
+    const result = await run(['keys', 'generate'], { MONGODB_URI: 'mongodb://127.0.0.1:1/x', DATA_KEYS: '', DATA_KEY_CURRENT: '', LOOKUP_KEY: '' });
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    const vars = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    expect(Object.keys(vars)).toEqual(['DATA_KEYS', 'DATA_KEY_CURRENT', 'LOOKUP_KEY']);
+    const ring = KeyRing.parse(vars.DATA_KEYS ?? '', vars.DATA_KEY_CURRENT ?? '', vars.LOOKUP_KEY ?? '');
+    expect(ring.currentKeyId).toBe(vars.DATA_KEY_CURRENT);
+    expect(ring.decryptText(ring.encryptText('تجربة'))).toBe('تجربة');
+  });
+
+  it('exits 2 with a one-line message within a few seconds when the database cannot be reached', async () => {
+    const result = await run(['staff', 'list', '--operator', 'Operator Huda'], { MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+
+    expect(result.code).toBe(2);
+    expectOneLineError(result, /^error: cannot reach the database \(MONGODB_URI\): /);
+    expect(result.stdout).toBe('');
+    // openDatabase waits up to its 5 s server-selection timeout; the process must not hang after it.
+    expect(result.ms).toBeLessThan(10_000);
+  });
+});
