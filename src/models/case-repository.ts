@@ -131,7 +131,8 @@ export class CaseRepository {
       city: input.city,
       personal: this.keys.encryptJson(input.answers),
       documentIds: input.documentIds,
-      declaration: input.declaration,
+      // A message id can embed the chat id (WhatsApp's does: the phone number), so it is sealed too.
+      declaration: { ...input.declaration, messageId: this.keys.encryptText(input.declaration.messageId) },
       flow: input.flow,
       submittedAt: input.submittedAt,
       expectedBy: input.expectedBy,
@@ -230,7 +231,7 @@ export class CaseRepository {
       city: doc.city,
       answers: this.keys.decryptJson<Record<string, unknown>>(doc.personal),
       documentIds: doc.documentIds ?? [],
-      declaration: doc.declaration,
+      declaration: { ...doc.declaration, messageId: this.keys.decryptText(doc.declaration.messageId) },
       flow: doc.flow,
       submittedAt: doc.submittedAt,
       expectedBy: doc.expectedBy,

@@ -98,7 +98,7 @@ export class InboxRepository {
 
   /** Counts a failed attempt and returns how many there have been. */
   async recordFailure(id: string, error: string): Promise<number> {
-    const doc = await this.model.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 200) } }, { new: true }).lean<InboxDoc>();
+    const doc = await this.model.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 200) } }, { returnDocument: 'after' }).lean<InboxDoc>();
     return doc?.attempts ?? 0;
   }
 

@@ -55,7 +55,8 @@ describe('admin CLI (spawned)', () => {
 
   /** One line on stderr and no stack trace. */
   function expectOneLineError(result: Run, pattern: RegExp): void {
-    expect(result.stderr).toMatch(pattern);
+    expect(result.stderr.endsWith('\n')).toBe(true);
+    expect(result.stderr.trimEnd()).toMatch(pattern);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   }

@@ -1,0 +1,304 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import type { RunningApp } from '../../src/app.js';
+import { chatKeyOf } from '../../src/services/identifiers.js';
+import { ScriptedFaults, startTestApp, testEnvironment, TestChat, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+
+const VALID_ID = '1000000008';
+const OTHER_ID = '2100000005';
+
+let env: TestEnvironment | null = null;
+const apps: RunningApp[] = [];
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.stop();
+  await env?.cleanup();
+  env = null;
+});
+
+async function boot(options: Parameters<typeof startTestApp>[1] = {}): Promise<RunningApp> {
+  if (!env) env = testEnvironment();
+  const app = await startTestApp(env, options);
+  apps.push(app);
+  return app;
+}
+
+async function photo(): Promise<Buffer> {
+  return sharp({ create: { width: 40, height: 30, channels: 3, background: '#888888' } }).jpeg().toBuffer();
+}
+
+/** Answers the support request up to the review, for a single person with no income who rents. */
+async function answerUpToReview(chat: TestChat, nationalId: string): Promise<void> {
+  await chat.say('السلام عليكم', 'القائمة الرئيسية');
+  await chat.say('1', 'هل توافق');
+  await chat.say('نعم', 'لنفسك');
+  await chat.say('1', 'الاسم الكامل');
+  await chat.say('محمد عبدالله القحطاني', 'رقم الهوية');
+  await chat.say(nationalId, 'رقم الجوال');
+  await chat.say('٠٥٠١٢٣٤٥٦٧', 'مدينة');
+  await chat.say('الرياض', 'الحي');
+  await chat.say('النسيم', 'الحالة الاجتماعية');
+  await chat.say('1', 'عدد أفراد');
+  await chat.say('1', 'دخل');
+  await chat.say('0', 'نوع السكن');
+  await chat.say('2', 'الإيجار الشهري');
+  await chat.say('1500', 'نوع الدعم');
+  await chat.say('2', 'صف حاجتك');
+  await chat.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
+  await sendPhoto(chat, 'وصلنا الملف');
+  await chat.say('تم', 'عقد الإيجار');
+  await sendPhoto(chat, 'وصلنا الملف');
+  await chat.say('تم', 'راجع بياناتك');
+}
+
+let photoCount = 0;
+async function sendPhoto(chat: TestChat, expect: string): Promise<string> {
+  const ref = `photo-${++photoCount}`;
+  const bytes = await photo();
+  env!.channel.files.set(ref, bytes);
+  return chat.send(chat.message({ media: { ref, mime: 'image/jpeg', size: bytes.length } }), expect);
+}
+
+async function submit(chat: TestChat): Promise<string> {
+  await chat.say('1', 'الإقرار');
+  const reply = await chat.say('1', 'الرقم المرجعي');
+  const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(reply)?.[0];
+  expect(reference, reply).toBeDefined();
+  return reference!;
+}
+
+describe('intake through the real queues and storage', () => {
+  it('takes a whole request: case stored encrypted, lock active, reference and expected date told', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'amal');
+    await answerUpToReview(chat, VALID_ID);
+    await chat.say('1', 'الإقرار');
+    const reply = await chat.say('1', 'الرقم المرجعي');
+    expect(reply).toContain('خلال مدة لا تقل عن أسبوعين');
+    expect(reply).toMatch(/هـ/); // the Hijri date beside the Gregorian one
+
+    const chatKey = chatKeyOf(app.keys, 'console', 'amal');
+    const open = await app.repositories.cases.findOpenByChat(chatKey);
+    expect(open?.status).toBe('submitted');
+    const record = await app.repositories.cases.get(open!.id);
+    expect(record?.answers).toMatchObject({ national_id: VALID_ID, mobile: '+966501234567', housing: 'rented', monthly_rent: 1500 });
+    expect(record?.answers).not.toHaveProperty('income_sources');
+    expect(record?.documentIds).toHaveLength(2);
+    expect(record?.declaration).toMatchObject({ version: 'declaration-2026-1', channel: 'console', messageId: 'amal-m22' });
+    expect(record?.declaration.answersHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(record!.expectedBy.getTime() - record!.submittedAt.getTime()).toBe(14 * 86_400_000);
+    const lock = await app.repositories.locks.get(app.keys.lookupHash('national-id', VALID_ID));
+    expect(lock).toMatchObject({ caseId: open!.id, state: 'active' });
+    const audit = await app.repositories.audit.list({ targetKind: 'case', targetId: open!.id, limit: 10 });
+    expect(audit.map((a) => a.action)).toContain('case.submitted');
+  });
+
+  it('keeps personal data encrypted at rest and readable through the repositories', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'secret');
+    await answerUpToReview(chat, VALID_ID);
+    await submit(chat);
+    const chatKey = chatKeyOf(app.keys, 'console', 'secret');
+    const open = await app.repositories.cases.findOpenByChat(chatKey);
+    const db = app.connection.db!;
+    const rawCase = JSON.stringify(await db.collection('cases').findOne({ _id: open!.id as never }));
+    const rawConversation = JSON.stringify(await db.collection('conversations').findOne({ _id: chatKey as never }));
+    for (const raw of [rawCase, rawConversation]) {
+      expect(raw).not.toContain(VALID_ID);
+      expect(raw).not.toContain('القحطاني');
+      expect(raw).not.toContain('501234567');
+      expect(raw).not.toContain('secret'); // the chat id
+    }
+    expect(rawCase).toContain('enc1.k1.');
+    const chunks = await db.collection('documents.chunks').find().toArray();
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) expect((chunk.data as { buffer: Buffer }).buffer.subarray(0, 3).toString('hex')).not.toBe('ffd8ff'); // no JPEG in clear
+    const record = await app.repositories.cases.get(open!.id);
+    expect(record?.answers.full_name).toBe('محمد عبدالله القحطاني');
+    const document = await app.repositories.documents.get(record!.documentIds[0]!);
+    expect(document.subarray(0, 3).toString('hex')).toBe('ffd8ff');
+  });
+
+  it('resumes a conversation where it stopped after the service restarts', async () => {
+    let app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'restart');
+    await chat.say('مرحبا', 'القائمة الرئيسية');
+    await chat.say('1', 'هل توافق');
+    await chat.say('نعم', 'لنفسك');
+    await chat.say('2', 'صلة القرابة');
+    await chat.say('3', 'الاسم الكامل');
+    await app.stop();
+    apps.splice(apps.indexOf(app), 1);
+
+    app = await boot();
+    await chat.say('سارة محمد العتيبي', 'رقم الهوية');
+    const back = await chat.say('رجوع', 'الاسم الكامل');
+    expect(back).toContain('سارة محمد العتيبي');
+    const conversation = await app.repositories.conversations.load(chatKeyOf(app.keys, 'console', 'restart'));
+    expect(conversation?.session.drafts.support_request?.answers).toMatchObject({ for_whom: 'family_member', relationship: 'child' });
+  });
+
+  it('handles a message delivered twice only once', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'twice');
+    await chat.say('مرحبا', 'القائمة الرئيسية');
+    const message = chat.message({ text: '1' });
+    await chat.send(message, 'هل توافق');
+    const before = env!.channel.transcript('twice').length;
+    expect(await app.ingest(message)).toBe(true); // handled messages leave the inbox; the conversation's mark recognises it
+    await app.ingest(message);
+    await chat.say('نعم', 'لنفسك');
+    const after = env!.channel.transcript('twice');
+    expect(after.length).toBe(before + 1); // only the reply to "نعم"
+    expect(after.filter((t) => t.includes('هل توافق'))).toHaveLength(1);
+  });
+
+  it('handles two messages of one chat that arrive together in their order', async () => {
+    const bot = await boot({ roles: ['bot'] });
+    const chat = new TestChat(() => bot, env!.channel, 'together');
+    const greet = chat.message({ text: 'مرحبا' });
+    const choose = chat.message({ text: '1' });
+    const consent = chat.message({ text: 'نعم' });
+    // Delivered out of order, all before any worker runs.
+    await Promise.all([bot.ingest(consent), bot.ingest(choose), bot.ingest(greet)]);
+    await boot({ roles: ['worker'] });
+    await boot({ roles: ['worker'] }); // two consumers competing for the same chat
+    const transcript = await waitFor(() => {
+      const t = env!.channel.transcript('together');
+      return t.some((m) => m.includes('لنفسك')) ? t : null;
+    }, 'three replies in order');
+    const at = (text: string) => transcript.findIndex((m) => m.includes(text));
+    expect(at('السلام عليكم')).toBeLessThan(at('هل توافق'));
+    expect(at('هل توافق')).toBeLessThan(at('لنفسك'));
+    expect(transcript.filter((m) => m.includes('هل توافق'))).toHaveLength(1);
+  });
+
+  it('allows one open request per national ID across chats, and tells the other chat nothing of it', async () => {
+    const app = await boot();
+    const first = new TestChat(() => app, env!.channel, 'first');
+    await answerUpToReview(first, VALID_ID);
+    const reference = await submit(first);
+
+    const second = new TestChat(() => app, env!.channel, 'second');
+    await second.say('مرحبا', 'القائمة');
+    await second.say('1', 'هل توافق');
+    await second.say('نعم', 'لنفسك');
+    await second.say('1', 'الاسم الكامل');
+    await second.say('خالد سعد الدوسري', 'رقم الهوية');
+    const refused = await second.say(VALID_ID, 'ما رقم الهوية');
+    expect(refused).toContain('يوجد طلب مفتوح');
+    expect(refused).not.toContain(reference);
+    expect(refused).not.toMatch(/مستلم|قيد الدراسة/);
+    await second.say(OTHER_ID, 'رقم الجوال');
+
+    // The same chat asking again sees its own open request.
+    const again = await first.say('1', 'لديك طلب مفتوح');
+    expect(again).toContain(reference);
+  });
+
+  it('lets only one of two chats racing with the same ID submit', async () => {
+    const app = await boot();
+    const a = new TestChat(() => app, env!.channel, 'race-a');
+    const b = new TestChat(() => app, env!.channel, 'race-b');
+    await answerUpToReview(a, OTHER_ID);
+    await answerUpToReview(b, OTHER_ID);
+    await a.say('1', 'الإقرار');
+    await b.say('1', 'الإقرار');
+    const [ra, rb] = await Promise.all([a.say('1'), b.say('1')]);
+    const outcomes = [ra, rb].map((r) => (r.includes('الرقم المرجعي') ? 'submitted' : r.includes('يوجد طلب مفتوح') ? 'refused' : r));
+    expect(outcomes.sort()).toEqual(['refused', 'submitted']);
+    expect(await app.connection.db!.collection('cases').countDocuments()).toBe(1);
+  });
+
+  it.each(['after-lock', 'after-case', 'after-activate', 'before-commit'])('survives a crash %s: one case, one confirmation', async (point) => {
+    const faults = new ScriptedFaults();
+    const app = await boot({ faults });
+    const chat = new TestChat(() => app, env!.channel, `crash-${point}`);
+    await answerUpToReview(chat, VALID_ID);
+    await chat.say('1', 'الإقرار');
+    faults.failAt(point);
+    await chat.say('1', 'الرقم المرجعي');
+    expect(faults.hits).toEqual([point]);
+    const chatKey = chatKeyOf(app.keys, 'console', `crash-${point}`);
+    expect(await app.connection.db!.collection('cases').countDocuments()).toBe(1);
+    const open = await app.repositories.cases.findOpenByChat(chatKey);
+    expect(await app.repositories.locks.get(app.keys.lookupHash('national-id', VALID_ID))).toMatchObject({ caseId: open!.id, state: 'active' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(env!.channel.transcript(`crash-${point}`).filter((t) => t.includes('الرقم المرجعي'))).toHaveLength(1);
+  });
+
+  it('finishes or rolls back a submission a crash left half done and nobody retried', async () => {
+    const app = await boot({ staleLockMs: 0 });
+    const { locks, cases } = app.repositories;
+    const now = new Date();
+    // A lock whose case was written: finished. A lock without its case: rolled back.
+    await locks.acquire('hash-with-case', 'case_x', now);
+    await cases.insertSubmitted({
+      id: 'case_x',
+      reference: 'SR-TEST-0001',
+      channel: 'console',
+      chatKey: 'console_000000000000000000000000',
+      lang: 'ar',
+      nationalIdHash: 'hash-with-case',
+      supportType: 'food',
+      city: 'الرياض',
+      answers: {},
+      documentIds: [],
+      declaration: { version: 'v', acceptedAt: now, channel: 'console', messageId: 'm', answersHash: 'h' },
+      flow: { id: 'support_request', version: 1 },
+      submittedAt: now,
+      expectedBy: now,
+      by: { kind: 'system', id: 'test' },
+    });
+    await locks.acquire('hash-without-case', 'case_y', now);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await app.sweepNow();
+    expect(await locks.get('hash-with-case')).toMatchObject({ state: 'active' });
+    expect(await locks.get('hash-without-case')).toBeNull();
+  });
+
+  it('delivers every reply after Redis lost its jobs', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'lost');
+    await chat.say('مرحبا', 'القائمة');
+    env!.channel.failSends = true;
+    await app.ingest(chat.message({ text: '1' }));
+    const chatKey = chatKeyOf(app.keys, 'console', 'lost');
+    await waitFor(async () => (await app.repositories.conversations.load(chatKey))?.outbox.length, 'the reply to wait in the outbox');
+    // Redis loses every job and key of this service.
+    await app.queues.outbound.obliterate({ force: true });
+    await app.queues.inbound.obliterate({ force: true });
+    env!.channel.failSends = false;
+    await app.sweepNow();
+    await waitFor(() => env!.channel.transcript('lost').some((t) => t.includes('هل توافق')), 'the reply after the sweep');
+    await waitFor(async () => (await app.repositories.conversations.load(chatKey))?.outbox.length === 0, 'the outbox to empty');
+  });
+
+  it('sets aside a message that keeps failing, tells the person, and goes on', async () => {
+    const faults = new ScriptedFaults();
+    const app = await boot({ faults });
+    const chat = new TestChat(() => app, env!.channel, 'poison');
+    await chat.say('مرحبا', 'القائمة');
+    faults.failAt('before-commit', 3);
+    const told = await chat.say('1', 'تعذّرت معالجة رسالتك');
+    expect(told).not.toContain('هل توافق');
+    expect(await app.connection.db!.collection('inbox').countDocuments({ status: 'set_aside' })).toBe(1);
+    await chat.say('1', 'هل توافق');
+  });
+
+  it('withdraws an open request, after which a new one can be made', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'withdraw');
+    await answerUpToReview(chat, VALID_ID);
+    const reference = await submit(chat);
+    await chat.say('/withdraw', reference);
+    await chat.say('نعم', 'تم سحب طلبك');
+    const chatKey = chatKeyOf(app.keys, 'console', 'withdraw');
+    expect(await app.repositories.cases.findOpenByChat(chatKey)).toBeNull();
+    expect(await app.repositories.locks.get(app.keys.lookupHash('national-id', VALID_ID))).toBeNull();
+    const moved = await app.connection.db!.collection('cases').findOne({});
+    expect(moved?.status).toBe('withdrawn');
+    expect((moved?.history as { to: string; by: { kind: string } }[]).at(-1)).toMatchObject({ to: 'withdrawn', by: { kind: 'beneficiary' } });
+    await chat.say('1', 'لنفسك'); // consent is remembered; a new request starts
+  });
+});
