@@ -11,10 +11,10 @@ export const ConfigSchema = z.object({
   /** Prefix of every Redis key the queues use, so several deployments (or tests) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('intake'),
   /** Data keys as `id:base64,id:base64` (32 bytes each); old ones stay listed until re-encryption finishes. */
-  DATA_KEYS: z.string().min(1, 'is required (generate one with: npm run admin -- keys generate)'),
-  DATA_KEY_CURRENT: z.string().min(1, 'is required: the id of the key new data is encrypted with'),
+  DATA_KEYS: z.string({ error: 'is required (generate keys with: npm run admin -- keys generate)' }),
+  DATA_KEY_CURRENT: z.string({ error: 'is required: the id of the key new data is encrypted with' }),
   /** HMAC key (base64, 32 bytes) for looking up national IDs and chats without storing them in clear. */
-  LOOKUP_KEY: z.string().min(1, 'is required (generate one with: npm run admin -- keys generate)'),
+  LOOKUP_KEY: z.string({ error: 'is required (generate keys with: npm run admin -- keys generate)' }),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TELEGRAM_BOT_TOKEN: z.string().optional(),

@@ -3,7 +3,6 @@ import { step, expectsDocument, type FlowCatalog, type StepResult } from '../eng
 import { newSession, type Session } from '../engine/session.js';
 import type { EngineEnv, EngineInput, InputMeta, Translate } from '../engine/input.js';
 import type { EngineEvent, OutboundMessage } from '../engine/events.js';
-import type { KeyRing } from '../privacy/key-ring.js';
 import type { ConversationRepository, Conversation } from '../models/conversation-repository.js';
 import type { InboxRepository, InboxEntry } from '../models/inbox-repository.js';
 import type { DocumentStore } from '../models/document-store.js';

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Makes sure the services the bot and its tests need are answering on this machine:
+# Redis on 127.0.0.1:6379 and FerretDB (MongoDB-compatible) on 127.0.0.1:27017.
+# Installs or builds what is missing. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[services] %s\n' "$*"; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  for _ in $(seq 1 100); do port_open "$1" && return 0; sleep 0.2; done
+  log "nothing answers on port $1"; return 1
+}
+
+ensure_redis() {
+  if ! command -v redis-server >/dev/null; then
+    log "installing redis-server"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  if ! port_open 6379; then
+    log "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --maxmemory-policy noeviction >/dev/null
+    wait_port 6379
+  fi
+  # BullMQ must never have its keys evicted.
+  redis-cli -p 6379 config set maxmemory-policy noeviction >/dev/null || true
+}
+
+FERRETDB_VERSION=v1.24.2
+
+ferretdb_bin() { echo "$(go env GOPATH)/bin/ferretdb"; }
+
+build_ferretdb() {
+  command -v go >/dev/null || { log "Go is needed to build FerretDB"; exit 1; }
+  log "building FerretDB $FERRETDB_VERSION (once per machine)"
+  GOFLAGS=-mod=mod go mod download "github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
+  local src work
+  src=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  work=$(mktemp -d)
+  cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  # `go install …@v1.24.2` panics at start: the release's version file is generated, not in the module.
+  echo "$FERRETDB_VERSION" > "$work/build/version/version.txt"
+  (cd "$work" && go build -o "$(ferretdb_bin)" ./cmd/ferretdb)
+  rm -rf "$work"
+}
+
+ensure_ferretdb() {
+  port_open 27017 && return 0
+  [ -x "$(ferretdb_bin)" ] || build_ferretdb
+  mkdir -p .data/ferretdb
+  log "starting FerretDB on 127.0.0.1:27017 (data in .data/ferretdb)"
+  nohup "$(ferretdb_bin)" --listen-addr=127.0.0.1:27017 --handler=sqlite \
+    --sqlite-url="file:$(pwd)/.data/ferretdb/" --state-dir="$(pwd)/.data/ferretdb" \
+    --telemetry=disable --debug-addr=- --log-level=warn >.data/ferretdb.log 2>&1 &
+  wait_port 27017
+}
+
+ensure_node_modules() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_env_file() {
+  [ -f .env ] && return 0
+  log "creating .env with fresh encryption keys (keep it safe: data encrypted with these keys cannot be read without them)"
+  local data lookup
+  data=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
+  lookup=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
+  sed -e "s|^DATA_KEYS=.*|DATA_KEYS=local1:$data|" -e "s|^DATA_KEY_CURRENT=.*|DATA_KEY_CURRENT=local1|" -e "s|^LOOKUP_KEY=.*|LOOKUP_KEY=$lookup|" .env.example >.env
+  chmod 600 .env
+}
+
+ensure_redis
+ensure_ferretdb
+ensure_node_modules
+if [ "${1:-}" = "--env" ]; then ensure_env_file; fi
