@@ -71,13 +71,20 @@ export const StepSchema = z.discriminatedUnion('kind', [
     next: z.array(TransitionSchema).min(1),
   }),
   /** The privacy notice and the explicit consent; passed over when the current notice was already accepted. */
-  z.strictObject({ kind: z.literal('consent'), prompt: z.string(), next: z.array(TransitionSchema).min(1) }),
+  z.strictObject({
+    kind: z.literal('consent'),
+    prompt: z.string(),
+    /** A short form of the question, asked again after an unclear answer instead of the whole notice. */
+    reprompt: z.string().optional(),
+    next: z.array(TransitionSchema).min(1),
+  }),
   /** Shows every answer on the path and lets the person change any one of them. */
   z.strictObject({ kind: z.literal('review'), prompt: z.string(), next: z.array(TransitionSchema).min(1) }),
   /** The signed statement that the data is correct; accepting it is recorded with time, channel and message id. */
   z.strictObject({
     kind: z.literal('declaration'),
     prompt: z.string(),
+    reprompt: z.string().optional(),
     declarationVersion: z.string(),
     next: z.array(TransitionSchema).min(1),
   }),

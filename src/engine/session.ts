@@ -37,6 +37,8 @@ export const DraftSchema = z.object({
   trail: z.array(z.string()),
   /** Files received so far for the document question in progress. */
   files: z.array(z.string()),
+  /** Set while the person changes an answer from the review: "back" then returns there, keeping the answer. */
+  editingFrom: z.string().optional(),
   startedAt: z.string(),
 });
 export type Draft = z.infer<typeof DraftSchema>;

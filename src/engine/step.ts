@@ -129,6 +129,14 @@ class Turn {
   private back(): void {
     const position = this.s.position;
     const draft = position ? this.s.drafts[position.flow] : undefined;
+    if (position && draft?.editingFrom) {
+      // Changing an answer from the review: "back" keeps the answer and returns to the review.
+      position.step = draft.editingFrom;
+      delete draft.editingFrom;
+      draft.files = [];
+      this.s.invalidCount = 0;
+      return this.prompt();
+    }
     const previous = draft?.trail.pop();
     if (!position || !draft || previous === undefined) {
       this.say('back.nowhere');
@@ -221,7 +229,8 @@ class Turn {
 
   private answer(input: Exclude<EngineInput, { kind: 'result' | 'expire' }>): void {
     const { flow, draft, step, stepId } = this.current();
-    if (input.kind === 'unsupported') return this.reject(`unsupported.${input.what}`);
+    const wantsFiles = step.kind === 'question' && step.answer.type === 'document';
+    if (input.kind === 'unsupported') return this.reject(wantsFiles ? 'document.expected' : `unsupported.${input.what}`);
     if (input.kind === 'document_rejected') return this.reject(input.error, input.params);
     if (step.kind === 'question' && step.answer.type === 'document') return this.answerDocument(step.answer.maxFiles, stepId, draft, input);
     if (input.kind === 'document') {
@@ -251,6 +260,7 @@ class Turn {
     const { flow, draft, step } = this.current();
     draft.answers[stepId] = value;
     draft.trail.push(stepId);
+    delete draft.editingFrom;
     this.s.invalidCount = 0;
     if (flow.keepsDraft) this.emit({ type: 'answer_recorded', flow: flow.id, step: stepId });
     this.goTo(nextTarget(step, draft.answers));
@@ -261,8 +271,9 @@ class Turn {
     if (position) this.emit({ type: 'answer_rejected', flow: position.flow, step: position.step, error });
     this.s.invalidCount += 1;
     this.say(error, params);
-    if (this.s.invalidCount >= this.env.helpAfterInvalid) this.say('help.offer');
-    this.prompt();
+    // Offered once when the person seems stuck, not after every further mistake.
+    if (this.s.invalidCount === this.env.helpAfterInvalid) this.say('help.offer');
+    this.prompt(true);
   }
 
   private answerDocument(max: number, stepId: string, draft: Draft, input: EngineInput): void {
@@ -273,7 +284,12 @@ class Turn {
     }
     const done = input.kind === 'choice' ? input.optionId === 'done' : input.kind === 'text' && isDone(input.text);
     if (!done) return this.reject('document.expected');
-    if (draft.files.length === 0) return this.reject('document.needOne');
+    if (draft.files.length === 0) {
+      // Revisiting a question already answered: "done" with no new file keeps the files given before.
+      const given = draft.answers[stepId];
+      if (Array.isArray(given) && given.length > 0) return this.record(stepId, given);
+      return this.reject('document.needOne');
+    }
     this.finishDocuments(stepId, draft);
   }
 
@@ -306,7 +322,10 @@ class Turn {
     if (read.value === 'confirm') return this.goTo(nextTarget(step, draft.answers));
     const stepId = String(read.value).slice('edit_'.length);
     const position = this.s.position;
-    if (position) position.step = stepId;
+    if (position) {
+      draft.editingFrom = position.step;
+      position.step = stepId;
+    }
     this.prompt();
   }
 
@@ -392,7 +411,7 @@ class Turn {
   private onOpenCase(openCase: OpenCaseSummary | null, purpose: string): void {
     if (purpose === 'status') {
       if (openCase) this.say('status.open', this.caseParams(openCase));
-      else this.say('status.none');
+      else this.say(this.hasKeptDrafts() ? 'status.draftOnly' : 'status.none');
       return this.showMenu();
     }
     const flow = this.flow(purpose.slice('guard:'.length));
@@ -455,13 +474,17 @@ class Turn {
     else this.showMenu();
   }
 
-  /** Asks the current step's question again, with its options and the answer already given. */
-  private prompt(): void {
+  /**
+   * Asks the current step's question, with its options and the answer already given.
+   * After a mistake (`again`), a long statement (the privacy notice, the declaration)
+   * is not repeated whole: only its short question and options.
+   */
+  private prompt(again = false): void {
     const { flow, draft, step, stepId } = this.current();
     switch (step.kind) {
       case 'consent':
       case 'declaration':
-        return this.sayWith(step.prompt, this.yesNoOptions(step.kind), scalarAnswers(draft.answers));
+        return this.sayWith(again && step.reprompt ? step.reprompt : step.prompt, this.yesNoOptions(step.kind), scalarAnswers(draft.answers));
       case 'review': {
         const lines = answeredPath(flow, draft.answers).map((id) => `• ${this.t(this.labelKey(flow, id))}: ${this.display(flow, id, draft.answers[id])}`);
         return this.sayWith(step.prompt, this.reviewOptions(flow, draft).map(({ id, text }) => ({ id, label: text })), { answers: lines.join('\n') });
@@ -471,7 +494,8 @@ class Turn {
         const current = given === undefined || !flow.keepsDraft ? undefined : this.display(flow, stepId, given);
         const options = this.questionOptions(step);
         const question = this.t(step.prompt, scalarAnswers(draft.answers));
-        const text = current === undefined ? question : `${question}\n\n${this.t('question.current', { value: current })}`;
+        const hint = draft.editingFrom ? 'question.currentWhileEditing' : 'question.current';
+        const text = current === undefined ? question : `${question}\n\n${this.t(hint, { value: current })}`;
         return this.send({ text, ...(options.length ? { options } : {}) });
       }
     }

@@ -14,7 +14,7 @@ export const supportRequestFlow = {
   keepsDraft: true,
   start: 'consent',
   steps: {
-    consent: { kind: 'consent', prompt: 'privacy.notice', next: [{ to: 'for_whom' }] },
+    consent: { kind: 'consent', prompt: 'privacy.notice', reprompt: 'privacy.question', next: [{ to: 'for_whom' }] },
     for_whom: {
       kind: 'question',
       prompt: 'q.forWhom',
@@ -192,6 +192,12 @@ export const supportRequestFlow = {
       next: [{ to: 'review' }],
     },
     review: { kind: 'review', prompt: 'review.prompt', next: [{ to: 'declaration' }] },
-    declaration: { kind: 'declaration', prompt: 'declaration.text', declarationVersion: 'declaration-2026-1', next: [{ to: 'action:submit_case' }] },
+    declaration: {
+      kind: 'declaration',
+      prompt: 'declaration.text',
+      reprompt: 'declaration.question',
+      declarationVersion: 'declaration-2026-1',
+      next: [{ to: 'action:submit_case' }],
+    },
   },
 } as const;
