@@ -18,7 +18,14 @@ export const InboundMessageSchema = z.object({
   /** Orders the chat's messages (Telegram's update_id, WhatsApp's timestamp). */
   seq: z.number().int().nonnegative(),
   receivedAt: z.iso.datetime(),
-  text: z.string().max(20_000).optional(),
+  /**
+   * What the person typed. Cut to 4,096 characters (Telegram's own limit) so an
+   * enormous paste is stored and answered ("too long") instead of refused here.
+   */
+  text: z
+    .string()
+    .transform((t) => t.slice(0, 4096))
+    .optional(),
   /** A pressed button's payload. */
   choice: z.string().max(64).optional(),
   /** A photo or file; `ref` is what the adapter needs to download it. */

@@ -301,4 +301,26 @@ describe('intake through the real queues and storage', () => {
     expect((moved?.history as { to: string; by: { kind: string } }[]).at(-1)).toMatchObject({ to: 'withdrawn', by: { kind: 'beneficiary' } });
     await chat.say('1', 'لنفسك'); // consent is remembered; a new request starts
   });
+
+  it('expires a draft left idle, deleting its answers, and tells the person when they return', async () => {
+    let now = Date.now();
+    const app = await boot({ clock: () => new Date(now) });
+    const chat = new TestChat(() => app, env!.channel, 'idle');
+    await chat.say('مرحبا', 'القائمة');
+    await chat.say('1', 'هل توافق');
+    await chat.say('نعم', 'لنفسك');
+    await chat.say('1', 'الاسم الكامل');
+    await chat.say('نورة سعد الحربي', 'رقم الهوية');
+    const chatKey = chatKeyOf(app.keys, 'console', 'idle');
+    now += 71 * 3_600_000;
+    await app.sweepNow();
+    expect((await app.repositories.conversations.load(chatKey))?.session.drafts.support_request?.answers.full_name).toBe('نورة سعد الحربي');
+    now += 2 * 3_600_000;
+    await app.sweepNow();
+    const session = (await app.repositories.conversations.load(chatKey))?.session;
+    expect(session?.drafts.support_request).toBeUndefined();
+    expect(JSON.stringify(session)).not.toContain('نورة');
+    const reply = await chat.say('1000000008', 'القائمة الرئيسية');
+    expect(reply).toContain('انتهت مهلة طلبك');
+  });
 });
