@@ -1,25 +1,13 @@
 import type { EngineRequest } from '../engine/events.js';
 import type { OpenCaseSummary, RequestResult } from '../engine/input.js';
 import type { Language } from '../engine/session.js';
-import type { KeyRing } from '../privacy/key-ring.js';
-import type { CaseRepository } from '../models/case-repository.js';
-import type { OpenRequestLocks } from '../models/open-request-locks.js';
-import type { AuditLog } from '../models/audit-log.js';
 import { isOpen } from '../models/case-states.js';
 import type { Channel } from '../bots/inbound-message.js';
 import { formatDualDate } from './calendar.js';
-import { submitCase, type FaultInjector } from './submission.js';
+import { submitCase, type SubmissionDeps } from './submission.js';
 
-/** Dependencies of {@link resolveRequest}. */
-export interface RequestDeps {
-  keys: KeyRing;
-  cases: CaseRepository;
-  locks: OpenRequestLocks;
-  audit: AuditLog;
-  committeeDays: number;
-  staleLockMs: number;
-  faults?: FaultInjector;
-}
+/** Dependencies of {@link resolveRequest}: those of the submission, which is the most demanding request. */
+export type RequestDeps = SubmissionDeps;
 
 /** The chat a request comes from. */
 export interface RequestOrigin {

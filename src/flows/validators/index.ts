@@ -73,7 +73,6 @@ import { matchChoice, matchYesNo } from './choice.js';
 import { validateAge, validateDate } from './date.js';
 import { validateNationalId } from './national-id.js';
 import { validateAmount, validateCount } from './number.js';
-import type { Validation } from './result.js';
 import { validateSaudiMobile } from './saudi-mobile.js';
 import { validateName, validateText } from './text.js';
 
@@ -95,39 +94,3 @@ export {
   validateSaudiMobile,
   validateText,
 };
-
-/**
- * The registry of validators, by the name a flow definition uses for them.
- *
- * Each takes the raw answer and, for some, options of its own; see
- * {@link ValidatorOptions}.
- */
-export const validators = {
-  nationalId: validateNationalId,
-  saudiMobile: validateSaudiMobile,
-  amount: validateAmount,
-  count: validateCount,
-  date: validateDate,
-  age: validateAge,
-  text: validateText,
-  name: validateName,
-  choice: matchChoice,
-  yesNo: matchYesNo,
-} as const satisfies Record<string, (raw: string, options: never) => Validation<unknown>>;
-
-/**
- * The name of a registered validator.
- */
-export type ValidatorName = keyof typeof validators;
-
-/**
- * The options a registered validator takes (`undefined` for those that take
- * none).
- */
-export type ValidatorOptions<N extends ValidatorName> = Parameters<(typeof validators)[N]>[1];
-
-/**
- * The value a registered validator returns on success.
- */
-export type ValidatorValue<N extends ValidatorName> =
-  ReturnType<(typeof validators)[N]> extends Validation<infer T> ? T : never;

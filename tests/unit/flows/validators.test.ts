@@ -11,10 +11,10 @@ import {
   validateNationalId,
   validateSaudiMobile,
   validateText,
-  validators,
   type ChoiceOption,
   type Validation,
 } from '../../../src/flows/validators/index.js';
+import { validatorRegistry } from '../../../src/flows/catalog.js';
 
 const LRM = '\u200E';
 const RLM = '\u200F';
@@ -604,10 +604,8 @@ describe('matchYesNo', () => {
 });
 
 describe('validators registry', () => {
-  it('registers every validator by name', () => {
-    expect(Object.keys(validators).sort()).toEqual(
-      ['age', 'amount', 'choice', 'count', 'date', 'name', 'nationalId', 'saudiMobile', 'text', 'yesNo'].sort(),
-    );
+  it('registers every validator flows may name', () => {
+    expect(Object.keys(validatorRegistry).sort()).toEqual(['age_list', 'amount', 'count', 'date', 'name', 'national_id', 'place', 'saudi_mobile', 'text']);
   });
 
   const hostile: unknown[] = [
@@ -644,16 +642,10 @@ describe('validators registry', () => {
 
   it.each(hostile.map((input) => [input]))('never throws and returns a Validation for %j', (input) => {
     const calls: (() => Validation<unknown>)[] = [
-      () => validators.nationalId(input as string),
-      () => validators.saudiMobile(input as string),
-      () => validators.amount(input as string, { min: 0, max: 100 }),
-      () => validators.count(input as string, { min: 0, max: 100 }),
-      () => validators.date(input as string, {}),
-      () => validators.age(input as string),
-      () => validators.text(input as string, { min: 1, max: 100 }),
-      () => validators.name(input as string),
-      () => validators.choice(input as string, [{ id: 'a', labels: ['alpha'] }]),
-      () => validators.yesNo(input as string),
+      ...Object.values(validatorRegistry).map((validate) => () => validate(input as string, { min: 0, max: 100 })),
+      () => validateAge(input as string),
+      () => matchChoice(input as string, [{ id: 'a', labels: ['alpha'] }]),
+      () => matchYesNo(input as string),
     ];
     for (const call of calls) {
       const result = call();
