@@ -11,7 +11,7 @@ const ROLES: readonly Role[] = ['bot', 'worker', 'http'];
 interface CliOptions {
   role: string;
   chat: string;
-  envFile: string;
+  env: string;
 }
 
 /** Whether this process serves the local console chat. */
@@ -26,13 +26,14 @@ async function main(): Promise<void> {
     .description('The association intake service: messaging channels, queue workers and the HTTP server.')
     .addOption(new Option('--role <roles>', 'comma-separated roles to run: bot, worker, http').default('bot,worker,http'))
     .option('--chat <id>', 'the console chat id (several people can test from one machine)', 'local')
-    .option('--env-file <path>', 'read variables from this file when it exists', '.env')
+    // Not --env-file: Node takes that option for itself, wherever it stands on the command line.
+    .option('--env <path>', 'read variables from this file when it exists (set variables win)', '.env')
     .parse();
   const options = program.opts<CliOptions>();
   const roles = new Set(options.role.split(',').map((r) => r.trim()) as Role[]);
   const unknown = [...roles].filter((r) => !ROLES.includes(r));
   if (unknown.length > 0) throw new ConfigError(`--role: unknown role ${unknown.join(', ')} (use ${ROLES.join(', ')})`);
-  if (existsSync(options.envFile)) process.loadEnvFile(options.envFile);
+  if (existsSync(options.env)) process.loadEnvFile(options.env);
   const config = loadConfig();
 
   const withConsole = consoleWanted(config, roles);

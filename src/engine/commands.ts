@@ -3,31 +3,33 @@ import { normalizeArabic } from '../i18n/normalize-arabic.js';
 /** A word or slash command that works anywhere in a conversation. */
 export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status';
 
-// Keys are normalised (see normalizeArabic): no hamza on alef, taa marbuta as haa.
-const WORDS: Record<string, Command> = {
+// Written as people type them; normalised once below, the same way the input is.
+const WORD_LIST: Record<string, Command> = {
   menu: 'menu',
   'main menu': 'menu',
-  القائمه: 'menu',
-  'القائمه الرئيسيه': 'menu',
+  القائمة: 'menu',
+  'القائمة الرئيسية': 'menu',
   start: 'menu',
   cancel: 'cancel',
-  الغاء: 'cancel',
-  'الغاء الطلب': 'cancel',
+  إلغاء: 'cancel',
+  'إلغاء الطلب': 'cancel',
   back: 'back',
   رجوع: 'back',
   السابق: 'back',
   ارجع: 'back',
   help: 'help',
-  مساعده: 'help',
+  مساعدة: 'help',
   language: 'language',
-  اللغه: 'language',
+  اللغة: 'language',
   english: 'english',
-  انجليزي: 'english',
-  الانجليزيه: 'english',
+  إنجليزي: 'english',
+  الإنجليزية: 'english',
   arabic: 'arabic',
   عربي: 'arabic',
-  العربيه: 'arabic',
+  العربية: 'arabic',
 };
+
+const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
 
 const SLASH: Record<string, Command> = {
   start: 'menu',
@@ -54,7 +56,7 @@ export function detectCommand(text: string): Command | null {
   return WORDS[normalizeArabic(trimmed)] ?? null;
 }
 
-const DONE = new Set(['done', 'finished', 'finish', 'تم', 'انتهيت', 'خلاص', 'بس', '/done']);
+const DONE = new Set(['done', 'finished', 'finish', 'تم', 'انتهيت', 'خلاص', 'بس'].map(normalizeArabic));
 
 /** Whether the person says they have sent all the files for a document question. */
 export function isDone(text: string): boolean {

@@ -550,6 +550,8 @@ class Turn {
     if (spec.type === 'document') return this.t('review.files', { count: Array.isArray(value) ? value.length : 0 });
     if (spec.type === 'yes_no') return this.t(value ? 'common.yes' : 'common.no');
     if (spec.type === 'choice') return label(String(value));
+    // Stored in international form; read back as people write it at home.
+    if (spec.type === 'validated' && spec.validator === 'saudi_mobile' && typeof value === 'string') return value.replace(/^\+966/, '0');
     if (Array.isArray(value)) return value.map(label).join(this.s.lang === 'ar' ? '، ' : ', ');
     if (typeof value === 'object') return Object.values(value).join(' ');
     return String(value);

@@ -27,7 +27,7 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-const DEFINITIONS: unknown[] = [menuFlow, withdrawFlow, supportRequestFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlow, withdrawFlow, supportRequestFlow];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with
@@ -37,7 +37,7 @@ export function loadFlowCatalog(): FlowCatalog {
   const names = Object.keys(validatorRegistry);
   const byKey = new Map<string, Flow>();
   const latest = new Map<string, Flow>();
-  for (const raw of DEFINITIONS) {
+  for (const raw of FLOW_DEFINITIONS) {
     const flow = defineFlow(raw, names);
     byKey.set(`${flow.id}@${flow.version}`, flow);
     const known = latest.get(flow.id);

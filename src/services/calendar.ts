@@ -108,18 +108,19 @@ export function formatDualDate(date: Date, lang: 'ar' | 'en', timeZone: string =
   }
   const locales = LOCALES[lang];
   return {
-    gregorian: formatter(locales.gregorian, timeZone).format(date),
-    hijri: formatter(locales.hijri, timeZone).format(date),
+    gregorian: formatter(locales.gregorian, timeZone, true).format(date),
+    // The weekday is said once, with the Gregorian date; the two are shown side by side.
+    hijri: formatter(locales.hijri, timeZone, false).format(date),
   };
 }
 
-function formatter(locale: string, timeZone: string): Intl.DateTimeFormat {
-  const cacheKey = `${locale}|${timeZone}`;
+function formatter(locale: string, timeZone: string, weekday: boolean): Intl.DateTimeFormat {
+  const cacheKey = `${locale}|${timeZone}|${weekday}`;
   let cached = formatters.get(cacheKey);
   if (cached === undefined) {
     // dateStyle cannot be combined with weekday, so the long date is spelled out field by field.
     cached = new Intl.DateTimeFormat(locale, {
-      weekday: 'long',
+      ...(weekday ? { weekday: 'long' as const } : {}),
       day: 'numeric',
       month: 'long',
       year: 'numeric',

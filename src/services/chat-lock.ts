@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
  * A per-chat mutual exclusion lock in Redis (SET NX PX, released only by its holder),
@@ -9,14 +10,14 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  *
  * It is needed for correctness, not only speed: FerretDB v1 does not serialise
  * concurrent conditional updates (docs/storage-compatibility.md), so a version check
- * alone would let two writers both "win". The lock's time limit bounds how long a
- * crashed holder blocks a chat; handling one message takes milliseconds.
+ * alone would let two writers both "win". The holder renews the lock while it works,
+ * so the time limit can be short: it only bounds how long a crashed holder blocks its chat.
  */
 export class ChatLocks {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly ttlMs = 30_000,
+    private readonly ttlMs = 10_000,
   ) {}
 
   /** Runs `work` holding the lock on `name`, waiting up to `waitMs` for it; throws `ChatLockTimeoutError` past that. */
@@ -36,9 +37,11 @@ export class ChatLocks {
     const token = randomUUID();
     const acquired = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
     if (acquired !== 'OK') return { ran: false };
+    const renewal = setInterval(() => void this.redis.eval(RENEW, 1, key, token, this.ttlMs).catch(() => undefined), this.ttlMs / 3);
     try {
       return { ran: true, value: await work() };
     } finally {
+      clearInterval(renewal);
       await this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
     }
   }

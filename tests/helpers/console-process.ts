@@ -16,7 +16,7 @@ export interface ProcessExit {
 export interface ConsoleProcessOptions {
   /** The whole environment of the child (nothing is inherited beyond what is passed). */
   env: NodeJS.ProcessEnv;
-  /** Extra arguments after `src/main.ts` (`--chat other`, `--env-file ...`). */
+  /** Extra arguments after `src/main.ts` (`--chat other`, `--env ...`). */
   args?: readonly string[];
   /** Default time to wait for an expected text. */
   timeoutMs?: number;
