@@ -36,6 +36,8 @@ export type EngineEvent =
   | { type: 'language_changed'; lang: Language }
   | { type: 'flow_cancelled'; flow: string; documentIds: string[] }
   | { type: 'draft_expired'; flow: string; documentIds: string[] }
+  /** Files no longer part of any answer (replaced, left unfinished, or on a branch not taken). */
+  | { type: 'documents_discarded'; flow: string; documentIds: string[] }
   | { type: 'declaration_accepted'; declaration: Declaration };
 
 /**

@@ -71,7 +71,8 @@ class Turn {
 
     if (firstContact) {
       this.say('welcome.first');
-      return this.showMenu();
+      // A first message that is already a command (/request from Telegram's menu) is obeyed.
+      return command && command !== 'english' && command !== 'arabic' ? this.onCommand(command) : this.showMenu();
     }
     if (this.s.draftsExpired || (idleSince !== null && this.env.now.getTime() - idleSince > this.env.draftIdleMs && this.hasKeptDrafts())) {
       this.expireDrafts(true);
@@ -116,12 +117,14 @@ class Turn {
   }
 
   private cancel(): void {
-    const flowId = this.s.position?.flow;
-    if (!flowId || flowId === MENU_FLOW) {
+    const current = this.s.position?.flow;
+    // At the menu, "cancel" means the unfinished request kept there, if any.
+    const flows = current && current !== MENU_FLOW ? [current] : this.keptDraftFlows();
+    if (flows.length === 0) {
       this.say('cancel.nothing');
       return this.showMenu();
     }
-    this.emit({ type: 'flow_cancelled', flow: flowId, documentIds: this.dropDraft(flowId) });
+    for (const flowId of flows) this.emit({ type: 'flow_cancelled', flow: flowId, documentIds: this.dropDraft(flowId) });
     this.say('cancel.done');
     this.showMenu();
   }
@@ -133,18 +136,23 @@ class Turn {
       // Changing an answer from the review: "back" keeps the answer and returns to the review.
       position.step = draft.editingFrom;
       delete draft.editingFrom;
-      draft.files = [];
+      this.discardUnfinishedFiles(position.flow, draft);
       this.s.invalidCount = 0;
       return this.prompt();
     }
-    const previous = draft?.trail.pop();
+    let previous = draft?.trail.pop();
+    if (position && draft) {
+      // A question that no longer applies (the rent after housing changed to owned) is not returned to.
+      const onPath = answeredPath(this.flow(position.flow), draft.answers);
+      while (previous !== undefined && !onPath.includes(previous)) previous = draft.trail.pop();
+    }
     if (!position || !draft || previous === undefined) {
       this.say('back.nowhere');
       return this.repeatQuestion();
     }
     position.step = previous;
     this.s.invalidCount = 0;
-    draft.files = [];
+    this.discardUnfinishedFiles(position.flow, draft);
     this.prompt();
   }
 
@@ -228,7 +236,9 @@ class Turn {
   // ---- answering ----------------------------------------------------------
 
   private answer(input: Exclude<EngineInput, { kind: 'result' | 'expire' }>): void {
-    const { flow, draft, step, stepId } = this.current();
+    const { flow, draft, step, stepId, relocated } = this.current();
+    // The question the person answered is gone from a newer version of the flow: ask where they now stand.
+    if (relocated) return this.prompt();
     const wantsFiles = step.kind === 'question' && step.answer.type === 'document';
     if (input.kind === 'unsupported') return this.reject(wantsFiles ? 'document.expected' : `unsupported.${input.what}`);
     if (input.kind === 'document_rejected') return this.reject(input.error, input.params);
@@ -240,7 +250,9 @@ class Turn {
     const raw = input.kind === 'choice' ? { choice: input.optionId } : { text: input.text };
 
     if (step.kind === 'consent' || step.kind === 'declaration') {
-      const yes = readAnswer({ type: 'yes_no' }, raw, this.catalog.validators, this.labelsOf);
+      // The option as shown ("أقرّ وأوقّع") counts, as does a plain yes or no.
+      const labelled = readAnswer({ type: 'choice', options: this.yesNoLabelKeys(step.kind) }, raw, this.catalog.validators, this.labelsOf);
+      const yes = labelled.ok ? { ok: true as const, value: labelled.value === 'yes' } : readAnswer({ type: 'yes_no' }, raw, this.catalog.validators, this.labelsOf);
       if (!yes.ok) return this.reject(yes.error, yes.params);
       return step.kind === 'consent' ? this.onConsent(yes.value === true, step) : this.onDeclaration(yes.value === true, step, flow, draft);
     }
@@ -249,6 +261,11 @@ class Turn {
     if (spec.type === 'document') return;
 
     const read = readAnswer(spec, raw, this.catalog.validators, this.labelsOf);
+    if (!read.ok && flow.id === MENU_FLOW && raw.text !== undefined && !/\p{Nd}/u.test(raw.text)) {
+      // "السلام عليكم" at the menu is a greeting, not a wrong choice.
+      this.say('welcome.back');
+      return this.prompt();
+    }
     if (!read.ok) return this.reject(read.error, read.params);
     if (step.check === 'national_id') {
       return this.ask({ type: 'check_national_id', nationalId: String(read.value) }, `step:${stepId}`, String(read.value));
@@ -258,6 +275,11 @@ class Turn {
 
   private record(stepId: string, value: AnswerValue): void {
     const { flow, draft, step } = this.current();
+    const replaced = draft.answers[stepId];
+    if (Array.isArray(replaced) && step.kind === 'question' && step.answer.type === 'document') {
+      const kept = new Set((Array.isArray(value) ? value : []).map(String));
+      this.discard(flow.id, replaced.map(String).filter((id) => !kept.has(id)));
+    }
     draft.answers[stepId] = value;
     draft.trail.push(stepId);
     delete draft.editingFrom;
@@ -392,20 +414,33 @@ class Turn {
         return this.prompt();
       }
       case 'submit_case': {
-        const flowId = this.s.position?.flow;
-        if (flowId) {
-          const documentIds = this.dropDraft(flowId);
-          // A request refused as a duplicate leaves its files to delete; a submitted one took them along.
-          if (result.outcome === 'duplicate') this.emit({ type: 'flow_cancelled', flow: flowId, documentIds });
-        }
-        if (result.outcome === 'duplicate') this.say('nationalId.takenElsewhere');
-        else this.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
+        if (result.outcome === 'duplicate') return this.askForAnotherId();
+        const { flow, draft } = this.current();
+        const submitted = new Set(answeredDocumentIds(flow, this.requestAnswers(flow, draft)));
+        // Files left over from a changed branch (a lease after housing became owned) go with the draft.
+        this.discard(flow.id, this.dropDraft(flow.id).filter((id) => !submitted.has(id)));
+        this.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
         return this.showMenu();
       }
       case 'withdraw_case':
         this.say(result.outcome === 'withdrawn' ? 'withdraw.done' : 'withdraw.notOpen', { reference: result.reference });
         return this.showMenu();
     }
+  }
+
+  /**
+   * Another chat's request took the national ID between the check and the submission:
+   * the draft is kept and the person asked for the ID again, as at the question itself.
+   */
+  private askForAnotherId(): void {
+    const { flow, draft } = this.current();
+    const idStep = Object.entries(flow.steps).find(([, s]) => s.kind === 'question' && s.check === 'national_id')?.[0];
+    this.say('nationalId.takenElsewhere');
+    if (!idStep || !this.s.position) return this.showMenu();
+    delete draft.answers[idStep];
+    draft.trail = draft.trail.filter((id) => id !== idStep);
+    this.s.position.step = idStep;
+    this.prompt();
   }
 
   private onOpenCase(openCase: OpenCaseSummary | null, purpose: string): void {
@@ -433,20 +468,37 @@ class Turn {
   // ---- drafts -------------------------------------------------------------
 
   private hasKeptDrafts(): boolean {
-    return Object.keys(this.s.drafts).some((id) => id !== MENU_FLOW && this.flow(id).keepsDraft);
+    return this.keptDraftFlows().length > 0;
   }
 
   /** Drops every kept draft; `tell` says so now, otherwise the person is told when they return. */
   private expireDrafts(tell: boolean): void {
-    const expired = Object.entries(this.s.drafts).filter(([id]) => id !== MENU_FLOW && this.flow(id).keepsDraft);
+    const expired = this.keptDraftFlows().map((id) => [id, this.s.drafts[id]] as const);
+    // A draft with no answer yet (the person stopped at the privacy notice) goes without a word.
+    const lostAnswers = expired.some(([, draft]) => draft && Object.keys(draft.answers).length > 0);
     for (const [flowId] of expired) this.emit({ type: 'draft_expired', flow: flowId, documentIds: this.dropDraft(flowId) });
     if (tell) {
-      if (expired.length > 0 || this.s.draftsExpired) this.say('draft.expired');
+      if (lostAnswers || this.s.draftsExpired) this.say('draft.expired');
       this.s.draftsExpired = false;
     } else if (expired.length > 0) {
-      this.s.draftsExpired = true;
+      this.s.draftsExpired = lostAnswers;
       this.s.position = null;
     }
+  }
+
+  /** Hands files no longer part of any answer to the caller for deletion. */
+  private discard(flowId: string, documentIds: string[]): void {
+    if (documentIds.length > 0) this.emit({ type: 'documents_discarded', flow: flowId, documentIds });
+  }
+
+  /** Files received for a document question that was left before "done". */
+  private discardUnfinishedFiles(flowId: string, draft: Draft): void {
+    this.discard(flowId, draft.files);
+    draft.files = [];
+  }
+
+  private keptDraftFlows(): string[] {
+    return Object.keys(this.s.drafts).filter((id) => id !== MENU_FLOW && this.flow(id).keepsDraft);
   }
 
   /** Deletes a flow's draft and returns the files it held, for the caller to delete too. */
@@ -512,11 +564,16 @@ class Turn {
     }
   }
 
-  private yesNoOptions(kind: string): { id: string; label: string }[] {
+  /** The yes and no options of a consent, a declaration or a yes/no question, as message keys. */
+  private yesNoLabelKeys(kind: string): { id: string; label: string }[] {
     return [
-      { id: 'yes', label: this.t(kind === 'declaration' ? 'declaration.accept' : kind === 'consent' ? 'privacy.accept' : 'common.yes') },
-      { id: 'no', label: this.t(kind === 'declaration' ? 'declaration.decline' : kind === 'consent' ? 'privacy.decline' : 'common.no') },
+      { id: 'yes', label: kind === 'declaration' ? 'declaration.accept' : kind === 'consent' ? 'privacy.accept' : 'common.yes' },
+      { id: 'no', label: kind === 'declaration' ? 'declaration.decline' : kind === 'consent' ? 'privacy.decline' : 'common.no' },
     ];
+  }
+
+  private yesNoOptions(kind: string): { id: string; label: string }[] {
+    return this.yesNoLabelKeys(kind).map(({ id, label }) => ({ id, label: this.t(label) }));
   }
 
   private doneOption(): { id: string; label: string } {
@@ -565,7 +622,7 @@ class Turn {
     return [this.env.t('ar', key), this.env.t('en', key)];
   }
 
-  private current(): { flow: Flow; draft: Draft; step: Step; stepId: string } {
+  private current(): { flow: Flow; draft: Draft; step: Step; stepId: string; relocated: boolean } {
     const position = this.s.position;
     if (!position) throw new Error('no current flow');
     const flow = this.flow(position.flow, position.version);
@@ -575,13 +632,15 @@ class Turn {
       this.s.drafts[flow.id] = draft;
     }
     let step = flow.steps[position.step];
+    const relocated = !step;
     if (!step) {
       // The step vanished in a newer version of the flow: resume at the first open step.
-      position.step = firstOpen(flow, flow.start, draft.answers, this.consentCurrent());
-      step = flow.steps[position.step] ?? (flow.steps[flow.start] as Step);
+      const open = firstOpen(flow, flow.start, draft.answers, this.consentCurrent());
+      position.step = flow.steps[open] ? open : flow.start;
+      step = flow.steps[position.step] as Step;
     }
     position.version = flow.version;
-    return { flow, draft, step, stepId: position.step };
+    return { flow, draft, step, stepId: position.step, relocated };
   }
 
   private flow(id: string, version?: number): Flow {

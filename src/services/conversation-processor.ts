@@ -211,7 +211,9 @@ export class ConversationProcessor {
   /** Side effects of a committed step: files of abandoned drafts deleted, consent audited. */
   private async afterStep(events: EngineEvent[], chatKey: string): Promise<void> {
     for (const event of events) {
-      if (event.type === 'flow_cancelled' || event.type === 'draft_expired') await this.deps.documents.delete(event.documentIds.filter(Boolean));
+      if (event.type === 'flow_cancelled' || event.type === 'draft_expired' || event.type === 'documents_discarded') {
+        await this.deps.documents.delete(event.documentIds.filter(Boolean));
+      }
       if (event.type === 'consent_given' || event.type === 'consent_refused') {
         await this.deps.audit.record({
           at: this.now(),
