@@ -107,6 +107,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
     committeeDays: config.COMMITTEE_ANSWER_DAYS,
     staleLockMs,
+    chatLocks,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.faults ? { faults: options.faults } : {}),

@@ -32,6 +32,8 @@ export const InboundMessageSchema = z.object({
   media: z.object({ ref: z.string(), mime: z.string().optional(), fileName: z.string().optional(), size: z.number().optional() }).optional(),
   /** A kind of message the flows cannot read. */
   unsupported: z.enum(['sticker', 'voice', 'location', 'contact', 'video', 'other']).optional(),
+  /** Not from the person: a message the association sends them (a decision), queued in order with theirs. */
+  notice: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }).optional(),
 });
 export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 

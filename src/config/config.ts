@@ -19,6 +19,14 @@ export const ConfigSchema = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TELEGRAM_BOT_TOKEN: z.string().optional(),
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
+  /** The researchers' group (a negative number); alerts go there and its buttons are honoured. */
+  TELEGRAM_STAFF_GROUP_ID: z.coerce.number().int().negative('is a group id: a negative number').optional(),
+  /** Public HTTPS URL of this service's webhook (…/telegram/webhook); unset means long polling. */
+  TELEGRAM_WEBHOOK_URL: z.url().optional(),
+  /** Secret Telegram sends in a header with every webhook call; required with TELEGRAM_WEBHOOK_URL. */
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -').optional(),
+  /** Telegram's sending limits (30/s overall, 1/s per chat, 20/min per group); off only for capacity benchmarks. */
+  TELEGRAM_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   /** Serve the local console chat (on by default when no messaging token is configured). */
   CONSOLE_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
   DRAFT_IDLE_HOURS: hours(72),
@@ -50,7 +58,10 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = ConfigSchema.safeParse(cleaned);
+  const parsed = ConfigSchema.refine((c) => !c.TELEGRAM_WEBHOOK_URL || c.TELEGRAM_WEBHOOK_SECRET, {
+    path: ['TELEGRAM_WEBHOOK_SECRET'],
+    message: 'is required when TELEGRAM_WEBHOOK_URL is set',
+  }).safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = issue?.path.join('.') ?? 'environment';

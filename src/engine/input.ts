@@ -32,7 +32,9 @@ export type EngineInput =
   | { kind: 'unsupported'; what: UnsupportedKind }
   | { kind: 'result'; result: RequestResult }
   /** A draft left idle too long was expired by the sweeper; the person is told when they return. */
-  | { kind: 'expire' };
+  | { kind: 'expire' }
+  /** Something the association tells the person without their asking (a decision); rendered in their language. */
+  | { kind: 'notice'; key: string; params: Record<string, string | number> };
 
 /** Facts about the inbound message, recorded with a declaration. */
 export interface InputMeta {

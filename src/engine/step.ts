@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Flow, Option, QuestionStep, Step } from './flow-definition.js';
+import type { Flow, QuestionStep, Step } from './flow-definition.js';
+import { answerLabelKey, displayAnswer } from './display.js';
 import type { EngineEnv, EngineInput, InputMeta, OpenCaseSummary, RequestResult } from './input.js';
 import type { EngineEvent, EngineRequest, OutboundMessage } from './events.js';
 import { answeredPath, firstOpen, isStepTarget, nextTarget } from './path.js';
@@ -58,6 +59,8 @@ class Turn {
   handle(input: EngineInput): void {
     if (input.kind === 'result') return this.onResult(input.result);
     if (input.kind === 'expire') return this.expireDrafts(false);
+    // A notice is not the person's activity: it changes nothing but what they are told.
+    if (input.kind === 'notice') return this.say(input.key, input.params);
 
     const firstContact = this.s.lastActiveAt === null;
     const idleSince = this.s.lastActiveAt ? Date.parse(this.s.lastActiveAt) : null;
@@ -235,7 +238,7 @@ class Turn {
 
   // ---- answering ----------------------------------------------------------
 
-  private answer(input: Exclude<EngineInput, { kind: 'result' | 'expire' }>): void {
+  private answer(input: Exclude<EngineInput, { kind: 'result' | 'expire' | 'notice' }>): void {
     const { flow, draft, step, stepId, relocated } = this.current();
     // The question the person answered is gone from a newer version of the flow: ask where they now stand.
     if (relocated) return this.prompt();
@@ -591,27 +594,13 @@ class Turn {
   }
 
   private labelKey(flow: Flow, stepId: string): string {
-    const step = flow.steps[stepId];
-    return step?.kind === 'question' ? (step.label ?? step.prompt) : stepId;
+    return answerLabelKey(flow, stepId);
   }
+
 
   /** How an answer reads back to the person, in their language. */
   private display(flow: Flow, stepId: string, value: AnswerValue | undefined): string {
-    const step = flow.steps[stepId];
-    if (value === undefined || step?.kind !== 'question') return '';
-    const spec = step.answer;
-    const label = (id: string | number): string => {
-      const option = spec.type === 'choice' || spec.type === 'multi_choice' ? spec.options.find((o: Option) => o.id === String(id)) : undefined;
-      return option ? this.t(option.label) : String(id);
-    };
-    if (spec.type === 'document') return this.t('review.files', { count: Array.isArray(value) ? value.length : 0 });
-    if (spec.type === 'yes_no') return this.t(value ? 'common.yes' : 'common.no');
-    if (spec.type === 'choice') return label(String(value));
-    // Stored in international form; read back as people write it at home.
-    if (spec.type === 'validated' && spec.validator === 'saudi_mobile' && typeof value === 'string') return value.replace(/^\+966/, '0');
-    if (Array.isArray(value)) return value.map(label).join(this.s.lang === 'ar' ? '، ' : ', ');
-    if (typeof value === 'object') return Object.values(value).join(' ');
-    return String(value);
+    return displayAnswer(flow, stepId, value, this.s.lang, this.env.t);
   }
 
   // ---- small helpers ------------------------------------------------------

@@ -30,7 +30,18 @@ export interface CaseRecord {
   submittedAt: Date;
   expectedBy: Date;
   decision: Decision | null;
+  /** The researcher who claimed the case. */
+  assignee: { id: string; name: string } | null;
+  /** Where the researchers' alert about this case was posted, once it was. */
+  alert: CaseAlert | null;
   history: CaseMove[];
+}
+
+/** The researchers' group alert about a case: pending until posted, then where it stands (to edit it later). */
+export interface CaseAlert {
+  state: 'pending' | 'posted';
+  chatId?: string;
+  messageId?: number;
 }
 
 /** A line of the case list: nothing personal. */
@@ -62,6 +73,8 @@ interface CaseDoc {
   submittedAt: Date;
   expectedBy: Date;
   decision: Decision | null;
+  assignee: { id: string; name: string } | null;
+  alert: CaseAlert | null;
   history: CaseMove[];
   updatedAt: Date;
 }
@@ -86,6 +99,8 @@ const caseSchema = new Schema<CaseDoc>(
     submittedAt: Date,
     expectedBy: Date,
     decision: { type: { outcome: String, by: actor, at: Date, reason: String, supportGranted: String }, default: null },
+    assignee: { type: { id: String, name: String }, default: null },
+    alert: { type: { state: String, chatId: String, messageId: Number }, default: null },
     history: [{ _id: false, from: String, to: String, at: Date, by: actor, reason: String }],
     updatedAt: Date,
   },
@@ -94,9 +109,10 @@ const caseSchema = new Schema<CaseDoc>(
 caseSchema.index({ chatKey: 1, submittedAt: -1 });
 caseSchema.index({ nationalIdHash: 1, submittedAt: -1 });
 caseSchema.index({ status: 1, submittedAt: -1 });
+caseSchema.index({ 'alert.state': 1, submittedAt: 1 });
 
 /** What a new case is made of; the repository encrypts the answers. */
-export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history'> & { by: Actor };
+export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert'> & { by: Actor };
 
 /**
  * The cases: one document each, personal answers encrypted as one value, the
@@ -137,6 +153,8 @@ export class CaseRepository {
       submittedAt: input.submittedAt,
       expectedBy: input.expectedBy,
       decision: null,
+      assignee: null,
+      alert: { state: 'pending' },
       history: [{ from: null, to: 'submitted', at: input.submittedAt, by: input.by }],
       updatedAt: input.submittedAt,
     };
@@ -186,13 +204,24 @@ export class CaseRepository {
    * Moves a case from the state it is in to `to`, with who, when and why, in one
    * conditional write: a concurrent move makes this one fail instead of both landing.
    */
-  async move(id: string, to: CaseStatus, by: Actor, at: Date, reason?: string): Promise<CaseStatus> {
+  async move(id: string, to: CaseStatus, by: Actor, at: Date, reason?: string, also: Partial<Pick<CaseDoc, 'assignee' | 'decision'>> = {}): Promise<CaseStatus> {
     const current = await this.statusOf(id);
     if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
     const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}) };
-    const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at }, $push: { history: entry } });
+    const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at, ...also }, $push: { history: entry } });
     if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
     return current.status;
+  }
+
+  /** Records where the alert about a case was posted. */
+  async setAlert(id: string, alert: CaseAlert): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { alert } });
+  }
+
+  /** Cases whose researchers' alert is still to be posted, oldest first. */
+  async pendingAlerts(limit = 50): Promise<string[]> {
+    const docs = await this.model.find({ 'alert.state': 'pending' }, { _id: 1 }).sort({ submittedAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
   }
 
   /** Cases for the administrator's list, newest first; nothing personal. */
@@ -236,6 +265,8 @@ export class CaseRepository {
       submittedAt: doc.submittedAt,
       expectedBy: doc.expectedBy,
       decision: doc.decision ?? null,
+      assignee: doc.assignee ?? null,
+      alert: doc.alert ?? null,
       history: doc.history ?? [],
     };
   }

@@ -184,6 +184,7 @@ export class ConversationProcessor {
 
   /** Turns a channel message into the engine's input: files are fetched, inspected and stored first. */
   private async toEngineInput(message: InboundMessage, chatKey: string, mark: string, session: Session): Promise<EngineInput> {
+    if (message.notice) return { kind: 'notice', key: message.notice.key, params: message.notice.params };
     if (message.choice !== undefined) return { kind: 'choice', optionId: message.choice };
     if (message.unsupported) return { kind: 'unsupported', what: message.unsupported };
     if (!message.media) return { kind: 'text', text: message.text ?? '' };

@@ -5,9 +5,10 @@ import { isOpen } from '../models/case-states.js';
 import type { Channel } from '../bots/inbound-message.js';
 import { formatDualDate } from './calendar.js';
 import { submitCase, type SubmissionDeps } from './submission.js';
+import type { ChatLocks } from './chat-lock.js';
 
-/** Dependencies of {@link resolveRequest}: those of the submission, which is the most demanding request. */
-export type RequestDeps = SubmissionDeps;
+/** Dependencies of {@link resolveRequest}: the submission's, and the locks that serialise writes to a case. */
+export type RequestDeps = SubmissionDeps & { chatLocks: ChatLocks };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -65,7 +66,10 @@ async function withdraw(deps: RequestDeps, caseId: string, origin: RequestOrigin
     return { request: 'withdraw_case', outcome: 'not_open', reference: record?.chatKey === origin.chatKey ? record.reference : '' };
   }
   try {
-    await deps.cases.move(caseId, 'withdrawn', { kind: 'beneficiary', id: origin.chatKey }, origin.now, 'withdrawn by the beneficiary');
+    // Every write to a case is made under its lock: a researcher may be claiming it right now.
+    await deps.chatLocks.exclusive(`case:${caseId}`, () =>
+      deps.cases.move(caseId, 'withdrawn', { kind: 'beneficiary', id: origin.chatKey }, origin.now, 'withdrawn by the beneficiary'),
+    );
   } catch {
     return { request: 'withdraw_case', outcome: 'not_open', reference: record.reference };
   }

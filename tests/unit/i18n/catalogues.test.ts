@@ -55,7 +55,9 @@ describe('message catalogues', () => {
 
   it('have every key the code names, including the ones built from a status or a message kind', () => {
     const prefixes = new Set(Object.keys(catalogues.ar).map((k) => k.split('.')[0]));
-    const used = sourceFiles('src').flatMap((file) =>
+    // The admin CLI and the repositories speak in audit actions (staff.added), not message keys.
+    const messageSources = sourceFiles('src').filter((f) => !f.startsWith('src/cli/') && !f.startsWith('src/models/'));
+    const used = messageSources.flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(/'([a-z][A-Za-z]*\.[A-Za-z.]+)'/g)].map((m) => m[1]!).filter((k) => prefixes.has(k.split('.')[0]!) && !k.endsWith('.')),
     );
     expect(used.length).toBeGreaterThan(50);

@@ -1,0 +1,106 @@
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { KeyRing } from '../../privacy/key-ring.js';
+
+/**
+ * What a staff button does. A zod enum so later issues can add actions; each action
+ * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
+ */
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject']);
+export type StaffAction = z.infer<typeof StaffActionSchema>;
+
+/** Telegram's limit on a button's `callback_data`, in bytes. */
+export const CALLBACK_DATA_MAX_BYTES = 64;
+
+/**
+ * The one-letter code of each action inside the button data. Codes are part of the
+ * signed text: changing one invalidates every button already sent with it.
+ */
+const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
+  open: 'o',
+  claim: 'c',
+  approve: 'a',
+  reject: 'r',
+};
+
+const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
+  StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const),
+);
+
+// A later action given a code already in use, or not one lower-case letter, must fail at start-up, not verify as another action.
+if (ACTIONS_BY_CODE.size !== StaffActionSchema.options.length || [...ACTIONS_BY_CODE.keys()].some((code) => !/^[a-z]$/.test(code))) {
+  throw new Error('callback-data: every staff action needs its own one-letter code (a-z).');
+}
+
+const VERSION = 's1';
+/** Purpose given to {@link KeyRing.lookupHash}, so these signatures share no domain with other keyed hashes. */
+const PURPOSE = 'callback';
+const SIGNATURE_BYTES = 12;
+const CASE_ID_PATTERN = /^case_([0-9a-f]{24})$/;
+/** `s1:<code>:<24 hex>:<16 base64url>`; 12 bytes are exactly 16 base64url characters, so the encoding is canonical. */
+const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24}):([A-Za-z0-9_-]{16})$/;
+/** Any version of staff data: what {@link isStaffActionData} recognises. */
+const SHAPE_PATTERN = /^s[0-9]+:/;
+
+/**
+ * Button data for a staff action on a case, signed so that nobody can make a button
+ * for another case or another action: `s1:<action letter>:<case hex>:<signature>`
+ * (46 bytes, within Telegram's 64), the signature being the first 12 bytes of
+ * `keys.lookupHash('callback', 's1:<letter>:<hex>')` as base64url.
+ *
+ * A signature proves the bot made the data, not that this press is the first: a
+ * genuine button can be pressed again, by anyone who can see it, or replayed from a
+ * copy. Replays are made harmless by the case's state machine and by the presser's
+ * role, which the caller checks on every press; the signature only rules out forged
+ * and altered data.
+ *
+ * @throws TypeError when the action is unknown or the case id is not `case_` + 24 lower-case hex
+ */
+export function signAction(keys: KeyRing, action: StaffAction, caseId: string): string {
+  const parsedAction = StaffActionSchema.safeParse(action);
+  if (!parsedAction.success) throw new TypeError(`signAction: unknown staff action "${String(action).slice(0, 20)}".`);
+  const hex = typeof caseId === 'string' ? CASE_ID_PATTERN.exec(caseId)?.[1] : undefined;
+  if (hex === undefined) throw new TypeError('signAction: a case id is "case_" followed by 24 lower-case hex digits.');
+  const body = `${VERSION}:${ACTION_CODES[parsedAction.data]}:${hex}`;
+  const data = `${body}:${signature(keys, body)}`;
+  // Holds by construction; checked so that a future longer action code or id fails here, not at Telegram.
+  if (Buffer.byteLength(data, 'utf8') > CALLBACK_DATA_MAX_BYTES) {
+    throw new TypeError(`signAction: the data would exceed ${CALLBACK_DATA_MAX_BYTES} bytes.`);
+  }
+  return data;
+}
+
+/**
+ * Checks button data made by {@link signAction} and returns the action and case it
+ * names, or null for anything else: altered, truncated, signed under another lookup
+ * key, an unknown action letter, or not staff data at all (a beneficiary's option id).
+ *
+ * A valid result is not permission: the caller checks the presser's role and the
+ * case's state, and must expect the same genuine data more than once (see
+ * {@link signAction}).
+ */
+export function verifyAction(keys: KeyRing, data: unknown): { action: StaffAction; caseId: string } | null {
+  if (typeof data !== 'string' || data.length > CALLBACK_DATA_MAX_BYTES) return null;
+  const match = DATA_PATTERN.exec(data);
+  if (match === null) return null;
+  const [, code = '', hex = '', given = ''] = match;
+  const action = ACTIONS_BY_CODE.get(code);
+  if (action === undefined) return null;
+  const expected = Buffer.from(signature(keys, `${VERSION}:${code}:${hex}`), 'ascii');
+  const actual = Buffer.from(given, 'ascii');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+  return { action, caseId: `case_${hex}` };
+}
+
+/**
+ * Whether button data has the shape of staff action data (any version), without
+ * verifying it: a press in a private chat whose data looks like this goes to the
+ * staff path and is verified there, never to the conversation engine as an option.
+ */
+export function isStaffActionData(data: unknown): data is string {
+  return typeof data === 'string' && SHAPE_PATTERN.test(data);
+}
+
+function signature(keys: KeyRing, body: string): string {
+  return Buffer.from(keys.lookupHash(PURPOSE, body), 'hex').subarray(0, SIGNATURE_BYTES).toString('base64url');
+}

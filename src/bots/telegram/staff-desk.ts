@@ -1,0 +1,269 @@
+import type { Logger } from 'pino';
+import type { Translate } from '../../engine/input.js';
+import type { Flow } from '../../engine/flow-definition.js';
+import { answerLabelKey, displayAnswer } from '../../engine/display.js';
+import type { AnswerValue } from '../../engine/session.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
+import type { StaffRepository, Staff } from '../../models/staff.js';
+import type { StaffPrompts } from '../../models/staff-prompts.js';
+import type { DocumentStore } from '../../models/document-store.js';
+import type { CaseActions, ActionResult } from '../../services/case-actions.js';
+import type { ChatLocks } from '../../services/chat-lock.js';
+import { readableDate } from '../../services/conversation-requests.js';
+import { ChannelSendError } from '../inbound-message.js';
+import { signAction, verifyAction, type StaffAction } from './callback-data.js';
+import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+import { errorFields } from '../../logger.js';
+
+/** Staff read Arabic; every staff text exists in English too, for a later per-member setting. */
+const STAFF_LANG = 'ar' as const;
+
+/** What the staff desk works with. */
+export interface StaffDeskDeps {
+  gateway: TelegramGateway;
+  staff: StaffRepository;
+  prompts: StaffPrompts;
+  cases: CaseRepository;
+  documents: DocumentStore;
+  actions: CaseActions;
+  chatLocks: ChatLocks;
+  keys: KeyRing;
+  translate: Translate;
+  /** The support-request flow, for labelling answers in the case view. */
+  requestFlow: Flow;
+  staffGroupId: number | null;
+  logger: Logger;
+}
+
+/** A staff button press, wherever it happened. */
+export interface StaffPress {
+  callbackQueryId: string;
+  fromUserId: number;
+  data: string;
+}
+
+/**
+ * The researchers' and committee's side on Telegram: case alerts in the staff group
+ * (a redacted summary, never an ID, a full name or a document), the full case with its
+ * documents in a private chat, and the buttons to claim and decide. Every press is
+ * checked: signed data, an active staff member, the role the action needs.
+ */
+export class StaffDesk {
+  constructor(private readonly deps: StaffDeskDeps) {}
+
+  /** Handles a pressed staff button; always answers it, so the member's client stops waiting. */
+  async onPress(press: StaffPress): Promise<void> {
+    const verified = verifyAction(this.deps.keys, press.data);
+    if (!verified) return this.answer(press, 'staff.answer.invalid');
+    const member = await this.deps.staff.findByTelegramUserId(press.fromUserId);
+    if (!member) return this.answer(press, 'staff.answer.notStaff');
+    try {
+      await this.act(press, member, verified.action, verified.caseId);
+    } catch (error) {
+      this.deps.logger.warn({ action: verified.action, caseId: verified.caseId, ...errorFields(error) }, 'staff action failed');
+      await this.answer(press, 'staff.answer.failed');
+    }
+  }
+
+  /**
+   * A private text from a staff member who owes the bot an answer (a reason, the support
+   * granted); returns false when the sender is not staff or owes nothing, so the text
+   * goes the ordinary way.
+   */
+  async onPrivateText(fromUserId: number, text: string): Promise<boolean> {
+    const member = await this.deps.staff.findByTelegramUserId(fromUserId);
+    if (!member) return false;
+    const prompt = await this.deps.prompts.get(member.id);
+    if (!prompt) return false;
+    const chatId = String(fromUserId);
+    if (/^\/cancel(@\w+)?$/i.test(text.trim())) {
+      await this.deps.prompts.clear(member.id);
+      await this.tell(chatId, 'staff.prompt.cancelled');
+      return true;
+    }
+    const answer = text.trim().slice(0, 500);
+    if (!answer) {
+      await this.tell(chatId, 'staff.ask.empty');
+      return true;
+    }
+    const result = await this.deps.actions.decide(prompt.caseId, member, prompt.outcome, answer);
+    await this.deps.prompts.clear(member.id);
+    if (result.ok) {
+      await this.tell(chatId, result.changed ? `staff.decided.${prompt.outcome}` : 'staff.answer.already', { reference: result.record.reference });
+      await this.refreshAlert(result.record);
+    } else {
+      await this.tell(chatId, ...this.refusal(result));
+    }
+    return true;
+  }
+
+  /** Posts the group alert for a new case (or returns false when no staff group is configured). */
+  async postAlert(record: CaseRecord): Promise<{ chatId: string; messageId: number } | null> {
+    if (this.deps.staffGroupId === null) return null;
+    const chatId = this.deps.staffGroupId;
+    const sent = await this.deps.gateway.sending(chatId, (t) =>
+      t.sendMessage(chatId, this.alertText(record), { reply_markup: this.alertKeyboard(record) }),
+    );
+    return { chatId: String(chatId), messageId: sent.message_id };
+  }
+
+  /** Posts one message listing several new cases, each with an Open button, when the group's minute is nearly used up. */
+  async postDigest(records: CaseRecord[]): Promise<{ chatId: string; messageId: number } | null> {
+    if (this.deps.staffGroupId === null || records.length === 0) return null;
+    const chatId = this.deps.staffGroupId;
+    const lines = records.map((r) => this.t('staff.alert.digestLine', this.summary(r))).join('\n');
+    const keyboard = staffKeyboard(records.map((r) => [{ text: `${this.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]));
+    const sent = await this.deps.gateway.sending(chatId, (t) =>
+      t.sendMessage(chatId, this.t('staff.alert.digest', { count: records.length, lines }), { reply_markup: keyboard }),
+    );
+    return { chatId: String(chatId), messageId: sent.message_id };
+  }
+
+  private async act(press: StaffPress, member: Staff, action: StaffAction, caseId: string): Promise<void> {
+    const privateChat = String(press.fromUserId);
+    switch (action) {
+      case 'open': {
+        const result = await this.deps.actions.view(caseId, member);
+        if (!result.ok) return this.answer(press, ...this.refusal(result));
+        if (!(await this.sendCase(privateChat, result.record))) return this.answer(press, 'staff.answer.startPrivate');
+        return this.answer(press, 'staff.answer.sentPrivately');
+      }
+      case 'claim': {
+        const result = await this.deps.actions.claim(caseId, member);
+        if (!result.ok) return this.answer(press, ...this.refusal(result));
+        await this.answer(press, result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
+        if (result.changed) await this.refreshAlert(result.record);
+        return;
+      }
+      case 'approve':
+      case 'reject': {
+        if (!member.roles.includes('committee')) return this.answer(press, 'staff.answer.notAllowed');
+        const record = await this.deps.cases.get(caseId);
+        if (!record) return this.answer(press, 'staff.answer.notFound');
+        const outcome = action === 'approve' ? 'approved' : 'rejected';
+        if (record.decision) return this.answer(press, record.decision.outcome === outcome ? 'staff.answer.already' : 'staff.answer.wrongState', this.statusParams(record));
+        if (record.status !== 'in_review') return this.answer(press, 'staff.answer.wrongState', this.statusParams(record));
+        await this.deps.prompts.set({ staffId: member.id, caseId, outcome, createdAt: new Date() });
+        const asked = await this.tell(privateChat, outcome === 'approved' ? 'staff.ask.support' : 'staff.ask.reason', { reference: record.reference });
+        return this.answer(press, asked ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+      }
+    }
+  }
+
+  /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
+  private async sendCase(chatId: string, record: CaseRecord): Promise<boolean> {
+    const flow = this.deps.requestFlow;
+    const lines = Object.entries(record.answers).map(
+      ([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`,
+    );
+    const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
+    const text = [this.t('staff.case.header', this.caseParams(record)), '', ...lines, '', declaration, this.t('staff.case.documents', { count: record.documentIds.length })].join('\n');
+    if (!(await this.tell(chatId, text, undefined, this.alertKeyboard(record)))) return false;
+    for (const documentId of record.documentIds) {
+      const meta = await this.deps.documents.meta(documentId);
+      if (!meta) continue;
+      const source = await this.deps.documents.get(documentId);
+      const filename = `${record.reference}-${documentId.slice(-6)}.${meta.kind === 'pdf' ? 'pdf' : meta.mime.split('/')[1]}`;
+      await this.deps.gateway.sending(chatId, async (t) => {
+        if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename });
+        else await t.sendPhoto(chatId, { source, filename });
+      });
+    }
+    return true;
+  }
+
+  /** Shows on the group alert who holds the case and what was decided; best effort, the case itself is already changed. */
+  async refreshAlert(record: CaseRecord): Promise<void> {
+    const alert = record.alert;
+    if (alert?.state !== 'posted' || !alert.chatId || !alert.messageId) return;
+    const { chatId, messageId } = alert;
+    await this.deps.gateway
+      .sending(chatId, (t) => t.editMessageText(chatId, messageId, undefined, this.alertText(record), { reply_markup: this.alertKeyboard(record) }))
+      .catch((error: unknown) => this.deps.logger.info({ caseId: record.id, ...errorFields(error) }, 'alert not updated'));
+  }
+
+  private alertText(record: CaseRecord): string {
+    const lines = [this.t('staff.alert.new', this.summary(record))];
+    if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
+    if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
+    if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
+    return lines.join('\n');
+  }
+
+  /** The buttons that still make sense for the case's state. */
+  private alertKeyboard(record: CaseRecord): CallbackKeyboard {
+    const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
+    const rows = [[button('open')]];
+    if (record.status === 'submitted') rows[0]!.push(button('claim'));
+    if (record.status === 'in_review' && !record.decision) rows.push([button('approve'), button('reject')]);
+    return staffKeyboard(rows);
+  }
+
+  /** What a group may see of a case: no name, no ID, no phone, no income, no document. */
+  private summary(record: CaseRecord): Record<string, string | number> {
+    const flow = this.deps.requestFlow;
+    const show = (stepId: string) => displayAnswer(flow, stepId, record.answers[stepId] as AnswerValue | undefined, STAFF_LANG, this.deps.translate) || '—';
+    return {
+      reference: record.reference,
+      channel: this.t(`channel.${record.channel}`),
+      supportType: show('support_type'),
+      city: record.city || '—',
+      family: show('family_count'),
+      housing: show('housing'),
+      documents: record.documentIds.length,
+      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
+    };
+  }
+
+  private caseParams(record: CaseRecord): Record<string, string> {
+    return {
+      reference: record.reference,
+      status: this.t(`caseStatus.${record.status}`),
+      channel: this.t(`channel.${record.channel}`),
+      submittedAt: readableDate(record.submittedAt, STAFF_LANG),
+      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
+      assignee: record.assignee?.name ?? this.t('staff.case.nobody'),
+    };
+  }
+
+  private statusParams(record: CaseRecord): Record<string, string> {
+    return { status: this.t(`caseStatus.${record.status}`) };
+  }
+
+  private refusal(result: Extract<ActionResult, { ok: false }>): [string, Record<string, string>?] {
+    switch (result.reason) {
+      case 'not_allowed':
+        return ['staff.answer.notAllowed'];
+      case 'not_found':
+        return ['staff.answer.notFound'];
+      case 'held_by_other':
+        return ['staff.answer.heldByOther', { name: result.record?.assignee?.name ?? '' }];
+      case 'wrong_state':
+        return ['staff.answer.wrongState', result.record ? this.statusParams(result.record) : { status: '' }];
+    }
+  }
+
+  /** Sends a staff text (a key, or text already composed) privately; false when Telegram refuses (the member never started the bot). */
+  private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<boolean> {
+    const text = keyOrText.includes('\n') || keyOrText.includes(' ') ? keyOrText : this.t(keyOrText, params);
+    try {
+      await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}));
+      return true;
+    } catch (error) {
+      if (error instanceof ChannelSendError && error.permanent) return false;
+      throw error;
+    }
+  }
+
+  private async answer(press: StaffPress, key: string, params?: Record<string, string>): Promise<void> {
+    await this.deps.gateway
+      .call((t) => t.answerCbQuery(press.callbackQueryId, this.t(key, params), { show_alert: key !== 'staff.answer.claimed' && key !== 'staff.answer.sentPrivately' && key !== 'staff.answer.checkPrivate' }))
+      .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'callback not answered'));
+  }
+
+  private t(key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(STAFF_LANG, key, params);
+  }
+}

@@ -1,0 +1,121 @@
+import type { Update } from 'telegraf/types';
+import type { Logger } from 'pino';
+import type { InboundMessage } from '../inbound-message.js';
+import { normalizeUpdate } from './normalize-update.js';
+import type { StaffDesk } from './staff-desk.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+import { errorFields } from '../../logger.js';
+
+/** What the update handler works with. */
+export interface UpdateHandlerDeps {
+  gateway: TelegramGateway;
+  desk: StaffDesk;
+  /** Stores a beneficiary's message durably and queues it (the service's ingest). */
+  ingest: (message: InboundMessage) => Promise<unknown>;
+  staffGroupId: number | null;
+  logger: Logger;
+}
+
+/**
+ * Routes one Telegram update: a beneficiary's message into the durable inbox (only
+ * then may the update be acknowledged), a staff button or a staff member's awaited
+ * answer to the staff desk, a group that is not the staff group left at once.
+ * Throws only when the message could not be stored, so polling does not move past it
+ * and a webhook answers 500 for Telegram to deliver it again.
+ */
+export class TelegramUpdateHandler {
+  constructor(private readonly deps: UpdateHandlerDeps) {}
+
+  async handle(update: Update): Promise<void> {
+    const normalized = normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId });
+    switch (normalized.kind) {
+      case 'beneficiary': {
+        const { message } = normalized;
+        if (message.text !== undefined && !message.media && (await this.staffAnswer(Number(message.userId), message.text))) return;
+        await this.deps.ingest(message);
+        return;
+      }
+      case 'callback_in_private':
+        if (normalized.looksLikeStaffAction) return this.staffPress(normalized);
+        await this.deps.gateway.call((t) => t.answerCbQuery(normalized.callbackQueryId)).catch(() => undefined);
+        await this.deps.ingest(normalized.message);
+        return;
+      case 'staff_callback':
+        return this.staffPress(normalized);
+      case 'staff_message':
+        return;
+      case 'ignored':
+        if (normalized.callbackQueryId) await this.deps.gateway.call((t) => t.answerCbQuery(normalized.callbackQueryId!)).catch(() => undefined);
+        if (normalized.addedToStranger && normalized.chatId !== undefined && normalized.migratedToChatId === undefined) {
+          // A group id is not personal data; logging it lets an administrator find the staff group's id.
+          this.deps.logger.warn({ chatId: normalized.chatId }, 'added to a group that is not the staff group: leaving');
+          await this.deps.gateway.call((t) => t.leaveChat(normalized.chatId!)).catch(() => undefined);
+        }
+        if (normalized.migratedToChatId !== undefined) {
+          this.deps.logger.error({ newChatId: normalized.migratedToChatId }, 'the staff group became a supergroup: set TELEGRAM_STAFF_GROUP_ID to the new id');
+        }
+        return;
+    }
+  }
+
+  private async staffAnswer(fromUserId: number, text: string): Promise<boolean> {
+    try {
+      return await this.deps.desk.onPrivateText(fromUserId, text);
+    } catch (error) {
+      this.deps.logger.warn({ ...errorFields(error) }, 'staff answer failed');
+      return true;
+    }
+  }
+
+  private async staffPress(press: { callbackQueryId: string; fromUserId: number; data: string }): Promise<void> {
+    await this.deps.desk.onPress(press);
+  }
+}
+
+/** How polling runs. */
+export interface PollingOptions {
+  gateway: TelegramGateway;
+  handler: TelegramUpdateHandler;
+  logger: Logger;
+  /** Seconds Telegram holds a getUpdates call open waiting for updates. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Long polling of our own rather than telegraf's: telegraf moves the offset past a
+ * batch before handling it and handles the batch concurrently. Here each update is
+ * handled in order and the offset moves past it only once it is stored, so a crash
+ * loses nothing (Telegram delivers it again, and the inbox recognises it).
+ */
+export function startPolling(options: PollingOptions): { stop: () => Promise<void> } {
+  const { gateway, handler, logger } = options;
+  const controller = new AbortController();
+  let offset = 0;
+  const loop = async () => {
+    await gateway.call((t) => t.deleteWebhook()).catch((error: unknown) => logger.warn({ ...errorFields(error) }, 'deleteWebhook failed'));
+    let failures = 0;
+    while (!controller.signal.aborted) {
+      try {
+        const updates = await gateway.call((t) => t.callApi('getUpdates', { offset, timeout: options.timeoutSeconds ?? 25, allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] }, { signal: controller.signal as never }));
+        for (const update of updates) {
+          await handler.handle(update);
+          offset = update.update_id + 1;
+        }
+        failures = 0;
+      } catch (error) {
+        if (controller.signal.aborted) break;
+        failures += 1;
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+        logger.warn({ failures, delayMs: delay, ...errorFields(error) }, 'telegram polling failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+  const running = loop();
+  return {
+    stop: async () => {
+      controller.abort();
+      await running;
+    },
+  };
+}

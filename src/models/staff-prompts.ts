@@ -1,0 +1,40 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** A question the bot put to a staff member privately and waits on: the reason for a rejection, the support granted. */
+export interface StaffPrompt {
+  staffId: string;
+  caseId: string;
+  outcome: 'approved' | 'rejected';
+  createdAt: Date;
+}
+
+interface PromptDoc {
+  _id: string;
+  caseId: string;
+  outcome: 'approved' | 'rejected';
+  createdAt: Date;
+}
+
+const promptSchema = new Schema<PromptDoc>({ _id: String, caseId: String, outcome: String, createdAt: Date }, { versionKey: false, collection: 'staff_prompts' });
+
+/** At most one open prompt per staff member: a new one replaces the old. */
+export class StaffPrompts {
+  private readonly model: Model<PromptDoc>;
+
+  constructor(connection: Connection) {
+    this.model = connection.models.StaffPrompt ?? connection.model<PromptDoc>('StaffPrompt', promptSchema);
+  }
+
+  async set(prompt: StaffPrompt): Promise<void> {
+    await this.model.replaceOne({ _id: prompt.staffId }, { caseId: prompt.caseId, outcome: prompt.outcome, createdAt: prompt.createdAt }, { upsert: true });
+  }
+
+  async get(staffId: string): Promise<StaffPrompt | null> {
+    const doc = await this.model.findById(staffId).lean<PromptDoc>();
+    return doc ? { staffId: doc._id, caseId: doc.caseId, outcome: doc.outcome, createdAt: doc.createdAt } : null;
+  }
+
+  async clear(staffId: string): Promise<void> {
+    await this.model.deleteOne({ _id: staffId });
+  }
+}

@@ -1,0 +1,114 @@
+import type { CaseRepository, CaseRecord } from '../models/case-repository.js';
+import type { OpenRequestLocks } from '../models/open-request-locks.js';
+import type { AuditLog } from '../models/audit-log.js';
+import type { Staff, StaffRole } from '../models/staff.js';
+import { CaseTransitionError, type Actor } from '../models/case-states.js';
+import type { Channel } from '../bots/inbound-message.js';
+import type { ChatLocks } from './chat-lock.js';
+
+/** What a staff member asked of a case, and what came of it. */
+export type ActionResult =
+  | { ok: true; changed: boolean; record: CaseRecord }
+  | { ok: false; reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other'; record?: CaseRecord };
+
+/** What the case actions work with. */
+export interface CaseActionDeps {
+  cases: CaseRepository;
+  locks: OpenRequestLocks;
+  chatLocks: ChatLocks;
+  audit: AuditLog;
+  /** Tells the beneficiary, on their channel and in their language, once per `noticeId`. */
+  notify: (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) => Promise<void>;
+  clock?: () => Date;
+}
+
+const ROLES_FOR = {
+  view: ['researcher', 'committee', 'admin'],
+  claim: ['researcher'],
+  decide: ['committee'],
+} as const satisfies Record<string, readonly StaffRole[]>;
+
+/**
+ * What staff do to a case: view it, claim it for study, decide it. Each checks the
+ * member's role, runs under the case's lock (FerretDB does not serialise writes to
+ * one document), moves the case through the transition table with who, when and why,
+ * and is idempotent: pressing a button twice changes nothing twice.
+ */
+export class CaseActions {
+  constructor(private readonly deps: CaseActionDeps) {}
+
+  /** The whole case for a staff member's private view; the view is audited. */
+  async view(caseId: string, staff: Staff): Promise<ActionResult> {
+    if (!allowed(staff, 'view')) return { ok: false, reason: 'not_allowed' };
+    const record = await this.deps.cases.get(caseId);
+    if (!record) return { ok: false, reason: 'not_found' };
+    await this.audit(staff, 'case.viewed', caseId);
+    return { ok: true, changed: false, record };
+  }
+
+  /** A researcher takes the case for study: submitted → in review, assigned to them. */
+  async claim(caseId: string, staff: Staff): Promise<ActionResult> {
+    if (!allowed(staff, 'claim')) return { ok: false, reason: 'not_allowed' };
+    return this.underLock(caseId, async (record) => {
+      if (record.status === 'in_review' && record.assignee?.id === staff.id) return { ok: true, changed: false, record };
+      if (record.status !== 'submitted') return { ok: false, reason: record.assignee ? 'held_by_other' : 'wrong_state', record };
+      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), this.now(), 'claimed for study', { assignee: { id: staff.id, name: staff.name } });
+      await this.audit(staff, 'case.claimed', caseId);
+      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+    });
+  }
+
+  /**
+   * The committee's decision: approved with the support granted, or rejected with the
+   * reason. The beneficiary is told on their own channel, in their language, once.
+   */
+  async decide(caseId: string, staff: Staff, outcome: 'approved' | 'rejected', text: string): Promise<ActionResult> {
+    if (!allowed(staff, 'decide')) return { ok: false, reason: 'not_allowed' };
+    const result = await this.underLock(caseId, async (record): Promise<ActionResult> => {
+      if (record.decision) return record.decision.outcome === outcome ? { ok: true, changed: false, record } : { ok: false, reason: 'wrong_state', record };
+      if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
+      const at = this.now();
+      const decision = { outcome, by: actorOf(staff), at, ...(outcome === 'approved' ? { supportGranted: text } : { reason: text }) };
+      await this.deps.cases.move(caseId, outcome, actorOf(staff), at, outcome === 'rejected' ? text : `support granted: ${text}`, { decision });
+      // A rejected request is final: the national ID is free for a new one.
+      if (outcome === 'rejected') await this.deps.locks.release(record.nationalIdHash, caseId);
+      await this.audit(staff, outcome === 'approved' ? 'case.approved' : 'case.rejected', caseId);
+      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+    });
+    if (result.ok) {
+      // Outside the case lock and repeated on a second press: the notice id makes it one message.
+      const params: Record<string, string> = { reference: result.record.reference, [outcome === 'approved' ? 'support' : 'reason']: text };
+      await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: `decision.${outcome}`, params }, `decision-${caseId}`);
+    }
+    return result;
+  }
+
+  private async underLock(caseId: string, work: (record: CaseRecord) => Promise<ActionResult>): Promise<ActionResult> {
+    return this.deps.chatLocks.exclusive(`case:${caseId}`, async () => {
+      const record = await this.deps.cases.get(caseId);
+      if (!record) return { ok: false, reason: 'not_found' } as const;
+      try {
+        return await work(record);
+      } catch (error) {
+        if (error instanceof CaseTransitionError) return { ok: false, reason: 'wrong_state', record } as const;
+        throw error;
+      }
+    });
+  }
+
+  private async audit(staff: Staff, action: string, caseId: string): Promise<void> {
+    await this.deps.audit.record({ at: this.now(), actor: actorOf(staff), action, target: { kind: 'case', id: caseId } });
+  }
+
+  private now(): Date {
+    return this.deps.clock?.() ?? new Date();
+  }
+}
+
+function allowed(staff: Staff, action: keyof typeof ROLES_FOR): boolean {
+  return staff.active && staff.roles.some((role) => (ROLES_FOR[action] as readonly string[]).includes(role));
+}
+
+function actorOf(staff: Staff): Actor {
+  return { kind: 'staff', id: staff.id, name: staff.name };
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { KeyRing } from '../../../../src/privacy/key-ring.js';
+import {
+  CALLBACK_DATA_MAX_BYTES,
+  StaffActionSchema,
+  isStaffActionData,
+  signAction,
+  verifyAction,
+} from '../../../../src/bots/telegram/callback-data.js';
+
+const keys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 9) });
+const otherKeys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 8) });
+const CASE = 'case_0123456789abcdef01234567';
+const OTHER_CASE = 'case_0123456789abcdef01234568';
+
+describe('signAction / verifyAction', () => {
+  it('round-trips every action within Telegram’s 64-byte limit', () => {
+    for (const action of StaffActionSchema.options) {
+      const data = signAction(keys, action, CASE);
+      expect(Buffer.byteLength(data, 'utf8')).toBeLessThanOrEqual(CALLBACK_DATA_MAX_BYTES);
+      expect(data).toMatch(/^s1:[a-z]:[0-9a-f]{24}:[A-Za-z0-9_-]{16}$/);
+      expect(verifyAction(keys, data)).toEqual({ action, caseId: CASE });
+      expect(isStaffActionData(data)).toBe(true);
+    }
+  });
+
+  it('gives every action its own letter and is deterministic', () => {
+    const letters = StaffActionSchema.options.map((action) => signAction(keys, action, CASE).split(':')[1]);
+    expect(new Set(letters).size).toBe(letters.length);
+    expect(signAction(keys, 'claim', CASE)).toBe(signAction(keys, 'claim', CASE));
+  });
+
+  it('refuses data altered to another case or another action', () => {
+    const data = signAction(keys, 'claim', CASE);
+    const [version, , hex, sig] = data.split(':');
+    expect(verifyAction(keys, `${version}:a:${hex}:${sig}`)).toBeNull();
+    expect(verifyAction(keys, `${version}:o:${hex}:${sig}`)).toBeNull();
+    expect(verifyAction(keys, `${version}:c:${OTHER_CASE.slice(5)}:${sig}`)).toBeNull();
+    // A signature moved from another genuine button does not fit.
+    const otherSig = signAction(keys, 'claim', OTHER_CASE).split(':')[3];
+    expect(verifyAction(keys, `${version}:c:${hex}:${otherSig}`)).toBeNull();
+  });
+
+  it('refuses truncated, extended, re-cased and otherwise damaged data', () => {
+    const data = signAction(keys, 'approve', CASE);
+    expect(verifyAction(keys, data.slice(0, -1))).toBeNull();
+    expect(verifyAction(keys, data.slice(0, 30))).toBeNull();
+    expect(verifyAction(keys, `${data}A`)).toBeNull();
+    expect(verifyAction(keys, data.toUpperCase())).toBeNull();
+    expect(verifyAction(keys, data.replace('s1:', 's2:'))).toBeNull();
+    const last = data.at(-1) === 'A' ? 'B' : 'A';
+    expect(verifyAction(keys, `${data.slice(0, -1)}${last}`)).toBeNull();
+    expect(verifyAction(keys, ` ${data}`)).toBeNull();
+  });
+
+  it('refuses data signed under another lookup key, and unknown action letters', () => {
+    expect(verifyAction(otherKeys, signAction(keys, 'reject', CASE))).toBeNull();
+    expect(verifyAction(keys, 's1:z:0123456789abcdef01234567:AAAAAAAAAAAAAAAA')).toBeNull();
+  });
+
+  it('refuses random data and beneficiary option ids', () => {
+    for (const data of ['yes', 'no', 'edit_full_name', 'rented', '', 's1:', 'x'.repeat(64), 'x'.repeat(500), 's1:c:case_0123456789abcdef01234567:AAAAAAAAAAAAAAAA']) {
+      expect(verifyAction(keys, data)).toBeNull();
+    }
+    expect(verifyAction(keys, undefined)).toBeNull();
+    expect(verifyAction(keys, 42)).toBeNull();
+  });
+
+  it('refuses to sign a malformed case id or an unknown action', () => {
+    expect(() => signAction(keys, 'claim', 'case_0123456789ABCDEF01234567')).toThrow(TypeError);
+    expect(() => signAction(keys, 'claim', 'case_0123')).toThrow(TypeError);
+    expect(() => signAction(keys, 'claim', '0123456789abcdef01234567')).toThrow(TypeError);
+    expect(() => signAction(keys, 'delete' as never, CASE)).toThrow(TypeError);
+  });
+});
+
+describe('isStaffActionData', () => {
+  it('recognises the shape without verifying, and not option ids', () => {
+    expect(isStaffActionData('s1:c:0123456789abcdef01234567:AAAAAAAAAAAAAAAA')).toBe(true);
+    expect(isStaffActionData('s1:c:truncated')).toBe(true);
+    for (const data of ['yes', 'edit_full_name', 'support_request', 'status', 'self', '', 's:x']) {
+      expect(isStaffActionData(data)).toBe(false);
+    }
+    expect(isStaffActionData(null)).toBe(false);
+  });
+});
