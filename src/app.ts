@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import type { Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
@@ -17,12 +17,16 @@ import { createTranslator, loadCatalogues } from './i18n/translator.js';
 import { ConversationProcessor } from './services/conversation-processor.js';
 import { OutboxSender } from './services/outbox-sender.js';
 import { ChatLocks } from './services/chat-lock.js';
-import { startSweeper } from './services/sweeper.js';
+import { startSweeper, sweep } from './services/sweeper.js';
+import { queueNotice } from './services/notices.js';
+import { assembleTelegram } from './bots/telegram/telegram-bot.js';
+import { registerTelegramWebhook } from './http/telegram-webhook.js';
+import { errorFields } from './logger.js';
 import { chatKeyOf, messageMarkOf } from './services/identifiers.js';
 import type { FaultInjector } from './services/submission.js';
 import { connectRedis, QUEUE_NAMES, WorkQueues } from './workers/queues.js';
 import { startChatWorker } from './workers/chat-worker.js';
-import { InboundMessageSchema, type ChannelAdapter, type InboundMessage } from './bots/inbound-message.js';
+import { InboundMessageSchema, type Channel, type ChannelAdapter, type InboundMessage } from './bots/inbound-message.js';
 import { Metrics } from './http/metrics.js';
 import { createHealthCheck, createHttpServer, startHttpServer, type RunningHttpServer } from './http/server.js';
 
@@ -90,13 +94,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   metrics.setQueueJobsSource(() => queueCounts(queues));
   const staleLockMs = options.staleLockMs ?? 10 * 60_000;
 
+  const catalog = loadFlowCatalog();
+  const translate = createTranslator(loadCatalogues());
+  const channels = new Map<string, ChannelAdapter>(options.channels);
+  const notify = (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) =>
+    queueNotice({ inbox: repositories.inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId);
+
   const processor = new ConversationProcessor({
     ...repositories,
     keys,
-    catalog: loadFlowCatalog(),
-    translate: createTranslator(loadCatalogues()),
-    channels: options.channels,
+    catalog,
+    translate,
+    channels,
     requestSend: (chatKey, seq) => queues.requestSend(chatKey, String(seq)),
+    requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason),
     settings: {
       draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
       privacyNoticeVersion: config.PRIVACY_NOTICE_VERSION,
@@ -108,6 +119,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     committeeDays: config.COMMITTEE_ANSWER_DAYS,
     staleLockMs,
     chatLocks,
+    onCaseSubmitted: async (_caseId, channel) => {
+      metrics.caseSubmitted(channel);
+      await queues.requestAlerts(`${Date.now()}`);
+    },
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
@@ -115,46 +130,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
   const sender = new OutboxSender({
     conversations: repositories.conversations,
-    channels: options.channels,
+    channels,
     locks: chatLocks,
     logger,
     onSent: (channel) => metrics.outboundMessage(channel, 'sent'),
   });
-
-  const workers: Worker[] = [];
-  let sweeper: { stop: () => Promise<void> } | null = null;
-  const sweeperDeps = {
-    ...repositories,
-    processor,
-    chatLocks,
-    requestInbound: (chatKey: string, reason: string) => queues.requestInbound(chatKey, reason),
-    requestSend: (chatKey: string, reason: string) => queues.requestSend(chatKey, reason),
-    draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
-    staleLockMs,
-    inboxGraceMs: 30_000,
-    logger,
-    ...(options.clock ? { clock: options.clock } : {}),
-  };
-  if (options.roles.has('worker')) {
-    const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
-    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (chatKey) => processor.drain(chatKey) }));
-    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (chatKey) => sender.drain(chatKey) }));
-    sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
-  }
-
-  let http: RunningHttpServer | null = null;
-  if (options.roles.has('http')) {
-    const health = createHealthCheck({
-      mongodb: async () => {
-        await connection.db?.admin().ping();
-      },
-      redis: async () => {
-        await producerRedis.ping();
-      },
-    });
-    http = await startHttpServer(createHttpServer({ logger, metrics, health, version: '0.1.0' }), { host: config.HTTP_HOST, port: config.HTTP_PORT });
-    logger.info({ url: http.url }, 'http server listening');
-  }
 
   const ingest = async (raw: InboundMessage): Promise<boolean> => {
     const message = InboundMessageSchema.parse(raw);
@@ -167,11 +147,80 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     return fresh;
   };
 
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? assembleTelegram({
+        config: { ...config, TELEGRAM_BOT_TOKEN: config.TELEGRAM_BOT_TOKEN },
+        keys,
+        logger,
+        redis: workerRedis,
+        connection,
+        ...repositories,
+        chatLocks,
+        translate,
+        catalog,
+        ingest,
+        notify,
+      })
+    : null;
+  if (telegram) channels.set('telegram', telegram.channel);
+
+  const workers: Worker[] = [];
+  let sweeper: { stop: () => Promise<void> } | null = null;
+  const sweeperDeps = {
+    ...repositories,
+    processor,
+    chatLocks,
+    requestInbound: (chatKey: string, reason: string) => queues.requestInbound(chatKey, reason),
+    requestSend: (chatKey: string, reason: string) => queues.requestSend(chatKey, reason),
+    requestAlerts: (reason: string) => queues.requestAlerts(reason),
+    draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
+    staleLockMs,
+    inboxGraceMs: 30_000,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+  if (options.roles.has('worker')) {
+    const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (chatKey) => processor.drain(chatKey) }));
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (chatKey) => sender.drain(chatKey) }));
+    sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
+    const poster = telegram?.poster;
+    if (poster) {
+      const alerts = new Worker(QUEUE_NAMES.alerts, async () => (await chatLocks.withLock('alerts', () => poster.postWaiting())).ran, { connection: workerRedis, prefix: config.QUEUE_PREFIX });
+      alerts.on('error', (error) => logger.error({ ...errorFields(error) }, 'alerts worker error'));
+      workers.push(alerts);
+    }
+  }
+
+  let http: RunningHttpServer | null = null;
+  if (options.roles.has('http')) {
+    const health = createHealthCheck({
+      mongodb: async () => {
+        await connection.db?.admin().ping();
+      },
+      redis: async () => {
+        await producerRedis.ping();
+      },
+    });
+    const server = createHttpServer({ logger, metrics, health, version: '0.1.0' });
+    if (telegram && config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET) {
+      registerTelegramWebhook(server, { secret: config.TELEGRAM_WEBHOOK_SECRET, handle: (update) => telegram.handler.handle(update) });
+    }
+    http = await startHttpServer(server, { host: config.HTTP_HOST, port: config.HTTP_PORT });
+    logger.info({ url: http.url }, 'http server listening');
+  }
+
+  let polling: { stop: () => Promise<void> } | null = null;
+  if (telegram && options.roles.has('bot')) {
+    await telegram.registerCommands();
+    if (config.TELEGRAM_WEBHOOK_URL) await telegram.setWebhook();
+    else polling = telegram.poll();
+  }
+
   let stopped = false;
   return {
     ingest,
     sweepNow: async () => {
-      const { sweep } = await import('./services/sweeper.js');
       await sweep(sweeperDeps);
     },
     processor,
@@ -184,6 +233,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      await polling?.stop();
       await sweeper?.stop();
       await Promise.all(workers.map((w) => w.close()));
       await http?.close();
@@ -196,7 +246,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
 async function queueCounts(queues: WorkQueues): Promise<{ queue: string; state: string; count: number }[]> {
   const rows: { queue: string; state: string; count: number }[] = [];
-  for (const queue of [queues.inbound, queues.outbound]) {
+  for (const queue of [queues.inbound, queues.outbound, queues.alerts]) {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
     for (const [state, count] of Object.entries(counts)) rows.push({ queue: queue.name, state, count });
   }

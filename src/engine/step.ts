@@ -79,6 +79,8 @@ class Turn {
     }
     if (this.s.draftsExpired || (idleSince !== null && this.env.now.getTime() - idleSince > this.env.draftIdleMs && this.hasKeptDrafts())) {
       this.expireDrafts(true);
+      // A file sent to the expired draft was stored before this step: it goes too.
+      if (input.kind === 'document' && input.documentId) this.discard(MENU_FLOW, [input.documentId]);
       return this.showMenu();
     }
     if (command) return this.onCommand(command);
@@ -247,6 +249,7 @@ class Turn {
     if (input.kind === 'document_rejected') return this.reject(input.error, input.params);
     if (step.kind === 'question' && step.answer.type === 'document') return this.answerDocument(step.answer.maxFiles, stepId, draft, input);
     if (input.kind === 'document') {
+      if (input.documentId) this.discard(flow.id, [input.documentId]);
       this.say('document.notExpected');
       return this.prompt();
     }
@@ -328,7 +331,7 @@ class Turn {
     if (!accepted) {
       this.emit({ type: 'consent_refused', version: this.env.privacyNoticeVersion });
       const flowId = this.s.position?.flow;
-      if (flowId) this.dropDraft(flowId);
+      if (flowId) this.discard(flowId, this.dropDraft(flowId));
       this.say('privacy.refused');
       return this.showMenu();
     }
@@ -426,7 +429,8 @@ class Turn {
         return this.showMenu();
       }
       case 'withdraw_case':
-        this.say(result.outcome === 'withdrawn' ? 'withdraw.done' : 'withdraw.notOpen', { reference: result.reference });
+        if (result.outcome === 'withdrawn') this.say('withdraw.done', { reference: result.reference });
+        else this.say(result.reference ? 'withdraw.notOpen' : 'withdraw.none', { reference: result.reference });
         return this.showMenu();
     }
   }
@@ -539,7 +543,11 @@ class Turn {
     switch (step.kind) {
       case 'consent':
       case 'declaration':
-        return this.sayWith(again && step.reprompt ? step.reprompt : step.prompt, this.yesNoOptions(step.kind), scalarAnswers(draft.answers));
+        return this.sayWith(again && step.reprompt ? step.reprompt : step.prompt, this.yesNoOptions(step.kind), {
+          ...scalarAnswers(draft.answers),
+          // The privacy notice says how long an unfinished request is kept.
+          draftHours: Math.round(this.env.draftIdleMs / 3_600_000),
+        });
       case 'review': {
         const lines = answeredPath(flow, draft.answers).map((id) => `• ${this.t(this.labelKey(flow, id))}: ${this.display(flow, id, draft.answers[id])}`);
         return this.sayWith(step.prompt, this.reviewOptions(flow, draft).map(({ id, text }) => ({ id, label: text })), { answers: lines.join('\n') });

@@ -1,4 +1,6 @@
-import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { createHash } from 'node:crypto';
+import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from './mongo-errors.js';
 import { z } from 'zod';
 import { ActorSchema } from './case-states.js';
 
@@ -135,6 +137,21 @@ export class AuditLog {
     if (!parsed.success) throw new AuditLogError(describe(parsed.error));
     const created = await this.#model.create(parsed.data);
     return toRecord(created.toObject());
+  }
+
+  /**
+   * Appends an entry once per `key`: for work that may run again after a crash (a
+   * retried message, a repeated submission step), the second write is a no-op.
+   */
+  async recordOnce(key: string, entry: AuditEntry): Promise<void> {
+    const parsed = AuditEntrySchema.safeParse(entry);
+    if (!parsed.success) throw new AuditLogError(describe(parsed.error));
+    const _id = new Types.ObjectId(createHash('sha256').update(key).digest('hex').slice(0, 24));
+    try {
+      await this.#model.create({ ...parsed.data, _id });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
-import { SessionSchema, type Session } from '../engine/session.js';
+import { newSession, SessionSchema, type Session } from '../engine/session.js';
 import type { OutboundMessage } from '../engine/events.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
@@ -27,6 +27,10 @@ export interface Conversation {
   outbox: OutboxItem[];
   outboxSeq: number;
   sentSeq: number;
+  /** Side effects of the last step still to carry out (files to delete, audit entries); JSON, see the processor. */
+  effects: unknown[];
+  /** True when the stored session could not be read and a fresh one stands in for it. */
+  recovered: boolean;
 }
 
 interface ConversationDoc {
@@ -42,6 +46,8 @@ interface ConversationDoc {
   sentSeq: number;
   /** True while the outbox has messages not yet sent; indexed for the sweeper. */
   outboxPending: boolean;
+  /** Encrypted JSON list of side effects written with the step, cleared once carried out. */
+  effects?: string;
   /** True while a kept draft exists; with `activeAt`, lets the sweeper expire idle drafts. */
   draftOpen: boolean;
   activeAt: Date;
@@ -62,6 +68,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     outboxSeq: Number,
     sentSeq: Number,
     outboxPending: Boolean,
+    effects: String,
     draftOpen: Boolean,
     activeAt: Date,
     createdAt: Date,
@@ -83,6 +90,8 @@ export interface StepCommit {
   /** The mark of the inbound message handled, so a redelivery is recognised. */
   handledMark: string;
   replies: OutboundMessage[];
+  /** Side effects to carry out after the write; kept in it so a crash between the two loses none. */
+  effects: unknown[];
   draftOpen: boolean;
   now: Date;
 }
@@ -110,12 +119,16 @@ export class ConversationRepository {
   async load(chatKey: string): Promise<Conversation | null> {
     const doc = await this.model.findById(chatKey).lean<ConversationDoc>();
     if (!doc) return null;
+    // A session that no longer reads (a bug, a removed schema field) must not block the chat for good.
+    const session = SessionSchema.safeParse(this.keys.decryptJson(doc.session));
     return {
       chatKey: doc._id,
       channel: doc.channel,
       address: this.keys.decryptText(doc.address),
       version: doc.version,
-      session: SessionSchema.parse(this.keys.decryptJson(doc.session)),
+      session: session.success ? session.data : newSession(),
+      recovered: !session.success,
+      effects: doc.effects ? this.keys.decryptJson<unknown[]>(doc.effects) : [],
       handled: doc.handled ?? [],
       outbox: (doc.outbox ?? []).filter((o) => o.seq > doc.sentSeq).map((o) => ({ seq: o.seq, message: this.keys.decryptJson<OutboundMessage>(o.body), sealed: o.body })),
       outboxSeq: doc.outboxSeq,
@@ -141,6 +154,7 @@ export class ConversationRepository {
       outbox: [...kept, ...newItems],
       outboxSeq,
       outboxPending: outboxSeq > (current?.sentSeq ?? 0),
+      effects: commit.effects.length > 0 ? this.keys.encryptJson(commit.effects) : '',
       draftOpen: commit.draftOpen,
       activeAt: commit.now,
       updatedAt: commit.now,
@@ -164,6 +178,11 @@ export class ConversationRepository {
     }
     const result = await this.model.updateOne({ _id: commit.chatKey, version: commit.expectedVersion }, { $set: { ...fields, version: commit.expectedVersion + 1 } });
     return result.modifiedCount === 1;
+  }
+
+  /** Clears the side effects once carried out (under the chat's lock). */
+  async clearEffects(chatKey: string): Promise<void> {
+    await this.model.updateOne({ _id: chatKey }, { $set: { effects: '' } });
   }
 
   /** Records that every outbox message up to `seq` was sent; clears the pending flag when nothing is left. */

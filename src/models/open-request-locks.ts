@@ -59,9 +59,15 @@ export class OpenRequestLocks {
     return doc ? { nationalIdHash: doc._id, caseId: doc.caseId, state: doc.state, createdAt: doc.createdAt } : null;
   }
 
-  /** Marks the lock of `caseId` active: its case exists. */
-  async activate(nationalIdHash: string, caseId: string): Promise<void> {
-    await this.model.updateOne({ _id: nationalIdHash, caseId }, { $set: { state: 'active' } });
+  /** Marks the lock of `caseId` active: its case exists. False when `caseId` no longer holds the lock. */
+  async activate(nationalIdHash: string, caseId: string): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: nationalIdHash, caseId }, { $set: { state: 'active' } });
+    return result.matchedCount === 1;
+  }
+
+  /** Releases a lock only while it is still pending: the sweeper's roll-back never removes a finished submission's lock. */
+  async releasePending(nationalIdHash: string, caseId: string): Promise<void> {
+    await this.model.deleteOne({ _id: nationalIdHash, caseId, state: 'pending' });
   }
 
   /** Releases the lock if `caseId` still holds it (a withdrawal, a final decision, a rolled-back submission). */

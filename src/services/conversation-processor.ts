@@ -35,11 +35,51 @@ export interface ProcessorDeps extends RequestDeps {
   channels: ReadonlyMap<string, Pick<ChannelAdapter, 'download'>>;
   /** Asks for the chat's outbox to be sent (a job); called after every commit that added replies. */
   requestSend: (chatKey: string, outboxSeq: number) => Promise<void>;
+  /** Asks for the chat's inbox to be handled again (what one hold of the lock left). */
+  requestInbound: (chatKey: string, reason: string) => Promise<void>;
   settings: ProcessorSettings;
   logger: Logger;
   clock?: () => Date;
   faults?: FaultInjector;
   onHandled?: (outcome: 'handled' | 'duplicate' | 'set_aside', channel: string) => void;
+}
+
+/** Messages handled per hold of the chat's lock; the rest are queued again. */
+const DRAIN_BATCH = 10;
+
+/** Work a step leaves to do after its write; each is safe to repeat. */
+type ConversationEffect =
+  | { type: 'delete_documents'; documentIds: string[] }
+  | {
+      type: 'audit';
+      /** Makes the entry once-only. */
+      key: string;
+      entry: { at: string; actor: { kind: 'beneficiary'; id: string }; action: string; target: { kind: string; id: string }; details: Record<string, string> };
+    };
+
+/** The side effects of a step's events: files to delete, consent to audit. */
+function effectsOf(events: EngineEvent[], chatKey: string, mark: string, now: Date): ConversationEffect[] {
+  const effects: ConversationEffect[] = [];
+  for (const event of events) {
+    if (event.type === 'flow_cancelled' || event.type === 'draft_expired' || event.type === 'documents_discarded') {
+      const documentIds = event.documentIds.filter(Boolean);
+      if (documentIds.length > 0) effects.push({ type: 'delete_documents', documentIds });
+    }
+    if (event.type === 'consent_given' || event.type === 'consent_refused') {
+      effects.push({
+        type: 'audit',
+        key: `${chatKey}:${mark}:${event.type}`,
+        entry: {
+          at: now.toISOString(),
+          actor: { kind: 'beneficiary', id: chatKey },
+          action: event.type === 'consent_given' ? 'privacy.consent_given' : 'privacy.consent_refused',
+          target: { kind: 'conversation', id: chatKey },
+          details: { noticeVersion: event.version },
+        },
+      });
+    }
+  }
+  return effects;
 }
 
 /** Which chat a conversation is and where its replies go. */
@@ -66,18 +106,18 @@ export class ConversationConflictError extends Error {
 export class ConversationProcessor {
   constructor(private readonly deps: ProcessorDeps) {}
 
-  /** Handles every message waiting for `chatKey`; throws (for a retry with backoff) when one fails and may yet succeed. */
+  /**
+   * Handles the messages waiting for `chatKey`, a few at a time: the chat's lock is
+   * not held for long, so the sender's marks are never kept waiting; what is left is
+   * queued again. Throws (for a retry with backoff) when a message fails and may yet succeed.
+   */
   async drain(chatKey: string): Promise<number> {
-    let handled = 0;
-    for (let round = 0; round < 100; round++) {
-      const waiting = await this.deps.inbox.pending(chatKey, 20);
-      if (waiting.length === 0) break;
-      for (const entry of waiting) {
-        await this.handleWithRetry(entry);
-        handled += 1;
-      }
-    }
-    return handled;
+    await this.finishEffects(chatKey);
+    const waiting = await this.deps.inbox.pending(chatKey, DRAIN_BATCH + 1);
+    const batch = waiting.slice(0, DRAIN_BATCH);
+    for (const entry of batch) await this.handleWithRetry(entry);
+    if (waiting.length > batch.length) await this.deps.requestInbound(chatKey, `more-${chatKey}-${Date.now()}`);
+    return batch.length;
   }
 
   /** Expires a chat's idle draft (from the sweeper); the person is told when they come back. */
@@ -89,7 +129,7 @@ export class ConversationProcessor {
     if (!conversation || lastActive === null || now.getTime() - lastActive < this.deps.settings.draftIdleMs) return;
     const mark = `expire-${now.getTime()}`;
     const result = this.run(conversation.session, { kind: 'expire' }, { channel: conversation.channel, messageId: mark, at: now.toISOString() }, chatKey, mark, now);
-    if (await this.commit(conversation, conversation, result.session, mark, [], now)) await this.afterStep(result.events, chatKey);
+    await this.commit(conversation, conversation, result.session, mark, [], effectsOf(result.events, chatKey, mark, now), now);
   }
 
   private async handleWithRetry(entry: InboxEntry): Promise<void> {
@@ -109,10 +149,13 @@ export class ConversationProcessor {
     for (let attempt = 0; attempt < 3; attempt++) {
       const conversation = await this.deps.conversations.load(chatKey);
       if (conversation?.handled.includes(mark)) {
+        // Handled before a crash: its replies may not have been queued yet.
+        if (conversation.outbox.length > 0) await this.deps.requestSend(chatKey, conversation.outboxSeq).catch(() => undefined);
         await this.deps.inbox.remove(entry.id);
         this.deps.onHandled?.('duplicate', message.channel);
         return;
       }
+      if (conversation?.recovered) this.deps.logger.error({ chatKey }, 'stored session unreadable: the chat starts afresh');
       const now = this.now();
       const session = conversation?.session ?? newSession();
       const input = await this.toEngineInput(message, chatKey, mark, session);
@@ -126,9 +169,8 @@ export class ConversationProcessor {
       }
       this.deps.faults?.at('before-commit');
       const replies = events.flatMap((e) => (e.type === 'message_created' ? [e.message] : []));
-      if (await this.commit(conversation, conversation ?? identityOf(chatKey, message), result.session, mark, replies, now)) {
+      if (await this.commit(conversation, conversation ?? identityOf(chatKey, message), result.session, mark, replies, effectsOf(events, chatKey, mark, now), now)) {
         await this.deps.inbox.remove(entry.id);
-        await this.afterStep(events, chatKey);
         this.deps.onHandled?.('handled', message.channel);
         return;
       }
@@ -150,8 +192,20 @@ export class ConversationProcessor {
     return step(this.deps.catalog, session, input, meta, env);
   }
 
-  /** Writes a step over `current` (null for a new conversation) and asks for its replies to be sent. */
-  private async commit(current: Conversation | null, target: ChatIdentity, session: Session, mark: string, replies: OutboundMessage[], now: Date): Promise<boolean> {
+  /**
+   * Writes a step over `current` (null for a new conversation) with its replies and
+   * side effects, carries the effects out, and asks for the replies to be sent. The
+   * effects ride in the write, so a crash after it only postpones them.
+   */
+  private async commit(
+    current: Conversation | null,
+    target: ChatIdentity,
+    session: Session,
+    mark: string,
+    replies: OutboundMessage[],
+    effects: ConversationEffect[],
+    now: Date,
+  ): Promise<boolean> {
     const committed = await this.deps.conversations.commit(
       {
         chatKey: target.chatKey,
@@ -161,13 +215,22 @@ export class ConversationProcessor {
         session,
         handledMark: mark,
         replies,
+        effects,
         draftOpen: Object.keys(session.drafts).some((flow) => this.deps.catalog.get(flow)?.keepsDraft),
         now,
       },
       current,
     );
-    if (committed && replies.length > 0) await this.deps.requestSend(target.chatKey, (current?.outboxSeq ?? 0) + replies.length);
-    return committed;
+    if (!committed) return false;
+    this.deps.faults?.at('after-commit');
+    if (effects.length > 0) await this.finishEffects(target.chatKey, effects);
+    if (replies.length > 0) {
+      // The outbox is already safe in MongoDB; if Redis cannot take the job now, the sweeper queues it.
+      await this.deps.requestSend(target.chatKey, (current?.outboxSeq ?? 0) + replies.length).catch((error: unknown) => {
+        this.deps.logger.warn({ chatKey: target.chatKey, ...errorFields(error) }, 'could not queue the send; the sweeper will');
+      });
+    }
+    return true;
   }
 
   /** A message that failed too often: set aside, the person told, the chat goes on. */
@@ -175,9 +238,18 @@ export class ConversationProcessor {
     await this.deps.inbox.setAside(entry.id);
     const mark = entry.id.slice(entry.chatKey.length + 1);
     const conversation = await this.deps.conversations.load(entry.chatKey);
-    const session = conversation?.session ?? newSession();
-    const reply = { text: this.deps.translate(session.lang, 'system.messageFailed') };
-    await this.commit(conversation, conversation ?? identityOf(entry.chatKey, entry.message), session, mark, [reply], this.now());
+    const now = this.now();
+    let session = this.recover(conversation?.session ?? newSession());
+    const replies: OutboundMessage[] = [{ text: this.deps.translate(session.lang, 'system.messageFailed') }];
+    try {
+      // Show the menu from the recovered session, so the person can go on at once (a kept draft resumes from it).
+      const menu = this.run(session, { kind: 'text', text: '/menu' }, { channel: entry.message.channel, messageId: mark, at: now.toISOString() }, entry.chatKey, mark, now);
+      session = menu.session;
+      replies.push(...menu.events.flatMap((e) => (e.type === 'message_created' ? [e.message] : [])));
+    } catch (error) {
+      this.deps.logger.error({ chatKey: entry.chatKey, ...errorFields(error) }, 'the menu failed too');
+    }
+    await this.commit(conversation, conversation ?? identityOf(entry.chatKey, entry.message), session, mark, replies, [], now);
     this.deps.onHandled?.('set_aside', entry.message.channel);
     this.deps.logger.error({ chatKey: entry.chatKey, inboxId: entry.id }, 'inbound message set aside after repeated failures');
   }
@@ -209,22 +281,25 @@ export class ConversationProcessor {
     return { kind: 'document', documentId };
   }
 
-  /** Side effects of a committed step: files of abandoned drafts deleted, consent audited. */
-  private async afterStep(events: EngineEvent[], chatKey: string): Promise<void> {
-    for (const event of events) {
-      if (event.type === 'flow_cancelled' || event.type === 'draft_expired' || event.type === 'documents_discarded') {
-        await this.deps.documents.delete(event.documentIds.filter(Boolean));
-      }
-      if (event.type === 'consent_given' || event.type === 'consent_refused') {
-        await this.deps.audit.record({
-          at: this.now(),
-          actor: { kind: 'beneficiary', id: chatKey },
-          action: event.type === 'consent_given' ? 'privacy.consent_given' : 'privacy.consent_refused',
-          target: { kind: 'conversation', id: chatKey },
-          details: { noticeVersion: event.version },
-        });
-      }
+  /**
+   * A session that let a message fail again and again: back to the menu (no position,
+   * nothing awaited), keeping the language, the consent and the drafts of flows that
+   * still exist, so whatever made every step fail is not met again.
+   */
+  private recover(session: Session): Session {
+    const drafts = Object.fromEntries(Object.entries(session.drafts).filter(([flow]) => this.deps.catalog.get(flow)?.keepsDraft));
+    return { ...session, position: null, waiting: null, invalidCount: 0, drafts };
+  }
+
+  /** Carries out a step's side effects (given, or left in the conversation by a crash) and clears them. */
+  private async finishEffects(chatKey: string, given?: ConversationEffect[]): Promise<void> {
+    const effects = given ?? ((await this.deps.conversations.load(chatKey))?.effects as ConversationEffect[] | undefined) ?? [];
+    if (effects.length === 0) return;
+    for (const effect of effects) {
+      if (effect.type === 'delete_documents') await this.deps.documents.delete(effect.documentIds);
+      else await this.deps.audit.recordOnce(effect.key, { ...effect.entry, at: new Date(effect.entry.at) });
     }
+    await this.deps.conversations.clearEffects(chatKey);
   }
 
   private now(): Date {

@@ -1,14 +1,14 @@
 import type { EngineRequest } from '../engine/events.js';
 import type { OpenCaseSummary, RequestResult } from '../engine/input.js';
 import type { Language } from '../engine/session.js';
-import { isOpen } from '../models/case-states.js';
+import { CaseTransitionError, isOpen } from '../models/case-states.js';
 import type { Channel } from '../bots/inbound-message.js';
 import { formatDualDate } from './calendar.js';
 import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';
 
-/** Dependencies of {@link resolveRequest}: the submission's, and the locks that serialise writes to a case. */
-export type RequestDeps = SubmissionDeps & { chatLocks: ChatLocks };
+/** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
+export type RequestDeps = SubmissionDeps & { chatLocks: ChatLocks; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -52,6 +52,8 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
     case 'submit_case': {
       const outcome = await submitCase(deps, request, origin);
       if (outcome.outcome === 'duplicate') return { request: 'submit_case', outcome: 'duplicate' };
+      // Researchers are alerted from MongoDB (the case's pending alert); this only hurries it along.
+      await deps.onCaseSubmitted?.(outcome.caseId, origin.channel).catch(() => undefined);
       return { request: 'submit_case', outcome: 'submitted', reference: outcome.reference, expectedBy: readableDate(outcome.expectedBy, origin.lang) };
     }
     case 'withdraw_case':
@@ -62,19 +64,24 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
 async function withdraw(deps: RequestDeps, caseId: string, origin: RequestOrigin): Promise<RequestResult> {
   const record = await deps.cases.get(caseId);
   // A chat may withdraw only its own case; anything else reads as "not open" and reveals nothing.
-  if (!record || record.chatKey !== origin.chatKey || !isOpen(record.status)) {
-    return { request: 'withdraw_case', outcome: 'not_open', reference: record?.chatKey === origin.chatKey ? record.reference : '' };
-  }
-  try {
-    // Every write to a case is made under its lock: a researcher may be claiming it right now.
-    await deps.chatLocks.exclusive(`case:${caseId}`, () =>
-      deps.cases.move(caseId, 'withdrawn', { kind: 'beneficiary', id: origin.chatKey }, origin.now, 'withdrawn by the beneficiary'),
-    );
-  } catch {
-    return { request: 'withdraw_case', outcome: 'not_open', reference: record.reference };
+  if (!record || record.chatKey !== origin.chatKey) return { request: 'withdraw_case', outcome: 'not_open', reference: '' };
+  const last = record.history.at(-1);
+  // Withdrawn already by this chat: a retry after a crash finishes the work below instead of refusing.
+  const alreadyOurs = record.status === 'withdrawn' && last?.by.kind === 'beneficiary' && last.by.id === origin.chatKey;
+  if (!alreadyOurs) {
+    if (!isOpen(record.status)) return { request: 'withdraw_case', outcome: 'not_open', reference: record.reference };
+    try {
+      // Every write to a case is made under its lock: a researcher may be claiming it right now.
+      await deps.chatLocks.exclusive(`case:${caseId}`, () =>
+        deps.cases.move(caseId, 'withdrawn', { kind: 'beneficiary', id: origin.chatKey }, origin.now, 'withdrawn by the beneficiary'),
+      );
+    } catch (error) {
+      if (error instanceof CaseTransitionError) return { request: 'withdraw_case', outcome: 'not_open', reference: record.reference };
+      throw error;
+    }
   }
   await deps.locks.release(record.nationalIdHash, caseId);
-  await deps.audit.record({
+  await deps.audit.recordOnce(`withdrawn:${caseId}`, {
     at: origin.now,
     actor: { kind: 'beneficiary', id: origin.chatKey },
     action: 'case.withdrawn',

@@ -32,7 +32,8 @@ export class OutboxSender {
       if (!channel) throw new Error(`no channel adapter for ${conversation.channel}`);
       for (const item of conversation.outbox) {
         await channel.send(conversation.address, item.message);
-        await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq));
+        // Waits as long as it takes: giving up here would send the same message again on the retry.
+        await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq), Infinity);
         this.deps.onSent?.(conversation.channel);
         sent += 1;
       }

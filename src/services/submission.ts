@@ -9,9 +9,6 @@ import { expectedAnswerDate } from './calendar.js';
 import { referenceFromSeed } from './reference.js';
 import { caseIdOf } from './identifiers.js';
 
-/** The points of a submission where a test may stop the process, as a crash would. */
-export type SubmissionStep = 'after-lock' | 'after-case' | 'after-activate';
-
 /** Lets tests crash a submission at a chosen step; production passes nothing. */
 export interface FaultInjector {
   at(point: string): void;
@@ -65,9 +62,13 @@ export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, o
   const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy });
   deps.faults?.at('after-case');
 
-  await deps.locks.activate(nationalIdHash, caseId);
+  if (!(await deps.locks.activate(nationalIdHash, caseId))) {
+    // The sweeper rolled the lock back while this submission was slow: take it again for the case now written.
+    const retaken = await deps.locks.acquire(nationalIdHash, caseId, origin.now);
+    if (retaken.caseId === caseId) await deps.locks.activate(nationalIdHash, caseId);
+  }
   deps.faults?.at('after-activate');
-  await deps.audit.record({
+  await deps.audit.recordOnce(`submitted:${caseId}`, {
     at: origin.now,
     actor: { kind: 'beneficiary', id: origin.chatKey },
     action: 'case.submitted',
@@ -138,6 +139,6 @@ export async function resolveStaleLock(deps: Pick<SubmissionDeps, 'cases' | 'loc
     await deps.locks.activate(lock.nationalIdHash, lock.caseId);
     return 'finished';
   }
-  await deps.locks.release(lock.nationalIdHash, lock.caseId);
+  await deps.locks.releasePending(lock.nationalIdHash, lock.caseId);
   return 'rolled_back';
 }

@@ -18,6 +18,8 @@ export interface SweeperDeps {
   chatLocks: ChatLocks;
   requestInbound: (chatKey: string, reason: string) => Promise<void>;
   requestSend: (chatKey: string, reason: string) => Promise<void>;
+  /** Asks for waiting researchers' alerts to be posted. */
+  requestAlerts?: (reason: string) => Promise<void>;
   draftIdleMs: number;
   staleLockMs: number;
   /** How long a received message may wait before the sweeper assumes its job was lost. */
@@ -54,6 +56,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     await deps.requestSend(chatKey, `sweep-${bucket}`);
     report.outboxRequeued += 1;
   }
+  if (deps.requestAlerts && (await deps.cases.pendingAlerts(1)).length > 0) await deps.requestAlerts(`sweep-${bucket}`);
   for (const lock of await deps.locks.stalePending(new Date(now.getTime() - deps.staleLockMs))) {
     const outcome = await resolveStaleLock(deps, lock);
     if (outcome === 'finished') report.submissionsFinished += 1;

@@ -43,7 +43,10 @@ export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
         throw new DelayedError();
       }
       if (error instanceof ChannelSendError && error.permanent) throw new UnrecoverableError(error.message);
-      throw error;
+      if (error instanceof DelayedError) throw error;
+      // BullMQ keeps a failed job's message and stack in Redis, in clear: only the error's name goes there.
+      options.logger.warn({ queue: options.queue, chatKey, ...errorFields(error) }, 'job attempt failed');
+      throw new Error(error instanceof Error ? error.name : 'Error');
     }
   };
   const worker = new Worker<ChatJob>(options.queue, processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency });

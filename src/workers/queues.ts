@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 
 /** The queues, by role: inbound messages to handle, outboxes to send. */
-export const QUEUE_NAMES = { inbound: 'inbound', outbound: 'outbound' } as const;
+export const QUEUE_NAMES = { inbound: 'inbound', outbound: 'outbound', alerts: 'alerts' } as const;
 
 /** A job's whole payload: which chat. Ids only, never personal data (it sits in Redis in clear). */
 export const ChatJobSchema = z.strictObject({ chatKey: z.string().regex(/^[a-z]+_[0-9a-f]{24}$/) });
@@ -30,10 +30,18 @@ const jobDefaults = {
 export class WorkQueues {
   readonly inbound: Queue<ChatJob>;
   readonly outbound: Queue<ChatJob>;
+  /** Posting researchers' alerts; the job carries nothing, the waiting alerts are in MongoDB. */
+  readonly alerts: Queue<Record<string, never>>;
 
   constructor(connection: ConnectionOptions, prefix: string) {
     this.inbound = new Queue<ChatJob>(QUEUE_NAMES.inbound, { connection, prefix, defaultJobOptions: jobDefaults });
     this.outbound = new Queue<ChatJob>(QUEUE_NAMES.outbound, { connection, prefix, defaultJobOptions: jobDefaults });
+    this.alerts = new Queue(QUEUE_NAMES.alerts, { connection, prefix, defaultJobOptions: jobDefaults });
+  }
+
+  /** Asks for the waiting researchers' alerts to be posted. */
+  async requestAlerts(reason: string): Promise<void> {
+    await this.alerts.add('post', {}, { jobId: `alerts-${reason}` });
   }
 
   /** Asks for a chat's waiting messages to be handled; `reason` makes the job id (one job per message, or per sweep). */
@@ -47,6 +55,6 @@ export class WorkQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.inbound.close(), this.outbound.close()]);
+    await Promise.all([this.inbound.close(), this.outbound.close(), this.alerts.close()]);
   }
 }

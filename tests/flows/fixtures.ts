@@ -12,10 +12,13 @@ export const VALID_ID_AR = '١٠٨٧٦٥٤٣٢١';
 export const OTHER_ID = '1029384755';
 export const IQAMA = '2123456788';
 
+/** Placeholders every prompt of the privacy notice carries (the spec runner's 72-hour draft limit). */
+const NOTICE_PARAMS = { draftHours: 72 };
+
 /** The message of `key` in `lang`, to recognise a question asked (again). */
-export const ar = (key: string, params?: Record<string, string | number>): string => translate('ar', key, params);
-export const en = (key: string, params?: Record<string, string | number>): string => translate('en', key, params);
-export const msg = (lang: Language, key: string, params?: Record<string, string | number>): string => translate(lang, key, params);
+export const msg = (lang: Language, key: string, params?: Record<string, string | number>): string => translate(lang, key, { ...NOTICE_PARAMS, ...params });
+export const ar = (key: string, params?: Record<string, string | number>): string => msg('ar', key, params);
+export const en = (key: string, params?: Record<string, string | number>): string => msg('en', key, params);
 
 /** One question of the support request and what the person sends to answer it (several inputs for files). */
 export type PathStep = [step: string, ...inputs: SpecInput[]];
@@ -120,7 +123,7 @@ export const AR_SELF_DOCUMENTS = ['doc-id-front', 'doc-id-back', 'doc-family-car
 
 /** The review lines {@link AR_SELF} must show. */
 export const AR_SELF_REVIEW = [
-  '• مقدّم الطلب: لنفسي',
+  '• لمن الطلب: لنفسي',
   '• الاسم الكامل: محمد عبدالله القحطاني',
   `• رقم الهوية أو الإقامة: ${VALID_ID}`,
   '• رقم الجوال: 0501234567',

@@ -252,7 +252,7 @@ const happyPaths: SpecCase[] = [
       { send: { document: 'doc-lease' }, replies: ['File received (1 of at most 6)'], at: 'support_request/doc_lease' },
       {
         send: 'done',
-        replies: ['Please review your details', '• Applying for: For myself', '• Marital status: Married', '• Income sources: Salary, Citizen account', '• Housing: Rented', '• Full name: محمد عبدالله القحطاني', '• ID document: 2 files'],
+        replies: ['Please review your details', '• Request for: For myself', '• Marital status: Married', '• Income sources: Salary, Citizen account', '• Housing: Rented', '• Full name: محمد عبدالله القحطاني', '• ID document: 2 files'],
         notReplies: ['مقدّم الطلب'],
         at: 'support_request/review',
       },
@@ -269,7 +269,7 @@ const happyPaths: SpecCase[] = [
       { send: { document: 'report-2' }, replies: ['File received (2 of at most 10)'], at: 'support_request/doc_medical' },
       {
         send: 'Done',
-        replies: ['• Applying for: On behalf of a family member', '• Relationship: Father or mother', '• Family members: 1', '• Monthly income (SAR): 0', '• Medical reports: 2 files'],
+        replies: ['• Request for: On behalf of a family member', '• Relationship: Father or mother', '• Family members: 1', '• Monthly income (SAR): 0', '• Medical reports: 2 files'],
         notReplies: ["Dependants' ages", 'Income sources', 'Monthly rent', 'Family card', 'Income proof', 'Lease'],
         at: 'support_request/review',
       },
@@ -369,7 +369,7 @@ const reviewAndDeclaration: SpecCase[] = [
     turns: [
       ...startEnglish(),
       ...walk(EN_BEHALF),
-      { send: 'Change: Applying for', replies: [en('q.forWhom'), 'Your current answer: On behalf of a family member'], at: 'support_request/for_whom' },
+      { send: 'Change: Request for', replies: [en('q.forWhom'), 'Your current answer: On behalf of a family member'], at: 'support_request/for_whom' },
       { send: 'For myself', notReplies: ['Relationship'], at: 'support_request/review' },
       { send: 'Change: Family members', at: 'support_request/family_count' },
       { send: '4', replies: [en('q.dependantsAges')], at: 'support_request/dependants_ages' },

@@ -280,7 +280,8 @@ describe('intake through the real queues and storage', () => {
     const chat = new TestChat(() => app, env!.channel, 'poison');
     await chat.say('مرحبا', 'القائمة');
     faults.failAt('before-commit', 3);
-    const told = await chat.say('1', 'تعذّرت معالجة رسالتك');
+    const told = await chat.say('1', 'القائمة الرئيسية');
+    expect(told).toContain('تعذّرت معالجة رسالتك');
     expect(told).not.toContain('هل توافق');
     expect(await app.connection.db!.collection('inbox').countDocuments({ status: 'set_aside' })).toBe(1);
     await chat.say('1', 'هل توافق');
@@ -322,5 +323,37 @@ describe('intake through the real queues and storage', () => {
     expect(JSON.stringify(session)).not.toContain('نورة');
     const reply = await chat.say('1000000008', 'القائمة الرئيسية');
     expect(reply).toContain('انتهت مهلة طلبك');
+  });
+
+  it('does not block a chat whose saved conversation can no longer be stepped', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'broken');
+    await chat.say('مرحبا', 'القائمة');
+    const chatKey = chatKeyOf(app.keys, 'console', 'broken');
+    const conversation = await app.repositories.conversations.load(chatKey);
+    // A position in a flow that no longer exists makes every step throw.
+    const broken = { ...conversation!.session, position: { flow: 'retired_flow', version: 1, step: 'gone' } };
+    await app.connection.db!.collection('conversations').updateOne({ _id: chatKey as never }, { $set: { session: app.keys.encryptJson(broken) } });
+    const told = await chat.say('1', 'القائمة الرئيسية');
+    expect(told).toContain('تعذّرت معالجة رسالتك');
+    await chat.say('1', 'هل توافق');
+  });
+
+  it('carries out a step\'s side effects even when the process dies right after the step is written', async () => {
+    const faults = new ScriptedFaults();
+    const app = await boot({ faults });
+    const chat = new TestChat(() => app, env!.channel, 'effects');
+    await chat.say('مرحبا', 'القائمة');
+    await chat.say('1', 'هل توافق');
+    faults.failAt('after-commit');
+    await chat.say('نعم', 'لنفسك');
+    expect(faults.hits).toEqual(['after-commit']);
+    const chatKey = chatKeyOf(app.keys, 'console', 'effects');
+    const audit = await waitFor(async () => {
+      const entries = await app.repositories.audit.list({ targetKind: 'conversation', targetId: chatKey, limit: 10 });
+      return entries.length > 0 ? entries : null;
+    }, 'the consent audit entry');
+    expect(audit.map((a) => a.action)).toEqual(['privacy.consent_given']);
+    expect((await app.repositories.conversations.load(chatKey))?.effects).toEqual([]);
   });
 });

@@ -185,9 +185,9 @@ describe('staff and audit log (real database)', () => {
       expect(await audit.list({ targetKind: 'probe', limit: 100 })).toHaveLength(before.length);
     });
 
-    it('is append-only: it offers record and list, nothing that changes or deletes', () => {
+    it('is append-only: it offers record, recordOnce and list, nothing that changes or deletes', () => {
       const methods = Object.getOwnPropertyNames(AuditLog.prototype).filter((name) => name !== 'constructor').sort();
-      expect(methods).toEqual(['init', 'list', 'record']);
+      expect(methods).toEqual(['init', 'list', 'record', 'recordOnce']);
     });
 
     it('has the indexes for listing by target and by time', async () => {

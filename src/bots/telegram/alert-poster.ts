@@ -1,0 +1,57 @@
+import type { CaseRepository, CaseRecord } from '../../models/case-repository.js';
+import type { ChatLocks } from '../../services/chat-lock.js';
+import type { StaffDesk } from './staff-desk.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+
+/** Group messages kept in reserve each minute for edits and digests. */
+const RESERVE = 2;
+/** Cases one digest lists at most (one Open button each). */
+const DIGEST_SIZE = 10;
+
+/** What the alert poster works with. */
+export interface AlertPosterDeps {
+  cases: CaseRepository;
+  desk: StaffDesk;
+  gateway: TelegramGateway;
+  chatLocks: ChatLocks;
+  staffGroupId: number;
+}
+
+/**
+ * Posts the researchers' alerts for new cases. While the group has room this minute
+ * (Telegram allows 20 messages a minute to a group), each case gets its own alert with
+ * its buttons; when few messages are left, every waiting case goes into one digest
+ * instead of being delayed one by one. Alerts wait in MongoDB (`alert.state`), so a
+ * lost job or a restart only postpones them.
+ */
+export class AlertPoster {
+  constructor(private readonly deps: AlertPosterDeps) {}
+
+  /** Posts what is waiting; returns how many cases were announced. */
+  async postWaiting(): Promise<number> {
+    let announced = 0;
+    for (;;) {
+      const waiting = await this.deps.cases.pendingAlerts(DIGEST_SIZE * 5);
+      if (waiting.length === 0) return announced;
+      const room = await this.deps.gateway.groupSlotsLeft(this.deps.staffGroupId);
+      if (waiting.length === 1 || room > waiting.length + RESERVE) {
+        const record = await this.deps.cases.get(waiting[0]!);
+        if (record) await this.announce([record], await this.deps.desk.postAlert(record), true);
+        announced += 1;
+        continue;
+      }
+      const records = (await Promise.all(waiting.slice(0, DIGEST_SIZE).map((id) => this.deps.cases.get(id)))).filter((r): r is CaseRecord => r !== null);
+      // A digest is not edited later (it speaks of several cases): only its chat is recorded.
+      await this.announce(records, await this.deps.desk.postDigest(records), false);
+      announced += records.length;
+    }
+  }
+
+  /** Records where the cases were announced, under each case's lock (FerretDB does not serialise writes to one document). */
+  private async announce(records: CaseRecord[], posted: { chatId: string; messageId: number } | null, editable: boolean): Promise<void> {
+    for (const record of records) {
+      const alert = posted ? { state: 'posted' as const, chatId: posted.chatId, ...(editable ? { messageId: posted.messageId } : {}) } : { state: 'posted' as const };
+      await this.deps.chatLocks.exclusive(`case:${record.id}`, () => this.deps.cases.setAlert(record.id, alert));
+    }
+  }
+}

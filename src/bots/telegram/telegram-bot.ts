@@ -1,0 +1,105 @@
+import type { Connection } from 'mongoose';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/config.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { Translate } from '../../engine/input.js';
+import type { FlowCatalog } from '../../engine/step.js';
+import type { CaseRepository } from '../../models/case-repository.js';
+import type { OpenRequestLocks } from '../../models/open-request-locks.js';
+import type { AuditLog } from '../../models/audit-log.js';
+import type { StaffRepository } from '../../models/staff.js';
+import type { DocumentStore } from '../../models/document-store.js';
+import { StaffPrompts } from '../../models/staff-prompts.js';
+import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
+import type { ChatLocks } from '../../services/chat-lock.js';
+import { RateLimiter } from '../../services/rate-limiter.js';
+import type { InboundMessage } from '../inbound-message.js';
+import { AlertPoster } from './alert-poster.js';
+import { StaffDesk } from './staff-desk.js';
+import { TelegramChannel } from './telegram-channel.js';
+import { TelegramGateway } from './telegram-gateway.js';
+import { startPolling, TelegramUpdateHandler } from './telegram-updates.js';
+import { errorFields } from '../../logger.js';
+
+/** What the Telegram side is assembled from. */
+export interface TelegramBotDeps {
+  config: Config & { TELEGRAM_BOT_TOKEN: string };
+  keys: KeyRing;
+  logger: Logger;
+  redis: Redis;
+  connection: Connection;
+  cases: CaseRepository;
+  locks: OpenRequestLocks;
+  audit: AuditLog;
+  staff: StaffRepository;
+  documents: DocumentStore;
+  chatLocks: ChatLocks;
+  translate: Translate;
+  catalog: FlowCatalog;
+  ingest: (message: InboundMessage) => Promise<unknown>;
+  notify: CaseActionDeps['notify'];
+}
+
+/** The assembled Telegram side of the service. */
+export interface TelegramBot {
+  channel: TelegramChannel;
+  handler: TelegramUpdateHandler;
+  desk: StaffDesk;
+  /** Null without a configured staff group. */
+  poster: AlertPoster | null;
+  /** Registers the command menu with Telegram, in Arabic and in English. */
+  registerCommands(): Promise<void>;
+  /** Starts long polling (when no webhook is configured). */
+  poll(): { stop: () => Promise<void> };
+  /** Points Telegram at the webhook with its secret. */
+  setWebhook(): Promise<void>;
+}
+
+const COMMANDS = ['start', 'request', 'status', 'withdraw', 'language', 'cancel', 'help'] as const;
+
+/** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
+export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
+  const { config, logger } = deps;
+  const staffGroupId = config.TELEGRAM_STAFF_GROUP_ID ?? null;
+  const limiter = config.TELEGRAM_RATE_LIMITS === 'on' ? new RateLimiter(deps.redis, config.QUEUE_PREFIX) : null;
+  const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger);
+  const actions = new CaseActions({ cases: deps.cases, locks: deps.locks, chatLocks: deps.chatLocks, audit: deps.audit, notify: deps.notify });
+  const requestFlow = deps.catalog.get('support_request');
+  if (!requestFlow) throw new Error('the support request flow is missing');
+  const desk = new StaffDesk({
+    gateway,
+    staff: deps.staff,
+    prompts: new StaffPrompts(deps.connection),
+    cases: deps.cases,
+    documents: deps.documents,
+    actions,
+    chatLocks: deps.chatLocks,
+    keys: deps.keys,
+    translate: deps.translate,
+    requestFlow,
+    staffGroupId,
+    logger,
+  });
+  const handler = new TelegramUpdateHandler({ gateway, desk, ingest: deps.ingest, staffGroupId, logger });
+  return {
+    channel: new TelegramChannel(gateway),
+    handler,
+    desk,
+    poster: staffGroupId === null ? null : new AlertPoster({ cases: deps.cases, desk, gateway, chatLocks: deps.chatLocks, staffGroupId }),
+    registerCommands: async () => {
+      for (const lang of ['ar', 'en'] as const) {
+        const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));
+        await gateway
+          .call((t) => t.setMyCommands(commands, lang === 'en' ? { language_code: 'en' } : {}))
+          .catch((error: unknown) => logger.warn({ ...errorFields(error) }, 'could not register the command menu'));
+      }
+    },
+    poll: () => startPolling({ gateway, handler, logger }),
+    setWebhook: async () => {
+      if (!config.TELEGRAM_WEBHOOK_URL || !config.TELEGRAM_WEBHOOK_SECRET) return;
+      const secret = config.TELEGRAM_WEBHOOK_SECRET;
+      await gateway.call((t) => t.setWebhook(config.TELEGRAM_WEBHOOK_URL!, { secret_token: secret, allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] }));
+    },
+  };
+}
