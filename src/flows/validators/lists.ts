@@ -19,9 +19,13 @@ export function validateAgeList(raw: string, limits: { max: number }): Validatio
   return ok(ages);
 }
 
-/** A city or district name: 2–60 characters with at least one letter. */
+/**
+ * A city or district name: 2–60 characters, letters (any script), spaces and a few
+ * marks. No digits: a city is shown to the researchers' group, so it must not carry
+ * a phone number, an ID or a street address.
+ */
 export function validatePlace(raw: string): Validation<string> {
   const text = validateText(raw, { min: 2, max: 60 });
   if (!text.ok) return text;
-  return /\p{L}/u.test(text.value) ? text : fail('validation.place.invalid');
+  return /^[\p{L}\p{M}][\p{L}\p{M}\s'’.-]*$/u.test(text.value) ? text : fail('validation.place.invalid');
 }
