@@ -356,4 +356,38 @@ describe('intake through the real queues and storage', () => {
     expect(audit.map((a) => a.action)).toEqual(['privacy.consent_given']);
     expect((await app.repositories.conversations.load(chatKey))?.effects).toEqual([]);
   });
+
+  it.each([
+    ['after-lock', null],
+    ['after-case', 'active'],
+  ] as const)('a submission that crashed %s and was not retried is resolved by the sweeper', async (point, lockAfterSweep) => {
+    const faults = new ScriptedFaults();
+    // Two apps on one environment: one takes the conversation up to the declaration, the
+    // other (no workers, no retries) is where the submission crashes and is left alone.
+    const worker = await boot({ faults, staleLockMs: 0 });
+    const chat = new TestChat(() => worker, env!.channel, `left-${point}`);
+    await answerUpToReview(chat, VALID_ID);
+    await chat.say('1', 'الإقرار');
+    await worker.stop();
+    apps.splice(apps.indexOf(worker), 1);
+    const bot = await boot({ roles: ['bot'], faults, staleLockMs: 0 });
+    faults.failAt(point);
+    await bot.ingest(chat.message({ text: '1' }));
+    const chatKey = chatKeyOf(bot.keys, 'console', `left-${point}`);
+    await expect(bot.processor.drain(chatKey)).rejects.toThrow(`injected crash at ${point}`);
+    const hash = bot.keys.lookupHash('national-id', VALID_ID);
+    expect(await bot.repositories.locks.get(hash)).toMatchObject({ state: 'pending' });
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await bot.sweepNow();
+    const lock = await bot.repositories.locks.get(hash);
+    if (lockAfterSweep === null) expect(lock).toBeNull(); // rolled back: the ID is free again
+    else expect(lock).toMatchObject({ state: lockAfterSweep }); // finished: the case stands
+    expect(await bot.connection.db!.collection('cases').countDocuments()).toBe(point === 'after-lock' ? 0 : 1);
+
+    // When the message is handled at last, the person gets exactly one case and one confirmation.
+    await bot.processor.drain(chatKey);
+    expect(await bot.connection.db!.collection('cases').countDocuments()).toBe(1);
+    expect(await bot.repositories.locks.get(hash)).toMatchObject({ state: 'active' });
+  });
 });
