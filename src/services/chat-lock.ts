@@ -20,6 +20,16 @@ export class ChatLocks {
     private readonly ttlMs = 10_000,
   ) {}
 
+  /** Holds back all work on `name` for `ms` (a platform's retry_after for a chat), whoever picks it up next. */
+  async pause(name: string, ms: number): Promise<void> {
+    await this.redis.set(`${this.prefix}:pause:${name}`, '1', 'PX', Math.max(1, Math.ceil(ms)));
+  }
+
+  /** Milliseconds left of a pause on `name`; 0 when there is none. */
+  async pausedFor(name: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(`${this.prefix}:pause:${name}`));
+  }
+
   /** Runs `work` holding the lock on `name`, waiting up to `waitMs` for it; throws `ChatLockTimeoutError` past that. */
   async exclusive<T>(name: string, work: () => Promise<T>, waitMs = 30_000): Promise<T> {
     const deadline = Date.now() + waitMs;

@@ -32,13 +32,21 @@ export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
     const parsed = ChatJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError('malformed job');
     const { chatKey } = parsed.data;
+    const lockName = options.lockName(chatKey);
+    // A platform asked this chat to wait: every job for it waits, not only the one that was refused.
+    const paused = await options.locks.pausedFor(lockName);
+    if (paused > 0) {
+      await job.moveToDelayed(Date.now() + paused, token);
+      throw new DelayedError();
+    }
     try {
-      const outcome = await options.locks.withLock(options.lockName(chatKey), () => options.work(chatKey));
+      const outcome = await options.locks.withLock(lockName, () => options.work(chatKey));
       if (outcome.ran) return outcome.value;
       await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
       throw new DelayedError();
     } catch (error) {
       if (error instanceof ChannelSendError && error.retryAfterMs !== undefined) {
+        await options.locks.pause(lockName, error.retryAfterMs);
         await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
         throw new DelayedError();
       }

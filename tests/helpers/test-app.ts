@@ -25,9 +25,16 @@ export class RecordingChannel implements ChannelAdapter {
   readonly sent: SentMessage[] = [];
   readonly files = new Map<string, Buffer>();
   failSends = false;
+  /** The next send answers "wait this many milliseconds", as Telegram's 429 with retry_after does. */
+  retryAfterNext: number | null = null;
 
   async send(chatId: string, message: { text: string; options?: OutboundOption[] }): Promise<void> {
     if (this.failSends) throw new ChannelSendError('platform unavailable');
+    if (this.retryAfterNext !== null) {
+      const wait = this.retryAfterNext;
+      this.retryAfterNext = null;
+      throw new ChannelSendError('too many requests', wait);
+    }
     this.sent.push({ chatId, text: message.text, options: message.options ?? [] });
   }
 

@@ -390,4 +390,22 @@ describe('intake through the real queues and storage', () => {
     expect(await bot.connection.db!.collection('cases').countDocuments()).toBe(1);
     expect(await bot.repositories.locks.get(hash)).toMatchObject({ state: 'active' });
   });
+
+  it('waits as the platform asks before sending to the chat again, losing and reordering nothing', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'slow-down');
+    await chat.say('مرحبا', 'القائمة');
+    env!.channel.retryAfterNext = 1200;
+    const started = Date.now();
+    await app.ingest(chat.message({ text: '1' }));
+    await app.ingest(chat.message({ text: 'نعم' }));
+    const transcript = await waitFor(() => {
+      const t = env!.channel.transcript('slow-down');
+      return t.some((m) => m.includes('لنفسك')) ? t : null;
+    }, 'both replies after the wait');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1100);
+    const at = (text: string) => transcript.findIndex((m) => m.includes(text));
+    expect(at('هل توافق')).toBeLessThan(at('لنفسك'));
+    expect(transcript.filter((m) => m.includes('هل توافق'))).toHaveLength(1);
+  });
 });
