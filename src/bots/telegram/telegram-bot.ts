@@ -63,7 +63,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const { config, logger } = deps;
   const staffGroupId = config.TELEGRAM_STAFF_GROUP_ID ?? null;
   const limiter = config.TELEGRAM_RATE_LIMITS === 'on' ? new RateLimiter(deps.redis, config.QUEUE_PREFIX) : null;
-  const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger);
+  const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, { redis: deps.redis, prefix: config.QUEUE_PREFIX });
   const actions = new CaseActions({ cases: deps.cases, locks: deps.locks, chatLocks: deps.chatLocks, audit: deps.audit, notify: deps.notify });
   const requestFlow = deps.catalog.get('support_request');
   if (!requestFlow) throw new Error('the support request flow is missing');

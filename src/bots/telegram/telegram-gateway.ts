@@ -1,16 +1,24 @@
 import { Telegram, TelegramError } from 'telegraf';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChannelSendError } from '../inbound-message.js';
 import type { Limit, RateLimiter } from '../../services/rate-limiter.js';
+import { errorFields } from '../../logger.js';
 
 /** Telegram's sending limits. */
 const GLOBAL_PER_SECOND = 30;
 const GROUP_PER_MINUTE = 20;
+/** A chat told to wait (429) is waited for in place up to this long; beyond it the send fails with the time left. */
+const MAX_INLINE_WAIT_MS = 5_000;
 
 /**
  * The bot's calls to Telegram, through telegraf's API client, within Telegram's
  * limits (shared by every process through Redis) and with Telegram's errors turned
  * into ours: 429 waits `retry_after`, 403 (blocked, never started) is permanent.
+ *
+ * A 429 holds back every later send to that chat until `retry_after` has passed, in
+ * every process (the wait is kept in Redis): without it, another job for the same chat
+ * (the next reply, a sweep) would send at once, before Telegram allows it.
  */
 export class TelegramGateway {
   readonly telegram: Telegram;
@@ -20,6 +28,7 @@ export class TelegramGateway {
     apiRoot: string,
     private readonly limiter: RateLimiter | null,
     private readonly logger: Logger,
+    private readonly waits: { redis: Redis; prefix: string },
   ) {
     // webhookReply off: every call is a real request whose errors we see.
     this.telegram = new Telegram(token, { apiRoot, webhookReply: false });
@@ -27,8 +36,14 @@ export class TelegramGateway {
 
   /** Sends something to a chat once its turn under the limits comes; the most restrictive limit is taken first. */
   async sending<T>(chatId: number | string, call: (telegram: Telegram) => Promise<T>): Promise<T> {
+    await this.waitOutRetryAfter(chatId);
     await this.limiter?.take(limitsFor(Number(chatId)));
-    return this.call(call);
+    try {
+      return await this.call(call);
+    } catch (error) {
+      if (error instanceof ChannelSendError && error.retryAfterMs !== undefined) await this.holdBack(chatId, error.retryAfterMs);
+      throw error;
+    }
   }
 
   /** A call that sends nothing to a chat (getFile, answerCallbackQuery): not rate limited, errors mapped. */
@@ -45,13 +60,37 @@ export class TelegramGateway {
     if (!this.limiter) return GROUP_PER_MINUTE;
     return this.limiter.free({ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: 60_000 });
   }
+
+  /** Waits while Telegram's `retry_after` for the chat runs; a long wait is the caller's (a delayed job), not held here. */
+  private async waitOutRetryAfter(chatId: number | string): Promise<void> {
+    const key = this.waitKey(chatId);
+    for (;;) {
+      const left = await this.waits.redis.pttl(key);
+      if (left <= 0) return;
+      if (left > MAX_INLINE_WAIT_MS) throw new ChannelSendError('telegram 429 (still waiting)', left);
+      await new Promise((resolve) => setTimeout(resolve, left));
+    }
+  }
+
+  /** Records that the chat must not be sent to for `ms` (never shortening a longer wait already recorded). */
+  private async holdBack(chatId: number | string, ms: number): Promise<void> {
+    const key = this.waitKey(chatId);
+    try {
+      if ((await this.waits.redis.pttl(key)) < ms) await this.waits.redis.set(key, '1', 'PX', ms);
+    } catch (error) {
+      this.logger.warn({ ...errorFields(error) }, 'could not record a telegram retry_after');
+    }
+  }
+
+  private waitKey(chatId: number | string): string {
+    return `${this.waits.prefix}:tg:retry-after:${chatId}`;
+  }
 }
 
 function limitsFor(chatId: number): Limit[] {
-  const perChat: Limit[] =
-    chatId < 0
-      ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: 60_000 }]
-      : [{ key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: 1_000 }];
+  // About one message a second holds for every chat, groups included; a group also has its 20 a minute.
+  const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: 1_000 };
+  const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: 60_000 }, perSecond] : [perSecond];
   return [...perChat, { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: 1_000 }];
 }
 
