@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
@@ -186,7 +186,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
     const poster = telegram?.poster;
     if (poster) {
-      const alerts = new Worker(QUEUE_NAMES.alerts, async () => (await chatLocks.withLock('alerts', () => poster.postWaiting())).ran, { connection: workerRedis, prefix: config.QUEUE_PREFIX });
+      const alerts = new Worker(
+        QUEUE_NAMES.alerts,
+        async (job, token) => {
+          const outcome = await chatLocks.withLock('alerts', () => poster.postWaiting());
+          if (outcome.ran) return outcome.value;
+          // Another poster is at work and may have read the waiting alerts already: look again shortly.
+          await job.moveToDelayed(Date.now() + 500, token);
+          throw new DelayedError();
+        },
+        { connection: workerRedis, prefix: config.QUEUE_PREFIX },
+      );
       alerts.on('error', (error) => logger.error({ ...errorFields(error) }, 'alerts worker error'));
       workers.push(alerts);
     }

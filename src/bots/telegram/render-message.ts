@@ -92,18 +92,20 @@ function cutPoint(text: string, limit: number): { end: number; next: number } {
 
 /**
  * Draws a message's options as an inline keyboard: each button shows the label and
- * sends the option id as its `callback_data`. Two buttons a row, or one a row when a
+ * sends the option id as its `callback_data`; labels are numbered. Two buttons a row, or one a row when a
  * label is longer than 20 characters or there are more than 12 options.
  *
  * @throws {@link RenderError} for an empty label, an option id empty or over 64 bytes,
  *   or one that looks like signed staff data (it would be routed as a staff action)
  */
 export function optionsKeyboard(options: readonly OutboundOption[]): CallbackKeyboard {
-  const buttons = options.map((option) => {
+  const buttons = options.map((option, index) => {
     if (isStaffActionData(option.id)) {
       throw new RenderError(`Option id "${option.id.slice(0, 64)}" looks like staff button data; choose another id.`);
     }
-    return callbackButton(option.label, option.id);
+    if (!option.label.trim()) throw new RenderError('An option has an empty label.');
+    // Numbered as on WhatsApp and the console, so "send its number" and typed numbers mean the same everywhere.
+    return callbackButton(`${index + 1}. ${option.label}`, option.id);
   });
   const oneRow =
     options.length > TWO_PER_ROW_MAX_OPTIONS || options.some((option) => [...option.label].length > TWO_PER_ROW_MAX_LABEL);

@@ -27,7 +27,7 @@ describe('renderMessage', () => {
     expect(renderMessage({ text: 'هل المعلومات صحيحة؟', options: yesNo })).toEqual([
       {
         text: 'هل المعلومات صحيحة؟',
-        reply_markup: { inline_keyboard: [[{ text: 'نعم', callback_data: 'yes' }, { text: 'لا', callback_data: 'no' }]] },
+        reply_markup: { inline_keyboard: [[{ text: '1. نعم', callback_data: 'yes' }, { text: '2. لا', callback_data: 'no' }]] },
       },
     ]);
     expect(renderMessage({ text: 'شكراً' })).toEqual([{ text: 'شكراً' }]);
@@ -105,8 +105,8 @@ describe('optionsKeyboard', () => {
     ];
     expect([...options[1]!.label].length).toBeGreaterThan(20);
     expect(optionsKeyboard(options).inline_keyboard).toEqual([
-      [{ text: 'نعم', callback_data: 'yes' }],
-      [{ text: 'تعديل المعلومات قبل الإرسال', callback_data: 'edit' }],
+      [{ text: '1. نعم', callback_data: 'yes' }],
+      [{ text: '2. تعديل المعلومات قبل الإرسال', callback_data: 'edit' }],
     ]);
     // Exactly 20 characters still fits two a row.
     expect(optionsKeyboard([{ id: 'a', label: 'x'.repeat(20) }, { id: 'b', label: 'y' }]).inline_keyboard).toHaveLength(1);
