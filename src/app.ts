@@ -117,6 +117,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       maxImagePixels: config.MAX_IMAGE_PIXELS,
     },
     committeeDays: config.COMMITTEE_ANSWER_DAYS,
+    committeeDayCount: config.COMMITTEE_DAY_COUNT,
     staleLockMs,
     chatLocks,
     onCaseSubmitted: async (_caseId, channel) => {

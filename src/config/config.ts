@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   /** Serve the local console chat (on by default when no messaging token is configured). */
   CONSOLE_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
   DRAFT_IDLE_HOURS: hours(72),
+  /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
+  COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),
   PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),
   MAX_DOCUMENT_MB: z.coerce.number().positive().max(20, 'Telegram downloads at most 20 MB').default(10),

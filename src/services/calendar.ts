@@ -18,11 +18,10 @@ export interface AnswerPeriod {
 }
 
 /** What went wrong in a calendar computation. */
-export type CalendarErrorCode = 'CALENDAR_INVALID_INPUT' | 'CALENDAR_MODE_UNSUPPORTED';
+export type CalendarErrorCode = 'CALENDAR_INVALID_INPUT';
 
 /**
- * An error for a calendar computation that cannot be done: an invalid date or
- * period, or a day-count mode not implemented yet.
+ * An error for a calendar computation that cannot be done: an invalid date or period.
  */
 export class CalendarError extends Error {
   /** Stable code for callers that branch on the kind of error. */
@@ -38,12 +37,12 @@ export class CalendarError extends Error {
 /**
  * The date by which a request submitted at `submittedAt` should be answered.
  *
- * In `calendar` mode the result is `days` days later at the same time of day.
- * Adding whole days in UTC keeps the Riyadh wall-clock time too, since Riyadh
- * has no daylight saving.
+ * In `calendar` mode the result is `days` days later at the same time of day. In
+ * `working` mode only Sunday to Thursday count (the Saudi weekend is Friday and
+ * Saturday, judged in Riyadh time). Adding whole days in UTC keeps the Riyadh
+ * wall-clock time too, since Riyadh has no daylight saving.
  *
- * @throws {@link CalendarError} for an invalid date, a negative or fractional
- *   number of days, or the `working` mode (not implemented yet)
+ * @throws {@link CalendarError} for an invalid date or a negative or fractional number of days
  */
 export function expectedAnswerDate(submittedAt: Date, period: AnswerPeriod): Date {
   if (!(submittedAt instanceof Date) || Number.isNaN(submittedAt.getTime())) {
@@ -61,16 +60,25 @@ export function expectedAnswerDate(submittedAt: Date, period: AnswerPeriod): Dat
       result.setUTCDate(result.getUTCDate() + period.days);
       return result;
     }
-    case 'working':
-      throw new CalendarError(
-        'CALENDAR_MODE_UNSUPPORTED',
-        'expectedAnswerDate: working-day counting is not implemented yet.',
-      );
+    case 'working': {
+      const result = new Date(submittedAt.getTime());
+      for (let counted = 0; counted < period.days; ) {
+        result.setUTCDate(result.getUTCDate() + 1);
+        if (!isSaudiWeekend(result)) counted += 1;
+      }
+      return result;
+    }
     default: {
       const unknown: never = period.mode;
       throw new CalendarError('CALENDAR_INVALID_INPUT', `expectedAnswerDate: unknown mode "${String(unknown)}".`);
     }
   }
+}
+
+/** Whether a moment falls on Friday or Saturday in Riyadh (UTC+3 all year). */
+function isSaudiWeekend(date: Date): boolean {
+  const day = new Date(date.getTime() + 3 * 3_600_000).getUTCDay();
+  return day === 5 || day === 6;
 }
 
 /** A date written in both calendars, for messages that show the two side by side. */

@@ -33,6 +33,8 @@ export interface SubmissionDeps {
   locks: OpenRequestLocks;
   audit: AuditLog;
   committeeDays: number;
+  /** Whether the committee's days are calendar days or working days (Sunday to Thursday). */
+  committeeDayCount?: 'calendar' | 'working';
   /** A pending lock older than this is a crashed submission, for the sweeper to finish or undo. */
   staleLockMs: number;
   faults?: FaultInjector;
@@ -58,7 +60,7 @@ export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, o
   deps.faults?.at('after-lock');
 
   const submittedAt = lock.createdAt;
-  const expectedBy = expectedAnswerDate(submittedAt, { days: deps.committeeDays, mode: 'calendar' });
+  const expectedBy = expectedAnswerDate(submittedAt, { days: deps.committeeDays, mode: deps.committeeDayCount ?? 'calendar' });
   const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy });
   deps.faults?.at('after-case');
 

@@ -27,7 +27,16 @@ describe('expectedAnswerDate', () => {
     expect(submitted.toISOString()).toBe('2026-11-24T09:00:00.000Z');
   });
 
-  it('refuses invalid input and the not-yet-implemented working mode', () => {
+  it('counts working days without the Saudi weekend (Friday and Saturday, in Riyadh time)', () => {
+    // Tuesday 24 Nov 2026, noon in Riyadh: 14 working days are 20 calendar days (three weekends skipped).
+    const submitted = new Date('2026-11-24T09:00:00Z');
+    expect(expectedAnswerDate(submitted, { days: 14, mode: 'working' }).toISOString()).toBe('2026-12-14T09:00:00.000Z');
+    // Thursday evening: one working day later is Sunday.
+    expect(expectedAnswerDate(new Date('2026-11-26T18:00:00Z'), { days: 1, mode: 'working' }).toISOString()).toBe('2026-11-29T18:00:00.000Z');
+    expect(expectedAnswerDate(submitted, { days: 0, mode: 'working' }).getTime()).toBe(submitted.getTime());
+  });
+
+  it('refuses invalid input', () => {
     const submitted = new Date('2026-11-24T09:00:00Z');
     expect(() => expectedAnswerDate(new Date('nope'), { days: 14, mode: 'calendar' })).toThrow(CalendarError);
     for (const days of [-1, 1.5, Number.NaN]) {
@@ -35,9 +44,6 @@ describe('expectedAnswerDate', () => {
         expect.objectContaining({ code: 'CALENDAR_INVALID_INPUT', name: 'CalendarError' }),
       );
     }
-    expect(() => expectedAnswerDate(submitted, { days: 14, mode: 'working' })).toThrow(
-      expect.objectContaining({ code: 'CALENDAR_MODE_UNSUPPORTED' }),
-    );
   });
 });
 
