@@ -57,6 +57,13 @@ ensure_ferretdb() {
   wait_port 27017
 }
 
+ensure_chromium() {
+  # whatsapp-web.js drives Debian's Chromium (Puppeteer's own download cannot be reached).
+  command -v chromium >/dev/null && return 0
+  log "installing chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm packages"
@@ -76,5 +83,6 @@ ensure_env_file() {
 
 ensure_redis
 ensure_ferretdb
+ensure_chromium
 ensure_node_modules
 if [ "${1:-}" = "--env" ]; then ensure_env_file; fi
