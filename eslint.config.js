@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS configuration files read by tools (Puppeteer's .puppeteerrc.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
     files: ['src/bots/console/**', 'src/cli/**', 'scripts/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
