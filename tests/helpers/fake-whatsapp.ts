@@ -1,0 +1,345 @@
+/**
+ * A fake of the part of whatsapp-web.js's `Client` the adapter uses (`WhatsAppClient`), for
+ * unit and end-to-end tests that cannot start a browser or reach WhatsApp.
+ *
+ * Messages are built the way whatsapp-web.js builds them: a raw model as the page hands it over
+ * (`RawMessageData`: `id`, `t`, `type`, `body`, `caption`, `directPath`, `mimetype`, …), turned
+ * into the `Message` fields by the same rules as `structures/Message.js#_patch` (1.34.7):
+ * `hasMedia` is `Boolean(directPath)`, `body` is the caption when `hasMedia`, `isStatus` is
+ * `isStatusV3 || id.remote === 'status@broadcast'`, `fromMe` is `id.fromMe`, `timestamp` is `t`.
+ */
+import { EventEmitter } from 'node:events';
+import type {
+  WhatsAppChat,
+  WhatsAppClient,
+  WhatsAppClientEvents,
+  WhatsAppEventName,
+  WhatsAppMedia,
+  WhatsAppMessage,
+} from '../../src/bots/whatsapp/whatsapp-client.js';
+
+/** The raw message model (`Message._data`), as far as the builders fill it. */
+export interface RawMessageData {
+  id: { fromMe: boolean; remote: string; id: string; _serialized: string; participant?: string };
+  type: string;
+  t: number;
+  from: string;
+  to: string;
+  author?: string;
+  body?: string;
+  caption?: string;
+  directPath?: string;
+  mimetype?: string;
+  filename?: string;
+  size?: number;
+  isStatusV3?: boolean;
+  broadcast?: boolean;
+  lat?: number;
+  lng?: number;
+  loc?: string;
+  vcardList?: { vcard: string }[];
+  [key: string]: unknown;
+}
+
+/** A fake message: the `WhatsAppMessage` fields plus what the tests control. */
+export interface FakeMessage extends WhatsAppMessage {
+  _data: RawMessageData;
+  /** What `downloadMedia()` returns; undefined like the real one for a message without media. */
+  media?: WhatsAppMedia;
+  downloadCalls: number;
+}
+
+export const BOT_WID = '966500000001@c.us';
+export const USER_WID = '966512345678@c.us';
+export const USER_LID = '123456789012345@lid';
+export const GROUP_WID = '120363041234567890@g.us';
+/** 2026-01-01T10:00:00Z, seconds. */
+export const T0 = 1_767_261_600;
+
+let counter = 0;
+/** A message id as WhatsApp makes them (20 upper-case hex characters from Android phones). */
+function newKey(): string {
+  counter += 1;
+  return `3EB0${counter.toString(16).toUpperCase().padStart(16, '0')}`;
+}
+
+/** Turns a raw model into a message, by the rules of `Message#_patch`. */
+export function messageFromData(data: RawMessageData, media?: WhatsAppMedia): FakeMessage {
+  const hasMedia = Boolean(data.directPath);
+  const message: FakeMessage = {
+    _data: data,
+    id: data.id,
+    from: data.from,
+    to: data.to,
+    ...(data.author === undefined ? {} : { author: data.author }),
+    body: hasMedia ? data.caption || '' : data.body || '',
+    type: data.type,
+    timestamp: data.t,
+    hasMedia,
+    fromMe: data.id.fromMe,
+    isStatus: Boolean(data.isStatusV3 || data.id.remote === 'status@broadcast'),
+    broadcast: Boolean(data.broadcast),
+    ...(media === undefined ? {} : { media }),
+    downloadCalls: 0,
+    async downloadMedia() {
+      message.downloadCalls += 1;
+      if (!message.hasMedia) return undefined;
+      return message.media;
+    },
+  };
+  return message;
+}
+
+interface BuildOptions {
+  /** The chat (default {@link USER_WID}). */
+  chat?: string;
+  /** Seconds (default {@link T0}). */
+  t?: number;
+  /** The message key (default a fresh one). */
+  key?: string;
+  fromMe?: boolean;
+  /** The sender in a group. */
+  author?: string;
+}
+
+function raw(type: string, options: BuildOptions, fields: Partial<RawMessageData>): RawMessageData {
+  const chat = options.chat ?? USER_WID;
+  const fromMe = options.fromMe ?? false;
+  const key = options.key ?? newKey();
+  const participant = options.author;
+  const serialized = `${fromMe}_${chat}_${key}${participant === undefined ? '' : `_${participant}`}`;
+  return {
+    id: { fromMe, remote: chat, id: key, _serialized: serialized, ...(participant === undefined ? {} : { participant }) },
+    type,
+    t: options.t ?? T0,
+    from: fromMe ? BOT_WID : chat,
+    to: fromMe ? chat : BOT_WID,
+    ...(participant === undefined ? {} : { author: participant }),
+    ...fields,
+  };
+}
+
+/** A 1×1 PNG. */
+export const PNG_BYTES = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+export const PDF_BYTES = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+/** Builders of real message shapes. */
+export const build = {
+  text(body: string, options: BuildOptions = {}): FakeMessage {
+    return messageFromData(raw('chat', options, { body }));
+  },
+  /** A photo; `body` of the raw model is the base64 thumbnail, as on WhatsApp. */
+  image(options: BuildOptions & { caption?: string; bytes?: Buffer; downloadable?: boolean } = {}): FakeMessage {
+    const bytes = options.bytes ?? PNG_BYTES;
+    const data = raw('image', options, {
+      body: '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYGBwcG',
+      ...(options.caption === undefined ? {} : { caption: options.caption }),
+      ...(options.downloadable === false ? {} : { directPath: '/v/t62.7118-24/12345_67890_n.enc?ccb=11-4' }),
+      mimetype: 'image/jpeg',
+      size: bytes.length,
+    });
+    return messageFromData(data, { mimetype: 'image/jpeg', data: bytes.toString('base64'), filename: null, filesize: bytes.length });
+  },
+  document(options: BuildOptions & { caption?: string; bytes?: Buffer; filename?: string; mimetype?: string } = {}): FakeMessage {
+    const bytes = options.bytes ?? PDF_BYTES;
+    const filename = options.filename ?? 'salary-certificate.pdf';
+    const mimetype = options.mimetype ?? 'application/pdf';
+    const data = raw('document', options, {
+      body: '',
+      ...(options.caption === undefined ? {} : { caption: options.caption }),
+      directPath: '/v/t62.7119-24/98765_43210_n.enc?ccb=11-4',
+      mimetype,
+      filename,
+      size: bytes.length,
+    });
+    return messageFromData(data, { mimetype, data: bytes.toString('base64'), filename, filesize: bytes.length });
+  },
+  sticker(options: BuildOptions = {}): FakeMessage {
+    const data = raw('sticker', options, { body: '', directPath: '/v/t62.15575-24/1_2_n.enc', mimetype: 'image/webp', size: 20_000 });
+    return messageFromData(data, { mimetype: 'image/webp', data: 'UklGRg==', filesize: 20_000 });
+  },
+  voice(options: BuildOptions = {}): FakeMessage {
+    const data = raw('ptt', options, { body: '', directPath: '/v/t62.7117-24/3_4_n.enc', mimetype: 'audio/ogg; codecs=opus', size: 9_000, duration: '4' });
+    return messageFromData(data, { mimetype: 'audio/ogg; codecs=opus', data: 'T2dnUw==', filesize: 9_000 });
+  },
+  location(options: BuildOptions = {}): FakeMessage {
+    return messageFromData(raw('location', options, { body: '/9j/4AAQSkZJRg', lat: 24.7136, lng: 46.6753, loc: 'Riyadh\nKing Fahd Road' }));
+  },
+  vcard(options: BuildOptions = {}): FakeMessage {
+    return messageFromData(raw('vcard', options, { body: 'BEGIN:VCARD\nVERSION:3.0\nFN:Ahmad\nTEL;type=CELL:+966 51 111 2222\nEND:VCARD' }));
+  },
+  /** A text in a group: the chat is the group, `author` the participant. */
+  group(body: string, options: BuildOptions = {}): FakeMessage {
+    return messageFromData(raw('chat', { chat: GROUP_WID, author: USER_WID, ...options }, { body }));
+  },
+  /** A message the linked account sent itself (from the phone). */
+  own(body: string, options: BuildOptions = {}): FakeMessage {
+    return messageFromData(raw('chat', { ...options, fromMe: true }, { body }));
+  },
+  /** A status update a contact posted. */
+  status(body: string, options: BuildOptions = {}): FakeMessage {
+    const data = raw('chat', { ...options, chat: 'status@broadcast' }, { body, isStatusV3: true, author: options.author ?? USER_WID });
+    data.from = 'status@broadcast';
+    return messageFromData(data);
+  },
+  /** A message of any type, for the kinds without a builder of their own. */
+  ofType(type: string, options: BuildOptions & Partial<RawMessageData> = {}): FakeMessage {
+    const { chat, t, key, fromMe, author, ...fields } = options;
+    const buildOptions: BuildOptions = {
+      ...(chat === undefined ? {} : { chat }),
+      ...(t === undefined ? {} : { t }),
+      ...(key === undefined ? {} : { key }),
+      ...(fromMe === undefined ? {} : { fromMe }),
+      ...(author === undefined ? {} : { author }),
+    };
+    return messageFromData(raw(type, buildOptions, fields));
+  },
+};
+
+export interface SentMessage {
+  chatId: string;
+  content: string;
+  at: number;
+}
+
+/** The fake client. */
+export class FakeWhatsAppClient implements WhatsAppClient {
+  private readonly emitter = new EventEmitter();
+  /** Every `sendMessage` that succeeded, in order. */
+  readonly sent: SentMessage[] = [];
+  /** Every `sendMessage` attempted, failed ones included. */
+  readonly sendAttempts: SentMessage[] = [];
+  readonly history = new Map<string, WhatsAppMessage[]>();
+  state: string | null = null;
+  initializeCalls = 0;
+  destroyCalls = 0;
+  /** When set, `initialize` rejects with it. */
+  initializeError: Error | null = null;
+  private failures: { remaining: number; error: Error } | null = null;
+  private sendDelayMs = 0;
+
+  on<E extends WhatsAppEventName>(event: E, listener: (...args: WhatsAppClientEvents[E]) => void): this {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends WhatsAppEventName>(event: E, listener: (...args: WhatsAppClientEvents[E]) => void): this {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  listenerCount(event: WhatsAppEventName): number {
+    return this.emitter.listenerCount(event);
+  }
+
+  async initialize(): Promise<void> {
+    this.initializeCalls += 1;
+    if (this.initializeError !== null) throw this.initializeError;
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyCalls += 1;
+    this.state = null;
+  }
+
+  async getState(): Promise<string | null> {
+    return this.state;
+  }
+
+  async sendMessage(chatId: string, content: string): Promise<unknown> {
+    const record = { chatId, content, at: Date.now() };
+    this.sendAttempts.push(record);
+    if (this.sendDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.sendDelayMs));
+    if (this.failures !== null && this.failures.remaining > 0) {
+      this.failures.remaining -= 1;
+      throw this.failures.error;
+    }
+    this.sent.push(record);
+    const own = messageFromData(raw('chat', { chat: chatId, fromMe: true, t: Math.floor(record.at / 1000) }, { body: content }));
+    this.addToHistory(own);
+    return own;
+  }
+
+  /** Undefined for a chat the account never had, like the real one. */
+  async getChatById(chatId: string): Promise<WhatsAppChat | undefined> {
+    return this.history.has(chatId) ? this.chat(chatId) : undefined;
+  }
+
+  async getChats(): Promise<WhatsAppChat[]> {
+    return [...this.history.keys()].map((chatId) => this.chat(chatId));
+  }
+
+  async getMessageById(messageId: string): Promise<WhatsAppMessage | null> {
+    for (const messages of this.history.values()) {
+      const found = messages.find((m) => m.id._serialized === messageId);
+      if (found !== undefined) return found;
+    }
+    return null;
+  }
+
+  // ---- test controls
+
+  /** The next `count` sends fail with `error` (a real client throws "Evaluation failed: …"). */
+  failSends(count = Number.POSITIVE_INFINITY, error = new Error('Evaluation failed: Error: Protocol error')): void {
+    this.failures = { remaining: count, error };
+  }
+
+  /** Every send takes this long before it resolves. */
+  delaySends(ms: number): void {
+    this.sendDelayMs = ms;
+  }
+
+  emitQr(qr = '2@AbCdEfGhIjKlMnOpQrStUvWxYz0123456789,ABCDEFGHIJ=,abcdefghij=,0123456789='): void {
+    this.emitter.emit('qr', qr);
+  }
+
+  emitReady(): void {
+    this.state = 'CONNECTED';
+    this.emitter.emit('change_state', 'CONNECTED');
+    this.emitter.emit('ready');
+  }
+
+  /** A new incoming message: stored in the chat's history (as the page's store would) and emitted. */
+  emitMessage(message: WhatsAppMessage): void {
+    this.addToHistory(message);
+    this.emitter.emit('message', message);
+  }
+
+  emitDisconnected(reason = 'NAVIGATION'): void {
+    this.state = null;
+    this.emitter.emit('disconnected', reason);
+  }
+
+  emitState(state: string): void {
+    this.state = state;
+    this.emitter.emit('change_state', state);
+  }
+
+  emitAuthFailure(message = 'auth failure'): void {
+    this.emitter.emit('auth_failure', message);
+  }
+
+  /** Puts a message in a chat's history without emitting it (arrived while the service was down). */
+  addToHistory(message: WhatsAppMessage): void {
+    const chatId = message.id.remote;
+    const messages = this.history.get(chatId) ?? [];
+    messages.push(message);
+    messages.sort((a, b) => a.timestamp - b.timestamp);
+    this.history.set(chatId, messages);
+  }
+
+  private chat(chatId: string): WhatsAppChat {
+    return {
+      id: { _serialized: chatId },
+      isGroup: chatId.endsWith('@g.us'),
+      timestamp: this.history.get(chatId)?.at(-1)?.timestamp ?? 0,
+      fetchMessages: async ({ limit }) => {
+        const messages = this.history.get(chatId) ?? [];
+        return limit === undefined || limit === Number.POSITIVE_INFINITY ? [...messages] : messages.slice(-limit);
+      },
+    };
+  }
+}
