@@ -162,38 +162,27 @@ interface StoredMeta {
 }
 
 /**
- * The WhatsApp Web session (it gives full access to the account), kept in MongoDB
- * so a restarted or moved process does not need a new QR scan: each session's zip,
- * encrypted with the KeyRing, is one GridFS file in bucket `whatsapp_sessions`
- * named after the session. A new copy is written in full before the old one is
- * removed, so a crash never leaves none (GridFS writes the file document after the
- * last chunk; an interrupted upload is invisible).
- *
- * `delete` is refused unless {@link WhatsAppSessionStore.allowDeletion} was called,
- * because RemoteAuth calls it on routine disconnects too.
+ * What every session store does the same way, whatever holds the bytes: RemoteAuth's
+ * backup (read the zip it wrote, store it), its restore (write the zip back), and the
+ * guarded delete (refused unless a real logout allowed it). Subclasses say where the
+ * encrypted bytes live.
  */
-export class WhatsAppSessionStore implements WhatsAppAuthStore {
-  private readonly bucket: mongo.GridFSBucket;
-  private readonly files: mongo.Collection;
-  private readonly dataPath: string;
+export abstract class GuardedSessionStore implements WhatsAppAuthStore {
+  protected readonly dataPath: string;
   private readonly guard: DeletionGuard;
 
-  constructor(
-    connection: Connection,
-    private readonly keys: KeyRing,
-    private readonly options: WhatsAppStoreOptions = {},
-  ) {
-    if (!connection.db) throw new Error('WhatsAppSessionStore needs an open connection');
-    this.bucket = new mongo.GridFSBucket(connection.db, { bucketName: BUCKET });
-    this.files = connection.db.collection(`${BUCKET}.files`);
+  constructor(protected readonly options: WhatsAppStoreOptions) {
     this.dataPath = path.resolve(options.dataPath ?? DEFAULT_REMOTE_AUTH_DATA_PATH);
     this.guard = new DeletionGuard(options.deletionWindowMs);
   }
 
-  async sessionExists({ session }: { session: string }): Promise<boolean> {
-    assertSessionName(session);
-    return (await this.files.countDocuments({ filename: session }, { limit: 1 })) > 0;
-  }
+  abstract sessionExists(options: { session: string }): Promise<boolean>;
+  /** Stores `zip` for `session` encrypted, replacing the previous copy only once the new one is complete. */
+  abstract put(session: string, zip: Buffer): Promise<void>;
+  /** The stored zip for `session`, decrypted. */
+  abstract get(session: string): Promise<Buffer>;
+  abstract forget(session: string): Promise<boolean>;
+  abstract info(session: string): Promise<WhatsAppSessionInfo | null>;
 
   /** RemoteAuth's backup: stores `<dataPath>/<session>.zip` encrypted, replacing the previous copy. */
   async save({ session }: { session: string }): Promise<void> {
@@ -206,34 +195,9 @@ export class WhatsAppSessionStore implements WhatsAppAuthStore {
     }
   }
 
-  /** Stores `zip` for `session` encrypted; the new file is complete before older ones are removed. */
-  async put(session: string, zip: Buffer): Promise<void> {
-    assertSessionName(session);
-    const sealed = this.keys.encryptBytes(zip);
-    const metadata: StoredMeta = { session, savedAt: new Date(), size: zip.length, keyId: this.keys.keyIdOf(sealed) };
-    const id = new mongo.ObjectId();
-    await new Promise<void>((resolve, reject) => {
-      const upload = this.bucket.openUploadStreamWithId(id, session, { metadata });
-      upload.once('error', reject);
-      upload.once('finish', () => resolve());
-      upload.end(sealed);
-    });
-    const older = await this.files.find({ filename: session, _id: { $ne: id } }, { projection: { _id: 1 } }).toArray();
-    for (const file of older) await this.removeFile(file._id);
-  }
-
   /** RemoteAuth's restore: writes the decrypted zip to `path`. */
   async extract({ session, path: target }: { session: string; path: string }): Promise<void> {
     await writeFileAtomic(target, await this.get(session));
-  }
-
-  /** The newest stored zip for `session`, decrypted. */
-  async get(session: string): Promise<Buffer> {
-    const file = await this.newest(session);
-    if (!file) throw new Error(`No stored WhatsApp session "${session}".`);
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.bucket.openDownloadStream(file._id)) chunks.push(chunk as Buffer);
-    return this.keys.decryptBytes(Buffer.concat(chunks));
   }
 
   /** RemoteAuth's delete: a no-op (reported to `onRefusedDelete`) unless {@link allowDeletion} is pending. */
@@ -252,6 +216,63 @@ export class WhatsAppSessionStore implements WhatsAppAuthStore {
 
   revokeDeletion(session: string): void {
     this.guard.revoke(session);
+  }
+}
+
+/**
+ * The WhatsApp Web session (it gives full access to the account), kept in MongoDB
+ * so a restarted or moved process does not need a new QR scan: each session's zip,
+ * encrypted with the KeyRing, is one GridFS file in bucket `whatsapp_sessions`
+ * named after the session. A new copy is written in full before the old one is
+ * removed, so a crash never leaves none (GridFS writes the file document after the
+ * last chunk; an interrupted upload is invisible).
+ *
+ * `delete` is refused unless {@link WhatsAppSessionStore.allowDeletion} was called,
+ * because RemoteAuth calls it on routine disconnects too.
+ */
+export class WhatsAppSessionStore extends GuardedSessionStore {
+  private readonly bucket: mongo.GridFSBucket;
+  private readonly files: mongo.Collection;
+
+  constructor(
+    connection: Connection,
+    private readonly keys: KeyRing,
+    options: WhatsAppStoreOptions = {},
+  ) {
+    super(options);
+    if (!connection.db) throw new Error('WhatsAppSessionStore needs an open connection');
+    this.bucket = new mongo.GridFSBucket(connection.db, { bucketName: BUCKET });
+    this.files = connection.db.collection(`${BUCKET}.files`);
+  }
+
+  async sessionExists({ session }: { session: string }): Promise<boolean> {
+    assertSessionName(session);
+    return (await this.files.countDocuments({ filename: session }, { limit: 1 })) > 0;
+  }
+
+  /** Stores `zip` for `session` encrypted; the new file is complete before older ones are removed. */
+  async put(session: string, zip: Buffer): Promise<void> {
+    assertSessionName(session);
+    const sealed = this.keys.encryptBytes(zip);
+    const metadata: StoredMeta = { session, savedAt: new Date(), size: zip.length, keyId: this.keys.keyIdOf(sealed) };
+    const id = new mongo.ObjectId();
+    await new Promise<void>((resolve, reject) => {
+      const upload = this.bucket.openUploadStreamWithId(id, session, { metadata });
+      upload.once('error', reject);
+      upload.once('finish', () => resolve());
+      upload.end(sealed);
+    });
+    const older = await this.files.find({ filename: session, _id: { $ne: id } }, { projection: { _id: 1 } }).toArray();
+    for (const file of older) await this.removeFile(file._id);
+  }
+
+  /** The newest stored zip for `session`, decrypted. */
+  async get(session: string): Promise<Buffer> {
+    const file = await this.newest(session);
+    if (!file) throw new Error(`No stored WhatsApp session "${session}".`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.bucket.openDownloadStream(file._id)) chunks.push(chunk as Buffer);
+    return this.keys.decryptBytes(Buffer.concat(chunks));
   }
 
   async forget(session: string): Promise<boolean> {

@@ -4,11 +4,8 @@ import type { RemoteAuth, Store } from 'whatsapp-web.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import {
   assertSessionName,
-  DEFAULT_REMOTE_AUTH_DATA_PATH,
-  DeletionGuard,
-  readSessionZip,
+  GuardedSessionStore,
   writeFileAtomic,
-  type WhatsAppAuthStore,
   type WhatsAppSessionInfo,
   type WhatsAppStoreOptions,
 } from '../../models/whatsapp-session-store.js';
@@ -39,18 +36,15 @@ interface SidecarMeta {
  * routine disconnects too) is refused unless {@link DiskSessionStore.allowDeletion}
  * was called.
  */
-export class DiskSessionStore implements WhatsAppAuthStore {
+export class DiskSessionStore extends GuardedSessionStore {
   private readonly directory: string;
-  private readonly dataPath: string;
-  private readonly guard: DeletionGuard;
 
   constructor(
     private readonly keys: KeyRing,
-    private readonly options: DiskSessionStoreOptions = {},
+    options: DiskSessionStoreOptions = {},
   ) {
+    super(options);
     this.directory = path.resolve(options.directory ?? DEFAULT_SESSION_DIRECTORY);
-    this.dataPath = path.resolve(options.dataPath ?? DEFAULT_REMOTE_AUTH_DATA_PATH);
-    this.guard = new DeletionGuard(options.deletionWindowMs);
   }
 
   /** The path of the encrypted zip of `session` (for tests and operators). */
@@ -73,17 +67,6 @@ export class DiskSessionStore implements WhatsAppAuthStore {
     }
   }
 
-  /** RemoteAuth's backup: stores `<dataPath>/<session>.zip` encrypted, replacing the previous copy. */
-  async save({ session }: { session: string }): Promise<void> {
-    try {
-      assertSessionName(session);
-      await this.put(session, await readSessionZip(this.dataPath, session));
-    } catch (error) {
-      if (!this.options.onSaveError) throw error;
-      this.options.onSaveError(session, error);
-    }
-  }
-
   /** Stores `zip` for `session` encrypted; atomic replace. */
   async put(session: string, zip: Buffer): Promise<void> {
     const file = this.filePath(session);
@@ -98,32 +81,9 @@ export class DiskSessionStore implements WhatsAppAuthStore {
     await writeFileAtomic(this.metaPath(session), Buffer.from(JSON.stringify(meta)));
   }
 
-  /** RemoteAuth's restore: writes the decrypted zip to `path`. */
-  async extract({ session, path: target }: { session: string; path: string }): Promise<void> {
-    await writeFileAtomic(target, await this.get(session));
-  }
-
   /** The stored zip for `session`, decrypted. */
   async get(session: string): Promise<Buffer> {
     return this.keys.decryptBytes(await readFile(this.filePath(session)));
-  }
-
-  /** RemoteAuth's delete: a no-op (reported to `onRefusedDelete`) unless {@link allowDeletion} is pending. */
-  async delete({ session }: { session: string }): Promise<void> {
-    assertSessionName(session);
-    if (!this.guard.take(session)) {
-      this.options.onRefusedDelete?.(session);
-      return;
-    }
-    await this.forget(session);
-  }
-
-  allowDeletion(session: string): void {
-    this.guard.allow(session);
-  }
-
-  revokeDeletion(session: string): void {
-    this.guard.revoke(session);
   }
 
   async forget(session: string): Promise<boolean> {
