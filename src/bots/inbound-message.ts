@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { OutboundMessage, OutboundOption } from '../engine/events.js';
 
 /** The channels the service speaks on. */
 export const ChannelSchema = z.enum(['console', 'telegram', 'whatsapp']);
@@ -37,17 +38,13 @@ export const InboundMessageSchema = z.object({
 });
 export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 
-/** One option of an outgoing message. */
-export interface OutboundOption {
-  id: string;
-  label: string;
-}
+export type { OutboundOption };
 
 /** What a channel adapter must do: send a message to a chat, and fetch a file a person sent. */
 export interface ChannelAdapter {
   readonly channel: Channel;
   /** Sends one message; throws on failure (a `ChannelSendError` carries `retryAfterMs` when the platform asks to wait). */
-  send(chatId: string, message: { text: string; options?: OutboundOption[] }): Promise<void>;
+  send(chatId: string, message: OutboundMessage): Promise<void>;
   /** Downloads the bytes of a file a person sent, refusing more than `maxBytes`. */
   download(ref: string, maxBytes: number): Promise<Buffer>;
 }
