@@ -21,6 +21,12 @@ import { startSweeper, sweep } from './services/sweeper.js';
 import { queueNotice } from './services/notices.js';
 import { assembleTelegram } from './bots/telegram/telegram-bot.js';
 import { registerTelegramWebhook } from './http/telegram-webhook.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { assembleWhatsApp, type AdapterClient, type WhatsAppBot } from './bots/whatsapp/whatsapp-bot.js';
+import { LINK_STATUSES } from './bots/whatsapp/whatsapp-link.js';
+import type { LinkAlert } from './bots/whatsapp/link-watch.js';
+import type { WhatsAppAuthStore } from './models/whatsapp-session-store.js';
+import { ConfigError } from './config/config.js';
 import { errorFields } from './logger.js';
 import { chatKeyOf, messageMarkOf } from './services/identifiers.js';
 import type { FaultInjector } from './services/submission.js';
@@ -47,6 +53,10 @@ export interface AppOptions {
   /** How long a pending submission lock must be before the sweeper resolves it. */
   staleLockMs?: number;
   workerConcurrency?: number;
+  /** Builds the WhatsApp client (tests pass a fake); default whatsapp-web.js on Chromium. */
+  whatsappClient?: (auth: WhatsAppAuthStore) => AdapterClient;
+  /** Waits between attempts to start the WhatsApp client again (tests shorten them). */
+  whatsappBackoff?: { initialMs: number; maxMs: number };
 }
 
 /** A running service. */
@@ -62,6 +72,8 @@ export interface RunningApp {
   readonly queues: WorkQueues;
   readonly metrics: Metrics;
   readonly http: RunningHttpServer | null;
+  /** The WhatsApp side, when enabled in this process. */
+  readonly whatsapp: WhatsAppBot | null;
   /** Stops taking work, lets in-flight jobs finish, closes connections. */
   stop(): Promise<void>;
 }
@@ -72,6 +84,10 @@ export interface RunningApp {
  */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, logger } = options;
+  if (config.WHATSAPP_ENABLED === 'on' && options.roles.has('bot') !== options.roles.has('worker')) {
+    // The WhatsApp client is one browser in one process: the workers that send through it must live there too.
+    throw new ConfigError('configuration: WHATSAPP_ENABLED=on needs the bot and worker roles in the same process (--role bot,worker)');
+  }
   const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
   const connection = await openDatabase({ uri: config.MONGODB_URI, ...(options.dbName ? { dbName: options.dbName } : {}) });
   const repositories = {
@@ -135,6 +151,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     locks: chatLocks,
     logger,
     onSent: (channel) => metrics.outboundMessage(channel, 'sent'),
+    onUndelivered: async ({ chatKey, channel, seq, reason }) => {
+      metrics.outboundMessage(channel, 'undelivered');
+      await repositories.audit.recordOnce(`undelivered:${chatKey}:${seq}`, {
+        at: options.clock?.() ?? new Date(),
+        actor: { kind: 'system', id: 'outbox' },
+        action: 'message.undelivered',
+        target: { kind: 'chat', id: chatKey },
+        details: { channel, seq, reason },
+      });
+    },
   });
 
   const ingest = async (raw: InboundMessage): Promise<boolean> => {
@@ -164,6 +190,30 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       })
     : null;
   if (telegram) channels.set('telegram', telegram.channel);
+
+  const whatsapp =
+    config.WHATSAPP_ENABLED === 'on' && options.roles.has('bot')
+      ? assembleWhatsApp({
+          config,
+          keys,
+          logger,
+          connection,
+          ingest,
+          alertAdmins: async (alert: LinkAlert) => {
+            if (!telegram) return void logger.error({ whatsappAlert: alert.kind }, 'no Telegram bot to tell administrators about the WhatsApp link');
+            const params: Record<string, string | number> = alert.kind === 'unlinked_long' ? { count: alert.minutes } : alert.kind === 'blocked' ? { state: alert.state } : {};
+            const told = await telegram.desk.tellAdministrators(`staff.whatsapp.${alert.kind}`, params);
+            if (told === 0) logger.error({ whatsappAlert: alert.kind }, 'no administrator or staff group could be told about the WhatsApp link');
+          },
+          onStatus: (status) => metrics.setWhatsAppLink(status, LINK_STATUSES),
+          ...(options.whatsappClient ? { createClient: options.whatsappClient } : {}),
+          ...(options.whatsappBackoff ? { backoff: options.whatsappBackoff } : {}),
+        })
+      : null;
+  if (whatsapp) {
+    channels.set('whatsapp', whatsapp.channel);
+    metrics.setWhatsAppLink('starting', LINK_STATUSES);
+  }
 
   const workers: Worker[] = [];
   let sweeper: { stop: () => Promise<void> } | null = null;
@@ -212,11 +262,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       redis: async () => {
         await producerRedis.ping();
       },
+      // Reported, not required: Telegram, the workers and this server go on while WhatsApp waits for a scan.
+      ...(whatsapp ? { whatsapp: async () => ({ ok: true, detail: whatsapp.status() }) } : {}),
     });
     const server = createHttpServer({ logger, metrics, health, version: '0.1.0' });
     if (telegram && config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET) {
       registerTelegramWebhook(server, { secret: config.TELEGRAM_WEBHOOK_SECRET, handle: (update) => telegram.handler.handle(update) });
     }
+    if (config.ADMIN_HTTP_TOKEN) registerAdminRoutes(server, { token: config.ADMIN_HTTP_TOKEN, whatsapp });
+    else if (whatsapp) logger.warn('ADMIN_HTTP_TOKEN is not set: the WhatsApp QR code is shown only in the terminal and the PNG file');
     http = await startHttpServer(server, { host: config.HTTP_HOST, port: config.HTTP_PORT });
     logger.info({ url: http.url }, 'http server listening');
   }
@@ -227,6 +281,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (config.TELEGRAM_WEBHOOK_URL) await telegram.setWebhook();
     else polling = telegram.poll();
   }
+  whatsapp?.start();
 
   let stopped = false;
   return {
@@ -241,9 +296,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     queues,
     metrics,
     http,
+    whatsapp,
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      await whatsapp?.stop();
       await polling?.stop();
       await sweeper?.stop();
       await Promise.all(workers.map((w) => w.close()));

@@ -17,7 +17,7 @@ interface CliOptions {
 /** Whether this process serves the local console chat. */
 function consoleWanted(config: Config, roles: ReadonlySet<Role>): boolean {
   if (config.CONSOLE_CHAT === 'off' || !roles.has('bot')) return false;
-  return config.CONSOLE_CHAT === 'on' || !config.TELEGRAM_BOT_TOKEN;
+  return config.CONSOLE_CHAT === 'on' || (!config.TELEGRAM_BOT_TOKEN && config.WHATSAPP_ENABLED === 'off');
 }
 
 async function main(): Promise<void> {

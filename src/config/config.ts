@@ -27,6 +27,23 @@ export const ConfigSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -').optional(),
   /** Telegram's sending limits (30/s overall, 1/s per chat, 20/min per group); off only for capacity benchmarks. */
   TELEGRAM_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  /** WhatsApp Web through whatsapp-web.js and Chromium: off until the association's number is to be linked. */
+  WHATSAPP_ENABLED: z.enum(['on', 'off']).default('off'),
+  /** Where the linked session is kept, encrypted: MongoDB (survives a moved process) or local disk. */
+  WHATSAPP_SESSION_STORE: z.enum(['mongodb', 'disk']).default('mongodb'),
+  /** WhatsApp's working directory: Chromium's profile while running, the disk store, the QR PNG. */
+  WHATSAPP_DATA_DIR: z.string().min(1).default('.data/whatsapp'),
+  /** Names the linked session; change it only to link a second number. */
+  WHATSAPP_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,50}$/, 'must be 1–50 letters, digits, _ or -').default('association'),
+  CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  /** The least time between two messages to one WhatsApp chat. */
+  WHATSAPP_SEND_GAP_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
+  /** Administrators are alerted on Telegram when WhatsApp stays unlinked this long. */
+  WHATSAPP_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(10),
+  /** While linked, chats are re-read this often for messages the live feed missed. */
+  WHATSAPP_CATCH_UP_MINUTES: z.coerce.number().positive().default(10),
+  /** Bearer token of the admin HTTP endpoints (the WhatsApp QR code); unset: those endpoints are off. */
+  ADMIN_HTTP_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 24)').optional(),
   /** Serve the local console chat (on by default when no messaging token is configured). */
   CONSOLE_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
   DRAFT_IDLE_HOURS: hours(72),

@@ -14,7 +14,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type InboundOutcome = 'handled' | 'duplicate' | 'set_aside';
 
 /** What became of one attempt to send an outbound message. */
-export type OutboundOutcome = 'sent' | 'failed' | 'retried';
+export type OutboundOutcome = 'sent' | 'failed' | 'retried' | 'undelivered';
 
 /** The number of jobs in one state of one queue, as the queue reports it. */
 export interface QueueJobCount {
@@ -76,6 +76,8 @@ export class Metrics {
   readonly queueJobs: Gauge<'queue' | 'state'>;
   /** 1 while a channel is connected and receiving, 0 while it is not. */
   readonly channelUp: Gauge<'channel'>;
+  /** 1 for the WhatsApp link's current status, 0 for the others. */
+  readonly whatsappLink: Gauge<'status'>;
 
   private queueJobsSource: QueueJobsSource | undefined;
 
@@ -95,7 +97,7 @@ export class Metrics {
     });
     this.outboundMessages = new Counter({
       name: `${PREFIX}outbound_messages_total`,
-      help: 'Outbound send attempts by channel and outcome (sent, failed, retried).',
+      help: 'Outbound send attempts by channel and outcome (sent, failed, retried, undelivered: refused for good and recorded).',
       labelNames: ['channel', 'outcome'],
       registers,
     });
@@ -115,6 +117,13 @@ export class Metrics {
       name: `${PREFIX}channel_up`,
       help: '1 while a channel is connected and receiving, 0 otherwise.',
       labelNames: ['channel'],
+      registers,
+    });
+
+    this.whatsappLink = new Gauge({
+      name: `${PREFIX}whatsapp_link_status`,
+      help: "The WhatsApp link's status: 1 for the current one (starting, waiting_for_qr, linked, disconnected, reconnecting, logged_out).",
+      labelNames: ['status'],
       registers,
     });
 
@@ -179,6 +188,12 @@ export class Metrics {
   /** Marks a channel as up (connected and receiving) or down. */
   setChannelUp(channel: string, up: boolean): void {
     this.channelUp.set({ channel }, up ? 1 : 0);
+  }
+
+  /** Shows the WhatsApp link's status (and the channel as up only while linked). */
+  setWhatsAppLink(status: string, all: readonly string[]): void {
+    for (const each of all) this.whatsappLink.set({ status: each }, each === status ? 1 : 0);
+    this.setChannelUp('whatsapp', status === 'linked');
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConversationRepository } from '../models/conversation-repository.js';
-import type { ChannelAdapter } from '../bots/inbound-message.js';
+import { ChannelSendError, type ChannelAdapter } from '../bots/inbound-message.js';
 import type { ChatLocks } from './chat-lock.js';
 
 /** Everything the sender works with. */
@@ -10,12 +10,19 @@ export interface SenderDeps {
   locks: ChatLocks;
   logger: Logger;
   onSent?: (channel: string) => void;
+  /**
+   * Records a message the platform will never take (a Telegram user who blocked the bot, a
+   * WhatsApp chat the service may not message). Called again for the same `seq` only if the
+   * process died before the message was passed over.
+   */
+  onUndelivered: (undelivered: { chatKey: string; channel: string; seq: number; reason: string }) => Promise<void>;
 }
 
 /**
  * Sends a chat's outbox in order, marking each message sent as soon as the platform
  * accepted it, so a retry resumes after the last one sent and never reorders the chat.
  * A message is sent twice only when the process dies between the send and its mark.
+ * A message refused for good is recorded and passed over, so it cannot hold back the chat.
  * The caller holds the chat's send lock; the mark takes the conversation's write lock,
  * because FerretDB does not serialise concurrent writes to one document.
  */
@@ -31,13 +38,32 @@ export class OutboxSender {
       const channel = this.deps.channels.get(conversation.channel);
       if (!channel) throw new Error(`no channel adapter for ${conversation.channel}`);
       for (const item of conversation.outbox) {
-        await channel.send(conversation.address, item.message);
+        const delivered = await this.sendOne(channel, chatKey, conversation, item);
         // Waits as long as it takes: giving up here would send the same message again on the retry.
         await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq), Infinity);
+        if (!delivered) continue;
         this.deps.onSent?.(conversation.channel);
         sent += 1;
       }
     }
     return sent;
+  }
+
+  /** Sends one message; false when the platform refused it for good (recorded). Other failures throw. */
+  private async sendOne(
+    channel: Pick<ChannelAdapter, 'send'>,
+    chatKey: string,
+    conversation: { channel: string; address: string },
+    item: { seq: number; message: Parameters<ChannelAdapter['send']>[1] },
+  ): Promise<boolean> {
+    try {
+      await channel.send(conversation.address, item.message);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ChannelSendError) || !error.permanent) throw error;
+      this.deps.logger.warn({ chatKey, channel: conversation.channel, reason: error.message }, 'message refused for good; recorded and passed over');
+      await this.deps.onUndelivered({ chatKey, channel: conversation.channel, seq: item.seq, reason: error.message.slice(0, 200) });
+      return false;
+    }
   }
 }

@@ -245,6 +245,19 @@ export class StaffDesk {
     }
   }
 
+  /**
+   * Tells every active administrator privately (an operational alert, such as WhatsApp
+   * being logged out); the staff group when no administrator could be reached. Returns
+   * how many chats were told.
+   */
+  async tellAdministrators(key: string, params?: Record<string, string | number>): Promise<number> {
+    const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
+    let told = 0;
+    for (const admin of admins) if (await this.tell(String(admin.telegramUserId), key, params)) told += 1;
+    if (told === 0 && this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), key, params))) told = 1;
+    return told;
+  }
+
   /** Sends a staff text (a key, or text already composed) privately; false when Telegram refuses (the member never started the bot). */
   private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<boolean> {
     const text = keyOrText.includes('\n') || keyOrText.includes(' ') ? keyOrText : this.t(keyOrText, params);

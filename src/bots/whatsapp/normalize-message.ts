@@ -151,6 +151,11 @@ function captionOf(msg: Obj, data: Obj | null): string {
   return caption.trim() === '' ? '' : caption;
 }
 
+/** Whether a chat id is a chat with one person (see {@link PRIVATE_SERVERS}). */
+export function isPrivateChatId(chatId: string): boolean {
+  return PRIVATE_SERVERS.has(serverOf(chatId));
+}
+
 /** 0-999 from the message id (FNV-1a), so equal timestamps get a stable order. */
 export function tiebreak(messageId: string): number {
   let hash = 0x811c9dc5;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 
 /** Where the link to the association's WhatsApp number stands. */
-export type LinkStatus = 'starting' | 'waiting_for_qr' | 'linked' | 'disconnected' | 'reconnecting' | 'logged_out';
+export const LINK_STATUSES = ['starting', 'waiting_for_qr', 'linked', 'disconnected', 'reconnecting', 'logged_out'] as const;
+export type LinkStatus = (typeof LINK_STATUSES)[number];
 
 /** The part of whatsapp-web.js's Client the link manager drives. */
 export interface LinkableClient {

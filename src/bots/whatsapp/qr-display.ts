@@ -1,0 +1,54 @@
+import { rm } from 'node:fs/promises';
+import QRCode from 'qrcode';
+import { writeFileAtomic } from '../../models/whatsapp-session-store.js';
+
+/** The QR code waiting to be scanned, as a PNG. */
+export interface QrImage {
+  png: Buffer;
+  /** When WhatsApp issued it; it is replaced about every 20 seconds until scanned. */
+  issuedAt: Date;
+}
+
+export interface QrDisplayOptions {
+  /** Where the PNG is written (mode 0600: whoever scans it links a device to the account). */
+  pngPath: string;
+  /** Prints the terminal rendering (the process's stderr, so it never mixes with JSON logs on stdout). */
+  print: (text: string) => void;
+  now?: () => Date;
+}
+
+/**
+ * Shows the QR code that links the association's number three ways, so it can be scanned
+ * on a headless server: in the terminal, as a PNG file, and (through {@link QrDisplay.current})
+ * on the token-protected admin endpoint. Once the number is linked the code is withdrawn
+ * everywhere: it would link another device to the account.
+ */
+export class QrDisplay {
+  private image: QrImage | null = null;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: QrDisplayOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The code waiting to be scanned, or null when there is none. */
+  current(): QrImage | null {
+    return this.image;
+  }
+
+  async show(qr: string): Promise<void> {
+    const png = await QRCode.toBuffer(qr, { type: 'png', width: 480, margin: 2, errorCorrectionLevel: 'M' });
+    this.image = { png, issuedAt: this.now() };
+    const terminal = await QRCode.toString(qr, { type: 'terminal', small: true });
+    this.options.print(
+      `\nScan with WhatsApp on the association's phone (Settings → Linked devices → Link a device).\n${terminal}\nAlso in ${this.options.pngPath} and at GET /admin/whatsapp/qr.png\n`,
+    );
+    await writeFileAtomic(this.options.pngPath, png);
+  }
+
+  /** Withdraws the code: linked, logged out for good, or stopping. */
+  async clear(): Promise<void> {
+    this.image = null;
+    await rm(this.options.pngPath, { force: true });
+  }
+}

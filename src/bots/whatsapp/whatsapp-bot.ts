@@ -1,0 +1,223 @@
+import path from 'node:path';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import pkg from 'whatsapp-web.js';
+import type { Config } from '../../config/config.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { OutboundMessage } from '../../engine/events.js';
+import { errorFields } from '../../logger.js';
+import { WhatsAppCursors } from '../../models/whatsapp-cursors.js';
+import { isLoggedOutReason, WhatsAppSessionStore, type WhatsAppAuthStore } from '../../models/whatsapp-session-store.js';
+import { chatKeyOf } from '../../services/identifiers.js';
+import { ChannelSendError, type ChannelAdapter, type InboundMessage } from '../inbound-message.js';
+import { createWhatsAppClient } from './create-client.js';
+import { DiskSessionStore } from './disk-session-store.js';
+import { LinkWatch, type LinkAlert } from './link-watch.js';
+import { QrDisplay, type QrImage } from './qr-display.js';
+import { WhatsAppChannel } from './whatsapp-channel.js';
+import type { WhatsAppClient } from './whatsapp-client.js';
+import { WhatsAppInbound, type CatchUpReport } from './whatsapp-inbound.js';
+import { WhatsAppLink, type LinkableClient, type LinkStatus } from './whatsapp-link.js';
+
+const { RemoteAuth } = pkg;
+
+/** A client the adapter can drive: the narrow surface plus what the link manager needs. */
+export type AdapterClient = WhatsAppClient & LinkableClient;
+
+/** What the WhatsApp side is assembled from. */
+export interface WhatsAppBotDeps {
+  config: Config;
+  keys: KeyRing;
+  logger: Logger;
+  connection: Connection;
+  ingest: (message: InboundMessage) => Promise<boolean>;
+  /** Tells administrators (on Telegram) about the link; absent without Telegram, then only logged. */
+  alertAdmins?: (alert: LinkAlert) => Promise<void>;
+  onStatus?: (status: LinkStatus) => void;
+  /** Builds the client; default whatsapp-web.js on Chromium with the encrypted session store. Tests pass a fake. */
+  createClient?: (auth: WhatsAppAuthStore) => AdapterClient;
+  /** Prints the QR code for the terminal (default: stderr). */
+  print?: (text: string) => void;
+  /** First and longest wait between attempts to start the client again. */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** The assembled WhatsApp side of the service. */
+export interface WhatsAppBot {
+  /** The channel the workers send through; it outlives the clients it sends with. */
+  channel: WhatsAppRelayChannel;
+  /** The link's status, for logs, health and metrics. */
+  status(): LinkStatus;
+  /** The QR code waiting to be scanned, for the admin endpoint. */
+  qr(): QrImage | null;
+  /** Reads back missed messages now (a catch-up also runs on every `ready` and periodically). */
+  catchUp(): Promise<CatchUpReport | null>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The channel registered with the workers: it sends through whichever client is current
+ * (the link manager replaces a client that died) and refuses, permanently, to message a
+ * chat that never wrote to the association — the service answers people, it does not
+ * send unsolicited messages. A refused message is recorded by the outbox sender.
+ */
+export class WhatsAppRelayChannel implements ChannelAdapter {
+  readonly channel = 'whatsapp' as const;
+  private current: WhatsAppChannel | null = null;
+
+  constructor(
+    private readonly options: { minGapMs: number; hasWritten: (chatId: string) => Promise<boolean> },
+  ) {}
+
+  /** Sends with a new client from now on. */
+  attach(client: WhatsAppClient): void {
+    this.current?.detach();
+    this.current = new WhatsAppChannel(client, { minGapMs: this.options.minGapMs });
+  }
+
+  get isReady(): boolean {
+    return this.current?.isReady ?? false;
+  }
+
+  async send(chatId: string, message: OutboundMessage): Promise<void> {
+    if (!(await this.options.hasWritten(chatId))) throw new ChannelSendError('refused: this WhatsApp chat never wrote to the association', undefined, true);
+    if (!this.current) throw new ChannelSendError('whatsapp client not ready', 5_000);
+    await this.current.send(chatId, message);
+  }
+
+  async download(ref: string, maxBytes: number): Promise<Buffer> {
+    if (!this.current) throw new Error('whatsapp client not ready');
+    return this.current.download(ref, maxBytes);
+  }
+
+  remember(message: Parameters<WhatsAppChannel['remember']>[0]): void {
+    this.current?.remember(message);
+  }
+}
+
+/**
+ * Builds the WhatsApp side: the session store (MongoDB or disk, encrypted, never deleted by
+ * a routine disconnect), the client kept alive by {@link WhatsAppLink}, the relay channel,
+ * the inbound feed with catch-up, the QR display and the alerts to administrators.
+ */
+export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
+  const { config, keys, logger } = deps;
+  const session = `RemoteAuth-${config.WHATSAPP_CLIENT_ID}`;
+  const dataDir = path.resolve(config.WHATSAPP_DATA_DIR);
+  const profilePath = path.join(dataDir, 'profile');
+  const storeOptions = {
+    dataPath: profilePath,
+    onRefusedDelete: () => logger.info('kept the WhatsApp session through a disconnect (only a logout deletes it)'),
+    onSaveError: (_session: string, error: unknown) => logger.error({ ...errorFields(error) }, 'could not back up the WhatsApp session; the previous copy stays'),
+  };
+  const store: WhatsAppAuthStore =
+    config.WHATSAPP_SESSION_STORE === 'disk'
+      ? new DiskSessionStore(keys, { ...storeOptions, directory: path.join(dataDir, 'sessions') })
+      : new WhatsAppSessionStore(deps.connection, keys, storeOptions);
+  const cursors = new WhatsAppCursors(deps.connection);
+  const keyOf = (chatId: string) => chatKeyOf(keys, 'whatsapp', chatId);
+  /** When the number was first linked; set on the first `ready` (catch-up never reads back further). */
+  let firstLinkedAt: Promise<Date> | null = null;
+
+  const channel = new WhatsAppRelayChannel({ minGapMs: config.WHATSAPP_SEND_GAP_MS, hasWritten: (chatId) => cursors.hasWritten(keyOf(chatId)) });
+  const inbound = new WhatsAppInbound({
+    ingest: deps.ingest,
+    remember: (message) => channel.remember(message),
+    received: (chatId, seq) => cursors.received(keyOf(chatId), seq),
+    floors: async (chatIds) => {
+      const floors = new Map<string, number>();
+      if (firstLinkedAt === null) return floors;
+      const linkedAt = (await firstLinkedAt).getTime();
+      const seqs = await cursors.lastSeqs(chatIds.map(keyOf));
+      // A second back from the last received message: two messages of one second may arrive in either order.
+      for (const chatId of chatIds) floors.set(chatId, (seqs.get(keyOf(chatId)) ?? linkedAt) - 1000);
+      return floors;
+    },
+    logger,
+  });
+  const qr = new QrDisplay({ pngPath: path.join(dataDir, 'link-qr.png'), print: deps.print ?? ((text) => process.stderr.write(text)) });
+  const watch = new LinkWatch({
+    alertAfterMs: config.WHATSAPP_ALERT_AFTER_MINUTES * 60_000,
+    alert: deps.alertAdmins ?? (async () => undefined),
+    logger,
+  });
+
+  let current: AdapterClient | null = null;
+  let periodic: NodeJS.Timeout | null = null;
+  const recordLink = (): void => {
+    const linked = cursors.linked(session);
+    firstLinkedAt = linked;
+    // Not recorded (the database is away): the next catch-up records it again.
+    linked.catch(() => {
+      if (firstLinkedAt === linked) firstLinkedAt = null;
+    });
+  };
+  const catchUp = async (): Promise<CatchUpReport | null> => {
+    const client = current;
+    if (client === null || !channel.isReady) return null;
+    if (firstLinkedAt === null) recordLink();
+    return inbound.catchUp(client).catch((error: unknown) => {
+      logger.warn({ ...errorFields(error) }, 'WhatsApp catch-up failed; it runs again on the next ready or check');
+      return null;
+    });
+  };
+
+  const createClient =
+    deps.createClient ??
+    ((auth: WhatsAppAuthStore) =>
+      createWhatsAppClient({
+        executablePath: config.CHROMIUM_PATH,
+        authStrategy: new RemoteAuth({ store: auth, clientId: config.WHATSAPP_CLIENT_ID, dataPath: profilePath, backupSyncIntervalMs: 300_000 }),
+      }));
+
+  const link = new WhatsAppLink<AdapterClient>({
+    createClient: () => createClient(store),
+    onClient: (client) => {
+      current = client;
+      channel.attach(client);
+      client.on('message', (message) => inbound.live(message));
+      client.on('change_state', (state) => {
+        // Synchronously: RemoteAuth deletes the stored session right after this event, before `disconnected`.
+        if (isLoggedOutReason(state)) store.allowDeletion(session);
+        watch.onState(String(state));
+      });
+      client.on('disconnected', (reason) => {
+        if (isLoggedOutReason(reason)) store.allowDeletion(session);
+      });
+      client.on('ready', () => {
+        void qr.clear().catch(() => undefined);
+        recordLink();
+        // Started at once, so that live messages from now on queue behind what was missed.
+        void catchUp();
+      });
+    },
+    onQr: (code) => qr.show(code),
+    onStatus: (status) => {
+      watch.onStatus(status);
+      deps.onStatus?.(status);
+    },
+    logger,
+    ...(deps.backoff ? { backoff: deps.backoff } : {}),
+  });
+
+  return {
+    channel,
+    status: () => link.status,
+    qr: () => qr.current(),
+    catchUp,
+    start: () => {
+      watch.start();
+      link.start();
+      periodic = setInterval(() => void catchUp(), config.WHATSAPP_CATCH_UP_MINUTES * 60_000);
+      periodic.unref();
+    },
+    stop: async () => {
+      if (periodic) clearInterval(periodic);
+      watch.stop();
+      await link.stop();
+      await inbound.settled();
+      await qr.clear().catch(() => undefined);
+    },
+  };
+}
