@@ -22,10 +22,9 @@ import { queueNotice } from './services/notices.js';
 import { assembleTelegram } from './bots/telegram/telegram-bot.js';
 import { registerTelegramWebhook } from './http/telegram-webhook.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
-import { assembleWhatsApp, type AdapterClient, type WhatsAppBot } from './bots/whatsapp/whatsapp-bot.js';
+import { assembleWhatsApp, type WhatsAppBot, type WhatsAppBotDeps } from './bots/whatsapp/whatsapp-bot.js';
 import { LINK_STATUSES } from './bots/whatsapp/whatsapp-link.js';
 import type { LinkAlert } from './bots/whatsapp/link-watch.js';
-import type { WhatsAppAuthStore } from './models/whatsapp-session-store.js';
 import { ConfigError } from './config/config.js';
 import { errorFields } from './logger.js';
 import { chatKeyOf, messageMarkOf } from './services/identifiers.js';
@@ -53,10 +52,8 @@ export interface AppOptions {
   /** How long a pending submission lock must be before the sweeper resolves it. */
   staleLockMs?: number;
   workerConcurrency?: number;
-  /** Builds the WhatsApp client (tests pass a fake); default whatsapp-web.js on Chromium. */
-  whatsappClient?: (auth: WhatsAppAuthStore) => AdapterClient;
-  /** Waits between attempts to start the WhatsApp client again (tests shorten them). */
-  whatsappBackoff?: { initialMs: number; maxMs: number };
+  /** WhatsApp's client factory (default whatsapp-web.js on Chromium), restart waits and QR printer; tests pass a fake client. */
+  whatsapp?: Pick<WhatsAppBotDeps, 'createClient' | 'backoff' | 'print'>;
 }
 
 /** A running service. */
@@ -206,8 +203,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
             if (told === 0) logger.error({ whatsappAlert: alert.kind }, 'no administrator or staff group could be told about the WhatsApp link');
           },
           onStatus: (status) => metrics.setWhatsAppLink(status, LINK_STATUSES),
-          ...(options.whatsappClient ? { createClient: options.whatsappClient } : {}),
-          ...(options.whatsappBackoff ? { backoff: options.whatsappBackoff } : {}),
+          ...options.whatsapp,
         })
       : null;
   if (whatsapp) {

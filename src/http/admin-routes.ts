@@ -25,7 +25,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
   const expected = digest(deps.token);
   const authorised = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    const given = /^bearer /i.test(header) ? header.slice('Bearer '.length).trim() : '';
     // Compared as digests: equal lengths for timingSafeEqual, and no early exit on the first wrong character.
     if (given === '' || !timingSafeEqual(digest(given), expected)) {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ statusCode: 401, error: 'Unauthorized', message: 'A valid admin token is required' });

@@ -9,8 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp, Role } from '../../src/app.js';
 import { signAction } from '../../src/bots/telegram/callback-data.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
-import { FakeTelegram, type FakeTelegramOptions, type NewUpdate, type RecordedCall } from '../helpers/fake-telegram.js';
+import { FakeTelegram, type FakeTelegramOptions, type NewUpdate } from '../helpers/fake-telegram.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf } from '../helpers/telegram-staff.js';
 
 const GROUP = -100123;
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -66,55 +67,9 @@ async function jpeg(seed: number): Promise<Buffer> {
 // ---------------------------------------------------------------------------------------------
 // Reading what the bot did
 
-interface Button {
-  text: string;
-  callback_data: string;
-}
-
-function keyboardOf(value: unknown): Button[] {
-  const markup = value as { inline_keyboard?: Button[][] } | undefined;
-  return markup?.inline_keyboard?.flat() ?? [];
-}
-
-function textOf(call: RecordedCall): string {
-  const text = call.params.text ?? call.params.caption;
-  return typeof text === 'string' ? text : '';
-}
-
-function messageIdOf(call: RecordedCall): number {
-  return (call.result as { message_id: number }).message_id;
-}
-
-/** Successful calls of `method` to `chatId`. */
-function callsTo(fake: FakeTelegram, method: string, chatId: number): RecordedCall[] {
-  return fake.calls.filter((c) => c.method === method && c.result !== undefined && String(c.params.chat_id) === String(chatId));
-}
-
-/** The staff group's messages (sent and edited) that Telegram accepted. */
-function groupMessages(fake: FakeTelegram): RecordedCall[] {
-  return fake.calls.filter(
-    (c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && c.result !== undefined && String(c.params.chat_id) === String(GROUP),
-  );
-}
-
-/** The group alert that names `reference` (waits for it). */
-async function alertFor(fake: FakeTelegram, reference: string): Promise<RecordedCall> {
-  return waitFor(() => callsTo(fake, 'sendMessage', GROUP).find((c) => textOf(c).includes(reference)), `the group alert for ${reference}`);
-}
-
-/** The button data of an action on the latest version of a group message (sent or edited). */
-function buttonData(fake: FakeTelegram, messageId: number, label: string): string {
-  const versions = groupMessages(fake).filter((c) => (c.method === 'sendMessage' ? messageIdOf(c) : Number(c.params.message_id)) === messageId);
-  const latest = versions.at(-1);
-  const button = keyboardOf(latest?.params.reply_markup).find((b) => b.text.includes(label));
-  if (!button) throw new Error(`no "${label}" button on message ${messageId}: ${JSON.stringify(latest?.params.reply_markup)}`);
-  return button.callback_data;
-}
-
-/** The answer given to a callback query. */
-async function answerTo(fake: FakeTelegram, queryId: string): Promise<RecordedCall> {
-  return fake.waitFor((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === queryId && c.status === 200, 10_000);
-}
+const groupMessages = (fake: FakeTelegram) => groupMessagesOf(fake, GROUP);
+const alertFor = (fake: FakeTelegram, reference: string) => groupAlertFor(fake, GROUP, reference);
+const buttonData = (fake: FakeTelegram, messageId: number, label: string) => groupButtonData(fake, GROUP, messageId, label);
 
 // ---------------------------------------------------------------------------------------------
 // People
@@ -178,20 +133,6 @@ class TgUser {
   }
 }
 
-/** A staff member pressing buttons in the group and answering privately. */
-class Staffer {
-  constructor(
-    readonly fake: FakeTelegram,
-    readonly userId: number,
-  ) {}
-
-  /** Presses a button in the staff group; returns the callback query id. */
-  pressInGroup(messageId: number, data: string): string {
-    const update = this.fake.callbackQuery({ chatId: GROUP, userId: this.userId, messageId, data });
-    this.fake.pushUpdate(update);
-    return update.callback_query.id;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Conversations
@@ -326,7 +267,7 @@ describe('Telegram, end to end against a fake Bot API', () => {
     expect(record?.documentIds).toHaveLength(2);
 
     // --- The researcher opens it: the whole case and both documents, privately. ---
-    const researcher = new Staffer(fake, RESEARCHER.telegramUserId);
+    const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);
     const openQuery = researcher.pressInGroup(alertId, buttonData(fake, alertId, 'فتح'));
     const caseView = await waitFor(() => callsTo(fake, 'sendMessage', RESEARCHER.telegramUserId).find((c) => textOf(c).includes(reference)), 'the case in the researcher’s private chat');
     expect(textOf(caseView)).toContain(VALID_ID);
@@ -348,7 +289,7 @@ describe('Telegram, end to end against a fake Bot API', () => {
     expect((await app.repositories.cases.get(record!.id))?.status).toBe('in_review');
 
     // --- A committee member approves: asked privately for the support granted. ---
-    const member = new Staffer(fake, COMMITTEE.telegramUserId);
+    const member = new Staffer(fake, GROUP, COMMITTEE.telegramUserId);
     const memberChat = new TgUser(fake, COMMITTEE.telegramUserId);
     const before = memberChat.texts().length;
     member.pressInGroup(alertId, buttonData(fake, alertId, 'قبول'));
@@ -379,13 +320,13 @@ describe('Telegram, end to end against a fake Bot API', () => {
     const reference = await englishRequest(applicant);
     const alertId = messageIdOf(await alertFor(fake, reference));
 
-    const researcher = new Staffer(fake, RESEARCHER.telegramUserId);
+    const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);
     await answerTo(fake, researcher.pressInGroup(alertId, buttonData(fake, alertId, 'استلام')));
     await waitFor(() => callsTo(fake, 'editMessageText', GROUP).some((c) => textOf(c).includes(RESEARCHER.name)), 'the claim on the alert');
 
     const memberChat = new TgUser(fake, COMMITTEE.telegramUserId);
     const before = memberChat.texts().length;
-    new Staffer(fake, COMMITTEE.telegramUserId).pressInGroup(alertId, buttonData(fake, alertId, 'رفض'));
+    new Staffer(fake, GROUP, COMMITTEE.telegramUserId).pressInGroup(alertId, buttonData(fake, alertId, 'رفض'));
     await memberChat.replies(before, 'اكتب سبب رفض');
     const reason = 'The household already receives monthly food support from another association';
     await memberChat.say(reason, 'تم رفض الطلب');
@@ -413,9 +354,9 @@ describe('Telegram, end to end against a fake Bot API', () => {
     const alertB = messageIdOf(await alertFor(fake, b.reference));
     const claimA = buttonData(fake, alertA, 'استلام');
     const claimB = buttonData(fake, alertB, 'استلام');
-    const stranger = new Staffer(fake, 9_990_001);
-    const researcher = new Staffer(fake, RESEARCHER.telegramUserId);
-    const member = new Staffer(fake, COMMITTEE.telegramUserId);
+    const stranger = new Staffer(fake, GROUP, 9_990_001);
+    const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);
+    const member = new Staffer(fake, GROUP, COMMITTEE.telegramUserId);
     const edits = () => callsTo(fake, 'editMessageText', GROUP).length;
 
     // Someone in the group who is not staff presses Claim.

@@ -212,7 +212,8 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   readonly sent: SentMessage[] = [];
   /** Every `sendMessage` attempted, failed ones included. */
   readonly sendAttempts: SentMessage[] = [];
-  readonly history = new Map<string, WhatsAppMessage[]>();
+  /** Chat id → messages, oldest first: the phone's history. Pass one map to several clients to keep it across a rebuild or a restart. */
+  readonly history: Map<string, WhatsAppMessage[]>;
   state: string | null = null;
   initializeCalls = 0;
   destroyCalls = 0;
@@ -220,6 +221,12 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   initializeError: Error | null = null;
   private failures: { remaining: number; error: Error } | null = null;
   private sendDelayMs = 0;
+  /** Chat id → the time (seconds) up to which the person on the phone read it. */
+  private readonly readUpTo = new Map<string, number>();
+
+  constructor(history = new Map<string, WhatsAppMessage[]>()) {
+    this.history = history;
+  }
 
   on<E extends WhatsAppEventName>(event: E, listener: (...args: WhatsAppClientEvents[E]) => void): this {
     this.emitter.on(event, listener as (...args: unknown[]) => void);
@@ -322,6 +329,11 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.emitter.emit('auth_failure', message);
   }
 
+  /** Someone opened the chat on the phone: its unread count drops to 0. */
+  markRead(chatId: string): void {
+    this.readUpTo.set(chatId, this.history.get(chatId)?.at(-1)?.timestamp ?? 0);
+  }
+
   /** Puts a message in a chat's history without emitting it (arrived while the service was down). */
   addToHistory(message: WhatsAppMessage): void {
     const chatId = message.id.remote;
@@ -336,6 +348,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
       id: { _serialized: chatId },
       isGroup: chatId.endsWith('@g.us'),
       timestamp: this.history.get(chatId)?.at(-1)?.timestamp ?? 0,
+      unreadCount: (this.history.get(chatId) ?? []).filter((m) => !m.fromMe && m.timestamp > (this.readUpTo.get(chatId) ?? 0)).length,
       fetchMessages: async ({ limit }) => {
         const messages = this.history.get(chatId) ?? [];
         return limit === undefined || limit === Number.POSITIVE_INFINITY ? [...messages] : messages.slice(-limit);

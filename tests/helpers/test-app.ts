@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { startApp, type Role, type RunningApp } from '../../src/app.js';
+import { startApp, type AppOptions, type Role, type RunningApp } from '../../src/app.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
 import { ChannelSendError, type ChannelAdapter, type InboundMessage, type OutboundOption } from '../../src/bots/inbound-message.js';
 import type { FaultInjector } from '../../src/services/submission.js';
@@ -114,7 +114,13 @@ export function testEnvironment(overrides: Record<string, string> = {}): TestEnv
 /** Starts the service (all roles but HTTP by default) for a test environment. */
 export async function startTestApp(
   env: TestEnvironment,
-  options: { roles?: Role[]; faults?: FaultInjector; clock?: () => Date; staleLockMs?: number } = {},
+  options: {
+    roles?: Role[];
+    faults?: FaultInjector;
+    clock?: () => Date;
+    staleLockMs?: number;
+    whatsapp?: AppOptions['whatsapp'];
+  } = {},
 ): Promise<RunningApp> {
   return startApp({
     config: env.config,
@@ -125,6 +131,7 @@ export async function startTestApp(
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.staleLockMs !== undefined ? { staleLockMs: options.staleLockMs } : {}),
+    ...(options.whatsapp ? { whatsapp: options.whatsapp } : {}),
   });
 }
 

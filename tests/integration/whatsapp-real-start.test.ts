@@ -7,6 +7,7 @@ import pino from 'pino';
 import pkg from 'whatsapp-web.js';
 import { createWhatsAppClient } from '../../src/bots/whatsapp/create-client.js';
 import { WhatsAppLink, type LinkStatus } from '../../src/bots/whatsapp/whatsapp-link.js';
+import { startTestApp, TestChat, testEnvironment } from '../helpers/test-app.js';
 
 const { LocalAuth } = pkg;
 
@@ -47,6 +48,31 @@ describe('whatsapp-web.js with Debian Chromium, offline', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(chromiumsUsing(dataPath)).toBe(0);
       rmSync(dataPath, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('in the whole service: WhatsApp keeps retrying while the conversations and workers go on', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wa-app-'));
+    const env = testEnvironment({ WHATSAPP_ENABLED: 'on', WHATSAPP_DATA_DIR: dataDir });
+    const app = await startTestApp(env, { whatsapp: { backoff: { initialMs: 300, maxMs: 1_000 }, print: () => undefined } });
+    try {
+      const seen = new Set<string>();
+      const deadline = Date.now() + 40_000;
+      while (!seen.has('reconnecting') && Date.now() < deadline) {
+        seen.add(app.whatsapp!.status());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(seen.has('reconnecting')).toBe(true);
+      expect(seen.has('linked')).toBe(false);
+      // Meanwhile the rest of the service answers (the console channel stands for Telegram here).
+      const chat = new TestChat(() => app, env.channel, 'while-whatsapp-is-down');
+      expect(await chat.say('السلام عليكم', 'القائمة الرئيسية')).toContain('1. تقديم طلب دعم');
+    } finally {
+      await app.stop();
+      await env.cleanup();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(chromiumsUsing(dataDir)).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -25,6 +25,7 @@ export interface QrDisplayOptions {
  */
 export class QrDisplay {
   private image: QrImage | null = null;
+  private generation = 0;
   private readonly now: () => Date;
 
   constructor(private readonly options: QrDisplayOptions) {
@@ -37,17 +38,21 @@ export class QrDisplay {
   }
 
   async show(qr: string): Promise<void> {
+    // A clear() (or a newer code) while this one is being drawn wins: the number was linked meanwhile.
+    const generation = ++this.generation;
     const png = await QRCode.toBuffer(qr, { type: 'png', width: 480, margin: 2, errorCorrectionLevel: 'M' });
-    this.image = { png, issuedAt: this.now() };
     const terminal = await QRCode.toString(qr, { type: 'terminal', small: true });
+    if (generation !== this.generation) return;
+    this.image = { png, issuedAt: this.now() };
     this.options.print(
       `\nScan with WhatsApp on the association's phone (Settings → Linked devices → Link a device).\n${terminal}\nAlso in ${this.options.pngPath} and at GET /admin/whatsapp/qr.png\n`,
     );
     await writeFileAtomic(this.options.pngPath, png);
+    if (this.image === null) await rm(this.options.pngPath, { force: true });
   }
-
   /** Withdraws the code: linked, logged out for good, or stopping. */
   async clear(): Promise<void> {
+    this.generation += 1;
     this.image = null;
     await rm(this.options.pngPath, { force: true });
   }

@@ -70,9 +70,11 @@ export class WhatsAppInbound {
       () => undefined,
       () => undefined,
     );
-    void run.finally(() => {
+    const done = () => {
       if (this.catchingUp === run) this.catchingUp = null;
-    });
+    };
+    // Both paths handled here: the caller handles the rejection of `run` itself.
+    run.then(done, done);
     return run;
   }
 
@@ -129,7 +131,8 @@ export class WhatsAppInbound {
     for (;;) {
       messages = await chat.fetchMessages({ limit });
       const oldest = messages[0];
-      const reachedFloor = oldest === undefined || oldest.timestamp * 1000 <= floor;
+      // A message of the oldest one's second may still be above the floor (seq adds up to 999 ms): read on until a whole second is below it.
+      const reachedFloor = oldest === undefined || oldest.timestamp * 1000 + 999 <= floor;
       if (messages.length < limit || reachedFloor || limit >= max) break;
       limit = Math.min(max, limit * 4);
     }

@@ -1,0 +1,336 @@
+/**
+ * The service with WhatsApp enabled, end to end: the association's phone is played by fake
+ * whatsapp-web.js clients sharing one chat history (tests/helpers/fake-whatsapp.ts, real
+ * message shapes), the researchers and the committee by a fake Telegram Bot API over HTTP.
+ * Everything between them is real: the adapter, the link manager, the inbox, the queues,
+ * MongoDB, Redis, the staff desk.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningApp, Role } from '../../src/app.js';
+import type { WhatsAppMessage } from '../../src/bots/whatsapp/whatsapp-client.js';
+import { FakeTelegram } from '../helpers/fake-telegram.js';
+import { build, FakeWhatsAppClient, GROUP_WID, PDF_BYTES } from '../helpers/fake-whatsapp.js';
+import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-staff.js';
+import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+
+const GROUP = -100777;
+const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
+const RESEARCHER = { name: 'سارة الباحثة', telegramUserId: 7101, roles: ['researcher' as const] };
+const COMMITTEE = { name: 'خالد عضو اللجنة', telegramUserId: 7102, roles: ['committee' as const] };
+const ADMIN = { name: 'مدير النظام', telegramUserId: 7103, roles: ['admin' as const] };
+const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// The association's phone: one history, a new client each time the link manager builds one
+
+class Phone {
+  readonly history = new Map<string, WhatsAppMessage[]>();
+  readonly clients: FakeWhatsAppClient[] = [];
+  /** What the service printed for the terminal (the QR code). */
+  readonly printed: string[] = [];
+
+  readonly createClient = (): FakeWhatsAppClient => {
+    const client = new FakeWhatsAppClient(this.history);
+    this.clients.push(client);
+    return client;
+  };
+
+  /** The newest client, once the service built it. */
+  async client(count = 1): Promise<FakeWhatsAppClient> {
+    return waitFor(() => (this.clients.length >= count ? this.clients.at(-1) : undefined), `WhatsApp client number ${count}`);
+  }
+
+  /** Texts the service sent to `chatId`, through every client, in order. */
+  sentTo(chatId: string): string[] {
+    return this.clients.flatMap((client) => client.sent.filter((m) => m.chatId === chatId)).sort((a, b) => a.at - b.at).map((m) => m.content);
+  }
+}
+
+/** Someone writing to the association's number from their phone. */
+class WaUser {
+  private lastSecond = 0;
+
+  constructor(
+    readonly phone: Phone,
+    readonly wid: string,
+  ) {}
+
+  /** Seconds for the next message: now, and always after the previous one (WhatsApp times are whole seconds). */
+  nextTime(): number {
+    this.lastSecond = Math.max(this.lastSecond + 1, Math.floor(Date.now() / 1000));
+    return this.lastSecond;
+  }
+
+  texts(): string[] {
+    return this.phone.sentTo(this.wid);
+  }
+
+  /** Sends a text live and waits for new replies containing every expected piece. */
+  async say(text: string, ...expected: string[]): Promise<string> {
+    return this.send(build.text(text, { chat: this.wid, t: this.nextTime() }), ...expected);
+  }
+
+  async send(message: WhatsAppMessage, ...expected: string[]): Promise<string> {
+    const before = this.texts().length;
+    (await this.phone.client()).emitMessage(message);
+    return this.replies(before, ...expected);
+  }
+
+  async replies(before: number, ...expected: string[]): Promise<string> {
+    return waitFor(
+      () => {
+        const fresh = this.texts().slice(before).join('\n---\n');
+        return fresh && expected.every((piece) => fresh.includes(piece)) ? fresh : '';
+      },
+      `a reply containing ${JSON.stringify(expected)} (last: ${JSON.stringify(this.texts().slice(-1))})`,
+      20_000,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up and clean-up
+
+interface Rig {
+  phone: Phone;
+  fake: FakeTelegram;
+  env: TestEnvironment;
+  app: RunningApp;
+  start(roles?: Role[]): Promise<RunningApp>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+async function rig(options: { roles?: Role[] } = {}): Promise<Rig & { dataDir: string }> {
+  const fake = await FakeTelegram.start();
+  cleanups.push(() => fake.stop());
+  const dataDir = mkdtempSync(join(tmpdir(), 'wa-e2e-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const env = testEnvironment({
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_STAFF_GROUP_ID: String(GROUP),
+    WHATSAPP_ENABLED: 'on',
+    WHATSAPP_DATA_DIR: dataDir,
+    WHATSAPP_SEND_GAP_MS: '50',
+    ADMIN_HTTP_TOKEN: ADMIN_TOKEN,
+    HTTP_PORT: '0',
+    SWEEP_INTERVAL_SECONDS: '1',
+  });
+  cleanups.push(() => env.cleanup());
+  const phone = new Phone();
+  const start = async (roles: Role[] = options.roles ?? ['bot', 'worker']) => {
+    const app = await startTestApp(env, { roles, whatsapp: { createClient: phone.createClient, backoff: { initialMs: 100, maxMs: 400 }, print: (text) => phone.printed.push(text) } });
+    cleanups.push(() => app.stop());
+    return app;
+  };
+  const app = await start();
+  return { phone, fake, env, app, start, dataDir };
+}
+
+async function jpeg(seed: number): Promise<Buffer> {
+  return sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 90, g: 140 + seed, b: 60 } } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}
+
+/** An Arabic request typed on WhatsApp: numbers for options, a photo of the ID and the lease as a PDF. */
+async function arabicRequest(user: WaUser): Promise<string> {
+  await user.say('السلام عليكم', 'السلام عليكم ورحمة الله وبركاته', 'القائمة الرئيسية', '1. تقديم طلب دعم');
+  await user.say('1', 'هل توافق على جمع بياناتك', '1. أوافق');
+  await user.say('أوافق', 'هل تقدّم الطلب لنفسك', '1. لنفسي');
+  await user.say('1', 'ما الاسم الكامل لصاحب الطلب');
+  await user.say('محمد عبدالله القحطاني', 'ما رقم الهوية الوطنية');
+  await user.say('١٠٠٠٠٠٠٠٠٨', 'ما رقم الجوال للتواصل؟');
+  await user.say('٠٥٠١٢٣٤٥٦٧', 'في أي مدينة تسكن الأسرة؟');
+  await user.say('الرياض', 'ما اسم الحي؟');
+  await user.say('النسيم', 'ما الحالة الاجتماعية');
+  await user.say('1', 'كم عدد أفراد الأسرة');
+  await user.say('1', 'كم إجمالي دخل الأسرة الشهري');
+  await user.say('0', 'ما نوع السكن؟', '2. إيجار');
+  await user.say('2', 'كم الإيجار الشهري بالريال؟');
+  await user.say('1500', 'ما نوع الدعم الذي تحتاجه؟');
+  await user.say('2', 'صف حاجتك باختصار');
+  await user.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية صاحب الطلب');
+  await user.send(build.image({ chat: user.wid, t: user.nextTime(), bytes: await jpeg(1), caption: 'الهوية' }), 'وصلنا الملف');
+  await user.say('تم', 'عقد الإيجار');
+  await user.send(build.document({ chat: user.wid, t: user.nextTime(), bytes: PDF_BYTES, filename: 'عقد.pdf' }), 'وصلنا الملف');
+  await user.say('تم', 'راجع بياناتك قبل الإرسال', '1. تأكيد البيانات');
+  await user.say('1', 'الإقرار:', '1. أقرّ وأوقّع');
+  const submitted = await user.say('1', 'تم استلام طلبك بنجاح', 'يمكنك توقّع الرد ابتداءً من:', 'القائمة الرئيسية');
+  const reference = REFERENCE.exec(submitted)?.[0];
+  expect(reference, submitted).toBeDefined();
+  return reference!;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot API', () => {
+  it('takes a request with documents from WhatsApp, alerts the researchers on Telegram marked WhatsApp, and delivers the decision to the WhatsApp chat once', async () => {
+    const { phone, fake, app } = await rig();
+    await app.repositories.staff.add(RESEARCHER);
+    await app.repositories.staff.add(COMMITTEE);
+    (await phone.client()).emitReady();
+    const user = new WaUser(phone, '966512345678@c.us');
+    const reference = await arabicRequest(user);
+    // Options came as numbered lines: no buttons on WhatsApp.
+    expect(user.texts().join('\n')).toContain('1. أقرّ وأوقّع');
+
+    // Group chats, statuses and the phone's own messages lead to nothing.
+    const client = await phone.client();
+    const sendsBefore = client.sent.length;
+    client.emitMessage(build.group('السلام عليكم', { t: user.nextTime() }));
+    client.emitMessage(build.status('صباح الخير', { t: user.nextTime() }));
+    client.emitMessage(build.own('رسالة من موظف على الهاتف', { chat: user.wid, t: user.nextTime() }));
+    await sleep(1_500);
+    expect(client.sent.slice(sendsBefore)).toEqual([]);
+    expect(phone.sentTo(GROUP_WID)).toEqual([]);
+
+    // --- The researchers' alert on Telegram, marked as a WhatsApp case, without personal data. ---
+    const alert = await groupAlertFor(fake, GROUP, reference);
+    expect(textOf(alert)).toContain('القناة: واتساب');
+    for (const secret of ['1000000008', 'القحطاني', '501234567', '966512345678']) expect(textOf(alert)).not.toContain(secret);
+    const record = await app.repositories.cases.findByReference(reference);
+    expect(record?.channel).toBe('whatsapp');
+    expect(record?.documentIds).toHaveLength(2);
+
+    // --- Claimed, then approved by the committee. ---
+    const alertId = messageIdOf(alert);
+    await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'استلام')));
+    await waitFor(() => callsTo(fake, 'editMessageText', GROUP).some((c) => textOf(c).includes(RESEARCHER.name)), 'the claim on the alert');
+    new Staffer(fake, GROUP, COMMITTEE.telegramUserId).pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'قبول'));
+    await waitFor(() => fake.sentTexts(COMMITTEE.telegramUserId).some((t) => t.includes('اكتب الدعم المعتمد')), 'the question for the support granted');
+    fake.pushUpdate(fake.textMessage({ chatId: COMMITTEE.telegramUserId, userId: COMMITTEE.telegramUserId, text: 'سداد إيجار ثلاثة أشهر' }));
+
+    const decision = 'قررت لجنة البحث قبول طلبك';
+    await waitFor(() => user.texts().some((t) => t.includes(decision)), 'the decision in the WhatsApp chat');
+    await sleep(1_500);
+    const decisions = user.texts().filter((t) => t.includes(decision));
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toContain(reference);
+    expect(decisions[0]).toContain('سداد إيجار ثلاثة أشهر');
+    expect((await app.repositories.cases.get(record!.id))?.status).toBe('approved');
+  }, 120_000);
+
+  it('keeps a reply through a disconnect: it is sent by the rebuilt client once it is ready, once', async () => {
+    const { phone } = await rig();
+    const first = await phone.client();
+    first.emitReady();
+    const user = new WaUser(phone, '966598765432@c.us');
+    await user.say('مرحبا', 'القائمة الرئيسية');
+
+    // A message arrives and the connection drops before the reply can go out.
+    const before = user.texts().length;
+    first.emitMessage(build.text('English', { chat: user.wid, t: user.nextTime() }));
+    first.emitDisconnected('NAVIGATION');
+    const second = await phone.client(2);
+    expect(first.destroyCalls).toBe(1);
+    await sleep(1_000);
+    expect(user.texts().slice(before)).toEqual([]);
+
+    second.emitReady();
+    const reply = await user.replies(before, 'Main menu');
+    expect(reply).toContain('English');
+    await sleep(1_500);
+    expect(second.sent.filter((m) => m.chatId === user.wid && m.content.includes('Main menu'))).toHaveLength(1);
+    expect(first.sent.filter((m) => m.content.includes('Main menu'))).toHaveLength(0);
+  }, 60_000);
+
+  it('after a restart, handles in order every private message sent while it was down, read on the phone or not, and nothing twice', async () => {
+    const { phone, start, app } = await rig();
+    (await phone.client()).emitReady();
+    const known = new WaUser(phone, '966511111111@c.us');
+    await known.say('السلام عليكم', 'القائمة الرئيسية');
+    await app.stop();
+
+    // While the service is down: the known person goes on, a new person writes, and the rest of the phone's life goes on.
+    const stranger = new WaUser(phone, '966522222222@c.us');
+    const offline = phone.clients[0]!;
+    offline.addToHistory(build.text('1', { chat: known.wid, t: known.nextTime() }));
+    offline.addToHistory(build.text('1', { chat: known.wid, t: known.nextTime() }));
+    offline.addToHistory(build.text('السلام عليكم', { chat: stranger.wid, t: stranger.nextTime() }));
+    offline.addToHistory(build.group('اجتماع الغد', { t: stranger.nextTime() }));
+    offline.addToHistory(build.own('سنرد عليك قريبًا', { chat: stranger.wid, t: stranger.nextTime() }));
+    const knownBefore = known.texts().length;
+
+    const restarted = await start();
+    const client = await phone.client(2);
+    // The known person's messages were read on the phone meanwhile; the stranger's were not.
+    client.markRead(known.wid);
+    expect((await client.getChatById(known.wid))?.unreadCount).toBe(0);
+    expect((await client.getChatById(stranger.wid))?.unreadCount).toBe(1);
+    client.emitReady();
+    // '1' chose "request support", the second '1' consented: the answers come in the order they were sent.
+    const caughtUp = await known.replies(knownBefore, 'هل توافق على جمع بياناتك', 'هل تقدّم الطلب لنفسك');
+    expect(caughtUp.indexOf('هل توافق على جمع بياناتك')).toBeLessThan(caughtUp.indexOf('هل تقدّم الطلب لنفسك'));
+    await stranger.replies(0, 'القائمة الرئيسية');
+    await sleep(1_500);
+    // The greeting handled before the restart is not answered again; the group and own message are not answered at all.
+    expect(known.texts().filter((t) => t.includes('السلام عليكم ورحمة الله'))).toHaveLength(1);
+    expect(stranger.texts().filter((t) => t.includes('السلام عليكم ورحمة الله'))).toHaveLength(1);
+    expect(phone.sentTo(GROUP_WID)).toEqual([]);
+
+    // Another catch-up (the periodic check) finds nothing to answer.
+    const sendsBefore = client.sent.length;
+    const report = await restarted.whatsapp!.catchUp();
+    expect(report).not.toBeNull();
+    expect(report!.chatsFailed).toBe(0);
+    await sleep(1_500);
+    expect(client.sent.length).toBe(sendsBefore);
+  }, 60_000);
+
+  it('shows the QR code to scan on the admin endpoint and as a file, reports the link in readiness and metrics, and alerts administrators on Telegram when the number is logged out', async () => {
+    const { phone, fake, app, dataDir } = await rig({ roles: ['bot', 'worker', 'http'] });
+    await app.repositories.staff.add(ADMIN);
+    const url = app.http!.url;
+    const get = (path: string, token: string | null = ADMIN_TOKEN) => fetch(`${url}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
+    const readiness = async () => ((await (await get('/readyz', null)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> }).checks.whatsapp;
+    const linkMetric = async (status: string) => new RegExp(`intake_whatsapp_link_status\\{status="${status}"\\} 1`).test(await (await get('/metrics', null)).text());
+
+    const first = await phone.client();
+    first.emitQr();
+    await waitFor(async () => (await readiness())?.detail === 'waiting_for_qr', 'readiness to show the QR wait');
+    expect(await readiness()).toEqual({ ok: true, detail: 'waiting_for_qr' });
+    expect(await linkMetric('waiting_for_qr')).toBe(true);
+    // The QR code: only with the token, never cached, a real PNG, also on disk.
+    expect((await get('/admin/whatsapp/qr.png', null)).status).toBe(401);
+    expect((await get('/admin/whatsapp/qr.png', 'wrong-token-wrong-token-wrong-token')).status).toBe(401);
+    const qr = await get('/admin/whatsapp/qr.png');
+    expect(qr.status).toBe(200);
+    expect(qr.headers.get('content-type')).toBe('image/png');
+    expect(qr.headers.get('cache-control')).toBe('no-store');
+    expect(Buffer.from(await qr.arrayBuffer()).subarray(1, 4).toString('latin1')).toBe('PNG');
+    await waitFor(() => existsSync(join(dataDir, 'link-qr.png')), 'the QR code as a PNG file');
+    expect(phone.printed.join('')).toContain('Linked devices');
+    expect(phone.printed.join('')).toContain('▄');
+
+    // Linked: the code is withdrawn everywhere.
+    first.emitReady();
+    await waitFor(async () => (await readiness())?.detail === 'linked', 'readiness to show the link');
+    expect(await linkMetric('linked')).toBe(true);
+    expect(await (await get('/admin/whatsapp/status')).json()).toEqual({ status: 'linked', qrWaiting: false });
+    expect((await get('/admin/whatsapp/qr.png')).status).toBe(404);
+    await waitFor(() => !existsSync(join(dataDir, 'link-qr.png')), 'the PNG file to be removed');
+
+    // Logged out from the phone: administrators are told at once, privately, and told again when it is back.
+    first.emitState('UNPAIRED');
+    const told = await waitFor(() => fake.sentTexts(ADMIN.telegramUserId).find((t) => t.includes('خرج رقم الجمعية')), 'the logout alert to the administrator');
+    expect(told).toContain('/admin/whatsapp/qr.png');
+    const second = await phone.client(2);
+    expect(await readiness()).toMatchObject({ ok: true });
+    second.emitReady();
+    await waitFor(() => fake.sentTexts(ADMIN.telegramUserId).some((t) => t.includes('واتساب متصل من جديد')), 'the all-clear to the administrator');
+    expect(fake.sentTexts(ADMIN.telegramUserId).filter((t) => t.includes('خرج رقم الجمعية'))).toHaveLength(1);
+    expect(callsTo(fake, 'sendMessage', GROUP)).toHaveLength(0);
+  }, 60_000);
+});

@@ -1,0 +1,409 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import type { InboundMessage } from '../../../../src/bots/inbound-message.js';
+import { normalizeMessage } from '../../../../src/bots/whatsapp/normalize-message.js';
+import type { WhatsAppChat, WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
+import { WhatsAppInbound, type WhatsAppInboundDeps } from '../../../../src/bots/whatsapp/whatsapp-inbound.js';
+import { build, FakeWhatsAppClient, GROUP_WID, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
+
+const OTHER_WID = '966598765432@c.us';
+const CHANNEL_WID = '120363099999999999@newsletter';
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A promise and the function that settles it. */
+function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** The service's seq of a beneficiary's message. */
+function seqOf(message: WhatsAppMessage): number {
+  const normalized = normalizeMessage(message);
+  if (normalized.kind !== 'beneficiary') throw new Error('not a beneficiary message');
+  return normalized.message.seq;
+}
+
+/** A floor just above every seq of second `t` (tiebreaks are 0-999): messages of `t` are below it, of `t + 1` above. */
+const afterSecond = (t: number) => t * 1000 + 999;
+
+interface HarnessOptions {
+  floors?: WhatsAppInboundDeps['floors'];
+  /** Runs before a message is stored; throw to fail it. */
+  beforeIngest?: (message: InboundMessage) => Promise<void>;
+  maxPerChat?: number;
+}
+
+function harness(options: HarnessOptions = {}) {
+  const ingested: InboundMessage[] = [];
+  const received: { chatId: string; seq: number }[] = [];
+  const remembered: WhatsAppMessage[] = [];
+  const outcomes: string[] = [];
+  const floorRequests: string[][] = [];
+  let logs = '';
+  const destination = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      logs += chunk.toString();
+      callback();
+    },
+  });
+  const inbound = new WhatsAppInbound({
+    ingest: async (message) => {
+      await options.beforeIngest?.(message);
+      ingested.push(message);
+      return true;
+    },
+    remember: (message) => {
+      remembered.push(message);
+    },
+    received: async (chatId, seq) => {
+      received.push({ chatId, seq });
+    },
+    floors: async (chatIds) => {
+      floorRequests.push([...chatIds]);
+      return options.floors ? options.floors(chatIds) : new Map();
+    },
+    logger: pino({ level: 'info' }, destination),
+    onOutcome: (outcome) => outcomes.push(outcome),
+    ...(options.maxPerChat === undefined ? {} : { maxPerChat: options.maxPerChat }),
+  });
+  return { inbound, ingested, received, remembered, outcomes, floorRequests, logs: () => logs };
+}
+
+/** The same floor for every chat asked about. */
+const floorForAll = (floor: number) => async (chatIds: readonly string[]) => new Map(chatIds.map((id) => [id, floor]));
+
+/**
+ * Wraps the fake's chats so each `fetchMessages` is recorded (and may be replaced for one chat).
+ */
+function watchFetches(client: FakeWhatsAppClient, override: Record<string, WhatsAppChat['fetchMessages']> = {}) {
+  const fetches: { chatId: string; limit: number | undefined }[] = [];
+  const original = client.getChats.bind(client);
+  const getChats = vi.spyOn(client, 'getChats').mockImplementation(async () =>
+    (await original()).map((chat) => ({
+      ...chat,
+      fetchMessages: async (options: { limit?: number }) => {
+        fetches.push({ chatId: chat.id._serialized, limit: options.limit });
+        const replaced = override[chat.id._serialized];
+        return replaced ? replaced(options) : chat.fetchMessages(options);
+      },
+    })),
+  );
+  return { fetches, getChats };
+}
+
+describe('WhatsAppInbound.live', () => {
+  it('ingests live messages in the order given even when an earlier one is slower to store', async () => {
+    const first = build.text('الأول', { t: T0 });
+    const second = build.text('الثاني', { t: T0 + 1 });
+    const third = build.text('الثالث', { t: T0 + 2 });
+    const started: string[] = [];
+    const { inbound, ingested, received } = harness({
+      beforeIngest: async (message) => {
+        started.push(message.messageId);
+        if (message.messageId === first.id._serialized) await wait(40);
+      },
+    });
+    inbound.live(first);
+    inbound.live(second);
+    inbound.live(third);
+    await wait(10);
+    // The second has not even started while the first is still being stored.
+    expect(started).toEqual([first.id._serialized]);
+    await inbound.settled();
+    expect(ingested.map((m) => m.text)).toEqual(['الأول', 'الثاني', 'الثالث']);
+    expect(received).toEqual([first, second, third].map((m) => ({ chatId: USER_WID, seq: seqOf(m) })));
+  });
+
+  it('does not ingest group messages, the account’s own messages or statuses', async () => {
+    const { inbound, ingested, received, outcomes } = harness();
+    inbound.live(build.group('مرحبا بالجميع'));
+    inbound.live(build.own('تم استلام طلبك'));
+    inbound.live(build.status('صباح الخير'));
+    inbound.live(build.text('أريد المساعدة'));
+    await inbound.settled();
+    expect(ingested.map((m) => m.text)).toEqual(['أريد المساعدة']);
+    expect(received).toHaveLength(1);
+    expect(outcomes).toEqual(['ignored', 'ignored', 'ignored', 'received']);
+  });
+
+  it('passes media messages to remember, and only those', async () => {
+    const photo = build.image({ caption: 'الهوية' });
+    const document = build.document();
+    const text = build.text('نص فقط');
+    const { inbound, ingested, remembered } = harness();
+    inbound.live(photo);
+    inbound.live(text);
+    inbound.live(document);
+    await inbound.settled();
+    expect(remembered).toHaveLength(2);
+    expect(remembered[0]).toBe(photo);
+    expect(remembered[1]).toBe(document);
+    expect(ingested.map((m) => m.media?.ref)).toEqual([photo.id._serialized, undefined, document.id._serialized]);
+  });
+
+  it('does not move the cursor of a message it could not store, and goes on with the next', async () => {
+    const failing = build.text('يفشل', { t: T0 });
+    const next = build.text('ينجح', { t: T0 + 1 });
+    const { inbound, ingested, received, outcomes, logs } = harness({
+      beforeIngest: async (message) => {
+        if (message.messageId === failing.id._serialized) throw new Error('MongoNetworkError: connection closed');
+      },
+    });
+    inbound.live(failing);
+    inbound.live(next);
+    await inbound.settled();
+    expect(ingested.map((m) => m.messageId)).toEqual([next.id._serialized]);
+    expect(received).toEqual([{ chatId: USER_WID, seq: seqOf(next) }]);
+    expect(outcomes).toEqual(['failed', 'received']);
+    expect(logs()).toContain('could not store a WhatsApp message');
+  });
+});
+
+describe('WhatsAppInbound.catchUp', () => {
+  it('reads back only private chats, asking floors only for them', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('في مجموعة', { chat: GROUP_WID, author: USER_WID, t: T0 + 20 }));
+    client.addToHistory(build.status('حالة', { t: T0 + 20 }));
+    client.addToHistory(build.text('قناة', { chat: CHANNEL_WID, t: T0 + 20 }));
+    client.addToHistory(build.text('رقم', { chat: USER_WID, t: T0 + 20 }));
+    client.addToHistory(build.text('معرف مرتبط', { chat: USER_LID, t: T0 + 20 }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested, floorRequests } = harness({ floors: floorForAll(afterSecond(T0)) });
+    const report = await inbound.catchUp(client);
+    expect(floorRequests).toEqual([[USER_WID, USER_LID]]);
+    expect(fetches.map((f) => f.chatId)).toEqual([USER_WID, USER_LID]);
+    expect(ingested.map((m) => m.text)).toEqual(['رقم', 'معرف مرتبط']);
+    expect(report).toEqual({ chatsRead: 2, messagesReceived: 2, chatsFailed: 0 });
+  });
+
+  it('reads only messages with a seq above the floor, oldest first, without the account’s own', async () => {
+    const client = new FakeWhatsAppClient();
+    const old = build.text('قديم', { t: T0 + 5 });
+    const atFloor = build.text('عند الحد', { t: T0 + 10 });
+    const own = build.own('رد الجمعية', { t: T0 + 11 });
+    const newer = [build.text('أ', { t: T0 + 12 }), build.text('ب', { t: T0 + 12 }), build.text('ج', { t: T0 + 12 }), build.text('د', { t: T0 + 13 })];
+    for (const message of [old, atFloor, own, ...newer]) client.addToHistory(message);
+    // Returned newest first, so the order must come from the seq, not from the page.
+    watchFetches(client, { [USER_WID]: async () => [...(client.history.get(USER_WID) ?? [])].reverse() });
+    const { inbound, ingested, received } = harness({ floors: floorForAll(seqOf(atFloor)) });
+    const report = await inbound.catchUp(client);
+    const expected = [...newer].sort((a, b) => seqOf(a) - seqOf(b));
+    expect(ingested.map((m) => m.messageId)).toEqual(expected.map((m) => m.id._serialized));
+    expect(ingested.map((m) => m.seq)).toEqual([...ingested.map((m) => m.seq)].sort((a, b) => a - b));
+    expect(received.map((r) => r.seq)).toEqual(expected.map(seqOf));
+    expect(report).toEqual({ chatsRead: 1, messagesReceived: 4, chatsFailed: 0 });
+  });
+
+  it('skips a chat whose last activity is below its floor, and a chat without a floor', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('قديم', { chat: USER_WID, t: T0 + 5 }));
+    client.addToHistory(build.text('بلا حد', { chat: OTHER_WID, t: T0 + 50 }));
+    client.addToHistory(build.text('جديد', { chat: USER_LID, t: T0 + 50 }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested } = harness({
+      floors: async () =>
+        new Map([
+          [USER_WID, afterSecond(T0 + 10)],
+          [USER_LID, afterSecond(T0 + 10)],
+        ]),
+    });
+    const report = await inbound.catchUp(client);
+    expect(fetches.map((f) => f.chatId)).toEqual([USER_LID]);
+    expect(ingested.map((m) => m.text)).toEqual(['جديد']);
+    expect(report).toEqual({ chatsRead: 1, messagesReceived: 1, chatsFailed: 0 });
+  });
+
+  it('reads nothing when no chat has a floor', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('رسالة', { chat: USER_WID, t: T0 + 50 }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested } = harness({ floors: async () => new Map() });
+    expect(await inbound.catchUp(client)).toEqual({ chatsRead: 0, messagesReceived: 0, chatsFailed: 0 });
+    expect(fetches).toEqual([]);
+    expect(ingested).toEqual([]);
+  });
+
+  it('fetches 20 messages when fewer were missed', async () => {
+    const client = new FakeWhatsAppClient();
+    for (let i = 1; i <= 30; i++) client.addToHistory(build.text(`m${i}`, { t: T0 + i }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0 + 25)) });
+    await inbound.catchUp(client);
+    expect(fetches.map((f) => f.limit)).toEqual([20]);
+    expect(ingested.map((m) => m.text)).toEqual(['m26', 'm27', 'm28', 'm29', 'm30']);
+  });
+
+  it('reads further back with a growing limit until it passes the floor', async () => {
+    const client = new FakeWhatsAppClient();
+    for (let i = 1; i <= 100; i++) client.addToHistory(build.text(`m${i}`, { t: T0 + i }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0 + 70)) });
+    const report = await inbound.catchUp(client);
+    expect(fetches.map((f) => f.limit)).toEqual([20, 80]);
+    expect(ingested.map((m) => m.text)).toEqual(Array.from({ length: 30 }, (_, i) => `m${i + 71}`));
+    expect(report.messagesReceived).toBe(30);
+  });
+
+  it('reads the whole history when it is shorter than the limit it asked for', async () => {
+    const client = new FakeWhatsAppClient();
+    for (let i = 1; i <= 100; i++) client.addToHistory(build.text(`m${i}`, { t: T0 + i }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0)) });
+    await inbound.catchUp(client);
+    expect(fetches.map((f) => f.limit)).toEqual([20, 80, 320]);
+    expect(ingested).toHaveLength(100);
+    expect(ingested[0]?.text).toBe('m1');
+    expect(ingested.at(-1)?.text).toBe('m100');
+  });
+
+  it('reads at most maxPerChat messages of one chat, the newest ones', async () => {
+    const client = new FakeWhatsAppClient();
+    for (let i = 1; i <= 100; i++) client.addToHistory(build.text(`m${i}`, { t: T0 + i }));
+    const { fetches } = watchFetches(client);
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0)), maxPerChat: 50 });
+    await inbound.catchUp(client);
+    expect(fetches.map((f) => f.limit)).toEqual([20, 50]);
+    expect(ingested).toHaveLength(50);
+    expect(ingested[0]?.text).toBe('m51');
+    expect(ingested.at(-1)?.text).toBe('m100');
+  });
+
+  it('counts a chat it could not read as failed and still reads the others', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('لا يقرأ', { chat: USER_WID, t: T0 + 20 }));
+    client.addToHistory(build.text('يقرأ', { chat: USER_LID, t: T0 + 20 }));
+    client.addToHistory(build.text('يقرأ أيضا', { chat: OTHER_WID, t: T0 + 20 }));
+    const { fetches } = watchFetches(client, {
+      [USER_WID]: async () => {
+        throw new Error('Evaluation failed: TypeError: Cannot read properties of undefined');
+      },
+    });
+    const { inbound, ingested, logs } = harness({ floors: floorForAll(afterSecond(T0)) });
+    const report = await inbound.catchUp(client);
+    expect(report).toEqual({ chatsRead: 2, messagesReceived: 2, chatsFailed: 1 });
+    expect(fetches.map((f) => f.chatId)).toEqual([USER_WID, USER_LID, OTHER_WID]);
+    expect(ingested.map((m) => m.text)).toEqual(['يقرأ', 'يقرأ أيضا']);
+    expect(logs()).toContain('could not read back a WhatsApp chat');
+  });
+
+  it('ingests live messages that arrive during a catch-up after the caught-up ones', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('فائتة 1', { t: T0 + 20 }));
+    client.addToHistory(build.text('فائتة 2', { t: T0 + 21 }));
+    const chatsGate = gate();
+    const original = client.getChats.bind(client);
+    vi.spyOn(client, 'getChats').mockImplementation(async () => {
+      await chatsGate.promise;
+      return original();
+    });
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0)) });
+    const running = inbound.catchUp(client);
+    inbound.live(build.text('حية', { t: T0 + 30 }));
+    await wait(20);
+    expect(ingested).toEqual([]);
+    chatsGate.open();
+    await running;
+    await inbound.settled();
+    expect(ingested.map((m) => m.text)).toEqual(['فائتة 1', 'فائتة 2', 'حية']);
+  });
+
+  it('waits for live messages given before it, then reads back', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('فائتة', { t: T0 + 20 }));
+    const { getChats } = watchFetches(client);
+    const { inbound, ingested } = harness({
+      floors: floorForAll(afterSecond(T0)),
+      beforeIngest: async (message) => {
+        if (message.text === 'حية') await wait(30);
+      },
+    });
+    inbound.live(build.text('حية', { t: T0 + 30 }));
+    const running = inbound.catchUp(client);
+    await wait(10);
+    expect(getChats).not.toHaveBeenCalled();
+    await running;
+    expect(ingested.map((m) => m.text)).toEqual(['حية', 'فائتة']);
+  });
+
+  it('joins a running catch-up instead of starting a second one', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('فائتة', { t: T0 + 20 }));
+    const chatsGate = gate();
+    const original = client.getChats.bind(client);
+    const getChats = vi.spyOn(client, 'getChats').mockImplementation(async () => {
+      await chatsGate.promise;
+      return original();
+    });
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0)) });
+    const first = inbound.catchUp(client);
+    await wait(5);
+    const second = inbound.catchUp(client);
+    expect(second).toBe(first);
+    chatsGate.open();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toEqual({ chatsRead: 1, messagesReceived: 1, chatsFailed: 0 });
+    expect(b).toBe(a);
+    expect(getChats).toHaveBeenCalledTimes(1);
+    expect(ingested).toHaveLength(1);
+    // Once it is over, the next call starts a new one.
+    await inbound.catchUp(client);
+    expect(getChats).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('catch-up edge cases', () => {
+  const silent = pino({ level: 'silent' });
+
+  it('a catch-up that fails rejects to its caller only, never as an unhandled rejection (which would end the process)', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const inbound = new WhatsAppInbound({ ingest: async () => true, remember: () => undefined, received: async () => undefined, floors: async () => new Map(), logger: silent });
+      await expect(
+        inbound.catchUp({
+          getChats: async () => {
+            throw new Error('Evaluation failed: Session closed');
+          },
+        }),
+      ).rejects.toThrow('Session closed');
+      await wait(50);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
+  it('reads further back when the oldest message fetched shares its second with a missed one above the floor', async () => {
+    const client = new FakeWhatsAppClient();
+    const second = T0 + 100;
+    // Same second, different tiebreaks: `older` (sent first) sorts above the floor, `sameSecond` below it.
+    let older = build.text('older', { t: second });
+    while (seqOf(older) % 1000 < 900) older = build.text('older', { t: second });
+    let sameSecond = build.text('n0', { t: second });
+    while (seqOf(sameSecond) % 1000 > 100) sameSecond = build.text('n0', { t: second });
+    client.addToHistory(older);
+    client.addToHistory(sameSecond);
+    for (let i = 1; i < 20; i++) client.addToHistory(build.text(`n${i}`, { t: second + i }));
+    const floor = second * 1000 + 500;
+    const ingested: InboundMessage[] = [];
+    const inbound = new WhatsAppInbound({
+      ingest: async (message) => {
+        ingested.push(message);
+        return true;
+      },
+      remember: () => undefined,
+      received: async () => undefined,
+      floors: async (ids) => new Map(ids.map((id) => [id, floor])),
+      logger: silent,
+    });
+    await inbound.catchUp(client);
+    expect(ingested.map((m) => m.text)).toContain('older');
+    expect(ingested.map((m) => m.text)).not.toContain('n0');
+  });
+});
