@@ -74,10 +74,12 @@ ensure_node_modules() {
 ensure_env_file() {
   [ -f .env ] && return 0
   log "creating .env with fresh encryption keys (keep it safe: data encrypted with these keys cannot be read without them)"
-  local data lookup
+  local data lookup admin
   data=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
   lookup=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
-  sed -e "s|^DATA_KEYS=.*|DATA_KEYS=local1:$data|" -e "s|^DATA_KEY_CURRENT=.*|DATA_KEY_CURRENT=local1|" -e "s|^LOOKUP_KEY=.*|LOOKUP_KEY=$lookup|" .env.example >.env
+  admin=$(node -e "process.stdout.write(require('crypto').randomBytes(24).toString('hex'))")
+  sed -e "s|^DATA_KEYS=.*|DATA_KEYS=local1:$data|" -e "s|^DATA_KEY_CURRENT=.*|DATA_KEY_CURRENT=local1|" -e "s|^LOOKUP_KEY=.*|LOOKUP_KEY=$lookup|" \
+    -e "s|^ADMIN_HTTP_TOKEN=.*|ADMIN_HTTP_TOKEN=$admin|" .env.example >.env
   chmod 600 .env
 }
 

@@ -71,6 +71,8 @@ export interface RunningApp {
   readonly http: RunningHttpServer | null;
   /** The WhatsApp side, when enabled in this process. */
   readonly whatsapp: WhatsAppBot | null;
+  /** The channels this process speaks on. */
+  readonly channels: readonly string[];
   /** Stops taking work, lets in-flight jobs finish, closes connections. */
   stop(): Promise<void>;
 }
@@ -293,6 +295,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     metrics,
     http,
     whatsapp,
+    channels: [...channels.keys()],
     stop: async () => {
       if (stopped) return;
       stopped = true;

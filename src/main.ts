@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   if (withConsole) channels.set('console', new ConsoleChannel(process.stdout));
 
   const app = await startApp({ config, roles, channels, logger });
-  logger.info({ roles: [...roles], channels: [...channels.keys()] }, 'service started');
+  logger.info({ roles: [...roles], channels: app.channels }, 'service started');
 
   let stopping = false;
   const stop = async (reason: string) => {

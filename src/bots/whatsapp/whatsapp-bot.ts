@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
@@ -207,6 +208,9 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     qr: () => qr.current(),
     catchUp,
     start: () => {
+      // Chromium's profile under it holds the live session in clear while the client runs: owner only.
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(dataDir, 0o700);
       watch.start();
       link.start();
       periodic = setInterval(() => void catchUp(), config.WHATSAPP_CATCH_UP_MINUTES * 60_000);
