@@ -30,7 +30,9 @@ const MAX_PROMPT = 90;
 /** The flows drawn, each parsed and checked as the service does at start-up. */
 export function drawnFlows(): Flow[] {
   const names = Object.keys(validatorRegistry);
-  return DRAWN_DEFINITIONS.map((raw) => defineFlow(raw, names));
+  const flows = DRAWN_DEFINITIONS.map((raw) => defineFlow(raw, names));
+  // Older versions stay in the catalog for sessions saved at them; the document shows what new conversations meet.
+  return flows.filter((flow) => !flows.some((other) => other.id === flow.id && other.version > flow.version));
 }
 
 /** The Mermaid flowchart (without the code fence) of one flow, labelled from `messages`. */

@@ -12,6 +12,7 @@ import { OpenRequestLocks } from './models/open-request-locks.js';
 import { DocumentStore } from './models/document-store.js';
 import { AuditLog } from './models/audit-log.js';
 import { StaffRepository } from './models/staff.js';
+import { RecordRepository } from './models/record-repository.js';
 import { loadFlowCatalog } from './flows/catalog.js';
 import { createTranslator, loadCatalogues } from './i18n/translator.js';
 import { ConversationProcessor } from './services/conversation-processor.js';
@@ -63,7 +64,16 @@ export interface RunningApp {
   /** Runs one sweep now (tests; the worker role also sweeps on a timer). */
   sweepNow(): Promise<void>;
   readonly processor: ConversationProcessor;
-  readonly repositories: { conversations: ConversationRepository; inbox: InboxRepository; cases: CaseRepository; locks: OpenRequestLocks; documents: DocumentStore; audit: AuditLog; staff: StaffRepository };
+  readonly repositories: {
+    conversations: ConversationRepository;
+    inbox: InboxRepository;
+    cases: CaseRepository;
+    locks: OpenRequestLocks;
+    documents: DocumentStore;
+    audit: AuditLog;
+    staff: StaffRepository;
+    records: RecordRepository;
+  };
   readonly keys: KeyRing;
   readonly connection: Connection;
   readonly queues: WorkQueues;
@@ -97,6 +107,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     documents: new DocumentStore(connection, keys),
     audit: new AuditLog(connection),
     staff: new StaffRepository(connection),
+    records: new RecordRepository(connection, keys),
   };
   for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
 
@@ -139,6 +150,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       metrics.caseSubmitted(channel);
       await queues.requestAlerts(`${Date.now()}`);
     },
+    onRecordSubmitted: () => queues.requestAlerts(`${Date.now()}`),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
@@ -235,6 +247,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
     const poster = telegram?.poster;
     if (poster) {
+      // One poster at a time across processes: it reads what waits, then marks it posted.
       const alerts = new Worker(
         QUEUE_NAMES.alerts,
         async (job, token) => {

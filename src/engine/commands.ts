@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -42,6 +42,10 @@ const SLASH: Record<string, Command> = {
   request: 'request',
   withdraw: 'withdraw',
   status: 'status',
+  feedback: 'feedback',
+  complaint: 'feedback',
+  suggestion: 'feedback',
+  volunteer: 'volunteer',
 };
 
 /**

@@ -57,4 +57,13 @@ export type EngineRequest =
       documentIds: string[];
       declaration: Declaration;
     }
-  | { type: 'withdraw_case'; caseId: string };
+  | { type: 'withdraw_case'; caseId: string }
+  /** A short flow's answers to store (a suggestion or complaint, a volunteer): `kind` is the flow's id. */
+  | {
+      type: 'submit_record';
+      kind: 'feedback' | 'volunteer';
+      submissionId: string;
+      lang: Language;
+      answers: Record<string, AnswerValue>;
+      documentIds: string[];
+    };

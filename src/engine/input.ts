@@ -18,7 +18,8 @@ export type RequestResult =
   | { request: 'check_national_id'; holder: 'none' | 'this_chat' | 'another_chat' }
   | { request: 'submit_case'; outcome: 'submitted'; reference: string; expectedBy: string }
   | { request: 'submit_case'; outcome: 'duplicate' }
-  | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string };
+  | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string }
+  | { request: 'submit_record'; reference: string };
 
 /** One thing a person sent, already turned into the engine's terms by the channel and the services. */
 export type EngineInput =

@@ -116,6 +116,9 @@ class Turn {
         return this.startFlow('support_request');
       case 'withdraw':
         return this.startFlow('withdraw');
+      case 'feedback':
+      case 'volunteer':
+        return this.startFlow(command);
       case 'status':
         return this.ask({ type: 'find_own_open_case' }, 'status');
     }
@@ -233,6 +236,11 @@ class Turn {
         return this.showMenu();
       case 'submit_case':
         return this.submit(flow, draft);
+      case 'submit_record':
+        return this.submitRecord(flow, draft);
+      case 'declined':
+        this.say(`${flow.id}.declined`);
+        return this.showMenu();
       default:
         throw new Error(`unknown action "${action}" in flow ${flow.id}`);
     }
@@ -398,6 +406,12 @@ class Turn {
     );
   }
 
+  private submitRecord(flow: Flow, draft: Draft): void {
+    if (flow.id !== 'feedback' && flow.id !== 'volunteer') throw new Error(`flow ${flow.id} cannot submit a record`);
+    const answers = this.requestAnswers(flow, draft);
+    this.ask({ type: 'submit_record', kind: flow.id, submissionId: draft.id, lang: this.s.lang, answers, documentIds: answeredDocumentIds(flow, answers) }, 'record');
+  }
+
   // ---- requests and their results ------------------------------------------
 
   private ask(request: EngineRequest, purpose: string, value?: string): void {
@@ -426,6 +440,13 @@ class Turn {
         // Files left over from a changed branch (a lease after housing became owned) go with the draft.
         this.discard(flow.id, this.dropDraft(flow.id).filter((id) => !submitted.has(id)));
         this.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
+        return this.showMenu();
+      }
+      case 'submit_record': {
+        const { flow, draft } = this.current();
+        const stored = new Set(answeredDocumentIds(flow, this.requestAnswers(flow, draft)));
+        this.discard(flow.id, this.dropDraft(flow.id).filter((id) => !stored.has(id)));
+        this.say(`${flow.id}.submitted`, { reference: result.reference });
         return this.showMenu();
       }
       case 'withdraw_case':

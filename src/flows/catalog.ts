@@ -7,7 +7,8 @@ import { validateAmount, validateCount } from './validators/number.js';
 import { validateName, validateText } from './validators/text.js';
 import { validateDate } from './validators/date.js';
 import { validateAgeList, validatePlace } from './validators/lists.js';
-import { menuFlow, withdrawFlow } from './menu.js';
+import { menuFlow, menuFlowV1, withdrawFlow } from './menu.js';
+import { feedbackFlow, volunteerFlow } from './self-service.js';
 import { supportRequestFlow } from './support-request.js';
 
 /** The validators flows may name, by name; each returns a JSON-safe answer or a message key. */
@@ -27,7 +28,7 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlow, withdrawFlow, supportRequestFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, supportRequestFlow, feedbackFlow, volunteerFlow];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with

@@ -1,5 +1,42 @@
-/** The main menu every conversation returns to (policy step 1: a courteous reception). */
+/**
+ * The main menu every conversation returns to (policy step 1: a courteous reception):
+ * every service the policy promises a beneficiary, the request first.
+ */
 export const menuFlow = {
+  id: 'menu',
+  version: 2,
+  start: 'menu',
+  steps: {
+    menu: {
+      kind: 'question',
+      prompt: 'menu.prompt',
+      answer: {
+        type: 'choice',
+        options: [
+          { id: 'request', label: 'menu.request' },
+          { id: 'status', label: 'menu.status' },
+          { id: 'feedback', label: 'menu.feedback' },
+          { id: 'volunteer', label: 'menu.volunteer' },
+          { id: 'withdraw', label: 'menu.withdraw' },
+          { id: 'language', label: 'menu.language' },
+          { id: 'help', label: 'menu.help' },
+        ],
+      },
+      next: [
+        { when: { field: 'menu', equals: 'request' }, to: 'flow:support_request' },
+        { when: { field: 'menu', equals: 'status' }, to: 'action:show_status' },
+        { when: { field: 'menu', equals: 'feedback' }, to: 'flow:feedback' },
+        { when: { field: 'menu', equals: 'volunteer' }, to: 'flow:volunteer' },
+        { when: { field: 'menu', equals: 'withdraw' }, to: 'flow:withdraw' },
+        { when: { field: 'menu', equals: 'language' }, to: 'action:toggle_language' },
+        { to: 'action:show_help' },
+      ],
+    },
+  },
+} as const;
+
+/** The first main menu, kept so a session saved at it reads its numbers as they were shown. */
+export const menuFlowV1 = {
   id: 'menu',
   version: 1,
   start: 'menu',

@@ -1,17 +1,21 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A question the bot put to a staff member privately and waits on: the reason for a rejection, the support granted. */
+/**
+ * A question the bot put to a staff member privately and waits on: the reason for a
+ * rejection, the support granted, or the answer to a suggestion or complaint (`answered`,
+ * whose `caseId` is then the record's id).
+ */
 export interface StaffPrompt {
   staffId: string;
   caseId: string;
-  outcome: 'approved' | 'rejected';
+  outcome: 'approved' | 'rejected' | 'answered';
   createdAt: Date;
 }
 
 interface PromptDoc {
   _id: string;
   caseId: string;
-  outcome: 'approved' | 'rejected';
+  outcome: StaffPrompt['outcome'];
   createdAt: Date;
 }
 

@@ -7,7 +7,7 @@ import { isDuplicateKey } from './mongo-errors.js';
  * What a staff member may do. The one list of roles: the CLI's choices, the
  * stored enum and every check derive from it, so a new role is added here only.
  */
-export const StaffRoleSchema = z.enum(['researcher', 'committee', 'admin']);
+export const StaffRoleSchema = z.enum(['researcher', 'committee', 'admin', 'complaints_handler', 'volunteer_coordinator']);
 export type StaffRole = z.infer<typeof StaffRoleSchema>;
 
 /** Every role, in the order they are listed. */

@@ -6,9 +6,11 @@ import type { Channel } from '../bots/inbound-message.js';
 import { formatDualDate } from './calendar.js';
 import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';
+import { submitRecord, type RecordDeps } from './records.js';
 
 /** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
-export type RequestDeps = SubmissionDeps & { chatLocks: ChatLocks; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
+export type RequestDeps = SubmissionDeps &
+  RecordDeps & { chatLocks: ChatLocks; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -58,6 +60,8 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
     }
     case 'withdraw_case':
       return withdraw(deps, request.caseId, origin);
+    case 'submit_record':
+      return { request: 'submit_record', reference: await submitRecord(deps, request, origin) };
   }
 }
 

@@ -32,3 +32,8 @@ export function seededIds(chatKey: string, mark: string): () => string {
   let n = 0;
   return () => `${seed}${(++n).toString(36)}`;
 }
+
+/** The id of the record a short flow's draft becomes (a suggestion, a volunteer): derived, so a retry finds it. */
+export function recordIdOf(kind: string, submissionId: string, chatKey: string): string {
+  return `rec_${createHash('sha256').update(`${kind}:${chatKey}:${submissionId}`).digest('hex').slice(0, 24)}`;
+}

@@ -3,6 +3,7 @@ import type { ConversationRepository } from '../models/conversation-repository.j
 import type { InboxRepository } from '../models/inbox-repository.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { CaseRepository } from '../models/case-repository.js';
+import type { RecordRepository } from '../models/record-repository.js';
 import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
@@ -14,11 +15,12 @@ export interface SweeperDeps {
   inbox: InboxRepository;
   locks: OpenRequestLocks;
   cases: CaseRepository;
+  records: RecordRepository;
   processor: ConversationProcessor;
   chatLocks: ChatLocks;
   requestInbound: (chatKey: string, reason: string) => Promise<void>;
   requestSend: (chatKey: string, reason: string) => Promise<void>;
-  /** Asks for waiting researchers' alerts to be posted. */
+  /** Asks for waiting staff alerts (cases, suggestions, complaints, volunteers) to be posted. */
   requestAlerts?: (reason: string) => Promise<void>;
   draftIdleMs: number;
   staleLockMs: number;
@@ -56,7 +58,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     await deps.requestSend(chatKey, `sweep-${bucket}`);
     report.outboxRequeued += 1;
   }
-  if (deps.requestAlerts && (await deps.cases.pendingAlerts(1)).length > 0) await deps.requestAlerts(`sweep-${bucket}`);
+  if (deps.requestAlerts && ((await deps.cases.pendingAlerts(1)).length > 0 || (await deps.records.hasAlertsPending()))) await deps.requestAlerts(`sweep-${bucket}`);
   for (const lock of await deps.locks.stalePending(new Date(now.getTime() - deps.staleLockMs))) {
     const outcome = await resolveStaleLock(deps, lock);
     if (outcome === 'finished') report.submissionsFinished += 1;

@@ -9,9 +9,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp, Role } from '../../src/app.js';
 import { signAction } from '../../src/bots/telegram/callback-data.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
-import { FakeTelegram, type FakeTelegramOptions, type NewUpdate } from '../helpers/fake-telegram.js';
+import { FakeTelegram, type FakeTelegramOptions } from '../helpers/fake-telegram.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf } from '../helpers/telegram-staff.js';
+import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf, TgUser } from '../helpers/telegram-people.js';
 
 const GROUP = -100123;
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -73,66 +73,6 @@ const buttonData = (fake: FakeTelegram, messageId: number, label: string) => gro
 
 // ---------------------------------------------------------------------------------------------
 // People
-
-/** Someone writing to the bot in a private chat. */
-class TgUser {
-  /** The callback queries of the buttons this user pressed. */
-  readonly pressed: string[] = [];
-
-  constructor(
-    readonly fake: FakeTelegram,
-    readonly userId: number,
-    readonly languageCode = 'ar',
-    readonly firstName = 'Test',
-  ) {}
-
-  texts(): string[] {
-    return this.fake.sentTexts(this.userId);
-  }
-
-  /** Sends a text and waits for the new replies to contain `expected`. */
-  async say(text: string, expected?: string | RegExp): Promise<string> {
-    return this.send(this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text }), expected);
-  }
-
-  /** Sends a photo (its bytes registered with the fake) and waits for the replies. */
-  async photo(fileId: string, bytes: Buffer, expected?: string | RegExp): Promise<string> {
-    this.fake.addFile(fileId, bytes, { path: `photos/${fileId}.jpg` });
-    return this.send(this.fake.photoMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, fileId }), expected);
-  }
-
-  /** Presses the button with this option id (callback data) on the latest bot message that has it. */
-  async press(optionId: string, expected?: string | RegExp): Promise<string> {
-    const message = this.fake
-      .sent(this.userId)
-      .filter((c) => keyboardOf(c.params.reply_markup).some((b) => b.callback_data === optionId))
-      .at(-1);
-    if (!message) throw new Error(`no button "${optionId}" in chat ${this.userId}; last texts: ${JSON.stringify(this.texts().slice(-3))}`);
-    const update = this.fake.callbackQuery({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, messageId: messageIdOf(message), data: optionId });
-    this.pressed.push(update.callback_query.id);
-    return this.send(update, expected);
-  }
-
-  /** Pushes an update and waits for new replies containing `expected` (or any). */
-  async send(update: NewUpdate, expected?: string | RegExp, timeoutMs = 20_000): Promise<string> {
-    const before = this.texts().length;
-    this.fake.pushUpdate(update);
-    return this.replies(before, expected, timeoutMs);
-  }
-
-  async replies(before: number, expected?: string | RegExp, timeoutMs = 20_000): Promise<string> {
-    return waitFor(
-      () => {
-        const fresh = this.texts().slice(before).join('\n---\n');
-        const matches = expected === undefined || (typeof expected === 'string' ? fresh.includes(expected) : expected.test(fresh));
-        return fresh && matches ? fresh : '';
-      },
-      `a reply${expected ? ` containing ${String(expected)}` : ''} in chat ${this.userId} (last: ${JSON.stringify(this.texts().slice(before).slice(-2))})`,
-      timeoutMs,
-    );
-  }
-}
-
 
 // ---------------------------------------------------------------------------------------------
 // Conversations

@@ -14,7 +14,7 @@ import type { RunningApp, Role } from '../../src/app.js';
 import type { WhatsAppMessage } from '../../src/bots/whatsapp/whatsapp-client.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { build, FakeWhatsAppClient, GROUP_WID, PDF_BYTES } from '../helpers/fake-whatsapp.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-staff.js';
+import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-people.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
 
 const GROUP = -100777;

@@ -138,6 +138,9 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     }
     case 'withdraw_case':
       return { request: 'withdraw_case', outcome: world.withdrawOutcome ?? 'withdrawn', reference: world.openCase?.reference ?? 'SR-TEST-0001' };
+    case 'submit_record':
+      state.submitted.push(request);
+      return { request: 'submit_record', reference: request.kind === 'feedback' ? 'FB-TEST-0001' : 'VL-TEST-0001' };
   }
 }
 

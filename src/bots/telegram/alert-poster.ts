@@ -1,4 +1,5 @@
 import type { CaseRepository, CaseRecord } from '../../models/case-repository.js';
+import type { RecordRepository } from '../../models/record-repository.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
@@ -11,10 +12,12 @@ const DIGEST_SIZE = 10;
 /** What the alert poster works with. */
 export interface AlertPosterDeps {
   cases: CaseRepository;
+  records: RecordRepository;
   desk: StaffDesk;
   gateway: TelegramGateway;
   chatLocks: ChatLocks;
-  staffGroupId: number;
+  /** Null without a staff group: case alerts wait until one is configured. */
+  staffGroupId: number | null;
 }
 
 /**
@@ -27,13 +30,33 @@ export interface AlertPosterDeps {
 export class AlertPoster {
   constructor(private readonly deps: AlertPosterDeps) {}
 
-  /** Posts what is waiting; returns how many cases were announced. */
+  /** Posts what is waiting; returns how many cases and records were announced. */
   async postWaiting(): Promise<number> {
+    return (await this.postRecords()) + (await this.postCases());
+  }
+
+  /**
+   * Suggestions, complaints and volunteers go privately to the staff of their role. A record
+   * nobody could be told about stays pending, so it is announced once someone holds the role.
+   */
+  private async postRecords(): Promise<number> {
+    let announced = 0;
+    for (const record of await this.deps.records.alertsPending()) {
+      if (!(await this.deps.desk.postRecordAlert(record))) continue;
+      await this.deps.records.alertSent(record.id);
+      announced += 1;
+    }
+    return announced;
+  }
+
+  private async postCases(): Promise<number> {
+    const staffGroupId = this.deps.staffGroupId;
+    if (staffGroupId === null) return 0;
     let announced = 0;
     for (;;) {
       const waiting = await this.deps.cases.pendingAlerts(DIGEST_SIZE * 5);
       if (waiting.length === 0) return announced;
-      const room = await this.deps.gateway.groupSlotsLeft(this.deps.staffGroupId);
+      const room = await this.deps.gateway.groupSlotsLeft(staffGroupId);
       if (waiting.length === 1 || room > waiting.length + RESERVE) {
         const record = await this.deps.cases.get(waiting[0]!);
         if (record) await this.announce([record], await this.deps.desk.postAlert(record), true);

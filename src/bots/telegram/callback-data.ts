@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject']);
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer']);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -21,7 +21,12 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   claim: 'c',
   approve: 'a',
   reject: 'r',
+  /** Answer a suggestion or complaint: the id is a record's (`rec_…`), not a case's. */
+  answer: 'f',
 };
+
+/** What each action's id names: a case, or a self-service record. */
+const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec'>> = { open: 'case', claim: 'case', approve: 'case', reject: 'case', answer: 'rec' };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
   StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const),
@@ -36,7 +41,7 @@ const VERSION = 's1';
 /** Purpose given to {@link KeyRing.lookupHash}, so these signatures share no domain with other keyed hashes. */
 const PURPOSE = 'callback';
 const SIGNATURE_BYTES = 12;
-const CASE_ID_PATTERN = /^case_([0-9a-f]{24})$/;
+const ID_PATTERN = /^(case|rec)_([0-9a-f]{24})$/;
 /** `s1:<code>:<24 hex>:<16 base64url>`; 12 bytes are exactly 16 base64url characters, so the encoding is canonical. */
 const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24}):([A-Za-z0-9_-]{16})$/;
 /** Any version of staff data: what {@link isStaffActionData} recognises. */
@@ -59,8 +64,9 @@ const SHAPE_PATTERN = /^s[0-9]+:/;
 export function signAction(keys: KeyRing, action: StaffAction, caseId: string): string {
   const parsedAction = StaffActionSchema.safeParse(action);
   if (!parsedAction.success) throw new TypeError(`signAction: unknown staff action "${String(action).slice(0, 20)}".`);
-  const hex = typeof caseId === 'string' ? CASE_ID_PATTERN.exec(caseId)?.[1] : undefined;
-  if (hex === undefined) throw new TypeError('signAction: a case id is "case_" followed by 24 lower-case hex digits.');
+  const match = typeof caseId === 'string' ? ID_PATTERN.exec(caseId) : null;
+  const hex = match && match[1] === ID_PREFIX[parsedAction.data] ? match[2] : undefined;
+  if (hex === undefined) throw new TypeError(`signAction: the id of "${parsedAction.data}" is "${ID_PREFIX[parsedAction.data]}_" followed by 24 lower-case hex digits.`);
   const body = `${VERSION}:${ACTION_CODES[parsedAction.data]}:${hex}`;
   const data = `${body}:${signature(keys, body)}`;
   // Holds by construction; checked so that a future longer action code or id fails here, not at Telegram.
@@ -89,7 +95,7 @@ export function verifyAction(keys: KeyRing, data: unknown): { action: StaffActio
   const expected = Buffer.from(signature(keys, `${VERSION}:${code}:${hex}`), 'ascii');
   const actual = Buffer.from(given, 'ascii');
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
-  return { action, caseId: `case_${hex}` };
+  return { action, caseId: `${ID_PREFIX[action]}_${hex}` };
 }
 
 /**

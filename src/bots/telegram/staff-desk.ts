@@ -8,6 +8,8 @@ import type { CaseRecord, CaseRepository } from '../../models/case-repository.js
 import type { StaffRepository, Staff } from '../../models/staff.js';
 import type { StaffPrompts } from '../../models/staff-prompts.js';
 import type { DocumentStore } from '../../models/document-store.js';
+import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
+import type { CaseActionDeps } from '../../services/case-actions.js';
 import type { CaseActions, ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate } from '../../services/conversation-requests.js';
@@ -33,6 +35,11 @@ export interface StaffDeskDeps {
   translate: Translate;
   /** The support-request flow, for labelling answers in the case view. */
   requestFlow: Flow;
+  records: RecordRepository;
+  /** Labels the answers of a suggestion or a volunteer registration. */
+  recordFlows: { feedback: Flow; volunteer: Flow };
+  /** Tells a beneficiary something in their chat (the answer to their complaint). */
+  notify: CaseActionDeps['notify'];
   staffGroupId: number | null;
   logger: Logger;
 }
@@ -83,9 +90,14 @@ export class StaffDesk {
       await this.tell(chatId, 'staff.prompt.cancelled');
       return true;
     }
-    const answer = text.trim().slice(0, 500);
+    const answer = text.trim().slice(0, prompt.outcome === 'answered' ? 2000 : 500);
     if (!answer) {
       await this.tell(chatId, 'staff.ask.empty');
+      return true;
+    }
+    if (prompt.outcome === 'answered') {
+      await this.answerRecord(prompt.caseId, member, answer, chatId);
+      await this.deps.prompts.clear(member.id);
       return true;
     }
     const result = await this.deps.actions.decide(prompt.caseId, member, prompt.outcome, answer);
@@ -121,9 +133,66 @@ export class StaffDesk {
     return { chatId: String(chatId), messageId: sent.message_id };
   }
 
+  /**
+   * Tells the staff who hold the matching role about a new suggestion, complaint or
+   * volunteer, privately and in full (a complaint may concern a colleague, so never in the
+   * group). Returns false when nobody in that role could be told: the record stays pending
+   * until someone is, and the group hears once, without any content, that the role is
+   * needed.
+   */
+  async postRecordAlert(record: SelfServiceRecord): Promise<boolean> {
+    const role = record.kind === 'feedback' ? 'complaints_handler' : 'volunteer_coordinator';
+    const holders = (await this.deps.staff.list()).filter((member) => member.roles.includes(role));
+    const text = this.recordText(record);
+    const keyboard = record.kind === 'feedback' ? staffKeyboard([[{ text: this.t('staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]]) : undefined;
+    let told = 0;
+    for (const member of holders) if (await this.tell(String(member.telegramUserId), text, undefined, keyboard)) told += 1;
+    if (told > 0) return true;
+    if (this.deps.staffGroupId !== null && !record.unassignedNoticed) {
+      const noticed = await this.tell(String(this.deps.staffGroupId), `staff.record.unassigned.${record.kind}`, { reference: record.reference, role: this.t(`staff.role.${role}`) });
+      if (noticed) await this.deps.records.unassignedNoticed(record.id);
+    }
+    return false;
+  }
+
+  /** A record in full, for the staff who hold its role. */
+  private recordText(record: SelfServiceRecord): string {
+    const flow = this.deps.recordFlows[record.kind];
+    const lines = Object.entries(record.answers)
+      .filter(([stepId]) => stepId !== 'volunteer_consent' && stepId !== 'feedback_attach' && stepId !== 'feedback_files')
+      .map(([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`);
+    const header = this.t(`staff.record.header.${record.kind}`, {
+      reference: record.reference,
+      channel: this.t(`channel.${record.channel}`),
+      at: readableDate(record.createdAt, STAFF_LANG),
+    });
+    const files = record.documentIds.length > 0 ? [this.t('staff.case.documents', { count: record.documentIds.length })] : [];
+    return [header, '', ...lines, ...files].join('\n');
+  }
+
+  /** Records the answer to a suggestion or complaint and sends it to the beneficiary, once. */
+  private async answerRecord(recordId: string, member: Staff, answer: string, chatId: string): Promise<void> {
+    const record = await this.deps.records.get(recordId);
+    if (!record) return void (await this.tell(chatId, 'staff.answer.notFound'));
+    const now = new Date();
+    const changed = await this.deps.chatLocks.exclusive(`record:${recordId}`, () => this.deps.records.answer(recordId, answer, member.id, now));
+    if (!changed) return void (await this.tell(chatId, 'staff.answer.already', { reference: record.reference }));
+    await this.deps.notify({ chatKey: record.chatKey, channel: record.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] }, { key: 'feedback.answered', params: { reference: record.reference, answer } }, `answered:${recordId}`);
+    await this.tell(chatId, 'staff.record.answered', { reference: record.reference });
+  }
+
   private async act(press: StaffPress, member: Staff, action: StaffAction, caseId: string): Promise<void> {
     const privateChat = String(press.fromUserId);
     switch (action) {
+      case 'answer': {
+        if (!member.roles.includes('complaints_handler')) return this.answer(press, 'staff.answer.notAllowed');
+        const record = await this.deps.records.get(caseId);
+        if (!record) return this.answer(press, 'staff.answer.notFound');
+        if (record.status !== 'open') return this.answer(press, 'staff.answer.already');
+        await this.deps.prompts.set({ staffId: member.id, caseId, outcome: 'answered', createdAt: new Date() });
+        const asked = await this.tell(privateChat, 'staff.ask.feedbackAnswer', { reference: record.reference });
+        return this.answer(press, asked ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+      }
       case 'open': {
         const result = await this.deps.actions.view(caseId, member);
         if (!result.ok) return this.answer(press, ...this.refusal(result));

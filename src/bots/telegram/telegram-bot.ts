@@ -10,6 +10,7 @@ import type { OpenRequestLocks } from '../../models/open-request-locks.js';
 import type { AuditLog } from '../../models/audit-log.js';
 import type { StaffRepository } from '../../models/staff.js';
 import type { DocumentStore } from '../../models/document-store.js';
+import type { RecordRepository } from '../../models/record-repository.js';
 import { StaffPrompts } from '../../models/staff-prompts.js';
 import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
@@ -34,6 +35,7 @@ export interface TelegramBotDeps {
   audit: AuditLog;
   staff: StaffRepository;
   documents: DocumentStore;
+  records: RecordRepository;
   chatLocks: ChatLocks;
   translate: Translate;
   catalog: FlowCatalog;
@@ -46,8 +48,8 @@ export interface TelegramBot {
   channel: TelegramChannel;
   handler: TelegramUpdateHandler;
   desk: StaffDesk;
-  /** Null without a configured staff group. */
-  poster: AlertPoster | null;
+  /** Posts the alerts that wait: new cases to the staff group, suggestions, complaints and volunteers to their roles. */
+  poster: AlertPoster;
   /** Registers the command menu with Telegram, in Arabic and in English. */
   registerCommands(): Promise<void>;
   /** Starts long polling (when no webhook is configured). */
@@ -56,7 +58,7 @@ export interface TelegramBot {
   setWebhook(): Promise<void>;
 }
 
-const COMMANDS = ['start', 'request', 'status', 'withdraw', 'language', 'cancel', 'help'] as const;
+const COMMANDS = ['start', 'request', 'status', 'feedback', 'volunteer', 'withdraw', 'language', 'cancel', 'help'] as const;
 
 /** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
@@ -66,7 +68,9 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, { redis: deps.redis, prefix: config.QUEUE_PREFIX });
   const actions = new CaseActions({ cases: deps.cases, locks: deps.locks, chatLocks: deps.chatLocks, audit: deps.audit, notify: deps.notify });
   const requestFlow = deps.catalog.get('support_request');
-  if (!requestFlow) throw new Error('the support request flow is missing');
+  const feedbackFlow = deps.catalog.get('feedback');
+  const volunteerFlow = deps.catalog.get('volunteer');
+  if (!requestFlow || !feedbackFlow || !volunteerFlow) throw new Error('a flow the staff desk labels answers with is missing');
   const desk = new StaffDesk({
     gateway,
     staff: deps.staff,
@@ -78,6 +82,9 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     keys: deps.keys,
     translate: deps.translate,
     requestFlow,
+    records: deps.records,
+    recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
+    notify: deps.notify,
     staffGroupId,
     logger,
   });
@@ -86,7 +93,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     channel: new TelegramChannel(gateway),
     handler,
     desk,
-    poster: staffGroupId === null ? null : new AlertPoster({ cases: deps.cases, desk, gateway, chatLocks: deps.chatLocks, staffGroupId }),
+    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, gateway, chatLocks: deps.chatLocks, staffGroupId }),
     registerCommands: async () => {
       for (const lang of ['ar', 'en'] as const) {
         const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));

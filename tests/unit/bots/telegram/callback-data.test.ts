@@ -13,19 +13,28 @@ const otherKeys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId:
 const CASE = 'case_0123456789abcdef01234567';
 const OTHER_CASE = 'case_0123456789abcdef01234568';
 
+/** The answer to a suggestion or complaint names a record; every other action a case. */
+const idFor = (action: string) => (action === 'answer' ? `rec_${CASE.slice(5)}` : CASE);
+
 describe('signAction / verifyAction', () => {
+  it('refuses an id of the wrong kind for the action', () => {
+    expect(() => signAction(keys, 'answer', CASE)).toThrow(TypeError);
+    expect(() => signAction(keys, 'claim', `rec_${CASE.slice(5)}`)).toThrow(TypeError);
+  });
+
   it('round-trips every action within Telegram’s 64-byte limit', () => {
     for (const action of StaffActionSchema.options) {
-      const data = signAction(keys, action, CASE);
+      const id = idFor(action);
+      const data = signAction(keys, action, id);
       expect(Buffer.byteLength(data, 'utf8')).toBeLessThanOrEqual(CALLBACK_DATA_MAX_BYTES);
       expect(data).toMatch(/^s1:[a-z]:[0-9a-f]{24}:[A-Za-z0-9_-]{16}$/);
-      expect(verifyAction(keys, data)).toEqual({ action, caseId: CASE });
+      expect(verifyAction(keys, data)).toEqual({ action, caseId: id });
       expect(isStaffActionData(data)).toBe(true);
     }
   });
 
   it('gives every action its own letter and is deterministic', () => {
-    const letters = StaffActionSchema.options.map((action) => signAction(keys, action, CASE).split(':')[1]);
+    const letters = StaffActionSchema.options.map((action) => signAction(keys, action, idFor(action)).split(':')[1]);
     expect(new Set(letters).size).toBe(letters.length);
     expect(signAction(keys, 'claim', CASE)).toBe(signAction(keys, 'claim', CASE));
   });

@@ -1,0 +1,86 @@
+/**
+ * The short flows besides the support request: a suggestion or complaint (the policy's
+ * "follow up their suggestions") and volunteer registration (its "volunteer service").
+ * Each ends by handing its answers to the caller (`action:submit_record`), which stores
+ * them, gives a reference and alerts the staff who hold the matching role.
+ */
+
+/** A suggestion or a complaint, with an optional photo or file. */
+export const feedbackFlow = {
+  id: 'feedback',
+  version: 1,
+  start: 'feedback_kind',
+  title: 'feedback.title',
+  steps: {
+    feedback_kind: {
+      kind: 'question',
+      prompt: 'feedback.kind',
+      label: 'label.feedback.kind',
+      answer: {
+        type: 'choice',
+        options: [
+          { id: 'suggestion', label: 'opt.feedback.suggestion' },
+          { id: 'complaint', label: 'opt.feedback.complaint' },
+        ],
+      },
+      next: [{ to: 'feedback_text' }],
+    },
+    feedback_text: {
+      kind: 'question',
+      prompt: 'feedback.text',
+      label: 'label.feedback.text',
+      answer: { type: 'validated', validator: 'text', options: { min: 5, max: 2000 } },
+      next: [{ to: 'feedback_attach' }],
+    },
+    feedback_attach: { kind: 'question', prompt: 'feedback.attach', answer: { type: 'yes_no' }, next: [{ to: 'feedback_files' }] },
+    feedback_files: {
+      kind: 'question',
+      prompt: 'feedback.files',
+      answer: { type: 'document', maxFiles: 3 },
+      skipIf: { not: { field: 'feedback_attach', equals: true } },
+      next: [{ to: 'action:submit_record' }],
+    },
+  },
+} as const;
+
+/** Registering as a volunteer; the coordinator contacts them. */
+export const volunteerFlow = {
+  id: 'volunteer',
+  version: 1,
+  start: 'volunteer_consent',
+  title: 'volunteer.title',
+  steps: {
+    // Its own short notice: what a volunteer gives is not what the request's privacy notice describes.
+    volunteer_consent: {
+      kind: 'question',
+      prompt: 'volunteer.consent',
+      answer: { type: 'yes_no' },
+      next: [{ when: { field: 'volunteer_consent', equals: true }, to: 'volunteer_name' }, { to: 'action:declined' }],
+    },
+    volunteer_name: { kind: 'question', prompt: 'volunteer.name', label: 'label.fullName', answer: { type: 'validated', validator: 'name' }, next: [{ to: 'volunteer_mobile' }] },
+    volunteer_mobile: { kind: 'question', prompt: 'volunteer.mobile', label: 'label.mobile', answer: { type: 'validated', validator: 'saudi_mobile' }, next: [{ to: 'volunteer_city' }] },
+    volunteer_city: { kind: 'question', prompt: 'volunteer.city', label: 'label.city', answer: { type: 'validated', validator: 'place' }, next: [{ to: 'volunteer_skills' }] },
+    volunteer_skills: {
+      kind: 'question',
+      prompt: 'volunteer.skills',
+      label: 'label.volunteer.skills',
+      answer: { type: 'validated', validator: 'text', options: { min: 3, max: 500 } },
+      next: [{ to: 'volunteer_availability' }],
+    },
+    volunteer_availability: {
+      kind: 'question',
+      prompt: 'volunteer.availability',
+      label: 'label.volunteer.availability',
+      answer: {
+        type: 'choice',
+        options: [
+          { id: 'weekday_mornings', label: 'opt.availability.weekdayMornings' },
+          { id: 'weekday_evenings', label: 'opt.availability.weekdayEvenings' },
+          { id: 'weekends', label: 'opt.availability.weekends' },
+          { id: 'flexible', label: 'opt.availability.flexible' },
+        ],
+      },
+      next: [{ to: 'action:submit_record' }],
+    },
+  },
+} as const;

@@ -1,0 +1,176 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { KeyRing } from '../privacy/key-ring.js';
+import type { AnswerValue, Language } from '../engine/session.js';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/** What a short self-service flow leaves behind: a suggestion or complaint, or a volunteer. */
+export type RecordKind = 'feedback' | 'volunteer';
+
+/** Where a record stands: a suggestion or complaint is answered; a volunteer is contacted. */
+export type RecordStatus = 'open' | 'answered';
+
+/** A stored record, decrypted. */
+export interface SelfServiceRecord {
+  id: string;
+  kind: RecordKind;
+  reference: string;
+  chatKey: string;
+  channel: string;
+  lang: Language;
+  answers: Record<string, AnswerValue>;
+  documentIds: string[];
+  status: RecordStatus;
+  createdAt: Date;
+  /** The staff's answer, once given (feedback). */
+  answer: { text: string; by: string; at: Date } | null;
+  /** The staff group was told that nobody holds the role this record needs. */
+  unassignedNoticed: boolean;
+}
+
+interface RecordDoc {
+  _id: string;
+  kind: RecordKind;
+  reference: string;
+  chatKey: string;
+  channel: string;
+  lang: Language;
+  /** Encrypted: a complaint's text or a volunteer's name and mobile. */
+  personal: string;
+  documentIds: string[];
+  status: RecordStatus;
+  /** The staff who hold the matching role are still to be told. */
+  alertPending: boolean;
+  unassignedNoticed?: boolean;
+  createdAt: Date;
+  answer: { sealed: string; by: string; at: Date } | null;
+}
+
+const recordSchema = new Schema<RecordDoc>(
+  {
+    _id: String,
+    kind: { type: String, required: true },
+    reference: { type: String, required: true, unique: true },
+    chatKey: { type: String, required: true },
+    channel: String,
+    lang: String,
+    personal: String,
+    documentIds: [String],
+    status: String,
+    alertPending: Boolean,
+    unassignedNoticed: Boolean,
+    createdAt: Date,
+    answer: { type: Schema.Types.Mixed, default: null },
+  },
+  { versionKey: false, collection: 'self_service_records' },
+);
+recordSchema.index({ alertPending: 1, createdAt: 1 });
+recordSchema.index({ chatKey: 1, createdAt: -1 });
+
+/** What {@link RecordRepository.insert} stores. */
+export interface NewRecord {
+  id: string;
+  kind: RecordKind;
+  reference: string;
+  chatKey: string;
+  channel: string;
+  lang: Language;
+  answers: Record<string, AnswerValue>;
+  documentIds: string[];
+  createdAt: Date;
+}
+
+/**
+ * Suggestions, complaints and volunteers. Inserted under an id derived from the draft, so a
+ * retried submission finds the record it already made; the pending alert lives on the record,
+ * so a crash between the insert and the alert loses no alert (the sweeper re-arms it).
+ */
+export class RecordRepository {
+  private readonly model: Model<RecordDoc>;
+
+  constructor(
+    connection: Connection,
+    private readonly keys: KeyRing,
+  ) {
+    this.model = connection.models.SelfServiceRecord ?? connection.model<RecordDoc>('SelfServiceRecord', recordSchema);
+  }
+
+  async init(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  /**
+   * Stores a new record; returns the stored one (the earlier one when this id exists), or
+   * null when the reference is taken by another record (the caller draws another).
+   */
+  async insert(input: NewRecord): Promise<SelfServiceRecord | null> {
+    const doc: RecordDoc = {
+      _id: input.id,
+      kind: input.kind,
+      reference: input.reference,
+      chatKey: input.chatKey,
+      channel: input.channel,
+      lang: input.lang,
+      personal: this.keys.encryptJson(input.answers),
+      documentIds: input.documentIds,
+      status: 'open',
+      alertPending: true,
+      createdAt: input.createdAt,
+      answer: null,
+    };
+    try {
+      await this.model.collection.insertOne(doc as never);
+      return this.toRecord(doc);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.get(input.id);
+      return existing;
+    }
+  }
+
+  async get(id: string): Promise<SelfServiceRecord | null> {
+    const doc = await this.model.findById(id).lean<RecordDoc>();
+    return doc ? this.toRecord(doc) : null;
+  }
+
+  /** Records whose staff alert is still to be sent, oldest first. */
+  async alertsPending(limit = 20): Promise<SelfServiceRecord[]> {
+    const docs = await this.model.find({ alertPending: true }).sort({ createdAt: 1 }).limit(limit).lean<RecordDoc[]>();
+    return docs.map((doc) => this.toRecord(doc));
+  }
+
+  async alertSent(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { alertPending: false } });
+  }
+
+  async unassignedNoticed(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { unassignedNoticed: true } });
+  }
+
+  /** Whether any alert is still to be sent (the sweeper's check). */
+  async hasAlertsPending(): Promise<boolean> {
+    return (await this.model.countDocuments({ alertPending: true }, { limit: 1 })) > 0;
+  }
+
+  /** Records the staff's answer; false when it was answered already. The caller holds the record's lock. */
+  async answer(id: string, text: string, by: string, at: Date): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: id, status: 'open' }, { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at } } });
+    return result.modifiedCount === 1;
+  }
+
+  private toRecord(doc: RecordDoc): SelfServiceRecord {
+    return {
+      id: doc._id,
+      kind: doc.kind,
+      reference: doc.reference,
+      chatKey: doc.chatKey,
+      channel: doc.channel,
+      lang: doc.lang,
+      answers: this.keys.decryptJson<Record<string, AnswerValue>>(doc.personal),
+      documentIds: doc.documentIds ?? [],
+      status: doc.status,
+      createdAt: new Date(doc.createdAt),
+      answer: doc.answer ? { text: this.keys.decryptText(doc.answer.sealed), by: doc.answer.by, at: new Date(doc.answer.at) } : null,
+      unassignedNoticed: doc.unassignedNoticed === true,
+    };
+  }
+}

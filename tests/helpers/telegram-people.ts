@@ -1,0 +1,133 @@
+/**
+ * People on a fake Bot API (tests/helpers/fake-telegram.ts): someone writing to the bot
+ * privately, staff members pressing the buttons of the staff group, and reading what the
+ * bot did. Shared by the end-to-end tests, since researchers and the committee work on
+ * Telegram whatever channel the beneficiary uses.
+ */
+import type { FakeTelegram, NewUpdate, RecordedCall } from './fake-telegram.js';
+import { waitFor } from './test-app.js';
+
+export interface Button {
+  text: string;
+  callback_data: string;
+}
+
+export function keyboardOf(value: unknown): Button[] {
+  const markup = value as { inline_keyboard?: Button[][] } | undefined;
+  return markup?.inline_keyboard?.flat() ?? [];
+}
+
+export function textOf(call: RecordedCall): string {
+  const text = call.params.text ?? call.params.caption;
+  return typeof text === 'string' ? text : '';
+}
+
+export function messageIdOf(call: RecordedCall): number {
+  return (call.result as { message_id: number }).message_id;
+}
+
+/** Successful calls of `method` to `chatId`. */
+export function callsTo(fake: FakeTelegram, method: string, chatId: number): RecordedCall[] {
+  return fake.calls.filter((c) => c.method === method && c.result !== undefined && String(c.params.chat_id) === String(chatId));
+}
+
+/** The staff group's messages (sent and edited) that Telegram accepted. */
+export function groupMessagesOf(fake: FakeTelegram, group: number): RecordedCall[] {
+  return fake.calls.filter(
+    (c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && c.result !== undefined && String(c.params.chat_id) === String(group),
+  );
+}
+
+/** The group alert that names `reference` (waits for it). */
+export async function groupAlertFor(fake: FakeTelegram, group: number, reference: string): Promise<RecordedCall> {
+  return waitFor(() => callsTo(fake, 'sendMessage', group).find((c) => textOf(c).includes(reference)), `the group alert for ${reference}`);
+}
+
+/** The button data of an action on the latest version of a group message (sent or edited). */
+export function groupButtonData(fake: FakeTelegram, group: number, messageId: number, label: string): string {
+  const versions = groupMessagesOf(fake, group).filter((c) => (c.method === 'sendMessage' ? messageIdOf(c) : Number(c.params.message_id)) === messageId);
+  const latest = versions.at(-1);
+  const button = keyboardOf(latest?.params.reply_markup).find((b) => b.text.includes(label));
+  if (!button) throw new Error(`no "${label}" button on message ${messageId}: ${JSON.stringify(latest?.params.reply_markup)}`);
+  return button.callback_data;
+}
+
+/** The answer given to a callback query. */
+export async function answerTo(fake: FakeTelegram, queryId: string): Promise<RecordedCall> {
+  return fake.waitFor((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === queryId && c.status === 200, 10_000);
+}
+
+/** A staff member pressing buttons in the staff group. */
+export class Staffer {
+  constructor(
+    readonly fake: FakeTelegram,
+    readonly group: number,
+    readonly userId: number,
+  ) {}
+
+  /** Presses a button in the staff group; returns the callback query id. */
+  pressInGroup(messageId: number, data: string): string {
+    const update = this.fake.callbackQuery({ chatId: this.group, userId: this.userId, messageId, data });
+    this.fake.pushUpdate(update);
+    return update.callback_query.id;
+  }
+}
+
+/** Someone writing to the bot in a private chat. */
+export class TgUser {
+  /** The callback queries of the buttons this user pressed. */
+  readonly pressed: string[] = [];
+
+  constructor(
+    readonly fake: FakeTelegram,
+    readonly userId: number,
+    readonly languageCode = 'ar',
+    readonly firstName = 'Test',
+  ) {}
+
+  texts(): string[] {
+    return this.fake.sentTexts(this.userId);
+  }
+
+  /** Sends a text and waits for the new replies to contain `expected`. */
+  async say(text: string, expected?: string | RegExp): Promise<string> {
+    return this.send(this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text }), expected);
+  }
+
+  /** Sends a photo (its bytes registered with the fake) and waits for the replies. */
+  async photo(fileId: string, bytes: Buffer, expected?: string | RegExp): Promise<string> {
+    this.fake.addFile(fileId, bytes, { path: `photos/${fileId}.jpg` });
+    return this.send(this.fake.photoMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, fileId }), expected);
+  }
+
+  /** Presses the button with this option id (callback data) on the latest bot message that has it. */
+  async press(optionId: string, expected?: string | RegExp): Promise<string> {
+    const message = this.fake
+      .sent(this.userId)
+      .filter((c) => keyboardOf(c.params.reply_markup).some((b) => b.callback_data === optionId))
+      .at(-1);
+    if (!message) throw new Error(`no button "${optionId}" in chat ${this.userId}; last texts: ${JSON.stringify(this.texts().slice(-3))}`);
+    const update = this.fake.callbackQuery({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, messageId: messageIdOf(message), data: optionId });
+    this.pressed.push(update.callback_query.id);
+    return this.send(update, expected);
+  }
+
+  /** Pushes an update and waits for new replies containing `expected` (or any). */
+  async send(update: NewUpdate, expected?: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    const before = this.texts().length;
+    this.fake.pushUpdate(update);
+    return this.replies(before, expected, timeoutMs);
+  }
+
+  async replies(before: number, expected?: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    return waitFor(
+      () => {
+        const fresh = this.texts().slice(before).join('\n---\n');
+        const matches = expected === undefined || (typeof expected === 'string' ? fresh.includes(expected) : expected.test(fresh));
+        return fresh && matches ? fresh : '';
+      },
+      `a reply${expected ? ` containing ${String(expected)}` : ''} in chat ${this.userId} (last: ${JSON.stringify(this.texts().slice(before).slice(-2))})`,
+      timeoutMs,
+    );
+  }
+}
