@@ -18,6 +18,7 @@ import { createTranslator, loadCatalogues } from './i18n/translator.js';
 import { ConversationProcessor } from './services/conversation-processor.js';
 import { OutboxSender } from './services/outbox-sender.js';
 import { ChatLocks } from './services/chat-lock.js';
+import { AttemptCounter } from './services/attempt-counter.js';
 import { startSweeper, sweep } from './services/sweeper.js';
 import { queueNotice } from './services/notices.js';
 import { assembleTelegram } from './bots/telegram/telegram-bot.js';
@@ -146,6 +147,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     committeeDayCount: config.COMMITTEE_DAY_COUNT,
     staleLockMs,
     chatLocks,
+    attempts: new AttemptCounter(workerRedis, config.QUEUE_PREFIX),
     onCaseSubmitted: async (_caseId, channel) => {
       metrics.caseSubmitted(channel);
       await queues.requestAlerts(`${Date.now()}`);

@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -27,6 +27,9 @@ const WORD_LIST: Record<string, Command> = {
   arabic: 'arabic',
   عربي: 'arabic',
   العربية: 'arabic',
+  track: 'track',
+  تتبع: 'track',
+  'تتبع طلب': 'track',
 };
 
 const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
@@ -46,6 +49,7 @@ const SLASH: Record<string, Command> = {
   complaint: 'feedback',
   suggestion: 'feedback',
   volunteer: 'volunteer',
+  track: 'track',
 };
 
 /**

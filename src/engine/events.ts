@@ -46,6 +46,10 @@ export type EngineEvent =
  */
 export type EngineRequest =
   | { type: 'find_own_open_case' }
+  /** The chat's own requests, newest first, for "my requests". */
+  | { type: 'find_own_cases' }
+  /** A request's status from another phone: its reference and the last four digits of its national ID. */
+  | { type: 'lookup_case'; reference: string; lastFour: string }
   | { type: 'check_national_id'; nationalId: string }
   | {
       type: 'submit_case';

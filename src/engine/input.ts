@@ -3,7 +3,7 @@ import type { Language } from './session.js';
 /** Kinds of message the flows cannot take as an answer; each gets its own explanation. */
 export type UnsupportedKind = 'sticker' | 'voice' | 'location' | 'contact' | 'video' | 'other';
 
-/** What a request to the caller found: whether the chat or the national ID already has an open request. */
+/** A request as a look-up shows it: whether the chat or the national ID already has an open request, or the chat's own requests. */
 export interface OpenCaseSummary {
   caseId: string;
   reference: string;
@@ -19,7 +19,11 @@ export type RequestResult =
   | { request: 'submit_case'; outcome: 'submitted'; reference: string; expectedBy: string }
   | { request: 'submit_case'; outcome: 'duplicate' }
   | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string }
-  | { request: 'submit_record'; reference: string };
+  | { request: 'submit_record'; reference: string }
+  | { request: 'find_own_cases'; cases: OpenCaseSummary[] }
+  /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */
+  | { request: 'lookup_case'; outcome: 'found'; found: OpenCaseSummary }
+  | { request: 'lookup_case'; outcome: 'not_found' | 'limited' };
 
 /** One thing a person sent, already turned into the engine's terms by the channel and the services. */
 export type EngineInput =

@@ -118,9 +118,10 @@ class Turn {
         return this.startFlow('withdraw');
       case 'feedback':
       case 'volunteer':
+      case 'track':
         return this.startFlow(command);
       case 'status':
-        return this.ask({ type: 'find_own_open_case' }, 'status');
+        return this.ask({ type: 'find_own_cases' }, 'status');
     }
   }
 
@@ -228,7 +229,9 @@ class Turn {
         this.say('language.changed');
         return this.showMenu();
       case 'show_status':
-        return this.ask({ type: 'find_own_open_case' }, 'status');
+        return this.ask({ type: 'find_own_cases' }, 'status');
+      case 'lookup_case':
+        return this.ask({ type: 'lookup_case', reference: String(draft.answers.track_reference), lastFour: String(draft.answers.track_last_four) }, 'lookup');
       case 'withdraw_case':
         return this.ask({ type: 'withdraw_case', caseId: String(draft.answers.case_id) }, 'withdraw');
       case 'show_help':
@@ -442,6 +445,12 @@ class Turn {
         this.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
         return this.showMenu();
       }
+      case 'find_own_cases':
+        return this.showOwnCases(result.cases);
+      case 'lookup_case':
+        if (result.outcome === 'found') this.say('track.found', this.caseParams(result.found));
+        else this.say(result.outcome === 'limited' ? 'track.limited' : 'track.notFound');
+        return this.showMenu();
       case 'submit_record': {
         const { flow, draft } = this.current();
         const stored = new Set(answeredDocumentIds(flow, this.requestAnswers(flow, draft)));
@@ -472,11 +481,6 @@ class Turn {
   }
 
   private onOpenCase(openCase: OpenCaseSummary | null, purpose: string): void {
-    if (purpose === 'status') {
-      if (openCase) this.say('status.open', this.caseParams(openCase));
-      else this.say(this.hasKeptDrafts() ? 'status.draftOnly' : 'status.none');
-      return this.showMenu();
-    }
     const flow = this.flow(purpose.slice('guard:'.length));
     if (flow.guard === 'no_open_case' && openCase) {
       this.say('request.alreadyOpen', this.caseParams(openCase));
@@ -487,6 +491,18 @@ class Turn {
       return this.showMenu();
     }
     this.enterFlow(flow, openCase ? { case_id: openCase.caseId, case_reference: openCase.reference } : {});
+  }
+
+  /** "My requests": each of the chat's requests in plain words, an unfinished one if kept, and how to follow one made elsewhere. */
+  private showOwnCases(cases: OpenCaseSummary[]): void {
+    if (cases.length === 0) this.say(this.hasKeptDrafts() ? 'status.draftOnly' : 'status.none');
+    else {
+      const lines = cases.map((c) => this.t(c.status === 'information_requested' ? 'status.lineMissing' : 'status.line', this.caseParams(c)));
+      this.say('status.list', { count: cases.length, cases: lines.join('\n\n') });
+      if (this.hasKeptDrafts()) this.say('status.draftAlso');
+    }
+    this.say('status.otherPhone');
+    this.showMenu();
   }
 
   private caseParams(c: OpenCaseSummary): Record<string, string> {

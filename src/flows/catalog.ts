@@ -7,7 +7,9 @@ import { validateAmount, validateCount } from './validators/number.js';
 import { validateName, validateText } from './validators/text.js';
 import { validateDate } from './validators/date.js';
 import { validateAgeList, validatePlace } from './validators/lists.js';
-import { menuFlow, menuFlowV1, withdrawFlow } from './menu.js';
+import { menuFlow, menuFlowV1, trackFlow, withdrawFlow } from './menu.js';
+import { normalizeReference } from '../services/reference.js';
+import { normalizeDigits } from '../i18n/digits.js';
 import { feedbackFlow, volunteerFlow } from './self-service.js';
 import { supportRequestFlow } from './support-request.js';
 
@@ -25,10 +27,22 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
   place: (raw) => validatePlace(raw),
   date: (raw) => validateDate(raw),
   age_list: (raw, o) => validateAgeList(raw, { max: o?.max ?? 30 }),
+  /** A support request's reference as people copy it by hand (SR-7KQ4-M9XD, lower case, spaces, Arabic digits). */
+  case_reference: (raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, error: 'validation.required' };
+    const reference = normalizeReference(raw, 'SR');
+    return reference ? { ok: true, value: reference } : { ok: false, error: 'validation.reference.invalid' };
+  },
+  /** The last four digits of a national ID, in any of the digit forms people type. */
+  last_four_digits: (raw) => {
+    if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, error: 'validation.required' };
+    const digits = normalizeDigits(raw).replace(/[\s-]/g, '');
+    return /^\d{4}$/.test(digits) ? { ok: true, value: digits } : { ok: false, error: 'validation.lastFour.invalid' };
+  },
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, supportRequestFlow, feedbackFlow, volunteerFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, supportRequestFlow, feedbackFlow, volunteerFlow];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with

@@ -80,3 +80,18 @@ export const withdrawFlow = {
     },
   },
 } as const;
+
+/**
+ * Following a request from another phone: its reference and the last four digits of the
+ * national ID it was made for. Only the status is shown, and attempts are limited per
+ * reference (by the caller), so the four digits cannot be guessed.
+ */
+export const trackFlow = {
+  id: 'track',
+  version: 1,
+  start: 'track_reference',
+  steps: {
+    track_reference: { kind: 'question', prompt: 'track.reference', answer: { type: 'validated', validator: 'case_reference' }, next: [{ to: 'track_last_four' }] },
+    track_last_four: { kind: 'question', prompt: 'track.lastFour', answer: { type: 'validated', validator: 'last_four_digits' }, next: [{ to: 'action:lookup_case' }] },
+  },
+} as const;

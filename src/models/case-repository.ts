@@ -185,6 +185,16 @@ export class CaseRepository {
     return doc ? this.toRecord(doc) : null;
   }
 
+  /** The chat's own cases, newest first: what "my requests" shows. Nothing personal is read. */
+  async listByChat(chatKey: string, limit = 5): Promise<Pick<CaseRecord, 'id' | 'reference' | 'status' | 'submittedAt' | 'expectedBy'>[]> {
+    const docs = await this.model
+      .find({ chatKey }, { _id: 1, reference: 1, status: 1, submittedAt: 1, expectedBy: 1 })
+      .sort({ submittedAt: -1 })
+      .limit(limit)
+      .lean<Pick<CaseDoc, '_id' | 'reference' | 'status' | 'submittedAt' | 'expectedBy'>[]>();
+    return docs.map((doc) => ({ id: doc._id, reference: doc.reference, status: doc.status, submittedAt: new Date(doc.submittedAt), expectedBy: new Date(doc.expectedBy) }));
+  }
+
   /** The chat's most recent case that is still open, without decrypting anything. */
   async findOpenByChat(chatKey: string): Promise<Pick<CaseRecord, 'id' | 'reference' | 'status' | 'submittedAt' | 'expectedBy'> | null> {
     const doc = await this.model

@@ -7,10 +7,11 @@ import { formatDualDate } from './calendar.js';
 import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';
 import { submitRecord, type RecordDeps } from './records.js';
+import type { AttemptCounter } from './attempt-counter.js';
 
 /** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
 export type RequestDeps = SubmissionDeps &
-  RecordDeps & { chatLocks: ChatLocks; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
+  RecordDeps & { chatLocks: ChatLocks; attempts: AttemptCounter; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -35,13 +36,7 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
   switch (request.type) {
     case 'find_own_open_case': {
       const found = await deps.cases.findOpenByChat(origin.chatKey);
-      const openCase: OpenCaseSummary | null = found && {
-        caseId: found.id,
-        reference: found.reference,
-        status: found.status,
-        submittedAt: readableDate(found.submittedAt, origin.lang),
-        expectedBy: readableDate(found.expectedBy, origin.lang),
-      };
+      const openCase: OpenCaseSummary | null = found && summaryOf(found, origin.lang);
       return { request: 'find_own_open_case', openCase };
     }
     case 'check_national_id': {
@@ -62,7 +57,48 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
       return withdraw(deps, request.caseId, origin);
     case 'submit_record':
       return { request: 'submit_record', reference: await submitRecord(deps, request, origin) };
+    case 'find_own_cases': {
+      const cases = await deps.cases.listByChat(origin.chatKey);
+      return { request: 'find_own_cases', cases: cases.map((c) => summaryOf(c, origin.lang)) };
+    }
+    case 'lookup_case':
+      return lookupCase(deps, request, origin);
   }
+}
+
+/** A case as the person's look-ups show it: reference, status, dates in their language. */
+function summaryOf(c: { id: string; reference: string; status: string; submittedAt: Date; expectedBy: Date }, lang: Language): OpenCaseSummary {
+  return { caseId: c.id, reference: c.reference, status: c.status, submittedAt: readableDate(c.submittedAt, lang), expectedBy: readableDate(c.expectedBy, lang) };
+}
+
+/** Failed look-ups allowed per reference a day: four digits cannot be guessed in five tries. */
+const LOOKUP_FAILURES_PER_REFERENCE = 5;
+/** Look-ups allowed per chat an hour, found or not. */
+const LOOKUPS_PER_CHAT = 10;
+
+/**
+ * A request's status from another phone. A wrong reference and wrong digits read the same
+ * ("not found"), and after too many failures for one reference (from any chats) or too many
+ * look-ups from one chat, nothing is looked up for a while.
+ */
+async function lookupCase(deps: RequestDeps, request: Extract<EngineRequest, { type: 'lookup_case' }>, origin: RequestOrigin): Promise<RequestResult> {
+  const failuresKey = `lookup-failures:${deps.keys.lookupHash('reference', request.reference)}`;
+  if (!(await deps.attempts.allow(`lookups:${origin.chatKey}`, LOOKUPS_PER_CHAT, 3_600_000))) return { request: 'lookup_case', outcome: 'limited' };
+  if ((await deps.attempts.count(failuresKey)) >= LOOKUP_FAILURES_PER_REFERENCE) return { request: 'lookup_case', outcome: 'limited' };
+  const record = await deps.cases.findByReference(request.reference);
+  const nationalId = record ? String(record.answers.national_id ?? '') : '';
+  if (!record || nationalId.length < 4 || nationalId.slice(-4) !== request.lastFour) {
+    await deps.attempts.allow(failuresKey, LOOKUP_FAILURES_PER_REFERENCE, 86_400_000);
+    return { request: 'lookup_case', outcome: 'not_found' };
+  }
+  await deps.audit.record({
+    at: origin.now,
+    actor: { kind: 'beneficiary', id: origin.chatKey },
+    action: 'case.looked_up',
+    target: { kind: 'case', id: record.id },
+    details: { channel: origin.channel, ownChat: record.chatKey === origin.chatKey },
+  });
+  return { request: 'lookup_case', outcome: 'found', found: summaryOf(record, origin.lang) };
 }
 
 async function withdraw(deps: RequestDeps, caseId: string, origin: RequestOrigin): Promise<RequestResult> {

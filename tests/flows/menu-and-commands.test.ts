@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { runSpec, type SpecCase } from './spec-runner.js';
+import { newSpecState, runSpec, type SpecCase } from './spec-runner.js';
 import { SessionSchema } from '../../src/engine/session.js';
 import { AR_SELF, AR_SELF_ANSWERS, OPEN_CASE, answersUpTo, ar, en, startArabic, startEnglish, walk } from './fixtures.js';
 
@@ -299,13 +299,13 @@ const openCases: SpecCase[] = [
       { send: 'مرحبا', at: 'menu/menu' },
       {
         send: 'متابعة طلبي',
-        replies: [`الرقم المرجعي: ${OPEN_CASE.reference}`, 'الحالة: قيد الدراسة', `تاريخ التقديم: ${OPEN_CASE.submittedAt}`, `يُتوقّع الرد ابتداءً من: ${OPEN_CASE.expectedBy}`, ar('menu.prompt')],
+        replies: ['طلباتك:', `${OPEN_CASE.reference}: قيد الدراسة`, `تاريخ التقديم: ${OPEN_CASE.submittedAt}`, `يُتوقّع الرد ابتداءً من: ${OPEN_CASE.expectedBy}`, ar('status.otherPhone'), ar('menu.prompt')],
         notReplies: ['in_review'],
         at: 'menu/menu',
-        requests: [{ type: 'find_own_open_case' }],
+        requests: [{ type: 'find_own_cases' }],
       },
       { send: 'English', at: 'menu/menu' },
-      { send: '/status', replies: ['Status: under study', `Reference: ${OPEN_CASE.reference}`], at: 'menu/menu' },
+      { send: '/status', replies: ['Your requests:', `${OPEN_CASE.reference}: under study`, en('status.otherPhone')], at: 'menu/menu' },
     ],
   },
   {
@@ -418,5 +418,72 @@ describe('consent to an older privacy notice', () => {
       },
       state,
     );
+  });
+});
+
+const tracking: SpecCase[] = [
+  {
+    name: '“my requests” lists every request of the chat, newest first, says what is missing, and mentions the unfinished one',
+    world: {
+      ownCases: [
+        { caseId: 'case_b', reference: 'SR-BBBB-2222', status: 'information_requested', submittedAt: '1 Nov 2026', expectedBy: '15 Nov 2026' },
+        { caseId: 'case_a', reference: 'SR-AAAA-1111', status: 'rejected', submittedAt: '1 Jan 2026', expectedBy: '15 Jan 2026' },
+      ],
+    },
+    turns: [
+      ...startArabic(),
+      ...walk(AR_SELF, { to: 'city' }),
+      { send: '/status', replies: ['SR-BBBB-2222: بانتظار معلومات منك', 'الباحث ينتظر منك معلومات', 'SR-AAAA-1111: مرفوض', ar('status.draftAlso'), ar('status.otherPhone')], at: 'menu/menu', drafts: ['support_request'] },
+    ],
+  },
+  {
+    name: 'following a request from another phone: a reference typed loosely and the last four digits in Arabic digits → the status only',
+    world: { lookup: { outcome: 'found', found: { caseId: 'case_x', reference: 'SR-7KQ4-M9XD', status: 'in_review', submittedAt: '1 Nov 2026', expectedBy: '15 Nov 2026' } } },
+    turns: [
+      { send: 'مرحبا', at: 'menu/menu' },
+      { send: 'تتبع', replies: [ar('track.reference')], at: 'track/track_reference' },
+      { send: 'رقم الطلب ١٢٣', replies: [ar('validation.reference.invalid'), ar('track.reference')], at: 'track/track_reference' },
+      { send: 'sr 7kq4 m9xd', replies: [ar('track.lastFour')], at: 'track/track_last_four', answers: { track_reference: 'SR-7KQ4-M9XD' } },
+      { send: '٤٣٢', replies: [ar('validation.lastFour.invalid')], at: 'track/track_last_four' },
+      {
+        send: '٤٣٢١',
+        replies: ['حالة الطلب SR-7KQ4-M9XD: قيد الدراسة', ar('menu.prompt')],
+        notReplies: ['الاسم', 'الهوية الوطنية'],
+        at: 'menu/menu',
+        requests: [{ type: 'lookup_case', reference: 'SR-7KQ4-M9XD', lastFour: '4321' }],
+        drafts: [],
+      },
+    ],
+  },
+  {
+    name: 'a look-up that fails, and one refused for too many attempts, say only that',
+    world: { lookup: { outcome: 'limited' } },
+    turns: [
+      { send: 'hello', at: 'menu/menu' },
+      { send: 'English', at: 'menu/menu' },
+      { send: '/track', replies: [en('track.reference')], at: 'track/track_reference' },
+      { send: 'SR-7KQ4-M9XD', at: 'track/track_last_four' },
+      { send: '1234', replies: [en('track.limited'), en('menu.prompt')], at: 'menu/menu' },
+    ],
+  },
+];
+
+describe('tracking requests', () => {
+  for (const spec of tracking) it(spec.name, () => void runSpec(spec));
+});
+
+describe('menu versions', () => {
+  it('a session saved at the first menu reads its numbers as they were shown: 4 was English there, 7 is not an option', () => {
+    const state = newSpecState();
+    const saved = SessionSchema.parse(JSON.parse(state.sessionJson));
+    state.sessionJson = JSON.stringify({
+      ...saved,
+      position: { flow: 'menu', version: 1, step: 'menu' },
+      drafts: { menu: { id: 'm1', answers: {}, trail: [], files: [], startedAt: '2026-11-01T09:00:00.000Z' } },
+      lastActiveAt: '2026-11-01T09:00:00.000Z',
+    });
+    runSpec({ name: 'at menu@1', turns: [{ send: '4', replies: ['English selected.'], session: { lang: 'en' }, at: 'menu/menu' }] }, state);
+    // Back at the menu, now the current version: 7 is help.
+    runSpec({ name: 'at menu@2', turns: [{ send: '7', replies: [en('help.text').split('\n')[0]!] }] }, state);
   });
 });

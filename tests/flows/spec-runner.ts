@@ -20,6 +20,10 @@ export interface World {
   submission?: { reference: string; expectedBy: string };
   /** What a withdrawal answers (default: withdrawn). */
   withdrawOutcome?: 'withdrawn' | 'not_open';
+  /** The chat's own requests, newest first (default: the open case, if any). */
+  ownCases?: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string }[];
+  /** What a look-up from another phone answers (default: not found). */
+  lookup?: { outcome: 'found'; found: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string } } | { outcome: 'not_found' | 'limited' };
 }
 
 /** One input a spec case sends, or a move of the fixed clock. */
@@ -138,6 +142,10 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     }
     case 'withdraw_case':
       return { request: 'withdraw_case', outcome: world.withdrawOutcome ?? 'withdrawn', reference: world.openCase?.reference ?? 'SR-TEST-0001' };
+    case 'find_own_cases':
+      return { request: 'find_own_cases', cases: world.ownCases ?? (world.openCase ? [world.openCase] : []) };
+    case 'lookup_case':
+      return { request: 'lookup_case', ...(world.lookup ?? { outcome: 'not_found' }) };
     case 'submit_record':
       state.submitted.push(request);
       return { request: 'submit_record', reference: request.kind === 'feedback' ? 'FB-TEST-0001' : 'VL-TEST-0001' };

@@ -1,0 +1,103 @@
+/**
+ * Following requests through the real service: a chat's own requests, and a request looked
+ * up from another phone by its reference and the last four digits of the ID — with the
+ * limit per reference that holds across chats, so the digits cannot be guessed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/app.js';
+import { chatKeyOf } from '../../src/services/identifiers.js';
+import { startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+async function start(): Promise<{ env: TestEnvironment; app: RunningApp }> {
+  const env = testEnvironment();
+  cleanups.push(() => env.cleanup());
+  const app = await startTestApp(env);
+  cleanups.push(() => app.stop());
+  return { env, app };
+}
+
+async function insertCase(app: RunningApp, chatId: string, n: number, nationalId: string): Promise<string> {
+  const now = new Date(Date.UTC(2026, 10, n));
+  const reference = `SR-TRK${n}-000${n}`;
+  await app.repositories.cases.insertSubmitted({
+    id: `case_${String(n).padStart(24, '0')}`,
+    reference,
+    channel: 'console',
+    chatKey: chatKeyOf(app.keys, 'console', chatId),
+    lang: 'ar',
+    nationalIdHash: `hash-${n}`,
+    supportType: 'food',
+    city: 'نمران',
+    answers: { full_name: 'نورة سعد العتيبي', national_id: nationalId, support_type: 'food' },
+    documentIds: [],
+    declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'console', messageId: String(n), answersHash: '0'.repeat(64) },
+    flow: { id: 'support_request', version: 1 },
+    submittedAt: now,
+    expectedBy: new Date(now.getTime() + 14 * 86_400_000),
+    by: { kind: 'system', id: 'test' },
+  });
+  return reference;
+}
+
+describe('following requests', () => {
+  it('lists the chat’s own requests, newest first, and nobody else’s', async () => {
+    const { env, app } = await start();
+    const older = await insertCase(app, 'owner', 1, '1000000008');
+    const newer = await insertCase(app, 'owner', 2, '1000000008');
+    const other = await insertCase(app, 'someone-else', 3, '2100000005');
+    const owner = new TestChat(() => app, env.channel, 'owner');
+    await owner.say('مرحبا', 'القائمة الرئيسية');
+    const list = await owner.say('/status', 'طلباتك');
+    expect(list.indexOf(newer)).toBeGreaterThan(-1);
+    expect(list.indexOf(newer)).toBeLessThan(list.indexOf(older));
+    expect(list).not.toContain(other);
+    expect(list).not.toContain('نورة');
+  });
+
+  it('shows only the status to another phone with the right reference and digits, and the same "not found" for a wrong reference or wrong digits', async () => {
+    const { env, app } = await start();
+    const reference = await insertCase(app, 'owner', 4, '1000000008');
+    const relative = new TestChat(() => app, env.channel, 'relative-phone');
+    await relative.say('مرحبا', 'القائمة الرئيسية');
+    await relative.say('تتبع', 'الرقم المرجعي');
+    await relative.say(reference.toLowerCase().replaceAll('-', ' '), 'آخر أربعة أرقام');
+    const wrong = await relative.say('٠٠٠٠', 'لم نجد طلبًا');
+    await relative.say('تتبع', 'الرقم المرجعي');
+    await relative.say('SR-ZZZZ-ZZZZ', 'آخر أربعة أرقام');
+    const unknown = await relative.say('0008', 'لم نجد طلبًا');
+    expect(unknown.split('\n')[0]).toBe(wrong.split('\n')[0]);
+    await relative.say('تتبع', 'الرقم المرجعي');
+    await relative.say(reference, 'آخر أربعة أرقام');
+    const found = await relative.say('٠٠٠٨', `حالة الطلب ${reference}`);
+    expect(found).toContain('مستلم، بانتظار الدراسة');
+    expect(found).not.toContain('نورة');
+    expect(found).not.toContain('1000000008');
+    const audit = await app.repositories.audit.list({ targetKind: 'case', targetId: 'case_000000000000000000000004', limit: 5 });
+    expect(audit.some((entry) => entry.action === 'case.looked_up')).toBe(true);
+  });
+
+  it('limits failed look-ups per reference across chats: after five wrong tries from different phones even the right digits are refused', async () => {
+    const { env, app } = await start();
+    const reference = await insertCase(app, 'owner', 5, '1000000008');
+    for (let i = 0; i < 5; i++) {
+      const guesser = new TestChat(() => app, env.channel, `guesser-${i}`);
+      await guesser.say('/track', 'الرقم المرجعي');
+      await guesser.say(reference, 'آخر أربعة أرقام');
+      await guesser.say(`111${i}`, 'لم نجد طلبًا');
+    }
+    const late = new TestChat(() => app, env.channel, 'late-guesser');
+    await late.say('/track', 'الرقم المرجعي');
+    await late.say(reference, 'آخر أربعة أرقام');
+    expect(await late.say('0008', 'تجاوزت عدد المحاولات')).not.toContain(reference.slice(3));
+    // Another request is not affected.
+    const another = await insertCase(app, 'owner', 6, '1000000008');
+    await late.say('/track', 'الرقم المرجعي');
+    await late.say(another, 'آخر أربعة أرقام');
+    await late.say('0008', `حالة الطلب ${another}`);
+  });
+});
