@@ -167,6 +167,8 @@ function describeAnswer(answer: AnswerSpec): string {
     }
     case 'document':
       return `documents, up to ${answer.maxFiles}, then "done"`;
+    case 'faq':
+      return 'a topic, or a question in free text (matched to the FAQ)';
   }
 }
 

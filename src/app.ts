@@ -13,8 +13,12 @@ import { DocumentStore } from './models/document-store.js';
 import { AuditLog } from './models/audit-log.js';
 import { StaffRepository } from './models/staff.js';
 import { RecordRepository } from './models/record-repository.js';
+import { ReferralRepository } from './models/referral-repository.js';
+import { parseWorkingHours } from './services/working-hours.js';
+import { readableDateTime } from './services/conversation-requests.js';
 import { loadFlowCatalog } from './flows/catalog.js';
-import { createTranslator, loadCatalogues } from './i18n/translator.js';
+import { ContentStore, DEFAULT_CONTENT_ROOT } from './i18n/content.js';
+import { LiveContent } from './i18n/live-content.js';
 import { ConversationProcessor } from './services/conversation-processor.js';
 import { OutboxSender } from './services/outbox-sender.js';
 import { ChatLocks } from './services/chat-lock.js';
@@ -54,6 +58,8 @@ export interface AppOptions {
   /** How long a pending submission lock must be before the sweeper resolves it. */
   staleLockMs?: number;
   workerConcurrency?: number;
+  /** Where the content files are (default: the repository's content/); tests edit a copy. */
+  contentRoot?: string;
   /** WhatsApp's client factory (default whatsapp-web.js on Chromium), restart waits and QR printer; tests pass a fake client. */
   whatsapp?: Pick<WhatsAppBotDeps, 'createClient' | 'backoff' | 'print'>;
 }
@@ -74,6 +80,7 @@ export interface RunningApp {
     audit: AuditLog;
     staff: StaffRepository;
     records: RecordRepository;
+    referrals: ReferralRepository;
   };
   readonly keys: KeyRing;
   readonly connection: Connection;
@@ -109,6 +116,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     audit: new AuditLog(connection),
     staff: new StaffRepository(connection),
     records: new RecordRepository(connection, keys),
+    referrals: new ReferralRepository(connection, keys),
   };
   for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
 
@@ -121,8 +129,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   metrics.setQueueJobsSource(() => queueCounts(queues));
   const staleLockMs = options.staleLockMs ?? 10 * 60_000;
 
-  const catalog = loadFlowCatalog();
-  const translate = createTranslator(loadCatalogues());
+  // Checked at start (bad content stops the start with the file and key); later edits are taken live when valid.
+  const contentStore = ContentStore.open(options.contentRoot ?? DEFAULT_CONTENT_ROOT, logger);
+  const content = new LiveContent(contentStore, { days: config.COMMITTEE_ANSWER_DAYS });
+  const stopWatchingContent = options.roles.has('bot') || options.roles.has('worker') ? contentStore.watch() : () => undefined;
+  const catalog = loadFlowCatalog({ faq: content.faq });
+  const translate = content.translate;
   const channels = new Map<string, ChannelAdapter>(options.channels);
   const notify = (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) =>
     queueNotice({ inbox: repositories.inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId);
@@ -153,6 +165,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       await queues.requestAlerts(`${Date.now()}`);
     },
     onRecordSubmitted: () => queues.requestAlerts(`${Date.now()}`),
+    workingHours: parseWorkingHours(config.WORKING_HOURS),
+    formatOpening: readableDateTime,
+    onReferralChanged: () => queues.requestAlerts(`${Date.now()}`),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
@@ -238,6 +253,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     requestAlerts: (reason: string) => queues.requestAlerts(reason),
     draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
     staleLockMs,
+    referralReannounceMs: config.REFERRAL_REANNOUNCE_MINUTES * 60_000,
     inboxGraceMs: 30_000,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -314,6 +330,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      stopWatchingContent();
       await whatsapp?.stop();
       await polling?.stop();
       await sweeper?.stop();

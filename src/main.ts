@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { ContentError } from './i18n/content.js';
 import { createLogger, errorFields } from './logger.js';
 import { startApp, type Role } from './app.js';
 import type { ChannelAdapter } from './bots/inbound-message.js';
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof ContentError) {
+    // Both name what to fix (a variable; a content file and key) and carry no data.
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`start-up failed: ${JSON.stringify(errorFields(error).err)}\n`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseWorkingHours } from '../services/working-hours.js';
 
 const hours = (fallback: number) => z.coerce.number().positive().default(fallback);
 
@@ -47,6 +48,20 @@ export const ConfigSchema = z.object({
   /** Serve the local console chat (on by default when no messaging token is configured). */
   CONSOLE_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),
   DRAFT_IDLE_HOURS: hours(72),
+  /** When researchers answer referrals, in Saudi time: outside these hours a person is told when to expect them. */
+  WORKING_HOURS: z
+    .string()
+    .default('sun-thu 08:00-16:00')
+    .refine((spec) => {
+      try {
+        parseWorkingHours(spec);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must look like "sun-thu 08:00-16:00" (days sun…sat, 24-hour times, Saudi time)'),
+  /** A referral no researcher has taken is announced again after this many minutes. */
+  REFERRAL_REANNOUNCE_MINUTES: z.coerce.number().positive().default(30),
   /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
   COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),

@@ -21,7 +21,7 @@ export interface RawAnswer {
  * option's label in every language, so a person may type either.
  */
 export function readAnswer(
-  spec: Exclude<AnswerSpec, { type: 'document' }> | { type: 'yes_no' },
+  spec: Exclude<AnswerSpec, { type: 'document' | 'faq' }> | { type: 'yes_no' },
   raw: RawAnswer,
   validators: Readonly<Record<string, Validator>>,
   labelsOf: (key: string) => string[],

@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -30,6 +30,27 @@ const WORD_LIST: Record<string, Command> = {
   track: 'track',
   تتبع: 'track',
   'تتبع طلب': 'track',
+  researcher: 'researcher',
+  'social researcher': 'researcher',
+  'talk to a researcher': 'researcher',
+  باحث: 'researcher',
+  الباحث: 'researcher',
+  'باحث اجتماعي': 'researcher',
+  'الباحث الاجتماعي': 'researcher',
+  'ابي باحث': 'researcher',
+  'ابغى باحث': 'researcher',
+  'اريد باحث': 'researcher',
+  'كلمني باحث': 'researcher',
+  موظف: 'researcher',
+  'ابي موظف': 'researcher',
+  questions: 'ask',
+  'a question': 'ask',
+  سؤال: 'ask',
+  'عندي سؤال': 'ask',
+  استفسار: 'ask',
+  'عندي استفسار': 'ask',
+  الاسئلة: 'ask',
+  'الأسئلة الشائعة': 'ask',
 };
 
 const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
@@ -50,6 +71,10 @@ const SLASH: Record<string, Command> = {
   suggestion: 'feedback',
   volunteer: 'volunteer',
   track: 'track',
+  researcher: 'researcher',
+  ask: 'ask',
+  faq: 'ask',
+  questions: 'ask',
 };
 
 /**
@@ -62,6 +87,13 @@ export function detectCommand(text: string): Command | null {
   const slash = /^\/([a-z]+)(?:@\w+)?$/i.exec(trimmed);
   if (slash) return SLASH[slash[1]!.toLowerCase()] ?? null;
   return WORDS[normalizeArabic(trimmed)] ?? null;
+}
+
+const END_OF_REFERRAL = new Set(['end', 'end chat', 'finish chat', 'إنهاء', 'انهاء', 'إنهاء المحادثة', 'انهاء المحادثه', 'انتهينا', 'شكرا انتهيت'].map(normalizeArabic));
+
+/** Whether the person ends a conversation with a researcher ("end", «إنهاء»). */
+export function isEndOfReferral(text: string): boolean {
+  return END_OF_REFERRAL.has(normalizeArabic(text.trim())) || /^\/end(@\w+)?$/i.test(text.trim());
 }
 
 const DONE = new Set(['done', 'finished', 'finish', 'تم', 'انتهيت', 'خلاص', 'بس'].map(normalizeArabic));

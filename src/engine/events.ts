@@ -38,7 +38,13 @@ export type EngineEvent =
   | { type: 'draft_expired'; flow: string; documentIds: string[] }
   /** Files no longer part of any answer (replaced, left unfinished, or on a branch not taken). */
   | { type: 'documents_discarded'; flow: string; documentIds: string[] }
-  | { type: 'declaration_accepted'; declaration: Declaration };
+  | { type: 'declaration_accepted'; declaration: Declaration }
+  | { type: 'referral_opened'; reference: string }
+  /** A question answered from the FAQ (the topic only: what was typed stays in the chat). */
+  | { type: 'faq_answered'; topic: string };
+
+/** Why a conversation was handed to a researcher. */
+export type ReferralReason = 'asked' | 'help_twice' | 'stuck' | 'voice' | 'no_answer';
 
 /**
  * Something the engine cannot do itself because it needs I/O; the caller does it and
@@ -62,6 +68,18 @@ export type EngineRequest =
       declaration: Declaration;
     }
   | { type: 'withdraw_case'; caseId: string }
+  /** Hands the conversation to a social researcher; `context` says where the person stood (ids only). */
+  | {
+      type: 'open_referral';
+      referralId: string;
+      reason: ReferralReason;
+      lang: Language;
+      context: { flow: string | null; step: string | null };
+      recent: string[];
+    }
+  /** Something the person sent while a researcher has the conversation. */
+  | { type: 'relay_to_researcher'; referralId: string; message: { text?: string; documentId?: string; unsupported?: string } }
+  | { type: 'close_referral'; referralId: string }
   /** A short flow's answers to store (a suggestion or complaint, a volunteer): `kind` is the flow's id. */
   | {
       type: 'submit_record';

@@ -42,6 +42,8 @@ export const AnswerSpecSchema = z.discriminatedUnion('type', [
   }),
   /** One or more photos or PDF files, closed by the person saying they are done. */
   z.strictObject({ type: z.literal('document'), maxFiles: z.number().int().positive() }),
+  /** A question for the association: a topic chosen from the FAQ, or free text matched to one (see `FlowCatalog.faq`). */
+  z.strictObject({ type: z.literal('faq') }),
 ]);
 export type AnswerSpec = z.infer<typeof AnswerSpecSchema>;
 

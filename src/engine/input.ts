@@ -21,6 +21,11 @@ export type RequestResult =
   | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string }
   | { request: 'submit_record'; reference: string }
   | { request: 'find_own_cases'; cases: OpenCaseSummary[] }
+  /** `opensAt`: outside working hours, when researchers are next at work (readable); null within them. */
+  | { request: 'open_referral'; reference: string; opensAt: string | null }
+  /** `open` false: the researcher ended the referral meanwhile, so nothing was relayed. */
+  | { request: 'relay_to_researcher'; open: boolean }
+  | { request: 'close_referral' }
   /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */
   | { request: 'lookup_case'; outcome: 'found'; found: OpenCaseSummary }
   | { request: 'lookup_case'; outcome: 'not_found' | 'limited' };
@@ -67,4 +72,6 @@ export interface EngineEnv {
   privacyNoticeVersion: string;
   /** Invalid answers in a row after which the person is offered help. */
   helpAfterInvalid: number;
+  /** Invalid answers in a row after which a researcher is called (default: two more than `helpAfterInvalid`). */
+  referAfterInvalid?: number;
 }

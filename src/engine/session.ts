@@ -44,6 +44,19 @@ export const DraftSchema = z.object({
 export type Draft = z.infer<typeof DraftSchema>;
 
 /**
+ * A conversation handed to a social researcher (the policy's referral when the procedure
+ * is unclear): while it is open, what the person sends is relayed and the bot does not
+ * answer in the researcher's place; when it ends they are back where they were.
+ */
+export const ReferralStateSchema = z.object({
+  /** Seeds the referral's id, so a retried opening finds the same referral. */
+  id: z.string(),
+  reference: z.string(),
+  since: z.string(),
+});
+export type ReferralState = z.infer<typeof ReferralStateSchema>;
+
+/**
  * The whole state of one conversation: JSON-safe, validated when loaded, small.
  *
  * Drafts are keyed by flow id; a flow marked `keepsDraft` keeps its draft when the
@@ -64,6 +77,12 @@ export const SessionSchema = z.object({
   lastActiveAt: z.string().nullable(),
   /** Set when drafts were expired in the person's absence, so they are told on return. */
   draftsExpired: z.boolean(),
+  /** An open referral to a researcher; absent in sessions saved before referrals existed. */
+  referral: ReferralStateSchema.nullable().optional(),
+  /** The person's last few texts, for the researcher who takes a referral (the session is stored encrypted). */
+  recent: z.array(z.string()).optional(),
+  /** How many times "help" was asked at the current question: the second time, a researcher is called. */
+  helpCount: z.number().int().nonnegative().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 

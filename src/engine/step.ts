@@ -2,17 +2,27 @@ import { createHash } from 'node:crypto';
 import type { Flow, QuestionStep, Step } from './flow-definition.js';
 import { answerLabelKey, displayAnswer } from './display.js';
 import type { EngineEnv, EngineInput, InputMeta, OpenCaseSummary, RequestResult } from './input.js';
-import type { EngineEvent, EngineRequest, OutboundMessage } from './events.js';
+import type { EngineEvent, EngineRequest, ReferralReason, OutboundMessage } from './events.js';
 import { answeredPath, firstOpen, isStepTarget, nextTarget } from './path.js';
-import { detectCommand, isDone, type Command } from './commands.js';
+import { detectCommand, isDone, isEndOfReferral, type Command } from './commands.js';
 import { readAnswer, type Validator } from './answers.js';
 import type { AnswerValue, Draft, Language, Session } from './session.js';
+
+/** Where a free-text question leads: one topic's answer, two or three topics to choose from, or nothing. */
+export type FaqMatch = { kind: 'answer'; topicId: string } | { kind: 'choices'; topicIds: string[] } | { kind: 'none' };
+
+/** The questions the association answers: topics in menu order (texts `faq.<id>.title` / `.answer`), and a matcher. */
+export interface FaqIndex {
+  topicIds(): readonly string[];
+  match(text: string): FaqMatch;
+}
 
 /** The flows and validators a step runs against. */
 export interface FlowCatalog {
   /** The flow with this id at this version, or its latest version when that one is gone. */
   get(id: string, version?: number): Flow | undefined;
   validators: Readonly<Record<string, Validator>>;
+  faq?: FaqIndex;
 }
 
 /** What a step produced: the next session, what happened, and at most one request to the caller. */
@@ -24,6 +34,9 @@ export interface StepResult {
 
 /** The flow every conversation returns to. */
 export const MENU_FLOW = 'menu';
+
+/** How many of the person's last texts a researcher taking a referral sees. */
+const RECENT_TEXTS = 5;
 
 /**
  * Advances a conversation by one input. Pure and deterministic: the clock, ids and
@@ -39,6 +52,8 @@ export function step(catalog: FlowCatalog, session: Session, input: EngineInput,
 
 /** Whether the conversation stands at a question that takes files, so a file sent now is worth fetching. */
 export function expectsDocument(catalog: FlowCatalog, session: Session): boolean {
+  // A file sent while a researcher has the conversation is relayed to them.
+  if (session.referral) return true;
   const position = session.position;
   const current = position ? catalog.get(position.flow, position.version)?.steps[position.step] : undefined;
   return current?.kind === 'question' && current.answer.type === 'document';
@@ -59,8 +74,8 @@ class Turn {
   handle(input: EngineInput): void {
     if (input.kind === 'result') return this.onResult(input.result);
     if (input.kind === 'expire') return this.expireDrafts(false);
-    // A notice is not the person's activity: it changes nothing but what they are told.
-    if (input.kind === 'notice') return this.say(input.key, input.params);
+    // A notice is not the person's activity: it changes little beyond what they are told.
+    if (input.kind === 'notice') return this.onNotice(input.key, input.params);
 
     const firstContact = this.s.lastActiveAt === null;
     const idleSince = this.s.lastActiveAt ? Date.parse(this.s.lastActiveAt) : null;
@@ -71,12 +86,14 @@ class Turn {
 
     const command = input.kind === 'text' ? detectCommand(input.text) : null;
     if (command === 'english' || command === 'arabic') this.setLanguage(command === 'english' ? 'en' : 'ar');
+    if (input.kind === 'text' && !command) this.s.recent = [...(this.s.recent ?? []), input.text.slice(0, 300)].slice(-RECENT_TEXTS);
 
     if (firstContact) {
       this.say('welcome.first');
       // A first message that is already a command (/request from Telegram's menu) is obeyed.
       return command && command !== 'english' && command !== 'arabic' ? this.onCommand(command) : this.showMenu();
     }
+    if (this.s.referral) return this.inReferral(input, command);
     if (this.s.draftsExpired || (idleSince !== null && this.env.now.getTime() - idleSince > this.env.draftIdleMs && this.hasKeptDrafts())) {
       this.expireDrafts(true);
       // A file sent to the expired draft was stored before this step: it goes too.
@@ -106,8 +123,15 @@ class Turn {
       case 'menu':
         return this.showMenu();
       case 'help':
+        // Asking for help a second time at the same question: the procedure is unclear, so a researcher is called.
+        this.s.helpCount = (this.s.helpCount ?? 0) + 1;
+        if (this.s.helpCount >= 2) return this.refer('help_twice');
         this.say('help.text');
         return this.repeatQuestion();
+      case 'researcher':
+        return this.refer('asked');
+      case 'ask':
+        return this.startFaq();
       case 'cancel':
         return this.cancel();
       case 'back':
@@ -165,6 +189,56 @@ class Turn {
     this.prompt();
   }
 
+  // ---- referral to a social researcher -----------------------------------------
+
+  /** Hands the conversation to a researcher; the person stays where they were and returns there after. */
+  private refer(reason: ReferralReason): void {
+    if (this.s.referral) return;
+    const position = this.s.position;
+    const referralId = this.env.newId();
+    this.ask(
+      { type: 'open_referral', referralId, reason, lang: this.s.lang, context: { flow: position?.flow ?? null, step: position?.step ?? null }, recent: this.s.recent ?? [] },
+      'referral',
+      referralId,
+    );
+  }
+
+  /**
+   * While a researcher has the conversation the bot steps aside: everything is relayed,
+   * unanswered, except a change of language and the words that end the referral ("end",
+   * "menu", "cancel", "back"), which bring the person back where they were.
+   */
+  private inReferral(input: Exclude<EngineInput, { kind: 'result' | 'expire' | 'notice' }>, command: Command | null): void {
+    const referral = this.s.referral;
+    if (!referral) return;
+    if (command === 'english' || command === 'arabic' || command === 'language') {
+      if (command === 'language') this.setLanguage(this.s.lang === 'ar' ? 'en' : 'ar');
+      return this.say('language.changed');
+    }
+    if (command === 'menu' || command === 'cancel' || command === 'back' || (input.kind === 'text' && isEndOfReferral(input.text))) {
+      return this.ask({ type: 'close_referral', referralId: referral.id }, command === 'menu' ? 'referral_close:menu' : 'referral_close:return');
+    }
+    if (input.kind === 'document_rejected') return this.say(input.error, input.params);
+    const message =
+      input.kind === 'text'
+        ? { text: input.text }
+        : input.kind === 'choice'
+          ? { text: input.optionId }
+          : input.kind === 'document'
+            ? { documentId: input.documentId }
+            : { unsupported: input.what };
+    this.ask({ type: 'relay_to_researcher', referralId: referral.id, message }, 'relay');
+  }
+
+  private onNotice(key: string, params: Record<string, string | number>): void {
+    this.say(key, params);
+    // The researcher ended the conversation: the person is back at the question they left.
+    if (key === 'referral.ended' && this.s.referral && params.referralId === this.s.referral.id) {
+      this.s.referral = null;
+      this.repeatQuestion();
+    }
+  }
+
   private setLanguage(lang: Language): void {
     if (this.s.lang === lang) return;
     this.s.lang = lang;
@@ -187,6 +261,7 @@ class Turn {
     if (flowId && !this.flow(flowId).keepsDraft) delete this.s.drafts[flowId];
     this.s.position = null;
     this.s.invalidCount = 0;
+    this.s.helpCount = 0;
   }
 
   private startFlow(flowId: string): void {
@@ -241,6 +316,10 @@ class Turn {
         return this.submit(flow, draft);
       case 'submit_record':
         return this.submitRecord(flow, draft);
+      case 'refer':
+        return this.refer('asked');
+      case 'questions':
+        return this.startFaq();
       case 'declined':
         this.say(`${flow.id}.declined`);
         return this.showMenu();
@@ -256,6 +335,11 @@ class Turn {
     // The question the person answered is gone from a newer version of the flow: ask where they now stand.
     if (relocated) return this.prompt();
     const wantsFiles = step.kind === 'question' && step.answer.type === 'document';
+    if (input.kind === 'unsupported' && input.what === 'voice') {
+      // Someone who speaks rather than types may find the questions hard: a researcher writes to them.
+      this.say('unsupported.voice');
+      return this.refer('voice');
+    }
     if (input.kind === 'unsupported') return this.reject(wantsFiles ? 'document.expected' : `unsupported.${input.what}`);
     if (input.kind === 'document_rejected') return this.reject(input.error, input.params);
     if (step.kind === 'question' && step.answer.type === 'document') return this.answerDocument(step.answer.maxFiles, stepId, draft, input);
@@ -265,6 +349,7 @@ class Turn {
       return this.prompt();
     }
     const raw = input.kind === 'choice' ? { choice: input.optionId } : { text: input.text };
+    if (step.kind === 'question' && step.answer.type === 'faq') return this.answerFaq(raw, draft);
 
     if (step.kind === 'consent' || step.kind === 'declaration') {
       // The option as shown ("أقرّ وأوقّع") counts, as does a plain yes or no.
@@ -275,11 +360,17 @@ class Turn {
     }
     if (step.kind === 'review') return this.onReview(raw, flow, draft, step);
     const spec = step.answer;
-    if (spec.type === 'document') return;
+    if (spec.type === 'document' || spec.type === 'faq') return;
 
     const read = readAnswer(spec, raw, this.catalog.validators, this.labelsOf);
     if (!read.ok && flow.id === MENU_FLOW && raw.text !== undefined && !/\p{Nd}/u.test(raw.text)) {
-      // "السلام عليكم" at the menu is a greeting, not a wrong choice.
+      // A question typed at the menu is answered; "السلام عليكم" is a greeting, not a wrong choice.
+      const match = this.catalog.faq?.match(raw.text) ?? { kind: 'none' };
+      if (match.kind === 'answer') {
+        this.say(`faq.${match.topicId}.answer`);
+        return this.prompt();
+      }
+      if (match.kind === 'choices') return this.startFaq(match.topicIds);
       this.say('welcome.back');
       return this.prompt();
     }
@@ -288,6 +379,53 @@ class Turn {
       return this.ask({ type: 'check_national_id', nationalId: String(read.value) }, `step:${stepId}`, String(read.value));
     }
     this.record(stepId, read.value);
+  }
+
+  // ---- questions (FAQ) ------------------------------------------------------
+
+  /** Opens the questions with every topic, or with the two or three a typed question came near. */
+  private startFaq(candidates?: string[]): void {
+    const flow = this.flow('faq');
+    this.leaveFlow();
+    this.s.drafts[flow.id] = { ...this.newDraft(), answers: candidates ? { faq_shown: candidates } : {} };
+    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    if (candidates) return this.sayWith('faq.didYouMean', this.faqOptions(this.s.drafts[flow.id]!));
+    this.prompt();
+  }
+
+  /**
+   * A topic chosen (by button, number or its words among those shown) is answered; free
+   * text goes to the matcher: one topic is answered, a few are offered, none brings the
+   * offer of a researcher. The person stays in the questions until they leave.
+   */
+  private answerFaq(raw: { text?: string; choice?: string }, draft: Draft): void {
+    const shown = this.faqOptions(draft);
+    const chosen = readAnswer({ type: 'choice', options: shown.map(({ id }) => ({ id, label: id === 'researcher' ? 'faq.researcher' : `faq.${id}.title` })) }, raw, this.catalog.validators, this.labelsOf);
+    if (chosen.ok) return chosen.value === 'researcher' ? this.refer('no_answer') : this.answerTopic(String(chosen.value), draft);
+    const match: FaqMatch = raw.text !== undefined && !/^\s*\p{Nd}+\s*$/u.test(raw.text) ? (this.catalog.faq?.match(raw.text) ?? { kind: 'none' }) : { kind: 'none' };
+    if (match.kind === 'answer') return this.answerTopic(match.topicId, draft);
+    if (match.kind === 'choices') {
+      draft.answers.faq_shown = match.topicIds;
+      return this.sayWith('faq.didYouMean', this.faqOptions(draft));
+    }
+    this.s.invalidCount += 1;
+    delete draft.answers.faq_shown;
+    this.sayWith('faq.noMatch', this.faqOptions(draft));
+  }
+
+  private answerTopic(topicId: string, draft: Draft): void {
+    this.s.invalidCount = 0;
+    delete draft.answers.faq_shown;
+    this.emit({ type: 'faq_answered', topic: topicId });
+    this.say(`faq.${topicId}.answer`);
+    this.sayWith('faq.more', this.faqOptions(draft));
+  }
+
+  /** The topics offered now (those a question came near, or all), and a researcher last. */
+  private faqOptions(draft: Draft): { id: string; label: string }[] {
+    const all = this.catalog.faq?.topicIds() ?? [];
+    const shown = Array.isArray(draft.answers.faq_shown) ? draft.answers.faq_shown.map(String).filter((id) => all.includes(id)) : [...all];
+    return [...shown.map((id) => ({ id, label: this.t(`faq.${id}.title`) })), { id: 'researcher', label: this.t('faq.researcher') }];
   }
 
   private record(stepId: string, value: AnswerValue): void {
@@ -301,6 +439,7 @@ class Turn {
     draft.trail.push(stepId);
     delete draft.editingFrom;
     this.s.invalidCount = 0;
+    this.s.helpCount = 0;
     if (flow.keepsDraft) this.emit({ type: 'answer_recorded', flow: flow.id, step: stepId });
     this.goTo(nextTarget(step, draft.answers));
   }
@@ -310,6 +449,8 @@ class Turn {
     if (position) this.emit({ type: 'answer_rejected', flow: position.flow, step: position.step, error });
     this.s.invalidCount += 1;
     this.say(error, params);
+    // Still stuck after help was offered: the procedure is unclear to them, so a researcher is called.
+    if (this.s.invalidCount === (this.env.referAfterInvalid ?? this.env.helpAfterInvalid + 2)) return this.refer('stuck');
     // Offered once when the person seems stuck, not after every further mistake.
     if (this.s.invalidCount === this.env.helpAfterInvalid) this.say('help.offer');
     this.prompt(true);
@@ -447,6 +588,25 @@ class Turn {
       }
       case 'find_own_cases':
         return this.showOwnCases(result.cases);
+      case 'open_referral':
+        this.s.referral = { id: waiting.value ?? '', reference: result.reference, since: this.env.now.toISOString() };
+        this.s.recent = [];
+        this.s.invalidCount = 0;
+        this.s.helpCount = 0;
+        this.emit({ type: 'referral_opened', reference: result.reference });
+        this.say('referral.opened', { reference: result.reference });
+        if (result.opensAt) this.say('referral.outsideHours', { opensAt: result.opensAt });
+        return;
+      case 'relay_to_researcher':
+        // Relayed: the researcher answers, not the bot.
+        if (result.open) return;
+        this.s.referral = null;
+        this.say('referral.endedBefore');
+        return this.repeatQuestion();
+      case 'close_referral':
+        this.s.referral = null;
+        this.say('referral.closedByYou');
+        return waiting.purpose === 'referral_close:menu' ? this.showMenu() : this.repeatQuestion();
       case 'lookup_case':
         if (result.outcome === 'found') this.say('track.found', this.caseParams(result.found));
         else this.say(result.outcome === 'limited' ? 'track.limited' : 'track.notFound');
@@ -549,6 +709,8 @@ class Turn {
   private dropDraft(flowId: string): string[] {
     const draft = this.s.drafts[flowId];
     delete this.s.drafts[flowId];
+    // The last texts kept for a researcher are answers too: they go with the draft.
+    this.s.recent = [];
     return draft ? [...answeredDocumentIds(this.flow(flowId), draft.answers), ...draft.files] : [];
   }
 
@@ -607,6 +769,8 @@ class Turn {
         return step.answer.options.map((o) => ({ id: o.id, label: this.t(o.label) }));
       case 'yes_no':
         return this.yesNoOptions('question');
+      case 'faq':
+        return this.faqOptions(this.current().draft);
       default:
         return [];
     }

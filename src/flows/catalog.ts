@@ -7,7 +7,10 @@ import { validateAmount, validateCount } from './validators/number.js';
 import { validateName, validateText } from './validators/text.js';
 import { validateDate } from './validators/date.js';
 import { validateAgeList, validatePlace } from './validators/lists.js';
-import { menuFlow, menuFlowV1, trackFlow, withdrawFlow } from './menu.js';
+import { faqFlow, menuFlow, menuFlowV1, trackFlow, withdrawFlow } from './menu.js';
+import { loadFaqContent } from '../faq/faq-content.js';
+import { FaqMatcher } from '../faq/faq-matcher.js';
+import type { FaqIndex } from '../engine/step.js';
 import { normalizeReference } from '../services/reference.js';
 import { normalizeDigits } from '../i18n/digits.js';
 import { feedbackFlow, volunteerFlow } from './self-service.js';
@@ -42,13 +45,13 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, supportRequestFlow, feedbackFlow, volunteerFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, faqFlow, supportRequestFlow, feedbackFlow, volunteerFlow];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with
  * its name and problem) and returns the catalog the engine runs against.
  */
-export function loadFlowCatalog(): FlowCatalog {
+export function loadFlowCatalog(options: { faq?: FaqIndex } = {}): FlowCatalog {
   const names = Object.keys(validatorRegistry);
   const byKey = new Map<string, Flow>();
   const latest = new Map<string, Flow>();
@@ -61,5 +64,23 @@ export function loadFlowCatalog(): FlowCatalog {
   return {
     get: (id, version) => (version !== undefined ? byKey.get(`${id}@${version}`) : undefined) ?? latest.get(id),
     validators: validatorRegistry,
+    faq: options.faq ?? defaultFaqIndex(),
+  };
+}
+
+/** The FAQ from the content files as they are now. */
+function defaultFaqIndex(): FaqIndex {
+  const content = loadFaqContent();
+  return faqIndexOf(new FaqMatcher(content), content.ar.topics.map((topic) => topic.id));
+}
+
+/** The engine's view of the FAQ: topic ids in menu order and the matcher's decision. */
+export function faqIndexOf(matcher: FaqMatcher, topicIds: readonly string[]): FaqIndex {
+  return {
+    topicIds: () => topicIds,
+    match: (text) => {
+      const found = matcher.match(text);
+      return found.kind === 'answer' ? { kind: 'answer', topicId: found.topicId } : found;
+    },
   };
 }

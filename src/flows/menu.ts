@@ -15,6 +15,8 @@ export const menuFlow = {
         options: [
           { id: 'request', label: 'menu.request' },
           { id: 'status', label: 'menu.status' },
+          { id: 'questions', label: 'menu.questions' },
+          { id: 'researcher', label: 'menu.researcher' },
           { id: 'feedback', label: 'menu.feedback' },
           { id: 'volunteer', label: 'menu.volunteer' },
           { id: 'withdraw', label: 'menu.withdraw' },
@@ -25,6 +27,8 @@ export const menuFlow = {
       next: [
         { when: { field: 'menu', equals: 'request' }, to: 'flow:support_request' },
         { when: { field: 'menu', equals: 'status' }, to: 'action:show_status' },
+        { when: { field: 'menu', equals: 'questions' }, to: 'action:questions' },
+        { when: { field: 'menu', equals: 'researcher' }, to: 'action:refer' },
         { when: { field: 'menu', equals: 'feedback' }, to: 'flow:feedback' },
         { when: { field: 'menu', equals: 'volunteer' }, to: 'flow:volunteer' },
         { when: { field: 'menu', equals: 'withdraw' }, to: 'flow:withdraw' },
@@ -93,5 +97,19 @@ export const trackFlow = {
   steps: {
     track_reference: { kind: 'question', prompt: 'track.reference', answer: { type: 'validated', validator: 'case_reference' }, next: [{ to: 'track_last_four' }] },
     track_last_four: { kind: 'question', prompt: 'track.lastFour', answer: { type: 'validated', validator: 'last_four_digits' }, next: [{ to: 'action:lookup_case' }] },
+  },
+} as const;
+
+/**
+ * Questions for the association (the policy: "answer every question"): the topics of the
+ * FAQ content, or a question in the person's own words, and a researcher when no answer fits.
+ */
+export const faqFlow = {
+  id: 'faq',
+  version: 1,
+  start: 'faq_topic',
+  title: 'faq.title',
+  steps: {
+    faq_topic: { kind: 'question', prompt: 'faq.prompt', answer: { type: 'faq' }, next: [{ to: 'end' }] },
   },
 } as const;

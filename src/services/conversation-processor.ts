@@ -163,7 +163,7 @@ export class ConversationProcessor {
       let result = this.run(session, input, meta, chatKey, mark, now);
       const events = [...result.events];
       for (let i = 0; result.request && i < 5; i++) {
-        const outcome = await resolveRequest(this.deps, result.request, { chatKey, channel: message.channel, lang: result.session.lang, now });
+        const outcome = await resolveRequest(this.deps, result.request, { chatKey, channel: message.channel, lang: result.session.lang, now, messageMark: mark });
         result = this.run(result.session, { kind: 'result', result: outcome }, meta, chatKey, mark, now);
         events.push(...result.events);
       }

@@ -8,10 +8,12 @@ import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';
 import { submitRecord, type RecordDeps } from './records.js';
 import type { AttemptCounter } from './attempt-counter.js';
+import { closeReferral, openReferral, relayToResearcher, type ReferralDeps } from './referrals.js';
 
 /** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
 export type RequestDeps = SubmissionDeps &
-  RecordDeps & { chatLocks: ChatLocks; attempts: AttemptCounter; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
+  RecordDeps &
+  ReferralDeps & { chatLocks: ChatLocks; attempts: AttemptCounter; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -19,12 +21,21 @@ export interface RequestOrigin {
   channel: Channel;
   lang: Language;
   now: Date;
+  /** The inbound message being handled (its mark): what a relayed message is keyed by. */
+  messageMark: string;
 }
 
 /** A date as people read it: Gregorian with the Umm al-Qura Hijri date beside it. */
 export function readableDate(date: Date, lang: Language): string {
   const { gregorian, hijri } = formatDualDate(date, lang);
   return `${gregorian} (${hijri})`;
+}
+
+const SAUDI_TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Riyadh' });
+
+/** A date with its time in Saudi time, as people read it: when researchers are next at work. */
+export function readableDateTime(date: Date, lang: Language): string {
+  return `${readableDate(date, lang)} ${SAUDI_TIME.format(date)}`;
 }
 
 /**
@@ -63,6 +74,13 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
     }
     case 'lookup_case':
       return lookupCase(deps, request, origin);
+    case 'open_referral':
+      return { request: 'open_referral', ...(await openReferral(deps, request, origin)) };
+    case 'relay_to_researcher':
+      return { request: 'relay_to_researcher', open: await relayToResearcher(deps, request, origin) };
+    case 'close_referral':
+      await closeReferral(deps, request, origin);
+      return { request: 'close_referral' };
   }
 }
 

@@ -4,6 +4,7 @@ import type { InboxRepository } from '../models/inbox-repository.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { CaseRepository } from '../models/case-repository.js';
 import type { RecordRepository } from '../models/record-repository.js';
+import type { ReferralRepository } from '../models/referral-repository.js';
 import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
@@ -16,6 +17,9 @@ export interface SweeperDeps {
   locks: OpenRequestLocks;
   cases: CaseRepository;
   records: RecordRepository;
+  referrals: ReferralRepository;
+  /** A referral nobody took is announced again after this long. */
+  referralReannounceMs: number;
   processor: ConversationProcessor;
   chatLocks: ChatLocks;
   requestInbound: (chatKey: string, reason: string) => Promise<void>;
@@ -58,7 +62,12 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     await deps.requestSend(chatKey, `sweep-${bucket}`);
     report.outboxRequeued += 1;
   }
-  if (deps.requestAlerts && ((await deps.cases.pendingAlerts(1)).length > 0 || (await deps.records.hasAlertsPending()))) await deps.requestAlerts(`sweep-${bucket}`);
+  for (const referralId of await deps.referrals.unclaimedSince(new Date(now.getTime() - deps.referralReannounceMs))) {
+    await deps.chatLocks.exclusive(`referral:${referralId}`, () => deps.referrals.announceAgain(referralId));
+  }
+  if (deps.requestAlerts && ((await deps.cases.pendingAlerts(1)).length > 0 || (await deps.records.hasAlertsPending()) || (await deps.referrals.staffNeeded()))) {
+    await deps.requestAlerts(`sweep-${bucket}`);
+  }
   for (const lock of await deps.locks.stalePending(new Date(now.getTime() - deps.staleLockMs))) {
     const outcome = await resolveStaleLock(deps, lock);
     if (outcome === 'finished') report.submissionsFinished += 1;

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp, Role } from '../../src/app.js';
-import type { WhatsAppMessage } from '../../src/bots/whatsapp/whatsapp-client.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
-import { build, FakeWhatsAppClient, GROUP_WID, PDF_BYTES } from '../helpers/fake-whatsapp.js';
+import { build, GROUP_WID, PDF_BYTES } from '../helpers/fake-whatsapp.js';
+import { Phone, WaUser } from '../helpers/whatsapp-people.js';
 import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-people.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
 
@@ -25,74 +25,6 @@ const ADMIN = { name: 'مدير النظام', telegramUserId: 7103, roles: ['ad
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// ---------------------------------------------------------------------------------------------
-// The association's phone: one history, a new client each time the link manager builds one
-
-class Phone {
-  readonly history = new Map<string, WhatsAppMessage[]>();
-  readonly clients: FakeWhatsAppClient[] = [];
-  /** What the service printed for the terminal (the QR code). */
-  readonly printed: string[] = [];
-
-  readonly createClient = (): FakeWhatsAppClient => {
-    const client = new FakeWhatsAppClient(this.history);
-    this.clients.push(client);
-    return client;
-  };
-
-  /** The newest client, once the service built it. */
-  async client(count = 1): Promise<FakeWhatsAppClient> {
-    return waitFor(() => (this.clients.length >= count ? this.clients.at(-1) : undefined), `WhatsApp client number ${count}`);
-  }
-
-  /** Texts the service sent to `chatId`, through every client, in order. */
-  sentTo(chatId: string): string[] {
-    return this.clients.flatMap((client) => client.sent.filter((m) => m.chatId === chatId)).sort((a, b) => a.at - b.at).map((m) => m.content);
-  }
-}
-
-/** Someone writing to the association's number from their phone. */
-class WaUser {
-  private lastSecond = 0;
-
-  constructor(
-    readonly phone: Phone,
-    readonly wid: string,
-  ) {}
-
-  /** Seconds for the next message: now, and always after the previous one (WhatsApp times are whole seconds). */
-  nextTime(): number {
-    this.lastSecond = Math.max(this.lastSecond + 1, Math.floor(Date.now() / 1000));
-    return this.lastSecond;
-  }
-
-  texts(): string[] {
-    return this.phone.sentTo(this.wid);
-  }
-
-  /** Sends a text live and waits for new replies containing every expected piece. */
-  async say(text: string, ...expected: string[]): Promise<string> {
-    return this.send(build.text(text, { chat: this.wid, t: this.nextTime() }), ...expected);
-  }
-
-  async send(message: WhatsAppMessage, ...expected: string[]): Promise<string> {
-    const before = this.texts().length;
-    (await this.phone.client()).emitMessage(message);
-    return this.replies(before, ...expected);
-  }
-
-  async replies(before: number, ...expected: string[]): Promise<string> {
-    return waitFor(
-      () => {
-        const fresh = this.texts().slice(before).join('\n---\n');
-        return fresh && expected.every((piece) => fresh.includes(piece)) ? fresh : '';
-      },
-      `a reply containing ${JSON.stringify(expected)} (last: ${JSON.stringify(this.texts().slice(-1))})`,
-      20_000,
-    );
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Set-up and clean-up

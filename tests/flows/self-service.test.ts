@@ -11,7 +11,7 @@ const feedback: SpecCase[] = [
     name: 'a complaint with a photo, from the menu by number: reference, acknowledgement, the menu; the file goes with the record',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '٣', replies: [ar('feedback.kind'), '1. اقتراح [suggestion]', '2. شكوى [complaint]'], at: 'feedback/feedback_kind', events: ['flow_started'] },
+      { send: '٥', replies: [ar('feedback.kind'), '1. اقتراح [suggestion]', '2. شكوى [complaint]'], at: 'feedback/feedback_kind', events: ['flow_started'] },
       { send: 'شكوى', replies: [ar('feedback.text')], at: 'feedback/feedback_text' },
       { send: 'لا', replies: [ar('validation.text.tooShort', { min: 5 }), ar('feedback.text')], at: 'feedback/feedback_text' },
       { send: 'تأخر الرد على طلبي أكثر من شهر', replies: [ar('feedback.attach')], at: 'feedback/feedback_attach' },
@@ -62,7 +62,7 @@ const volunteer: SpecCase[] = [
     name: 'volunteering in Arabic: its own short notice, each answer checked, a reference, the coordinator alerted through the record',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '٤', replies: [ar('volunteer.consent'), '1. نعم [yes]'], at: 'volunteer/volunteer_consent' },
+      { send: '٦', replies: [ar('volunteer.consent'), '1. نعم [yes]'], at: 'volunteer/volunteer_consent' },
       { send: 'نعم', replies: [ar('volunteer.name')], at: 'volunteer/volunteer_name' },
       { send: 'سعد', replies: [ar('validation.name.singleWord')], at: 'volunteer/volunteer_name' },
       { send: 'سعد بن محمد الدوسري', replies: [ar('volunteer.mobile')], at: 'volunteer/volunteer_mobile' },

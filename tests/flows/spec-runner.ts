@@ -22,6 +22,10 @@ export interface World {
   withdrawOutcome?: 'withdrawn' | 'not_open';
   /** The chat's own requests, newest first (default: the open case, if any). */
   ownCases?: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string }[];
+  /** Invalid answers in a row that call a researcher (default: the engine's, five). */
+  referAfterInvalid?: number;
+  /** What opening a referral answers (default: RF-TEST-0001 within working hours); whether relays find it open (default yes). */
+  referral?: { reference?: string; opensAt?: string | null; open?: boolean };
   /** What a look-up from another phone answers (default: not found). */
   lookup?: { outcome: 'found'; found: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string } } | { outcome: 'not_found' | 'limited' };
 }
@@ -35,7 +39,9 @@ export type SpecInput =
   | { rejected: string; params?: Record<string, string | number> }
   | { advanceMs: number }
   /** The sweeper's expiry of an idle draft. */
-  | { expire: true };
+  | { expire: true }
+  /** Something the association tells the person (a decision, a researcher's message). */
+  | { notice: string; params?: Record<string, string | number> };
 
 /** What a turn expects of the `submit_case` request it made. */
 export interface SubmittedExpectation {
@@ -146,6 +152,15 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
       return { request: 'find_own_cases', cases: world.ownCases ?? (world.openCase ? [world.openCase] : []) };
     case 'lookup_case':
       return { request: 'lookup_case', ...(world.lookup ?? { outcome: 'not_found' }) };
+    case 'open_referral':
+      state.submitted.push(request);
+      return { request: 'open_referral', reference: world.referral?.reference ?? 'RF-TEST-0001', opensAt: world.referral?.opensAt ?? null };
+    case 'relay_to_researcher':
+      state.submitted.push(request);
+      return { request: 'relay_to_researcher', open: world.referral?.open ?? true };
+    case 'close_referral':
+      state.submitted.push(request);
+      return { request: 'close_referral' };
     case 'submit_record':
       state.submitted.push(request);
       return { request: 'submit_record', reference: request.kind === 'feedback' ? 'FB-TEST-0001' : 'VL-TEST-0001' };
@@ -177,6 +192,7 @@ export function turn(
     draftIdleMs: 72 * 3600_000,
     privacyNoticeVersion: 'privacy-2026-1',
     helpAfterInvalid: 3,
+    ...(world.referAfterInvalid === undefined ? {} : { referAfterInvalid: world.referAfterInvalid }),
   };
   const meta = { channel: origin.channel ?? 'console', messageId: origin.messageId ?? `m${state.messageCount}`, at: env.now.toISOString() };
   let result: StepResult = step(catalog, SessionSchema.parse(JSON.parse(state.sessionJson)), input, meta, env);
@@ -205,6 +221,7 @@ function toInput(send: SpecInput): EngineInput | null {
   if ('unsupported' in send) return { kind: 'unsupported', what: send.unsupported };
   if ('rejected' in send) return { kind: 'document_rejected', error: send.rejected, params: send.params ?? { maxMb: 10 } };
   if ('expire' in send) return { kind: 'expire' };
+  if ('notice' in send) return { kind: 'notice', key: send.notice, params: send.params ?? {} };
   return null;
 }
 

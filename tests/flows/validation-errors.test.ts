@@ -23,9 +23,16 @@ function rejectedAt(step: string, question: string, kept: Record<string, unknown
 }
 
 /** A new Arabic chat walked to `step` of {@link AR_SELF}, then the invalid answers, then a valid one. */
+/**
+ * These cases send every wrong answer of a question in a row to see each message; the
+ * researcher that repeated mistakes call is tested on its own (tests/flows/referral.test.ts).
+ */
+const LIST_EVERY_MESSAGE = { referAfterInvalid: 99 };
+
 function arabicErrors(name: string, step: string, invalid: Invalid[], valid: SpecTurn): SpecCase {
   return {
     name,
+    world: LIST_EVERY_MESSAGE,
     turns: [...startArabic(), ...walk(AR_SELF, { to: step }), ...rejectedAt(step, ar(`q.${camel(step)}`), answersUpTo(AR_SELF_ANSWERS, AR_SELF, step), invalid), valid],
   };
 }
@@ -68,6 +75,7 @@ const EN_ANSWERS = {
 function englishErrors(name: string, step: string, invalid: Invalid[], valid: SpecTurn): SpecCase {
   return {
     name,
+    world: LIST_EVERY_MESSAGE,
     turns: [...startEnglish(), ...walk(EN_PATH, { to: step }), ...rejectedAt(step, en(`q.${camel(step)}`), answersUpTo(EN_ANSWERS, EN_PATH, step), invalid), valid],
   };
 }
@@ -282,11 +290,10 @@ const choices: SpecCase[] = [
 
 const kindsOfMessage: SpecCase[] = [
   arabicErrors(
-    'stickers, voice notes, locations, contacts and videos where text is expected: each its own message, the same question',
+    'stickers, locations, contacts and videos where text is expected: each its own message, the same question (a voice note calls a researcher: referral.test.ts)',
     'city',
     [
       [{ unsupported: 'sticker' }, 'unsupported.sticker', 'شكرًا على الملصق', 'نحتاج هنا إلى إجابة مكتوبة'],
-      [{ unsupported: 'voice' }, 'unsupported.voice', 'لا نستطيع الاستماع إلى الرسائل الصوتية'],
       [{ unsupported: 'location' }, 'unsupported.location', 'لا نحتاج الموقع هنا'],
       [{ unsupported: 'contact' }, 'unsupported.contact', 'لا نحتاج جهة اتصال هنا'],
       [{ unsupported: 'video' }, 'unsupported.video', 'لا نستقبل مقاطع الفيديو'],
@@ -294,12 +301,9 @@ const kindsOfMessage: SpecCase[] = [
     { send: 'نمران', at: 'support_request/district', answers: { city: 'نمران' } },
   ),
   englishErrors(
-    'a voice note and a location in English',
+    'a location in English',
     'district',
-    [
-      [{ unsupported: 'voice' }, 'unsupported.voice', 'we cannot listen to voice notes'],
-      [{ unsupported: 'location' }, 'unsupported.location', 'We do not need a location here'],
-    ],
+    [[{ unsupported: 'location' }, 'unsupported.location', 'We do not need a location here']],
     { send: 'Al Rawdah', at: 'support_request/marital_status' },
   ),
   {
@@ -313,6 +317,7 @@ const kindsOfMessage: SpecCase[] = [
   },
   {
     name: 'document question: text instead of a file, «تم» with no file, rejected files (too large, wrong type, damaged); the accepted file is kept',
+    world: LIST_EVERY_MESSAGE,
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'doc_id' }),
@@ -371,7 +376,7 @@ const help: SpecCase[] = [
       ...walk(AR_SELF, { to: 'family_count' }),
       { send: 'abc', notReplies: [ar('help.offer')], at: 'support_request/family_count', session: { invalidCount: 1 } },
       { send: 'كثير', notReplies: [ar('help.offer')], at: 'support_request/family_count', session: { invalidCount: 2 } },
-      { send: '2.5', replies: [ar('validation.count.notInteger'), 'يبدو أن هذا السؤال غير واضح', CONTACT_AR], lastReply: ar('q.familyCount'), at: 'support_request/family_count', session: { invalidCount: 3 } },
+      { send: '2.5', replies: [ar('validation.count.notInteger'), 'يبدو أن هذا السؤال غير واضح', '«باحث»'], lastReply: ar('q.familyCount'), at: 'support_request/family_count', session: { invalidCount: 3 } },
       { send: '٥', notReplies: [ar('help.offer')], at: 'support_request/dependants_ages', session: { invalidCount: 0 } },
       { send: 'عشرة', notReplies: [ar('help.offer')], at: 'support_request/dependants_ages', session: { invalidCount: 1 } },
       { send: 'عشرة', notReplies: [ar('help.offer')], session: { invalidCount: 2 } },
@@ -381,13 +386,13 @@ const help: SpecCase[] = [
     ],
   },
   {
-    name: 'help offered after three invalid answers in English, with how to reach the association',
+    name: 'help offered after three invalid answers in English, with the word that calls a researcher',
     turns: [
       ...startEnglish(),
       ...walk(EN_PATH, { to: 'mobile' }),
       { send: '123', notReplies: [en('help.offer')] },
       { send: '456', notReplies: [en('help.offer')] },
-      { send: '789', replies: ['This question seems unclear', CONTACT_EN], lastReply: en('q.mobile'), at: 'support_request/mobile' },
+      { send: '789', replies: ['This question seems unclear', 'send "researcher"'], lastReply: en('q.mobile'), at: 'support_request/mobile' },
     ],
   },
 ];

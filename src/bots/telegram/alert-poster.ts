@@ -2,6 +2,7 @@ import type { CaseRepository, CaseRecord } from '../../models/case-repository.js
 import type { RecordRepository } from '../../models/record-repository.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { StaffDesk } from './staff-desk.js';
+import type { ReferralDesk } from './referral-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 
 /** Group messages kept in reserve each minute for edits and digests. */
@@ -14,6 +15,7 @@ export interface AlertPosterDeps {
   cases: CaseRepository;
   records: RecordRepository;
   desk: StaffDesk;
+  referralDesk: ReferralDesk;
   gateway: TelegramGateway;
   chatLocks: ChatLocks;
   /** Null without a staff group: case alerts wait until one is configured. */
@@ -30,9 +32,10 @@ export interface AlertPosterDeps {
 export class AlertPoster {
   constructor(private readonly deps: AlertPosterDeps) {}
 
-  /** Posts what is waiting; returns how many cases and records were announced. */
+  /** Posts what is waiting; returns how many referrals, records and cases were served. */
   async postWaiting(): Promise<number> {
-    return (await this.postRecords()) + (await this.postCases());
+    // Referrals first: a person is waiting in the chat right now.
+    return (await this.deps.referralDesk.postWaiting()) + (await this.postRecords()) + (await this.postCases());
   }
 
   /**

@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer']);
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take']);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -23,10 +23,12 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   reject: 'r',
   /** Answer a suggestion or complaint: the id is a record's (`rec_…`), not a case's. */
   answer: 'f',
+  /** Take a referral to a researcher: the id is a referral's (`ref_…`). */
+  take: 't',
 };
 
 /** What each action's id names: a case, or a self-service record. */
-const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec'>> = { open: 'case', claim: 'case', approve: 'case', reject: 'case', answer: 'rec' };
+const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref'>> = { open: 'case', claim: 'case', approve: 'case', reject: 'case', answer: 'rec', take: 'ref' };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
   StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const),
@@ -41,7 +43,7 @@ const VERSION = 's1';
 /** Purpose given to {@link KeyRing.lookupHash}, so these signatures share no domain with other keyed hashes. */
 const PURPOSE = 'callback';
 const SIGNATURE_BYTES = 12;
-const ID_PATTERN = /^(case|rec)_([0-9a-f]{24})$/;
+const ID_PATTERN = /^(case|rec|ref)_([0-9a-f]{24})$/;
 /** `s1:<code>:<24 hex>:<16 base64url>`; 12 bytes are exactly 16 base64url characters, so the encoding is canonical. */
 const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24}):([A-Za-z0-9_-]{16})$/;
 /** Any version of staff data: what {@link isStaffActionData} recognises. */

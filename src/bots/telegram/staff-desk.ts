@@ -10,6 +10,7 @@ import type { StaffPrompts } from '../../models/staff-prompts.js';
 import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
 import type { CaseActionDeps } from '../../services/case-actions.js';
+import type { ReferralDesk } from './referral-desk.js';
 import type { CaseActions, ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate } from '../../services/conversation-requests.js';
@@ -40,6 +41,8 @@ export interface StaffDeskDeps {
   recordFlows: { feedback: Flow; volunteer: Flow };
   /** Tells a beneficiary something in their chat (the answer to their complaint). */
   notify: CaseActionDeps['notify'];
+  /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
+  referralDesk: ReferralDesk;
   staffGroupId: number | null;
   logger: Logger;
 }
@@ -76,14 +79,15 @@ export class StaffDesk {
 
   /**
    * A private text from a staff member who owes the bot an answer (a reason, the support
-   * granted); returns false when the sender is not staff or owes nothing, so the text
-   * goes the ordinary way.
+   * granted, the answer to a complaint) or who talks to a person in a referral; returns
+   * false when the sender is not staff or neither applies, so the text goes the ordinary way.
    */
-  async onPrivateText(fromUserId: number, text: string): Promise<boolean> {
+  async onPrivateText(fromUserId: number, text: string, messageId: string): Promise<boolean> {
     const member = await this.deps.staff.findByTelegramUserId(fromUserId);
     if (!member) return false;
     const prompt = await this.deps.prompts.get(member.id);
-    if (!prompt) return false;
+    // Without a question pending, a researcher in a referral is talking to the person.
+    if (!prompt) return this.deps.referralDesk.onResearcherText(member, text, messageId);
     const chatId = String(fromUserId);
     if (/^\/cancel(@\w+)?$/i.test(text.trim())) {
       await this.deps.prompts.clear(member.id);
@@ -184,6 +188,10 @@ export class StaffDesk {
   private async act(press: StaffPress, member: Staff, action: StaffAction, caseId: string): Promise<void> {
     const privateChat = String(press.fromUserId);
     switch (action) {
+      case 'take': {
+        const { key, params } = await this.deps.referralDesk.onTake(member, caseId);
+        return this.answer(press, key, params);
+      }
       case 'answer': {
         if (!member.roles.includes('complaints_handler')) return this.answer(press, 'staff.answer.notAllowed');
         const record = await this.deps.records.get(caseId);

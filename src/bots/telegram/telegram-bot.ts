@@ -11,6 +11,8 @@ import type { AuditLog } from '../../models/audit-log.js';
 import type { StaffRepository } from '../../models/staff.js';
 import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository } from '../../models/record-repository.js';
+import type { ReferralRepository } from '../../models/referral-repository.js';
+import { ReferralDesk } from './referral-desk.js';
 import { StaffPrompts } from '../../models/staff-prompts.js';
 import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
@@ -36,6 +38,7 @@ export interface TelegramBotDeps {
   staff: StaffRepository;
   documents: DocumentStore;
   records: RecordRepository;
+  referrals: ReferralRepository;
   chatLocks: ChatLocks;
   translate: Translate;
   catalog: FlowCatalog;
@@ -58,7 +61,7 @@ export interface TelegramBot {
   setWebhook(): Promise<void>;
 }
 
-const COMMANDS = ['start', 'request', 'status', 'track', 'feedback', 'volunteer', 'withdraw', 'language', 'cancel', 'help'] as const;
+const COMMANDS = ['start', 'request', 'status', 'track', 'researcher', 'feedback', 'volunteer', 'withdraw', 'language', 'cancel', 'help'] as const;
 
 /** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
@@ -71,6 +74,20 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const feedbackFlow = deps.catalog.get('feedback');
   const volunteerFlow = deps.catalog.get('volunteer');
   if (!requestFlow || !feedbackFlow || !volunteerFlow) throw new Error('a flow the staff desk labels answers with is missing');
+  const referralDesk = new ReferralDesk({
+    gateway,
+    staff: deps.staff,
+    referrals: deps.referrals,
+    documents: deps.documents,
+    audit: deps.audit,
+    chatLocks: deps.chatLocks,
+    keys: deps.keys,
+    translate: deps.translate,
+    catalog: deps.catalog,
+    notify: deps.notify,
+    staffGroupId,
+    logger,
+  });
   const desk = new StaffDesk({
     gateway,
     staff: deps.staff,
@@ -85,6 +102,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     records: deps.records,
     recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
     notify: deps.notify,
+    referralDesk,
     staffGroupId,
     logger,
   });
@@ -93,7 +111,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     channel: new TelegramChannel(gateway),
     handler,
     desk,
-    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, gateway, chatLocks: deps.chatLocks, staffGroupId }),
+    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, gateway, chatLocks: deps.chatLocks, staffGroupId }),
     registerCommands: async () => {
       for (const lang of ['ar', 'en'] as const) {
         const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));

@@ -31,7 +31,7 @@ export class TelegramUpdateHandler {
     switch (normalized.kind) {
       case 'beneficiary': {
         const { message } = normalized;
-        if (message.text !== undefined && !message.media && (await this.staffAnswer(Number(message.userId), message.text))) return;
+        if (message.text !== undefined && !message.media && (await this.staffAnswer(Number(message.userId), message.text, message.messageId))) return;
         await this.deps.ingest(message);
         return;
       }
@@ -58,9 +58,9 @@ export class TelegramUpdateHandler {
     }
   }
 
-  private async staffAnswer(fromUserId: number, text: string): Promise<boolean> {
+  private async staffAnswer(fromUserId: number, text: string, messageId: string): Promise<boolean> {
     try {
-      return await this.deps.desk.onPrivateText(fromUserId, text);
+      return await this.deps.desk.onPrivateText(fromUserId, text, messageId);
     } catch (error) {
       this.deps.logger.warn({ ...errorFields(error) }, 'staff answer failed');
       return true;

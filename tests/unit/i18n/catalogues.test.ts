@@ -58,7 +58,11 @@ describe('message catalogues', () => {
     // The admin CLI and the repositories speak in audit actions (staff.added), not message keys.
     const messageSources = sourceFiles('src').filter((f) => !f.startsWith('src/cli/') && !f.startsWith('src/models/'));
     const used = messageSources.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/'([a-z][A-Za-z]*\.[A-Za-z.]+)'/g)].map((m) => m[1]!).filter((k) => prefixes.has(k.split('.')[0]!) && !k.endsWith('.')),
+      // Audit actions (`action: 'referral.taken'`) look like keys but are not messages.
+      [...readFileSync(file, 'utf8').matchAll(/(action: )?'([a-z][A-Za-z]*\.[A-Za-z.]+)'/g)]
+        .filter((m) => m[1] === undefined)
+        .map((m) => m[2]!)
+        .filter((k) => prefixes.has(k.split('.')[0]!) && !k.endsWith('.')),
     );
     expect(used.length).toBeGreaterThan(50);
     const built = [

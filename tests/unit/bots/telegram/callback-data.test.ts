@@ -13,8 +13,8 @@ const otherKeys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId:
 const CASE = 'case_0123456789abcdef01234567';
 const OTHER_CASE = 'case_0123456789abcdef01234568';
 
-/** The answer to a suggestion or complaint names a record; every other action a case. */
-const idFor = (action: string) => (action === 'answer' ? `rec_${CASE.slice(5)}` : CASE);
+/** The answer to a suggestion or complaint names a record, taking a referral a referral; every other action a case. */
+const idFor = (action: string) => (action === 'answer' ? `rec_${CASE.slice(5)}` : action === 'take' ? `ref_${CASE.slice(5)}` : CASE);
 
 describe('signAction / verifyAction', () => {
   it('refuses an id of the wrong kind for the action', () => {

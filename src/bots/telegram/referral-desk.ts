@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import type { Translate } from '../../engine/input.js';
+import type { FlowCatalog } from '../../engine/step.js';
+import { answerLabelKey } from '../../engine/display.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { DocumentStore } from '../../models/document-store.js';
+import type { Referral, ReferralRepository, RelayedMessage } from '../../models/referral-repository.js';
+import type { Staff, StaffRepository } from '../../models/staff.js';
+import type { AuditLog } from '../../models/audit-log.js';
+import type { CaseActionDeps } from '../../services/case-actions.js';
+import type { ChatLocks } from '../../services/chat-lock.js';
+import { readableDateTime } from '../../services/conversation-requests.js';
+import { ChannelSendError } from '../inbound-message.js';
+import { errorFields } from '../../logger.js';
+import { signAction } from './callback-data.js';
+import { staffKeyboard } from './render-message.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+
+/** Staff read Arabic, as on the staff desk. */
+const STAFF_LANG = 'ar' as const;
+
+export interface ReferralDeskDeps {
+  gateway: TelegramGateway;
+  staff: StaffRepository;
+  referrals: ReferralRepository;
+  documents: DocumentStore;
+  audit: AuditLog;
+  chatLocks: ChatLocks;
+  keys: KeyRing;
+  translate: Translate;
+  catalog: FlowCatalog;
+  notify: CaseActionDeps['notify'];
+  staffGroupId: number | null;
+  logger: Logger;
+}
+
+/**
+ * The researchers' side of a referral (the policy: "refer them to the social research
+ * officer, who answers their questions"). A new referral is announced without anything the
+ * person said — in the group, or privately to each researcher without one; a researcher
+ * takes it with a signed button and gets the context privately; from then on what the
+ * person sends reaches the researcher's private chat, and what the researcher writes there
+ * reaches the person, until either side ends it.
+ */
+export class ReferralDesk {
+  constructor(private readonly deps: ReferralDeskDeps) {}
+
+  /** Announces waiting referrals and passes the person's messages on; returns how many referrals it served. */
+  async postWaiting(): Promise<number> {
+    let served = 0;
+    for (const referral of await this.deps.referrals.needingStaff()) {
+      if (referral.status === 'waiting') await this.announce(referral);
+      else await this.deliver(referral);
+      served += 1;
+    }
+    return served;
+  }
+
+  /** A researcher pressed "take". */
+  async onTake(member: Staff, referralId: string): Promise<{ key: string; params?: Record<string, string> }> {
+    if (!member.roles.includes('researcher')) return { key: 'staff.answer.notAllowed' };
+    const researcher = { staffId: member.id, name: member.name, telegramUserId: member.telegramUserId };
+    const taken = await this.deps.chatLocks.exclusive(`referral:${referralId}`, () => this.deps.referrals.take(referralId, researcher));
+    const referral = await this.deps.referrals.get(referralId);
+    if (!referral) return { key: 'staff.answer.notFound' };
+    if (!taken) {
+      if (referral.researcher?.staffId === member.id) return { key: 'staff.answer.already' };
+      return { key: 'staff.referral.takenBy', params: { name: referral.researcher?.name ?? this.t('staff.case.nobody') } };
+    }
+    await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.taken', target: { kind: 'referral', id: referralId } });
+    const chatId = String(member.telegramUserId);
+    const told = await this.tell(chatId, this.contextText(referral));
+    await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.claimed', params: { name: member.name } }, `referral-taken:${referralId}`);
+    // Under the poster's lock, so the messages waiting are passed on once, not also by a poster run.
+    await this.deps.chatLocks.exclusive('alerts', async () => {
+      const fresh = await this.deps.referrals.get(referralId);
+      if (fresh) await this.deliver(fresh);
+    });
+    await this.markAlert(referral, this.t('staff.referral.takenLine', { name: member.name }));
+    return { key: told ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate' };
+  }
+
+  /**
+   * A private text from a researcher: relayed to the person of their open referral, or,
+   * for "/end", the referral ended. False when the researcher has no open referral.
+   */
+  async onResearcherText(member: Staff, text: string, messageId: string): Promise<boolean> {
+    const referral = await this.deps.referrals.activeFor(member.id);
+    if (!referral) return false;
+    const chatId = String(member.telegramUserId);
+    if (/^\/end(@\w+)?$/i.test(text.trim())) {
+      const closed = await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.close(referral.id, 'researcher', new Date()));
+      if (closed) {
+        await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.closed', target: { kind: 'referral', id: referral.id }, details: { by: 'researcher' } });
+        await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.ended', params: { name: member.name, referralId: referral.engineId } }, `referral-ended:${referral.id}`);
+        await this.markAlert(referral, this.t('staff.referral.endedLine'));
+      }
+      await this.tell(chatId, this.t('staff.referral.ended', { reference: referral.reference }));
+      return true;
+    }
+    const body = text.trim().slice(0, 3000);
+    if (body === '') return true;
+    await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.fromResearcher', params: { name: member.name, text: body } }, `relay:${referral.id}:${messageId}`);
+    return true;
+  }
+
+  /** Tells the staff a referral waits: in the group, or privately to every researcher when there is none. */
+  private async announce(referral: Referral): Promise<void> {
+    const text = this.alertText(referral);
+    const keyboard = staffKeyboard([[{ text: this.t('staff.button.take'), data: signAction(this.deps.keys, 'take', referral.id) }]]);
+    let alert: { chatId: string; messageId: number } | null = null;
+    if (this.deps.staffGroupId !== null) {
+      const chatId = String(this.deps.staffGroupId);
+      const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, { reply_markup: keyboard }));
+      alert = { chatId, messageId: sent.message_id };
+    } else {
+      for (const member of (await this.deps.staff.list()).filter((m) => m.roles.includes('researcher'))) {
+        await this.tell(String(member.telegramUserId), text, keyboard);
+      }
+    }
+    await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.announced(referral.id, new Date(), alert));
+  }
+
+  /** Passes the person's waiting messages to the researcher who took the referral, in order. */
+  private async deliver(referral: Referral): Promise<void> {
+    const done: string[] = [];
+    const researcher = referral.researcher;
+    for (const message of referral.undelivered) {
+      if (researcher) {
+        try {
+          await this.send(String(researcher.telegramUserId), referral, message);
+        } catch (error) {
+          if (!(error instanceof ChannelSendError && error.permanent)) throw error;
+          this.deps.logger.warn({ referralId: referral.id, ...errorFields(error) }, 'researcher cannot be written to; message dropped');
+        }
+      }
+      done.push(message.id);
+    }
+    await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.delivered(referral.id, done));
+  }
+
+  private async send(chatId: string, referral: Referral, message: RelayedMessage): Promise<void> {
+    if (message.from === 'system') {
+      await this.tell(chatId, this.t('staff.referral.endedByBeneficiary', { reference: referral.reference }));
+      return;
+    }
+    if (message.documentId) {
+      const meta = await this.deps.documents.meta(message.documentId);
+      if (!meta) return;
+      const source = await this.deps.documents.get(message.documentId);
+      const filename = `${referral.reference}-${message.documentId.slice(-6)}.${meta.kind === 'pdf' ? 'pdf' : meta.mime.split('/')[1]}`;
+      const caption = this.t('staff.referral.fromBeneficiary', { reference: referral.reference, text: this.t('staff.referral.file') });
+      await this.deps.gateway.sending(chatId, async (t) => {
+        if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename }, { caption });
+        else await t.sendPhoto(chatId, { source, filename }, { caption });
+      });
+      return;
+    }
+    const text = message.text ?? this.t(`staff.referral.kind.${message.unsupported ?? 'other'}`);
+    await this.tell(chatId, this.t('staff.referral.fromBeneficiary', { reference: referral.reference, text }));
+  }
+
+  /** What researchers see before taking a referral: no words of the person's, no name. */
+  private alertText(referral: Referral): string {
+    return this.t(referral.announcements > 0 ? 'staff.referral.alertAgain' : 'staff.referral.alert', {
+      reference: referral.reference,
+      channel: this.t(`channel.${referral.channel}`),
+      reason: this.t(`staff.referral.reason.${referral.reason}`),
+      where: this.where(referral),
+      since: readableDateTime(referral.createdAt, STAFF_LANG),
+    });
+  }
+
+  /** The taking researcher's briefing: where the person stood, their last messages, how to answer and end. */
+  private contextText(referral: Referral): string {
+    const recent = referral.recent.length > 0 ? referral.recent.map((text) => `• ${text}`).join('\n') : this.t('staff.referral.noRecent');
+    return this.t('staff.referral.context', { reference: referral.reference, channel: this.t(`channel.${referral.channel}`), where: this.where(referral), recent });
+  }
+
+  /** The flow and question the person had reached, in words. */
+  private where(referral: Referral): string {
+    const { flow: flowId, step: stepId } = referral.context;
+    const flow = flowId ? this.deps.catalog.get(flowId) : undefined;
+    if (!flow || flowId === 'menu') return this.t('staff.referral.atMenu');
+    const title = flow.title ? this.t(flow.title) : flow.id;
+    const step = stepId && flow.steps[stepId] ? this.t(answerLabelKey(flow, stepId)).split('\n')[0]!.slice(0, 80) : '';
+    return step ? `${title} — ${step}` : title;
+  }
+
+  /** Adds a line to the group announcement (best effort: the referral itself has changed). */
+  private async markAlert(referral: Referral, line: string): Promise<void> {
+    const fresh = await this.deps.referrals.get(referral.id);
+    const alert = fresh?.alert;
+    if (!alert) return;
+    await this.deps.gateway
+      .sending(alert.chatId, (t) => t.editMessageText(alert.chatId, alert.messageId, undefined, `${this.alertText({ ...fresh, announcements: 0 })}\n${line}`))
+      .catch((error: unknown) => this.deps.logger.info({ referralId: referral.id, ...errorFields(error) }, 'referral alert not updated'));
+  }
+
+  private async tell(chatId: string, text: string, keyboard?: ReturnType<typeof staffKeyboard>): Promise<boolean> {
+    try {
+      await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}));
+      return true;
+    } catch (error) {
+      if (error instanceof ChannelSendError && error.permanent) return false;
+      throw error;
+    }
+  }
+
+  private t(key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(STAFF_LANG, key, params);
+  }
+}
