@@ -551,7 +551,8 @@ const FaqFileSchema = z.object(
 
 const FaqTopicSchema = z.object(
   {
-    id: FaqTextSchema,
+    // The id becomes message keys (faq.<id>.answer) and button data: plain lower-case words.
+    id: FaqTextSchema.pipe(z.string().regex(/^[a-z][a-z_]{1,30}$/, { error: 'id must be 2 to 31 lower-case letters or "_", starting with a letter' })),
     title: FaqTextSchema,
     answer: FaqTextSchema,
     phrases: z
@@ -560,6 +561,9 @@ const FaqTopicSchema = z.object(
   },
   { error: (issue) => `must be an object { "id", "title", "answer", "phrases" }, found ${describeType(issue.input)}` },
 );
+
+/** What an FAQ text may fill in: the committee's answer period in days (COMMITTEE_ANSWER_DAYS). */
+const FAQ_PLACEHOLDERS: ReadonlySet<string> = new Set(['days']);
 
 function checkFaq(root: string, messages: Partial<Record<Language, Catalogue>>, problems: ContentProblem[]): Partial<Record<Language, FaqTopic[]>> {
   const result: Partial<Record<Language, FaqTopic[]>> = {};
@@ -598,6 +602,9 @@ function checkFaq(root: string, messages: Partial<Record<Language, Catalogue>>, 
       }
       topics.push(topic.data);
       const topicScans = [topic.data.title, topic.data.answer].map(scanText);
+      for (const name of new Set(topicScans.flatMap((scan) => [...scan.placeholders]))) {
+        if (!FAQ_PLACEHOLDERS.has(name)) problems.push({ file, key, message: `unknown placeholder {{${name}}} (only ${[...FAQ_PLACEHOLDERS].map((p) => `{{${p}}}`).join(', ')})` });
+      }
       langScans.set(topic.data.id, topicScans);
       for (const [field, scan] of [
         ['title', topicScans[0]],

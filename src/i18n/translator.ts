@@ -1,32 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadFaqContent } from '../faq/faq-content.js';
+import { DEFAULT_CONTENT_ROOT, loadContent } from './content.js';
 import i18next from 'i18next';
-import { z } from 'zod';
 import type { Translate } from '../engine/input.js';
 import type { Language } from '../engine/session.js';
 
 /** One language's messages: flat keys (dots are part of the key) to texts with `{{placeholders}}`. */
-export const CatalogueSchema = z.record(z.string(), z.string().min(1));
-export type Catalogue = z.infer<typeof CatalogueSchema>;
-
-/** The folder of the content files staff edit. */
-export const DEFAULT_CONTENT_DIR = fileURLToPath(new URL('../../content/messages/', import.meta.url));
+export type Catalogue = Record<string, string>;
 
 /**
- * Reads and checks the Arabic and English catalogues from `dir`, with the FAQ's topics
- * (content/faq, next to it) as `faq.<id>.title` and `faq.<id>.answer`.
+ * Reads and checks the content under `root` (see `content.ts`): the Arabic and English
+ * messages, with the FAQ's topics as `faq.<id>.title` and `faq.<id>.answer`.
  */
-export function loadCatalogues(dir: string = DEFAULT_CONTENT_DIR): Record<Language, Catalogue> {
-  const read = (lang: Language): Catalogue => {
-    const file = `${dir.replace(/\/?$/, '/')}${lang}.json`;
-    const parsed = CatalogueSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
-    return parsed.data;
+export function loadCatalogues(root: string = DEFAULT_CONTENT_ROOT): Record<Language, Catalogue> {
+  const content = loadContent(root);
+  return {
+    ar: { ...content.messages.ar, ...faqMessages(content.faq.ar.topics) },
+    en: { ...content.messages.en, ...faqMessages(content.faq.en.topics) },
   };
-  const faqDir = fileURLToPath(new URL('../faq/', pathToFileURL(dir.replace(/\/?$/, '/'))));
-  const faq = existsSync(faqDir) ? loadFaqContent(faqDir) : { ar: { topics: [] }, en: { topics: [] } };
-  return { ar: { ...read('ar'), ...faqMessages(faq.ar.topics) }, en: { ...read('en'), ...faqMessages(faq.en.topics) } };
 }
 
 /** The FAQ's topics as message keys, so they render like every other text. */

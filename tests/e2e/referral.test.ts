@@ -26,7 +26,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-async function rig(): Promise<{ fake: FakeTelegram; app: RunningApp; phone: Phone }> {
+async function rig(extraEnv: Record<string, string> = {}): Promise<{ fake: FakeTelegram; app: RunningApp; phone: Phone }> {
   const fake = await FakeTelegram.start();
   cleanups.push(() => fake.stop());
   const dataDir = mkdtempSync(join(tmpdir(), 'wa-referral-'));
@@ -41,6 +41,7 @@ async function rig(): Promise<{ fake: FakeTelegram; app: RunningApp; phone: Phon
     // Always within working hours, so no "outside hours" line varies with the day the tests run.
     WORKING_HOURS: 'sun-sat 00:00-24:00',
     SWEEP_INTERVAL_SECONDS: '1',
+    ...extraEnv,
   });
   cleanups.push(() => env.cleanup());
   const phone = new Phone();
@@ -155,4 +156,25 @@ describe('referral to a social researcher, end to end', () => {
     expect(user.texts().slice(after).some((t) => t.includes('هل من شيء آخر'))).toBe(false);
     expect(callsTo(fake, 'sendMessage', GROUP).filter((c) => textOf(c).includes('نورة'))).toHaveLength(0);
   }, 90_000);
+
+  it('announces again a referral nobody took, and tells a person writing outside working hours when to expect an answer', async () => {
+    // Re-announced after about a second; working hours that never include now.
+    const { fake } = await rig({ REFERRAL_REANNOUNCE_MINUTES: '0.02', WORKING_HOURS: 'sun 00:00-00:01' });
+    const user = new TgUser(fake, 5553003, 'en', 'Huda');
+    await user.say('/start', 'For English, send: English');
+    await user.say('English', 'Main menu');
+    const opened = await user.say('/researcher', 'outside working hours');
+    expect(opened).toMatch(/answer from .+ \d{2}:\d{2} Saudi time/);
+    const reference = REFERENCE.exec(opened)![0];
+    await groupAlertFor(fake, GROUP, reference);
+    const again = await waitFor(
+      () => callsTo(fake, 'sendMessage', GROUP).find((c) => textOf(c).includes(reference) && textOf(c).includes('ما زال مستفيد ينتظر')),
+      'the referral announced again',
+      20_000,
+    );
+    // Taken from the second announcement.
+    const before = user.texts().length;
+    await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(again), groupButtonData(fake, GROUP, messageIdOf(again), 'أتولاها')));
+    await user.replies(before, 'is with you now');
+  }, 60_000);
 });

@@ -120,6 +120,7 @@ export async function startTestApp(
     clock?: () => Date;
     staleLockMs?: number;
     whatsapp?: AppOptions['whatsapp'];
+    contentRoot?: string;
   } = {},
 ): Promise<RunningApp> {
   return startApp({
@@ -132,6 +133,7 @@ export async function startTestApp(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.staleLockMs !== undefined ? { staleLockMs: options.staleLockMs } : {}),
     ...(options.whatsapp ? { whatsapp: options.whatsapp } : {}),
+    ...(options.contentRoot ? { contentRoot: options.contentRoot } : {}),
   });
 }
 
