@@ -218,6 +218,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       })
     : null;
   if (telegram) channels.set('telegram', telegram.channel);
+  else logger.warn('no Telegram bot configured: researchers and staff cannot be reached, so new cases, referrals, complaints and volunteers wait until one is');
 
   const whatsapp =
     config.WHATSAPP_ENABLED === 'on' && options.roles.has('bot')

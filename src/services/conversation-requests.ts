@@ -31,11 +31,15 @@ export function readableDate(date: Date, lang: Language): string {
   return `${gregorian} (${hijri})`;
 }
 
-const SAUDI_TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Riyadh' });
+/** The time of day in Saudi time, 24-hour, in the digits the rest of the date uses. */
+const SAUDI_TIME: Record<Language, Intl.DateTimeFormat> = {
+  ar: new Intl.DateTimeFormat('ar-SA-u-nu-arab', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Riyadh' }),
+  en: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Riyadh' }),
+};
 
 /** A date with its time in Saudi time, as people read it: when researchers are next at work. */
 export function readableDateTime(date: Date, lang: Language): string {
-  return `${readableDate(date, lang)} ${SAUDI_TIME.format(date)}`;
+  return `${readableDate(date, lang)} ${SAUDI_TIME[lang].format(date)}`;
 }
 
 /**
