@@ -197,14 +197,8 @@ export class ReferralDesk {
       .catch((error: unknown) => this.deps.logger.info({ referralId: referral.id, ...errorFields(error) }, 'referral alert not updated'));
   }
 
-  private async tell(chatId: string, text: string, keyboard?: ReturnType<typeof staffKeyboard>): Promise<boolean> {
-    try {
-      await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}));
-      return true;
-    } catch (error) {
-      if (error instanceof ChannelSendError && error.permanent) return false;
-      throw error;
-    }
+  private tell(chatId: string, text: string, keyboard?: ReturnType<typeof staffKeyboard>): Promise<boolean> {
+    return this.deps.gateway.tell(chatId, text, keyboard);
   }
 
   private t(key: string, params?: Record<string, string | number>): string {

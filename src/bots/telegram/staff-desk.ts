@@ -14,7 +14,6 @@ import type { ReferralDesk } from './referral-desk.js';
 import type { CaseActions, ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate } from '../../services/conversation-requests.js';
-import { ChannelSendError } from '../inbound-message.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
@@ -338,13 +337,7 @@ export class StaffDesk {
   /** Sends a staff text (a key, or text already composed) privately; false when Telegram refuses (the member never started the bot). */
   private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<boolean> {
     const text = keyOrText.includes('\n') || keyOrText.includes(' ') ? keyOrText : this.t(keyOrText, params);
-    try {
-      await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}));
-      return true;
-    } catch (error) {
-      if (error instanceof ChannelSendError && error.permanent) return false;
-      throw error;
-    }
+    return this.deps.gateway.tell(chatId, text, keyboard);
   }
 
   private async answer(press: StaffPress, key: string, params?: Record<string, string>): Promise<void> {

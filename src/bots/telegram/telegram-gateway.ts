@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ChannelSendError } from '../inbound-message.js';
 import type { Limit, RateLimiter } from '../../services/rate-limiter.js';
 import { errorFields } from '../../logger.js';
+import type { CallbackKeyboard } from './render-message.js';
 
 /** Telegram's sending limits. */
 const GLOBAL_PER_SECOND = 30;
@@ -42,6 +43,17 @@ export class TelegramGateway {
       return await this.call(call);
     } catch (error) {
       if (error instanceof ChannelSendError && error.retryAfterMs !== undefined) await this.holdBack(chatId, error.retryAfterMs);
+      throw error;
+    }
+  }
+
+  /** Sends a text (with buttons) to a person or group; false when Telegram refuses for good (a member who never started the bot). */
+  async tell(chatId: number | string, text: string, keyboard?: CallbackKeyboard): Promise<boolean> {
+    try {
+      await this.sending(chatId, (t) => t.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}));
+      return true;
+    } catch (error) {
+      if (error instanceof ChannelSendError && error.permanent) return false;
       throw error;
     }
   }
