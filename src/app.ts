@@ -157,6 +157,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
     committeeDays: config.COMMITTEE_ANSWER_DAYS,
     committeeDayCount: config.COMMITTEE_DAY_COUNT,
+    committeeReminderDay: config.COMMITTEE_REMINDER_DAY,
     staleLockMs,
     chatLocks,
     attempts: new AttemptCounter(workerRedis, config.QUEUE_PREFIX),

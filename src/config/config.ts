@@ -65,6 +65,8 @@ export const ConfigSchema = z.object({
   /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
   COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),
+  /** On which day after submission (counted like the answer period) researchers are reminded of an undecided case. */
+  COMMITTEE_REMINDER_DAY: z.coerce.number().int().min(1).default(10),
   PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),
   MAX_DOCUMENT_MB: z.coerce.number().positive().max(20, 'Telegram downloads at most 20 MB').default(10),
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
@@ -95,7 +97,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.refine((c) => !c.TELEGRAM_WEBHOOK_URL || c.TELEGRAM_WEBHOOK_SECRET, {
     path: ['TELEGRAM_WEBHOOK_SECRET'],
     message: 'is required when TELEGRAM_WEBHOOK_URL is set',
-  }).safeParse(cleaned);
+  })
+    .refine((c) => c.COMMITTEE_REMINDER_DAY < c.COMMITTEE_ANSWER_DAYS, {
+      path: ['COMMITTEE_REMINDER_DAY'],
+      message: 'must come before the end of the answer period (COMMITTEE_ANSWER_DAYS)',
+    })
+    .safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = issue?.path.join('.') ?? 'environment';

@@ -29,6 +29,8 @@ export interface CaseRecord {
   flow: { id: string; version: number };
   submittedAt: Date;
   expectedBy: Date;
+  /** When the researchers are reminded that the committee's answer is due (absent for cases made without one). */
+  remindAt?: Date;
   decision: Decision | null;
   /** The researcher who claimed the case. */
   assignee: { id: string; name: string } | null;
@@ -77,6 +79,10 @@ interface CaseDoc {
   alert: CaseAlert | null;
   history: CaseMove[];
   updatedAt: Date;
+  remindAt?: Date;
+  /** The committee's clock: the reminder before the promised date, the alert after it; null until due. */
+  reminderState?: ClockState;
+  overdueState?: ClockState;
 }
 
 const actor = { kind: String, id: String, name: String };
@@ -103,6 +109,9 @@ const caseSchema = new Schema<CaseDoc>(
     alert: { type: { state: String, chatId: String, messageId: Number }, default: null },
     history: [{ _id: false, from: String, to: String, at: Date, by: actor, reason: String }],
     updatedAt: Date,
+    remindAt: Date,
+    reminderState: { type: String, default: null },
+    overdueState: { type: String, default: null },
   },
   { versionKey: false, collection: 'cases' },
 );
@@ -110,6 +119,18 @@ caseSchema.index({ chatKey: 1, submittedAt: -1 });
 caseSchema.index({ nationalIdHash: 1, submittedAt: -1 });
 caseSchema.index({ status: 1, submittedAt: -1 });
 caseSchema.index({ 'alert.state': 1, submittedAt: 1 });
+caseSchema.index({ status: 1, remindAt: 1 });
+caseSchema.index({ status: 1, expectedBy: 1 });
+
+/** A step of the committee's clock: due (to be told), then sent. */
+export type ClockState = 'due' | 'sent';
+/** The two things the clock tells: researchers before the promised date, administrators after it. */
+export type ClockAlarm = 'reminder' | 'overdue';
+
+/** States in which the committee has not decided yet: only these are reminded. */
+export const UNDECIDED: readonly CaseStatus[] = ['submitted', 'in_review', 'information_requested'];
+
+const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' } as const;
 
 /** What a new case is made of; the repository encrypts the answers. */
 export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert'> & { by: Actor };
@@ -152,6 +173,9 @@ export class CaseRepository {
       flow: input.flow,
       submittedAt: input.submittedAt,
       expectedBy: input.expectedBy,
+      ...(input.remindAt ? { remindAt: input.remindAt } : {}),
+      reminderState: null as never,
+      overdueState: null as never,
       decision: null,
       assignee: null,
       alert: { state: 'pending' },
@@ -234,6 +258,37 @@ export class CaseRepository {
     return docs.map((d) => d._id);
   }
 
+  /**
+   * Undecided cases whose reminder or overdue alert has come due by `now` and is not yet
+   * marked: what the sweeper marks due (the state lives here, so a wiped Redis loses none).
+   */
+  async clockDue(now: Date, limit = 100): Promise<{ id: string; alarm: ClockAlarm }[]> {
+    const undecided = { status: { $in: [...UNDECIDED] } };
+    const reminders = await this.model.find({ ...undecided, remindAt: { $lte: now }, reminderState: null }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    const overdue = await this.model.find({ ...undecided, expectedBy: { $lte: now }, overdueState: null }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return [...reminders.map((d) => ({ id: d._id, alarm: 'reminder' as const })), ...overdue.map((d) => ({ id: d._id, alarm: 'overdue' as const }))];
+  }
+
+  /** Moves a case's alarm on (null → due → sent); false when it had moved already. The caller holds the case's lock. */
+  async markClock(id: string, alarm: ClockAlarm, from: ClockState | null, to: ClockState): Promise<boolean> {
+    const field = CLOCK_FIELD[alarm];
+    const result = await this.model.updateOne({ _id: id, [field]: from }, { $set: { [field]: to } });
+    return result.modifiedCount === 1;
+  }
+
+  /** Alarms marked due and not yet told, oldest case first. */
+  async clockAlertsPending(limit = 50): Promise<{ id: string; alarm: ClockAlarm }[]> {
+    const docs = await this.model
+      .find({ $or: [{ reminderState: 'due' }, { overdueState: 'due' }] }, { _id: 1, reminderState: 1, overdueState: 1 })
+      .sort({ submittedAt: 1 })
+      .limit(limit)
+      .lean<Pick<CaseDoc, '_id' | 'reminderState' | 'overdueState'>[]>();
+    return docs.flatMap((d) => [
+      ...(d.reminderState === 'due' ? [{ id: d._id, alarm: 'reminder' as const }] : []),
+      ...(d.overdueState === 'due' ? [{ id: d._id, alarm: 'overdue' as const }] : []),
+    ]);
+  }
+
   /** Cases for the administrator's list, newest first; nothing personal. */
   async list(filter: { status?: CaseStatus; limit: number }): Promise<CaseListItem[]> {
     const docs = await this.model
@@ -274,6 +329,7 @@ export class CaseRepository {
       flow: doc.flow,
       submittedAt: doc.submittedAt,
       expectedBy: doc.expectedBy,
+      ...(doc.remindAt ? { remindAt: new Date(doc.remindAt) } : {}),
       decision: doc.decision ?? null,
       assignee: doc.assignee ?? null,
       alert: doc.alert ?? null,

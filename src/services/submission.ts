@@ -35,6 +35,8 @@ export interface SubmissionDeps {
   committeeDays: number;
   /** Whether the committee's days are calendar days or working days (Sunday to Thursday). */
   committeeDayCount?: 'calendar' | 'working';
+  /** The day after submission on which researchers are reminded (counted the same way); none when absent. */
+  committeeReminderDay?: number;
   /** A pending lock older than this is a crashed submission, for the sweeper to finish or undo. */
   staleLockMs: number;
   faults?: FaultInjector;
@@ -61,7 +63,8 @@ export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, o
 
   const submittedAt = lock.createdAt;
   const expectedBy = expectedAnswerDate(submittedAt, { days: deps.committeeDays, mode: deps.committeeDayCount ?? 'calendar' });
-  const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy });
+  const remindAt = deps.committeeReminderDay === undefined ? undefined : expectedAnswerDate(submittedAt, { days: deps.committeeReminderDay, mode: deps.committeeDayCount ?? 'calendar' });
+  const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy, ...(remindAt ? { remindAt } : {}) });
   deps.faults?.at('after-case');
 
   if (!(await deps.locks.activate(nationalIdHash, caseId))) {
@@ -99,7 +102,7 @@ async function insertCase(
   deps: SubmissionDeps,
   request: SubmitRequest,
   origin: SubmissionOrigin,
-  ids: { caseId: string; nationalIdHash: string; submittedAt: Date; expectedBy: Date },
+  ids: { caseId: string; nationalIdHash: string; submittedAt: Date; expectedBy: Date; remindAt?: Date },
 ): Promise<string> {
   const existing = await deps.cases.referenceOf(ids.caseId);
   if (existing) return existing;
@@ -122,6 +125,7 @@ async function insertCase(
       flow: { id: request.flow, version: request.flowVersion },
       submittedAt: ids.submittedAt,
       expectedBy: ids.expectedBy,
+      ...(ids.remindAt ? { remindAt: ids.remindAt } : {}),
       by: { kind: 'beneficiary', id: origin.chatKey },
     });
     const stored = await deps.cases.referenceOf(ids.caseId);

@@ -62,10 +62,19 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     await deps.requestSend(chatKey, `sweep-${bucket}`);
     report.outboxRequeued += 1;
   }
+  // The committee's clock: alarms come due here, from MongoDB, and the staff side tells them.
+  for (const { id, alarm } of await deps.cases.clockDue(now)) {
+    await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.markClock(id, alarm, null, 'due'));
+  }
   for (const referralId of await deps.referrals.unclaimedSince(new Date(now.getTime() - deps.referralReannounceMs))) {
     await deps.chatLocks.exclusive(`referral:${referralId}`, () => deps.referrals.announceAgain(referralId));
   }
-  if (deps.requestAlerts && ((await deps.cases.pendingAlerts(1)).length > 0 || (await deps.records.hasAlertsPending()) || (await deps.referrals.staffNeeded()))) {
+  const staffWork = async () =>
+    (await deps.cases.pendingAlerts(1)).length > 0 ||
+    (await deps.cases.clockAlertsPending(1)).length > 0 ||
+    (await deps.records.hasAlertsPending()) ||
+    (await deps.referrals.staffNeeded());
+  if (deps.requestAlerts && (await staffWork())) {
     await deps.requestAlerts(`sweep-${bucket}`);
   }
   for (const lock of await deps.locks.stalePending(new Date(now.getTime() - deps.staleLockMs))) {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import sharp from 'sharp';
 import type { RunningApp } from '../../src/app.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
 import { ScriptedFaults, startTestApp, testEnvironment, TestChat, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+import { answerUpToReview as answerConsoleRequest, submit } from '../helpers/console-request.js';
 
 const VALID_ID = '1000000008';
 const OTHER_ID = '2100000005';
@@ -23,49 +23,7 @@ async function boot(options: Parameters<typeof startTestApp>[1] = {}): Promise<R
   return app;
 }
 
-async function photo(): Promise<Buffer> {
-  return sharp({ create: { width: 40, height: 30, channels: 3, background: '#888888' } }).jpeg().toBuffer();
-}
-
-/** Answers the support request up to the review, for a single person with no income who rents. */
-async function answerUpToReview(chat: TestChat, nationalId: string): Promise<void> {
-  await chat.say('السلام عليكم', 'القائمة الرئيسية');
-  await chat.say('1', 'هل توافق');
-  await chat.say('نعم', 'لنفسك');
-  await chat.say('1', 'الاسم الكامل');
-  await chat.say('محمد عبدالله القحطاني', 'رقم الهوية');
-  await chat.say(nationalId, 'رقم الجوال');
-  await chat.say('٠٥٠١٢٣٤٥٦٧', 'مدينة');
-  await chat.say('الرياض', 'الحي');
-  await chat.say('النسيم', 'الحالة الاجتماعية');
-  await chat.say('1', 'عدد أفراد');
-  await chat.say('1', 'دخل');
-  await chat.say('0', 'نوع السكن');
-  await chat.say('2', 'الإيجار الشهري');
-  await chat.say('1500', 'نوع الدعم');
-  await chat.say('2', 'صف حاجتك');
-  await chat.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
-  await sendPhoto(chat, 'وصلنا الملف');
-  await chat.say('تم', 'عقد الإيجار');
-  await sendPhoto(chat, 'وصلنا الملف');
-  await chat.say('تم', 'راجع بياناتك');
-}
-
-let photoCount = 0;
-async function sendPhoto(chat: TestChat, expect: string): Promise<string> {
-  const ref = `photo-${++photoCount}`;
-  const bytes = await photo();
-  env!.channel.files.set(ref, bytes);
-  return chat.send(chat.message({ media: { ref, mime: 'image/jpeg', size: bytes.length } }), expect);
-}
-
-async function submit(chat: TestChat): Promise<string> {
-  await chat.say('1', 'الإقرار');
-  const reply = await chat.say('1', 'الرقم المرجعي');
-  const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(reply)?.[0];
-  expect(reference, reply).toBeDefined();
-  return reference!;
-}
+const answerUpToReview = (chat: TestChat, nationalId: string) => answerConsoleRequest(chat, env!.channel, nationalId);
 
 describe('intake through the real queues and storage', () => {
   it('takes a whole request: case stored encrypted, lock active, reference and expected date told', async () => {

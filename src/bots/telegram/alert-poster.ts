@@ -1,4 +1,4 @@
-import type { CaseRepository, CaseRecord } from '../../models/case-repository.js';
+import { UNDECIDED, type CaseRepository, type CaseRecord } from '../../models/case-repository.js';
 import type { RecordRepository } from '../../models/record-repository.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { StaffDesk } from './staff-desk.js';
@@ -35,7 +35,7 @@ export class AlertPoster {
   /** Posts what is waiting; returns how many referrals, records and cases were served. */
   async postWaiting(): Promise<number> {
     // Referrals first: a person is waiting in the chat right now.
-    return (await this.deps.referralDesk.postWaiting()) + (await this.postRecords()) + (await this.postCases());
+    return (await this.deps.referralDesk.postWaiting()) + (await this.postRecords()) + (await this.postCases()) + (await this.postClock());
   }
 
   /**
@@ -50,6 +50,24 @@ export class AlertPoster {
       announced += 1;
     }
     return announced;
+  }
+
+  /**
+   * The committee's clock: the reminder to the researcher holding the case (or the group),
+   * the overdue alert to administrators. A case decided meanwhile is passed over, never told.
+   */
+  private async postClock(): Promise<number> {
+    let told = 0;
+    for (const { id, alarm } of await this.deps.cases.clockAlertsPending()) {
+      const record = await this.deps.cases.get(id);
+      if (record && UNDECIDED.includes(record.status)) {
+        if (alarm === 'reminder') await this.deps.desk.postReminder(record);
+        else await this.deps.desk.postOverdue(record);
+        told += 1;
+      }
+      await this.deps.chatLocks.exclusive(`case:${id}`, () => this.deps.cases.markClock(id, alarm, 'due', 'sent'));
+    }
+    return told;
   }
 
   private async postCases(): Promise<number> {

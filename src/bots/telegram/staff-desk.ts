@@ -136,6 +136,20 @@ export class StaffDesk {
     return { chatId: String(chatId), messageId: sent.message_id };
   }
 
+  /** Reminds the researcher holding an undecided case (or the group, or every researcher) that the promised date nears. */
+  async postReminder(record: CaseRecord): Promise<void> {
+    const text = this.t('staff.clock.reminder', { ...this.caseParams(record) });
+    const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
+    if (holder?.active && (await this.tell(String(holder.telegramUserId), text, undefined, this.alertKeyboard(record)))) return;
+    if (this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), text, undefined, this.alertKeyboard(record)))) return;
+    for (const member of (await this.deps.staff.list()).filter((m) => m.roles.includes('researcher'))) await this.tell(String(member.telegramUserId), text);
+  }
+
+  /** Tells administrators that the promised date passed without a decision. */
+  async postOverdue(record: CaseRecord): Promise<void> {
+    await this.tellAdministrators('staff.clock.overdue', this.caseParams(record));
+  }
+
   /**
    * Tells the staff who hold the matching role about a new suggestion, complaint or
    * volunteer, privately and in full (a complaint may concern a colleague, so never in the
