@@ -26,7 +26,16 @@ const ROLES_FOR = {
   view: ['researcher', 'committee', 'admin'],
   claim: ['researcher'],
   decide: ['committee'],
+  advance: ['researcher', 'committee'],
 } as const satisfies Record<string, readonly StaffRole[]>;
+
+/** The moves after a decision (policy steps 6 and 7), what the beneficiary is told of each, and the audit action. */
+export const AFTER_DECISION = {
+  registered: { notice: 'caseProgress.registered', audit: 'case.registered' },
+  service_delivered: { notice: 'caseProgress.serviceDelivered', audit: 'case.service_delivered' },
+  closed: { notice: null, audit: 'case.closed' },
+} as const;
+export type AfterDecision = keyof typeof AFTER_DECISION;
 
 /**
  * What staff do to a case: view it, claim it for study, decide it. Each checks the
@@ -79,6 +88,28 @@ export class CaseActions {
       // Outside the case lock and repeated on a second press: the notice id makes it one message.
       const params: Record<string, string> = { reference: result.record.reference, [outcome === 'approved' ? 'support' : 'reason']: text };
       await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: `decision.${outcome}`, params }, `decision-${caseId}`);
+    }
+    return result;
+  }
+
+  /**
+   * A move after the decision: registration once the requirements are complete, the
+   * service delivered, the case closed. The transition table decides what is legal; the
+   * beneficiary is told of registration and of the service (service messages, always sent);
+   * a closed case frees the national ID for a new request.
+   */
+  async advance(caseId: string, staff: Staff, to: AfterDecision, reason?: string): Promise<ActionResult> {
+    if (!allowed(staff, 'advance')) return { ok: false, reason: 'not_allowed' };
+    const result = await this.underLock(caseId, async (record): Promise<ActionResult> => {
+      if (record.status === to) return { ok: true, changed: false, record };
+      await this.deps.cases.move(caseId, to, actorOf(staff), this.now(), reason);
+      if (to === 'closed') await this.deps.locks.release(record.nationalIdHash, caseId);
+      await this.audit(staff, AFTER_DECISION[to].audit, caseId);
+      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+    });
+    const notice = AFTER_DECISION[to].notice;
+    if (result.ok && notice) {
+      await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: notice, params: { reference: result.record.reference } }, `${to}-${caseId}`);
     }
     return result;
   }

@@ -251,7 +251,24 @@ describe('Telegram, end to end against a fake Bot API', () => {
     const decided = await app.repositories.cases.get(record!.id);
     expect(decided?.status).toBe('approved');
     expect(decided?.decision).toMatchObject({ outcome: 'approved', supportGranted: support });
-  }, 90_000);
+
+    // --- Registration, the service, the close: each from the alert's button; the applicant told of the first two. ---
+    for (const [label, status, told] of [
+      ['تم التسجيل', 'registered', 'سُجّلت مستفيدًا'],
+      ['قُدّمت الخدمة', 'service_delivered', 'قُدّمت الخدمة لطلبك'],
+      ['إغلاق', 'closed', null],
+    ] as const) {
+      await answerTo(fake, researcher.pressInGroup(alertId, buttonData(fake, alertId, label)));
+      await waitFor(async () => (await app.repositories.cases.get(record!.id))?.status === status, `the case ${status}`);
+      if (told) await waitFor(() => applicant.texts().some((t) => t.includes(told) && t.includes(reference)), `the applicant told: ${told}`);
+    }
+
+    // --- /case REF: the whole case and its history, privately. ---
+    const researcherChat = new TgUser(fake, RESEARCHER.telegramUserId);
+    const view = await researcherChat.say(`/case ${reference.toLowerCase()}`, 'السجل:');
+    for (const step of ['مستلم، بانتظار الدراسة', 'قيد الدراسة', 'مقبول', 'مسجّل', 'قُدّمت الخدمة', 'مغلق']) expect(view).toContain(step);
+    expect(view).toContain(RESEARCHER.name);
+  }, 120_000);
   it('tells an applicant who switched to English of a rejection, in English, with the reason', async () => {
     const { fake, app } = await rig();
     await app.repositories.staff.add(RESEARCHER);

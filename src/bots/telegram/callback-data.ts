@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take']);
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close']);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -25,10 +25,23 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   answer: 'f',
   /** Take a referral to a researcher: the id is a referral's (`ref_…`). */
   take: 't',
+  register: 'g',
+  serve: 's',
+  close: 'x',
 };
 
 /** What each action's id names: a case, or a self-service record. */
-const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref'>> = { open: 'case', claim: 'case', approve: 'case', reject: 'case', answer: 'rec', take: 'ref' };
+const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref'>> = {
+  open: 'case',
+  claim: 'case',
+  approve: 'case',
+  reject: 'case',
+  answer: 'rec',
+  take: 'ref',
+  register: 'case',
+  serve: 'case',
+  close: 'case',
+};
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
   StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const),

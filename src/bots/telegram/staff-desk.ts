@@ -13,7 +13,9 @@ import type { CaseActionDeps } from '../../services/case-actions.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { CaseActions, ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
-import { readableDate } from '../../services/conversation-requests.js';
+import { readableDate, readableDateTime } from '../../services/conversation-requests.js';
+import { canMove } from '../../models/case-states.js';
+import { normalizeReference } from '../../services/reference.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
@@ -84,6 +86,8 @@ export class StaffDesk {
   async onPrivateText(fromUserId: number, text: string, messageId: string): Promise<boolean> {
     const member = await this.deps.staff.findByTelegramUserId(fromUserId);
     if (!member) return false;
+    const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text.trim());
+    if (asked) return this.showCase(member, asked[1]!);
     const prompt = await this.deps.prompts.get(member.id);
     // Without a question pending, a researcher in a referral is talking to the person.
     if (!prompt) return this.deps.referralDesk.onResearcherText(member, text, messageId);
@@ -111,6 +115,18 @@ export class StaffDesk {
     } else {
       await this.tell(chatId, ...this.refusal(result));
     }
+    return true;
+  }
+
+  /** `/case REF`: the whole case and its history, privately (the view is audited); true: the text was handled. */
+  private async showCase(member: Staff, typed: string): Promise<boolean> {
+    const chatId = String(member.telegramUserId);
+    const reference = normalizeReference(typed, 'SR');
+    const record = reference ? await this.deps.cases.findByReference(reference) : null;
+    if (!record) return this.tell(chatId, 'staff.answer.notFound').then(() => true);
+    const result = await this.deps.actions.view(record.id, member);
+    if (!result.ok) return this.tell(chatId, ...this.refusal(result)).then(() => true);
+    await this.sendCase(chatId, result.record);
     return true;
   }
 
@@ -220,6 +236,16 @@ export class StaffDesk {
         if (!(await this.sendCase(privateChat, result.record))) return this.answer(press, 'staff.answer.startPrivate');
         return this.answer(press, 'staff.answer.sentPrivately');
       }
+      case 'register':
+      case 'serve':
+      case 'close': {
+        const to = action === 'register' ? 'registered' : action === 'serve' ? 'service_delivered' : 'closed';
+        const result = await this.deps.actions.advance(caseId, member, to);
+        if (!result.ok) return this.answer(press, ...this.refusal(result));
+        await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.statusParams(result.record));
+        if (result.changed) await this.refreshAlert(result.record);
+        return;
+      }
       case 'claim': {
         const result = await this.deps.actions.claim(caseId, member);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
@@ -249,7 +275,25 @@ export class StaffDesk {
       ([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`,
     );
     const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
-    const text = [this.t('staff.case.header', this.caseParams(record)), '', ...lines, '', declaration, this.t('staff.case.documents', { count: record.documentIds.length })].join('\n');
+    const history = record.history.map((move) =>
+      this.t('staff.case.historyLine', {
+        at: readableDateTime(move.at, STAFF_LANG),
+        status: this.t(`caseStatus.${move.to}`),
+        by: move.by.name ?? this.t(`staff.case.actor.${move.by.kind}`),
+        reason: move.reason ? ` — ${move.reason}` : '',
+      }),
+    );
+    const text = [
+      this.t('staff.case.header', this.caseParams(record)),
+      '',
+      ...lines,
+      '',
+      declaration,
+      this.t('staff.case.documents', { count: record.documentIds.length }),
+      '',
+      this.t('staff.case.history'),
+      ...history,
+    ].join('\n');
     if (!(await this.tell(chatId, text, undefined, this.alertKeyboard(record)))) return false;
     for (const documentId of record.documentIds) {
       const meta = await this.deps.documents.meta(documentId);
@@ -279,6 +323,7 @@ export class StaffDesk {
     if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
     if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
     if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
+    if (['registered', 'service_delivered', 'closed'].includes(record.status)) lines.push(this.t('staff.alert.status', this.statusParams(record)));
     return lines.join('\n');
   }
 
@@ -288,6 +333,9 @@ export class StaffDesk {
     const rows = [[button('open')]];
     if (record.status === 'submitted') rows[0]!.push(button('claim'));
     if (record.status === 'in_review' && !record.decision) rows.push([button('approve'), button('reject')]);
+    if (record.status === 'approved') rows.push([button('register')]);
+    if (record.status === 'registered') rows.push([button('serve')]);
+    if (canMove(record.status, 'closed')) rows.push([button('close')]);
     return staffKeyboard(rows);
   }
 
