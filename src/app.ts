@@ -14,6 +14,7 @@ import { AuditLog } from './models/audit-log.js';
 import { StaffRepository } from './models/staff.js';
 import { RecordRepository } from './models/record-repository.js';
 import { ReferralRepository } from './models/referral-repository.js';
+import { SurveyRepository } from './models/survey-repository.js';
 import { parseWorkingHours } from './services/working-hours.js';
 import { readableDateTime } from './services/conversation-requests.js';
 import { loadFlowCatalog } from './flows/catalog.js';
@@ -81,6 +82,7 @@ export interface RunningApp {
     staff: StaffRepository;
     records: RecordRepository;
     referrals: ReferralRepository;
+    surveys: SurveyRepository;
   };
   readonly keys: KeyRing;
   readonly connection: Connection;
@@ -117,6 +119,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     staff: new StaffRepository(connection),
     records: new RecordRepository(connection, keys),
     referrals: new ReferralRepository(connection, keys),
+    surveys: new SurveyRepository(connection, keys),
   };
   for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
 
@@ -216,6 +219,16 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         catalog,
         ingest,
         notify,
+        scheduleSurvey: (record, occasion, at) =>
+          repositories.surveys.schedule({
+            caseId: record.id,
+            reference: record.reference,
+            occasion,
+            chatKey: record.chatKey,
+            channel: record.channel,
+            dueAt: new Date(at.getTime() + config.SURVEY_DELAY_HOURS * 3_600_000),
+            now: at,
+          }),
       })
     : null;
   if (telegram) channels.set('telegram', telegram.channel);
@@ -256,6 +269,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     draftIdleMs: config.DRAFT_IDLE_HOURS * 3_600_000,
     staleLockMs,
     referralReannounceMs: config.REFERRAL_REANNOUNCE_MINUTES * 60_000,
+    notify,
+    attempts: new AttemptCounter(workerRedis, config.QUEUE_PREFIX),
+    optionalPerDay: config.OPTIONAL_MESSAGES_PER_DAY,
     inboxGraceMs: 30_000,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -65,6 +65,10 @@ export const ConfigSchema = z.object({
   /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
   COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),
+  /** Hours after a decision or a service before the beneficiary is invited to rate it. */
+  SURVEY_DELAY_HOURS: z.coerce.number().min(0).default(24),
+  /** Optional messages (survey invitations) sent at most this often per WhatsApp number per day. */
+  OPTIONAL_MESSAGES_PER_DAY: z.coerce.number().int().min(1).default(2),
   /** On which day after submission (counted like the answer period) researchers are reminded of an undecided case. */
   COMMITTEE_REMINDER_DAY: z.coerce.number().int().min(1).default(10),
   PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),

@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -51,6 +51,15 @@ const WORD_LIST: Record<string, Command> = {
   'عندي استفسار': 'ask',
   الاسئلة: 'ask',
   'الأسئلة الشائعة': 'ask',
+  rate: 'rate',
+  'rate the service': 'rate',
+  تقييم: 'rate',
+  'تقييم الخدمة': 'rate',
+  'stop messages': 'stop',
+  'إيقاف الرسائل': 'stop',
+  'ايقاف الرسائل': 'stop',
+  'resume messages': 'resume',
+  'استئناف الرسائل': 'resume',
 };
 
 const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
@@ -75,6 +84,9 @@ const SLASH: Record<string, Command> = {
   ask: 'ask',
   faq: 'ask',
   questions: 'ask',
+  rate: 'rate',
+  stop: 'stop',
+  resume: 'resume',
 };
 
 /**

@@ -26,6 +26,8 @@ export type RequestResult =
   /** `open` false: the researcher ended the referral meanwhile, so nothing was relayed. */
   | { request: 'relay_to_researcher'; open: boolean }
   | { request: 'close_referral' }
+  /** `already`: this invitation was answered before (a repeated answer). */
+  | { request: 'submit_survey'; outcome: 'recorded' | 'already' }
   /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */
   | { request: 'lookup_case'; outcome: 'found'; found: OpenCaseSummary }
   | { request: 'lookup_case'; outcome: 'not_found' | 'limited' };

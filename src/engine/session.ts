@@ -83,6 +83,10 @@ export const SessionSchema = z.object({
   recent: z.array(z.string()).optional(),
   /** How many times "help" was asked at the current question: the second time, a researcher is called. */
   helpCount: z.number().int().nonnegative().optional(),
+  /** The person stopped optional messages (survey invitations, reminders); service messages still come. */
+  optOut: z.boolean().optional(),
+  /** A survey invitation received while busy with something else, answered when they send «تقييم». */
+  pendingSurvey: z.string().nullable().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 

@@ -132,6 +132,13 @@ class Turn {
         return this.refer('asked');
       case 'ask':
         return this.startFaq();
+      case 'rate':
+        return this.startSurvey(this.s.pendingSurvey ?? null);
+      case 'stop':
+      case 'resume':
+        this.s.optOut = command === 'stop';
+        this.say(command === 'stop' ? 'optional.stopped' : 'optional.resumed');
+        return this.repeatQuestion();
       case 'cancel':
         return this.cancel();
       case 'back':
@@ -231,6 +238,7 @@ class Turn {
   }
 
   private onNotice(key: string, params: Record<string, string | number>): void {
+    if (key === 'survey.invite') return this.onSurveyInvite(String(params.surveyId ?? ''), params);
     this.say(key, params);
     // The researcher ended the conversation: the person is back at the question they left.
     if (key === 'referral.ended' && this.s.referral && params.referralId === this.s.referral.id) {
@@ -320,6 +328,19 @@ class Turn {
         return this.refer('asked');
       case 'questions':
         return this.startFaq();
+      case 'rate':
+        return this.startSurvey(this.s.pendingSurvey ?? null);
+      case 'submit_survey':
+        return this.ask(
+          {
+            type: 'submit_survey',
+            surveyId: typeof draft.answers.survey_id === 'string' ? draft.answers.survey_id : null,
+            submissionId: draft.id,
+            rating: Number(String(draft.answers.survey_rating).slice(1)),
+            comment: draft.answers.survey_comment ? String(draft.answers.survey_comment) : null,
+          },
+          'survey',
+        );
       case 'declined':
         this.say(`${flow.id}.declined`);
         return this.showMenu();
@@ -379,6 +400,30 @@ class Turn {
       return this.ask({ type: 'check_national_id', nationalId: String(read.value) }, `step:${stepId}`, String(read.value));
     }
     this.record(stepId, read.value);
+  }
+
+  // ---- satisfaction ----------------------------------------------------------
+
+  /**
+   * An invitation to rate: asked at once when the person is free (at the menu), otherwise
+   * kept until they send «تقييم», so it never cuts into a request or a researcher's chat.
+   */
+  private onSurveyInvite(surveyId: string, params: Record<string, string | number>): void {
+    this.s.pendingSurvey = surveyId;
+    const free = !this.s.referral && (!this.s.position || this.s.position.flow === MENU_FLOW);
+    if (free) {
+      this.say('survey.invite', params);
+      return this.startSurvey(surveyId);
+    }
+    this.say('survey.inviteLater', params);
+  }
+
+  private startSurvey(surveyId: string | null): void {
+    const flow = this.flow('survey');
+    this.leaveFlow();
+    this.s.drafts[flow.id] = { ...this.newDraft(), answers: surveyId ? { survey_id: surveyId } : {} };
+    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    this.prompt();
   }
 
   // ---- questions (FAQ) ------------------------------------------------------
@@ -603,6 +648,10 @@ class Turn {
         this.s.referral = null;
         this.say('referral.endedBefore');
         return this.repeatQuestion();
+      case 'submit_survey':
+        this.s.pendingSurvey = null;
+        this.say(result.outcome === 'recorded' ? 'survey.thanks' : 'survey.already');
+        return this.showMenu();
       case 'close_referral':
         this.s.referral = null;
         this.say('referral.closedByYou');

@@ -13,7 +13,7 @@ import { FaqMatcher } from '../faq/faq-matcher.js';
 import type { FaqIndex } from '../engine/step.js';
 import { normalizeReference } from '../services/reference.js';
 import { normalizeDigits } from '../i18n/digits.js';
-import { feedbackFlow, volunteerFlow } from './self-service.js';
+import { feedbackFlow, surveyFlow, volunteerFlow } from './self-service.js';
 import { supportRequestFlow } from './support-request.js';
 
 /** The validators flows may name, by name; each returns a JSON-safe answer or a message key. */
@@ -36,6 +36,12 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
     const reference = normalizeReference(raw, 'SR');
     return reference ? { ok: true, value: reference } : { ok: false, error: 'validation.reference.invalid' };
   },
+  /** A comment that may be left out: «تخطي» / "skip" (or «لا» / "no") gives none. */
+  optional_comment: (raw) => {
+    if (typeof raw !== 'string') return { ok: false, error: 'validation.required' };
+    if (/^\s*(تخطي|تخطى|skip|لا|no|لا شكرا|no thanks)\s*$/i.test(raw)) return { ok: true, value: '' };
+    return validateText(raw, { min: 2, max: 1000 });
+  },
   /** The last four digits of a national ID, in any of the digit forms people type. */
   last_four_digits: (raw) => {
     if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, error: 'validation.required' };
@@ -45,7 +51,7 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, faqFlow, supportRequestFlow, feedbackFlow, volunteerFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, faqFlow, supportRequestFlow, feedbackFlow, volunteerFlow, surveyFlow];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with

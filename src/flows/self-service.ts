@@ -84,3 +84,32 @@ export const volunteerFlow = {
     },
   },
 } as const;
+
+/**
+ * Rating the service (the policy: rating is the beneficiary's right, a tool for improvement,
+ * never for blame): from an invitation after a decision or a service, or whenever they like.
+ */
+export const surveyFlow = {
+  id: 'survey',
+  version: 1,
+  start: 'survey_rating',
+  title: 'survey.title',
+  steps: {
+    survey_rating: {
+      kind: 'question',
+      prompt: 'survey.rating',
+      answer: {
+        type: 'choice',
+        options: [
+          { id: 'r5', label: 'survey.r5' },
+          { id: 'r4', label: 'survey.r4' },
+          { id: 'r3', label: 'survey.r3' },
+          { id: 'r2', label: 'survey.r2' },
+          { id: 'r1', label: 'survey.r1' },
+        ],
+      },
+      next: [{ to: 'survey_comment' }],
+    },
+    survey_comment: { kind: 'question', prompt: 'survey.comment', answer: { type: 'validated', validator: 'optional_comment' }, next: [{ to: 'action:submit_survey' }] },
+  },
+} as const;

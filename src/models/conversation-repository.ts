@@ -50,6 +50,7 @@ interface ConversationDoc {
   effects?: string;
   /** True while a kept draft exists; with `activeAt`, lets the sweeper expire idle drafts. */
   draftOpen: boolean;
+  optionalOff?: boolean;
   activeAt: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -70,6 +71,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     outboxPending: Boolean,
     effects: String,
     draftOpen: Boolean,
+    optionalOff: Boolean,
     activeAt: Date,
     createdAt: Date,
     updatedAt: Date,
@@ -156,6 +158,8 @@ export class ConversationRepository {
       outboxPending: outboxSeq > (current?.sentSeq ?? 0),
       effects: commit.effects.length > 0 ? this.keys.encryptJson(commit.effects) : '',
       draftOpen: commit.draftOpen,
+      // In clear (the session is sealed) so the sweeper can respect it before queueing an optional message.
+      optionalOff: commit.session.optOut === true,
       activeAt: commit.now,
       updatedAt: commit.now,
       handled: [...(current?.handled ?? []), commit.handledMark].slice(-HANDLED_MEMORY),
@@ -189,6 +193,12 @@ export class ConversationRepository {
   async markSent(chatKey: string, seq: number): Promise<void> {
     await this.model.updateOne({ _id: chatKey }, { $max: { sentSeq: seq } });
     await this.model.updateOne({ _id: chatKey, outboxSeq: { $lte: seq } }, { $set: { outboxPending: false } });
+  }
+
+  /** Whether the person accepts optional messages (surveys, reminders): true unless they stopped them. */
+  async acceptsOptional(chatKey: string): Promise<boolean> {
+    const doc = await this.model.findById(chatKey, { optionalOff: 1 }).lean<{ optionalOff?: boolean }>();
+    return doc?.optionalOff !== true;
   }
 
   /** Conversations with unsent replies, oldest first: what the sweeper re-queues after Redis lost its jobs. */

@@ -19,6 +19,8 @@ export interface CaseActionDeps {
   audit: AuditLog;
   /** Tells the beneficiary, on their channel and in their language, once per `noticeId`. */
   notify: (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) => Promise<void>;
+  /** Schedules the invitation to rate the service after a decision or after the service (once per case and occasion). */
+  scheduleSurvey?: (record: CaseRecord, occasion: 'decision' | 'service', at: Date) => Promise<void>;
   clock?: () => Date;
 }
 
@@ -88,6 +90,7 @@ export class CaseActions {
       // Outside the case lock and repeated on a second press: the notice id makes it one message.
       const params: Record<string, string> = { reference: result.record.reference, [outcome === 'approved' ? 'support' : 'reason']: text };
       await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: `decision.${outcome}`, params }, `decision-${caseId}`);
+      await this.deps.scheduleSurvey?.(result.record, 'decision', this.now());
     }
     return result;
   }
@@ -111,6 +114,7 @@ export class CaseActions {
     if (result.ok && notice) {
       await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: notice, params: { reference: result.record.reference } }, `${to}-${caseId}`);
     }
+    if (result.ok && to === 'service_delivered') await this.deps.scheduleSurvey?.(result.record, 'service', this.now());
     return result;
   }
 

@@ -8,12 +8,14 @@ import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';
 import { submitRecord, type RecordDeps } from './records.js';
 import type { AttemptCounter } from './attempt-counter.js';
+import type { SurveyRepository } from '../models/survey-repository.js';
+import { createHash } from 'node:crypto';
 import { closeReferral, openReferral, relayToResearcher, type ReferralDeps } from './referrals.js';
 
 /** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
 export type RequestDeps = SubmissionDeps &
   RecordDeps &
-  ReferralDeps & { chatLocks: ChatLocks; attempts: AttemptCounter; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
+  ReferralDeps & { chatLocks: ChatLocks; attempts: AttemptCounter; surveys: SurveyRepository; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -85,6 +87,8 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
     case 'close_referral':
       await closeReferral(deps, request, origin);
       return { request: 'close_referral' };
+    case 'submit_survey':
+      return { request: 'submit_survey', outcome: await submitSurvey(deps, request, origin) };
   }
 }
 
@@ -121,6 +125,17 @@ async function lookupCase(deps: RequestDeps, request: Extract<EngineRequest, { t
     details: { channel: origin.channel, ownChat: record.chatKey === origin.chatKey },
   });
   return { request: 'lookup_case', outcome: 'found', found: summaryOf(record, origin.lang) };
+}
+
+/** A rating: the answer to an invitation of this chat (once), or one given unasked (once per draft). */
+async function submitSurvey(deps: RequestDeps, request: Extract<EngineRequest, { type: 'submit_survey' }>, origin: RequestOrigin): Promise<'recorded' | 'already'> {
+  if (request.surveyId) {
+    const outcome = await deps.surveys.answer(request.surveyId, origin.chatKey, request.rating, request.comment, origin.now);
+    if (outcome !== 'unknown') return outcome;
+  }
+  const id = `srv_asked_${createHash('sha256').update(`${origin.chatKey}:${request.submissionId}`).digest('hex').slice(0, 24)}`;
+  await deps.surveys.rateUnasked(id, origin.chatKey, origin.channel, request.rating, request.comment, origin.now);
+  return 'recorded';
 }
 
 async function withdraw(deps: RequestDeps, caseId: string, origin: RequestOrigin): Promise<RequestResult> {

@@ -5,6 +5,9 @@ import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { CaseRepository } from '../models/case-repository.js';
 import type { RecordRepository } from '../models/record-repository.js';
 import type { ReferralRepository } from '../models/referral-repository.js';
+import type { SurveyRepository } from '../models/survey-repository.js';
+import type { AttemptCounter } from './attempt-counter.js';
+import type { CaseActionDeps } from './case-actions.js';
 import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
@@ -20,6 +23,12 @@ export interface SweeperDeps {
   referrals: ReferralRepository;
   /** A referral nobody took is announced again after this long. */
   referralReannounceMs: number;
+  surveys: SurveyRepository;
+  /** Tells a person something in their chat, in order with their messages (the survey invitation). */
+  notify: CaseActionDeps['notify'];
+  attempts: AttemptCounter;
+  /** Optional messages per WhatsApp number per day. */
+  optionalPerDay: number;
   processor: ConversationProcessor;
   chatLocks: ChatLocks;
   requestInbound: (chatKey: string, reason: string) => Promise<void>;
@@ -66,6 +75,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   for (const { id, alarm } of await deps.cases.clockDue(now)) {
     await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.markClock(id, alarm, null, 'due'));
   }
+  await inviteToRate(deps, now);
   for (const referralId of await deps.referrals.unclaimedSince(new Date(now.getTime() - deps.referralReannounceMs))) {
     await deps.chatLocks.exclusive(`referral:${referralId}`, () => deps.referrals.announceAgain(referralId));
   }
@@ -87,6 +97,24 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     if (outcome.ran) report.draftsExpired += 1;
   }
   return report;
+}
+
+/**
+ * Sends the survey invitations that are due: an optional message, so not to a person who
+ * stopped optional messages (skipped, never sent later), and on WhatsApp at most
+ * `optionalPerDay` a day per number (the rest wait for the next day).
+ */
+async function inviteToRate(deps: SweeperDeps, now: Date): Promise<void> {
+  for (const survey of await deps.surveys.due(now)) {
+    if (!(await deps.conversations.acceptsOptional(survey.chatKey))) {
+      await deps.surveys.mark(survey.id, 'scheduled', 'skipped');
+      continue;
+    }
+    if (survey.channel === 'whatsapp' && !(await deps.attempts.allow(`optional:${survey.chatKey}`, deps.optionalPerDay, 86_400_000))) continue;
+    const params = { surveyId: survey.id, reference: survey.reference ?? '' };
+    await deps.notify({ chatKey: survey.chatKey, channel: survey.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] }, { key: 'survey.invite', params }, `survey:${survey.id}`);
+    await deps.surveys.mark(survey.id, 'scheduled', 'sent');
+  }
 }
 
 /** Runs {@link sweep} now and then every `intervalMs` until stopped; a failed sweep is logged and retried next time. */

@@ -136,7 +136,7 @@ describe('console chat (the service process, typed into)', () => {
   it('takes a whole request in Arabic, survives a SIGKILL mid-conversation, and answers in English', async () => {
     // --- 1. A whole support request, in Arabic, with mistakes on the way. ---
     const first = await start(dbNames.first, 'local');
-    await first.say('السلام عليكم', 'السلام عليكم ورحمة الله وبركاته', 'For English, send: English', 'القائمة الرئيسية', '1. تقديم طلب دعم', '9. مساعدة');
+    await first.say('السلام عليكم', 'السلام عليكم ورحمة الله وبركاته', 'For English, send: English', 'القائمة الرئيسية', '1. تقديم طلب دعم', '10. مساعدة');
     await first.say('1', 'قبل أن نبدأ، نود إعلامك بكيفية تعاملنا مع بياناتك', 'هل توافق على جمع بياناتك', '1. أوافق', '2. لا أوافق');
     await first.say('1', 'هل تقدّم الطلب لنفسك أم نيابةً عن أحد أفراد أسرتك؟', '1. لنفسي');
     await first.say('1', 'ما الاسم الكامل لصاحب الطلب كما في الهوية؟');

@@ -11,7 +11,7 @@ const menu: SpecCase[] = [
     turns: [
       {
         send: '١',
-        replies: ['السلام عليكم ورحمة الله وبركاته', 'For English, send: English', ar('menu.prompt'), '1. تقديم طلب دعم [request]', '3. أسئلة عن الجمعية وخدماتها [questions]', '4. التحدث مع باحث اجتماعي [researcher]', '5. اقتراح أو شكوى [feedback]', '6. التطوع مع الجمعية [volunteer]', '8. English [language]', '9. مساعدة [help]'],
+        replies: ['السلام عليكم ورحمة الله وبركاته', 'For English, send: English', ar('menu.prompt'), '1. تقديم طلب دعم [request]', '3. أسئلة عن الجمعية وخدماتها [questions]', '4. التحدث مع باحث اجتماعي [researcher]', '5. اقتراح أو شكوى [feedback]', '6. التطوع مع الجمعية [volunteer]', '7. قيّم خدمتنا [rate]', '9. English [language]', '10. مساعدة [help]'],
         replyCount: 2,
         at: 'menu/menu',
         requests: [],
@@ -23,7 +23,7 @@ const menu: SpecCase[] = [
   {
     name: 'first contact with “English”: greeting and menu in English',
     turns: [
-      { send: 'english', replies: ['Peace be upon you', 'للعربية أرسل: عربي', en('menu.prompt'), '1. Apply for support [request]', '8. العربية [language]'], notReplies: ['القائمة الرئيسية'], events: ['language_changed'], session: { lang: 'en' } },
+      { send: 'english', replies: ['Peace be upon you', 'للعربية أرسل: عربي', en('menu.prompt'), '1. Apply for support [request]', '9. العربية [language]'], notReplies: ['القائمة الرئيسية'], events: ['language_changed'], session: { lang: 'en' } },
     ],
   },
   {
@@ -38,7 +38,7 @@ const menu: SpecCase[] = [
     name: 'menu: an unknown number, a sticker and a file each get their own answer and the menu again',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '١٢', replies: ['لم نتعرّف على اختيارك', 'من 1 إلى 9'], lastReply: ar('menu.prompt'), at: 'menu/menu', eventsMatch: [{ type: 'answer_rejected', flow: 'menu', error: 'validation.choice.unknown' }] },
+      { send: '١٢', replies: ['لم نتعرّف على اختيارك', 'من 1 إلى 10'], lastReply: ar('menu.prompt'), at: 'menu/menu', eventsMatch: [{ type: 'answer_rejected', flow: 'menu', error: 'validation.choice.unknown' }] },
       { send: { unsupported: 'sticker' }, replies: [ar('unsupported.sticker')], lastReply: ar('menu.prompt'), at: 'menu/menu' },
       { send: { document: 'stray' }, replies: [ar('document.notExpected')], lastReply: ar('menu.prompt'), at: 'menu/menu' },
     ],
@@ -54,7 +54,7 @@ const menu: SpecCase[] = [
     name: 'menu: the language option switches to English and back to Arabic',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '٨', replies: ['English selected.', en('menu.prompt')], notReplies: [ar('menu.prompt')], at: 'menu/menu', session: { lang: 'en' } },
+      { send: '٩', replies: ['English selected.', en('menu.prompt')], notReplies: [ar('menu.prompt')], at: 'menu/menu', session: { lang: 'en' } },
       { send: { choice: 'language' }, replies: [ar('language.changed'), ar('menu.prompt')], at: 'menu/menu', session: { lang: 'ar' } },
       { send: '/lang', replies: ['English selected.'], session: { lang: 'en' } },
     ],
@@ -63,7 +63,7 @@ const menu: SpecCase[] = [
     name: 'menu: help explains the commands and how to reach the association, then the menu',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '٩', replies: ['«رجوع» يعيدك إلى السؤال السابق', '«إلغاء» يخرجك من الطلب', ar('contact.howToReach'), ar('menu.prompt')], at: 'menu/menu' },
+      { send: '١٠', replies: ['«رجوع» يعيدك إلى السؤال السابق', '«إلغاء» يخرجك من الطلب', ar('contact.howToReach'), ar('menu.prompt')], at: 'menu/menu' },
       { send: 'help', replies: ['«القائمة» تعرض القائمة الرئيسية'], lastReply: ar('menu.prompt'), at: 'menu/menu' },
     ],
   },
@@ -263,7 +263,7 @@ const openCases: SpecCase[] = [
     world: { openCase: OPEN_CASE },
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '٧', replies: [`هل تريد سحب طلبك رقم ${OPEN_CASE.reference}؟`, '1. نعم [yes]'], at: 'withdraw/confirm', requests: [{ type: 'find_own_open_case' }] },
+      { send: '٨', replies: [`هل تريد سحب طلبك رقم ${OPEN_CASE.reference}؟`, '1. نعم [yes]'], at: 'withdraw/confirm', requests: [{ type: 'find_own_open_case' }] },
       { send: 'نعم', replies: [`تم سحب طلبك رقم ${OPEN_CASE.reference}`, ar('menu.prompt')], at: 'menu/menu', requests: [{ type: 'withdraw_case', caseId: OPEN_CASE.caseId }], drafts: [] },
     ],
   },
@@ -483,7 +483,7 @@ describe('menu versions', () => {
       lastActiveAt: '2026-11-01T09:00:00.000Z',
     });
     runSpec({ name: 'at menu@1', turns: [{ send: '4', replies: ['English selected.'], session: { lang: 'en' }, at: 'menu/menu' }] }, state);
-    // Back at the menu, now the current version: 9 is help.
-    runSpec({ name: 'at menu@2', turns: [{ send: '9', replies: [en('help.text').split('\n')[0]!] }] }, state);
+    // Back at the menu, now the current version: 10 is help.
+    runSpec({ name: 'at menu@2', turns: [{ send: '10', replies: [en('help.text').split('\n')[0]!] }] }, state);
   });
 });

@@ -22,6 +22,8 @@ export interface World {
   withdrawOutcome?: 'withdrawn' | 'not_open';
   /** The chat's own requests, newest first (default: the open case, if any). */
   ownCases?: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string }[];
+  /** Whether the invitation being answered was answered before. */
+  surveyAnsweredBefore?: boolean;
   /** Invalid answers in a row that call a researcher (default: the engine's, five). */
   referAfterInvalid?: number;
   /** What opening a referral answers (default: RF-TEST-0001 within working hours); whether relays find it open (default yes). */
@@ -161,6 +163,9 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     case 'close_referral':
       state.submitted.push(request);
       return { request: 'close_referral' };
+    case 'submit_survey':
+      state.submitted.push(request);
+      return { request: 'submit_survey', outcome: world.surveyAnsweredBefore ? 'already' : 'recorded' };
     case 'submit_record':
       state.submitted.push(request);
       return { request: 'submit_record', reference: request.kind === 'feedback' ? 'FB-TEST-0001' : 'VL-TEST-0001' };

@@ -30,6 +30,7 @@ let audit: AuditLog;
 let locks: OpenRequestLocks;
 let actions: CaseActions;
 const told: { key: string; noticeId: string }[] = [];
+const surveysScheduled: { caseId: string; occasion: string }[] = [];
 
 beforeAll(async () => {
   db = await freshDatabase();
@@ -45,6 +46,9 @@ beforeAll(async () => {
     chatLocks: new ChatLocks(redis, `t${randomUUID().slice(0, 8)}`),
     notify: async (_target, notice, noticeId) => {
       if (!told.some((t) => t.noticeId === noticeId)) told.push({ key: notice.key, noticeId });
+    },
+    scheduleSurvey: async (record, occasion) => {
+      surveysScheduled.push({ caseId: record.id, occasion });
     },
   });
 });
@@ -132,5 +136,15 @@ describe('case moves after the decision', () => {
     expect(await actions.advance(id, admin, 'registered')).toEqual({ ok: false, reason: 'not_allowed' });
     expect((await cases.get(id))!.status).toBe('approved');
     expect(await actions.advance(id, committee, 'registered')).toMatchObject({ ok: true, changed: true });
+  });
+
+  it('invites the beneficiary to rate after the decision and after the service', async () => {
+    const decidedId = await caseIn('in_review');
+    expect(await actions.decide(decidedId, committee, 'approved', 'سلة غذائية')).toMatchObject({ ok: true, changed: true });
+    expect(surveysScheduled).toContainEqual({ caseId: decidedId, occasion: 'decision' });
+    const servedId = await caseIn('registered');
+    await actions.advance(servedId, researcher, 'service_delivered');
+    expect(surveysScheduled).toContainEqual({ caseId: servedId, occasion: 'service' });
+    expect(surveysScheduled.filter((s) => s.caseId === servedId)).toEqual([{ caseId: servedId, occasion: 'service' }]);
   });
 });

@@ -44,6 +44,7 @@ export interface TelegramBotDeps {
   catalog: FlowCatalog;
   ingest: (message: InboundMessage) => Promise<unknown>;
   notify: CaseActionDeps['notify'];
+  scheduleSurvey?: CaseActionDeps['scheduleSurvey'];
 }
 
 /** The assembled Telegram side of the service. */
@@ -61,7 +62,7 @@ export interface TelegramBot {
   setWebhook(): Promise<void>;
 }
 
-const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'withdraw', 'language', 'cancel', 'help'] as const;
+const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'rate', 'withdraw', 'language', 'cancel', 'help'] as const;
 
 /** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
@@ -69,7 +70,14 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const staffGroupId = config.TELEGRAM_STAFF_GROUP_ID ?? null;
   const limiter = config.TELEGRAM_RATE_LIMITS === 'on' ? new RateLimiter(deps.redis, config.QUEUE_PREFIX) : null;
   const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, { redis: deps.redis, prefix: config.QUEUE_PREFIX });
-  const actions = new CaseActions({ cases: deps.cases, locks: deps.locks, chatLocks: deps.chatLocks, audit: deps.audit, notify: deps.notify });
+  const actions = new CaseActions({
+    cases: deps.cases,
+    locks: deps.locks,
+    chatLocks: deps.chatLocks,
+    audit: deps.audit,
+    notify: deps.notify,
+    ...(deps.scheduleSurvey ? { scheduleSurvey: deps.scheduleSurvey } : {}),
+  });
   const requestFlow = deps.catalog.get('support_request');
   const feedbackFlow = deps.catalog.get('feedback');
   const volunteerFlow = deps.catalog.get('volunteer');
