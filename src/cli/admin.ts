@@ -8,7 +8,16 @@
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { SurveyRepository } from '../models/survey-repository.js';
+import { ReferralRepository } from '../models/referral-repository.js';
+import { RecordRepository } from '../models/record-repository.js';
+import { buildReport, parseRange, type ReportDeps } from '../services/reports.js';
+import { formatReport } from '../services/report-text.js';
+import { chartSeries, renderChart } from '../services/report-chart.js';
+import { EXPORT_KINDS, exportRows, toCsv, type ExportDeps, type ExportKind } from '../services/csv-export.js';
+import { createTranslator, loadCatalogues } from '../i18n/translator.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { normalizeDigits } from '../i18n/digits.js';
 import { AuditLog, AuditLogError } from '../models/audit-log.js';
@@ -187,6 +196,44 @@ export function buildProgram(io: AdminIo): Command {
       });
     });
 
+  const report = program
+    .command('report')
+    .description('The figures for a period: requests by status and support type, time to decision, cases past the deadline, satisfaction, referrals, complaints.')
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD (Saudi time)')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD, included')
+    .option('--chart <file>', 'also write the weekly chart as a PNG');
+  withCommon(report).action(async (options: CommonOptions & { from: string; to: string; chart?: string }, command: Command) => {
+    const operator = requireOperator(options, command);
+    const range = parseRange(options.from, options.to);
+    if (!range) throw new UsageError('--from and --to must be days YYYY-MM-DD, --to not before --from.');
+    await withReportStores(io, async (deps, audit) => {
+      const figures = await buildReport(deps, range.from, range.to, new Date());
+      await audit.record({ at: new Date(), actor: { kind: 'operator', id: operator }, action: 'report.read', target: { kind: 'report', id: `${options.from}_${options.to}` } });
+      if (options.json) io.stdout(`${JSON.stringify(figures, null, 2)}\n`);
+      else io.stdout(`${formatReport(figures, englishText(), { from: options.from, to: options.to })}\n`);
+      if (options.chart) await writeFile(options.chart, await renderChart(chartSeries(figures)));
+    });
+  });
+
+  const exporter = program
+    .command('export')
+    .description('Export cases, surveys or complaints of a period to CSV. Holds personal data: audited under --operator.')
+    .addArgument(new Argument('<kind>', 'what to export').choices([...EXPORT_KINDS]))
+    .requiredOption('--from <date>', 'first day, YYYY-MM-DD (Saudi time)')
+    .requiredOption('--to <date>', 'last day, YYYY-MM-DD, included')
+    .requiredOption('--out <file>', 'the CSV file to write (created with owner-only permissions)');
+  withCommon(exporter).action(async (kind: ExportKind, options: CommonOptions & { from: string; to: string; out: string }, command: Command) => {
+    const operator = requireOperator(options, command);
+    const range = parseRange(options.from, options.to);
+    if (!range) throw new UsageError('--from and --to must be days YYYY-MM-DD, --to not before --from.');
+    await withReportStores(io, async (deps, audit) => {
+      const rows = await exportRows(deps, kind, range.from, range.to);
+      await writeFile(options.out, toCsv(rows), { mode: 0o600 });
+      await audit.record({ at: new Date(), actor: { kind: 'operator', id: operator }, action: 'data.exported', target: { kind: 'export', id: kind }, details: { from: options.from, to: options.to, rows: rows.length - 1, via: 'cli' } });
+      io.stdout(`${rows.length - 1} ${kind} written to ${options.out}\n`);
+    });
+  });
+
   const keys = program.command('keys').description('Encryption keys.').helpCommand(false);
 
   keys
@@ -292,6 +339,26 @@ function parsePositiveInteger(text: string, flag: string): number {
 }
 
 /** Loads the configuration, opens the database, builds the stores, and always closes the connection. */
+/** The stores a report or an export reads, over {@link withStores}. */
+async function withReportStores(io: AdminIo, use: (deps: ReportDeps & ExportDeps, audit: AuditLog) => Promise<void>): Promise<void> {
+  await withStores(io, async ({ connection, config, audit }) => {
+    const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+    const deps = {
+      cases: new CaseRepository(connection, keys),
+      surveys: new SurveyRepository(connection, keys),
+      referrals: new ReferralRepository(connection, keys),
+      records: new RecordRepository(connection, keys),
+    };
+    await use(deps, audit);
+  });
+}
+
+/** The report's texts in English for the command line. */
+function englishText(): (key: string, params?: Record<string, string | number>) => string {
+  const translate = createTranslator(loadCatalogues());
+  return (key, params) => translate('en', key, params);
+}
+
 async function withStores(io: AdminIo, use: (stores: Stores) => Promise<void>): Promise<void> {
   const config = loadConfig(io.env);
   let connection: Database;

@@ -289,6 +289,17 @@ export class CaseRepository {
     ]);
   }
 
+  /** Cases submitted in [from, to), for reports and exports, decrypted. */
+  async submittedBetween(from: Date, to: Date): Promise<CaseRecord[]> {
+    const docs = await this.model.find({ submittedAt: { $gte: from, $lt: to } }).sort({ submittedAt: 1 }).lean<CaseDoc[]>();
+    return docs.map((doc) => this.toRecord(doc));
+  }
+
+  /** Undecided cases whose promised answer date has passed. */
+  async pastDeadline(now: Date): Promise<number> {
+    return this.model.countDocuments({ status: { $in: [...UNDECIDED] }, expectedBy: { $lt: now } });
+  }
+
   /** Cases for the administrator's list, newest first; nothing personal. */
   async list(filter: { status?: CaseStatus; limit: number }): Promise<CaseListItem[]> {
     const docs = await this.model

@@ -157,6 +157,12 @@ export class RecordRepository {
     return result.modifiedCount === 1;
   }
 
+  /** Records made in [from, to), decrypted, for reports and exports. */
+  async createdBetween(from: Date, to: Date): Promise<SelfServiceRecord[]> {
+    const docs = await this.model.find({ createdAt: { $gte: from, $lt: to } }).sort({ createdAt: 1 }).lean<RecordDoc[]>();
+    return docs.map((doc) => this.toRecord(doc));
+  }
+
   private toRecord(doc: RecordDoc): SelfServiceRecord {
     return {
       id: doc._id,

@@ -233,6 +233,14 @@ export class ReferralRepository {
     return doc ? this.toReferral(doc) : null;
   }
 
+  /** How many referrals were opened in [from, to), and how many of them a researcher took. */
+  async countBetween(from: Date, to: Date): Promise<{ opened: number; taken: number }> {
+    const range = { createdAt: { $gte: from, $lt: to } };
+    const opened = await this.model.countDocuments(range);
+    const taken = await this.model.countDocuments({ ...range, researcherStaffId: { $ne: null } });
+    return { opened, taken };
+  }
+
   private toReferral(doc: ReferralDoc): Referral {
     return {
       id: doc._id,

@@ -3,6 +3,11 @@
  * (`node --import tsx src/cli/admin.ts ...`) against a fresh database.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog } from '../../src/models/audit-log.js';
+import { CaseRepository } from '../../src/models/case-repository.js';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +155,55 @@ describe('admin CLI (spawned)', () => {
     const cases = await run(['cases', 'list', '--status', 'submitted', '--limit', '5', '--json', ...operator]);
     expect(cases.code).toBe(0);
     expect(JSON.parse(cases.stdout)).toEqual([]);
+  }, 60_000);
+
+  it('report prints the period’s figures and writes the chart; export writes an owner-only CSV with formula cells defused, audited', async () => {
+    const keys = KeyRing.parse(String(env.DATA_KEYS), String(env.DATA_KEY_CURRENT), String(env.LOOKUP_KEY));
+    const submittedAt = new Date('2026-11-03T09:00:00+03:00');
+    await new CaseRepository(connection, keys).insertSubmitted({
+      id: 'case_00000000000000000000cl01',
+      reference: 'SR-CL01-0001',
+      channel: 'telegram',
+      chatKey: 'chat_cli',
+      lang: 'ar',
+      nationalIdHash: 'hash_cli',
+      supportType: 'food',
+      city: 'نمران',
+      answers: { full_name: '@SUM(A1:A9)', national_id: '1000000008', mobile: '+966501234567' },
+      documentIds: [],
+      declaration: { version: 'd1', acceptedAt: submittedAt, channel: 'telegram', messageId: 'm', answersHash: 'h' },
+      flow: { id: 'support_request', version: 1 },
+      submittedAt,
+      expectedBy: new Date(submittedAt.getTime() + 14 * 86_400_000),
+      by: { kind: 'system', id: 'test' },
+    });
+    const operator = ['--operator', 'Operator Huda'];
+    const dir = mkdtempSync(join(tmpdir(), 'cli-report-'));
+    try {
+      const report = await run(['report', '--from', '2026-11-01', '--to', '2026-11-30', '--chart', join(dir, 'chart.png'), ...operator]);
+      expect(report.code, report.stderr).toBe(0);
+      expect(report.stdout).toContain('Requests: 1');
+      expect(report.stdout).toContain('Food basket: 1');
+      expect(readFileSync(join(dir, 'chart.png')).subarray(1, 4).toString('latin1')).toBe('PNG');
+
+      const out = join(dir, 'cases.csv');
+      const exported = await run(['export', 'cases', '--from', '2026-11-01', '--to', '2026-11-30', '--out', out, ...operator]);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(exported.stdout.trim()).toBe(`1 cases written to ${out}`);
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+      const csv = readFileSync(out, 'utf8');
+      expect(csv).toContain("'@SUM(A1:A9)");
+      expect(csv).toContain('1000000008');
+      const entries = await new AuditLog(connection).list({ targetKind: 'export', targetId: 'cases', limit: 5 });
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ action: 'data.exported', actor: { kind: 'operator', id: 'Operator Huda' }, details: { rows: 1, via: 'cli' } });
+
+      const refused = await run(['export', 'cases', '--from', '2026-11-30', '--to', '2026-11-01', '--out', out, ...operator]);
+      expect(refused.code).toBe(1);
+      expectOneLineError(refused, /--from and --to must be days/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('refuses bad values with exit 1 and one line, before touching the database', async () => {

@@ -11,6 +11,11 @@ import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
 import type { CaseActionDeps } from '../../services/case-actions.js';
 import type { ReferralDesk } from './referral-desk.js';
+import type { AuditLog } from '../../models/audit-log.js';
+import { buildReport, parseRange, type ReportDeps } from '../../services/reports.js';
+import { formatReport } from '../../services/report-text.js';
+import { chartSeries, renderChart } from '../../services/report-chart.js';
+import { EXPORT_KINDS, exportRows, toCsv, type ExportKind } from '../../services/csv-export.js';
 import type { CaseActions, ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate, readableDateTime } from '../../services/conversation-requests.js';
@@ -44,6 +49,10 @@ export interface StaffDeskDeps {
   notify: CaseActionDeps['notify'];
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
   referralDesk: ReferralDesk;
+  /** What reports and exports read. */
+  reports: ReportDeps;
+  /** Where exports of personal data are recorded. */
+  audit: AuditLog;
   staffGroupId: number | null;
   logger: Logger;
 }
@@ -88,6 +97,8 @@ export class StaffDesk {
     if (!member) return false;
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text.trim());
     if (asked) return this.showCase(member, asked[1]!);
+    const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text.trim());
+    if (command) return this.adminCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));
     const prompt = await this.deps.prompts.get(member.id);
     // Without a question pending, a researcher in a referral is talking to the person.
     if (!prompt) return this.deps.referralDesk.onResearcherText(member, text, messageId);
@@ -116,6 +127,40 @@ export class StaffDesk {
       await this.tell(chatId, ...this.refusal(result));
     }
     return true;
+  }
+
+  /**
+   * `/report [from to]` (the figures and the weekly chart) and `/export kind from to` (a CSV
+   * with personal data, audited): administrators only, privately. Dates are YYYY-MM-DD,
+   * Saudi time, `to` included.
+   */
+  private async adminCommand(member: Staff, command: 'report' | 'export', args: string[]): Promise<boolean> {
+    const chatId = String(member.telegramUserId);
+    if (!member.roles.includes('admin')) return this.tell(chatId, 'staff.answer.notAllowed').then(() => true);
+    if (command === 'report') {
+      const range = args.length === 0 ? { from: new Date(Date.now() - 30 * 86_400_000), to: new Date() } : parseRange(args[0], args[1]);
+      if (!range) return this.tell(chatId, 'staff.report.usage').then(() => true);
+      await this.sendReport(chatId, range.from, range.to);
+      return true;
+    }
+    const kind = args[0] as ExportKind;
+    const range = parseRange(args[1], args[2]);
+    if (!EXPORT_KINDS.includes(kind) || !range) return this.tell(chatId, 'staff.export.usage').then(() => true);
+    const rows = await exportRows(this.deps.reports, kind, range.from, range.to);
+    const dates = { from: args[1]!, to: args[2]! };
+    await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'data.exported', target: { kind: 'export', id: kind }, details: { ...dates, rows: rows.length - 1, via: 'telegram' } });
+    const filename = `${kind}-${dates.from}-${dates.to}.csv`;
+    await this.deps.gateway.sending(chatId, (t) => t.sendDocument(chatId, { source: Buffer.from(toCsv(rows), 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows: rows.length - 1 }) }));
+    return true;
+  }
+
+  /** Sends the report for [from, to) and its weekly chart to a chat. */
+  async sendReport(chatId: string, from: Date, to: Date): Promise<void> {
+    const report = await buildReport(this.deps.reports, from, to, new Date());
+    const dates = { from: readableDate(from, STAFF_LANG), to: readableDate(new Date(to.getTime() - 1), STAFF_LANG) };
+    await this.tell(chatId, formatReport(report, (key, params) => this.t(key, params), dates));
+    const chart = await renderChart(chartSeries(report));
+    await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report.png' }));
   }
 
   /** `/case REF`: the whole case and its history, privately (the view is audited); true: the text was handled. */

@@ -12,6 +12,7 @@ import type { StaffRepository } from '../../models/staff.js';
 import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository } from '../../models/record-repository.js';
 import type { ReferralRepository } from '../../models/referral-repository.js';
+import type { SurveyRepository } from '../../models/survey-repository.js';
 import { ReferralDesk } from './referral-desk.js';
 import { StaffPrompts } from '../../models/staff-prompts.js';
 import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
@@ -39,6 +40,7 @@ export interface TelegramBotDeps {
   documents: DocumentStore;
   records: RecordRepository;
   referrals: ReferralRepository;
+  surveys: SurveyRepository;
   chatLocks: ChatLocks;
   translate: Translate;
   catalog: FlowCatalog;
@@ -111,6 +113,8 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
     notify: deps.notify,
     referralDesk,
+    reports: { cases: deps.cases, surveys: deps.surveys, referrals: deps.referrals, records: deps.records },
+    audit: deps.audit,
     staffGroupId,
     logger,
   });
