@@ -160,7 +160,7 @@ export class StaffDesk {
     const dates = { from: readableDate(from, STAFF_LANG), to: readableDate(new Date(to.getTime() - 1), STAFF_LANG) };
     await this.tell(chatId, formatReport(report, (key, params) => this.t(key, params), dates));
     const chart = await renderChart(chartSeries(report));
-    await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report.png' }));
+    await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report-chart.png' }));
   }
 
   /** `/case REF`: the whole case and its history, privately (the view is audited); true: the text was handled. */
