@@ -15,6 +15,7 @@ import { StaffRepository } from './models/staff.js';
 import { RecordRepository } from './models/record-repository.js';
 import { ReferralRepository } from './models/referral-repository.js';
 import { SurveyRepository } from './models/survey-repository.js';
+import { ScheduleRepository } from './models/schedule-repository.js';
 import { parseWorkingHours } from './services/working-hours.js';
 import { readableDateTime } from './services/conversation-requests.js';
 import { loadFlowCatalog } from './flows/catalog.js';
@@ -83,6 +84,7 @@ export interface RunningApp {
     records: RecordRepository;
     referrals: ReferralRepository;
     surveys: SurveyRepository;
+    schedules: ScheduleRepository;
   };
   readonly keys: KeyRing;
   readonly connection: Connection;
@@ -120,6 +122,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     records: new RecordRepository(connection, keys),
     referrals: new ReferralRepository(connection, keys),
     surveys: new SurveyRepository(connection, keys),
+    schedules: new ScheduleRepository(connection),
   };
   for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
 

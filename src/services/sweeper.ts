@@ -8,10 +8,15 @@ import type { ReferralRepository } from '../models/referral-repository.js';
 import type { SurveyRepository } from '../models/survey-repository.js';
 import type { AttemptCounter } from './attempt-counter.js';
 import type { CaseActionDeps } from './case-actions.js';
+import type { ScheduleRepository } from '../models/schedule-repository.js';
+import { nextWeeklyReport } from './working-hours.js';
 import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
 import { errorFields } from '../logger.js';
+
+/** The schedule name of the weekly report to administrators. */
+export const WEEKLY_REPORT = 'weekly-report';
 
 /** What the sweeper works with. */
 export interface SweeperDeps {
@@ -24,6 +29,7 @@ export interface SweeperDeps {
   /** A referral nobody took is announced again after this long. */
   referralReannounceMs: number;
   surveys: SurveyRepository;
+  schedules: ScheduleRepository;
   /** Tells a person something in their chat, in order with their messages (the survey invitation). */
   notify: CaseActionDeps['notify'];
   attempts: AttemptCounter;
@@ -76,6 +82,9 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.markClock(id, alarm, null, 'due'));
   }
   await inviteToRate(deps, now);
+  // The weekly report to administrators: due every Sunday 08:00 Saudi time, kept in MongoDB.
+  await deps.schedules.arm(WEEKLY_REPORT, nextWeeklyReport(now));
+  await deps.chatLocks.withLock(`schedule:${WEEKLY_REPORT}`, () => deps.schedules.takeDue(WEEKLY_REPORT, now, nextWeeklyReport));
   for (const referralId of await deps.referrals.unclaimedSince(new Date(now.getTime() - deps.referralReannounceMs))) {
     await deps.chatLocks.exclusive(`referral:${referralId}`, () => deps.referrals.announceAgain(referralId));
   }
@@ -83,7 +92,8 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     (await deps.cases.pendingAlerts(1)).length > 0 ||
     (await deps.cases.clockAlertsPending(1)).length > 0 ||
     (await deps.records.hasAlertsPending()) ||
-    (await deps.referrals.staffNeeded());
+    (await deps.referrals.staffNeeded()) ||
+    (await deps.schedules.isPending(WEEKLY_REPORT));
   if (deps.requestAlerts && (await staffWork())) {
     await deps.requestAlerts(`sweep-${bucket}`);
   }

@@ -50,3 +50,15 @@ export function nextOpening(now: Date, hours: WorkingHours): Date | null {
   }
   return null;
 }
+
+/** The next Sunday at 08:00 Saudi time strictly after `after`: when the weekly report goes out. */
+export function nextWeeklyReport(after: Date): Date {
+  const local = new Date(after.getTime() + SAUDI_OFFSET_MS);
+  for (let ahead = 0; ahead <= 7; ahead++) {
+    const day = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + ahead));
+    if (day.getUTCDay() !== 0) continue;
+    const at = day.getTime() + 8 * 3_600_000 - SAUDI_OFFSET_MS;
+    if (at > after.getTime()) return new Date(at);
+  }
+  return new Date(after.getTime() + 7 * 86_400_000);
+}

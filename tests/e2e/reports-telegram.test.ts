@@ -49,4 +49,31 @@ describe('reports and exports on Telegram', () => {
     expect(await researcher.say(`/export cases ${today} ${today}`, 'صلاحيتك')).not.toContain('1000000008');
     expect(callsTo(fake, 'sendDocument', RESEARCHER.telegramUserId)).toHaveLength(0);
   }, 90_000);
+
+  it('sends the weekly report to administrators on Sunday morning, once, from a due time kept in MongoDB', async () => {
+    const fake = await FakeTelegram.start();
+    cleanups.push(() => fake.stop());
+    const env = testEnvironment({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot });
+    cleanups.push(() => env.cleanup());
+    // Thursday 3 December 2026, noon Saudi time.
+    let now = Date.parse('2026-12-03T12:00:00+03:00');
+    const app = await startTestApp(env, { clock: () => new Date(now) });
+    cleanups.push(() => app.stop());
+    await app.repositories.staff.add(ADMIN);
+    const reports = () => fake.sentTexts(ADMIN.telegramUserId).filter((t) => t.startsWith('📊'));
+
+    await app.sweepNow();
+    now = Date.parse('2026-12-06T07:59:00+03:00');
+    await app.sweepNow();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(reports()).toHaveLength(0);
+
+    now = Date.parse('2026-12-06T08:01:00+03:00');
+    await app.sweepNow();
+    await waitFor(() => reports()[0], 'the weekly report');
+    await waitFor(() => callsTo(fake, 'sendPhoto', ADMIN.telegramUserId)[0], 'its chart');
+    await app.sweepNow();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(reports()).toHaveLength(1);
+  }, 60_000);
 });

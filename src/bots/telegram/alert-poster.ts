@@ -3,6 +3,8 @@ import type { RecordRepository } from '../../models/record-repository.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { ReferralDesk } from './referral-desk.js';
+import type { ScheduleRepository } from '../../models/schedule-repository.js';
+import { WEEKLY_REPORT } from '../../services/sweeper.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 
 /** Group messages kept in reserve each minute for edits and digests. */
@@ -16,6 +18,7 @@ export interface AlertPosterDeps {
   records: RecordRepository;
   desk: StaffDesk;
   referralDesk: ReferralDesk;
+  schedules: ScheduleRepository;
   gateway: TelegramGateway;
   chatLocks: ChatLocks;
   /** Null without a staff group: case alerts wait until one is configured. */
@@ -35,7 +38,7 @@ export class AlertPoster {
   /** Posts what is waiting; returns how many referrals, records and cases were served. */
   async postWaiting(): Promise<number> {
     // Referrals first: a person is waiting in the chat right now.
-    return (await this.deps.referralDesk.postWaiting()) + (await this.postRecords()) + (await this.postCases()) + (await this.postClock());
+    return (await this.deps.referralDesk.postWaiting()) + (await this.postRecords()) + (await this.postCases()) + (await this.postClock()) + (await this.postWeeklyReport());
   }
 
   /**
@@ -67,6 +70,14 @@ export class AlertPoster {
       }
       await this.deps.chatLocks.exclusive(`case:${id}`, () => this.deps.cases.markClock(id, alarm, 'due', 'sent'));
     }
+    return told;
+  }
+
+  /** The weekly report, when the sweeper found it due: the last seven days to every administrator. */
+  private async postWeeklyReport(): Promise<number> {
+    if (!(await this.deps.schedules.isPending(WEEKLY_REPORT))) return 0;
+    const told = await this.deps.desk.sendWeeklyReport(new Date());
+    await this.deps.schedules.done(WEEKLY_REPORT);
     return told;
   }
 

@@ -154,6 +154,14 @@ export class StaffDesk {
     return true;
   }
 
+  /** The last seven days' report to every administrator, privately; returns how many were sent it. */
+  async sendWeeklyReport(now: Date): Promise<number> {
+    const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
+    for (const admin of admins) await this.sendReport(String(admin.telegramUserId), new Date(now.getTime() - 7 * 86_400_000), now);
+    if (admins.length === 0) this.deps.logger.warn('no administrator to send the weekly report to');
+    return admins.length;
+  }
+
   /** Sends the report for [from, to) and its weekly chart to a chat. */
   async sendReport(chatId: string, from: Date, to: Date): Promise<void> {
     const report = await buildReport(this.deps.reports, from, to, new Date());

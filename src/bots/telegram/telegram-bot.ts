@@ -13,6 +13,7 @@ import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository } from '../../models/record-repository.js';
 import type { ReferralRepository } from '../../models/referral-repository.js';
 import type { SurveyRepository } from '../../models/survey-repository.js';
+import type { ScheduleRepository } from '../../models/schedule-repository.js';
 import { ReferralDesk } from './referral-desk.js';
 import { StaffPrompts } from '../../models/staff-prompts.js';
 import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
@@ -41,6 +42,7 @@ export interface TelegramBotDeps {
   records: RecordRepository;
   referrals: ReferralRepository;
   surveys: SurveyRepository;
+  schedules: ScheduleRepository;
   chatLocks: ChatLocks;
   translate: Translate;
   catalog: FlowCatalog;
@@ -123,7 +125,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     channel: new TelegramChannel(gateway),
     handler,
     desk,
-    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, gateway, chatLocks: deps.chatLocks, staffGroupId }),
+    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, schedules: deps.schedules, gateway, chatLocks: deps.chatLocks, staffGroupId }),
     registerCommands: async () => {
       for (const lang of ['ar', 'en'] as const) {
         const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextOpening, parseWorkingHours } from '../../../src/services/working-hours.js';
+import { nextOpening, nextWeeklyReport, parseWorkingHours } from '../../../src/services/working-hours.js';
 
 /** A moment given in Saudi time (UTC+3). */
 const saudi = (iso: string) => new Date(`${iso}+03:00`);
@@ -38,5 +38,11 @@ describe('working hours', () => {
   it('is always open for "sun-sat 00:00-24:00"', () => {
     const always = parseWorkingHours('sun-sat 00:00-24:00');
     expect(nextOpening(saudi('2026-12-04T23:59:00'), always)).toBeNull();
+  });
+
+  it('puts the weekly report on the next Sunday at 08:00 Saudi time', () => {
+    expect(nextWeeklyReport(saudi('2026-12-03T12:00:00'))).toEqual(saudi('2026-12-06T08:00:00'));
+    expect(nextWeeklyReport(saudi('2026-12-06T07:00:00'))).toEqual(saudi('2026-12-06T08:00:00'));
+    expect(nextWeeklyReport(saudi('2026-12-06T08:00:00'))).toEqual(saudi('2026-12-13T08:00:00'));
   });
 });
