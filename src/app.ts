@@ -172,6 +172,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       await queues.requestAlerts(`${Date.now()}`);
     },
     onRecordSubmitted: () => queues.requestAlerts(`${Date.now()}`),
+    onInfoProvided: () => queues.requestAlerts(`${Date.now()}`),
     workingHours: parseWorkingHours(config.WORKING_HOURS),
     formatOpening: readableDateTime,
     onReferralChanged: () => queues.requestAlerts(`${Date.now()}`),

@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -60,6 +60,9 @@ const WORD_LIST: Record<string, Command> = {
   'ايقاف الرسائل': 'stop',
   'resume messages': 'resume',
   'استئناف الرسائل': 'resume',
+  provide: 'provide',
+  استكمال: 'provide',
+  'استكمال الطلب': 'provide',
 };
 
 const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
@@ -87,6 +90,7 @@ const SLASH: Record<string, Command> = {
   rate: 'rate',
   stop: 'stop',
   resume: 'resume',
+  provide: 'provide',
 };
 
 /**

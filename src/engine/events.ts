@@ -80,6 +80,8 @@ export type EngineRequest =
   /** Something the person sent while a researcher has the conversation. */
   | { type: 'relay_to_researcher'; referralId: string; message: { text?: string; documentId?: string; unsupported?: string } }
   | { type: 'close_referral'; referralId: string }
+  /** What the person sends in answer to a researcher's request for information about their case. */
+  | { type: 'submit_info'; caseId: string; text: string; documentIds: string[] }
   /** A rating of the service: for an invitation (`surveyId`), or given unasked. */
   | { type: 'submit_survey'; surveyId: string | null; submissionId: string; rating: number; comment: string | null }
   /** A short flow's answers to store (a suggestion or complaint, a volunteer): `kind` is the flow's id. */

@@ -41,7 +41,12 @@ export const AnswerSpecSchema = z.discriminatedUnion('type', [
     options: z.record(z.string(), z.number()).optional(),
   }),
   /** One or more photos or PDF files, closed by the person saying they are done. */
-  z.strictObject({ type: z.literal('document'), maxFiles: z.number().int().positive() }),
+  z.strictObject({
+    type: z.literal('document'),
+    maxFiles: z.number().int().positive(),
+    /** "Done" with no file is an answer (none to send); otherwise at least one file is needed. */
+    optional: z.boolean().optional(),
+  }),
   /** A question for the association: a topic chosen from the FAQ, or free text matched to one (see `FlowCatalog.faq`). */
   z.strictObject({ type: z.literal('faq') }),
 ]);

@@ -28,6 +28,8 @@ export type RequestResult =
   | { request: 'close_referral' }
   /** `already`: this invitation was answered before (a repeated answer). */
   | { request: 'submit_survey'; outcome: 'recorded' | 'already' }
+  /** `not_waiting`: the case no longer waits for information (answered before, or moved on). */
+  | { request: 'submit_info'; outcome: 'recorded' | 'not_waiting'; reference: string }
   /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */
   | { request: 'lookup_case'; outcome: 'found'; found: OpenCaseSummary }
   | { request: 'lookup_case'; outcome: 'not_found' | 'limited' };

@@ -87,6 +87,8 @@ export const SessionSchema = z.object({
   optOut: z.boolean().optional(),
   /** A survey invitation received while busy with something else, answered when they send «تقييم». */
   pendingSurvey: z.string().nullable().optional(),
+  /** A researcher's request for information received while busy, answered when they send «استكمال». */
+  pendingInfo: z.object({ caseId: z.string(), reference: z.string() }).nullable().optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 

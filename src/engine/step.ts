@@ -134,6 +134,8 @@ class Turn {
         return this.startFaq();
       case 'rate':
         return this.startSurvey(this.s.pendingSurvey ?? null);
+      case 'provide':
+        return this.startInfo();
       case 'stop':
       case 'resume':
         this.s.optOut = command === 'stop';
@@ -239,6 +241,7 @@ class Turn {
 
   private onNotice(key: string, params: Record<string, string | number>): void {
     if (key === 'survey.invite') return this.onSurveyInvite(String(params.surveyId ?? ''), params);
+    if (key === 'info.requested') return this.onInfoRequested(params);
     this.say(key, params);
     // The researcher ended the conversation: the person is back at the question they left.
     if (key === 'referral.ended' && this.s.referral && params.referralId === this.s.referral.id) {
@@ -330,6 +333,16 @@ class Turn {
         return this.startFaq();
       case 'rate':
         return this.startSurvey(this.s.pendingSurvey ?? null);
+      case 'submit_info':
+        return this.ask(
+          {
+            type: 'submit_info',
+            caseId: String(draft.answers.case_id ?? ''),
+            text: draft.answers.info_text ? String(draft.answers.info_text) : '',
+            documentIds: Array.isArray(draft.answers.info_files) ? draft.answers.info_files.map(String) : [],
+          },
+          'info',
+        );
       case 'submit_survey':
         return this.ask(
           {
@@ -363,7 +376,7 @@ class Turn {
     }
     if (input.kind === 'unsupported') return this.reject(wantsFiles ? 'document.expected' : `unsupported.${input.what}`);
     if (input.kind === 'document_rejected') return this.reject(input.error, input.params);
-    if (step.kind === 'question' && step.answer.type === 'document') return this.answerDocument(step.answer.maxFiles, stepId, draft, input);
+    if (step.kind === 'question' && step.answer.type === 'document') return this.answerDocument(step.answer, stepId, draft, input);
     if (input.kind === 'document') {
       if (input.documentId) this.discard(flow.id, [input.documentId]);
       this.say('document.notExpected');
@@ -400,6 +413,39 @@ class Turn {
       return this.ask({ type: 'check_national_id', nationalId: String(read.value) }, `step:${stepId}`, String(read.value));
     }
     this.record(stepId, read.value);
+  }
+
+  // ---- information requested by a researcher ---------------------------------
+
+  /**
+   * A researcher needs more from the person: what is missing, in their language, then the
+   * short flow to send it — at once when they are free, otherwise when they send «استكمال».
+   * A service message: it comes even to a person who stopped optional messages.
+   */
+  private onInfoRequested(params: Record<string, string | number>): void {
+    const items = String(params.items ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((id) => `• ${this.t(`info.item.${id}`)}`);
+    const note = String(params.note ?? '').trim();
+    this.say('info.requested', { reference: String(params.reference ?? ''), items: items.join('\n') || '—', note: note || '—' });
+    this.s.pendingInfo = { caseId: String(params.caseId ?? ''), reference: String(params.reference ?? '') };
+    const free = !this.s.referral && (!this.s.position || this.s.position.flow === MENU_FLOW);
+    if (free) return this.startInfo();
+    this.say('info.later');
+  }
+
+  private startInfo(): void {
+    const pending = this.s.pendingInfo;
+    if (!pending) {
+      this.say('info.nothing');
+      return this.repeatQuestion();
+    }
+    const flow = this.flow('info');
+    this.leaveFlow();
+    this.s.drafts[flow.id] = { ...this.newDraft(), answers: { case_id: pending.caseId, case_reference: pending.reference } };
+    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    this.prompt();
   }
 
   // ---- satisfaction ----------------------------------------------------------
@@ -501,7 +547,7 @@ class Turn {
     this.prompt(true);
   }
 
-  private answerDocument(max: number, stepId: string, draft: Draft, input: EngineInput): void {
+  private answerDocument({ maxFiles: max, optional }: { maxFiles: number; optional?: boolean }, stepId: string, draft: Draft, input: EngineInput): void {
     if (input.kind === 'document') {
       draft.files.push(input.documentId);
       if (draft.files.length >= max) return this.finishDocuments(stepId, draft);
@@ -513,6 +559,7 @@ class Turn {
       // Revisiting a question already answered: "done" with no new file keeps the files given before.
       const given = draft.answers[stepId];
       if (Array.isArray(given) && given.length > 0) return this.record(stepId, given);
+      if (optional) return this.record(stepId, []);
       return this.reject('document.needOne');
     }
     this.finishDocuments(stepId, draft);
@@ -648,6 +695,16 @@ class Turn {
         this.s.referral = null;
         this.say('referral.endedBefore');
         return this.repeatQuestion();
+      case 'submit_info': {
+        const { flow } = this.current();
+        const kept = result.outcome === 'recorded';
+        // Files sent for a request that was no longer waiting are not kept.
+        const dropped = this.dropDraft(flow.id);
+        if (!kept) this.discard(flow.id, dropped);
+        this.s.pendingInfo = null;
+        this.say(kept ? 'info.thanks' : 'info.notWaiting', { reference: result.reference });
+        return this.showMenu();
+      }
       case 'submit_survey':
         this.s.pendingSurvey = null;
         this.say(result.outcome === 'recorded' ? 'survey.thanks' : 'survey.already');

@@ -113,3 +113,15 @@ export const surveyFlow = {
     survey_comment: { kind: 'question', prompt: 'survey.comment', answer: { type: 'validated', validator: 'optional_comment' }, next: [{ to: 'action:submit_survey' }] },
   },
 } as const;
+
+/** Answering a researcher's request for information: the files asked for (if any), then any words. */
+export const infoFlow = {
+  id: 'info',
+  version: 1,
+  start: 'info_files',
+  title: 'info.title',
+  steps: {
+    info_files: { kind: 'question', prompt: 'info.files', answer: { type: 'document', maxFiles: 6, optional: true }, next: [{ to: 'info_text' }] },
+    info_text: { kind: 'question', prompt: 'info.text', answer: { type: 'validated', validator: 'optional_comment' }, next: [{ to: 'action:submit_info' }] },
+  },
+} as const;

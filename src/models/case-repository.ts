@@ -37,6 +37,12 @@ export interface CaseRecord {
   /** Where the researchers' alert about this case was posted, once it was. */
   alert: CaseAlert | null;
   history: CaseMove[];
+  /** The latest request for missing information: the items asked for and the researcher's note. */
+  infoRequest: { items: string[]; note: string; by: string; at: Date } | null;
+  /** What the beneficiary sent in answer to information requests. */
+  additions: { text: string; documentIds: string[]; at: Date }[];
+  /** Researchers' field-visit notes and recommendations. */
+  notes: { text: string; by: string; at: Date }[];
 }
 
 /** The researchers' group alert about a case: pending until posted, then where it stands (to edit it later). */
@@ -83,6 +89,12 @@ interface CaseDoc {
   /** The committee's clock: the reminder before the promised date, the alert after it; null until due. */
   reminderState?: ClockState;
   overdueState?: ClockState;
+  /** Encrypted texts: the request's note, the beneficiary's additions, the researchers' notes. */
+  infoRequest?: { items: string[]; note: string; by: string; at: Date } | null;
+  additions?: { text: string; documentIds: string[]; at: Date }[];
+  notes?: { text: string; by: string; at: Date }[];
+  /** The researcher is still to be told that the beneficiary answered an information request. */
+  infoProvided?: boolean;
 }
 
 const actor = { kind: String, id: String, name: String };
@@ -112,6 +124,10 @@ const caseSchema = new Schema<CaseDoc>(
     remindAt: Date,
     reminderState: { type: String, default: null },
     overdueState: { type: String, default: null },
+    infoRequest: { type: Schema.Types.Mixed, default: null },
+    additions: { type: [Schema.Types.Mixed], default: [] },
+    notes: { type: [Schema.Types.Mixed], default: [] },
+    infoProvided: { type: Boolean, default: false },
   },
   { versionKey: false, collection: 'cases' },
 );
@@ -133,7 +149,7 @@ export const UNDECIDED: readonly CaseStatus[] = ['submitted', 'in_review', 'info
 const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' } as const;
 
 /** What a new case is made of; the repository encrypts the answers. */
-export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert'> & { by: Actor };
+export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes'> & { by: Actor };
 
 /**
  * The cases: one document each, personal answers encrypted as one value, the
@@ -238,13 +254,51 @@ export class CaseRepository {
    * Moves a case from the state it is in to `to`, with who, when and why, in one
    * conditional write: a concurrent move makes this one fail instead of both landing.
    */
-  async move(id: string, to: CaseStatus, by: Actor, at: Date, reason?: string, also: Partial<Pick<CaseDoc, 'assignee' | 'decision'>> = {}): Promise<CaseStatus> {
+  async move(id: string, to: CaseStatus, by: Actor, at: Date, reason?: string, also: Partial<Pick<CaseDoc, 'assignee' | 'decision' | 'infoRequest'>> = {}): Promise<CaseStatus> {
     const current = await this.statusOf(id);
     if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
     const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}) };
     const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at, ...also }, $push: { history: entry } });
     if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
     return current.status;
+  }
+
+  /** Asks the beneficiary for missing information: in review → information requested, the note sealed. The caller holds the case's lock. */
+  async requestInfo(id: string, request: { items: string[]; note: string }, by: Actor, at: Date): Promise<void> {
+    const sealed = { items: request.items, note: this.keys.encryptText(request.note), by: by.name ?? by.id, at };
+    await this.move(id, 'information_requested', by, at, `information requested: ${request.items.join(', ') || 'see note'}`, { infoRequest: sealed });
+  }
+
+  /**
+   * The beneficiary's answer to an information request: the text sealed and the files kept
+   * with the case; back in review; the researcher to be told. False when the case was not
+   * waiting for information (answered already, or moved on). The caller holds the case's lock.
+   */
+  async provideInfo(id: string, addition: { text: string; documentIds: string[] }, by: Actor, at: Date): Promise<boolean> {
+    const entry: CaseMove = { from: 'information_requested', to: 'in_review', at, by, reason: 'information provided' };
+    const result = await this.model.updateOne(
+      { _id: id, status: 'information_requested' },
+      {
+        $set: { status: 'in_review', updatedAt: at, infoProvided: true },
+        $push: { history: entry, additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at }, documentIds: { $each: addition.documentIds } },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /** Cases whose researcher is still to be told of information provided. */
+  async infoProvidedPending(limit = 50): Promise<string[]> {
+    const docs = await this.model.find({ infoProvided: true }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  async infoProvidedTold(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { infoProvided: false } });
+  }
+
+  /** Adds a researcher's field-visit note and recommendation, sealed. The caller holds the case's lock. */
+  async addNote(id: string, text: string, by: string, at: Date): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $push: { notes: { text: this.keys.encryptText(text), by, at } } });
   }
 
   /** Records where the alert about a case was posted. */
@@ -343,6 +397,9 @@ export class CaseRepository {
       ...(doc.remindAt ? { remindAt: new Date(doc.remindAt) } : {}),
       decision: doc.decision ?? null,
       assignee: doc.assignee ?? null,
+      infoRequest: doc.infoRequest ? { ...doc.infoRequest, note: this.keys.decryptText(doc.infoRequest.note), at: new Date(doc.infoRequest.at) } : null,
+      additions: (doc.additions ?? []).map((a) => ({ text: this.keys.decryptText(a.text), documentIds: a.documentIds ?? [], at: new Date(a.at) })),
+      notes: (doc.notes ?? []).map((n) => ({ text: this.keys.decryptText(n.text), by: n.by, at: new Date(n.at) })),
       alert: doc.alert ?? null,
       history: doc.history ?? [],
     };

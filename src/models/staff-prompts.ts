@@ -2,13 +2,14 @@ import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
  * A question the bot put to a staff member privately and waits on: the reason for a
- * rejection, the support granted, or the answer to a suggestion or complaint (`answered`,
- * whose `caseId` is then the record's id).
+ * rejection, the support granted, the answer to a suggestion or complaint (`answered`,
+ * whose `caseId` is then the record's id), what to ask the beneficiary for (`info`), or a
+ * field-visit note and recommendation (`note`).
  */
 export interface StaffPrompt {
   staffId: string;
   caseId: string;
-  outcome: 'approved' | 'rejected' | 'answered';
+  outcome: 'approved' | 'rejected' | 'answered' | 'info' | 'note';
   createdAt: Date;
 }
 

@@ -29,7 +29,12 @@ const ROLES_FOR = {
   claim: ['researcher'],
   decide: ['committee'],
   advance: ['researcher', 'committee'],
+  study: ['researcher'],
 } as const satisfies Record<string, readonly StaffRole[]>;
+
+/** What a researcher may ask the beneficiary for; each has a label `info.item.<id>` in both languages. */
+export const INFO_ITEMS = ['id', 'family_card', 'income_proof', 'lease', 'medical', 'other'] as const;
+export type InfoItem = (typeof INFO_ITEMS)[number];
 
 /** The moves after a decision (policy steps 6 and 7), what the beneficiary is told of each, and the audit action. */
 export const AFTER_DECISION = {
@@ -116,6 +121,38 @@ export class CaseActions {
     }
     if (result.ok && to === 'service_delivered') await this.deps.scheduleSurvey?.(result.record, 'service', this.now());
     return result;
+  }
+
+  /**
+   * A researcher asks the beneficiary for missing or unclear information: the case waits
+   * for it (in review → information requested) and the person is asked on their channel,
+   * in their language, once per request.
+   */
+  async requestInfo(caseId: string, staff: Staff, request: { items: InfoItem[]; note: string }): Promise<ActionResult> {
+    if (!allowed(staff, 'study')) return { ok: false, reason: 'not_allowed' };
+    const result = await this.underLock(caseId, async (record): Promise<ActionResult> => {
+      if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
+      await this.deps.cases.requestInfo(caseId, request, actorOf(staff), this.now());
+      await this.audit(staff, 'case.information_requested', caseId);
+      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+    });
+    if (result.ok) {
+      const count = result.record.history.filter((move) => move.to === 'information_requested').length;
+      const params = { caseId, reference: result.record.reference, items: request.items.join(','), note: request.note };
+      await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: 'info.requested', params }, `info-${caseId}-${count}`);
+    }
+    return result;
+  }
+
+  /** A researcher's field-visit note and recommendation, for the committee; any time before the decision. */
+  async addNote(caseId: string, staff: Staff, text: string): Promise<ActionResult> {
+    if (!allowed(staff, 'study')) return { ok: false, reason: 'not_allowed' };
+    return this.underLock(caseId, async (record): Promise<ActionResult> => {
+      if (record.decision) return { ok: false, reason: 'wrong_state', record };
+      await this.deps.cases.addNote(caseId, text, staff.name, this.now());
+      await this.audit(staff, 'case.note_added', caseId);
+      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+    });
   }
 
   private async underLock(caseId: string, work: (record: CaseRecord) => Promise<ActionResult>): Promise<ActionResult> {

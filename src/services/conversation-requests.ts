@@ -15,7 +15,14 @@ import { closeReferral, openReferral, relayToResearcher, type ReferralDeps } fro
 /** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
 export type RequestDeps = SubmissionDeps &
   RecordDeps &
-  ReferralDeps & { chatLocks: ChatLocks; attempts: AttemptCounter; surveys: SurveyRepository; onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void> };
+  ReferralDeps & {
+    chatLocks: ChatLocks;
+    attempts: AttemptCounter;
+    surveys: SurveyRepository;
+    onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void>;
+    /** Hurries the researcher's alert along when information was provided (the case's flag is the guarantee). */
+    onInfoProvided?: () => Promise<void>;
+  };
 
 /** The chat a request comes from. */
 export interface RequestOrigin {
@@ -89,6 +96,8 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
       return { request: 'close_referral' };
     case 'submit_survey':
       return { request: 'submit_survey', outcome: await submitSurvey(deps, request, origin) };
+    case 'submit_info':
+      return provideInfo(deps, request, origin);
   }
 }
 
@@ -125,6 +134,26 @@ async function lookupCase(deps: RequestDeps, request: Extract<EngineRequest, { t
     details: { channel: origin.channel, ownChat: record.chatKey === origin.chatKey },
   });
   return { request: 'lookup_case', outcome: 'found', found: summaryOf(record, origin.lang) };
+}
+
+/** The person's answer to an information request on their own case: kept with the case, back in review, the researcher told. */
+async function provideInfo(deps: RequestDeps, request: Extract<EngineRequest, { type: 'submit_info' }>, origin: RequestOrigin): Promise<RequestResult> {
+  const record = await deps.cases.get(request.caseId);
+  // Only the chat the case came from may add to it; anything else reads as "not waiting".
+  if (!record || record.chatKey !== origin.chatKey) return { request: 'submit_info', outcome: 'not_waiting', reference: '' };
+  const provided = await deps.chatLocks.exclusive(`case:${record.id}`, () =>
+    deps.cases.provideInfo(record.id, { text: request.text, documentIds: request.documentIds }, { kind: 'beneficiary', id: origin.chatKey }, origin.now),
+  );
+  if (!provided) return { request: 'submit_info', outcome: 'not_waiting', reference: record.reference };
+  await deps.audit.recordOnce(`info-provided:${record.id}:${origin.messageMark}`, {
+    at: origin.now,
+    actor: { kind: 'beneficiary', id: origin.chatKey },
+    action: 'case.information_provided',
+    target: { kind: 'case', id: record.id },
+    details: { files: request.documentIds.length, text: request.text !== '' },
+  });
+  await deps.onInfoProvided?.().catch(() => undefined);
+  return { request: 'submit_info', outcome: 'recorded', reference: record.reference };
 }
 
 /** A rating: the answer to an invitation of this chat (once), or one given unasked (once per draft). */

@@ -91,6 +91,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   const staffWork = async () =>
     (await deps.cases.pendingAlerts(1)).length > 0 ||
     (await deps.cases.clockAlertsPending(1)).length > 0 ||
+    (await deps.cases.infoProvidedPending(1)).length > 0 ||
     (await deps.records.hasAlertsPending()) ||
     (await deps.referrals.staffNeeded()) ||
     (await deps.schedules.isPending(WEEKLY_REPORT));

@@ -22,6 +22,8 @@ export interface World {
   withdrawOutcome?: 'withdrawn' | 'not_open';
   /** The chat's own requests, newest first (default: the open case, if any). */
   ownCases?: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string }[];
+  /** Whether the case no longer waits for the information sent. */
+  infoNotWaiting?: boolean;
   /** Whether the invitation being answered was answered before. */
   surveyAnsweredBefore?: boolean;
   /** Invalid answers in a row that call a researcher (default: the engine's, five). */
@@ -163,6 +165,9 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     case 'close_referral':
       state.submitted.push(request);
       return { request: 'close_referral' };
+    case 'submit_info':
+      state.submitted.push(request);
+      return { request: 'submit_info', outcome: world.infoNotWaiting ? 'not_waiting' : 'recorded', reference: 'SR-TEST-0001' };
     case 'submit_survey':
       state.submitted.push(request);
       return { request: 'submit_survey', outcome: world.surveyAnsweredBefore ? 'already' : 'recorded' };

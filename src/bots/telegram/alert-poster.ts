@@ -38,7 +38,14 @@ export class AlertPoster {
   /** Posts what is waiting; returns how many referrals, records and cases were served. */
   async postWaiting(): Promise<number> {
     // Referrals first: a person is waiting in the chat right now.
-    return (await this.deps.referralDesk.postWaiting()) + (await this.postRecords()) + (await this.postCases()) + (await this.postClock()) + (await this.postWeeklyReport());
+    return (
+      (await this.deps.referralDesk.postWaiting()) +
+      (await this.postInfoProvided()) +
+      (await this.postRecords()) +
+      (await this.postCases()) +
+      (await this.postClock()) +
+      (await this.postWeeklyReport())
+    );
   }
 
   /**
@@ -69,6 +76,18 @@ export class AlertPoster {
         told += 1;
       }
       await this.deps.chatLocks.exclusive(`case:${id}`, () => this.deps.cases.markClock(id, alarm, 'due', 'sent'));
+    }
+    return told;
+  }
+
+  /** Beneficiaries who sent what a researcher asked for: the researcher holding the case hears, with the files. */
+  private async postInfoProvided(): Promise<number> {
+    let told = 0;
+    for (const id of await this.deps.cases.infoProvidedPending()) {
+      const record = await this.deps.cases.get(id);
+      if (record) await this.deps.desk.postInfoProvided(record);
+      await this.deps.chatLocks.exclusive(`case:${id}`, () => this.deps.cases.infoProvidedTold(id));
+      told += 1;
     }
     return told;
   }

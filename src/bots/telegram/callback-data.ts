@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close']);
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close', 'ask_info', 'note']);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -28,6 +28,8 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   register: 'g',
   serve: 's',
   close: 'x',
+  ask_info: 'i',
+  note: 'n',
 };
 
 /** What each action's id names: a case, or a self-service record. */
@@ -41,6 +43,8 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref'>> = {
   register: 'case',
   serve: 'case',
   close: 'case',
+  ask_info: 'case',
+  note: 'case',
 };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(

@@ -9,7 +9,7 @@ import type { StaffRepository, Staff } from '../../models/staff.js';
 import type { StaffPrompts } from '../../models/staff-prompts.js';
 import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
-import type { CaseActionDeps } from '../../services/case-actions.js';
+import { INFO_ITEMS, type CaseActionDeps, type InfoItem } from '../../services/case-actions.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { AuditLog } from '../../models/audit-log.js';
 import { buildReport, parseRange, type ReportDeps } from '../../services/reports.js';
@@ -108,7 +108,7 @@ export class StaffDesk {
       await this.tell(chatId, 'staff.prompt.cancelled');
       return true;
     }
-    const answer = text.trim().slice(0, prompt.outcome === 'answered' ? 2000 : 500);
+    const answer = text.trim().slice(0, prompt.outcome === 'answered' || prompt.outcome === 'note' ? 2000 : 500);
     if (!answer) {
       await this.tell(chatId, 'staff.ask.empty');
       return true;
@@ -118,7 +118,12 @@ export class StaffDesk {
       await this.deps.prompts.clear(member.id);
       return true;
     }
-    const result = await this.deps.actions.decide(prompt.caseId, member, prompt.outcome, answer);
+    const result =
+      prompt.outcome === 'info'
+        ? await this.deps.actions.requestInfo(prompt.caseId, member, parseInfoRequest(answer))
+        : prompt.outcome === 'note'
+          ? await this.deps.actions.addNote(prompt.caseId, member, answer)
+          : await this.deps.actions.decide(prompt.caseId, member, prompt.outcome, answer);
     await this.deps.prompts.clear(member.id);
     if (result.ok) {
       await this.tell(chatId, result.changed ? `staff.decided.${prompt.outcome}` : 'staff.answer.already', { reference: result.record.reference });
@@ -205,6 +210,22 @@ export class StaffDesk {
     return { chatId: String(chatId), messageId: sent.message_id };
   }
 
+  /** Tells the researcher holding a case (or the group, without the content) that the beneficiary sent what was asked. */
+  async postInfoProvided(record: CaseRecord): Promise<void> {
+    // Back in review: the alert offers the study buttons again.
+    await this.refreshAlert(record);
+    const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
+    const latest = record.additions.at(-1);
+    if (holder?.active) {
+      const told = await this.tell(String(holder.telegramUserId), 'staff.info.provided', { reference: record.reference, text: latest?.text || '—', files: latest?.documentIds.length ?? 0 });
+      if (told) {
+        for (const documentId of latest?.documentIds ?? []) await this.sendDocumentTo(String(holder.telegramUserId), record.reference, documentId);
+        return;
+      }
+    }
+    if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.info.providedGroup', { reference: record.reference });
+  }
+
   /** Reminds the researcher holding an undecided case (or the group, or every researcher) that the promised date nears. */
   async postReminder(record: CaseRecord): Promise<void> {
     const text = this.t('staff.clock.reminder', { ...this.caseParams(record) });
@@ -289,6 +310,17 @@ export class StaffDesk {
         if (!(await this.sendCase(privateChat, result.record))) return this.answer(press, 'staff.answer.startPrivate');
         return this.answer(press, 'staff.answer.sentPrivately');
       }
+      case 'ask_info':
+      case 'note': {
+        if (!member.roles.includes('researcher')) return this.answer(press, 'staff.answer.notAllowed');
+        const record = await this.deps.cases.get(caseId);
+        if (!record) return this.answer(press, 'staff.answer.notFound');
+        if (action === 'ask_info' ? record.status !== 'in_review' : record.decision !== null) return this.answer(press, 'staff.answer.wrongState', this.statusParams(record));
+        await this.deps.prompts.set({ staffId: member.id, caseId, outcome: action === 'ask_info' ? 'info' : 'note', createdAt: new Date() });
+        const items = INFO_ITEMS.map((item, index) => `${index + 1}. ${this.t(`info.item.${item}`)}`).join('\n');
+        const asked = await this.tell(privateChat, action === 'ask_info' ? 'staff.ask.info' : 'staff.ask.note', { reference: record.reference, items });
+        return this.answer(press, asked ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+      }
       case 'register':
       case 'serve':
       case 'close': {
@@ -336,6 +368,11 @@ export class StaffDesk {
         reason: move.reason ? ` — ${move.reason}` : '',
       }),
     );
+    const study = [
+      ...(record.infoRequest ? [this.t('staff.case.infoRequest', { at: readableDateTime(record.infoRequest.at, STAFF_LANG), items: record.infoRequest.items.map((i) => this.t(`info.item.${i}`)).join('، ') || '—', note: record.infoRequest.note || '—' })] : []),
+      ...record.additions.map((a) => this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length })),
+      ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, STAFF_LANG), by: n.by, text: n.text })),
+    ];
     const text = [
       this.t('staff.case.header', this.caseParams(record)),
       '',
@@ -343,22 +380,26 @@ export class StaffDesk {
       '',
       declaration,
       this.t('staff.case.documents', { count: record.documentIds.length }),
+      ...(study.length > 0 ? ['', ...study] : []),
       '',
       this.t('staff.case.history'),
       ...history,
     ].join('\n');
     if (!(await this.tell(chatId, text, undefined, this.alertKeyboard(record)))) return false;
-    for (const documentId of record.documentIds) {
-      const meta = await this.deps.documents.meta(documentId);
-      if (!meta) continue;
-      const source = await this.deps.documents.get(documentId);
-      const filename = `${record.reference}-${documentId.slice(-6)}.${meta.kind === 'pdf' ? 'pdf' : meta.mime.split('/')[1]}`;
-      await this.deps.gateway.sending(chatId, async (t) => {
-        if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename });
-        else await t.sendPhoto(chatId, { source, filename });
-      });
-    }
+    for (const documentId of record.documentIds) await this.sendDocumentTo(chatId, record.reference, documentId);
     return true;
+  }
+
+  /** Sends one stored document of a case (a photo or a PDF) to a staff member's private chat. */
+  private async sendDocumentTo(chatId: string, reference: string, documentId: string): Promise<void> {
+    const meta = await this.deps.documents.meta(documentId);
+    if (!meta) return;
+    const source = await this.deps.documents.get(documentId);
+    const filename = `${reference}-${documentId.slice(-6)}.${meta.kind === 'pdf' ? 'pdf' : meta.mime.split('/')[1]}`;
+    await this.deps.gateway.sending(chatId, async (t) => {
+      if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename });
+      else await t.sendPhoto(chatId, { source, filename });
+    });
   }
 
   /** Shows on the group alert who holds the case and what was decided; best effort, the case itself is already changed. */
@@ -376,7 +417,7 @@ export class StaffDesk {
     if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
     if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
     if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
-    if (['registered', 'service_delivered', 'closed'].includes(record.status)) lines.push(this.t('staff.alert.status', this.statusParams(record)));
+    if (['information_requested', 'registered', 'service_delivered', 'closed'].includes(record.status)) lines.push(this.t('staff.alert.status', this.statusParams(record)));
     return lines.join('\n');
   }
 
@@ -385,7 +426,7 @@ export class StaffDesk {
     const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
     const rows = [[button('open')]];
     if (record.status === 'submitted') rows[0]!.push(button('claim'));
-    if (record.status === 'in_review' && !record.decision) rows.push([button('approve'), button('reject')]);
+    if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
     if (record.status === 'approved') rows.push([button('register')]);
     if (record.status === 'registered') rows.push([button('serve')]);
     if (canMove(record.status, 'closed')) rows.push([button('close')]);
@@ -464,4 +505,16 @@ export class StaffDesk {
   private t(key: string, params?: Record<string, string | number>): string {
     return this.deps.translate(STAFF_LANG, key, params);
   }
+}
+
+/**
+ * A researcher's request for information as typed: the numbers of the missing items first
+ * ("1، 3" or "1 3"), then, optionally, a note in their own words.
+ */
+export function parseInfoRequest(text: string): { items: InfoItem[]; note: string } {
+  const match = /^\s*([0-9٠-٩\s,،]+)(?:\s|$)([\s\S]*)$/u.exec(text);
+  if (!match) return { items: [], note: text.trim() };
+  const numbers = match[1]!.replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d))).split(/[\s,،]+/).filter(Boolean).map(Number);
+  const items = [...new Set(numbers.map((n) => INFO_ITEMS[n - 1]).filter((item): item is InfoItem => item !== undefined))];
+  return { items, note: match[2]!.trim() };
 }
