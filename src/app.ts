@@ -25,6 +25,7 @@ import { ConversationProcessor } from './services/conversation-processor.js';
 import { OutboxSender } from './services/outbox-sender.js';
 import { ChatLocks } from './services/chat-lock.js';
 import { AttemptCounter } from './services/attempt-counter.js';
+import { FloodGuard } from './services/flood-guard.js';
 import { startSweeper, sweep } from './services/sweeper.js';
 import { queueNotice } from './services/notices.js';
 import { assembleTelegram } from './bots/telegram/telegram-bot.js';
@@ -199,11 +200,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
   });
 
+  const flood = new FloodGuard(new AttemptCounter(workerRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 });
   const ingest = async (raw: InboundMessage): Promise<boolean> => {
     const message = InboundMessageSchema.parse(raw);
     const chatKey = chatKeyOf(keys, message.channel, message.chatId);
+    const now = options.clock?.() ?? new Date();
+    const verdict = message.notice ? 'take' : await flood.check(chatKey, new Date(message.receivedAt), now);
+    if (verdict !== 'take') {
+      metrics.inboundMessage(message.channel, 'flooded');
+      // One notice per window (its id names the window), in order with the chat's messages.
+      if (verdict === 'tell') await notify({ chatKey, channel: message.channel }, { key: 'flood.slowDown', params: {} }, `flood:${Math.floor(now.getTime() / (config.FLOOD_WINDOW_SECONDS * 1000))}`);
+      return false;
+    }
     const inboxId = `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`;
-    const fresh = await repositories.inbox.accept(inboxId, chatKey, message, options.clock?.() ?? new Date());
+    const fresh = await repositories.inbox.accept(inboxId, chatKey, message, now);
     if (!fresh) metrics.inboundMessage(message.channel, 'duplicate');
     // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
     await queues.requestInbound(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));

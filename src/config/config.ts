@@ -74,6 +74,9 @@ export const ConfigSchema = z.object({
   PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),
   MAX_DOCUMENT_MB: z.coerce.number().positive().max(20, 'Telegram downloads at most 20 MB').default(10),
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  /** A chat sending more than this many messages in FLOOD_WINDOW_SECONDS has the rest refused, with one notice. */
+  FLOOD_MAX_MESSAGES: z.coerce.number().int().min(1).default(20),
+  FLOOD_WINDOW_SECONDS: z.coerce.number().positive().default(10),
   /** Attempts at handling one inbound message before it is set aside. */
   INBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** How often the sweeper re-arms work from MongoDB (outbox, inbox, half-done submissions, idle drafts). */

@@ -11,7 +11,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What became of one inbound message. */
-export type InboundOutcome = 'handled' | 'duplicate' | 'set_aside';
+export type InboundOutcome = 'handled' | 'duplicate' | 'set_aside' | 'flooded';
 
 /** What became of one attempt to send an outbound message. */
 export type OutboundOutcome = 'sent' | 'failed' | 'retried' | 'undelivered';
@@ -91,7 +91,7 @@ export class Metrics {
 
     this.inboundMessages = new Counter({
       name: `${PREFIX}inbound_messages_total`,
-      help: 'Inbound messages by channel and outcome (handled, duplicate, set_aside).',
+      help: 'Inbound messages by channel and outcome (handled, duplicate, set_aside, flooded: refused by flood control).',
       labelNames: ['channel', 'outcome'],
       registers,
     });

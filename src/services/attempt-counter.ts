@@ -12,9 +12,14 @@ export class AttemptCounter {
 
   /** Counts one attempt; false when it is over `max` in the window that began with the first attempt. */
   async allow(key: string, max: number, windowMs: number): Promise<boolean> {
+    return (await this.hit(key, windowMs)) <= max;
+  }
+
+  /** Counts one attempt and returns how many the window now holds (the first starts the window). */
+  async hit(key: string, windowMs: number): Promise<number> {
     const name = this.name(key);
     const [[, count]] = (await this.redis.multi().incr(name).pexpire(name, windowMs, 'NX').exec()) as [[Error | null, number], ...unknown[]];
-    return count <= max;
+    return count;
   }
 
   /** How many attempts the current window holds. */
