@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide' | 'mydata';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -63,6 +63,8 @@ const WORD_LIST: Record<string, Command> = {
   provide: 'provide',
   استكمال: 'provide',
   'استكمال الطلب': 'provide',
+  'my data': 'mydata',
+  بياناتي: 'mydata',
 };
 
 const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
@@ -91,6 +93,7 @@ const SLASH: Record<string, Command> = {
   stop: 'stop',
   resume: 'resume',
   provide: 'provide',
+  mydata: 'mydata',
 };
 
 /**

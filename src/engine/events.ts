@@ -80,6 +80,8 @@ export type EngineRequest =
   /** Something the person sent while a researcher has the conversation. */
   | { type: 'relay_to_researcher'; referralId: string; message: { text?: string; documentId?: string; unsupported?: string } }
   | { type: 'close_referral'; referralId: string }
+  /** Everything the association holds about this chat, for the person to read (/mydata). */
+  | { type: 'export_own_data' }
   /** What the person sends in answer to a researcher's request for information about their case. */
   | { type: 'submit_info'; caseId: string; text: string; documentIds: string[] }
   /** A rating of the service: for an invitation (`surveyId`), or given unasked. */

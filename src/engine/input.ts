@@ -1,4 +1,4 @@
-import type { Language } from './session.js';
+import type { AnswerValue, Language } from './session.js';
 
 /** Kinds of message the flows cannot take as an answer; each gets its own explanation. */
 export type UnsupportedKind = 'sticker' | 'voice' | 'location' | 'contact' | 'video' | 'other';
@@ -28,6 +28,13 @@ export type RequestResult =
   | { request: 'close_referral' }
   /** `already`: this invitation was answered before (a repeated answer). */
   | { request: 'submit_survey'; outcome: 'recorded' | 'already' }
+  /** The chat's requests with their answers, and its other records; the drafts the engine has itself. */
+  | {
+      request: 'export_own_data';
+      cases: { reference: string; status: string; submittedAt: string; flow: string; flowVersion: number; answers: Record<string, AnswerValue> }[];
+      records: { kind: string; reference: string; createdAt: string }[];
+      ratings: number;
+    }
   /** `not_waiting`: the case no longer waits for information (answered before, or moved on). */
   | { request: 'submit_info'; outcome: 'recorded' | 'not_waiting'; reference: string }
   /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */

@@ -136,6 +136,8 @@ class Turn {
         return this.startSurvey(this.s.pendingSurvey ?? null);
       case 'provide':
         return this.startInfo();
+      case 'mydata':
+        return this.ask({ type: 'export_own_data' }, 'mydata');
       case 'stop':
       case 'resume':
         this.s.optOut = command === 'stop';
@@ -413,6 +415,35 @@ class Turn {
       return this.ask({ type: 'check_national_id', nationalId: String(read.value) }, `step:${stepId}`, String(read.value));
     }
     this.record(stepId, read.value);
+  }
+
+  // ---- the person's own data ---------------------------------------------------
+
+  /**
+   * /mydata: a readable copy of what the association holds about this chat — each request
+   * with every answer labelled as on the review, an unfinished request, suggestions,
+   * complaints and volunteering, ratings, and the consent — then how to ask for deletion.
+   */
+  private showOwnData(data: Extract<RequestResult, { request: 'export_own_data' }>): void {
+    const blocks: string[] = [];
+    const answerLines = (flowId: string, version: number | undefined, answers: Record<string, AnswerValue>) => {
+      const flow = this.catalog.get(flowId, version);
+      if (!flow) return [];
+      return answeredPath(flow, answers).map((id) => `• ${this.t(this.labelKey(flow, id))}: ${this.display(flow, id, answers[id])}`);
+    };
+    for (const c of data.cases) {
+      blocks.push([this.t('mydata.case', { reference: c.reference, status: this.t(`caseStatus.${c.status}`), submittedAt: c.submittedAt }), ...answerLines(c.flow, c.flowVersion, c.answers)].join('\n'));
+    }
+    for (const flowId of this.keptDraftFlows()) {
+      const draft = this.s.drafts[flowId];
+      if (draft && Object.keys(draft.answers).length > 0) blocks.push([this.t('mydata.draft'), ...answerLines(flowId, undefined, draft.answers)].join('\n'));
+    }
+    for (const r of data.records) blocks.push(this.t(`mydata.record.${r.kind}`, { reference: r.reference, createdAt: r.createdAt }));
+    if (data.ratings > 0) blocks.push(this.t('mydata.ratings', { count: data.ratings }));
+    if (this.s.consent) blocks.push(this.t('mydata.consent', { version: this.s.consent.version, at: this.s.consent.at.slice(0, 10) }));
+    this.say(blocks.length === 0 ? 'mydata.nothing' : 'mydata.header');
+    for (const block of blocks) this.send({ text: block });
+    this.say('mydata.footer');
   }
 
   // ---- information requested by a researcher ---------------------------------
@@ -694,6 +725,9 @@ class Turn {
         if (result.open) return;
         this.s.referral = null;
         this.say('referral.endedBefore');
+        return this.repeatQuestion();
+      case 'export_own_data':
+        this.showOwnData(result);
         return this.repeatQuestion();
       case 'submit_info': {
         const { flow } = this.current();

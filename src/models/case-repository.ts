@@ -225,6 +225,12 @@ export class CaseRepository {
     return doc ? this.toRecord(doc) : null;
   }
 
+  /** The chat's own cases in full, decrypted, oldest first: what /mydata shows the person. */
+  async ownedBy(chatKey: string): Promise<CaseRecord[]> {
+    const docs = await this.model.find({ chatKey }).sort({ submittedAt: 1 }).limit(20).lean<CaseDoc[]>();
+    return docs.map((doc) => this.toRecord(doc));
+  }
+
   /** The chat's own cases, newest first: what "my requests" shows. Nothing personal is read. */
   async listByChat(chatKey: string, limit = 5): Promise<Pick<CaseRecord, 'id' | 'reference' | 'status' | 'submittedAt' | 'expectedBy'>[]> {
     const docs = await this.model

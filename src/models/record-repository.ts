@@ -157,6 +157,12 @@ export class RecordRepository {
     return result.modifiedCount === 1;
   }
 
+  /** The chat's own suggestions, complaints and volunteering, oldest first. */
+  async ofChat(chatKey: string): Promise<SelfServiceRecord[]> {
+    const docs = await this.model.find({ chatKey }).sort({ createdAt: 1 }).limit(50).lean<RecordDoc[]>();
+    return docs.map((doc) => this.toRecord(doc));
+  }
+
   /** Records made in [from, to), decrypted, for reports and exports. */
   async createdBetween(from: Date, to: Date): Promise<SelfServiceRecord[]> {
     const docs = await this.model.find({ createdAt: { $gte: from, $lt: to } }).sort({ createdAt: 1 }).lean<RecordDoc[]>();

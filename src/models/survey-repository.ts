@@ -161,6 +161,11 @@ export class SurveyRepository {
     return docs.map((doc) => this.toSurvey(doc));
   }
 
+  /** How many ratings this chat gave. */
+  async countAnsweredBy(chatKey: string): Promise<number> {
+    return this.model.countDocuments({ chatKey, state: 'answered' });
+  }
+
   async get(id: string): Promise<Survey | null> {
     const doc = await this.model.findById(id).lean<SurveyDoc>();
     return doc ? this.toSurvey(doc) : null;

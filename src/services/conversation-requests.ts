@@ -1,6 +1,6 @@
 import type { EngineRequest } from '../engine/events.js';
 import type { OpenCaseSummary, RequestResult } from '../engine/input.js';
-import type { Language } from '../engine/session.js';
+import type { AnswerValue, Language } from '../engine/session.js';
 import { CaseTransitionError, isOpen } from '../models/case-states.js';
 import type { Channel } from '../bots/inbound-message.js';
 import { formatDualDate } from './calendar.js';
@@ -98,6 +98,8 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
       return { request: 'submit_survey', outcome: await submitSurvey(deps, request, origin) };
     case 'submit_info':
       return provideInfo(deps, request, origin);
+    case 'export_own_data':
+      return exportOwnData(deps, origin);
   }
 }
 
@@ -134,6 +136,19 @@ async function lookupCase(deps: RequestDeps, request: Extract<EngineRequest, { t
     details: { channel: origin.channel, ownChat: record.chatKey === origin.chatKey },
   });
   return { request: 'lookup_case', outcome: 'found', found: summaryOf(record, origin.lang) };
+}
+
+/** What the association holds about this chat, for the person (only ever their own: found by their chat). */
+async function exportOwnData(deps: RequestDeps, origin: RequestOrigin): Promise<RequestResult> {
+  const cases = await deps.cases.ownedBy(origin.chatKey);
+  const records = await deps.records.ofChat(origin.chatKey);
+  await deps.audit.record({ at: origin.now, actor: { kind: 'beneficiary', id: origin.chatKey }, action: 'privacy.data_viewed', target: { kind: 'conversation', id: origin.chatKey }, details: { cases: cases.length, records: records.length } });
+  return {
+    request: 'export_own_data',
+    cases: cases.map((c) => ({ reference: c.reference, status: c.status, submittedAt: readableDate(c.submittedAt, origin.lang), flow: c.flow.id, flowVersion: c.flow.version, answers: c.answers as Record<string, AnswerValue> })),
+    records: records.map((r) => ({ kind: r.kind, reference: r.reference, createdAt: readableDate(r.createdAt, origin.lang) })),
+    ratings: await deps.surveys.countAnsweredBy(origin.chatKey),
+  };
 }
 
 /** The person's answer to an information request on their own case: kept with the case, back in review, the researcher told. */

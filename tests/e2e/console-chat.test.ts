@@ -77,6 +77,8 @@ describe('console chat (the service process, typed into)', () => {
         ...keys,
         LOG_LEVEL: 'warn',
         SWEEP_INTERVAL_SECONDS: '1',
+        // The test types far faster than a person; flood control has its own test.
+        FLOOD_MAX_MESSAGES: '10000',
       },
       // An empty env file of our own, so the repository's .env is not read.
       args: ['--env', envFile, '--chat', chat],

@@ -22,6 +22,8 @@ export interface World {
   withdrawOutcome?: 'withdrawn' | 'not_open';
   /** The chat's own requests, newest first (default: the open case, if any). */
   ownCases?: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string }[];
+  /** What /mydata finds besides the drafts (default: nothing). */
+  ownData?: Omit<Extract<RequestResult, { request: 'export_own_data' }>, 'request'>;
   /** Whether the case no longer waits for the information sent. */
   infoNotWaiting?: boolean;
   /** Whether the invitation being answered was answered before. */
@@ -165,6 +167,8 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     case 'close_referral':
       state.submitted.push(request);
       return { request: 'close_referral' };
+    case 'export_own_data':
+      return { request: 'export_own_data', cases: world.ownData?.cases ?? [], records: world.ownData?.records ?? [], ratings: world.ownData?.ratings ?? 0 };
     case 'submit_info':
       state.submitted.push(request);
       return { request: 'submit_info', outcome: world.infoNotWaiting ? 'not_waiting' : 'recorded', reference: 'SR-TEST-0001' };

@@ -92,6 +92,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): TestEnv
     LOOKUP_KEY: KeyRing.generateKeyBase64(),
     LOG_LEVEL: 'silent',
     SWEEP_INTERVAL_SECONDS: '3600',
+    // Tests type far faster than people; flood control has its own test.
+    FLOOD_MAX_MESSAGES: '10000',
     INBOUND_MAX_ATTEMPTS: '3',
     ...overrides,
   });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
 import { startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+import { answerUpToReview, submit } from '../helpers/console-request.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -100,4 +101,28 @@ describe('following requests', () => {
     await late.say(another, 'آخر أربعة أرقام');
     await late.say('0008', `حالة الطلب ${another}`);
   });
+});
+
+describe('/mydata', () => {
+  it('shows a person their own request in full and the audit records it; another chat sees none of it', async () => {
+    const env = testEnvironment();
+    cleanups.push(() => env.cleanup());
+    const app = await startTestApp(env);
+    cleanups.push(() => app.stop());
+    const owner = new TestChat(() => app, env.channel, 'data-owner');
+    await answerUpToReview(owner, env.channel, '1000000008');
+    const reference = await submit(owner);
+    const copy = await owner.say('/mydata', 'لطلب تصحيحها أو حذفها');
+    expect(copy).toContain(reference);
+    expect(copy).toContain('محمد عبدالله القحطاني');
+    expect(copy).toContain('1000000008');
+    const audit = await app.repositories.audit.list({ targetKind: 'conversation', targetId: chatKeyOf(app.keys, 'console', 'data-owner'), limit: 10 });
+    expect(audit.some((entry) => entry.action === 'privacy.data_viewed')).toBe(true);
+
+    const stranger = new TestChat(() => app, env.channel, 'someone-else');
+    const theirs = await stranger.say('/mydata', 'لطلب تصحيحها أو حذفها');
+    expect(theirs).toContain('لا نحفظ عنك بيانات');
+    expect(theirs).not.toContain(reference);
+    expect(theirs).not.toContain('القحطاني');
+  }, 60_000);
 });

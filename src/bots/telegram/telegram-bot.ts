@@ -66,7 +66,7 @@ export interface TelegramBot {
   setWebhook(): Promise<void>;
 }
 
-const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'rate', 'withdraw', 'language', 'cancel', 'help'] as const;
+const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'rate', 'mydata', 'withdraw', 'language', 'cancel', 'help'] as const;
 
 /** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
