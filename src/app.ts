@@ -205,16 +205,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const message = InboundMessageSchema.parse(raw);
     const chatKey = chatKeyOf(keys, message.channel, message.chatId);
     const now = options.clock?.() ?? new Date();
-    const verdict = message.notice ? 'take' : await flood.check(chatKey, new Date(message.receivedAt), now);
+    const inboxId = `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`;
+    const fresh = await repositories.inbox.accept(inboxId, chatKey, message, now);
+    if (!fresh) metrics.inboundMessage(message.channel, 'duplicate');
+    // Counted once stored, so a redelivery or a re-read never counts towards a flood.
+    const verdict = fresh && !message.notice ? await flood.check(chatKey, new Date(message.receivedAt), now) : 'take';
     if (verdict !== 'take') {
+      await repositories.inbox.remove(inboxId);
       metrics.inboundMessage(message.channel, 'flooded');
       // One notice per window (its id names the window), in order with the chat's messages.
       if (verdict === 'tell') await notify({ chatKey, channel: message.channel }, { key: 'flood.slowDown', params: {} }, `flood:${Math.floor(now.getTime() / (config.FLOOD_WINDOW_SECONDS * 1000))}`);
       return false;
     }
-    const inboxId = `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`;
-    const fresh = await repositories.inbox.accept(inboxId, chatKey, message, now);
-    if (!fresh) metrics.inboundMessage(message.channel, 'duplicate');
     // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
     await queues.requestInbound(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
     return fresh;
@@ -256,6 +258,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           logger,
           connection,
           ingest,
+          hasConversation: (chatKey) => repositories.conversations.exists(chatKey),
           alertAdmins: async (alert: LinkAlert) => {
             if (!telegram) return void logger.error({ whatsappAlert: alert.kind }, 'no Telegram bot to tell administrators about the WhatsApp link');
             const params: Record<string, string | number> = alert.kind === 'unlinked_long' ? { count: alert.minutes } : alert.kind === 'blocked' ? { state: alert.state } : {};

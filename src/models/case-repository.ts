@@ -91,7 +91,7 @@ interface CaseDoc {
   overdueState?: ClockState;
   /** Encrypted texts: the request's note, the beneficiary's additions, the researchers' notes. */
   infoRequest?: { items: string[]; note: string; by: string; at: Date } | null;
-  additions?: { text: string; documentIds: string[]; at: Date }[];
+  additions?: { text: string; documentIds: string[]; at: Date; mark?: string }[];
   notes?: { text: string; by: string; at: Date }[];
   /** The researcher is still to be told that the beneficiary answered an information request. */
   infoProvided?: boolean;
@@ -280,13 +280,16 @@ export class CaseRepository {
    * with the case; back in review; the researcher to be told. False when the case was not
    * waiting for information (answered already, or moved on). The caller holds the case's lock.
    */
-  async provideInfo(id: string, addition: { text: string; documentIds: string[] }, by: Actor, at: Date): Promise<boolean> {
+  async provideInfo(id: string, addition: { text: string; documentIds: string[]; mark: string }, by: Actor, at: Date): Promise<boolean> {
+    // The same message handled again (a retry after a crash or a conflict) finds its addition: done already.
+    const current = await this.model.findById(id, { additions: 1 }).lean<Pick<CaseDoc, 'additions'>>();
+    if (current?.additions?.some((a) => (a as { mark?: string }).mark === addition.mark)) return true;
     const entry: CaseMove = { from: 'information_requested', to: 'in_review', at, by, reason: 'information provided' };
     const result = await this.model.updateOne(
       { _id: id, status: 'information_requested' },
       {
         $set: { status: 'in_review', updatedAt: at, infoProvided: true },
-        $push: { history: entry, additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at }, documentIds: { $each: addition.documentIds } },
+        $push: { history: entry, additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark }, documentIds: { $each: addition.documentIds } },
       },
     );
     return result.modifiedCount === 1;

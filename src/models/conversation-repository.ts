@@ -195,6 +195,11 @@ export class ConversationRepository {
     await this.model.updateOne({ _id: chatKey, outboxSeq: { $lte: seq } }, { $set: { outboxPending: false } });
   }
 
+  /** Whether this chat has a conversation (it wrote to the association at least once). */
+  async exists(chatKey: string): Promise<boolean> {
+    return (await this.model.countDocuments({ _id: chatKey }, { limit: 1 })) > 0;
+  }
+
   /** Whether the person accepts optional messages (surveys, reminders): true unless they stopped them. */
   async acceptsOptional(chatKey: string): Promise<boolean> {
     const doc = await this.model.findById(chatKey, { optionalOff: 1 }).lean<{ optionalOff?: boolean }>();

@@ -221,6 +221,11 @@ export class ReferralRepository {
     return result.modifiedCount === 1;
   }
 
+  /** Puts a taken referral back to waiting, to be announced again (its researcher left the staff). */
+  async release(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id, status: 'active' }, { $set: { status: 'waiting', researcher: null, researcherStaffId: null, announcedAt: null } });
+  }
+
   /** Ends a referral; false when it had ended already. */
   async close(id: string, by: 'beneficiary' | 'researcher', at: Date): Promise<boolean> {
     const result = await this.model.updateOne({ _id: id, status: { $ne: 'closed' } }, { $set: { status: 'closed', closedBy: by, closedAt: at } });

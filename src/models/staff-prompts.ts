@@ -22,6 +22,9 @@ interface PromptDoc {
 
 const promptSchema = new Schema<PromptDoc>({ _id: String, caseId: String, outcome: String, createdAt: Date }, { versionKey: false, collection: 'staff_prompts' });
 
+/** How long a question put to a staff member waits for its answer. */
+const PROMPT_TTL_MS = 60 * 60_000;
+
 /** At most one open prompt per staff member: a new one replaces the old. */
 export class StaffPrompts {
   private readonly model: Model<PromptDoc>;
@@ -34,9 +37,14 @@ export class StaffPrompts {
     await this.model.replaceOne({ _id: prompt.staffId }, { caseId: prompt.caseId, outcome: prompt.outcome, createdAt: prompt.createdAt }, { upsert: true });
   }
 
-  async get(staffId: string): Promise<StaffPrompt | null> {
+  /**
+   * The open prompt, if asked within the last hour: an older one is forgotten, so a text
+   * written days later (to a person in a referral, say) is not taken as its answer.
+   */
+  async get(staffId: string, now = new Date()): Promise<StaffPrompt | null> {
     const doc = await this.model.findById(staffId).lean<PromptDoc>();
-    return doc ? { staffId: doc._id, caseId: doc.caseId, outcome: doc.outcome, createdAt: doc.createdAt } : null;
+    if (!doc || now.getTime() - new Date(doc.createdAt).getTime() > PROMPT_TTL_MS) return null;
+    return { staffId: doc._id, caseId: doc.caseId, outcome: doc.outcome, createdAt: doc.createdAt };
   }
 
   async clear(staffId: string): Promise<void> {

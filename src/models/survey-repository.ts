@@ -36,6 +36,8 @@ interface SurveyDoc {
   /** Encrypted: what the person wrote. */
   comment: string | null;
   answeredAt: Date | null;
+  /** The inbound message that answered it, so a retry of that message is recognised. */
+  answerMark?: string;
   createdAt: Date;
 }
 
@@ -52,6 +54,7 @@ const surveySchema = new Schema<SurveyDoc>(
     rating: { type: Number, default: null },
     comment: { type: String, default: null },
     answeredAt: { type: Date, default: null },
+    answerMark: String,
     createdAt: Date,
   },
   { versionKey: false, collection: 'surveys' },
@@ -63,8 +66,8 @@ surveySchema.index({ answeredAt: 1 });
  * Satisfaction surveys: the policy's "rating the service is the beneficiary's right". An
  * invitation is scheduled once per case and occasion (its id says which), sent by the
  * sweeper when due, and answered once; an answer given without an invitation is a
- * survey of its own. Only the sweeper sends and only the person answers, one after the
- * other, so each document has one writer at a time.
+ * survey of its own. The sweeper's mark and the person's answer can meet, so both are
+ * made under the survey's lock (`survey:<id>`) by the callers.
  */
 export class SurveyRepository {
   private readonly model: Model<SurveyDoc>;
@@ -123,14 +126,17 @@ export class SurveyRepository {
    * Records the answer to an invitation of this chat; 'already' when it was answered
    * before (a repeated or late second answer), 'unknown' when there is no such invitation.
    */
-  async answer(id: string, chatKey: string, rating: number, comment: string | null, at: Date): Promise<'recorded' | 'already' | 'unknown'> {
+  async answer(id: string, chatKey: string, rating: number, comment: string | null, at: Date, mark = ''): Promise<'recorded' | 'already' | 'unknown'> {
     const sealed = comment ? this.keys.encryptText(comment) : null;
     const result = await this.model.updateOne(
       { _id: id, chatKey, state: { $in: ['scheduled', 'sent', 'skipped'] } },
-      { $set: { state: 'answered', rating, comment: sealed, answeredAt: at } },
+      { $set: { state: 'answered', rating, comment: sealed, answeredAt: at, answerMark: mark } },
     );
     if (result.modifiedCount === 1) return 'recorded';
-    return (await this.model.countDocuments({ _id: id, chatKey }, { limit: 1 })) > 0 ? 'already' : 'unknown';
+    const doc = await this.model.findOne({ _id: id, chatKey }, { answerMark: 1 }).lean<{ answerMark?: string }>();
+    if (!doc) return 'unknown';
+    // The same message handled again (a retry) finds its own answer.
+    return mark !== '' && doc.answerMark === mark ? 'recorded' : 'already';
   }
 
   /** A rating given without an invitation ("rate our service" from the menu); once per id. */

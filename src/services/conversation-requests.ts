@@ -157,7 +157,7 @@ async function provideInfo(deps: RequestDeps, request: Extract<EngineRequest, { 
   // Only the chat the case came from may add to it; anything else reads as "not waiting".
   if (!record || record.chatKey !== origin.chatKey) return { request: 'submit_info', outcome: 'not_waiting', reference: '' };
   const provided = await deps.chatLocks.exclusive(`case:${record.id}`, () =>
-    deps.cases.provideInfo(record.id, { text: request.text, documentIds: request.documentIds }, { kind: 'beneficiary', id: origin.chatKey }, origin.now),
+    deps.cases.provideInfo(record.id, { text: request.text, documentIds: request.documentIds, mark: origin.messageMark }, { kind: 'beneficiary', id: origin.chatKey }, origin.now),
   );
   if (!provided) return { request: 'submit_info', outcome: 'not_waiting', reference: record.reference };
   await deps.audit.recordOnce(`info-provided:${record.id}:${origin.messageMark}`, {
@@ -174,7 +174,9 @@ async function provideInfo(deps: RequestDeps, request: Extract<EngineRequest, { 
 /** A rating: the answer to an invitation of this chat (once), or one given unasked (once per draft). */
 async function submitSurvey(deps: RequestDeps, request: Extract<EngineRequest, { type: 'submit_survey' }>, origin: RequestOrigin): Promise<'recorded' | 'already'> {
   if (request.surveyId) {
-    const outcome = await deps.surveys.answer(request.surveyId, origin.chatKey, request.rating, request.comment, origin.now);
+    const outcome = await deps.chatLocks.exclusive(`survey:${request.surveyId}`, () =>
+      deps.surveys.answer(request.surveyId!, origin.chatKey, request.rating, request.comment, origin.now, origin.messageMark),
+    );
     if (outcome !== 'unknown') return outcome;
   }
   const id = `srv_asked_${createHash('sha256').update(`${origin.chatKey}:${request.submissionId}`).digest('hex').slice(0, 24)}`;

@@ -118,13 +118,13 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
 async function inviteToRate(deps: SweeperDeps, now: Date): Promise<void> {
   for (const survey of await deps.surveys.due(now)) {
     if (!(await deps.conversations.acceptsOptional(survey.chatKey))) {
-      await deps.surveys.mark(survey.id, 'scheduled', 'skipped');
+      await deps.chatLocks.exclusive(`survey:${survey.id}`, () => deps.surveys.mark(survey.id, 'scheduled', 'skipped'));
       continue;
     }
     if (survey.channel === 'whatsapp' && !(await deps.attempts.allow(`optional:${survey.chatKey}`, deps.optionalPerDay, 86_400_000))) continue;
     const params = { surveyId: survey.id, reference: survey.reference ?? '' };
     await deps.notify({ chatKey: survey.chatKey, channel: survey.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] }, { key: 'survey.invite', params }, `survey:${survey.id}`);
-    await deps.surveys.mark(survey.id, 'scheduled', 'sent');
+    await deps.chatLocks.exclusive(`survey:${survey.id}`, () => deps.surveys.mark(survey.id, 'scheduled', 'sent'));
   }
 }
 

@@ -139,6 +139,11 @@ describe('referral to a social researcher, end to end', () => {
     await user.replies(before, 'معك الآن');
     (await phone.client()).emitMessage(build.text('قريتنا ليست في القائمة، ماذا أكتب؟', { chat: user.wid, t: user.nextTime() }));
     await waitFor(() => researcherTexts(fake).some((t) => t.includes('قريتنا ليست في القائمة')), 'the question at the researcher');
+    // A long paste reaches the researcher whole, in parts within Telegram's limit.
+    const long = `${'تفاصيل '.repeat(580)}نهاية الرسالة`;
+    (await phone.client()).emitMessage(build.text(long, { chat: user.wid, t: user.nextTime() }));
+    await waitFor(() => researcherTexts(fake).some((t) => t.includes('نهاية الرسالة')), 'the long message at the researcher');
+    expect(researcherTexts(fake).every((t) => t.length <= 4096)).toBe(true);
     researcherSays(fake, 'اكتبي اسم أقرب مدينة، ثم اسم القرية في الحي');
     await waitFor(() => user.texts().some((t) => t.includes('اكتبي اسم أقرب مدينة')), 'the answer on WhatsApp');
 
@@ -172,9 +177,18 @@ describe('referral to a social researcher, end to end', () => {
       'the referral announced again',
       20_000,
     );
-    // Taken from the second announcement.
+    // Taken from the second announcement (a researcher already talking to someone else is asked to end that first).
     const before = user.texts().length;
     await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(again), groupButtonData(fake, GROUP, messageIdOf(again), 'أتولاها')));
     await user.replies(before, 'is with you now');
+
+    // While talking to Huda, the same researcher cannot take someone else's referral: their private texts go to one person.
+    const other = new TgUser(fake, 5553004, 'ar', 'Muna');
+    await other.say('/start', 'القائمة الرئيسية');
+    const second = REFERENCE.exec(await other.say('باحث', 'أبلغنا الباحثين'))![0];
+    const secondAlert = await groupAlertFor(fake, GROUP, second);
+    const refused = await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(secondAlert), groupButtonData(fake, GROUP, messageIdOf(secondAlert), 'أتولاها')));
+    expect(String(refused.params.text)).toContain(reference);
+    expect(String(refused.params.text)).toContain('/end');
   }, 60_000);
 });

@@ -147,4 +147,17 @@ describe('case moves after the decision', () => {
     expect(surveysScheduled).toContainEqual({ caseId: servedId, occasion: 'service' });
     expect(surveysScheduled.filter((s) => s.caseId === servedId)).toEqual([{ caseId: servedId, occasion: 'service' }]);
   });
+
+  it('keeps one addition when the same answer to an information request is handled twice (a retry)', async () => {
+    const id = await caseIn('in_review');
+    await actions.requestInfo(id, researcher, { items: ['id'], note: 'صورة أوضح' });
+    const by = { kind: 'beneficiary' as const, id: 'chat' };
+    expect(await cases.provideInfo(id, { text: 'هذه صورة أوضح', documentIds: ['doc-1'], mark: 'm-1' }, by, new Date())).toBe(true);
+    expect(await cases.provideInfo(id, { text: 'هذه صورة أوضح', documentIds: ['doc-1'], mark: 'm-1' }, by, new Date())).toBe(true);
+    expect(await cases.provideInfo(id, { text: 'رسالة أخرى', documentIds: [], mark: 'm-2' }, by, new Date())).toBe(false);
+    const record = (await cases.get(id))!;
+    expect(record.additions).toHaveLength(1);
+    expect(record.documentIds).toEqual(['doc-1']);
+    expect(record.status).toBe('in_review');
+  });
 });

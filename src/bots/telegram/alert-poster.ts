@@ -1,6 +1,8 @@
 import { UNDECIDED, type CaseRepository, type CaseRecord } from '../../models/case-repository.js';
 import type { RecordRepository } from '../../models/record-repository.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
+import type { Logger } from 'pino';
+import { errorFields } from '../../logger.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { ScheduleRepository } from '../../models/schedule-repository.js';
@@ -23,6 +25,7 @@ export interface AlertPosterDeps {
   chatLocks: ChatLocks;
   /** Null without a staff group: case alerts wait until one is configured. */
   staffGroupId: number | null;
+  logger: Logger;
 }
 
 /**
@@ -35,17 +38,29 @@ export interface AlertPosterDeps {
 export class AlertPoster {
   constructor(private readonly deps: AlertPosterDeps) {}
 
-  /** Posts what is waiting; returns how many referrals, records and cases were served. */
+  /** Posts what is waiting; returns how many were served. Throws (for a retry) when a stage failed, after running the rest. */
   async postWaiting(): Promise<number> {
+    const failures: string[] = [];
     // Referrals first: a person is waiting in the chat right now.
-    return (
-      (await this.deps.referralDesk.postWaiting()) +
-      (await this.postInfoProvided()) +
-      (await this.postRecords()) +
-      (await this.postCases()) +
-      (await this.postClock()) +
-      (await this.postWeeklyReport())
-    );
+    // Each kind on its own: one that keeps failing (a Telegram error on one item) must not hold back the others.
+    let served = 0;
+    for (const [stage, post] of [
+      ['referrals', () => this.deps.referralDesk.postWaiting()],
+      ['information provided', () => this.postInfoProvided()],
+      ['records', () => this.postRecords()],
+      ['cases', () => this.postCases()],
+      ['clock', () => this.postClock()],
+      ['weekly report', () => this.postWeeklyReport()],
+    ] as const) {
+      try {
+        served += await post();
+      } catch (error) {
+        failures.push(stage);
+        this.deps.logger.warn({ stage, ...errorFields(error) }, 'staff alerts: a stage failed; the others went on');
+      }
+    }
+    if (failures.length > 0) throw new Error(`staff alerts failed: ${failures.splice(0).join(', ')}`);
+    return served;
   }
 
   /**
@@ -56,7 +71,7 @@ export class AlertPoster {
     let announced = 0;
     for (const record of await this.deps.records.alertsPending()) {
       if (!(await this.deps.desk.postRecordAlert(record))) continue;
-      await this.deps.records.alertSent(record.id);
+      await this.deps.chatLocks.exclusive(`record:${record.id}`, () => this.deps.records.alertSent(record.id));
       announced += 1;
     }
     return announced;
@@ -92,12 +107,12 @@ export class AlertPoster {
     return told;
   }
 
-  /** The weekly report, when the sweeper found it due: the last seven days to every administrator. */
+  /** The weekly report, when the sweeper found it due: the last seven days to every administrator, once. */
   private async postWeeklyReport(): Promise<number> {
     if (!(await this.deps.schedules.isPending(WEEKLY_REPORT))) return 0;
-    const told = await this.deps.desk.sendWeeklyReport(new Date());
+    // Done first: a failure for one administrator must not send the others the report again on every sweep.
     await this.deps.schedules.done(WEEKLY_REPORT);
-    return told;
+    return this.deps.desk.sendWeeklyReport(new Date());
   }
 
   private async postCases(): Promise<number> {

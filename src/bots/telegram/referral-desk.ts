@@ -59,6 +59,9 @@ export class ReferralDesk {
   /** A researcher pressed "take". */
   async onTake(member: Staff, referralId: string): Promise<{ key: string; params?: Record<string, string> }> {
     if (!member.roles.includes('researcher')) return { key: 'staff.answer.notAllowed' };
+    // One conversation at a time: what a researcher writes privately goes to the one person they are talking to.
+    const current = await this.deps.referrals.activeFor(member.id);
+    if (current && current.id !== referralId) return { key: 'staff.referral.busy', params: { reference: current.reference } };
     const researcher = { staffId: member.id, name: member.name, telegramUserId: member.telegramUserId };
     const taken = await this.deps.chatLocks.exclusive(`referral:${referralId}`, () => this.deps.referrals.take(referralId, researcher));
     const referral = await this.deps.referrals.get(referralId);
@@ -71,8 +74,9 @@ export class ReferralDesk {
     const chatId = String(member.telegramUserId);
     const told = await this.tell(chatId, this.contextText(referral));
     await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.claimed', params: { name: member.name } }, `referral-taken:${referralId}`);
-    // Under the poster's lock, so the messages waiting are passed on once, not also by a poster run.
-    await this.deps.chatLocks.exclusive('alerts', async () => {
+    // Under the poster's lock, so the messages waiting are passed on once; when a poster run
+    // holds it, that run or the next sweep passes them on.
+    await this.deps.chatLocks.withLock('alerts', async () => {
       const fresh = await this.deps.referrals.get(referralId);
       if (fresh) await this.deliver(fresh);
     });
@@ -125,6 +129,11 @@ export class ReferralDesk {
   private async deliver(referral: Referral): Promise<void> {
     const done: string[] = [];
     const researcher = referral.researcher;
+    // A researcher removed from the staff hears nothing more: the referral waits for another.
+    if (researcher && referral.status === 'active' && !(await this.deps.staff.get(researcher.staffId))?.active) {
+      await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id));
+      return;
+    }
     for (const message of referral.undelivered) {
       if (researcher) {
         try {

@@ -162,16 +162,25 @@ export class StaffDesk {
   /** The last seven days' report to every administrator, privately; returns how many were sent it. */
   async sendWeeklyReport(now: Date): Promise<number> {
     const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
-    for (const admin of admins) await this.sendReport(String(admin.telegramUserId), new Date(now.getTime() - 7 * 86_400_000), now);
+    let sent = 0;
+    for (const admin of admins) {
+      try {
+        await this.sendReport(String(admin.telegramUserId), new Date(now.getTime() - 7 * 86_400_000), now);
+        sent += 1;
+      } catch (error) {
+        this.deps.logger.warn({ staffId: admin.id, ...errorFields(error) }, 'weekly report not delivered to an administrator');
+      }
+    }
     if (admins.length === 0) this.deps.logger.warn('no administrator to send the weekly report to');
-    return admins.length;
+    return sent;
   }
 
   /** Sends the report for [from, to) and its weekly chart to a chat. */
   async sendReport(chatId: string, from: Date, to: Date): Promise<void> {
     const report = await buildReport(this.deps.reports, from, to, new Date());
     const dates = { from: readableDate(from, STAFF_LANG), to: readableDate(new Date(to.getTime() - 1), STAFF_LANG) };
-    await this.tell(chatId, formatReport(report, (key, params) => this.t(key, params), dates));
+    // The chart follows only a report that arrived (a member who never started the bot gets neither).
+    if (!(await this.tell(chatId, formatReport(report, (key, params) => this.t(key, params), dates)))) return;
     const chart = await renderChart(chartSeries(report));
     await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report-chart.png' }));
   }
@@ -257,7 +266,7 @@ export class StaffDesk {
     if (told > 0) return true;
     if (this.deps.staffGroupId !== null && !record.unassignedNoticed) {
       const noticed = await this.tell(String(this.deps.staffGroupId), `staff.record.unassigned.${record.kind}`, { reference: record.reference, role: this.t(`staff.role.${role}`) });
-      if (noticed) await this.deps.records.unassignedNoticed(record.id);
+      if (noticed) await this.deps.chatLocks.exclusive(`record:${record.id}`, () => this.deps.records.unassignedNoticed(record.id));
     }
     return false;
   }

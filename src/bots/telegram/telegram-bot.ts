@@ -125,7 +125,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     channel: new TelegramChannel(gateway),
     handler,
     desk,
-    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, schedules: deps.schedules, gateway, chatLocks: deps.chatLocks, staffGroupId }),
+    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, schedules: deps.schedules, gateway, chatLocks: deps.chatLocks, staffGroupId, logger }),
     registerCommands: async () => {
       for (const lang of ['ar', 'en'] as const) {
         const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));

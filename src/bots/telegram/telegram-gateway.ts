@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ChannelSendError } from '../inbound-message.js';
 import type { Limit, RateLimiter } from '../../services/rate-limiter.js';
 import { errorFields } from '../../logger.js';
-import type { CallbackKeyboard } from './render-message.js';
+import { splitText, type CallbackKeyboard } from './render-message.js';
 
 /** Telegram's sending limits. */
 const GLOBAL_PER_SECOND = 30;
@@ -49,8 +49,12 @@ export class TelegramGateway {
 
   /** Sends a text (with buttons) to a person or group; false when Telegram refuses for good (a member who never started the bot). */
   async tell(chatId: number | string, text: string, keyboard?: CallbackKeyboard): Promise<boolean> {
+    // A case with long notes, a pasted message in a referral, a report with comments: split at Telegram's limit, buttons on the last part.
+    const parts = splitText(text);
     try {
-      await this.sending(chatId, (t) => t.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}));
+      for (const [i, part] of parts.entries()) {
+        await this.sending(chatId, (t) => t.sendMessage(chatId, part, keyboard && i === parts.length - 1 ? { reply_markup: keyboard } : {}));
+      }
       return true;
     } catch (error) {
       if (error instanceof ChannelSendError && error.permanent) return false;

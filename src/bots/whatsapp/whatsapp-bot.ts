@@ -32,6 +32,8 @@ export interface WhatsAppBotDeps {
   logger: Logger;
   connection: Connection;
   ingest: (message: InboundMessage) => Promise<boolean>;
+  /** Whether the chat has a conversation: its first reply may go out before its cursor is written. */
+  hasConversation: (chatKey: string) => Promise<boolean>;
   /** Tells administrators (on Telegram) about the link; absent without Telegram, then only logged. */
   alertAdmins?: (alert: LinkAlert) => Promise<void>;
   onStatus?: (status: LinkStatus) => void;
@@ -121,7 +123,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   /** When the number was first linked; set on the first `ready` (catch-up never reads back further). */
   let firstLinkedAt: Promise<Date> | null = null;
 
-  const channel = new WhatsAppRelayChannel({ minGapMs: config.WHATSAPP_SEND_GAP_MS, hasWritten: (chatId) => cursors.hasWritten(keyOf(chatId)) });
+  const hasWritten = async (chatId: string) => (await deps.hasConversation(keyOf(chatId))) || (await cursors.hasWritten(keyOf(chatId)));
+  const channel = new WhatsAppRelayChannel({ minGapMs: config.WHATSAPP_SEND_GAP_MS, hasWritten });
   const inbound = new WhatsAppInbound({
     ingest: deps.ingest,
     remember: (message) => channel.remember(message),
