@@ -261,11 +261,27 @@ class Turn {
   // ---- flows --------------------------------------------------------------
 
   private showMenu(): void {
-    const menu = this.flow(MENU_FLOW);
-    this.leaveFlow();
-    this.s.drafts[MENU_FLOW] = this.newDraft();
-    this.s.position = { flow: MENU_FLOW, version: menu.version, step: menu.start };
+    this.openFresh(MENU_FLOW);
     this.prompt();
+  }
+
+  /**
+   * Leaves the current flow and stands at the start of `flowId` with a fresh draft holding
+   * `scratch` (ids it works on, not answers). For the flows entered without the guard and
+   * resume of a request: the menu, the questions, a rating, an information request.
+   */
+  private openFresh(flowId: string, scratch: Record<string, AnswerValue> = {}): Draft {
+    const flow = this.flow(flowId);
+    this.leaveFlow();
+    const draft = { ...this.newDraft(), answers: scratch };
+    this.s.drafts[flow.id] = draft;
+    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    return draft;
+  }
+
+  /** Whether the person is free for something the association brings up (at the menu, no researcher talking). */
+  private isFree(): boolean {
+    return !this.s.referral && (!this.s.position || this.s.position.flow === MENU_FLOW);
   }
 
   /** Leaves the current flow, keeping its draft only when the flow keeps drafts. */
@@ -461,8 +477,7 @@ class Turn {
     const note = String(params.note ?? '').trim();
     this.say('info.requested', { reference: String(params.reference ?? ''), items: items.join('\n') || '—', note: note || '—' });
     this.s.pendingInfo = { caseId: String(params.caseId ?? ''), reference: String(params.reference ?? '') };
-    const free = !this.s.referral && (!this.s.position || this.s.position.flow === MENU_FLOW);
-    if (free) return this.startInfo();
+    if (this.isFree()) return this.startInfo();
     this.say('info.later');
   }
 
@@ -472,10 +487,7 @@ class Turn {
       this.say('info.nothing');
       return this.repeatQuestion();
     }
-    const flow = this.flow('info');
-    this.leaveFlow();
-    this.s.drafts[flow.id] = { ...this.newDraft(), answers: { case_id: pending.caseId, case_reference: pending.reference } };
-    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    this.openFresh('info', { case_id: pending.caseId, case_reference: pending.reference });
     this.prompt();
   }
 
@@ -487,8 +499,7 @@ class Turn {
    */
   private onSurveyInvite(surveyId: string, params: Record<string, string | number>): void {
     this.s.pendingSurvey = surveyId;
-    const free = !this.s.referral && (!this.s.position || this.s.position.flow === MENU_FLOW);
-    if (free) {
+    if (this.isFree()) {
       this.say('survey.invite', params);
       return this.startSurvey(surveyId);
     }
@@ -496,10 +507,7 @@ class Turn {
   }
 
   private startSurvey(surveyId: string | null): void {
-    const flow = this.flow('survey');
-    this.leaveFlow();
-    this.s.drafts[flow.id] = { ...this.newDraft(), answers: surveyId ? { survey_id: surveyId } : {} };
-    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
+    this.openFresh('survey', surveyId ? { survey_id: surveyId } : {});
     this.prompt();
   }
 
@@ -507,11 +515,8 @@ class Turn {
 
   /** Opens the questions with every topic, or with the two or three a typed question came near. */
   private startFaq(candidates?: string[]): void {
-    const flow = this.flow('faq');
-    this.leaveFlow();
-    this.s.drafts[flow.id] = { ...this.newDraft(), answers: candidates ? { faq_shown: candidates } : {} };
-    this.s.position = { flow: flow.id, version: flow.version, step: flow.start };
-    if (candidates) return this.sayWith('faq.didYouMean', this.faqOptions(this.s.drafts[flow.id]!));
+    const draft = this.openFresh('faq', candidates ? { faq_shown: candidates } : {});
+    if (candidates) return this.sayWith('faq.didYouMean', this.faqOptions(draft));
     this.prompt();
   }
 

@@ -274,9 +274,8 @@ export class StaffDesk {
   /** A record in full, for the staff who hold its role. */
   private recordText(record: SelfServiceRecord): string {
     const flow = this.deps.recordFlows[record.kind];
-    const lines = Object.entries(record.answers)
-      .filter(([stepId]) => stepId !== 'volunteer_consent' && stepId !== 'feedback_attach' && stepId !== 'feedback_files')
-      .map(([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`);
+    const shown = Object.fromEntries(Object.entries(record.answers).filter(([stepId]) => !['volunteer_consent', 'feedback_attach', 'feedback_files'].includes(stepId)));
+    const lines = this.answerLines(flow, shown);
     const header = this.t(`staff.record.header.${record.kind}`, {
       reference: record.reference,
       channel: this.t(`channel.${record.channel}`),
@@ -365,9 +364,7 @@ export class StaffDesk {
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
   private async sendCase(chatId: string, record: CaseRecord): Promise<boolean> {
     const flow = this.deps.requestFlow;
-    const lines = Object.entries(record.answers).map(
-      ([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`,
-    );
+    const lines = this.answerLines(flow, record.answers);
     const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
     const history = record.history.map((move) =>
       this.t('staff.case.historyLine', {
@@ -397,6 +394,11 @@ export class StaffDesk {
     if (!(await this.tell(chatId, text, undefined, this.alertKeyboard(record)))) return false;
     for (const documentId of record.documentIds) await this.sendDocumentTo(chatId, record.reference, documentId);
     return true;
+  }
+
+  /** Each answer on its own line, labelled as on the beneficiary's review, in the staff's language. */
+  private answerLines(flow: Flow, answers: Record<string, unknown>): string[] {
+    return Object.entries(answers).map(([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`);
   }
 
   /** Sends one stored document of a case (a photo or a PDF) to a staff member's private chat. */
