@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseInfoRequest } from '../../src/bots/telegram/staff-desk.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, TgUser } from '../helpers/telegram-people.js';
+import { answerTo, callsTo, englishRequest, groupAlertFor, groupButtonData, messageIdOf, Staffer, TgUser } from '../helpers/telegram-people.js';
 import { startTestApp, testEnvironment, waitFor } from '../helpers/test-app.js';
 
 const GROUP = -100444;
@@ -40,27 +40,8 @@ describe('studying a case', () => {
 
     // A short English request (own home, no income, one photo).
     const user = new TgUser(fake, 5554001, 'en', 'Fatimah');
-    await user.say('/start', 'For English, send: English');
-    await user.say('English', 'Main menu');
-    await user.press('request', 'Do you agree');
-    await user.press('yes', 'yourself');
-    await user.press('self', 'full name');
-    await user.say('Fatimah Ali Alzahrani', 'national ID');
-    await user.say('2100000005', 'mobile number');
-    await user.say('0559876543', 'Which city');
-    await user.say('Jeddah', 'Which district');
-    await user.say('Alsafa', 'marital status');
-    await user.press('widowed', 'How many family members');
-    await user.say('1', 'monthly income');
-    await user.say('0', 'What kind of housing');
-    await user.press('owned', 'What kind of support');
-    await user.press('food', 'Briefly describe');
-    await user.say('We need a monthly food basket until my pension is paid', 'Send a clear photo');
     const jpeg = (g: number) => sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g, b: 90 } } }).jpeg().toBuffer();
-    await user.photo('AgACAgID-study-1', await jpeg(100), 'File received');
-    await user.say('done', 'review your details');
-    await user.press('confirm', 'Do you sign');
-    const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(await user.press('yes', 'Reference'))![0];
+    const reference = await englishRequest(user, await jpeg(100));
 
     const alertId = messageIdOf(await groupAlertFor(fake, GROUP, reference));
     const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);

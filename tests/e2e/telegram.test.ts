@@ -11,7 +11,7 @@ import { signAction } from '../../src/bots/telegram/callback-data.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
 import { FakeTelegram, type FakeTelegramOptions } from '../helpers/fake-telegram.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf, TgUser } from '../helpers/telegram-people.js';
+import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf, TgUser, englishRequest } from '../helpers/telegram-people.js';
 
 const GROUP = -100123;
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -105,33 +105,6 @@ async function arabicRequest(user: TgUser): Promise<string> {
   await user.say('تم', 'راجع بياناتك');
   await user.press('confirm', 'الإقرار');
   const submitted = await user.press('yes', 'الرقم المرجعي');
-  const reference = REFERENCE.exec(submitted)?.[0];
-  expect(reference, submitted).toBeDefined();
-  return reference!;
-}
-
-/** An English request: switched to English at the start; a widow living alone in her own home, one photo. */
-async function englishRequest(user: TgUser): Promise<string> {
-  await user.say('/start', 'For English, send: English');
-  await user.say('English', 'Main menu');
-  await user.press('request', 'Do you agree');
-  await user.press('yes', 'yourself');
-  await user.press('self', 'full name');
-  await user.say('Fatimah Ali Alzahrani', 'national ID');
-  await user.say('2100000005', 'mobile number');
-  await user.say('0559876543', 'Which city');
-  await user.say('Jeddah', 'Which district');
-  await user.say('Alsafa', 'marital status');
-  await user.press('widowed', 'How many family members');
-  await user.say('1', 'monthly income');
-  await user.say('0', 'What kind of housing');
-  await user.press('owned', 'What kind of support');
-  await user.press('food', 'Briefly describe');
-  await user.say('We need a monthly food basket until my pension is paid', 'Send a clear photo');
-  await user.photo('AgACAgID-photo-en', await jpeg(3), 'File received');
-  await user.say('done', 'review your details');
-  await user.press('confirm', 'Do you sign this declaration');
-  const submitted = await user.press('yes', 'Reference');
   const reference = REFERENCE.exec(submitted)?.[0];
   expect(reference, submitted).toBeDefined();
   return reference!;
@@ -274,7 +247,7 @@ describe('Telegram, end to end against a fake Bot API', () => {
     await app.repositories.staff.add(RESEARCHER);
     await app.repositories.staff.add(COMMITTEE);
     const applicant = new TgUser(fake, 5551002, 'en', 'Fatimah');
-    const reference = await englishRequest(applicant);
+    const reference = await englishRequest(applicant, await jpeg(3));
     const alertId = messageIdOf(await alertFor(fake, reference));
 
     const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);

@@ -5,6 +5,7 @@
  * Telegram whatever channel the beneficiary uses.
  */
 import type { FakeTelegram, NewUpdate, RecordedCall } from './fake-telegram.js';
+import { expect } from 'vitest';
 import { waitFor } from './test-app.js';
 
 export interface Button {
@@ -130,4 +131,31 @@ export class TgUser {
       timeoutMs,
     );
   }
+}
+
+/** An English request: switched to English at the start; a widow living alone in her own home, one photo. */
+export async function englishRequest(user: TgUser, photo: Buffer): Promise<string> {
+  await user.say('/start', 'For English, send: English');
+  await user.say('English', 'Main menu');
+  await user.press('request', 'Do you agree');
+  await user.press('yes', 'yourself');
+  await user.press('self', 'full name');
+  await user.say('Fatimah Ali Alzahrani', 'national ID');
+  await user.say('2100000005', 'mobile number');
+  await user.say('0559876543', 'Which city');
+  await user.say('Jeddah', 'Which district');
+  await user.say('Alsafa', 'marital status');
+  await user.press('widowed', 'How many family members');
+  await user.say('1', 'monthly income');
+  await user.say('0', 'What kind of housing');
+  await user.press('owned', 'What kind of support');
+  await user.press('food', 'Briefly describe');
+  await user.say('We need a monthly food basket until my pension is paid', 'Send a clear photo');
+  await user.photo('AgACAgID-photo-en', photo, 'File received');
+  await user.say('done', 'review your details');
+  await user.press('confirm', 'Do you sign this declaration');
+  const submitted = await user.press('yes', 'Reference');
+  const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(submitted)?.[0];
+  expect(reference, submitted).toBeDefined();
+  return reference!;
 }
