@@ -16,6 +16,8 @@ import { RecordRepository } from './models/record-repository.js';
 import { ReferralRepository } from './models/referral-repository.js';
 import { SurveyRepository } from './models/survey-repository.js';
 import { ScheduleRepository } from './models/schedule-repository.js';
+import { ErasureRepository } from './models/erasure-repository.js';
+import type { ErasureDeps } from './services/erasure.js';
 import { parseWorkingHours } from './services/working-hours.js';
 import { readableDateTime } from './services/conversation-requests.js';
 import { loadFlowCatalog } from './flows/catalog.js';
@@ -86,7 +88,10 @@ export interface RunningApp {
     referrals: ReferralRepository;
     surveys: SurveyRepository;
     schedules: ScheduleRepository;
+    erasures: ErasureRepository;
   };
+  /** What erasing a person's data works with (the administrators' decision, the CLI, tests). */
+  readonly erasure: ErasureDeps;
   readonly keys: KeyRing;
   readonly connection: Connection;
   readonly queues: WorkQueues;
@@ -124,6 +129,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     referrals: new ReferralRepository(connection, keys),
     surveys: new SurveyRepository(connection, keys),
     schedules: new ScheduleRepository(connection),
+    erasures: new ErasureRepository(connection),
   };
   for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
 
@@ -146,6 +152,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const notify = (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) =>
     queueNotice({ inbox: repositories.inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId);
 
+  // Everything erasing a person's data touches: the administrators' decision and the sweeper use it.
+  const erasure: ErasureDeps = { ...repositories, chatLocks, notify, onErasureRequested: () => queues.requestAlerts(`${Date.now()}`) };
   const processor = new ConversationProcessor({
     ...repositories,
     keys,
@@ -174,6 +182,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
     onRecordSubmitted: () => queues.requestAlerts(`${Date.now()}`),
     onInfoProvided: () => queues.requestAlerts(`${Date.now()}`),
+    onErasureRequested: () => queues.requestAlerts(`${Date.now()}`),
     workingHours: parseWorkingHours(config.WORKING_HOURS),
     formatOpening: readableDateTime,
     onReferralChanged: () => queues.requestAlerts(`${Date.now()}`),
@@ -235,6 +244,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         catalog,
         ingest,
         notify,
+        erasure,
         scheduleSurvey: (record, occasion, at) =>
           repositories.surveys.schedule({
             caseId: record.id,
@@ -290,6 +300,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     attempts: new AttemptCounter(workerRedis, config.QUEUE_PREFIX),
     optionalPerDay: config.OPTIONAL_MESSAGES_PER_DAY,
     inboxGraceMs: 30_000,
+    erasure,
+    retentionMs: config.RETENTION_DAYS * 86_400_000,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
   };
@@ -355,6 +367,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
     processor,
     repositories,
+    erasure,
     keys,
     connection,
     queues,

@@ -1,7 +1,7 @@
 import { normalizeArabic } from '../i18n/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide' | 'mydata';
+export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide' | 'mydata' | 'erase';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -65,6 +65,12 @@ const WORD_LIST: Record<string, Command> = {
   'استكمال الطلب': 'provide',
   'my data': 'mydata',
   بياناتي: 'mydata',
+  'delete my data': 'erase',
+  'erase my data': 'erase',
+  'حذف بياناتي': 'erase',
+  'احذف بياناتي': 'erase',
+  'امسح بياناتي': 'erase',
+  'حذف البيانات': 'erase',
 };
 
 const WORDS: Record<string, Command> = Object.fromEntries(Object.entries(WORD_LIST).map(([word, command]) => [normalizeArabic(word), command]));
@@ -94,6 +100,8 @@ const SLASH: Record<string, Command> = {
   resume: 'resume',
   provide: 'provide',
   mydata: 'mydata',
+  delete: 'erase',
+  erase: 'erase',
 };
 
 /**

@@ -82,6 +82,8 @@ export type EngineRequest =
   | { type: 'close_referral'; referralId: string }
   /** Everything the association holds about this chat, for the person to read (/mydata). */
   | { type: 'export_own_data' }
+  /** The person asks the association to erase their data; an administrator decides. `requestId` makes a retry find its own request. */
+  | { type: 'request_erasure'; requestId: string }
   /** What the person sends in answer to a researcher's request for information about their case. */
   | { type: 'submit_info'; caseId: string; text: string; documentIds: string[] }
   /** A rating of the service: for an invitation (`surveyId`), or given unasked. */

@@ -35,6 +35,8 @@ export type RequestResult =
       records: { kind: string; reference: string; createdAt: string }[];
       ratings: number;
     }
+  /** `pending`: a request made earlier still waits for a decision (its reference is given again). */
+  | { request: 'request_erasure'; outcome: 'recorded' | 'pending'; reference: string }
   /** `not_waiting`: the case no longer waits for information (answered before, or moved on). */
   | { request: 'submit_info'; outcome: 'recorded' | 'not_waiting'; reference: string }
   /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */

@@ -138,6 +138,8 @@ class Turn {
         return this.startInfo();
       case 'mydata':
         return this.ask({ type: 'export_own_data' }, 'mydata');
+      case 'erase':
+        return this.startFlow('erase');
       case 'stop':
       case 'resume':
         this.s.optOut = command === 'stop';
@@ -338,6 +340,8 @@ class Turn {
         return this.ask({ type: 'lookup_case', reference: String(draft.answers.track_reference), lastFour: String(draft.answers.track_last_four) }, 'lookup');
       case 'withdraw_case':
         return this.ask({ type: 'withdraw_case', caseId: String(draft.answers.case_id) }, 'withdraw');
+      case 'request_erasure':
+        return this.ask({ type: 'request_erasure', requestId: this.env.newId() }, 'erasure');
       case 'show_help':
         this.say('help.text');
         return this.showMenu();
@@ -734,6 +738,9 @@ class Turn {
       case 'export_own_data':
         this.showOwnData(result);
         return this.repeatQuestion();
+      case 'request_erasure':
+        this.say(result.outcome === 'recorded' ? 'erase.recorded' : 'erase.pending', { reference: result.reference });
+        return this.showMenu();
       case 'submit_info': {
         const { flow } = this.current();
         const kept = result.outcome === 'recorded';

@@ -13,7 +13,7 @@ import { FaqMatcher } from '../faq/faq-matcher.js';
 import type { FaqIndex } from '../engine/step.js';
 import { normalizeReference } from '../services/reference.js';
 import { normalizeDigits } from '../i18n/digits.js';
-import { feedbackFlow, infoFlow, surveyFlow, volunteerFlow } from './self-service.js';
+import { erasureFlow, feedbackFlow, infoFlow, surveyFlow, volunteerFlow } from './self-service.js';
 import { supportRequestFlow } from './support-request.js';
 
 /** The validators flows may name, by name; each returns a JSON-safe answer or a message key. */
@@ -51,7 +51,7 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, faqFlow, supportRequestFlow, feedbackFlow, volunteerFlow, surveyFlow, infoFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, faqFlow, supportRequestFlow, feedbackFlow, volunteerFlow, surveyFlow, infoFlow, erasureFlow];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with

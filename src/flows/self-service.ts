@@ -125,3 +125,22 @@ export const infoFlow = {
     info_text: { kind: 'question', prompt: 'info.text', answer: { type: 'validated', validator: 'optional_comment' }, next: [{ to: 'action:submit_info' }] },
   },
 } as const;
+
+/**
+ * Asking the association to erase one's data (the Personal Data Protection Law's right to
+ * erasure): a confirmation that says what goes and what stays, then a request an
+ * administrator decides (`action:request_erasure`).
+ */
+export const erasureFlow = {
+  id: 'erase',
+  version: 1,
+  start: 'erase_confirm',
+  steps: {
+    erase_confirm: {
+      kind: 'question',
+      prompt: 'erase.confirm',
+      answer: { type: 'yes_no' },
+      next: [{ when: { field: 'erase_confirm', equals: true }, to: 'action:request_erasure' }, { to: 'end' }],
+    },
+  },
+} as const;

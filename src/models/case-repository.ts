@@ -52,6 +52,9 @@ export interface CaseAlert {
   messageId?: number;
 }
 
+/** What stands in for the chat and the national ID of an anonymised case. */
+export const ERASED = 'erased';
+
 /** A line of the case list: nothing personal. */
 export interface CaseListItem {
   reference: string;
@@ -89,6 +92,11 @@ interface CaseDoc {
   /** The committee's clock: the reminder before the promised date, the alert after it; null until due. */
   reminderState?: ClockState;
   overdueState?: ClockState;
+  /** When a case in a final state is to be anonymised (the retention period); set by the sweeper, absent until then. */
+  retainUntil?: Date;
+  /** Set once the personal data is gone: by the person's erasure request or at the end of retention. */
+  anonymisedAt?: Date;
+  anonymisedFor?: 'erasure' | 'retention';
   /** Encrypted texts: the request's note, the beneficiary's additions, the researchers' notes. */
   infoRequest?: { items: string[]; note: string; by: string; at: Date } | null;
   additions?: { text: string; documentIds: string[]; at: Date; mark?: string }[];
@@ -128,6 +136,9 @@ const caseSchema = new Schema<CaseDoc>(
     additions: { type: [Schema.Types.Mixed], default: [] },
     notes: { type: [Schema.Types.Mixed], default: [] },
     infoProvided: { type: Boolean, default: false },
+    retainUntil: Date,
+    anonymisedAt: Date,
+    anonymisedFor: String,
   },
   { versionKey: false, collection: 'cases' },
 );
@@ -137,6 +148,7 @@ caseSchema.index({ status: 1, submittedAt: -1 });
 caseSchema.index({ 'alert.state': 1, submittedAt: 1 });
 caseSchema.index({ status: 1, remindAt: 1 });
 caseSchema.index({ status: 1, expectedBy: 1 });
+caseSchema.index({ retainUntil: 1 });
 
 /** A step of the committee's clock: due (to be told), then sent. */
 export type ClockState = 'due' | 'sent';
@@ -379,6 +391,72 @@ export class CaseRepository {
       submittedAt: d.submittedAt,
       expectedBy: d.expectedBy,
     }));
+  }
+
+  /** The ids of the chat's cases, for erasing them; nothing decrypted. */
+  async idsOfChat(chatKey: string): Promise<string[]> {
+    const docs = await this.model.find({ chatKey }, { _id: 1 }).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /**
+   * Cases in a final state with no retention date yet, and when they got there: the
+   * sweeper gives each its date (`retainUntil`), so the due times live here, not in Redis.
+   */
+  async awaitingRetentionDate(limit = 100): Promise<{ id: string; finalAt: Date }[]> {
+    const docs = await this.model
+      .find({ status: { $in: [...FINAL_STATES] }, retainUntil: { $exists: false }, anonymisedAt: { $exists: false } }, { _id: 1, history: 1, updatedAt: 1 })
+      .limit(limit)
+      .lean<Pick<CaseDoc, '_id' | 'history' | 'updatedAt'>[]>();
+    return docs.map((d) => ({ id: d._id, finalAt: new Date(d.history?.at(-1)?.at ?? d.updatedAt) }));
+  }
+
+  /** Sets when a finished case is to be anonymised; only once. The caller holds the case's lock. */
+  async setRetention(id: string, retainUntil: Date): Promise<void> {
+    await this.model.updateOne({ _id: id, retainUntil: { $exists: false } }, { $set: { retainUntil } });
+  }
+
+  /** Finished cases whose retention period is over and that still hold personal data. */
+  async retentionDue(now: Date, limit = 100): Promise<string[]> {
+    const docs = await this.model.find({ retainUntil: { $lte: now }, anonymisedAt: { $exists: false } }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /**
+   * Removes everything personal from a case and keeps what statistics and the audit of
+   * decisions need: status, dates, channel, support type, city, who decided and when.
+   * Returns the ids of the documents it held (the caller deletes them) and the national
+   * ID's hash (to free its open-request lock); null when the case is gone. Repeating it is
+   * harmless. The caller holds the case's lock.
+   */
+  async anonymise(id: string, because: 'erasure' | 'retention', at: Date): Promise<{ documentIds: string[]; nationalIdHash: string } | null> {
+    const doc = await this.model.findById(id).lean<CaseDoc>();
+    if (!doc) return null;
+    const documentIds = [...(doc.documentIds ?? []), ...(doc.additions ?? []).flatMap((a) => a.documentIds ?? [])];
+    if (doc.anonymisedAt) return { documentIds, nationalIdHash: doc.nationalIdHash };
+    const erasedActor = (by: Actor): Actor => (by.kind === 'beneficiary' ? { kind: 'beneficiary', id: ERASED } : by);
+    await this.model.updateOne(
+      { _id: id },
+      {
+        $set: {
+          personal: this.keys.encryptJson({}),
+          documentIds: [],
+          declaration: { version: doc.declaration.version, acceptedAt: doc.declaration.acceptedAt, channel: doc.declaration.channel, messageId: this.keys.encryptText(''), answersHash: '' },
+          chatKey: ERASED,
+          nationalIdHash: ERASED,
+          infoRequest: null,
+          additions: [],
+          notes: [],
+          // Who decided, what and when stay (the audit of decisions); the words typed about the person go.
+          decision: doc.decision ? { outcome: doc.decision.outcome, by: doc.decision.by, at: doc.decision.at } : null,
+          history: (doc.history ?? []).map((move) => ({ from: move.from, to: move.to, at: move.at, by: erasedActor(move.by) })),
+          anonymisedAt: at,
+          anonymisedFor: because,
+          updatedAt: at,
+        },
+      },
+    );
+    return { documentIds, nationalIdHash: doc.nationalIdHash };
   }
 
   /** The raw stored document, for tests that prove what is on disk. */

@@ -218,6 +218,34 @@ export class ConversationRepository {
     return docs.map((d) => d._id);
   }
 
+  /**
+   * Erases a conversation's content: a fresh session in the person's language, and unsent
+   * replies dropped (they may quote answers). The address stays, so the association can
+   * still answer the chat, and so do the marks of handled messages (hashes), so a
+   * redelivery is not taken for new. The caller holds the chat's lock.
+   */
+  async erase(chatKey: string, now: Date): Promise<boolean> {
+    const doc = await this.model.findById(chatKey, { version: 1, lang: 1, outboxSeq: 1 }).lean<Pick<ConversationDoc, 'version' | 'lang' | 'outboxSeq'>>();
+    if (!doc) return false;
+    const session: Session = { ...newSession(), lang: doc.lang === 'en' ? 'en' : 'ar' };
+    const result = await this.model.updateOne(
+      { _id: chatKey, version: doc.version },
+      {
+        $set: {
+          session: this.keys.encryptJson(session),
+          outbox: [],
+          sentSeq: doc.outboxSeq,
+          outboxPending: false,
+          effects: '',
+          draftOpen: false,
+          version: doc.version + 1,
+          updatedAt: now,
+        },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
   /** The raw stored document, for tests that prove what is on disk. */
   async raw(chatKey: string): Promise<Record<string, unknown> | null> {
     return this.model.collection.findOne({ _id: chatKey as never });

@@ -59,6 +59,12 @@ export class DocumentStore {
     return (file?.metadata as DocumentMeta | undefined) ?? null;
   }
 
+  /** The ids of every document the chat sent, wherever it is used: what an erasure deletes. */
+  async idsOfChat(chatKey: string): Promise<string[]> {
+    const files = await this.files.find({ 'metadata.chatKey': chatKey }, { projection: { _id: 1 } }).toArray();
+    return files.map((f) => String(f._id));
+  }
+
   /** Deletes documents (a cancelled or expired draft's); missing ones are ignored. */
   async delete(ids: readonly string[]): Promise<void> {
     for (const id of ids) {

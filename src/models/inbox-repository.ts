@@ -117,4 +117,10 @@ export class InboxRepository {
   async countSetAside(): Promise<number> {
     return this.model.countDocuments({ status: 'set_aside' });
   }
+
+  /** Drops the chat's messages set aside as unprocessable (they may hold personal data); waiting ones are left to be handled. */
+  async removeSetAside(chatKey: string): Promise<number> {
+    const result = await this.model.deleteMany({ chatKey, status: 'set_aside' });
+    return result.deletedCount;
+  }
 }

@@ -163,6 +163,24 @@ export class RecordRepository {
     return docs.map((doc) => this.toRecord(doc));
   }
 
+  /** The ids of the chat's records, for erasing them. */
+  async idsOfChat(chatKey: string): Promise<string[]> {
+    const docs = await this.model.find({ chatKey }, { _id: 1 }).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /**
+   * Removes what the person wrote or gave (and the answer to it) from a record, keeping
+   * its kind, reference, status and dates for statistics. Returns the ids of its files
+   * (the caller deletes them). The caller holds the record's lock.
+   */
+  async anonymise(id: string): Promise<string[]> {
+    const doc = await this.model.findById(id, { documentIds: 1 }).lean<Pick<RecordDoc, 'documentIds'>>();
+    if (!doc) return [];
+    await this.model.updateOne({ _id: id }, { $set: { personal: this.keys.encryptJson({}), documentIds: [], chatKey: 'erased', answer: null, alertPending: false } });
+    return doc.documentIds ?? [];
+  }
+
   /** Records made in [from, to), decrypted, for reports and exports. */
   async createdBetween(from: Date, to: Date): Promise<SelfServiceRecord[]> {
     const docs = await this.model.find({ createdAt: { $gte: from, $lt: to } }).sort({ createdAt: 1 }).lean<RecordDoc[]>();

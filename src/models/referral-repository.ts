@@ -226,6 +226,18 @@ export class ReferralRepository {
     await this.model.updateOne({ _id: id, status: 'active' }, { $set: { status: 'waiting', researcher: null, researcherStaffId: null, announcedAt: null } });
   }
 
+  /** The ids of the chat's referrals, for erasing them. */
+  async idsOfChat(chatKey: string): Promise<string[]> {
+    const docs = await this.model.find({ chatKey }, { _id: 1 }).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** Ends a referral if still open and drops what the person wrote; reason and dates stay. The caller holds the referral's lock. */
+  async anonymise(id: string, at: Date): Promise<void> {
+    await this.close(id, 'beneficiary', at);
+    await this.model.updateOne({ _id: id }, { $set: { recent: this.keys.encryptJson([]), undelivered: [], deliverPending: false, chatKey: 'erased', context: { flow: null, step: null } } });
+  }
+
   /** Ends a referral; false when it had ended already. */
   async close(id: string, by: 'beneficiary' | 'researcher', at: Date): Promise<boolean> {
     const result = await this.model.updateOne({ _id: id, status: { $ne: 'closed' } }, { $set: { status: 'closed', closedBy: by, closedAt: at } });

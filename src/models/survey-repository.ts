@@ -172,6 +172,18 @@ export class SurveyRepository {
     return this.model.countDocuments({ chatKey, state: 'answered' });
   }
 
+  /** The ids of the chat's surveys, for erasing them. */
+  async idsOfChat(chatKey: string): Promise<string[]> {
+    const docs = await this.model.find({ chatKey }, { _id: 1 }).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** Keeps the rating (a statistic) and drops the comment and the chat; an invitation not yet sent never will be. The caller holds the survey's lock. */
+  async anonymise(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id, state: 'scheduled' }, { $set: { state: 'skipped' } });
+    await this.model.updateOne({ _id: id }, { $set: { comment: null, chatKey: 'erased' } });
+  }
+
   async get(id: string): Promise<Survey | null> {
     const doc = await this.model.findById(id).lean<SurveyDoc>();
     return doc ? this.toSurvey(doc) : null;

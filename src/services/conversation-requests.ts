@@ -11,11 +11,13 @@ import type { AttemptCounter } from './attempt-counter.js';
 import type { SurveyRepository } from '../models/survey-repository.js';
 import { createHash } from 'node:crypto';
 import { closeReferral, openReferral, relayToResearcher, type ReferralDeps } from './referrals.js';
+import { requestErasure, type ErasureDeps } from './erasure.js';
 
 /** Dependencies of {@link resolveRequest}: the submission's, the locks that serialise writes to a case, and who to tell of a new case. */
 export type RequestDeps = SubmissionDeps &
   RecordDeps &
-  ReferralDeps & {
+  ReferralDeps &
+  Pick<ErasureDeps, 'erasures' | 'onErasureRequested'> & {
     chatLocks: ChatLocks;
     attempts: AttemptCounter;
     surveys: SurveyRepository;
@@ -100,6 +102,8 @@ export async function resolveRequest(deps: RequestDeps, request: EngineRequest, 
       return provideInfo(deps, request, origin);
     case 'export_own_data':
       return exportOwnData(deps, origin);
+    case 'request_erasure':
+      return { request: 'request_erasure', ...(await requestErasure(deps, request, origin)) };
   }
 }
 

@@ -14,6 +14,7 @@ import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
 import { errorFields } from '../logger.js';
+import { applyRetention, finishErasure, type ErasureDeps } from './erasure.js';
 
 /** The schedule name of the weekly report to administrators. */
 export const WEEKLY_REPORT = 'weekly-report';
@@ -45,6 +46,10 @@ export interface SweeperDeps {
   staleLockMs: number;
   /** How long a received message may wait before the sweeper assumes its job was lost. */
   inboxGraceMs: number;
+  /** Erasure requests and the retention schedule; absent in sweeps that do not run them. */
+  erasure?: ErasureDeps;
+  /** How long a finished case keeps its personal data. */
+  retentionMs?: number;
   logger: Logger;
   clock?: () => Date;
 }
@@ -56,6 +61,7 @@ export interface SweepReport {
   submissionsFinished: number;
   submissionsRolledBack: number;
   draftsExpired: number;
+  casesAnonymised: number;
 }
 
 /**
@@ -66,7 +72,7 @@ export interface SweepReport {
  */
 export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   const now = deps.clock?.() ?? new Date();
-  const report: SweepReport = { inboxRequeued: 0, outboxRequeued: 0, submissionsFinished: 0, submissionsRolledBack: 0, draftsExpired: 0 };
+  const report: SweepReport = { inboxRequeued: 0, outboxRequeued: 0, submissionsFinished: 0, submissionsRolledBack: 0, draftsExpired: 0, casesAnonymised: 0 };
   const bucket = Math.floor(now.getTime() / 10_000);
 
   for (const chatKey of await deps.inbox.chatsWaitingSince(new Date(now.getTime() - deps.inboxGraceMs))) {
@@ -94,7 +100,8 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     (await deps.cases.infoProvidedPending(1)).length > 0 ||
     (await deps.records.hasAlertsPending()) ||
     (await deps.referrals.staffNeeded()) ||
-    (await deps.schedules.isPending(WEEKLY_REPORT));
+    (await deps.schedules.isPending(WEEKLY_REPORT)) ||
+    (deps.erasure !== undefined && (await deps.erasure.erasures.alertsPending(1)).length > 0);
   if (deps.requestAlerts && (await staffWork())) {
     await deps.requestAlerts(`sweep-${bucket}`);
   }
@@ -106,6 +113,11 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   for (const chatKey of await deps.conversations.withIdleDraft(new Date(now.getTime() - deps.draftIdleMs))) {
     const outcome = await deps.chatLocks.withLock(`chat:${chatKey}`, () => deps.processor.expireDraft(chatKey));
     if (outcome.ran) report.draftsExpired += 1;
+  }
+  if (deps.erasure) {
+    // An approved erasure a crash cut short is finished; each step of it is safe to repeat.
+    for (const id of await deps.erasure.erasures.approvedNotDone()) await finishErasure(deps.erasure, id, now);
+    if (deps.retentionMs !== undefined) report.casesAnonymised = await applyRetention(deps.erasure, deps.retentionMs, now);
   }
   return report;
 }

@@ -32,6 +32,8 @@ export interface World {
   referAfterInvalid?: number;
   /** What opening a referral answers (default: RF-TEST-0001 within working hours); whether relays find it open (default yes). */
   referral?: { reference?: string; opensAt?: string | null; open?: boolean };
+  /** A deletion request made earlier and still pending (default: none, so a new one is recorded as DEL-TEST-0001). */
+  erasurePending?: string;
   /** What a look-up from another phone answers (default: not found). */
   lookup?: { outcome: 'found'; found: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string } } | { outcome: 'not_found' | 'limited' };
 }
@@ -178,6 +180,9 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     case 'submit_record':
       state.submitted.push(request);
       return { request: 'submit_record', reference: request.kind === 'feedback' ? 'FB-TEST-0001' : 'VL-TEST-0001' };
+    case 'request_erasure':
+      state.submitted.push(request);
+      return world.erasurePending ? { request: 'request_erasure', outcome: 'pending', reference: world.erasurePending } : { request: 'request_erasure', outcome: 'recorded', reference: 'DEL-TEST-0001' };
   }
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { ReferralDesk } from './referral-desk.js';
+import type { ErasureDesk } from './erasure-desk.js';
 import type { ScheduleRepository } from '../../models/schedule-repository.js';
 import { WEEKLY_REPORT } from '../../services/sweeper.js';
 import type { TelegramGateway } from './telegram-gateway.js';
@@ -20,6 +21,7 @@ export interface AlertPosterDeps {
   records: RecordRepository;
   desk: StaffDesk;
   referralDesk: ReferralDesk;
+  erasureDesk: ErasureDesk;
   schedules: ScheduleRepository;
   gateway: TelegramGateway;
   chatLocks: ChatLocks;
@@ -50,6 +52,7 @@ export class AlertPoster {
       ['records', () => this.postRecords()],
       ['cases', () => this.postCases()],
       ['clock', () => this.postClock()],
+      ['erasure requests', () => this.deps.erasureDesk.postWaiting()],
       ['weekly report', () => this.postWeeklyReport()],
     ] as const) {
       try {

@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close', 'ask_info', 'note']);
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close', 'ask_info', 'note', 'erase', 'keep']);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -30,10 +30,13 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   close: 'x',
   ask_info: 'i',
   note: 'n',
+  /** Approve or refuse a person's request to erase their data: the id is a deletion request's (`del_…`). */
+  erase: 'e',
+  keep: 'k',
 };
 
 /** What each action's id names: a case, or a self-service record. */
-const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref'>> = {
+const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del'>> = {
   open: 'case',
   claim: 'case',
   approve: 'case',
@@ -45,6 +48,8 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref'>> = {
   close: 'case',
   ask_info: 'case',
   note: 'case',
+  erase: 'del',
+  keep: 'del',
 };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
@@ -60,7 +65,7 @@ const VERSION = 's1';
 /** Purpose given to {@link KeyRing.lookupHash}, so these signatures share no domain with other keyed hashes. */
 const PURPOSE = 'callback';
 const SIGNATURE_BYTES = 12;
-const ID_PATTERN = /^(case|rec|ref)_([0-9a-f]{24})$/;
+const ID_PATTERN = /^(case|rec|ref|del)_([0-9a-f]{24})$/;
 /** `s1:<code>:<24 hex>:<16 base64url>`; 12 bytes are exactly 16 base64url characters, so the encoding is canonical. */
 const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24}):([A-Za-z0-9_-]{16})$/;
 /** Any version of staff data: what {@link isStaffActionData} recognises. */

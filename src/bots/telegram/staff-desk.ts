@@ -11,6 +11,7 @@ import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
 import { INFO_ITEMS, type CaseActionDeps, type InfoItem } from '../../services/case-actions.js';
 import type { ReferralDesk } from './referral-desk.js';
+import type { ErasureDesk } from './erasure-desk.js';
 import type { AuditLog } from '../../models/audit-log.js';
 import { buildReport, parseRange, type ReportDeps } from '../../services/reports.js';
 import { formatReport } from '../../services/report-text.js';
@@ -49,6 +50,8 @@ export interface StaffDeskDeps {
   notify: CaseActionDeps['notify'];
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
   referralDesk: ReferralDesk;
+  /** Requests to erase a person's data: the administrators' buttons. */
+  erasureDesk: ErasureDesk;
   /** What reports and exports read. */
   reports: ReportDeps;
   /** Where exports of personal data are recorded. */
@@ -301,6 +304,11 @@ export class StaffDesk {
     switch (action) {
       case 'take': {
         const { key, params } = await this.deps.referralDesk.onTake(member, caseId);
+        return this.answer(press, key, params);
+      }
+      case 'erase':
+      case 'keep': {
+        const { key, params } = await this.deps.erasureDesk.onPress(member, action, caseId);
         return this.answer(press, key, params);
       }
       case 'answer': {

@@ -15,6 +15,8 @@ import type { ReferralRepository } from '../../models/referral-repository.js';
 import type { SurveyRepository } from '../../models/survey-repository.js';
 import type { ScheduleRepository } from '../../models/schedule-repository.js';
 import { ReferralDesk } from './referral-desk.js';
+import { ErasureDesk } from './erasure-desk.js';
+import type { ErasureDeps } from '../../services/erasure.js';
 import { StaffPrompts } from '../../models/staff-prompts.js';
 import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
@@ -49,6 +51,8 @@ export interface TelegramBotDeps {
   ingest: (message: InboundMessage) => Promise<unknown>;
   notify: CaseActionDeps['notify'];
   scheduleSurvey?: CaseActionDeps['scheduleSurvey'];
+  /** What erasing a person's data works with, for the administrators' decision. */
+  erasure: ErasureDeps;
 }
 
 /** The assembled Telegram side of the service. */
@@ -66,7 +70,7 @@ export interface TelegramBot {
   setWebhook(): Promise<void>;
 }
 
-const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'rate', 'mydata', 'withdraw', 'language', 'cancel', 'help'] as const;
+const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'rate', 'mydata', 'delete', 'withdraw', 'language', 'cancel', 'help'] as const;
 
 /** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
@@ -100,6 +104,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     staffGroupId,
     logger,
   });
+  const erasureDesk = new ErasureDesk({ gateway, staff: deps.staff, keys: deps.keys, translate: deps.translate, erasure: deps.erasure, logger });
   const desk = new StaffDesk({
     gateway,
     staff: deps.staff,
@@ -115,6 +120,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
     notify: deps.notify,
     referralDesk,
+    erasureDesk,
     reports: { cases: deps.cases, surveys: deps.surveys, referrals: deps.referrals, records: deps.records },
     audit: deps.audit,
     staffGroupId,
@@ -125,7 +131,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     channel: new TelegramChannel(gateway),
     handler,
     desk,
-    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, schedules: deps.schedules, gateway, chatLocks: deps.chatLocks, staffGroupId, logger }),
+    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, erasureDesk, schedules: deps.schedules, gateway, chatLocks: deps.chatLocks, staffGroupId, logger }),
     registerCommands: async () => {
       for (const lang of ['ar', 'en'] as const) {
         const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));

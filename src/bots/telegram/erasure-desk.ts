@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { Translate } from '../../engine/input.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { Staff, StaffRepository } from '../../models/staff.js';
+import type { ErasureRequest } from '../../models/erasure-repository.js';
+import { decideErasure, type ErasureDeps } from '../../services/erasure.js';
+import { readableDate } from '../../services/conversation-requests.js';
+import { signAction } from './callback-data.js';
+import { staffKeyboard } from './render-message.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+
+/** Staff read Arabic, as on the staff desk. */
+const STAFF_LANG = 'ar' as const;
+
+/** What the erasure desk works with. */
+export interface ErasureDeskDeps {
+  gateway: TelegramGateway;
+  staff: StaffRepository;
+  keys: KeyRing;
+  translate: Translate;
+  erasure: ErasureDeps;
+  logger: Logger;
+}
+
+/** The answer to an administrator's press: a message key and its parameters. */
+export interface DeskAnswer {
+  key: string;
+  params?: Record<string, string>;
+}
+
+/**
+ * Requests to erase a person's data, on the administrators' side: each is sent privately
+ * to every administrator (never the group) with Approve and Refuse buttons, showing counts
+ * only. Only an administrator's press decides; the first decision stands.
+ */
+export class ErasureDesk {
+  constructor(private readonly deps: ErasureDeskDeps) {}
+
+  /** Tells the administrators of waiting requests; a request nobody could be told about stays pending. */
+  async postWaiting(): Promise<number> {
+    let told = 0;
+    const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
+    if (admins.length === 0) return 0;
+    for (const request of await this.deps.erasure.erasures.alertsPending()) {
+      const text = await this.alertText(request);
+      const keyboard = staffKeyboard([
+        [
+          { text: this.t('staff.button.erase'), data: signAction(this.deps.keys, 'erase', request.id) },
+          { text: this.t('staff.button.keep'), data: signAction(this.deps.keys, 'keep', request.id) },
+        ],
+      ]);
+      let reached = 0;
+      for (const admin of admins) if (await this.deps.gateway.tell(String(admin.telegramUserId), text, keyboard)) reached += 1;
+      if (reached === 0) continue;
+      await this.deps.erasure.chatLocks.exclusive(`erasure:${request.id}`, () => this.deps.erasure.erasures.alertSent(request.id));
+      told += 1;
+    }
+    return told;
+  }
+
+  /** An administrator pressed Approve (`erase`) or Refuse (`keep`). */
+  async onPress(member: Staff, action: 'erase' | 'keep', id: string): Promise<DeskAnswer> {
+    if (!member.roles.includes('admin')) return { key: 'staff.answer.notAllowed' };
+    const decision = await decideErasure(this.deps.erasure, id, action === 'erase', { kind: 'staff', id: member.id, name: member.name }, new Date());
+    switch (decision.outcome) {
+      case 'not_found':
+        return { key: 'staff.answer.notFound' };
+      case 'already':
+        return { key: 'staff.answer.erasureDecided', params: { reference: decision.request.reference } };
+      case 'refused':
+        return { key: 'staff.answer.kept', params: { reference: decision.request.reference } };
+      case 'erased':
+        this.deps.logger.info({ erasureId: id, erased: decision.erased }, 'personal data erased on request');
+        return { key: 'staff.answer.erased', params: { reference: decision.request.reference } };
+    }
+  }
+
+  /** Counts only: what an administrator needs to decide, nothing the person wrote. */
+  private async alertText(request: ErasureRequest): Promise<string> {
+    const { cases, records } = this.deps.erasure;
+    const caseIds = await cases.idsOfChat(request.chatKey);
+    const open = await cases.findOpenByChat(request.chatKey);
+    const recordIds = await records.idsOfChat(request.chatKey);
+    return this.t('staff.erasure.request', {
+      reference: request.reference,
+      channel: this.t(`channel.${request.channel}`),
+      at: readableDate(request.requestedAt, STAFF_LANG),
+      cases: caseIds.length,
+      open: open ? 1 : 0,
+      records: recordIds.length,
+    });
+  }
+
+  private t(key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(STAFF_LANG, key, params);
+  }
+}
