@@ -81,6 +81,8 @@ describe('suggestions, complaints and volunteers, end to end', () => {
     const raw = await app.connection.db!.collection('self_service_records').findOne({ reference });
     expect(JSON.stringify(raw)).not.toContain('ساعتين');
     expect(raw?.status).toBe('answered');
+    const answeredBy = (await app.repositories.audit.list({ targetKind: 'record', targetId: String(raw?._id), limit: 10 })).filter((e) => e.action === 'record.answered');
+    expect(answeredBy.map((e) => e.actor.name)).toEqual([HANDLER.name]);
     const again = fake.callbackQuery({ chatId: HANDLER.telegramUserId, userId: HANDLER.telegramUserId, messageId: 1, data: button!.callback_data });
     fake.pushUpdate(again);
     expect((await answerTo(fake, again.callback_query.id)).params.text).toBeTruthy();

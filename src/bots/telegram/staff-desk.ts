@@ -295,6 +295,7 @@ export class StaffDesk {
     const now = new Date();
     const changed = await this.deps.chatLocks.exclusive(`record:${recordId}`, () => this.deps.records.answer(recordId, answer, member.id, now));
     if (!changed) return void (await this.tell(chatId, 'staff.answer.already', { reference: record.reference }));
+    await this.deps.audit.record({ at: now, actor: { kind: 'staff', id: member.id, name: member.name }, action: 'record.answered', target: { kind: 'record', id: recordId } });
     await this.deps.notify({ chatKey: record.chatKey, channel: record.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] }, { key: 'feedback.answered', params: { reference: record.reference, answer } }, `answered:${recordId}`);
     await this.tell(chatId, 'staff.record.answered', { reference: record.reference });
   }
