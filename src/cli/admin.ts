@@ -29,13 +29,20 @@ import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
 import { RIYADH_TIME_ZONE } from '../services/calendar.js';
 import { listCases, MAX_CASE_LIST } from './case-commands.js';
 import { addStaff, changeStaffRoles, listStaff, removeStaff } from './staff-commands.js';
+import { Redis } from 'ioredis';
+import { SealedStorage } from '../models/sealed-storage.js';
+import { ChatLocks } from '../services/chat-lock.js';
+import { RotationBusyError } from '../privacy/rotation.js';
+import { rotateAndReport, RotationIncompleteError, showKeyStatus } from './key-commands.js';
 
 /** Exit code for success. */
 export const EXIT_OK = 0;
 /** Exit code for a usage or validation error: the command was refused, nothing changed. */
 export const EXIT_USAGE = 1;
-/** Exit code when the database cannot be reached. */
+/** Exit code when the database (or Redis, for a rotation) cannot be reached. */
 export const EXIT_UNREACHABLE = 2;
+/** Exit code for work done in part that should be run again (a key rotation that left values behind). */
+export const EXIT_INCOMPLETE = 3;
 
 const DEFAULT_CASE_LIMIT = 50;
 
@@ -124,7 +131,7 @@ export function buildProgram(io: AdminIo): Command {
     .addHelpText(
       'after',
       '\nCommands that read or change staff or cases need --operator <name>: it is recorded in the audit log.\n' +
-        'Exit codes: 0 success, 1 usage or validation error, 2 database unreachable.',
+        'Exit codes: 0 success, 1 usage or validation error, 2 database or Redis unreachable, 3 incomplete (run it again).',
     );
 
   const staff = program.command('staff').description('Manage staff members.').helpCommand(false);
@@ -241,8 +248,15 @@ export function buildProgram(io: AdminIo): Command {
     .description('Print a fresh DATA_KEYS / DATA_KEY_CURRENT / LOOKUP_KEY trio in .env syntax (secrets: keep them out of logs).')
     .option('--key-id <id>', 'id of the new data key (default: k and today’s date)')
     .option('--json', 'print JSON instead of .env lines', false)
-    .action((options: { keyId?: string; json: boolean }) => {
+    .option('--data-key-only', 'print one new data key entry (id:base64) to put first in DATA_KEYS, for a rotation; the lookup key stays', false)
+    .action((options: { keyId?: string; json: boolean; dataKeyOnly: boolean }) => {
       const keyId = options.keyId ?? `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+      if (options.dataKeyOnly) {
+        const entry = `${keyId}:${KeyRing.generateKeyBase64()}`;
+        KeyRing.parse(entry, keyId, KeyRing.generateKeyBase64());
+        io.stdout(options.json ? `${JSON.stringify({ entry, keyId }, null, 2)}\n` : `${entry}\n`);
+        return;
+      }
       const trio = {
         DATA_KEYS: `${keyId}:${KeyRing.generateKeyBase64()}`,
         DATA_KEY_CURRENT: keyId,
@@ -253,6 +267,38 @@ export function buildProgram(io: AdminIo): Command {
       if (options.json) io.stdout(`${JSON.stringify(trio, null, 2)}\n`);
       else io.stdout(Object.entries(trio).map(([name, value]) => `${name}=${value}\n`).join(''));
     });
+
+  const status = keys
+    .command('status')
+    .description('How many encrypted values each key id still holds, collection by collection (ids and counts, never key material).')
+    .option('--json', 'machine-readable output', false);
+  status.action(async (options: { json: boolean }) => {
+    await withStores(io, async ({ connection, config }) => {
+      const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+      await showKeyStatus({ storage: new SealedStorage(connection), keys: ring, out: outputFor(io, { json: options.json }), note: (text) => io.stderr(`${text}\n`) });
+    });
+  });
+
+  const rotate = keys
+    .command('rotate')
+    .description('Re-encrypt every stored value under DATA_KEY_CURRENT, beside the running service (it takes the service\'s locks); run again to resume.');
+  withCommon(rotate).action(async (options: CommonOptions, command: Command) => {
+    const operator = requireOperator(options, command);
+    await withStores(io, async ({ connection, config, audit }) => {
+      const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+      await withRedis(config, async (redis) => {
+        await rotateAndReport({
+          storage: new SealedStorage(connection),
+          keys: ring,
+          locks: new ChatLocks(redis, config.QUEUE_PREFIX),
+          audit,
+          operator,
+          out: outputFor(io, options),
+          note: (text) => io.stderr(`${text}\n`),
+        });
+      });
+    });
+  });
 
   return program;
 }
@@ -272,8 +318,13 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       io.stderr(`error: ${error instanceof DatabaseUnreachableError ? error.message : `lost the database: ${firstLine(error)}`}\n`);
       return EXIT_UNREACHABLE;
     }
+    if (error instanceof RotationIncompleteError) {
+      io.stderr(`error: ${firstLine(error)}\n`);
+      return EXIT_INCOMPLETE;
+    }
     if (
       error instanceof UsageError ||
+      error instanceof RotationBusyError ||
       error instanceof StaffError ||
       error instanceof ConfigError ||
       error instanceof KeyConfigError ||
@@ -376,6 +427,23 @@ async function withStores(io: AdminIo, use: (stores: Stores) => Promise<void>): 
     await use({ connection, config, staff, audit });
   } finally {
     await connection.close().catch(() => undefined);
+  }
+}
+
+/** Connects to Redis (the service's locks), runs `use`, and always disconnects. */
+async function withRedis(config: Config, use: (redis: Redis) => Promise<void>): Promise<void> {
+  // No endless reconnecting: a CLI run fails at once when Redis is down.
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch (error) {
+    throw new DatabaseUnreachableError(`cannot reach Redis (REDIS_URL): ${firstLine(error)}`);
+  }
+  try {
+    await use(redis);
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -301,6 +301,23 @@ export class KeyRing {
   }
 }
 
+/**
+ * The key id of a stored value if it is sealed by a {@link KeyRing} (an `enc1` text
+ * token or the start of an `EB1` blob), otherwise null.
+ *
+ * Needs no keys: it reads the label only, so a rotation or a status report can find
+ * and count sealed values without decrypting them. A blob's first bytes are enough.
+ */
+export function sealedKeyIdOf(value: unknown): string | null {
+  if (typeof value === 'string') return TEXT_PATTERN.exec(value)?.[1] ?? null;
+  if (!(value instanceof Uint8Array)) return null;
+  try {
+    return parseBytesHeader(Buffer.from(value.buffer, value.byteOffset, value.byteLength)).keyId;
+  } catch {
+    return null;
+  }
+}
+
 function assertKeyId(id: string, where = 'A key id'): void {
   if (!KEY_ID_PATTERN.test(id)) {
     throw new KeyConfigError(`${where}: key ids must match ${KEY_ID_PATTERN.source}, got "${safeId(id)}".`);

@@ -238,6 +238,26 @@ describe('admin CLI (spawned)', () => {
     expect(ring.decryptText(ring.encryptText('تجربة'))).toBe('تجربة');
   });
 
+  it('keys generate --data-key-only prints one DATA_KEYS entry for a rotation, leaving the lookup key alone', async () => {
+    const result = await run(['keys', 'generate', '--data-key-only', '--key-id', 'k2027'], { MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^k2027:[A-Za-z0-9+/]{43}=\n$/);
+    const ring = KeyRing.parse(`${result.stdout.trim()},${env.DATA_KEYS}`, 'k2027', env.LOOKUP_KEY ?? '');
+    expect(ring.keyIds).toEqual(['k2027', 't1']);
+  });
+
+  it('keys rotate needs --operator, and exits 2 when Redis (the service’s locks) cannot be reached', async () => {
+    const [refused, offline] = await Promise.all([
+      run(['keys', 'rotate']),
+      run(['keys', 'rotate', '--operator', 'Operator Huda'], { REDIS_URL: 'redis://127.0.0.1:1' }),
+    ]);
+    expect(refused.code).toBe(1);
+    expectOneLineError(refused, /^error: "keys rotate" needs --operator <name>/);
+    expect(offline.code).toBe(2);
+    expectOneLineError(offline, /^error: cannot reach Redis \(REDIS_URL\): /);
+    expect(offline.ms).toBeLessThan(10_000);
+  });
+
   it('exits 2 with a one-line message within a few seconds when the database cannot be reached', async () => {
     const result = await run(['staff', 'list', '--operator', 'Operator Huda'], { MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
 

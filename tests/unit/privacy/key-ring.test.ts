@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DecryptError, KeyConfigError, KeyRing } from '../../../src/privacy/key-ring.js';
+import { DecryptError, KeyConfigError, KeyRing, sealedKeyIdOf } from '../../../src/privacy/key-ring.js';
 
 const k1 = Buffer.alloc(32, 1);
 const k2 = Buffer.alloc(32, 2);
@@ -84,6 +84,20 @@ describe('KeyRing rotation', () => {
     expect(after.keyIdOf(newToken)).toBe('k2');
     expect(after.needsReencryption(newToken)).toBe(false);
     expect(after.needsReencryption(after.encryptBytes(Buffer.from('x')))).toBe(false);
+  });
+
+  it('reads the key id of a sealed value without keys, and says null for anything else', () => {
+    const keys = ring({ k1, k2 }, 'k2');
+    const blob = keys.encryptBytes(Buffer.alloc(1000, 7));
+    expect(sealedKeyIdOf(keys.encryptText('x'))).toBe('k2');
+    expect(sealedKeyIdOf(keys.encryptJson({ a: 1 }))).toBe('k2');
+    expect(sealedKeyIdOf(blob)).toBe('k2');
+    // The first bytes of a blob (a GridFS file's first chunk) are enough.
+    expect(sealedKeyIdOf(blob.subarray(0, 8))).toBe('k2');
+    expect(sealedKeyIdOf(new Uint8Array(blob.subarray(0, 8)))).toBe('k2');
+    for (const other of ['enc1', 'enc1.k1.abc', 'plain text', '', Buffer.from('EB1'), Buffer.from('%PDF-1.4'), 42, null, undefined, { keyId: 'k1' }]) {
+      expect(sealedKeyIdOf(other)).toBeNull();
+    }
   });
 });
 
