@@ -14,7 +14,7 @@ export type IgnoredReason =
 
 /** What one Telegram update means to the service; see {@link normalizeUpdate}. */
 export type NormalizedUpdate =
-  /** Something a person sent in a private chat with the bot. */
+  /** Something a person sent in a private chat with the bot (for an edit, the notice that it changes nothing). */
   | { kind: 'beneficiary'; message: InboundMessage }
   /** A button pressed in the staff group; `data` is unverified. */
   | {
@@ -132,7 +132,8 @@ const MEMBERSHIP_FIELDS = ['new_chat_members', 'left_chat_member'] as const;
  *   as `/start@Bot` stay text), a photo (its largest size, `image/jpeg`) or a document,
  *   either with its caption as text, or the kind of thing the flows cannot read.
  * - In the staff group: texts are `staff_message`, button presses `staff_callback`.
- * - Any other group, channels, edits, membership changes and messages from bots are ignored;
+ * - An edit in a private chat is a notice that the edit changes nothing (see {@link fromEdit}).
+ * - Any other group, channels, other edits, membership changes and messages from bots are ignored;
  *   the bot's being added to a group other than the staff group is flagged `addedToStranger`.
  */
 export function normalizeUpdate(update: Update, options: NormalizeOptions): NormalizedUpdate {
@@ -144,7 +145,7 @@ export function normalizeUpdate(update: Update, options: NormalizeOptions): Norm
     updateId = id;
     if ('message' in root) return fromMessage(root.message, id, options);
     if ('callback_query' in root) return fromCallback(root.callback_query, id, options);
-    if ('edited_message' in root) return ignored('edited', id, chatOf(root.edited_message)?.id);
+    if ('edited_message' in root) return fromEdit(root.edited_message, id);
     if ('channel_post' in root || 'edited_channel_post' in root) {
       return ignored('channel_post', id, chatOf(root.channel_post ?? root.edited_channel_post)?.id);
     }
@@ -202,6 +203,38 @@ function fromMessage(raw: unknown, updateId: number, options: NormalizeOptions):
   const parsed = InboundMessageSchema.safeParse({ ...base, ...content });
   if (!parsed.success) return ignored('unsupported_update', updateId, chat.id);
   return { kind: 'beneficiary', message: parsed.data };
+}
+
+/** The message key of the notice an edit in a private chat gets. */
+export const EDIT_NOTICE_KEY = 'edited.notApplied';
+
+/**
+ * An edit of a message already received changes nothing: what was first sent may already be
+ * a stored answer, and changing it behind the person's back would change what they sign. In
+ * a private chat the person is told so. The notice's id names the minute of the edit, so a
+ * burst of edits is one notice (notices do not count towards flood control) and a
+ * redelivered edit is recognised like any message.
+ */
+function fromEdit(raw: unknown, updateId: number): NormalizedUpdate {
+  const message = asObj(raw);
+  const chat = chatOf(message);
+  if (message === null || chat === null) return ignored('edited', updateId);
+  const from = asObj(message.from);
+  const fromId = asInt(from?.id);
+  const editDate = asInt(message.edit_date);
+  if (chat.type !== 'private' || from === null || fromId === null || from.is_bot === true || editDate === null || editDate <= 0) {
+    return ignored('edited', updateId, chat.id);
+  }
+  const parsed = InboundMessageSchema.safeParse({
+    channel: 'telegram',
+    chatId: String(chat.id),
+    userId: String(fromId),
+    messageId: `edited:${Math.floor(editDate / 60)}`,
+    seq: updateId,
+    receivedAt: new Date(editDate * 1000).toISOString(),
+    notice: { key: EDIT_NOTICE_KEY, params: {} },
+  } satisfies InboundMessage);
+  return parsed.success ? { kind: 'beneficiary', message: parsed.data } : ignored('edited', updateId, chat.id);
 }
 
 /** The readable part of a private message, 'empty' for a service message, 'malformed' for a broken one. */

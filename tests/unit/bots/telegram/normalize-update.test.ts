@@ -301,12 +301,19 @@ describe('normalizeUpdate: button presses', () => {
 });
 
 describe('normalizeUpdate: everything else', () => {
-  it('ignores an edited message', () => {
-    const result = normalizeUpdate(
-      update({ update_id: 900_040, edited_message: { message_id: 42, from: USER, chat: PRIVATE_CHAT, date: DATE, edit_date: DATE + 30, text: '1000000008' } }),
-      options,
-    );
-    expect(result).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_040, chatId: USER.id });
+  it('answers an edit in a private chat with a notice that changes nothing, one a minute; ignores other edits', () => {
+    const edit = (updateId: number, chat: object, editDate: number, from: object = USER) =>
+      normalizeUpdate(update({ update_id: updateId, edited_message: { message_id: 42, from, chat, date: DATE, edit_date: editDate, text: '1000000008' } }), options);
+    expect(edit(900_040, PRIVATE_CHAT, DATE + 30)).toEqual({
+      kind: 'beneficiary',
+      message: { ...base, messageId: `edited:${Math.floor((DATE + 30) / 60)}`, seq: 900_040, receivedAt: '2026-01-01T10:00:30.000Z', notice: { key: 'edited.notApplied', params: {} } },
+    });
+    // A second edit in the same minute gets the same id: one notice however many edits.
+    const again = edit(900_041, PRIVATE_CHAT, DATE + 50);
+    expect(again.kind === 'beneficiary' && again.message.messageId).toBe(`edited:${Math.floor((DATE + 30) / 60)}`);
+    expect(edit(900_042, STAFF_CHAT, DATE + 30, STAFF)).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_042, chatId: STAFF_GROUP });
+    expect(edit(900_043, STRANGER_CHAT, DATE + 30)).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_043, chatId: STRANGER_GROUP });
+    expect(edit(900_044, PRIVATE_CHAT, DATE + 30, { ...USER, is_bot: true })).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_044, chatId: USER.id });
   });
 
   it('flags the bot being added to a group that is not the staff group', () => {
