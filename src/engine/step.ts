@@ -7,6 +7,7 @@ import { answeredPath, firstOpen, isStepTarget, nextTarget } from './path.js';
 import { detectCommand, isDone, isEndOfReferral, type Command } from './commands.js';
 import { readAnswer, type Validator } from './answers.js';
 import type { AnswerValue, Draft, Language, Session } from './session.js';
+import { cloneJson } from './clone.js';
 
 /** Where a free-text question leads: one topic's answer, two or three topics to choose from, or nothing. */
 export type FaqMatch = { kind: 'answer'; topicId: string } | { kind: 'choices'; topicIds: string[] } | { kind: 'none' };
@@ -45,7 +46,7 @@ const RECENT_TEXTS = 5;
  * and calls `step` again with a `result` input before committing the session.
  */
 export function step(catalog: FlowCatalog, session: Session, input: EngineInput, meta: InputMeta, env: EngineEnv): StepResult {
-  const turn = new Turn(catalog, structuredClone(session), meta, env);
+  const turn = new Turn(catalog, cloneJson(session), meta, env);
   turn.handle(input);
   return { session: turn.s, events: turn.events, request: turn.request };
 }
