@@ -38,6 +38,13 @@ export const InboundMessageSchema = z.object({
 });
 export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 
+/**
+ * The notice an edit of a message already received gets, on every channel: the edit changes
+ * nothing (what was first sent may already be a stored answer, and changing it behind the
+ * person's back would change what they sign).
+ */
+export const EDIT_NOTICE_KEY = 'edited.notApplied';
+
 export type { OutboundOption };
 
 /** What a channel adapter must do: send a message to a chat, and fetch a file a person sent. */

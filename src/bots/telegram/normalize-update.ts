@@ -1,5 +1,5 @@
 import type { Update } from 'telegraf/types';
-import { InboundMessageSchema, type InboundMessage } from '../inbound-message.js';
+import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../inbound-message.js';
 import { isStaffActionData } from './callback-data.js';
 
 /** Why an update leads to nothing. */
@@ -205,13 +205,9 @@ function fromMessage(raw: unknown, updateId: number, options: NormalizeOptions):
   return { kind: 'beneficiary', message: parsed.data };
 }
 
-/** The message key of the notice an edit in a private chat gets. */
-export const EDIT_NOTICE_KEY = 'edited.notApplied';
-
 /**
- * An edit of a message already received changes nothing: what was first sent may already be
- * a stored answer, and changing it behind the person's back would change what they sign. In
- * a private chat the person is told so. The notice's id names the minute of the edit, so a
+ * An edit of a message already received changes nothing (see {@link EDIT_NOTICE_KEY}); in a
+ * private chat the person is told so. The notice's id names the minute of the edit, so a
  * burst of edits is one notice (notices do not count towards flood control) and a
  * redelivered edit is recognised like any message.
  */

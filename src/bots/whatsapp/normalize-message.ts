@@ -1,4 +1,4 @@
-import { InboundMessageSchema, type InboundMessage } from '../inbound-message.js';
+import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../inbound-message.js';
 import type { WhatsAppMessage } from './whatsapp-client.js';
 
 /** Why a WhatsApp message leads to nothing. */
@@ -112,6 +112,28 @@ function normalize(raw: unknown): NormalizedWhatsAppMessage {
   } satisfies InboundMessage);
   if (!parsed.success) return ignored('system');
   return { kind: 'beneficiary', message: parsed.data };
+}
+
+/**
+ * An edit of a message (whatsapp-web.js's `message_edit`, which gives the message with its new
+ * body and its first timestamp): the edit changes nothing, and in a private chat the person is
+ * told so ({@link EDIT_NOTICE_KEY}), as on Telegram. The notice's id names the minute of the
+ * edit, so a burst of edits is one notice. Edits elsewhere (groups, the account's own) are
+ * ignored like their messages.
+ */
+export function normalizeEdit(msg: WhatsAppMessage, editedAt: Date): NormalizedWhatsAppMessage {
+  const edited = normalizeMessage(msg);
+  if (edited.kind === 'ignored') return edited;
+  const parsed = InboundMessageSchema.safeParse({
+    channel: 'whatsapp',
+    chatId: edited.message.chatId,
+    userId: edited.message.userId,
+    messageId: `edited:${Math.floor(editedAt.getTime() / 60_000)}`,
+    seq: editedAt.getTime(),
+    receivedAt: editedAt.toISOString(),
+    notice: { key: EDIT_NOTICE_KEY, params: {} },
+  } satisfies InboundMessage);
+  return parsed.success ? { kind: 'beneficiary', message: parsed.data } : ignored('system');
 }
 
 /** The readable part of a private message; null when there is nothing (an empty text). */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 import type { InboundMessage } from '../inbound-message.js';
-import { isPrivateChatId, normalizeMessage } from './normalize-message.js';
+import { isPrivateChatId, normalizeEdit, normalizeMessage } from './normalize-message.js';
 import type { WhatsAppChat, WhatsAppClient, WhatsAppMessage } from './whatsapp-client.js';
 
 /** What the inbound side works with. */
@@ -53,6 +53,20 @@ export class WhatsAppInbound {
   /** The `message` listener: queued behind earlier messages and any running catch-up. */
   live(message: WhatsAppMessage): void {
     this.chain = this.chain.then(() => this.receive(message)).catch(() => undefined);
+  }
+
+  /**
+   * The `message_edit` listener: the person is told that the edit changes nothing (see
+   * {@link normalizeEdit}), in order with their messages. The chat's cursor does not move: the
+   * notice is not a message of theirs, and a lost one is not worth a catch-up.
+   */
+  edited(message: WhatsAppMessage, editedAt = new Date()): void {
+    this.chain = this.chain
+      .then(async () => {
+        const normalized = normalizeEdit(message, editedAt);
+        if (normalized.kind === 'beneficiary') await this.deps.ingest(normalized.message);
+      })
+      .catch((error: unknown) => this.deps.logger.warn({ ...errorFields(error) }, 'could not queue the notice for an edited WhatsApp message'));
   }
 
   /** Waits for every live message given so far (tests, shutdown). */

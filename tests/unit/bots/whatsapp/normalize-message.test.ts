@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InboundMessageSchema } from '../../../../src/bots/inbound-message.js';
-import { normalizeMessage, tiebreak } from '../../../../src/bots/whatsapp/normalize-message.js';
+import { normalizeEdit, normalizeMessage, tiebreak } from '../../../../src/bots/whatsapp/normalize-message.js';
 import type { WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
 import { build, GROUP_WID, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
 
@@ -153,5 +153,25 @@ describe('normalizeMessage: ignored', () => {
       const result = normalizeMessage(value as WhatsAppMessage);
       expect(result).toMatchObject({ kind: 'ignored', reason: 'system' });
     }
+  });
+});
+
+describe('normalizeEdit', () => {
+  const at = new Date('2026-01-01T10:03:20.000Z');
+
+  it('turns an edit in a private chat into the notice that it changes nothing, one id a minute', () => {
+    const edited = build.text('الاسم بعد التعديل', { t: T0 });
+    const result = normalizeEdit(edited, at);
+    expect(result).toEqual({
+      kind: 'beneficiary',
+      message: { channel: 'whatsapp', chatId: USER_WID, userId: USER_WID, messageId: `edited:${Math.floor(at.getTime() / 60_000)}`, seq: at.getTime(), receivedAt: at.toISOString(), notice: { key: 'edited.notApplied', params: {} } },
+    });
+    const later = normalizeEdit(edited, new Date(at.getTime() + 30_000));
+    expect(later.kind === 'beneficiary' && later.message.messageId).toBe(`edited:${Math.floor(at.getTime() / 60_000)}`);
+  });
+
+  it('ignores edits in groups and of the account’s own messages', () => {
+    expect(normalizeEdit(build.group('تعديل'), at)).toEqual({ kind: 'ignored', reason: 'group' });
+    expect(normalizeEdit(build.own('تعديل'), at)).toEqual({ kind: 'ignored', reason: 'own' });
   });
 });

@@ -131,6 +131,18 @@ describe('WhatsAppInbound.live', () => {
     expect(outcomes).toEqual(['ignored', 'ignored', 'ignored', 'received']);
   });
 
+  it('queues the notice for an edit in order with live messages, without moving the chat’s cursor', async () => {
+    const { inbound, ingested, received } = harness();
+    const name = build.text('محمد عبدالله القحطاني', { t: T0 });
+    inbound.live(name);
+    inbound.edited(build.text('سارة علي', { t: T0, key: name.id.id! }), new Date(T0 * 1000 + 30_000));
+    inbound.edited(build.group('تعديل في مجموعة'));
+    inbound.live(build.text('1000000008', { t: T0 + 40 }));
+    await inbound.settled();
+    expect(ingested.map((m) => m.notice?.key ?? m.text)).toEqual(['محمد عبدالله القحطاني', 'edited.notApplied', '1000000008']);
+    expect(received.map((r) => r.seq)).toEqual([ingested[0]!.seq, ingested[2]!.seq]);
+  });
+
   it('passes media messages to remember, and only those', async () => {
     const photo = build.image({ caption: 'الهوية' });
     const document = build.document();
