@@ -34,6 +34,15 @@ import { SealedStorage } from '../models/sealed-storage.js';
 import { ChatLocks } from '../services/chat-lock.js';
 import { RotationBusyError } from '../privacy/rotation.js';
 import { rotateAndReport, RotationIncompleteError, showKeyStatus } from './key-commands.js';
+import { existsSync } from 'node:fs';
+import { DatabaseDump } from '../models/database-dump.js';
+import { ConversationRepository } from '../models/conversation-repository.js';
+import { InboxRepository } from '../models/inbox-repository.js';
+import { OpenRequestLocks } from '../models/open-request-locks.js';
+import { ErasureRepository } from '../models/erasure-repository.js';
+import { probeKeys } from '../privacy/rotation.js';
+import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
+import { BackupFileError } from './backup-file.js';
 
 /** Exit code for success. */
 export const EXIT_OK = 0;
@@ -241,6 +250,41 @@ export function buildProgram(io: AdminIo): Command {
     });
   });
 
+  const backup = program
+    .command('backup')
+    .description('Write every collection of the database to a gzip file (owner-only). Encrypted data stays encrypted: keep the keys apart from it.')
+    .requiredOption('--out <file>', 'the backup file to create (an existing file is never replaced)');
+  withCommon(backup).action(async (options: CommonOptions & { out: string }, command: Command) => {
+    const operator = requireOperator(options, command);
+    if (existsSync(options.out)) throw new UsageError(`--out ${options.out} exists; a backup never replaces a file, choose a new name.`);
+    await withStores(io, async ({ connection, audit }) => {
+      await backupDatabase({ dump: new DatabaseDump(connection), audit, operator, out: outputFor(io, options), note: (text) => io.stderr(`${text}\n`) }, options.out);
+    });
+  });
+
+  const restore = program
+    .command('restore')
+    .description('Restore a backup into the EMPTY database MONGODB_URI names (refused if it holds any document); indexes are recreated.')
+    .requiredOption('--from <file>', 'a file written by "backup"');
+  withCommon(restore).action(async (options: CommonOptions & { from: string }, command: Command) => {
+    const operator = requireOperator(options, command);
+    if (!existsSync(options.from)) throw new UsageError(`--from ${options.from} does not exist.`);
+    await withStores(io, async ({ connection, config, audit }) => {
+      const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+      const note = (text: string) => io.stderr(`${text}\n`);
+      await restoreDatabase(
+        { dump: new DatabaseDump(connection), audit, operator, out: outputFor(io, options), note, ensureIndexes: () => ensureServiceIndexes(connection, ring) },
+        options.from,
+      );
+      // The backup is only as good as the keys beside it: say so now, not when someone opens a case.
+      const probe = await probeKeys(new SealedStorage(connection), ring);
+      const missing = Object.keys(probe).filter((id) => probe[id] === 'missing');
+      const wrong = Object.keys(probe).filter((id) => probe[id] === 'wrong');
+      if (missing.length > 0) note(`warning: the restored data is encrypted under keys not in DATA_KEYS (${missing.join(', ')}): it cannot be read until they are added.`);
+      if (wrong.length > 0) note(`warning: DATA_KEYS has ${wrong.join(', ')}, but not the key the restored data was encrypted with: it cannot be read with these keys.`);
+    });
+  });
+
   const keys = program.command('keys').description('Encryption keys.').helpCommand(false);
 
   keys
@@ -322,9 +366,15 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       io.stderr(`error: ${firstLine(error)}\n`);
       return EXIT_INCOMPLETE;
     }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      io.stderr('error: the backup file appeared while it was being written; nothing was replaced, choose a new name\n');
+      return EXIT_USAGE;
+    }
     if (
       error instanceof UsageError ||
       error instanceof RotationBusyError ||
+      error instanceof BackupFileError ||
+      error instanceof RestoreRefusedError ||
       error instanceof StaffError ||
       error instanceof ConfigError ||
       error instanceof KeyConfigError ||
@@ -428,6 +478,23 @@ async function withStores(io: AdminIo, use: (stores: Stores) => Promise<void>): 
   } finally {
     await connection.close().catch(() => undefined);
   }
+}
+
+/** Builds the indexes every repository of the service needs (after a restore: those of an older backup may be fewer). */
+async function ensureServiceIndexes(connection: Database, keys: KeyRing): Promise<void> {
+  const repositories = [
+    new ConversationRepository(connection, keys),
+    new InboxRepository(connection, keys),
+    new CaseRepository(connection, keys),
+    new OpenRequestLocks(connection),
+    new AuditLog(connection),
+    new StaffRepository(connection),
+    new RecordRepository(connection, keys),
+    new ReferralRepository(connection, keys),
+    new SurveyRepository(connection, keys),
+    new ErasureRepository(connection),
+  ];
+  for (const repository of repositories) await repository.init();
 }
 
 /** Connects to Redis (the service's locks), runs `use`, and always disconnects. */

@@ -126,6 +126,38 @@ export async function keyStatus(storage: SealedStorage, keys: KeyRing): Promise<
   };
 }
 
+/** Whether the key ring opens the stored values of each key id: `wrong` is a key with the right id and other bytes. */
+export type KeyProbe = Record<string, 'opens' | 'wrong' | 'missing'>;
+
+/**
+ * Tries the ring on one stored text value of each key id found (files aside): after a
+ * restore, a key with the right id but the wrong bytes shows here, not when a
+ * researcher first opens a case.
+ */
+export async function probeKeys(storage: SealedStorage, keys: KeyRing): Promise<KeyProbe> {
+  const probe: KeyProbe = Object.create(null) as KeyProbe;
+  const { collections } = await storage.layout();
+  for (const collection of collections) {
+    for await (const doc of storage.documents(collection)) {
+      for (const value of storedValues(doc)) {
+        const keyId = sealedKeyIdOf(value);
+        if (keyId === null || typeof value !== 'string' || probe[keyId] !== undefined) continue;
+        if (!keys.keyIds.includes(keyId)) probe[keyId] = 'missing';
+        else {
+          try {
+            keys.decryptText(value);
+            probe[keyId] = 'opens';
+          } catch (error) {
+            if (!(error instanceof DecryptError)) throw error;
+            probe[keyId] = 'wrong';
+          }
+        }
+      }
+    }
+  }
+  return probe;
+}
+
 /**
  * Re-encrypts every sealed value that is not under the current key: text tokens and
  * blobs in every collection, and the files of every GridFS bucket.
