@@ -58,7 +58,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-async function rig(options: { staffGroup?: number | null } = {}): Promise<Rig> {
+async function rig(options: { staffGroup?: number | null; env?: Record<string, string> } = {}): Promise<Rig> {
   const fake = await FakeTelegram.start();
   cleanups.push(() => fake.stop());
   const staffGroup = options.staffGroup === undefined ? GROUP : options.staffGroup;
@@ -69,6 +69,7 @@ async function rig(options: { staffGroup?: number | null } = {}): Promise<Rig> {
     WORKING_HOURS: 'sun-sat 00:00-24:00',
     // Telegram's pacing is proved in telegram.test.ts; here it would only make the tests slow.
     TELEGRAM_RATE_LIMITS: 'off',
+    ...options.env,
   });
   cleanups.push(() => env.cleanup());
   const logs: string[] = [];
@@ -413,6 +414,33 @@ describe('hostile input through Telegram', () => {
     expect(await app.repositories.conversations.load(chatKeyOf(app.keys, 'telegram', String(GROUP)))).toBeNull();
     expect(await app.repositories.conversations.load(chatKeyOf(app.keys, 'telegram', String(STRANGER_GROUP)))).toBeNull();
   }, 90_000);
+  it('takes the first of 30 messages sent at once, tells the sender once and serves another chat meanwhile; 30 edits at once are one notice', async () => {
+    const { fake, app } = await rig({ env: { FLOOD_MAX_MESSAGES: '5', FLOOD_WINDOW_SECONDS: '30' } });
+    const flooder = new TgUser(fake, 5_560_081);
+    const first = fake.textMessage({ ...from(flooder), text: '/start' });
+    await flooder.send(first, 'القائمة الرئيسية');
+    for (let i = 0; i < 30; i++) fake.pushUpdate(fake.textMessage({ ...from(flooder), text: `رسالة ${i}` }));
+    const neighbour = new TgUser(fake, 5_560_082);
+    await neighbour.say('/start', 'القائمة الرئيسية');
+    const slowDown = said('ar', 'flood.slowDown');
+    await waitFor(() => flooder.texts().some((t) => t.includes(slowDown)), 'the notice to slow down');
+    // 31 messages in the window: five taken, the rest refused before they were stored.
+    await waitFor(async () => /intake_inbound_messages_total\{channel="telegram",outcome="flooded"\} 26\b/.test(await app.metrics.render()), 'the flood counted');
+    expect(await app.connection.db!.collection('inbox').countDocuments()).toBe(0);
+
+    // Edits are not counted as messages, so they are limited by their own rule: one notice a minute.
+    const minute = Math.floor(Date.now() / 60_000) * 60;
+    for (let i = 0; i < 30; i++) {
+      const edit = fake.editedMessage({ ...from(flooder), messageId: first.message.message_id, text: `/start ${i}` });
+      (edit.edited_message as { edit_date: number }).edit_date = minute + (i % 60);
+      fake.pushUpdate(edit);
+    }
+    const notice = said('ar', 'edited.notApplied');
+    await waitFor(() => flooder.texts().some((t) => t.includes(notice)), 'the notice for the edits');
+    await sleep(1_500);
+    expect(flooder.texts().filter((t) => t.includes(slowDown))).toHaveLength(1);
+    expect(flooder.texts().filter((t) => t.includes(notice))).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('access through Telegram', () => {
@@ -537,6 +565,7 @@ describe('access through Telegram', () => {
     const user = new TgUser(fake, 5_560_061);
     await user.say('/start', 'القائمة الرئيسية');
     for (const command of ['/report', exportCommand, `/case ${reference}`, `/case ${reference.toLowerCase()}`]) await user.say(command);
+    await sleep(1_000);
     noneOf(user.texts());
     expect(user.texts().join('\n')).not.toContain(reference);
     const english = new TgUser(fake, 5_560_062, 'en');
@@ -545,6 +574,7 @@ describe('access through Telegram', () => {
     const count = english.texts().length;
     await english.say('/report');
     await english.say(`/case ${reference}`);
+    await sleep(1_000);
     expect(english.texts().slice(count).join('\n')).not.toMatch(ARABIC);
     noneOf(english.texts());
 
@@ -562,6 +592,7 @@ describe('access through Telegram', () => {
     await former.say(exportCommand);
     await former.say('/report');
     await former.say(`/case ${reference}`);
+    await sleep(1_000);
     noneOf(former.texts());
     expect(former.texts().join('\n')).not.toContain(said('ar', 'staff.export.done'));
 
@@ -598,10 +629,11 @@ describe('access through Telegram', () => {
     expect(answersOf(await sessionOf(app, other))).not.toHaveProperty('national_id');
 
     // The owner sees their own, in their own chat.
-    const mine = await owner.say('/mydata', said('ar', 'mydata.header'));
-    expect(mine).toContain(FULL_NAME);
-    expect(mine).toContain(VALID_ID);
-    expect(await owner.say('/status', reference)).toContain(reference);
+    const before = owner.texts().length;
+    await owner.say('/mydata', FULL_NAME);
+    const mine = await owner.replies(before, VALID_ID);
+    expect(mine).toContain(said('ar', 'mydata.header'));
+    await owner.say('/status', reference);
     const record = await app.repositories.cases.findByReference(reference);
     expect(record?.chatKey).toBe(chatKeyOf(app.keys, 'telegram', String(owner.userId)));
   }, 120_000);
