@@ -74,12 +74,11 @@ ensure_node_modules() {
 ensure_env_file() {
   [ -f .env ] && return 0
   log "creating .env with fresh encryption keys (keep it safe: data encrypted with these keys cannot be read without them)"
-  local data lookup admin
+  # No shared ADMIN_HTTP_TOKEN (deprecated): each administrator gets their own with "npm run admin -- staff token".
+  local data lookup
   data=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
   lookup=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
-  admin=$(node -e "process.stdout.write(require('crypto').randomBytes(24).toString('hex'))")
-  sed -e "s|^DATA_KEYS=.*|DATA_KEYS=local1:$data|" -e "s|^DATA_KEY_CURRENT=.*|DATA_KEY_CURRENT=local1|" -e "s|^LOOKUP_KEY=.*|LOOKUP_KEY=$lookup|" \
-    -e "s|^ADMIN_HTTP_TOKEN=.*|ADMIN_HTTP_TOKEN=$admin|" .env.example >.env
+  sed -e "s|^DATA_KEYS=.*|DATA_KEYS=local1:$data|" -e "s|^DATA_KEY_CURRENT=.*|DATA_KEY_CURRENT=local1|" -e "s|^LOOKUP_KEY=.*|LOOKUP_KEY=$lookup|" .env.example >.env
   chmod 600 .env
 }
 

@@ -345,8 +345,15 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (telegram && config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET) {
       registerTelegramWebhook(server, { secret: config.TELEGRAM_WEBHOOK_SECRET, handle: (update) => telegram.handler.handle(update) });
     }
-    if (config.ADMIN_HTTP_TOKEN) registerAdminRoutes(server, { token: config.ADMIN_HTTP_TOKEN, whatsapp });
-    else if (whatsapp) logger.warn('ADMIN_HTTP_TOKEN is not set: the WhatsApp QR code is shown only in the terminal and the PNG file');
+    // Each admin uses their own token (npm run admin -- staff token); the shared one still works while set, with a warning.
+    const legacy = config.ADMIN_HTTP_TOKEN;
+    if (legacy) logger.warn('ADMIN_HTTP_TOKEN is deprecated: give each administrator their own token (npm run admin -- staff token <staffId>), then remove it');
+    let legacyUsed = false;
+    const onLegacyToken = () => {
+      if (!legacyUsed) logger.warn('an admin endpoint was reached with the deprecated shared ADMIN_HTTP_TOKEN');
+      legacyUsed = true;
+    };
+    registerAdminRoutes(server, { staff: repositories.staff, audit: repositories.audit, whatsapp, ...(legacy ? { legacyToken: legacy, onLegacyToken } : {}) });
     http = await startHttpServer(server, { host: config.HTTP_HOST, port: config.HTTP_PORT });
     logger.info({ url: http.url }, 'http server listening');
   }

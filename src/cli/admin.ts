@@ -28,7 +28,7 @@ import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, 
 import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
 import { RIYADH_TIME_ZONE } from '../services/calendar.js';
 import { listCases, MAX_CASE_LIST } from './case-commands.js';
-import { addStaff, changeStaffRoles, listStaff, removeStaff } from './staff-commands.js';
+import { addStaff, changeStaffRoles, issueAdminToken, listStaff, removeStaff, revokeAdminToken } from './staff-commands.js';
 import { Redis } from 'ioredis';
 import { SealedStorage } from '../models/sealed-storage.js';
 import { ChatLocks } from '../services/chat-lock.js';
@@ -192,6 +192,21 @@ export function buildProgram(io: AdminIo): Command {
         await removeStaff({ staff, audit, operator, out: outputFor(io, options) }, id);
       });
     });
+
+  const token = staff
+    .command('token')
+    .description("Issue an admin's own HTTP token (shown once; replaces an earlier one), or --revoke it.")
+    .argument('<staffId>', 'the internal id, stf_…')
+    .option('--revoke', 'revoke the member\'s token instead', false);
+  withCommon(token).action(async (staffId: string, options: CommonOptions & { revoke: boolean }, command: Command) => {
+    const operator = requireOperator(options, command);
+    const id = parseStaffId(staffId);
+    await withStores(io, async ({ staff, audit }) => {
+      const deps = { staff, audit, operator, out: outputFor(io, options) };
+      if (options.revoke) await revokeAdminToken(deps, id);
+      else await issueAdminToken(deps, id);
+    });
+  });
 
   const cases = program.command('cases').description('Look at cases.').helpCommand(false);
 

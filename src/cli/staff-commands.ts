@@ -1,6 +1,7 @@
 import type { AuditLog } from '../models/audit-log.js';
 import type { Staff, StaffRepository, StaffRole } from '../models/staff.js';
 import type { CommandOutput } from './admin.js';
+import { newAdminToken } from '../privacy/admin-token.js';
 
 /** What the staff commands need: the store, the audit log, where to write, and who is at the keyboard. */
 export interface StaffCommandDeps {
@@ -43,8 +44,8 @@ export async function listStaff(deps: StaffCommandDeps, options: { includeInacti
   // Recorded before anything is shown: a read that cannot be audited shows nothing.
   await audit(deps, 'staff.listed', 'all', { includeInactive: options.includeInactive, count: members.length });
   deps.out.table(
-    ['ID', 'NAME', 'TELEGRAM ID', 'ROLES', 'ACTIVE', 'ADDED'],
-    members.map((m) => [m.id, m.name, m.telegramUserId, m.roles.join(','), m.active, m.createdAt]),
+    ['ID', 'NAME', 'TELEGRAM ID', 'ROLES', 'ACTIVE', 'ADDED', 'ADMIN TOKEN'],
+    members.map((m) => [m.id, m.name, m.telegramUserId, m.roles.join(','), m.active, m.createdAt, m.adminTokenIssuedAt]),
     members.map(toJson),
     options.includeInactive ? 'No staff members.' : 'No active staff members.',
   );
@@ -83,6 +84,42 @@ export async function removeStaff(deps: StaffCommandDeps, staffId: string): Prom
   return removed;
 }
 
+/**
+ * `staff token`: issues an active admin a new admin HTTP token, replacing any earlier
+ * one, and records `staff.admin_token_issued`. The token is written once, here; only
+ * its hash is stored, and neither goes into the audit log.
+ *
+ * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND`, `STAFF_INACTIVE` or `STAFF_NOT_ADMIN`
+ */
+export async function issueAdminToken(deps: StaffCommandDeps, staffId: string): Promise<string> {
+  const { token, hash } = newAdminToken();
+  const { staff, replaced } = await deps.staff.setAdminToken(staffId, hash, (deps.now ?? (() => new Date()))());
+  await audit(deps, 'staff.admin_token_issued', staff.id, { replaced });
+  deps.out.message(
+    `Admin HTTP token for ${staff.id} (${staff.name})${replaced ? ', replacing the earlier one' : ''}:\n\n  ${token}\n\n` +
+      'It is shown this once: hand it to the member now (a password manager, not chat or e-mail). Only its hash is kept. ' +
+      `Use: Authorization: Bearer <token>. Revoke: staff token ${staff.id} --revoke.`,
+    { staffId: staff.id, token, replaced, issuedAt: staff.adminTokenIssuedAt?.toISOString() ?? null },
+  );
+  return token;
+}
+
+/**
+ * `staff token --revoke`: removes a member's admin HTTP token and records
+ * `staff.admin_token_revoked` (with whether there was one).
+ *
+ * @throws {@link StaffError} `STAFF_INVALID` or `STAFF_NOT_FOUND`
+ */
+export async function revokeAdminToken(deps: StaffCommandDeps, staffId: string): Promise<boolean> {
+  const { staff, revoked } = await deps.staff.revokeAdminToken(staffId);
+  await audit(deps, 'staff.admin_token_revoked', staff.id, { revoked });
+  deps.out.message(
+    revoked ? `Revoked the admin HTTP token of ${staff.id} (${staff.name}); it is refused from now on.` : `${staff.id} (${staff.name}) held no admin HTTP token; nothing changed.`,
+    { staffId: staff.id, revoked },
+  );
+  return revoked;
+}
+
 async function audit(
   deps: StaffCommandDeps,
   action: string,
@@ -105,6 +142,7 @@ function toJson(member: Staff): Record<string, unknown> {
     telegramUserId: member.telegramUserId,
     roles: member.roles,
     active: member.active,
+    adminTokenIssuedAt: member.adminTokenIssuedAt?.toISOString() ?? null,
     createdAt: member.createdAt.toISOString(),
     updatedAt: member.updatedAt.toISOString(),
   };

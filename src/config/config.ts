@@ -43,7 +43,10 @@ export const ConfigSchema = z.object({
   WHATSAPP_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(10),
   /** While linked, chats are re-read this often for messages the live feed missed. */
   WHATSAPP_CATCH_UP_MINUTES: z.coerce.number().positive().default(10),
-  /** Bearer token of the admin HTTP endpoints (the WhatsApp QR code); unset: those endpoints are off. */
+  /**
+   * Deprecated: one bearer token shared by every administrator, accepted by the admin HTTP
+   * endpoints while set. Each admin now has their own (npm run admin -- staff token).
+   */
   ADMIN_HTTP_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 24)').optional(),
   /** Serve the local console chat (on by default when no messaging token is configured). */
   CONSOLE_CHAT: z.enum(['auto', 'on', 'off']).default('auto'),

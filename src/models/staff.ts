@@ -60,6 +60,8 @@ export interface Staff {
   roles: StaffRole[];
   /** False once removed: the record stays for the audit trail, the access goes. */
   active: boolean;
+  /** When the member's admin HTTP token was issued; null when they hold none. The token itself is never stored. */
+  adminTokenIssuedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -72,7 +74,7 @@ export interface AddedStaff {
 }
 
 /** Why a staff operation was refused. */
-export type StaffErrorCode = 'STAFF_INVALID' | 'STAFF_DUPLICATE' | 'STAFF_NOT_FOUND' | 'STAFF_INACTIVE';
+export type StaffErrorCode = 'STAFF_INVALID' | 'STAFF_DUPLICATE' | 'STAFF_NOT_FOUND' | 'STAFF_INACTIVE' | 'STAFF_NOT_ADMIN';
 
 /**
  * An error for a staff operation that was refused: invalid input, a Telegram user
@@ -125,6 +127,9 @@ interface StaffDoc {
   telegramUserId: number;
   roles: StaffRole[];
   active: boolean;
+  /** SHA-256 of the member's admin HTTP token (see src/privacy/admin-token.ts); absent when they hold none. */
+  adminTokenHash?: string;
+  adminTokenIssuedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -137,9 +142,16 @@ const staffSchema = new Schema<StaffDoc>(
     telegramUserId: { type: Number, required: true, unique: true },
     roles: { type: [{ type: String, enum: StaffRoleSchema.options }], required: true },
     active: { type: Boolean, required: true, default: true },
+    adminTokenHash: String,
+    adminTokenIssuedAt: Date,
   },
   { collection: 'staff', versionKey: false, timestamps: true },
 );
+// Not unique: FerretDB counts every member without a token as one more null. Two equal hashes of 256-bit tokens do not happen.
+staffSchema.index({ adminTokenHash: 1 });
+
+/** Unsets the admin token: what losing the admin role, removal and revocation share. */
+const NO_TOKEN = { adminTokenHash: 1, adminTokenIssuedAt: 1 } as const;
 
 /** How often a fresh id is drawn when the random one is taken; 50 bits make even one retry rare. */
 const ID_ATTEMPTS = 3;
@@ -231,9 +243,9 @@ export class StaffRepository {
     const staffId = parseStaffId(id);
     const newRoles = parseStaffRoles(roles);
     // No projection: FerretDB refuses findOneAndUpdate with one; the whole document is small.
-    const doc = await this.#model
-      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { roles: newRoles } }, { returnDocument: 'after' })
-      .lean<StaffDoc>();
+    // A member who is no longer an admin loses their token, so giving the role back later does not revive it.
+    const update = newRoles.includes('admin') ? { $set: { roles: newRoles } } : { $set: { roles: newRoles }, $unset: NO_TOKEN };
+    const doc = await this.#model.findOneAndUpdate({ _id: staffId, active: true }, update, { returnDocument: 'after' }).lean<StaffDoc>();
     if (doc) return toStaff(doc);
     throw await this.#whyNotActive(staffId);
   }
@@ -248,10 +260,56 @@ export class StaffRepository {
   async remove(id: string): Promise<Staff> {
     const staffId = parseStaffId(id);
     const doc = await this.#model
-      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { active: false } }, { returnDocument: 'after' })
+      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { active: false }, $unset: NO_TOKEN }, { returnDocument: 'after' })
       .lean<StaffDoc>();
     if (doc) return toStaff(doc);
     throw await this.#whyNotActive(staffId);
+  }
+
+  /**
+   * Stores the hash of a new admin HTTP token for an active admin, replacing any earlier one.
+   *
+   * @returns the member as stored afterwards, and whether an earlier token was replaced
+   * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND`, `STAFF_INACTIVE`, or
+   *   `STAFF_NOT_ADMIN` for a member without the admin role
+   */
+  async setAdminToken(id: string, tokenHash: string, at: Date): Promise<{ staff: Staff; replaced: boolean }> {
+    const staffId = parseStaffId(id);
+    if (!/^[0-9a-f]{64}$/.test(tokenHash)) throw new StaffError('STAFF_INVALID', 'token hash must be 64 hex digits');
+    const before = await this.#model.findById(staffId).lean<StaffDoc>();
+    if (!before) throw new StaffError('STAFF_NOT_FOUND', `There is no staff member ${staffId}.`);
+    if (!before.active) throw new StaffError('STAFF_INACTIVE', `Staff member ${staffId} has been removed.`);
+    if (!before.roles.includes('admin')) throw new StaffError('STAFF_NOT_ADMIN', `Staff member ${staffId} does not have the admin role; give it first (staff roles).`);
+    const doc = await this.#model
+      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { adminTokenHash: tokenHash, adminTokenIssuedAt: at } }, { returnDocument: 'after' })
+      .lean<StaffDoc>();
+    if (!doc) throw await this.#whyNotActive(staffId);
+    return { staff: toStaff(doc), replaced: typeof before.adminTokenHash === 'string' };
+  }
+
+  /**
+   * Revokes a member's admin HTTP token (removed members too).
+   *
+   * @returns the member as stored afterwards, and whether they held a token
+   * @throws {@link StaffError} `STAFF_INVALID` or `STAFF_NOT_FOUND`
+   */
+  async revokeAdminToken(id: string): Promise<{ staff: Staff; revoked: boolean }> {
+    const staffId = parseStaffId(id);
+    const before = await this.#model.findById(staffId).lean<StaffDoc>();
+    if (!before) throw new StaffError('STAFF_NOT_FOUND', `There is no staff member ${staffId}.`);
+    const doc = await this.#model.findOneAndUpdate({ _id: staffId }, { $unset: NO_TOKEN }, { returnDocument: 'after' }).lean<StaffDoc>();
+    if (!doc) throw new StaffError('STAFF_NOT_FOUND', `There is no staff member ${staffId}.`);
+    return { staff: toStaff(doc), revoked: typeof before.adminTokenHash === 'string' };
+  }
+
+  /**
+   * The active member holding the admin token with this hash, or null. Whether they may
+   * use it (the admin role) is the caller's check: the one place that grants access.
+   */
+  async findByAdminTokenHash(tokenHash: string): Promise<Staff | null> {
+    if (!/^[0-9a-f]{64}$/.test(tokenHash)) return null;
+    const doc = await this.#model.findOne({ adminTokenHash: tokenHash, active: true }).lean<StaffDoc>();
+    return doc ? toStaff(doc) : null;
   }
 
   async #reactivate(existing: StaffDoc, member: NewStaff): Promise<Staff> {
@@ -301,6 +359,7 @@ function toStaff(doc: StaffDoc): Staff {
     telegramUserId: doc.telegramUserId,
     roles: [...doc.roles],
     active: doc.active,
+    adminTokenIssuedAt: doc.adminTokenIssuedAt ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

@@ -103,8 +103,8 @@ describe('admin CLI (spawned)', () => {
     const listed = await run(['staff', 'list', ...operator]);
     expect(listed.code).toBe(0);
     const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED$/);
-    expect(row).toMatch(new RegExp(`^${id} +عائشة الحربي +7123456789 +researcher,committee +yes +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`));
+    expect(header).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED +ADMIN TOKEN$/);
+    expect(row).toMatch(new RegExp(`^${id} +عائشة الحربي +7123456789 +researcher,committee +yes +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +-$`));
     expect(rest).toEqual([]);
     // Columns line up: NAME starts where the id column ends in both lines.
     expect(header?.indexOf('NAME')).toBe(row?.indexOf('عائشة'));

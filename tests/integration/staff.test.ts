@@ -220,7 +220,7 @@ describe('staff and audit log (real database)', () => {
 
       const text = written.join('');
       expect(text).toContain(`Added ${member.id}: Audited Member`);
-      expect(text).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED$/m);
+      expect(text).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED +ADMIN TOKEN$/m);
       expect(text).toContain(`Removed ${member.id}`);
     });
 
