@@ -27,7 +27,8 @@ const DOCUMENT_LOCKS: ReadonlyMap<string, (doc: RawDocument) => string> = new Ma
 
 /**
  * A file of the documents bucket is deleted by its chat's conversation (a cancelled or
- * expired draft), under the chat's lock; taking it keeps the rewrite and the delete apart.
+ * expired draft) under the chat's lock, which the rewrite takes too. An erasure deletes
+ * files without it; the rewrite then finds the file gone and removes what it wrote.
  */
 function fileLock(bucket: string, file: StoredFile): string | null {
   const chatKey = file.metadata?.chatKey;
