@@ -68,3 +68,12 @@ export class ChannelSendError extends Error {
     this.name = 'ChannelSendError';
   }
 }
+
+/** Thrown by {@link ChannelAdapter.download} when a file turns out larger than allowed (its size was not announced, or was wrong). */
+export class FileTooLargeError extends Error {
+  readonly code = 'FILE_TOO_LARGE';
+  constructor() {
+    super('file too large');
+    this.name = 'FileTooLargeError';
+  }
+}

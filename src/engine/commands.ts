@@ -112,8 +112,10 @@ const SLASH: Record<string, Command> = {
 export function detectCommand(text: string): Command | null {
   const trimmed = text.trim();
   const slash = /^\/([a-z]+)(?:@\w+)?$/i.exec(trimmed);
-  if (slash) return SLASH[slash[1]!.toLowerCase()] ?? null;
-  return WORDS[normalizeArabic(trimmed)] ?? null;
+  // Own keys only: "constructor" or "__proto__" typed as a name must not find Object's own members.
+  const key = slash ? slash[1]!.toLowerCase() : normalizeArabic(trimmed);
+  const table = slash ? SLASH : WORDS;
+  return Object.hasOwn(table, key) ? table[key]! : null;
 }
 
 const END_OF_REFERRAL = new Set(['end', 'end chat', 'finish chat', 'إنهاء', 'انهاء', 'إنهاء المحادثة', 'انهاء المحادثه', 'انتهينا', 'شكرا انتهيت'].map(normalizeArabic));

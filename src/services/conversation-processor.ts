@@ -7,7 +7,7 @@ import type { ConversationRepository, Conversation } from '../models/conversatio
 import type { InboxRepository, InboxEntry } from '../models/inbox-repository.js';
 import type { DocumentStore } from '../models/document-store.js';
 import type { AuditLog } from '../models/audit-log.js';
-import type { ChannelAdapter, InboundMessage } from '../bots/inbound-message.js';
+import { FileTooLargeError, type ChannelAdapter, type InboundMessage } from '../bots/inbound-message.js';
 import { inspectDocument } from './documents/inspect-document.js';
 import { resolveRequest, type RequestDeps } from './conversation-requests.js';
 import { documentIdOf, seededIds } from './identifiers.js';
@@ -271,6 +271,8 @@ export class ConversationProcessor {
       if (!channel) throw new Error(`no channel ${message.channel}`);
       bytes = await channel.download(message.media.ref, maxDocumentBytes);
     } catch (error) {
+      // A size the platform did not announce shows only at download: the person is told why, not "send it again".
+      if (error instanceof FileTooLargeError) return { kind: 'document_rejected', error: 'document.tooLarge', params: { maxMb } };
       this.deps.logger.warn({ chatKey, ...errorFields(error) }, 'document download failed');
       return { kind: 'document_rejected', error: 'document.downloadFailed' };
     }

@@ -97,7 +97,12 @@ function countBy(values: readonly string[]): Record<string, number> {
 
 /** `YYYY-MM-DD YYYY-MM-DD` in Saudi time, the second day included; null when unreadable or reversed. */
 export function parseRange(from: string | undefined, to: string | undefined): { from: Date; to: Date } | null {
-  const day = (text: string | undefined) => (text && /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00+03:00`) : null);
+  const day = (text: string | undefined) => {
+    if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
+    const date = new Date(`${text}T00:00:00+03:00`);
+    // JavaScript rolls 2026-02-30 over to 2 March: a date that does not read back as typed does not exist.
+    return !Number.isNaN(date.getTime()) && new Date(date.getTime() + 3 * 3_600_000).toISOString().slice(0, 10) === text ? date : null;
+  };
   const start = day(from);
   const end = day(to);
   if (!start || !end || Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) return null;

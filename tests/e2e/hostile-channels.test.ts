@@ -315,6 +315,12 @@ describe('hostile input through Telegram', () => {
     await refusedAt(app, english, fake.photoMessage({ ...from(english), fileId: 'AgAC-exe' }), 'document.unsupportedType', 'q.docId');
     fake.addFile('BQAC-big-en', PDF, { path: 'documents/big-en.pdf', size: 12_000_000 });
     await refusedAt(app, english, fake.documentMessage({ ...from(english), fileId: 'BQAC-big-en', fileName: 'scan.pdf', mimeType: 'application/pdf' }), 'document.tooLarge', 'q.docId');
+    // No size in the message (it is optional in the Bot API): getFile tells, and the person hears "too large", not "send it again".
+    fake.addFile('BQAC-unsized-en', PDF, { path: 'documents/unsized.pdf', size: 11_000_000 });
+    const unsized = fake.documentMessage({ ...from(english), fileId: 'BQAC-unsized-en', fileName: 'unsized.pdf', mimeType: 'application/pdf' });
+    delete (unsized as unknown as { message: { document: { file_size?: number } } }).message.document.file_size;
+    await refusedAt(app, english, unsized, 'document.tooLarge', 'q.docId');
+    expect(fake.calls.filter((c) => c.method === 'download' && /unsized/.test(String(c.params.file_path)))).toHaveLength(0);
     expect(await documentsOf(app, english)).toHaveLength(0);
   }, 120_000);
 
@@ -455,6 +461,7 @@ describe('access through Telegram', () => {
     fake.pushUpdate(fake.myChatMember({ chatId: STRANGER_GROUP, userId: 5_560_041, newStatus: 'member' }));
     const left = await fake.waitFor((c) => c.method === 'leaveChat', 10_000);
     expect(String(left.params.chat_id)).toBe(String(STRANGER_GROUP));
+    expect(left.status).toBe(200);
     const line = await waitFor(() => logs.find((l) => l.includes('not the staff group')), 'the log line naming the group');
     expect(JSON.parse(line)).toMatchObject({ chatId: STRANGER_GROUP, msg: 'added to a group that is not the staff group: leaving' });
     for (const text of ['/start', '/mydata', `/case ${reference}`, 'السلام عليكم']) {

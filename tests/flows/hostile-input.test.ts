@@ -50,6 +50,8 @@ const CORPUS: [step: string, send: SpecInput, outcome: Outcome, what: string][] 
   ['full_name', 'محمد\u0000 القحطاني', { accept: 'محمد القحطاني' }, 'a NUL character (dropped, the name kept clean)'],
   ['full_name', '\ud800محمد القحطاني', { refuse: 'validation.malformed' }, 'a broken surrogate'],
   ['full_name', '=HYPERLINK("http://x","y")', { refuse: 'validation.name.characters' }, 'a spreadsheet formula as a name'],
+  ['full_name', 'Constructor', { refuse: 'validation.name.singleWord' }, 'a prototype property name (not taken for a command)'],
+  ['full_name', 'toString', { refuse: 'validation.name.singleWord' }, 'another prototype property name'],
   ['full_name', '{"$ne": null}', { refuse: 'validation.name.characters' }, 'a MongoDB operator as a name'],
   ['description', 'ا'.repeat(5000), { refuse: 'validation.text.tooLong' }, '5,000 characters of description'],
   ['family_count', '٥٫٥', { refuse: 'validation.count.notInteger' }, 'a decimal with the Arabic separator'],

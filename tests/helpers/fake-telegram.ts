@@ -358,6 +358,11 @@ export class FakeTelegram {
         return true;
       },
       sendMessage: (p) => this.sendMessage(p),
+      // Like Telegram: true once the chat is named; the bot is then simply out of it.
+      leaveChat: (p) => {
+        this.requireChat(p);
+        return true;
+      },
       sendPhoto: (p) => this.sendPhoto(p),
       sendDocument: (p) => this.sendDocument(p),
       sendChatAction: (p) => {

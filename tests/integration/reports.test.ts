@@ -134,6 +134,9 @@ describe('the report', () => {
     expect(parseRange('2026-11-01', '2026-11-14')).toEqual({ from: FROM, to: TO });
     expect(parseRange('2026-11-14', '2026-11-01')).toBeNull();
     expect(parseRange('1/11/2026', '2026-11-14')).toBeNull();
+    expect(parseRange('2026-02-29', '2026-03-10')).toBeNull();
+    expect(parseRange('2026-04-01', '2026-04-31')).toBeNull();
+    expect(parseRange('2028-02-29', '2028-03-01')).not.toBeNull();
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(percentile([], 0.5)).toBeNull();
   });

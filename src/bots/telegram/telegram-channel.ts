@@ -1,15 +1,8 @@
-import type { ChannelAdapter, OutboundOption } from '../inbound-message.js';
+import { FileTooLargeError, type ChannelAdapter, type OutboundOption } from '../inbound-message.js';
 import { renderMessage } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 
-/** Thrown when a file a person sent is larger than allowed. */
-export class FileTooLargeError extends Error {
-  readonly code = 'FILE_TOO_LARGE';
-  constructor() {
-    super('file too large');
-    this.name = 'FileTooLargeError';
-  }
-}
+export { FileTooLargeError };
 
 /**
  * The Telegram channel: options as inline buttons, long texts split at Telegram's

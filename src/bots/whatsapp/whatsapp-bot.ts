@@ -181,6 +181,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
       current = client;
       channel.attach(client);
       client.on('message', (message) => inbound.live(message));
+      // An edit changes nothing already received; the person is told so (at most once a minute).
+      client.on('message_edit', (message) => inbound.edited(message));
       client.on('change_state', (state) => {
         // Synchronously: RemoteAuth deletes the stored session right after this event, before `disconnected`.
         if (isLoggedOutReason(state)) store.allowDeletion(session);

@@ -70,6 +70,8 @@ export interface WhatsAppClientEvents {
   ready: [];
   /** A new incoming message (never the account's own; not replayed after a restart). */
   message: [message: WhatsAppMessage];
+  /** A message edited after it was sent (whatsapp-web.js passes the new and the previous body). */
+  message_edit: [message: WhatsAppMessage, newBody: string, prevBody: string];
   /** `reason` is a `WAState` or 'LOGOUT'. */
   disconnected: [reason: string];
   /** A `WAState`: 'CONNECTED', 'OPENING', 'PAIRING', 'TIMEOUT', 'CONFLICT', 'UNPAIRED', … */

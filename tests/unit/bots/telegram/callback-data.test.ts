@@ -14,12 +14,15 @@ const CASE = 'case_0123456789abcdef01234567';
 const OTHER_CASE = 'case_0123456789abcdef01234568';
 
 /** The answer to a suggestion or complaint names a record, taking a referral a referral; every other action a case. */
-const idFor = (action: string) => (action === 'answer' ? `rec_${CASE.slice(5)}` : action === 'take' ? `ref_${CASE.slice(5)}` : CASE);
+/** Each action's id names what it acts on: a case, a record (answer), a referral (take), an erasure request (erase, keep). */
+const PREFIX_OF: Record<string, string> = { answer: 'rec', take: 'ref', erase: 'del', keep: 'del' };
+const idFor = (action: string) => (PREFIX_OF[action] ? `${PREFIX_OF[action]}_${CASE.slice(5)}` : CASE);
 
 describe('signAction / verifyAction', () => {
   it('refuses an id of the wrong kind for the action', () => {
     expect(() => signAction(keys, 'answer', CASE)).toThrow(TypeError);
     expect(() => signAction(keys, 'claim', `rec_${CASE.slice(5)}`)).toThrow(TypeError);
+    expect(() => signAction(keys, 'erase', CASE)).toThrow(TypeError);
   });
 
   it('round-trips every action within Telegram’s 64-byte limit', () => {
