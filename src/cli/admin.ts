@@ -28,6 +28,7 @@ import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, 
 import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
 import { RIYADH_TIME_ZONE } from '../services/calendar.js';
 import { listCases, MAX_CASE_LIST } from './case-commands.js';
+import { decideErasureByReference, erasureDepsFor, ErasureNotFoundError, listErasures } from './erasure-commands.js';
 import { addStaff, changeStaffRoles, issueAdminToken, listStaff, removeStaff, revokeAdminToken } from './staff-commands.js';
 import { Redis } from 'ioredis';
 import { SealedStorage } from '../models/sealed-storage.js';
@@ -39,7 +40,7 @@ import { DatabaseDump } from '../models/database-dump.js';
 import { ConversationRepository } from '../models/conversation-repository.js';
 import { InboxRepository } from '../models/inbox-repository.js';
 import { OpenRequestLocks } from '../models/open-request-locks.js';
-import { ErasureRepository } from '../models/erasure-repository.js';
+import { ErasureRepository, type ErasureStatus } from '../models/erasure-repository.js';
 import { probeKeys } from '../privacy/rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
 import { BackupFileError } from './backup-file.js';
@@ -359,6 +360,38 @@ export function buildProgram(io: AdminIo): Command {
     });
   });
 
+  const erasures = program.command('erasures').description('Requests to erase a person\'s data (the Personal Data Protection Law).').helpCommand(false);
+  const erasuresList = erasures
+    .command('list')
+    .description('List erasure requests (counts and dates only; there is nothing personal in them).')
+    .addOption(new Option('--status <status>', 'which requests').choices(['pending', 'approved', 'refused', 'done']).default('pending'));
+  withCommon(erasuresList).action(async (options: CommonOptions & { status: ErasureStatus }, command: Command) => {
+    const operator = requireOperator(options, command);
+    await withStores(io, async ({ connection, audit }) => {
+      await listErasures({ erasures: new ErasureRepository(connection), audit, operator, out: outputFor(io, options) }, options.status);
+    });
+  });
+  for (const [name, approve, description] of [
+    ['approve', true, 'Approve a request: the person\'s data is erased now and they are told in their chat.'],
+    ['refuse', false, 'Refuse a request: nothing is erased and the person is told in their chat.'],
+  ] as const) {
+    const decide = erasures.command(name).description(description).argument('<reference>', 'the request\'s reference, DEL-XXXX-XXXX');
+    withCommon(decide).action(async (reference: string, options: CommonOptions, command: Command) => {
+      const operator = requireOperator(options, command);
+      await withStores(io, async ({ connection, config, audit }) => {
+        const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+        await withRedis(config, async (redis) => {
+          const erasure = erasureDepsFor(connection, ring, redis, config.QUEUE_PREFIX, audit);
+          try {
+            await decideErasureByReference({ erasures: erasure.erasures, erasure, audit, operator, out: outputFor(io, options) }, reference, approve);
+          } finally {
+            await erasure.close();
+          }
+        });
+      });
+    });
+  }
+
   return program;
 }
 
@@ -391,6 +424,7 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       error instanceof BackupFileError ||
       error instanceof RestoreRefusedError ||
       error instanceof StaffError ||
+      error instanceof ErasureNotFoundError ||
       error instanceof ConfigError ||
       error instanceof KeyConfigError ||
       error instanceof AuditLogError

@@ -3,11 +3,13 @@
  * (`node --import tsx src/cli/admin.ts ...`) against a fresh database.
  */
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/models/audit-log.js';
 import { CaseRepository } from '../../src/models/case-repository.js';
+import { ErasureRepository } from '../../src/models/erasure-repository.js';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -256,6 +258,57 @@ describe('admin CLI (spawned)', () => {
     expect(offline.code).toBe(2);
     expectOneLineError(offline, /^error: cannot reach Redis \(REDIS_URL\): /);
     expect(offline.ms).toBeLessThan(10_000);
+  });
+
+  it('erasures: lists pending requests, approves one (the case anonymised, audited under the operator), refuses an unknown reference', async () => {
+    const keys = KeyRing.parse(String(env.DATA_KEYS), 't1', String(env.LOOKUP_KEY));
+    const cases = new CaseRepository(connection, keys);
+    const erasures = new ErasureRepository(connection);
+    await erasures.init();
+    const now = new Date('2026-11-20T08:00:00Z');
+    await cases.insertSubmitted({
+      id: 'case_eeeeeeeeeeeeeeeeeeeeeeee',
+      reference: 'SR-ERAS-0001',
+      channel: 'telegram',
+      chatKey: 'telegram_erasecli',
+      lang: 'ar',
+      nationalIdHash: 'hash-erase',
+      supportType: 'food',
+      city: 'نمران',
+      answers: { full_name: 'نورة سعد العتيبي', national_id: '1000000008' },
+      documentIds: [],
+      declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'telegram', messageId: '1', answersHash: '0'.repeat(64) },
+      flow: { id: 'support_request', version: 1 },
+      submittedAt: now,
+      expectedBy: new Date(now.getTime() + 14 * 86_400_000),
+      by: { kind: 'system', id: 'test' },
+    });
+    await erasures.insert({ id: 'del_eeeeeeeeeeeeeeeeeeeeeeee', reference: 'DEL-ERAS-0001', chatKey: 'telegram_erasecli', channel: 'telegram', requestedAt: now });
+    const queue = { QUEUE_PREFIX: `cli${Date.now()}` };
+
+    const listed = await run(['erasures', 'list', '--operator', 'Operator Huda'], queue);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/DEL-ERAS-0001\s+pending\s+telegram/);
+    expect(listed.stdout).not.toContain('telegram_erasecli');
+
+    const approved = await run(['erasures', 'approve', 'del eras 0001', '--operator', 'Operator Huda'], queue);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toContain('DEL-ERAS-0001: erased (1 requests anonymised');
+    expect(await cases.get('case_eeeeeeeeeeeeeeeeeeeeeeee')).toMatchObject({ status: 'withdrawn', chatKey: 'erased', answers: {} });
+    const decided = (await new AuditLog(connection).list({ targetKind: 'erasure', targetId: 'del_eeeeeeeeeeeeeeeeeeeeeeee', limit: 10 })).find((e) => e.action === 'privacy.erasure_approved');
+    expect(decided?.actor).toMatchObject({ kind: 'operator', id: 'Operator Huda' });
+
+    const again = await run(['erasures', 'refuse', 'DEL-ERAS-0001', '--operator', 'Operator Huda'], queue);
+    expect(again.stdout).toContain('decided already (done); nothing changed');
+    const unknown = await run(['erasures', 'approve', 'DEL-ZZZZ-ZZZZ', '--operator', 'Operator Huda'], queue);
+    expect(unknown.code).toBe(1);
+    expectOneLineError(unknown, /^error: No erasure request DEL-ZZZZ-ZZZZ\.$/);
+    // The notice queued for the person's chat: this test's queue keys go with it.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const left = await redis.keys(`${queue.QUEUE_PREFIX}:*`);
+    expect(left.length).toBeGreaterThan(0);
+    await redis.del(...left);
+    await redis.quit();
   });
 
   it('exits 2 with a one-line message within a few seconds when the database cannot be reached', async () => {
