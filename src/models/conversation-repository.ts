@@ -189,10 +189,18 @@ export class ConversationRepository {
     await this.model.updateOne({ _id: chatKey }, { $set: { effects: '' } });
   }
 
-  /** Records that every outbox message up to `seq` was sent; clears the pending flag when nothing is left. */
+  /**
+   * Records that every outbox message up to `seq` was sent; clears the pending flag when nothing
+   * is left. The caller holds the chat's lock, so what is read here stays true until the write:
+   * one small read and one write by _id. (Two updates did it before, the second conditional on
+   * outboxSeq: on FerretDB v1 a conditional update that matches nothing scans the whole
+   * collection — 130 ms at 1,000 conversations — and it matched nothing whenever more replies
+   * were waiting.)
+   */
   async markSent(chatKey: string, seq: number): Promise<void> {
-    await this.model.updateOne({ _id: chatKey }, { $max: { sentSeq: seq } });
-    await this.model.updateOne({ _id: chatKey, outboxSeq: { $lte: seq } }, { $set: { outboxPending: false } });
+    const doc = await this.model.findById(chatKey, { sentSeq: 1, outboxSeq: 1 }).lean<{ sentSeq: number; outboxSeq: number }>();
+    if (!doc || doc.sentSeq >= seq) return;
+    await this.model.updateOne({ _id: chatKey }, { $set: { sentSeq: seq, outboxPending: doc.outboxSeq > seq } });
   }
 
   /** Whether this chat has a conversation (it wrote to the association at least once). */

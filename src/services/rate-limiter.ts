@@ -1,18 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-// Sliding window in a sorted set: drop what left the window, count, take a slot if one is free,
-// else say how long until the oldest slot frees. Atomic in Redis, shared by every process.
-const TAKE = `
-redis.call('zremrangebyscore', KEYS[1], 0, ARGV[1] - ARGV[2])
-local count = redis.call('zcard', KEYS[1])
-if count < tonumber(ARGV[3]) then
-  redis.call('zadd', KEYS[1], ARGV[1], ARGV[4])
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  return 0
+// Sliding windows in sorted sets: drop what left each window, count; if every limit has a free
+// slot, take one in each, else take none and say how long until the most restrictive frees.
+// Atomic in Redis, shared by every process. ARGV: now, member, then window and limit per key.
+const TAKE_ALL = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i + 1])
+  redis.call('zremrangebyscore', key, 0, now - window)
+  if redis.call('zcard', key) >= tonumber(ARGV[2 * i + 2]) then
+    local oldest = redis.call('zrange', key, 0, 0, 'withscores')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
+  end
 end
-local oldest = redis.call('zrange', KEYS[1], 0, 0, 'withscores')
-return tonumber(oldest[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1])
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  redis.call('zadd', key, now, ARGV[2])
+  redis.call('pexpire', key, tonumber(ARGV[2 * i + 1]))
+end
+return 0
 `;
 
 /** One limit: at most `limit` events per `windowMs` under `key`. */
@@ -41,16 +49,21 @@ export class RateLimiter {
     return Math.max(0, limit.limit - (await this.redis.zcard(key)));
   }
 
-  /** Takes a slot under every limit, waiting as long as needed (never longer than `maxWaitMs`). */
+  /**
+   * Takes a slot under every limit at once, waiting as long as needed (never longer than
+   * `maxWaitMs`). All or none: a slot taken under one limit while waiting for another would
+   * be spent before the send, so after a long wait for the overall limit two messages to one
+   * chat could leave milliseconds apart.
+   */
   async take(limits: readonly Limit[], maxWaitMs = 120_000): Promise<void> {
     const deadline = Date.now() + maxWaitMs;
-    for (const { key, limit, windowMs } of limits) {
-      for (;;) {
-        const wait = Number(await this.redis.eval(TAKE, 1, `${this.prefix}:rate:${key}`, Date.now(), windowMs, limit, randomUUID()));
-        if (wait <= 0) break;
-        if (Date.now() + wait > deadline) throw new Error(`rate limit ${key} would wait too long`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1_000)));
-      }
+    const keys = limits.map(({ key }) => `${this.prefix}:rate:${key}`);
+    const args = limits.flatMap(({ windowMs, limit }) => [windowMs, limit]);
+    for (;;) {
+      const wait = Number(await this.redis.eval(TAKE_ALL, keys.length, ...keys, Date.now(), randomUUID(), ...args));
+      if (wait <= 0) return;
+      if (Date.now() + wait > deadline) throw new Error(`rate limit ${limits.map(({ key }) => key).join(', ')} would wait too long`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1_000)));
     }
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * The bench's side of the processes it measures: each bot runs in a child process of its
+ * own (as in production), started from TypeScript with tsx, its output kept in a log file,
+ * asked over IPC for its CPU time, memory and MongoDB counters, and stopped at the end.
+ * CPU of the shared servers (FerretDB, Redis) is read from /proc.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import type { ChildStats, Request } from './child.js';
+
+export class Child {
+  private nextId = 0;
+  private readonly pending = new Map<number, (reply: Record<string, unknown>) => void>();
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly process: ChildProcess,
+  ) {
+    process.on('message', (message: { id?: number }) => {
+      if (message.id === undefined) return;
+      this.pending.get(message.id)?.(message as Record<string, unknown>);
+      this.pending.delete(message.id);
+    });
+    this.exited = new Promise((resolve) => process.once('exit', (code) => resolve(code)));
+  }
+
+  /**
+   * Starts `file` with `env` and waits until it says it is ready (its first IPC message);
+   * throws with the end of its log when it exits first.
+   */
+  static async start(name: string, file: string, options: { env: Record<string, string>; nodeOptions?: string[]; logFile: string }): Promise<Child> {
+    const log = createWriteStream(options.logFile, { flags: 'a' });
+    const child = fork(file, [], {
+      env: { ...process.env, ...options.env },
+      // tsx is resolved from the working directory, the repository's root.
+      execArgv: ['--import', 'tsx', ...(options.nodeOptions ?? [])],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    const ready = await new Promise<boolean>((resolve) => {
+      child.once('message', () => resolve(true));
+      child.once('exit', () => resolve(false));
+    });
+    if (!ready) {
+      await new Promise((resolve) => log.end(resolve));
+      const tail = readFileSync(options.logFile, 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(`${name} did not start:\n${tail}`);
+    }
+    return new Child(name, child);
+  }
+
+  get pid(): number {
+    return this.process.pid ?? 0;
+  }
+
+  private request(type: Request['type'], timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${this.name}: no answer to ${type}`));
+      }, timeoutMs);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.process.send({ id, type } satisfies Request);
+    });
+  }
+
+  async stats(): Promise<ChildStats> {
+    return (await this.request('stats')).stats as ChildStats;
+  }
+
+  /** Heap in use after full garbage collections (the process must run with --expose-gc). */
+  async heapAfterGc(): Promise<number> {
+    const reply = await this.request('gc', 60_000);
+    if (!reply.collected) throw new Error(`${this.name} runs without --expose-gc`);
+    return reply.heapUsed as number;
+  }
+
+  /** Asks the process to stop cleanly; kills it (by its own pid) if it has not exited in time. */
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null) return;
+    await this.request('stop', 30_000).catch(() => undefined);
+    const code = await Promise.race([this.exited, new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 10_000))]);
+    if (code === 'late') this.process.kill('SIGKILL');
+  }
+}
+
+/** CPU milliseconds (user + system) a process has used, from /proc; null when it cannot be read. */
+export function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // Linux counts in ticks of 1/100 s (CLK_TCK) on every machine of this kind.
+    return (ticks * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident memory (bytes) of `pid` and every process below it whose command name contains `name`. */
+export function descendantsRss(pid: number, name: string): number {
+  let total = 0;
+  const children = (parent: number): number[] => {
+    try {
+      return readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const stack = children(pid);
+  while (stack.length > 0) {
+    const current = stack.pop()!;
+    try {
+      const status = readFileSync(`/proc/${current}/status`, 'utf8');
+      const command = /^Name:\s*(.*)$/m.exec(status)?.[1] ?? '';
+      const rss = Number(/^VmRSS:\s*(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
+      if (command.includes(name)) total += rss;
+    } catch {
+      // gone meanwhile
+    }
+    stack.push(...children(current));
+  }
+  return total;
+}
