@@ -44,6 +44,8 @@ export interface BotMessage {
 export interface ApiCounters {
   accepted: number;
   tooMany: number;
+  /** The 429s by the limit that refused: overall, per chat, per group. */
+  tooManyBy: { global: number; chat: number; group: number };
   callbacksAnswered: number;
   downloads: number;
   sendTimes: number[];
@@ -71,7 +73,7 @@ const JSON_FIELDS = ['reply_markup', 'allowed_updates', 'commands', 'scope', 'en
 
 export class BenchBotApi {
   readonly token = '123456789:AAFakeTokenForTheBenchmark_abcdefghij';
-  readonly counters: ApiCounters = { accepted: 0, tooMany: 0, callbacksAnswered: 0, downloads: 0, sendTimes: [], minGapPrivate: Infinity, minGapGroup: Infinity, gapsUnderOneSecond: 0 };
+  readonly counters: ApiCounters = { accepted: 0, tooMany: 0, tooManyBy: { global: 0, chat: 0, group: 0 }, callbacksAnswered: 0, downloads: 0, sendTimes: [], minGapPrivate: Infinity, minGapGroup: Infinity, gapsUnderOneSecond: 0 };
   /** Latencies (ms) from an update's delivery to the first accepted message to its chat. */
   readonly firstReplyLatencies: { at: number; ms: number }[] = [];
   /** When each update from a timed chat was queued (performance.now() ms): the load offered. */
@@ -285,16 +287,16 @@ export class BenchBotApi {
     const now = performance.now();
     if (this.enforceLimits) {
       this.globalSends = this.globalSends.filter((t) => now - t < 1000);
-      if (this.globalSends.length >= this.limits.globalPerSecond) throw tooMany((this.globalSends[0]! + 1000 - now) / 1000);
+      if (this.globalSends.length >= this.limits.globalPerSecond) throw this.tooMany('global', (this.globalSends[0]! + 1000 - now) / 1000);
       const bucket = this.buckets.get(chatId) ?? { tokens: this.limits.perChatBurst, last: now };
       bucket.tokens = Math.min(this.limits.perChatBurst, bucket.tokens + ((now - bucket.last) / 1000) * this.limits.perChatPerSecond);
       bucket.last = now;
       this.buckets.set(chatId, bucket);
-      if (bucket.tokens < 1) throw tooMany((1 - bucket.tokens) / this.limits.perChatPerSecond);
+      if (bucket.tokens < 1) throw this.tooMany('chat', (1 - bucket.tokens) / this.limits.perChatPerSecond);
       if (chatId < 0) {
         const sends = (this.groupSends.get(chatId) ?? []).filter((t) => now - t < 60_000);
         this.groupSends.set(chatId, sends);
-        if (sends.length >= this.limits.groupPerMinute) throw tooMany((sends[0]! + 60_000 - now) / 1000);
+        if (sends.length >= this.limits.groupPerMinute) throw this.tooMany('group', (sends[0]! + 60_000 - now) / 1000);
         sends.push(now);
       }
       bucket.tokens -= 1;
@@ -315,6 +317,12 @@ export class BenchBotApi {
       this.awaitingReply.delete(chatId);
       this.firstReplyLatencies.push({ at: now, ms: now - delivered });
     }
+  }
+
+  private tooMany(limit: 'global' | 'chat' | 'group', seconds: number): ApiError {
+    this.counters.tooManyBy[limit] += 1;
+    const retryAfter = Math.max(1, Math.ceil(seconds));
+    return new ApiError(429, `Too Many Requests: retry after ${retryAfter}`, retryAfter);
   }
 
   private takeMessageId(chatId: number): number {
@@ -339,10 +347,6 @@ export class BenchBotApi {
   }
 }
 
-function tooMany(seconds: number): ApiError {
-  const retryAfter = Math.max(1, Math.ceil(seconds));
-  return new ApiError(429, `Too Many Requests: retry after ${retryAfter}`, retryAfter);
-}
 
 function chatOf(update: Update): number | undefined {
   const message = (update.message ?? (update.callback_query as { message?: unknown } | undefined)?.message) as { chat?: { id?: number } } | undefined;

@@ -9,6 +9,7 @@ type Run = WindowFigures & {
   queueLag: Record<string, { lagP95Ms: number | null; lagMaxMs: number | null; waitingMax: number }> | null;
   updatesWaitingMax: number;
   minGapMs: { private: number | null; group: number | null; underOneSecond: number };
+  tooManyBy: { global: number; chat: number; group: number };
   conversations: { started: number; completed: number; failed: number; failures: Record<string, number> };
   researchers?: { decided: number; abandoned: number; waiting: number; alerts: number; digests: number; decisionsDelivered: number };
 };
@@ -22,7 +23,7 @@ export interface Report {
   phases: {
     engine?: EngineResult | undefined;
     limits?: Run | undefined;
-    backlog?: { chats: number; outboundPerSecond: number; shareOfLimit: number; seconds: number; tooMany: number; minGapMs: number | null; answered: number } | undefined;
+    backlog?: { chats: number; outboundPerSecond: number; shareOfLimit: number; seconds: number; tooMany: number; tooManyBy: { global: number; chat: number; group: number }; minGapMs: number | null; answered: number } | undefined;
     capacity?: Run | undefined;
     'db-limit'?: Run | undefined;
     naive?: Run | undefined;
@@ -73,7 +74,7 @@ export function renderReport(report: Report): { table: string; json: Report & { 
       row('MongoDB reads / writes / KB per message', (r) => `${f(r.mongo.readsPerMessage, 2)} / ${f(r.mongo.writesPerMessage, 2)} / ${f(r.mongo.kbPerMessage, 2)}`),
       row('MongoDB reads / writes / KB per case', (r) => `${f(r.mongo.readsPerCase, 0)} / ${f(r.mongo.writesPerCase, 0)} / ${f(r.mongo.kbPerCase, 0)}`),
       row('cases submitted in the window', (r) => i(r.casesSubmitted)),
-      row('429s received', (r) => i(r.tooMany)),
+      row('429s received in the window (whole run: overall / chat / group)', (r) => `${i(r.tooMany)} (${r.tooManyBy.global} / ${r.tooManyBy.chat} / ${r.tooManyBy.group})`),
       row('smallest gap to one chat ms (private / group); gaps < 1 s', (r) => `${i(r.minGapMs.private)} / ${i(r.minGapMs.group)}; ${i(r.minGapMs.underOneSecond)}`),
       row('conversations started / completed / cut', (r) => `${i(r.conversations.started)} / ${i(r.conversations.completed)} / ${i(r.conversations.failed)}`),
     );
@@ -83,7 +84,7 @@ export function renderReport(report: Report): { table: string; json: Report & { 
     }
   }
   if (engine) lines.push('', `Engine alone: **${i(engine.stepsPerSecond)} conversation steps/s** on one core (${i(engine.stepCallsPerSecond)} calls of step() with the requests' results; ${engine.messagesPerConversation} messages and ${f(engine.repliesPerConversation)} replies per request).`);
-  if (backlog) lines.push('', `Backlog: ${backlog.chats} chats at once → outbound **${f(backlog.outboundPerSecond)} msg/s** (${f(backlog.shareOfLimit * 100)}% of 30/s) over ${f(backlog.seconds)} s; ${backlog.tooMany} 429s; smallest gap to one chat ${i(backlog.minGapMs)} ms; ${backlog.answered} answered.`);
+  if (backlog) lines.push('', `Backlog: ${backlog.chats} chats at once → outbound **${f(backlog.outboundPerSecond)} msg/s** (${f(backlog.shareOfLimit * 100)}% of 30/s) over ${f(backlog.seconds)} s; ${backlog.tooMany} 429s (overall ${backlog.tooManyBy.global}, chat ${backlog.tooManyBy.chat}, group ${backlog.tooManyBy.group}); smallest gap to one chat ${i(backlog.minGapMs)} ms; ${backlog.answered} answered.`);
   if (leak) {
     lines.push(
       '',

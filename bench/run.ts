@@ -40,21 +40,21 @@ const program = new Command()
   .addOption(new Option('--only <phases>', `comma-separated phases to run (${PHASES.join(', ')})`))
   .addOption(new Option('--skip <phases>', 'comma-separated phases to leave out'))
   .option('--rate <n>', 'limits run: applicant messages offered per second', '30')
-  .option('--warmup <s>', 'limits run: seconds before the measured window (default 30; quick 8)')
-  .option('--duration <s>', 'limits run: seconds measured (default 60; quick 15)')
+  .option('--warmup <s>', 'limits run: seconds before the measured window (default 25; quick 8)')
+  .option('--duration <s>', 'limits run: seconds measured (default 45; quick 15)')
   .option('--think <ms>', 'limits run: an applicant thinks this long before each answer (min-max)', '1000-2000')
   .option('--researchers <n>', 'limits run: researchers deciding cases', '6')
-  .option('--backlog-chats <n>', 'backlog: chats writing at once (default 300; quick 120)')
+  .option('--backlog-chats <n>', 'backlog: chats writing at once (default 300; quick 60)')
   .option('--capacity-rate <n>', 'capacity runs: messages offered per second, more than the bots can take', '250')
-  .option('--capacity-warmup <s>', 'capacity runs: seconds before the measured window (default 8; quick 4)')
-  .option('--capacity-duration <s>', 'capacity runs: seconds measured (default 30; quick 10)')
+  .option('--capacity-warmup <s>', 'capacity runs: seconds before the measured window (default 8; quick 3)')
+  .option('--capacity-duration <s>', 'capacity runs: seconds measured (default 30; quick 8)')
   .option('--capacity-think <ms>', 'capacity runs: thinking time before each answer (min-max)', '0-50')
   .addOption(new Option('--capacity-limits <mode>', 'capacity run of the service: outbound limits off (lifted) or on').choices(['off', 'on']).default('off'))
   .addOption(new Option('--topology <kind>', 'service processes: one with every role, or bot and worker apart').choices(['single', 'split']).default('split'))
   .option('--worker-concurrency <n>', 'jobs a worker process runs at once (default: the service default)')
   .option('--leak-conversations <n>', 'leak run: conversations left mid-flow (default 10000; quick 1000)')
   .option('--leak-rate <n>', 'leak run: new conversations per second, at most', '150')
-  .option('--leak-max-seconds <s>', 'leak run: stop starting conversations after this long (default 240; quick 60)')
+  .option('--leak-max-seconds <s>', 'leak run: stop starting conversations after this long (default 150; quick 30)')
   .option('--whatsapp', 'leak run: WhatsApp on, to measure Chromium (offline here: it cannot link)')
   .option('--cpu-prof', 'write a CPU profile of every service process (bench/results/profiles/RUN/)')
   .option('--out <file>', 'the JSON report', 'bench/results/bench-report.json')
@@ -74,21 +74,21 @@ for (const phase of selected) if (!PHASES.includes(phase)) throw new Error(`unkn
 const settings = {
   quick,
   rate: num('rate', 30, 30),
-  warmup: num('warmup', 30, 8),
-  duration: num('duration', 60, 15),
+  warmup: num('warmup', 25, 8),
+  duration: num('duration', 45, 15),
   think: String(opts.think),
   researchers: num('researchers', 6, 6),
-  backlogChats: num('backlogChats', 300, 120),
+  backlogChats: num('backlogChats', 300, 60),
   capacityRate: num('capacityRate', 250, 250),
-  capacityWarmup: num('capacityWarmup', 8, 4),
-  capacityDuration: num('capacityDuration', 30, 10),
+  capacityWarmup: num('capacityWarmup', 8, 3),
+  capacityDuration: num('capacityDuration', 30, 8),
   capacityThink: String(opts.capacityThink),
   capacityLimits: String(opts.capacityLimits),
   topology: String(opts.topology) as 'single' | 'split',
   workerConcurrency: opts.workerConcurrency ? Number(opts.workerConcurrency) : null,
   leakConversations: num('leakConversations', 10_000, 1_000),
   leakRate: num('leakRate', 150, 150),
-  leakMaxSeconds: num('leakMaxSeconds', 240, 60),
+  leakMaxSeconds: num('leakMaxSeconds', 150, 30),
   whatsapp: opts.whatsapp === true,
   cpuProfile: opts.cpuProf === true,
   engineSeconds: quick ? 2 : 5,
@@ -210,6 +210,8 @@ interface RunResult extends WindowFigures {
   /** The most updates waiting at the fake Bot API for the bot to fetch them. */
   updatesWaitingMax: number;
   minGapMs: { private: number | null; group: number | null; underOneSecond: number };
+  /** 429s over the whole run (warm-up included), by the limit that refused. */
+  tooManyBy: { global: number; chat: number; group: number };
   conversations: { started: number; completed: number; failed: number; failures: Record<string, number> };
   researchers?: DeskResult & { decisionsDelivered: number };
 }
@@ -247,6 +249,7 @@ async function measure(r: Rig, load: { perSecond: number; warmup: number; window
     queueLag,
     updatesWaitingMax,
     minGapMs: { private: finite(counters.minGapPrivate), group: finite(counters.minGapGroup), underOneSecond: counters.gapsUnderOneSecond },
+    tooManyBy: { ...counters.tooManyBy },
     conversations: { started: driven.started, completed: driven.completed, failed: driven.failed, failures: Object.fromEntries(driven.failures) },
     ...(researchers ? { researchers } : {}),
   };
@@ -280,15 +283,17 @@ interface BacklogResult {
   shareOfLimit: number;
   seconds: number;
   tooMany: number;
+  tooManyBy: { global: number; chat: number; group: number };
   minGapMs: number | null;
   answered: number;
 }
 
 /** Many chats write at once: the replies (two each) pile up and must leave at Telegram's overall rate. */
 async function backlog(r: Rig, chats: number): Promise<BacklogResult> {
-  await idle(r, 60_000);
+  await idle(r, 30_000);
   const sendsBefore = r.api.counters.sendTimes.length;
   const tooManyBefore = r.api.counters.tooMany;
+  const byBefore = { ...r.api.counters.tooManyBy };
   const gapsBefore = r.api.counters.minGapPrivate;
   const burst = await arrivals(r.board, { perSecond: 1e6, count: chats, seconds: Infinity, drainMs: 180_000, firstIndex: takeApplicants(chats), think: () => 0, replyTimeoutMs: 180_000, photo, turns: [REQUEST_TURNS[0]!] });
   const times = r.api.counters.sendTimes.slice(sendsBefore);
@@ -301,6 +306,7 @@ async function backlog(r: Rig, chats: number): Promise<BacklogResult> {
     shareOfLimit: outboundPerSecond / 30,
     seconds,
     tooMany: r.api.counters.tooMany - tooManyBefore,
+    tooManyBy: { global: r.api.counters.tooManyBy.global - byBefore.global, chat: r.api.counters.tooManyBy.chat - byBefore.chat, group: r.api.counters.tooManyBy.group - byBefore.group },
     minGapMs: finite(Math.min(gapsBefore, r.api.counters.minGapPrivate)),
     answered: burst.completed,
   };
@@ -333,7 +339,7 @@ async function leak(conversations: number): Promise<LeakResult> {
   });
   try {
     const service = r.children[0]!;
-    const warm = Math.min(500, Math.ceil(conversations / 10));
+    const warm = Math.min(200, Math.ceil(conversations / 20));
     await leaveMidFlow(r.board, { count: warm, perSecond: settings.leakRate, seconds: Infinity, firstIndex: takeApplicants(warm), replyTimeoutMs: 120_000, photo });
     await idle(r, 60_000);
     const baseline = await service.heapAfterGc();
