@@ -112,7 +112,7 @@ describe('/mydata', () => {
     const owner = new TestChat(() => app, env.channel, 'data-owner');
     await answerUpToReview(owner, env.channel, '1000000008');
     const reference = await submit(owner);
-    const copy = await owner.say('/mydata', 'لطلب تصحيحها أو حذفها');
+    const copy = await owner.say('/mydata', 'ولطلب حذفها أرسل «حذف بياناتي»');
     expect(copy).toContain(reference);
     expect(copy).toContain('محمد عبدالله القحطاني');
     expect(copy).toContain('1000000008');
@@ -120,7 +120,7 @@ describe('/mydata', () => {
     expect(audit.some((entry) => entry.action === 'privacy.data_viewed')).toBe(true);
 
     const stranger = new TestChat(() => app, env.channel, 'someone-else');
-    const theirs = await stranger.say('/mydata', 'لطلب تصحيحها أو حذفها');
+    const theirs = await stranger.say('/mydata', 'ولطلب حذفها أرسل «حذف بياناتي»');
     expect(theirs).toContain('لا نحفظ عنك بيانات');
     expect(theirs).not.toContain(reference);
     expect(theirs).not.toContain('القحطاني');
