@@ -73,7 +73,7 @@ export const ConfigSchema = z.object({
   /** Optional messages (survey invitations) sent at most this often per WhatsApp number per day. */
   OPTIONAL_MESSAGES_PER_DAY: z.coerce.number().int().min(1).default(2),
   /** Days a finished case (rejected, closed, withdrawn) keeps its personal data before it is anonymised. */
-  RETENTION_DAYS: z.coerce.number().int().min(1).default(1825),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500, 'at most 100 years').default(1825),
   /** On which day after submission (counted like the answer period) researchers are reminded of an undecided case. */
   COMMITTEE_REMINDER_DAY: z.coerce.number().int().min(1).default(10),
   PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),

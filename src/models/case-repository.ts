@@ -423,17 +423,26 @@ export class CaseRepository {
   }
 
   /**
-   * Removes everything personal from a case and keeps what statistics and the audit of
-   * decisions need: status, dates, channel, support type, city, who decided and when.
-   * Returns the ids of the documents it held (the caller deletes them) and the national
-   * ID's hash (to free its open-request lock); null when the case is gone. Repeating it is
-   * harmless. The caller holds the case's lock.
+   * What a case holds that lives outside it: the documents it names (its own and those sent
+   * with information requests) and the national ID's hash (its open-request lock). Read
+   * before anonymising, so they are deleted and released first and a crash in between
+   * leaves nothing behind: the anonymisation that follows finds them again.
    */
-  async anonymise(id: string, because: 'erasure' | 'retention', at: Date): Promise<{ documentIds: string[]; nationalIdHash: string } | null> {
-    const doc = await this.model.findById(id).lean<CaseDoc>();
+  async personalRefs(id: string): Promise<{ documentIds: string[]; nationalIdHash: string } | null> {
+    const doc = await this.model.findById(id, { documentIds: 1, additions: 1, nationalIdHash: 1 }).lean<Pick<CaseDoc, 'documentIds' | 'additions' | 'nationalIdHash'>>();
     if (!doc) return null;
-    const documentIds = [...(doc.documentIds ?? []), ...(doc.additions ?? []).flatMap((a) => a.documentIds ?? [])];
-    if (doc.anonymisedAt) return { documentIds, nationalIdHash: doc.nationalIdHash };
+    return { documentIds: [...(doc.documentIds ?? []), ...(doc.additions ?? []).flatMap((a) => a.documentIds ?? [])], nationalIdHash: doc.nationalIdHash };
+  }
+
+  /**
+   * Removes everything personal from a case and keeps what statistics and the audit of
+   * decisions need: status, dates, channel, support type, city, who decided and when. Run
+   * again, it clears again (whatever was written since), keeping the first date and reason.
+   * The caller holds the case's lock, and has deleted the documents and freed the ID first.
+   */
+  async anonymise(id: string, because: 'erasure' | 'retention', at: Date): Promise<void> {
+    const doc = await this.model.findById(id).lean<CaseDoc>();
+    if (!doc) return;
     const erasedActor = (by: Actor): Actor => (by.kind === 'beneficiary' ? { kind: 'beneficiary', id: ERASED } : by);
     await this.model.updateOne(
       { _id: id },
@@ -447,16 +456,15 @@ export class CaseRepository {
           infoRequest: null,
           additions: [],
           notes: [],
+          infoProvided: false,
           // Who decided, what and when stay (the audit of decisions); the words typed about the person go.
           decision: doc.decision ? { outcome: doc.decision.outcome, by: doc.decision.by, at: doc.decision.at } : null,
           history: (doc.history ?? []).map((move) => ({ from: move.from, to: move.to, at: move.at, by: erasedActor(move.by) })),
-          anonymisedAt: at,
-          anonymisedFor: because,
           updatedAt: at,
         },
       },
     );
-    return { documentIds, nationalIdHash: doc.nationalIdHash };
+    await this.model.updateOne({ _id: id, anonymisedAt: { $exists: false } }, { $set: { anonymisedAt: at, anonymisedFor: because } });
   }
 
   /** The raw stored document, for tests that prove what is on disk. */

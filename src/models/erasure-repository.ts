@@ -16,8 +16,10 @@ export interface ErasureRequest {
   alertPending: boolean;
   decidedBy: { kind: string; id: string; name?: string } | null;
   decidedAt: Date | null;
-  /** What the erasure removed, for the audit and the administrator's answer. */
+  /** What the erasure removed, for the audit and the administrator's answer; set once the data is gone (before the person is told). */
   erased: { cases: number; records: number; surveys: number; referrals: number; documents: number } | null;
+  /** When the person was told the outcome (a refusal; an erasure is told before it is marked done). */
+  notifiedAt: Date | null;
 }
 
 interface ErasureDoc extends Omit<ErasureRequest, 'id'> {
@@ -36,6 +38,7 @@ const erasureSchema = new Schema<ErasureDoc>(
     decidedBy: { type: Schema.Types.Mixed, default: null },
     decidedAt: { type: Date, default: null },
     erased: { type: Schema.Types.Mixed, default: null },
+    notifiedAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'erasure_requests' },
 );
@@ -73,6 +76,7 @@ export class ErasureRepository {
         decidedBy: null,
         decidedAt: null,
         erased: null,
+        notifiedAt: null,
       } as never);
       return true;
     } catch (error) {
@@ -125,9 +129,25 @@ export class ErasureRepository {
     return result.modifiedCount === 1;
   }
 
-  /** Marks an approved request carried out, with what was removed. The caller holds the request's lock. */
-  async done(id: string, erased: NonNullable<ErasureRequest['erased']>): Promise<void> {
-    await this.model.updateOne({ _id: id, status: 'approved' }, { $set: { status: 'done', erased } });
+  /** Records that the data of an approved request is gone, so a retry only tells the person. The caller holds the request's lock. */
+  async recordErased(id: string, erased: NonNullable<ErasureRequest['erased']>): Promise<void> {
+    await this.model.updateOne({ _id: id, status: 'approved' }, { $set: { erased } });
+  }
+
+  /** Marks an approved request carried out and told. The caller holds the request's lock. */
+  async done(id: string, at: Date): Promise<void> {
+    await this.model.updateOne({ _id: id, status: 'approved' }, { $set: { status: 'done', notifiedAt: at } });
+  }
+
+  /** Refusals the person was not yet told of (a crash between the decision and the notice). */
+  async refusedUntold(limit = 20): Promise<string[]> {
+    const docs = await this.model.find({ status: 'refused', notifiedAt: null }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** Records that the person was told of a refusal. */
+  async markNotified(id: string, at: Date): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { notifiedAt: at } });
   }
 }
 
@@ -143,5 +163,6 @@ function toRequest(doc: ErasureDoc): ErasureRequest {
     decidedBy: doc.decidedBy ?? null,
     decidedAt: doc.decidedAt ? new Date(doc.decidedAt) : null,
     erased: doc.erased ?? null,
+    notifiedAt: doc.notifiedAt ? new Date(doc.notifiedAt) : null,
   };
 }

@@ -153,7 +153,8 @@ export class RecordRepository {
 
   /** Records the staff's answer; false when it was answered already. The caller holds the record's lock. */
   async answer(id: string, text: string, by: string, at: Date): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: id, status: 'open' }, { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at } } });
+    // An erased record takes no answer: there is nobody to send it to, and nothing to keep it for.
+    const result = await this.model.updateOne({ _id: id, status: 'open', chatKey: { $ne: 'erased' } }, { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at } } });
     return result.modifiedCount === 1;
   }
 

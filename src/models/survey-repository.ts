@@ -178,6 +178,12 @@ export class SurveyRepository {
     return docs.map((d) => d._id);
   }
 
+  /** The ids of a case's surveys: its rating comments go with the case at the end of retention. */
+  async idsOfCase(caseId: string): Promise<string[]> {
+    const docs = await this.model.find({ caseId }, { _id: 1 }).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
   /** Keeps the rating (a statistic) and drops the comment and the chat; an invitation not yet sent never will be. The caller holds the survey's lock. */
   async anonymise(id: string): Promise<void> {
     await this.model.updateOne({ _id: id, state: 'scheduled' }, { $set: { state: 'skipped' } });

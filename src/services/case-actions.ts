@@ -2,7 +2,7 @@ import type { CaseRepository, CaseRecord } from '../models/case-repository.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { Staff, StaffRole } from '../models/staff.js';
-import { CaseTransitionError, type Actor } from '../models/case-states.js';
+import { CaseTransitionError, isOpen, type Actor } from '../models/case-states.js';
 import type { Channel } from '../bots/inbound-message.js';
 import type { ChatLocks } from './chat-lock.js';
 
@@ -144,11 +144,11 @@ export class CaseActions {
     return result;
   }
 
-  /** A researcher's field-visit note and recommendation, for the committee; any time before the decision. */
+  /** A researcher's field-visit note and recommendation, for the committee; any time before the decision, while the case is open (not withdrawn or erased). */
   async addNote(caseId: string, staff: Staff, text: string): Promise<ActionResult> {
     if (!allowed(staff, 'study')) return { ok: false, reason: 'not_allowed' };
     return this.underLock(caseId, async (record): Promise<ActionResult> => {
-      if (record.decision) return { ok: false, reason: 'wrong_state', record };
+      if (record.decision || !isOpen(record.status)) return { ok: false, reason: 'wrong_state', record };
       await this.deps.cases.addNote(caseId, text, staff.name, this.now());
       await this.audit(staff, 'case.note_added', caseId);
       return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };

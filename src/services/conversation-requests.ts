@@ -17,7 +17,7 @@ import { requestErasure, type ErasureDeps } from './erasure.js';
 export type RequestDeps = SubmissionDeps &
   RecordDeps &
   ReferralDeps &
-  Pick<ErasureDeps, 'erasures' | 'onErasureRequested'> & {
+  Pick<ErasureDeps, 'erasures' | 'hurryAdministrators'> & {
     chatLocks: ChatLocks;
     attempts: AttemptCounter;
     surveys: SurveyRepository;

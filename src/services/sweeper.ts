@@ -14,7 +14,7 @@ import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
 import { errorFields } from '../logger.js';
-import { applyRetention, finishErasure, type ErasureDeps } from './erasure.js';
+import { applyRetention, finishErasure, tellRefusal, type ErasureDeps } from './erasure.js';
 
 /** The schedule name of the weekly report to administrators. */
 export const WEEKLY_REPORT = 'weekly-report';
@@ -115,9 +115,13 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     if (outcome.ran) report.draftsExpired += 1;
   }
   if (deps.erasure) {
-    // An approved erasure a crash cut short is finished; each step of it is safe to repeat.
-    for (const id of await deps.erasure.erasures.approvedNotDone()) await finishErasure(deps.erasure, id, now);
-    if (deps.retentionMs !== undefined) report.casesAnonymised = await applyRetention(deps.erasure, deps.retentionMs, now);
+    const erasure = deps.erasure;
+    // One request or case that keeps failing is logged and retried next time; it must not hold back the others.
+    const contained = (what: string, id: string) => (error: unknown) => deps.logger.warn({ [what]: id, ...errorFields(error) }, `sweep: ${what} failed; retried next sweep`);
+    // An approved erasure a crash cut short, or a refusal nobody was told of: finished, each step safe to repeat.
+    for (const id of await erasure.erasures.approvedNotDone()) await finishErasure(erasure, id, now).catch(contained('erasureId', id));
+    for (const id of await erasure.erasures.refusedUntold()) await tellRefusal(erasure, id, now).catch(contained('erasureId', id));
+    if (deps.retentionMs !== undefined) report.casesAnonymised = await applyRetention(erasure, deps.retentionMs, now, (caseId, error) => contained('caseId', caseId)(error));
   }
   return report;
 }
@@ -143,12 +147,19 @@ async function inviteToRate(deps: SweeperDeps, now: Date): Promise<void> {
 /** Runs {@link sweep} now and then every `intervalMs` until stopped; a failed sweep is logged and retried next time. */
 export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop: () => Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const tick = () => {
+    // A sweep slower than the interval is not overlapped by the next: two would repeat each other's work.
+    if (busy) return;
+    busy = true;
     running = sweep(deps)
       .then((report) => {
         if (Object.values(report).some((n) => n > 0)) deps.logger.info({ sweep: report }, 'sweep re-armed work');
       })
-      .catch((error: unknown) => deps.logger.warn({ ...errorFields(error) }, 'sweep failed'));
+      .catch((error: unknown) => deps.logger.warn({ ...errorFields(error) }, 'sweep failed'))
+      .finally(() => {
+        busy = false;
+      });
   };
   tick();
   const timer = setInterval(tick, intervalMs);

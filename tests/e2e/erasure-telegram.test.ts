@@ -76,9 +76,11 @@ describe('erasure on request, on Telegram', () => {
     expect(request?.status).toBe('pending');
     expect((await app.repositories.cases.findByReference(caseReference))!.answers.national_id).toBe('2100000005');
 
-    // The administrator approves.
+    // The administrator approves: answered at once, erased by the worker, then told what went.
     const answered = await press(ADMIN.telegramUserId, approve.callback_data);
-    expect(String(answered.params.text)).toContain(reference);
+    expect(String(answered.params.text)).toContain(`تمت الموافقة (${reference})`);
+    const done = await waitFor(() => callsTo(fake, 'sendMessage', ADMIN.telegramUserId).find((c) => textOf(c).includes(`تم حذف بيانات ${reference}`)), 'the administrator told the erasure is done');
+    expect(textOf(done)).toContain('1 طلبات');
     await waitFor(() => user.texts().some((t) => t.includes('Your data has been deleted')), 'the erasure notice in English');
     const erased = await app.repositories.cases.findByReference(caseReference);
     expect(erased).toMatchObject({ status: 'withdrawn', chatKey: 'erased', answers: {} });

@@ -114,6 +114,45 @@ describe('erasure on request', () => {
     expect(record!.answers.national_id).toBe('1000000008');
   });
 
+  it('an approved case is closed (there is no withdrawing after a decision) and its rating comment goes; nothing more is told to the erased chat', async () => {
+    const { env, app } = await start();
+    const person = new TestChat(() => app, env.channel, 'approved-erased');
+    await answerUpToReview(person, env.channel, '1000000008');
+    const reference = await submit(person);
+    const caseId = (await app.repositories.cases.findByReference(reference))!.id;
+    const staff = { kind: 'staff' as const, id: 'stf_committee', name: 'Committee' };
+    await app.repositories.cases.move(caseId, 'in_review', staff, new Date());
+    await app.repositories.cases.move(caseId, 'approved', staff, new Date(), undefined, { decision: { outcome: 'approved', by: staff, at: new Date(), supportGranted: 'سلة غذائية لنورة' } });
+    const chatKey = chatKeyOf(app.keys, 'console', 'approved-erased');
+    await app.repositories.surveys.schedule({ caseId, reference, occasion: 'decision', chatKey, channel: 'console', dueAt: new Date(Date.now() + 3_600_000), now: new Date() });
+    const [surveyId] = await app.repositories.surveys.idsOfCase(caseId);
+    const { id } = await askForErasure(app, person);
+
+    expect((await decideErasure(app.erasure, id, true, ADMIN, new Date())).outcome).toBe('erased');
+    const erased = await app.repositories.cases.get(caseId);
+    expect(erased).toMatchObject({ status: 'closed', chatKey: 'erased', answers: {} });
+    expect(erased!.decision).toMatchObject({ outcome: 'approved', by: staff });
+    expect(erased!.decision?.supportGranted).toBeUndefined();
+    expect(await app.repositories.surveys.get(surveyId!)).toMatchObject({ state: 'skipped', chatKey: 'erased', comment: null });
+    // Registering it is no longer a legal move, and nothing can be queued for the erased chat.
+    await expect(app.repositories.cases.move(caseId, 'registered', staff, new Date())).rejects.toThrow();
+    expect(await app.repositories.conversations.exists('erased')).toBe(false);
+  });
+
+  it('a refusal a crash left untold is told by the sweeper, once', async () => {
+    const { env, app } = await start();
+    const person = new TestChat(() => app, env.channel, 'untold');
+    await person.say('مرحبا', 'القائمة الرئيسية');
+    const { id } = await askForErasure(app, person);
+    // The decision landed, then the process died before telling.
+    await app.repositories.erasures.decide(id, 'refused', ADMIN, new Date());
+    await app.sweepNow();
+    await waitFor(() => env.channel.transcript('untold').some((m) => m.includes('لم يُنفَّذ طلب الحذف')), 'the refusal notice');
+    await app.sweepNow();
+    expect(env.channel.transcript('untold').filter((m) => m.includes('لم يُنفَّذ طلب الحذف'))).toHaveLength(1);
+    expect((await app.repositories.erasures.get(id))?.notifiedAt).toBeInstanceOf(Date);
+  });
+
   it('an approval a crash cut short is finished by the sweeper, and the person told once', async () => {
     const { env, app } = await start();
     const person = new TestChat(() => app, env.channel, 'crashed');

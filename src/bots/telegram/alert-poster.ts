@@ -53,6 +53,7 @@ export class AlertPoster {
       ['cases', () => this.postCases()],
       ['clock', () => this.postClock()],
       ['erasure requests', () => this.deps.erasureDesk.postWaiting()],
+      ['erasures approved', () => this.deps.erasureDesk.carryOutApproved()],
       ['weekly report', () => this.postWeeklyReport()],
     ] as const) {
       try {

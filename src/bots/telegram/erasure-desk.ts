@@ -3,7 +3,8 @@ import type { Translate } from '../../engine/input.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { Staff, StaffRepository } from '../../models/staff.js';
 import type { ErasureRequest } from '../../models/erasure-repository.js';
-import { decideErasure, type ErasureDeps } from '../../services/erasure.js';
+import { finishErasure, recordDecision, type ErasureDeps } from '../../services/erasure.js';
+import { errorFields } from '../../logger.js';
 import { readableDate } from '../../services/conversation-requests.js';
 import { signAction } from './callback-data.js';
 import { staffKeyboard } from './render-message.js';
@@ -58,10 +59,14 @@ export class ErasureDesk {
     return told;
   }
 
-  /** An administrator pressed Approve (`erase`) or Refuse (`keep`). */
+  /**
+   * An administrator pressed Approve (`erase`) or Refuse (`keep`). The decision is recorded
+   * here; an approval is carried out by the alerts worker ({@link carryOutApproved}), so a
+   * long erasure never holds up the bot's other updates.
+   */
   async onPress(member: Staff, action: 'erase' | 'keep', id: string): Promise<DeskAnswer> {
     if (!member.roles.includes('admin')) return { key: 'staff.answer.notAllowed' };
-    const decision = await decideErasure(this.deps.erasure, id, action === 'erase', { kind: 'staff', id: member.id, name: member.name }, new Date());
+    const decision = await recordDecision(this.deps.erasure, id, action === 'erase', { kind: 'staff', id: member.id, name: member.name }, new Date());
     switch (decision.outcome) {
       case 'not_found':
         return { key: 'staff.answer.notFound' };
@@ -69,10 +74,27 @@ export class ErasureDesk {
         return { key: 'staff.answer.erasureDecided', params: { reference: decision.request.reference } };
       case 'refused':
         return { key: 'staff.answer.kept', params: { reference: decision.request.reference } };
-      case 'erased':
-        this.deps.logger.info({ erasureId: id, erased: decision.erased }, 'personal data erased on request');
-        return { key: 'staff.answer.erased', params: { reference: decision.request.reference } };
+      case 'approved':
+        await this.deps.erasure.hurryAdministrators?.().catch(() => undefined);
+        return { key: 'staff.answer.erasing', params: { reference: decision.request.reference } };
     }
+  }
+
+  /** Carries out approved erasures (in the alerts worker) and tells the administrator who approved each what was removed. */
+  async carryOutApproved(): Promise<number> {
+    let done = 0;
+    for (const id of await this.deps.erasure.erasures.approvedNotDone()) {
+      const outcome = await finishErasure(this.deps.erasure, id, new Date());
+      if (outcome.outcome !== 'erased') continue;
+      done += 1;
+      this.deps.logger.info({ erasureId: id, erased: outcome.erased }, 'personal data erased on request');
+      const approver = outcome.request.decidedBy?.kind === 'staff' ? await this.deps.staff.get(outcome.request.decidedBy.id) : null;
+      if (!approver) continue;
+      await this.deps.gateway
+        .tell(String(approver.telegramUserId), this.t('staff.erasure.done', { reference: outcome.request.reference, ...outcome.erased }))
+        .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'could not tell the administrator the erasure was done'));
+    }
+    return done;
   }
 
   /** Counts only: what an administrator needs to decide, nothing the person wrote. */
