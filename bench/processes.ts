@@ -27,7 +27,7 @@ export class Child {
 
   /**
    * Starts `file` with `env` and waits until it says it is ready (its first IPC message);
-   * throws with the end of its log when it exits first.
+   * throws with the end of its log when it exits first or is not ready within two minutes.
    */
   static async start(name: string, file: string, options: { env: Record<string, string>; nodeOptions?: string[]; logFile: string }): Promise<Child> {
     const log = createWriteStream(options.logFile, { flags: 'a' });
@@ -40,8 +40,18 @@ export class Child {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     const ready = await new Promise<boolean>((resolve) => {
-      child.once('message', () => resolve(true));
-      child.once('exit', () => resolve(false));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(false);
+      }, 120_000);
+      child.once('message', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
     });
     if (!ready) {
       await new Promise((resolve) => log.end(resolve));
@@ -104,7 +114,11 @@ export function procCpuMs(pid: number): number | null {
   }
 }
 
-/** Resident memory (bytes) of `pid` and every process below it whose command name contains `name`. */
+/**
+ * Resident memory (bytes) of every process below `pid` whose command name contains `name`: the
+ * proportional set size (shared pages divided among the processes that share them), so that a
+ * browser's many processes are not counted several times over; VmRSS where PSS cannot be read.
+ */
 export function descendantsRss(pid: number, name: string): number {
   let total = 0;
   const children = (parent: number): number[] => {
@@ -120,12 +134,20 @@ export function descendantsRss(pid: number, name: string): number {
     try {
       const status = readFileSync(`/proc/${current}/status`, 'utf8');
       const command = /^Name:\s*(.*)$/m.exec(status)?.[1] ?? '';
-      const rss = Number(/^VmRSS:\s*(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
-      if (command.includes(name)) total += rss;
+      if (command.includes(name)) total += pss(current) ?? Number(/^VmRSS:\s*(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
     } catch {
       // gone meanwhile
     }
     stack.push(...children(current));
   }
   return total;
+}
+
+function pss(pid: number): number | null {
+  try {
+    const kb = /^Pss:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
 }

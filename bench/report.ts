@@ -88,7 +88,7 @@ export function renderReport(report: Report): { table: string; json: Report & { 
   if (leak) {
     lines.push(
       '',
-      `Leak run: ${leak.conversations} conversations left mid-flow${leak.conversations < leak.asked ? ` (of ${leak.asked} asked: the time limit came first)` : ''} (${leak.answered} answered) in ${f(leak.seconds)} s: heap after GC ${f(leak.baselineHeapMb)} MB before, peak ${f(leak.peakHeapMb)} MB, ${f(leak.afterHeapMb)} MB after (${f(leak.growthMb, 2)} MB, ${i(leak.growthBytesPerConversation)} bytes a conversation) — ${leak.backToBaseline ? 'back to baseline' : 'NOT back to baseline'}; RSS ${f(leak.rssAfterMb)} MB; Chromium ${typeof leak.chromiumRssMb === 'number' ? `${f(leak.chromiumRssMb)} MB` : leak.chromiumRssMb}.`,
+      `Leak run: ${leak.conversations} conversations left mid-flow${leak.conversations < leak.asked ? ` (of ${leak.asked} asked: the time limit came first)` : ''} (${leak.answered} answered) in ${f(leak.seconds)} s: heap after GC ${f(leak.baselineHeapMb)} MB before, peak ${f(leak.peakHeapMb)} MB, ${f(leak.afterHeapMb)} MB after (${f(leak.growthMb, 2)} MB, ${i(leak.growthBytesPerConversation)} bytes a conversation) — ${leak.backToBaseline ? 'back to baseline' : 'NOT back to baseline'}; RSS ${f(leak.rssAfterMb)} MB; Chromium ${typeof leak.chromiumRssMb === 'number' ? `${f(leak.chromiumRssMb)} MB at its peak` : leak.chromiumRssMb}.`,
     );
   }
   const targets = targetsOf(report);
