@@ -9,6 +9,10 @@ import { splitText, type CallbackKeyboard } from './render-message.js';
 /** Telegram's sending limits. */
 const GLOBAL_PER_SECOND = 30;
 const GROUP_PER_MINUTE = 20;
+/** One send every 34 ms at most: 29 a second, evenly. */
+const GLOBAL_SPACING_MS = 34;
+const PER_CHAT_WINDOW_MS = 1_050;
+const GROUP_WINDOW_MS = 61_000;
 /** A chat told to wait (429) is waited for in place up to this long; beyond it the send fails with the time left. */
 const MAX_INLINE_WAIT_MS = 5_000;
 
@@ -74,7 +78,7 @@ export class TelegramGateway {
   /** How many messages the group can still take this minute (alerts become a digest when few are left). */
   async groupSlotsLeft(chatId: number): Promise<number> {
     if (!this.limiter) return GROUP_PER_MINUTE;
-    return this.limiter.free({ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: 60_000 });
+    return this.limiter.free({ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS });
   }
 
   /** Waits while Telegram's `retry_after` for the chat runs; a long wait is the caller's (a delayed job), not held here. */
@@ -103,11 +107,21 @@ export class TelegramGateway {
   }
 }
 
+/**
+ * The limits a send to `chatId` takes, with margins: Telegram counts on arrival, and a send
+ * leaves some milliseconds after its slot is taken (more on a loaded machine), so a window
+ * exactly Telegram's size let two messages arrive 942 ms apart, or 31 in one second.
+ */
 function limitsFor(chatId: number): Limit[] {
   // About one message a second holds for every chat, groups included; a group also has its 20 a minute.
-  const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: 1_000 };
-  const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: 60_000 }, perSecond] : [perSecond];
-  return [...perChat, { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: 1_000 }];
+  const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: PER_CHAT_WINDOW_MS };
+  const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS }, perSecond] : [perSecond];
+  return [
+    ...perChat,
+    { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: 1_000 },
+    // Spread evenly (a leaky bucket): a window alone lets a whole second's messages leave at once.
+    { key: 'tg:global:spacing', limit: 1, windowMs: GLOBAL_SPACING_MS },
+  ];
 }
 
 function toSendError(error: unknown, logger: Logger): Error {
