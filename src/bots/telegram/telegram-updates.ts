@@ -5,6 +5,7 @@ import { normalizeUpdate } from './normalize-update.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
+import { isUnavailable } from '../../services/unavailable.js';
 
 /** What the update handler works with. */
 export interface UpdateHandlerDeps {
@@ -62,6 +63,10 @@ export class TelegramUpdateHandler {
     try {
       return await this.deps.desk.onPrivateText(fromUserId, text, messageId);
     } catch (error) {
+      // With the database away, nobody knows yet whether this was a staff answer or a person's
+      // message: taking it as handled would drop a beneficiary's message for good. Hand the
+      // update back instead (polling tries it again, a webhook answers 500).
+      if (isUnavailable(error)) throw error;
       this.deps.logger.warn({ ...errorFields(error) }, 'staff answer failed');
       return true;
     }
