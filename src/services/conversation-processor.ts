@@ -7,12 +7,13 @@ import type { ConversationRepository, Conversation } from '../models/conversatio
 import type { InboxRepository, InboxEntry } from '../models/inbox-repository.js';
 import type { DocumentStore } from '../models/document-store.js';
 import type { AuditLog } from '../models/audit-log.js';
-import { FileTooLargeError, type ChannelAdapter, type InboundMessage } from '../bots/inbound-message.js';
+import { ChannelSendError, FileTooLargeError, type ChannelAdapter, type InboundMessage } from '../bots/inbound-message.js';
 import { inspectDocument } from './documents/inspect-document.js';
 import { resolveRequest, type RequestDeps } from './conversation-requests.js';
 import { documentIdOf, seededIds } from './identifiers.js';
 import type { FaultInjector } from './submission.js';
 import { errorFields } from '../logger.js';
+import { isUnavailable } from './unavailable.js';
 
 /** Settings of the processor, from the configuration. */
 export interface ProcessorSettings {
@@ -99,6 +100,30 @@ export class ConversationConflictError extends Error {
 }
 
 /**
+ * A download to try again. Its own error, so that a dropped connection to the platform counts
+ * towards the message's attempts (a bare ECONNRESET would read as the database being away).
+ */
+class DownloadRetryError extends Error {
+  readonly code = 'DOWNLOAD_RETRY';
+  constructor(cause: unknown) {
+    // The cause's name or code only: its message may carry the file's URL.
+    const reason = cause instanceof Error ? String((cause as { code?: unknown }).code ?? cause.name) : 'unknown';
+    super(`document download failed (${reason}); trying again`, { cause });
+    this.name = 'DownloadRetryError';
+  }
+}
+
+/**
+ * Whether a failed download may succeed if tried again: anything but a refusal the platform
+ * means for good (a `ChannelSendError` marked permanent, an HTTP 4xx other than 429).
+ */
+function mayPass(error: unknown): boolean {
+  if (error instanceof ChannelSendError) return !error.permanent;
+  const status = /answered (\d{3})/.exec(error instanceof Error ? error.message : '')?.[1];
+  return status === undefined || status === '429' || status.startsWith('5');
+}
+
+/**
  * Handles a chat's waiting messages one at a time, in order: each becomes one engine
  * step whose new session, "handled" mark and replies are written in one document
  * update. The caller holds the chat's lock.
@@ -136,6 +161,9 @@ export class ConversationProcessor {
     try {
       await this.handle(entry);
     } catch (error) {
+      // A database out of reach says nothing about this message: retried with the job's backoff,
+      // never counted towards setting it aside (an outage must not cost people their messages).
+      if (isUnavailable(error)) throw error;
       const attempts = await this.deps.inbox.recordFailure(entry.id, error instanceof Error ? error.name : 'Error');
       this.deps.logger.warn({ chatKey: entry.chatKey, inboxId: entry.id, attempts, ...errorFields(error) }, 'inbound message failed');
       if (attempts < this.deps.settings.maxAttempts) throw error;
@@ -158,7 +186,7 @@ export class ConversationProcessor {
       if (conversation?.recovered) this.deps.logger.error({ chatKey }, 'stored session unreadable: the chat starts afresh');
       const now = this.now();
       const session = conversation?.session ?? newSession();
-      const input = await this.toEngineInput(message, chatKey, mark, session);
+      const input = await this.toEngineInput(message, chatKey, mark, session, entry.attempts);
       const meta: InputMeta = { channel: message.channel, messageId: message.messageId, at: message.receivedAt };
       let result = this.run(session, input, meta, chatKey, mark, now);
       const events = [...result.events];
@@ -255,7 +283,7 @@ export class ConversationProcessor {
   }
 
   /** Turns a channel message into the engine's input: files are fetched, inspected and stored first. */
-  private async toEngineInput(message: InboundMessage, chatKey: string, mark: string, session: Session): Promise<EngineInput> {
+  private async toEngineInput(message: InboundMessage, chatKey: string, mark: string, session: Session, attempts = 0): Promise<EngineInput> {
     if (message.notice) return { kind: 'notice', key: message.notice.key, params: message.notice.params };
     if (message.choice !== undefined) return { kind: 'choice', optionId: message.choice };
     if (message.unsupported) return { kind: 'unsupported', what: message.unsupported };
@@ -273,6 +301,9 @@ export class ConversationProcessor {
     } catch (error) {
       // A size the platform did not announce shows only at download: the person is told why, not "send it again".
       if (error instanceof FileTooLargeError) return { kind: 'document_rejected', error: 'document.tooLarge', params: { maxMb } };
+      // A platform hiccup (a 5xx, a 429, a dropped connection) must not cost the person their file:
+      // the message is tried again with the job's backoff, and only its last try asks them to resend.
+      if (mayPass(error) && attempts + 1 < this.deps.settings.maxAttempts) throw error instanceof ChannelSendError ? error : new DownloadRetryError(error);
       this.deps.logger.warn({ chatKey, ...errorFields(error) }, 'document download failed');
       return { kind: 'document_rejected', error: 'document.downloadFailed' };
     }
