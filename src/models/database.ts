@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { watchMonitor } from './monitor-watchdog.js';
 
 /**
  * Options for {@link openDatabase}.
@@ -24,9 +25,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Connection
   const connection = mongoose.createConnection(options.uri, {
     dbName: options.dbName,
     serverSelectionTimeoutMS: 5_000,
+    // A heartbeat gives up after this; the watchdog below treats one running much longer as hung.
+    connectTimeoutMS: 10_000,
     // FerretDB v1 has no replica sets, so no retryable writes.
     retryWrites: false,
   });
   await connection.asPromise();
+  // The driver's monitor can hang for good after the server drops connections (see monitor-watchdog.ts).
+  watchMonitor(connection.getClient(), {
+    stuckAfterMs: 15_000,
+    onRestart: (ms) => process.emitWarning(`MongoDB monitor hung for ${ms} ms; client restarted`, { code: 'INTAKE_DB_MONITOR_RESTART' }),
+  });
   return connection;
 }
