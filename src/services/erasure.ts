@@ -119,7 +119,7 @@ export async function tellRefusal(deps: ErasureDeps, id: string, now: Date): Pro
   const request = await deps.erasures.get(id);
   if (!request || request.status !== 'refused' || request.notifiedAt) return;
   await deps.notify({ chatKey: request.chatKey, channel: request.channel as Channel }, { key: 'erase.refused', params: { reference: request.reference } }, `erasure:${id}`);
-  await deps.erasures.markNotified(id, now);
+  await deps.chatLocks.exclusive(`erasure:${id}`, () => deps.erasures.markNotified(id, now));
 }
 
 /** A decision and, for an approval, the erasure itself, at once: what the command line does. */
