@@ -7,7 +7,7 @@ import { openDatabase } from './models/database.js';
 import { KeyRing } from './privacy/key-ring.js';
 import { ConversationRepository } from './models/conversation-repository.js';
 import { InboxRepository } from './models/inbox-repository.js';
-import { CaseRepository, ERASED } from './models/case-repository.js';
+import { CaseRepository } from './models/case-repository.js';
 import { OpenRequestLocks } from './models/open-request-locks.js';
 import { DocumentStore } from './models/document-store.js';
 import { AuditLog } from './models/audit-log.js';
@@ -152,11 +152,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const catalog = loadFlowCatalog({ faq: content.faq });
   const translate = content.translate;
   const channels = new Map<string, ChannelAdapter>(options.channels);
-  const notify = async (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) => {
-    // An anonymised case or record names no chat: whatever staff do with it afterwards is told to nobody.
-    if (target.chatKey === ERASED) return;
-    await queueNotice({ inbox: repositories.inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId);
-  };
+  const notify = (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) =>
+    queueNotice({ inbox: repositories.inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId);
 
   // Everything erasing a person's data touches: the administrators' decision and the sweeper use it.
   const erasure: ErasureDeps = { ...repositories, chatLocks, notify, hurryAdministrators: () => queues.requestAlerts(`${Date.now()}`) };

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
+import { ERASED } from './erased.js';
 
 /** The signed declaration stored with a case. */
 export interface StoredDeclaration {
@@ -51,9 +52,6 @@ export interface CaseAlert {
   chatId?: string;
   messageId?: number;
 }
-
-/** What stands in for the chat and the national ID of an anonymised case. */
-export const ERASED = 'erased';
 
 /** A line of the case list: nothing personal. */
 export interface CaseListItem {

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { isDuplicateKey } from './mongo-errors.js';
+import { ERASED } from './erased.js';
 
 /** What a short self-service flow leaves behind: a suggestion or complaint, or a volunteer. */
 export type RecordKind = 'feedback' | 'volunteer';
@@ -154,7 +155,7 @@ export class RecordRepository {
   /** Records the staff's answer; false when it was answered already. The caller holds the record's lock. */
   async answer(id: string, text: string, by: string, at: Date): Promise<boolean> {
     // An erased record takes no answer: there is nobody to send it to, and nothing to keep it for.
-    const result = await this.model.updateOne({ _id: id, status: 'open', chatKey: { $ne: 'erased' } }, { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at } } });
+    const result = await this.model.updateOne({ _id: id, status: 'open', chatKey: { $ne: ERASED } }, { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at } } });
     return result.modifiedCount === 1;
   }
 
@@ -178,7 +179,7 @@ export class RecordRepository {
   async anonymise(id: string): Promise<string[]> {
     const doc = await this.model.findById(id, { documentIds: 1 }).lean<Pick<RecordDoc, 'documentIds'>>();
     if (!doc) return [];
-    await this.model.updateOne({ _id: id }, { $set: { personal: this.keys.encryptJson({}), documentIds: [], chatKey: 'erased', answer: null, alertPending: false } });
+    await this.model.updateOne({ _id: id }, { $set: { personal: this.keys.encryptJson({}), documentIds: [], chatKey: ERASED, answer: null, alertPending: false } });
     return doc.documentIds ?? [];
   }
 

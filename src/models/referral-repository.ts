@@ -3,6 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import type { Language } from '../engine/session.js';
 import type { ReferralReason } from '../engine/events.js';
 import { isDuplicateKey } from './mongo-errors.js';
+import { ERASED } from './erased.js';
 
 /** Where a referral stands: waiting for a researcher, taken by one, or ended by either side. */
 export type ReferralStatus = 'waiting' | 'active' | 'closed';
@@ -235,7 +236,7 @@ export class ReferralRepository {
   /** Ends a referral if still open and drops what the person wrote; reason and dates stay. The caller holds the referral's lock. */
   async anonymise(id: string, at: Date): Promise<void> {
     await this.close(id, 'beneficiary', at);
-    await this.model.updateOne({ _id: id }, { $set: { recent: this.keys.encryptJson([]), undelivered: [], deliverPending: false, chatKey: 'erased', context: { flow: null, step: null } } });
+    await this.model.updateOne({ _id: id }, { $set: { recent: this.keys.encryptJson([]), undelivered: [], deliverPending: false, chatKey: ERASED, context: { flow: null, step: null } } });
   }
 
   /** Ends a referral; false when it had ended already. */

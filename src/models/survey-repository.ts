@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { isDuplicateKey } from './mongo-errors.js';
+import { ERASED } from './erased.js';
 
 /** Why a person is asked to rate: after a decision, after the service, or on their own initiative. */
 export type SurveyOccasion = 'decision' | 'service' | 'asked';
@@ -187,7 +188,7 @@ export class SurveyRepository {
   /** Keeps the rating (a statistic) and drops the comment and the chat; an invitation not yet sent never will be. The caller holds the survey's lock. */
   async anonymise(id: string): Promise<void> {
     await this.model.updateOne({ _id: id, state: 'scheduled' }, { $set: { state: 'skipped' } });
-    await this.model.updateOne({ _id: id }, { $set: { comment: null, chatKey: 'erased' } });
+    await this.model.updateOne({ _id: id }, { $set: { comment: null, chatKey: ERASED } });
   }
 
   async get(id: string): Promise<Survey | null> {

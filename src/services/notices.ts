@@ -2,6 +2,7 @@ import type { InboxRepository } from '../models/inbox-repository.js';
 import type { KeyRing } from '../privacy/key-ring.js';
 import type { Channel } from '../bots/inbound-message.js';
 import { messageMarkOf } from './identifiers.js';
+import { ERASED } from '../models/erased.js';
 
 /** What {@link queueNotice} needs. */
 export interface NoticeDeps {
@@ -23,6 +24,8 @@ export async function queueNotice(
   notice: { key: string; params: Record<string, string | number> },
   noticeId: string,
 ): Promise<void> {
+  // An anonymised case or record names no chat: whatever staff do with it afterwards is told to nobody.
+  if (target.chatKey === ERASED) return;
   const now = deps.clock?.() ?? new Date();
   const inboxId = `${target.chatKey}_${messageMarkOf(deps.keys, target.chatKey, noticeId)}`;
   await deps.inbox.accept(
