@@ -6,10 +6,8 @@
  */
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningApp } from '../../src/app.js';
-import { FakeTelegram } from '../helpers/fake-telegram.js';
-import { answerTo, callsTo, keyboardOf, textOf, TgUser } from '../helpers/telegram-people.js';
-import { startTestApp, testEnvironment, waitFor } from '../helpers/test-app.js';
+import { answerTo, callsTo, keyboardOf, textOf, TgUser, startTelegramRig } from '../helpers/telegram-people.js';
+import { waitFor } from '../helpers/test-app.js';
 
 const GROUP = -100555;
 const HANDLER = { name: 'ريم مسؤولة الشكاوى', telegramUserId: 7201, roles: ['complaints_handler' as const] };
@@ -21,15 +19,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-async function rig(): Promise<{ fake: FakeTelegram; app: RunningApp }> {
-  const fake = await FakeTelegram.start();
-  cleanups.push(() => fake.stop());
-  const env = testEnvironment({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_STAFF_GROUP_ID: String(GROUP), SWEEP_INTERVAL_SECONDS: '1' });
-  cleanups.push(() => env.cleanup());
-  const app = await startTestApp(env);
-  cleanups.push(() => app.stop());
-  return { fake, app };
-}
+const rig = () => startTelegramRig(cleanups, GROUP);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

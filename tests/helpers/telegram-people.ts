@@ -4,9 +4,10 @@
  * bot did. Shared by the end-to-end tests, since researchers and the committee work on
  * Telegram whatever channel the beneficiary uses.
  */
-import type { FakeTelegram, NewUpdate, RecordedCall } from './fake-telegram.js';
+import { FakeTelegram, type NewUpdate, type RecordedCall } from './fake-telegram.js';
 import { expect } from 'vitest';
-import { waitFor } from './test-app.js';
+import type { RunningApp } from '../../src/app.js';
+import { startTestApp, testEnvironment, waitFor } from './test-app.js';
 
 export interface Button {
   text: string;
@@ -158,4 +159,18 @@ export async function englishRequest(user: TgUser, photo: Buffer): Promise<strin
   const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(submitted)?.[0];
   expect(reference, submitted).toBeDefined();
   return reference!;
+}
+
+/**
+ * The whole service against a fresh fake Bot API with a staff group, sweeping every second;
+ * everything it starts is pushed onto `cleanups` for the test file's afterEach.
+ */
+export async function startTelegramRig(cleanups: (() => Promise<void>)[], group: number): Promise<{ fake: FakeTelegram; app: RunningApp }> {
+  const fake = await FakeTelegram.start();
+  cleanups.push(() => fake.stop());
+  const env = testEnvironment({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_STAFF_GROUP_ID: String(group), SWEEP_INTERVAL_SECONDS: '1' });
+  cleanups.push(() => env.cleanup());
+  const app = await startTestApp(env);
+  cleanups.push(() => app.stop());
+  return { fake, app };
 }
