@@ -14,6 +14,7 @@ import { documentIdOf, seededIds } from './identifiers.js';
 import type { FaultInjector } from './submission.js';
 import { errorFields } from '../logger.js';
 import { isUnavailable } from './unavailable.js';
+import { LockLostError, type LockLease } from './chat-lock.js';
 
 /** Settings of the processor, from the configuration. */
 export interface ProcessorSettings {
@@ -135,12 +136,13 @@ export class ConversationProcessor {
    * Handles the messages waiting for `chatKey`, a few at a time: the chat's lock is
    * not held for long, so the sender's marks are never kept waiting; what is left is
    * queued again. Throws (for a retry with backoff) when a message fails and may yet succeed.
+   * `lease` is the caller's chat lock, confirmed before each message's write (none in tests).
    */
-  async drain(chatKey: string): Promise<number> {
+  async drain(chatKey: string, lease?: LockLease): Promise<number> {
     await this.finishEffects(chatKey);
     const waiting = await this.deps.inbox.pending(chatKey, DRAIN_BATCH + 1);
     const batch = waiting.slice(0, DRAIN_BATCH);
-    for (const entry of batch) await this.handleWithRetry(entry);
+    for (const entry of batch) await this.handleWithRetry(entry, lease);
     if (waiting.length > batch.length) await this.deps.requestInbound(chatKey, `more-${chatKey}-${Date.now()}`);
     return batch.length;
   }
@@ -157,13 +159,13 @@ export class ConversationProcessor {
     await this.commit(conversation, conversation, result.session, mark, [], effectsOf(result.events, chatKey, mark, now), now);
   }
 
-  private async handleWithRetry(entry: InboxEntry): Promise<void> {
+  private async handleWithRetry(entry: InboxEntry, lease: LockLease | undefined): Promise<void> {
     try {
-      await this.handle(entry);
+      await this.handle(entry, lease);
     } catch (error) {
-      // A database out of reach says nothing about this message: retried with the job's backoff,
-      // never counted towards setting it aside (an outage must not cost people their messages).
-      if (isUnavailable(error)) throw error;
+      // A database out of reach, or a lock Redis lost, says nothing about this message: retried
+      // with the job, never counted towards setting it aside (an outage must not cost people their messages).
+      if (isUnavailable(error) || error instanceof LockLostError) throw error;
       const attempts = await this.deps.inbox.recordFailure(entry.id, error instanceof Error ? error.name : 'Error');
       this.deps.logger.warn({ chatKey: entry.chatKey, inboxId: entry.id, attempts, ...errorFields(error) }, 'inbound message failed');
       if (attempts < this.deps.settings.maxAttempts) throw error;
@@ -171,7 +173,7 @@ export class ConversationProcessor {
     }
   }
 
-  private async handle(entry: InboxEntry): Promise<void> {
+  private async handle(entry: InboxEntry, lease: LockLease | undefined): Promise<void> {
     const { chatKey, message } = entry;
     const mark = entry.id.slice(chatKey.length + 1);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -196,6 +198,8 @@ export class ConversationProcessor {
         events.push(...result.events);
       }
       this.deps.faults?.at('before-commit');
+      // FerretDB lets two writers both pass the version check: only the lock's holder may write.
+      await lease?.confirm();
       const replies = events.flatMap((e) => (e.type === 'message_created' ? [e.message] : []));
       if (await this.commit(conversation, conversation ?? identityOf(chatKey, message), result.session, mark, replies, effectsOf(events, chatKey, mark, now), now)) {
         await this.deps.inbox.remove(entry.id);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConversationRepository } from '../models/conversation-repository.js';
 import { ChannelSendError, type ChannelAdapter } from '../bots/inbound-message.js';
-import type { ChatLocks } from './chat-lock.js';
+import type { ChatLocks, LockLease } from './chat-lock.js';
 
 /** Everything the sender works with. */
 export interface SenderDeps {
@@ -29,8 +29,13 @@ export interface SenderDeps {
 export class OutboxSender {
   constructor(private readonly deps: SenderDeps) {}
 
-  /** Sends everything waiting; throws on a failed send (the job retries, waiting as the platform asked). */
-  async drain(chatKey: string): Promise<number> {
+  /**
+   * Sends everything waiting; throws on a failed send (the job retries, waiting as the platform asked).
+   * `lease` is the caller's send lock: confirmed before each send, so a sender whose lock Redis lost
+   * stops rather than sending alongside the next holder (which would repeat and interleave the chat's
+   * messages). Without one (tests) nothing is confirmed.
+   */
+  async drain(chatKey: string, lease?: LockLease): Promise<number> {
     let sent = 0;
     for (let round = 0; round < 50; round++) {
       const conversation = await this.deps.conversations.load(chatKey);
@@ -38,6 +43,7 @@ export class OutboxSender {
       const channel = this.deps.channels.get(conversation.channel);
       if (!channel) throw new Error(`no channel adapter for ${conversation.channel}`);
       for (const item of conversation.outbox) {
+        await lease?.confirm();
         const delivered = await this.sendOne(channel, chatKey, conversation, item);
         // Waits as long as it takes: giving up here would send the same message again on the retry.
         await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq), Infinity);

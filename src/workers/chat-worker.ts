@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChatJobSchema, type ChatJob } from './queues.js';
-import type { ChatLocks } from '../services/chat-lock.js';
+import { LockLostError, type ChatLocks, type LockLease } from '../services/chat-lock.js';
 import { ChannelSendError } from '../bots/inbound-message.js';
 import { errorFields } from '../logger.js';
 
@@ -17,7 +17,8 @@ export interface ChatWorkerOptions {
   locks: ChatLocks;
   /** The lock name for a chat; one consumer per chat holds it. */
   lockName: (chatKey: string) => string;
-  work: (chatKey: string) => Promise<number>;
+  /** Confirms the lease before anything that must not be done twice (see `LockLease`). */
+  work: (chatKey: string, lease: LockLease) => Promise<number>;
   logger: Logger;
 }
 
@@ -40,7 +41,7 @@ export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
       throw new DelayedError();
     }
     try {
-      const outcome = await options.locks.withLock(lockName, () => options.work(chatKey));
+      const outcome = await options.locks.withLock(lockName, (lease) => options.work(chatKey, lease));
       if (outcome.ran) return outcome.value;
       await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
       throw new DelayedError();
@@ -52,6 +53,11 @@ export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
       }
       if (error instanceof ChannelSendError && error.permanent) throw new UnrecoverableError(error.message);
       if (error instanceof DelayedError) throw error;
+      // The lock went with Redis's keys: whoever holds it now carries on; this job steps aside like a busy one.
+      if (error instanceof LockLostError) {
+        await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
+        throw new DelayedError();
+      }
       // BullMQ keeps a failed job's message and stack in Redis, in clear: only the error's name goes there.
       options.logger.warn({ queue: options.queue, chatKey, ...errorFields(error) }, 'job attempt failed');
       throw new Error(error instanceof Error ? error.name : 'Error');

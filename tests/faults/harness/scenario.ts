@@ -96,7 +96,13 @@ export async function settle(rig: Rig, people: readonly Person[], expected: (per
     const inbox = await db.collection('inbox').find({}).limit(5).toArray().catch(() => []);
     const pending = await db.collection('conversations').find({ outboxPending: true }, { projection: { sentSeq: 1, outboxSeq: 1 } }).limit(5).toArray().catch(() => []);
     const logs = rig.processes.map((p) => `--- ${p.role} (pid ${p.pid}, ${JSON.stringify(p.exit)}) ---\n${p.tail(15)}`).join('\n');
-    throw new Error(`${(error as Error).message}\ninbox: ${JSON.stringify(inbox.map((d) => ({ id: d._id, status: d.status, attempts: d.attempts, receivedAt: d.receivedAt })))}\noutboxes: ${JSON.stringify(pending)}\n${logs}`);
+    // What a chat behind received against what it should have: shows a reply missing from one out of place.
+    const clip = (text: string) => text.replace(/\s+/g, ' ').slice(0, 50);
+    const chats = behind()
+      .slice(0, 2)
+      .map((p) => `chat ${p.chatId} received:\n  ${transcripts.of(p.chatId).map((t) => clip(p.normalize(t))).join('\n  ')}\nexpected:\n  ${(expected(p)?.replies ?? []).map(clip).join('\n  ')}`)
+      .join('\n');
+    throw new Error(`${(error as Error).message}\n${chats}\ninbox: ${JSON.stringify(inbox.map((d) => ({ id: d._id, status: d.status, attempts: d.attempts, receivedAt: d.receivedAt })))}\noutboxes: ${JSON.stringify(pending)}\n${logs}`);
   }
 }
 
