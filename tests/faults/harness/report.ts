@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tally } from './ledger.js';
 import type { JobCounts } from './jobs.js';
+import { SIZED_ON_MS } from './calibrate.js';
 
 export const REPORT_PATH = fileURLToPath(new URL('../../../.data/faults-report.json', import.meta.url));
 
@@ -45,6 +46,9 @@ export interface Report {
   durationMs?: number;
   budgetMs: number;
   withinBudget?: boolean;
+  /** The load's scale (1: the crowd the cases were written for) and, when measured, the machine probe behind it. */
+  scale?: number;
+  probeMs?: number;
   cases: CaseEntry[];
 }
 
@@ -95,7 +99,8 @@ export function formatTable(report: Report): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ');
-  const total = report.durationMs !== undefined ? `\nsuite: ${(report.durationMs / 1000).toFixed(1)} s of a ${(report.budgetMs / 1000).toFixed(0)} s budget${report.withinBudget ? '' : ' — OVER BUDGET'}` : '';
+  const sizing = report.scale !== undefined ? `; load scale ${report.scale}${report.probeMs !== undefined ? ` (machine probe ${report.probeMs} ms against ${SIZED_ON_MS} ms for scale 1)` : ' (FAULTS_SCALE)'}` : '';
+  const total = report.durationMs !== undefined ? `\nsuite: ${(report.durationMs / 1000).toFixed(1)} s of a ${(report.budgetMs / 1000).toFixed(0)} s budget${report.withinBudget ? '' : ' — OVER BUDGET'}${sizing}` : '';
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n') + total;
 }
 
