@@ -213,12 +213,21 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
 
   const flood = new FloodGuard(new AttemptCounter(workerRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 });
-  const ingest = async (raw: InboundMessage): Promise<boolean> => {
-    const message = InboundMessageSchema.parse(raw);
-    const chatKey = chatKeyOf(keys, message.channel, message.chatId);
+  /** Stores received messages durably (one insert for all of them), then lets each in and queues it; for each, whether it was new. */
+  const ingestMany = async (raws: readonly InboundMessage[]): Promise<boolean[]> => {
     const now = options.clock?.() ?? new Date();
-    const inboxId = `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`;
-    const fresh = await repositories.inbox.accept(inboxId, chatKey, message, now);
+    const entries = raws.map((raw) => {
+      const message = InboundMessageSchema.parse(raw);
+      const chatKey = chatKeyOf(keys, message.channel, message.chatId);
+      return { id: `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`, chatKey, message };
+    });
+    const fresh = await repositories.inbox.acceptMany(entries, now);
+    const taken: boolean[] = [];
+    for (const [i, { id, chatKey, message }] of entries.entries()) taken.push(await admit(id, chatKey, message, fresh[i] ?? false, now));
+    return taken;
+  };
+  /** One stored message: counted towards a flood (only when new), then queued; false unless new and taken. */
+  const admit = async (inboxId: string, chatKey: string, message: InboundMessage, fresh: boolean, now: Date): Promise<boolean> => {
     if (!fresh) metrics.inboundMessage(message.channel, 'duplicate');
     // Counted once stored, so a redelivery or a re-read never counts towards a flood.
     const verdict = fresh && !message.notice ? await flood.check(chatKey, new Date(message.receivedAt), now) : 'take';
@@ -230,9 +239,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       return false;
     }
     // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
-    await queues.requestInbound(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
+    await queues.requestMessage(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
     return fresh;
   };
+  const ingest = async (raw: InboundMessage): Promise<boolean> => (await ingestMany([raw]))[0] ?? false;
 
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? assembleTelegram({
@@ -245,7 +255,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         chatLocks,
         translate,
         catalog,
-        ingest,
+        ingest: ingestMany,
         notify,
         erasure,
         scheduleSurvey: (record, occasion, at) =>
@@ -310,10 +320,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
   if (options.roles.has('worker')) {
     const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
-    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (chatKey, lease) => processor.drain(chatKey, lease) }));
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (job, lease) => processor.drain(job.chatKey, lease, job.inboxId) }));
     // Senders mostly wait (a chat's one message a second, Telegram's 30 a second), holding no CPU: with only 8,
     // a backlog over many chats left at half of Telegram's rate (docs/performance.md).
-    workers.push(startChatWorker({ ...common, concurrency: SENDER_CONCURRENCY, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (chatKey, lease) => sender.drain(chatKey, lease) }));
+    workers.push(startChatWorker({ ...common, concurrency: SENDER_CONCURRENCY, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (job, lease) => sender.drain(job.chatKey, lease) }));
     sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
     const poster = telegram?.poster;
     if (poster) {

@@ -62,21 +62,37 @@ export class InboxRepository {
 
   /** Stores a received message; false when the same message is already waiting. */
   async accept(id: string, chatKey: string, message: InboundMessage, now: Date): Promise<boolean> {
+    const [fresh] = await this.acceptMany([{ id, chatKey, message }], now);
+    return fresh ?? false;
+  }
+
+  /**
+   * Stores received messages with one insert (a Telegram `getUpdates` batch): for each, in
+   * order, false when the same message is already waiting. One write for the batch, not one
+   * per message: the database serialises writes, and under load a batch holds dozens.
+   */
+  async acceptMany(entries: readonly { id: string; chatKey: string; message: InboundMessage }[], now: Date): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const docs = entries.map(({ id, chatKey, message }) => ({
+      _id: id,
+      chatKey,
+      seq: message.seq,
+      receivedAt: now,
+      payload: this.keys.encryptJson(message),
+      attempts: 0,
+      status: 'pending',
+    }));
+    const fresh = entries.map(() => true);
     try {
-      await this.model.collection.insertOne({
-        _id: id,
-        chatKey,
-        seq: message.seq,
-        receivedAt: now,
-        payload: this.keys.encryptJson(message),
-        attempts: 0,
-        status: 'pending',
-      } as never);
-      return true;
+      // Unordered: a message already waiting does not stop the ones after it.
+      await this.model.collection.insertMany(docs as never[], { ordered: false });
     } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
+      const failures = (error as { writeErrors?: { index: number; code?: number }[] | { index: number; code?: number } }).writeErrors;
+      const list = failures === undefined ? [] : Array.isArray(failures) ? failures : [failures];
+      if (list.length === 0 || list.some((failure) => !isDuplicateKey(failure))) throw error;
+      for (const failure of list) fresh[failure.index] = false;
     }
+    return fresh;
   }
 
   /** The chat's waiting messages in order. */
@@ -89,6 +105,12 @@ export class InboxRepository {
       attempts: d.attempts,
       message: InboundMessageSchema.parse(this.keys.decryptJson(d.payload)),
     }));
+  }
+
+  /** Whether this message is still waiting (not handled, not set aside); a read by id. */
+  async waiting(id: string): Promise<boolean> {
+    const doc = await this.model.findById(id, { status: 1 }).lean<Pick<InboxDoc, 'status'>>();
+    return doc?.status === 'pending';
   }
 
   /** Removes a handled message. */

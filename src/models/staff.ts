@@ -156,6 +156,9 @@ const NO_TOKEN = { adminTokenHash: 1, adminTokenIssuedAt: 1 } as const;
 /** How often a fresh id is drawn when the random one is taken; 50 bits make even one retry rare. */
 const ID_ATTEMPTS = 3;
 
+/** How old the staff ids behind `mayBeStaff` may be. */
+const STAFF_IDS_MAX_AGE_MS = 5_000;
+
 /**
  * The association's staff: researchers, committee members and administrators,
  * each known to the bot by their Telegram user id.
@@ -166,6 +169,8 @@ const ID_ATTEMPTS = 3;
  */
 export class StaffRepository {
   readonly #model: Model<StaffDoc>;
+  /** The Telegram ids of the active staff as last read, and when; see `mayBeStaff`. */
+  #staffIds: Promise<{ at: number; ids: Set<number> }> | null = null;
 
   /** Registers the `Staff` model on the connection (or reuses it when another repository did). */
   constructor(connection: Connection) {
@@ -190,18 +195,23 @@ export class StaffRepository {
   async add(input: { name: string; telegramUserId: number; roles: StaffRole[] }): Promise<AddedStaff> {
     const member = parseNewStaff(input);
     await this.init();
-    for (let attempt = 1; ; attempt++) {
-      const existing = await this.#model.findOne({ telegramUserId: member.telegramUserId }).lean<StaffDoc>();
-      if (existing) return { staff: await this.#reactivate(existing, member), reactivated: true };
-      try {
-        const created = await this.#model.create({ _id: newStaffId(), ...member, active: true });
-        return { staff: toStaff(created.toObject()), reactivated: false };
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        // Either another writer added this Telegram user meanwhile (the next read
-        // finds it and refuses or reactivates) or the random id was taken (draw again).
-        if (attempt >= ID_ATTEMPTS) throw error;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const existing = await this.#model.findOne({ telegramUserId: member.telegramUserId }).lean<StaffDoc>();
+        if (existing) return { staff: await this.#reactivate(existing, member), reactivated: true };
+        try {
+          const created = await this.#model.create({ _id: newStaffId(), ...member, active: true });
+          return { staff: toStaff(created.toObject()), reactivated: false };
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          // Either another writer added this Telegram user meanwhile (the next read
+          // finds it and refuses or reactivates) or the random id was taken (draw again).
+          if (attempt >= ID_ATTEMPTS) throw error;
+        }
       }
+    } finally {
+      // This process knows of the new member at once; others within `STAFF_IDS_MAX_AGE_MS`.
+      this.#staffIds = null;
     }
   }
 
@@ -231,6 +241,26 @@ export class StaffRepository {
     const filter = options.includeInactive ? { telegramUserId } : { telegramUserId, active: true };
     const doc = await this.#model.findOne(filter).lean<StaffDoc>();
     return doc ? toStaff(doc) : null;
+  }
+
+  /**
+   * Whether this Telegram user may be an active staff member: false means certainly not, true
+   * asks for `findByTelegramUserId`. Every private message asks this, and nearly all come from
+   * beneficiaries: one read of the staff ids serves everyone for `STAFF_IDS_MAX_AGE_MS`, so a
+   * member added from the CLI is known within that (a removed one is caught by the full look-up).
+   */
+  async mayBeStaff(telegramUserId: number): Promise<boolean> {
+    const now = Date.now();
+    const cached = this.#staffIds ? await this.#staffIds.catch(() => null) : null;
+    if (!cached || now - cached.at > STAFF_IDS_MAX_AGE_MS) {
+      const reading = this.#model
+        .find({ active: true }, { telegramUserId: 1 })
+        .lean<{ telegramUserId: number }[]>()
+        .then((docs) => ({ at: now, ids: new Set(docs.map((d) => d.telegramUserId)) }));
+      this.#staffIds = reading;
+      return (await reading).ids.has(telegramUserId);
+    }
+    return cached.ids.has(telegramUserId);
   }
 
   /**

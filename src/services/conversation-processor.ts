@@ -137,12 +137,25 @@ export class ConversationProcessor {
    * not held for long, so the sender's marks are never kept waiting; what is left is
    * queued again. Throws (for a retry with backoff) when a message fails and may yet succeed.
    * `lease` is the caller's chat lock, confirmed before each message's write (none in tests).
+   * `inboxId` is the message the job was queued for: when an earlier drain already handled it
+   * (a chat's messages are handled a batch at a time) there is nothing to look for. That check
+   * reads one entry by id; looking for the chat's waiting messages scans the inbox on FerretDB.
    */
-  async drain(chatKey: string, lease?: LockLease): Promise<number> {
-    await this.finishEffects(chatKey);
+  async drain(chatKey: string, lease?: LockLease, inboxId?: string): Promise<number> {
+    if (inboxId !== undefined && !(await this.deps.inbox.waiting(inboxId))) return 0;
     const waiting = await this.deps.inbox.pending(chatKey, DRAIN_BATCH + 1);
     const batch = waiting.slice(0, DRAIN_BATCH);
-    for (const entry of batch) await this.handleWithRetry(entry, lease);
+    // One load serves the effects a crash left undone and the first message.
+    let loaded: Conversation | null | undefined = await this.deps.conversations.load(chatKey);
+    const leftOver = (loaded?.effects as ConversationEffect[] | undefined) ?? [];
+    if (leftOver.length > 0) {
+      await this.finishEffects(chatKey, leftOver);
+      loaded = undefined;
+    }
+    for (const entry of batch) {
+      await this.handleWithRetry(entry, lease, loaded);
+      loaded = undefined;
+    }
     if (waiting.length > batch.length) await this.deps.requestInbound(chatKey, `more-${chatKey}-${Date.now()}`);
     return batch.length;
   }
@@ -159,9 +172,9 @@ export class ConversationProcessor {
     await this.commit(conversation, conversation, result.session, mark, [], effectsOf(result.events, chatKey, mark, now), now);
   }
 
-  private async handleWithRetry(entry: InboxEntry, lease: LockLease | undefined): Promise<void> {
+  private async handleWithRetry(entry: InboxEntry, lease: LockLease | undefined, loaded: Conversation | null | undefined): Promise<void> {
     try {
-      await this.handle(entry, lease);
+      await this.handle(entry, lease, loaded);
     } catch (error) {
       // A database out of reach, or a lock Redis lost, says nothing about this message: retried
       // with the job, never counted towards setting it aside (an outage must not cost people their messages).
@@ -173,11 +186,12 @@ export class ConversationProcessor {
     }
   }
 
-  private async handle(entry: InboxEntry, lease: LockLease | undefined): Promise<void> {
+  /** Handles one message; `loaded` is the conversation as the caller just read it under the lock, if it did. */
+  private async handle(entry: InboxEntry, lease: LockLease | undefined, loaded: Conversation | null | undefined): Promise<void> {
     const { chatKey, message } = entry;
     const mark = entry.id.slice(chatKey.length + 1);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const conversation = await this.deps.conversations.load(chatKey);
+      const conversation = attempt === 0 && loaded !== undefined ? loaded : await this.deps.conversations.load(chatKey);
       if (conversation?.handled.includes(mark)) {
         // Handled before a crash: its replies may not have been queued yet.
         if (conversation.outbox.length > 0) await this.deps.requestSend(chatKey, conversation.outboxSeq).catch(() => undefined);
@@ -329,8 +343,7 @@ export class ConversationProcessor {
   }
 
   /** Carries out a step's side effects (given, or left in the conversation by a crash) and clears them. */
-  private async finishEffects(chatKey: string, given?: ConversationEffect[]): Promise<void> {
-    const effects = given ?? ((await this.deps.conversations.load(chatKey))?.effects as ConversationEffect[] | undefined) ?? [];
+  private async finishEffects(chatKey: string, effects: ConversationEffect[]): Promise<void> {
     if (effects.length === 0) return;
     for (const effect of effects) {
       if (effect.type === 'delete_documents') await this.deps.documents.delete(effect.documentIds);

@@ -36,21 +36,20 @@ export class OutboxSender {
    * messages). Without one (tests) nothing is confirmed.
    */
   async drain(chatKey: string, lease?: LockLease): Promise<number> {
+    // One look is enough: a reply written after it comes with its own job (the processor queues one per commit).
+    const conversation = await this.deps.conversations.load(chatKey);
+    if (!conversation || conversation.outbox.length === 0) return 0;
+    const channel = this.deps.channels.get(conversation.channel);
+    if (!channel) throw new Error(`no channel adapter for ${conversation.channel}`);
     let sent = 0;
-    for (let round = 0; round < 50; round++) {
-      const conversation = await this.deps.conversations.load(chatKey);
-      if (!conversation || conversation.outbox.length === 0) break;
-      const channel = this.deps.channels.get(conversation.channel);
-      if (!channel) throw new Error(`no channel adapter for ${conversation.channel}`);
-      for (const item of conversation.outbox) {
-        await lease?.confirm();
-        const delivered = await this.sendOne(channel, chatKey, conversation, item);
-        // Waits as long as it takes: giving up here would send the same message again on the retry.
-        await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq), Infinity);
-        if (!delivered) continue;
-        this.deps.onSent?.(conversation.channel);
-        sent += 1;
-      }
+    for (const item of conversation.outbox) {
+      await lease?.confirm();
+      const delivered = await this.sendOne(channel, chatKey, conversation, item);
+      // Waits as long as it takes: giving up here would send the same message again on the retry.
+      await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq), Infinity);
+      if (!delivered) continue;
+      this.deps.onSent?.(conversation.channel);
+      sent += 1;
     }
     return sent;
   }

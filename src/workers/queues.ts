@@ -5,8 +5,17 @@ import { z } from 'zod';
 /** The queues, by role: inbound messages to handle, outboxes to send. */
 export const QUEUE_NAMES = { inbound: 'inbound', outbound: 'outbound', alerts: 'alerts' } as const;
 
-/** A job's whole payload: which chat. Ids only, never personal data (it sits in Redis in clear). */
-export const ChatJobSchema = z.strictObject({ chatKey: z.string().regex(/^[a-z]+_[0-9a-f]{24}$/) });
+/**
+ * A job's whole payload: which chat, and for a received message which inbox entry. Ids only
+ * (keyed hashes), never personal data: it sits in Redis in clear.
+ */
+export const ChatJobSchema = z.strictObject({
+  chatKey: z.string().regex(/^[a-z]+_[0-9a-f]{24}$/),
+  inboxId: z
+    .string()
+    .regex(/^[a-z]+_[0-9a-f]{24}_[0-9a-f]{24}$/)
+    .optional(),
+});
 export type ChatJob = z.infer<typeof ChatJobSchema>;
 
 /**
@@ -44,9 +53,14 @@ export class WorkQueues {
     await this.alerts.add('post', {}, { jobId: `alerts-${reason}` });
   }
 
-  /** Asks for a chat's waiting messages to be handled; `reason` makes the job id (one job per message, or per sweep). */
+  /** Asks for a chat's waiting messages to be handled; `reason` makes the job id (one job per sweep, or per batch left over). */
   async requestInbound(chatKey: string, reason: string): Promise<void> {
     await this.inbound.add('drain', { chatKey }, { jobId: `in-${reason}` });
+  }
+
+  /** Asks for a chat's waiting messages to be handled because this one arrived (one job per message). */
+  async requestMessage(chatKey: string, inboxId: string): Promise<void> {
+    await this.inbound.add('drain', { chatKey, inboxId }, { jobId: `in-${inboxId}` });
   }
 
   /** Asks for a chat's outbox to be sent. */

@@ -95,7 +95,13 @@ export class StaffDesk {
    * granted, the answer to a complaint) or who talks to a person in a referral; returns
    * false when the sender is not staff or neither applies, so the text goes the ordinary way.
    */
+  /** Whether this Telegram user may be staff: false for certain (see `StaffRepository.mayBeStaff`). */
+  mayBeStaff(fromUserId: number): Promise<boolean> {
+    return this.deps.staff.mayBeStaff(fromUserId);
+  }
+
   async onPrivateText(fromUserId: number, text: string, messageId: string): Promise<boolean> {
+    if (!(await this.deps.staff.mayBeStaff(fromUserId))) return false;
     const member = await this.deps.staff.findByTelegramUserId(fromUserId);
     if (!member) return false;
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text.trim());

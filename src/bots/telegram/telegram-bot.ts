@@ -48,7 +48,8 @@ export interface TelegramBotDeps {
   chatLocks: ChatLocks;
   translate: Translate;
   catalog: FlowCatalog;
-  ingest: (message: InboundMessage) => Promise<unknown>;
+  /** Stores and queues beneficiaries' messages, with one write for all of them. */
+  ingest: (messages: readonly InboundMessage[]) => Promise<unknown>;
   notify: CaseActionDeps['notify'];
   scheduleSurvey?: CaseActionDeps['scheduleSurvey'];
   /** What erasing a person's data works with, for the administrators' decision. */

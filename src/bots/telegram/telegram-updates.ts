@@ -11,8 +11,8 @@ import { isUnavailable } from '../../services/unavailable.js';
 export interface UpdateHandlerDeps {
   gateway: TelegramGateway;
   desk: StaffDesk;
-  /** Stores a beneficiary's message durably and queues it (the service's ingest). */
-  ingest: (message: InboundMessage) => Promise<unknown>;
+  /** Stores beneficiaries' messages durably, with one write for all, and queues them (the service's ingest). */
+  ingest: (messages: readonly InboundMessage[]) => Promise<unknown>;
   staffGroupId: number | null;
   logger: Logger;
 }
@@ -28,18 +28,54 @@ export class TelegramUpdateHandler {
   constructor(private readonly deps: UpdateHandlerDeps) {}
 
   async handle(update: Update): Promise<void> {
-    const normalized = normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId });
+    return this.route(normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId }));
+  }
+
+  /**
+   * Routes a `getUpdates` batch in order, storing each run of beneficiaries' messages with one
+   * write; `done` is told the id of every update once it is safe to move past (stored or handled).
+   * Anything else (a staff member's text or press, a group event) is handled on its own, after
+   * the run before it is stored, so nothing is acknowledged ahead of a message not yet stored.
+   */
+  async handleBatch(updates: readonly Update[], done: (updateId: number) => void): Promise<void> {
+    let run: { message: InboundMessage; updateId: number }[] = [];
+    const store = async () => {
+      if (run.length === 0) return;
+      await this.deps.ingest(run.map((entry) => entry.message));
+      done(run[run.length - 1]!.updateId);
+      run = [];
+    };
+    for (const update of updates) {
+      const normalized = normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId });
+      if (normalized.kind === 'beneficiary' && !(await this.mayBeStaffText(normalized.message))) {
+        run.push({ message: normalized.message, updateId: update.update_id });
+        continue;
+      }
+      await store();
+      await this.route(normalized);
+      done(update.update_id);
+    }
+    await store();
+  }
+
+  /** Whether a private message could be a staff member's answer rather than a person's message. */
+  private async mayBeStaffText(message: InboundMessage): Promise<boolean> {
+    if (message.text === undefined || message.media) return false;
+    return this.deps.desk.mayBeStaff(Number(message.userId));
+  }
+
+  private async route(normalized: ReturnType<typeof normalizeUpdate>): Promise<void> {
     switch (normalized.kind) {
       case 'beneficiary': {
         const { message } = normalized;
         if (message.text !== undefined && !message.media && (await this.staffAnswer(Number(message.userId), message.text, message.messageId))) return;
-        await this.deps.ingest(message);
+        await this.deps.ingest([message]);
         return;
       }
       case 'callback_in_private':
         if (normalized.looksLikeStaffAction) return this.staffPress(normalized);
         await this.deps.gateway.call((t) => t.answerCbQuery(normalized.callbackQueryId)).catch(() => undefined);
-        await this.deps.ingest(normalized.message);
+        await this.deps.ingest([normalized.message]);
         return;
       case 'staff_callback':
         return this.staffPress(normalized);
@@ -102,10 +138,9 @@ export function startPolling(options: PollingOptions): { stop: () => Promise<voi
     while (!controller.signal.aborted) {
       try {
         const updates = await gateway.call((t) => t.callApi('getUpdates', { offset, timeout: options.timeoutSeconds ?? 25, allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] }, { signal: controller.signal as never }));
-        for (const update of updates) {
-          await handler.handle(update);
-          offset = update.update_id + 1;
-        }
+        await handler.handleBatch(updates, (updateId) => {
+          offset = updateId + 1;
+        });
         failures = 0;
       } catch (error) {
         if (controller.signal.aborted) break;

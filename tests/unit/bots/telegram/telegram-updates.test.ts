@@ -12,10 +12,10 @@ import type { TelegramGateway } from '../../../../src/bots/telegram/telegram-gat
 import { TelegramUpdateHandler } from '../../../../src/bots/telegram/telegram-updates.js';
 
 /** A private text from a person, as Telegram sends it. */
-function privateText(text: string): Update {
+function privateText(text: string, updateId = 700_001, from = 4242): Update {
   return {
-    update_id: 700_001,
-    message: { message_id: 5, date: Math.floor(Date.now() / 1000), chat: { id: 4242, type: 'private', first_name: 'P' }, from: { id: 4242, is_bot: false, first_name: 'P' }, text },
+    update_id: updateId,
+    message: { message_id: updateId - 699_996, date: Math.floor(Date.now() / 1000), chat: { id: from, type: 'private', first_name: 'P' }, from: { id: from, is_bot: false, first_name: 'P' }, text },
   } as Update;
 }
 
@@ -26,16 +26,21 @@ function unreachable(): Error {
   return error;
 }
 
-function handlerWith(onPrivateText: () => Promise<boolean>) {
+function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promise<boolean>, options: { staff?: number[]; ingest?: (messages: readonly InboundMessage[]) => Promise<void> } = {}) {
   const ingested: InboundMessage[] = [];
+  const writes: number[] = [];
   const handler = new TelegramUpdateHandler({
     gateway: {} as TelegramGateway,
-    desk: { onPrivateText, onPress: async () => undefined } as unknown as StaffDesk,
-    ingest: async (message) => ingested.push(message),
+    desk: { onPrivateText, onPress: async () => undefined, mayBeStaff: async (id: number) => (options.staff ?? []).includes(id) } as unknown as StaffDesk,
+    ingest: async (messages) => {
+      await options.ingest?.(messages);
+      writes.push(messages.length);
+      ingested.push(...messages);
+    },
     staffGroupId: -100123,
     logger: pino({ level: 'silent' }),
   });
-  return { handler, ingested };
+  return { handler, ingested, writes };
 }
 
 describe('TelegramUpdateHandler when the staff check fails', () => {
@@ -65,5 +70,39 @@ describe('TelegramUpdateHandler when the staff check fails', () => {
     const { handler, ingested } = handlerWith(async () => Promise.reject(new TypeError('bad prompt')));
     await handler.handle(privateText('/cancel'));
     expect(ingested).toEqual([]);
+  });
+});
+
+describe('TelegramUpdateHandler.handleBatch', () => {
+  it('stores a run of people’s messages with one write and moves past it once stored', async () => {
+    const { handler, ingested, writes } = handlerWith(async () => false);
+    const done: number[] = [];
+    await handler.handleBatch([privateText('1', 700_001, 1), privateText('2', 700_002, 2), privateText('3', 700_003, 1)], (id) => done.push(id));
+    expect(writes).toEqual([3]);
+    expect(ingested.map((m) => m.text)).toEqual(['1', '2', '3']);
+    expect(done).toEqual([700_003]);
+  });
+
+  it('stores the run before a staff member’s text, handles that on its own, then the rest', async () => {
+    const seen: string[] = [];
+    const { handler, ingested, writes } = handlerWith(
+      async (from, text) => {
+        seen.push(`staff ${from}: ${text} after ${ingested.length} stored`);
+        return true;
+      },
+      { staff: [9] },
+    );
+    const done: number[] = [];
+    await handler.handleBatch([privateText('a', 700_001, 1), privateText('/cancel', 700_002, 9), privateText('b', 700_003, 2)], (id) => done.push(id));
+    expect(seen).toEqual(['staff 9: /cancel after 1 stored']);
+    expect(writes).toEqual([1, 1]);
+    expect(done).toEqual([700_001, 700_002, 700_003]);
+  });
+
+  it('does not move past a run that could not be stored', async () => {
+    const { handler } = handlerWith(async () => false, { ingest: async () => Promise.reject(unreachable()) });
+    const done: number[] = [];
+    await expect(handler.handleBatch([privateText('1', 700_001, 1), privateText('2', 700_002, 2)], (id) => done.push(id))).rejects.toThrow('ECONNREFUSED');
+    expect(done).toEqual([]);
   });
 });
