@@ -145,8 +145,12 @@ export class InterruptedSends {
     for (const person of this.people()) {
       const chatKey = chatKeyFor(this.rig.keys, person.chatId);
       const marked = marks.get(chatKey) ?? 0;
-      const { matched: delivered, copies } = align(transcripts.of(person.chatId).map((t) => person.normalize(t)), this.expected(person).replies);
-      if (delivered === marked + 1) note(`${chatKey}:${marked + 1}:${copies[marked] ?? 0}`);
+      const replies = this.expected(person).replies;
+      const { matched: delivered, copies } = align(transcripts.of(person.chatId).map((t) => person.normalize(t)), replies);
+      // A resent reply whose next reply has the same text (two menus in a row) aligns as that next
+      // reply: the run of identical texts after the mark is one interrupted send, its copies summed.
+      const sameRun = delivered > marked + 1 && replies.slice(marked, delivered).every((text) => text === replies[marked]);
+      if (delivered === marked + 1 || sameRun) note(`${chatKey}:${marked + 1}:${copies.slice(marked, delivered).reduce((sum, n) => sum + n, 0)}`);
       else if (delivered !== marked) this.anomalies.push(`chat ${person.chatId}: ${delivered} delivered, ${marked} marked`);
     }
     // A case alert the group received whose case still says "pending" was posted by a poster that died before its mark.
