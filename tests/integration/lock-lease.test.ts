@@ -12,14 +12,13 @@ import type { OutboundMessage } from '../../src/engine/events.js';
 import type { ConversationRepository } from '../../src/models/conversation-repository.js';
 import { ChatLocks, LockLostError } from '../../src/services/chat-lock.js';
 import { OutboxSender } from '../../src/services/outbox-sender.js';
-import { REDIS_URL } from '../helpers/db.js';
+import { deleteKeys, REDIS_URL } from '../helpers/db.js';
 
 const redis = new Redis(REDIS_URL);
 const prefix = `t${randomUUID().slice(0, 8)}`;
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeys(redis, prefix);
   await redis.quit();
 });
 
@@ -42,10 +41,7 @@ describe('LockLease.confirm', () => {
 });
 
 /** What FLUSHALL or a restart does to one service's keys (the shared test Redis is not emptied). */
-async function loseKeys(ofPrefix: string): Promise<void> {
-  const keys = await redis.keys(`${ofPrefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-}
+const loseKeys = (ofPrefix: string) => deleteKeys(redis, ofPrefix);
 
 describe('ChatLocks after Redis lost its keys', () => {
   it('hands out no lock for the quarantine, so holders of the lost locks finish first', async () => {

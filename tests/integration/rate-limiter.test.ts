@@ -6,14 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RateLimiter, type Limit } from '../../src/services/rate-limiter.js';
-import { REDIS_URL } from '../helpers/db.js';
+import { deleteKeys, REDIS_URL } from '../helpers/db.js';
 
 const redis = new Redis(REDIS_URL);
 const prefix = `t${randomUUID().slice(0, 8)}`;
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeys(redis, prefix);
   await redis.quit();
 });
 
