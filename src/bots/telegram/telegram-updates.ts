@@ -60,15 +60,15 @@ export class TelegramUpdateHandler {
 
   /** Whether a private message could be a staff member's answer rather than a person's message. */
   private async mayBeStaffText(message: InboundMessage): Promise<boolean> {
-    if (message.text === undefined || message.media) return false;
-    return this.deps.desk.mayBeStaff(Number(message.userId));
+    return plainText(message) !== null && this.deps.desk.mayBeStaff(Number(message.userId));
   }
 
   private async route(normalized: ReturnType<typeof normalizeUpdate>): Promise<void> {
     switch (normalized.kind) {
       case 'beneficiary': {
         const { message } = normalized;
-        if (message.text !== undefined && !message.media && (await this.staffAnswer(Number(message.userId), message.text, message.messageId))) return;
+        const text = plainText(message);
+        if (text !== null && (await this.staffAnswer(Number(message.userId), text, message.messageId))) return;
         await this.deps.ingest([message]);
         return;
       }
@@ -111,6 +111,11 @@ export class TelegramUpdateHandler {
   private async staffPress(press: { callbackQueryId: string; fromUserId: number; data: string }): Promise<void> {
     await this.deps.desk.onPress(press);
   }
+}
+
+/** A private message's text when it is text alone (what a staff member's answer can be); null otherwise. */
+function plainText(message: InboundMessage): string | null {
+  return message.text !== undefined && !message.media ? message.text : null;
 }
 
 /** How polling runs. */
