@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import type { BenchBotApi } from './fake-bot-api.js';
 import type { ChildStats } from './child.js';
-import { procCpuMs, type Child } from './processes.js';
+import { postgresCpuMs, procCpuMs, type Child } from './processes.js';
 
 /** The shared servers every run uses, and how to read their CPU time. */
 export class Servers {
@@ -50,6 +50,7 @@ export interface Snapshot {
   at: number;
   children: Record<string, ChildStats>;
   ferretCpuMs: number | null;
+  postgresCpuMs: number | null;
   redisCpuMs: number | null;
   harnessCpuMs: number;
   accepted: number;
@@ -63,6 +64,7 @@ export async function snapshot(children: readonly Child[], servers: Servers, api
     at: performance.now(),
     children: Object.fromEntries(children.map((child, i) => [child.name, stats[i]!])),
     ferretCpuMs: servers.ferretPid ? procCpuMs(servers.ferretPid) : null,
+    postgresCpuMs: postgresCpuMs(),
     redisCpuMs: servers.redisPid ? procCpuMs(servers.redisPid) : null,
     harnessCpuMs: (harness.user + harness.system) / 1000,
     accepted: api.counters.accepted,
@@ -178,6 +180,7 @@ export function windowFigures(a: Snapshot, b: Snapshot, events: { replies: reado
     }
   }
   cpu.ferretdb = a.ferretCpuMs !== null && b.ferretCpuMs !== null ? (b.ferretCpuMs - a.ferretCpuMs) / answered : null;
+  cpu.postgres = a.postgresCpuMs !== null && b.postgresCpuMs !== null ? (b.postgresCpuMs - a.postgresCpuMs) / answered : null;
   cpu.redis = a.redisCpuMs !== null && b.redisCpuMs !== null ? (b.redisCpuMs - a.redisCpuMs) / answered : null;
   cpu.bench = (b.harnessCpuMs - a.harnessCpuMs) / answered;
   const ms = replies.map((r) => r.ms);

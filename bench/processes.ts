@@ -5,7 +5,7 @@
  * CPU of the shared servers (FerretDB, Redis) is read from /proc.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import type { ChildStats, Request } from './child.js';
 
 export class Child {
@@ -112,6 +112,34 @@ export function procCpuMs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU milliseconds every PostgreSQL process has used (FerretDB's storage when it runs on
+ * PostgreSQL): the live processes, plus what the postmaster's exited children used (the kernel
+ * adds a reaped child's time to its parent's). Null when no PostgreSQL runs on this machine.
+ */
+export function postgresCpuMs(): number | null {
+  const processes = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') return [];
+        return [{ pid: Number(pid), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') }];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+  if (processes.length === 0) return null;
+  const pids = new Set(processes.map((p) => p.pid));
+  let ticks = 0;
+  for (const { fields } of processes) {
+    ticks += Number(fields[11]) + Number(fields[12]);
+    const isPostmaster = !pids.has(Number(fields[1]));
+    if (isPostmaster) ticks += Number(fields[13]) + Number(fields[14]);
+  }
+  return (ticks * 1000) / 100;
 }
 
 /**

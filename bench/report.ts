@@ -53,7 +53,7 @@ export function renderReport(report: Report): { table: string; json: Report & { 
   const row = (label: string, cell: (run: Run) => string) => `| ${label} | ${present.map(([, run]) => cell(run)).join(' | ')} |`;
   const cpuCells = (run: Run) =>
     Object.entries(run.cpuMsPerMessage)
-      .filter(([name]) => !['ferretdb', 'redis', 'bench'].includes(name))
+      .filter(([name]) => !['ferretdb', 'postgres', 'redis', 'bench'].includes(name))
       .map(([name, ms]) => `${name} ${f(ms, 2)}`)
       .join(', ');
   const lines: string[] = [];
@@ -67,7 +67,7 @@ export function renderReport(report: Report): { table: string; json: Report & { 
       row('outbound msg/s (accepted)', (r) => f(r.outboundPerSecond)),
       row('first reply p50 / p99 / max ms', (r) => `${i(r.latencyMs.p50)} / ${i(r.latencyMs.p99)} / ${i(r.latencyMs.max)}`),
       row('CPU ms per message, bot processes', (r) => `${f(r.botCpuMsPerMessage, 2)} (${cpuCells(r)})`),
-      row('CPU ms per message, FerretDB / Redis (shared)', (r) => `${f(r.cpuMsPerMessage.ferretdb, 2)} / ${f(r.cpuMsPerMessage.redis, 2)}`),
+      row('CPU ms per message, FerretDB / its PostgreSQL / Redis (shared)', (r) => `${f(r.cpuMsPerMessage.ferretdb, 2)} / ${f(r.cpuMsPerMessage.postgres, 2)} / ${f(r.cpuMsPerMessage.redis, 2)}`),
       row('CPU ms per message, the bench itself', (r) => f(r.cpuMsPerMessage.bench, 2)),
       row('queue lag p95 / max ms (inbound; outbound)', (r) => (r.queueLag ? `${i(r.queueLag.inbound?.lagP95Ms)} / ${i(r.queueLag.inbound?.lagMaxMs)}; ${i(r.queueLag.outbound?.lagP95Ms)} / ${i(r.queueLag.outbound?.lagMaxMs)}` : 'no queue')),
       row('updates waiting at the Bot API (max)', (r) => i(r.updatesWaitingMax)),

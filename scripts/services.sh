@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the services the bot and its tests need are answering on this machine:
-# Redis on 127.0.0.1:6379 and FerretDB (MongoDB-compatible) on 127.0.0.1:27017.
+# Redis on 127.0.0.1:6379 and FerretDB (MongoDB-compatible) on 127.0.0.1:27017, on PostgreSQL
+# when it answers on 127.0.0.1:5432, else on SQLite.
 # Installs or builds what is missing. Safe to run again and again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,13 +47,41 @@ build_ferretdb() {
   rm -rf "$work"
 }
 
+# FerretDB keeps its data in PostgreSQL when PostgreSQL answers on 127.0.0.1:5432 (as it does on
+# the machines this project is built on), else in SQLite files under .data/ferretdb. FerretDB v1
+# turns only a few filters into SQL, and SQLite then reads and decodes every document of the
+# collection for each of them: PostgreSQL does the same work several times faster (see
+# docs/storage-compatibility.md). FERRETDB_HANDLER=sqlite|postgresql chooses explicitly.
+postgres_user() { echo "${PGUSER:-$(id -un)}"; }
+
+ferretdb_handler() {
+  if [ -n "${FERRETDB_HANDLER:-}" ]; then echo "$FERRETDB_HANDLER"; return; fi
+  if port_open 5432 && command -v psql >/dev/null; then echo postgresql; else echo sqlite; fi
+}
+
+ensure_postgres_database() {
+  local name=$1 psql=(psql -h 127.0.0.1 -p 5432 -U "$(postgres_user)" -d postgres -v ON_ERROR_STOP=1 -qtA)
+  "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 && return 0
+  log "creating the PostgreSQL database $name for FerretDB"
+  "${psql[@]}" -c "CREATE DATABASE \"$name\""
+}
+
 ensure_ferretdb() {
   port_open 27017 && return 0
   [ -x "$(ferretdb_bin)" ] || build_ferretdb
   mkdir -p .data/ferretdb
-  log "starting FerretDB on 127.0.0.1:27017 (data in .data/ferretdb)"
-  nohup "$(ferretdb_bin)" --listen-addr=127.0.0.1:27017 --handler=sqlite \
-    --sqlite-url="file:$(pwd)/.data/ferretdb/" --state-dir="$(pwd)/.data/ferretdb" \
+  local storage
+  case "$(ferretdb_handler)" in
+    postgresql)
+      ensure_postgres_database ferretdb
+      storage=(--handler=postgresql "--postgresql-url=postgres://$(postgres_user)@127.0.0.1:5432/ferretdb")
+      log "starting FerretDB on 127.0.0.1:27017 (data in PostgreSQL, database ferretdb)" ;;
+    sqlite)
+      storage=(--handler=sqlite "--sqlite-url=file:$(pwd)/.data/ferretdb/")
+      log "starting FerretDB on 127.0.0.1:27017 (data in .data/ferretdb)" ;;
+    *) log "FERRETDB_HANDLER must be postgresql or sqlite"; exit 1 ;;
+  esac
+  nohup "$(ferretdb_bin)" --listen-addr=127.0.0.1:27017 "${storage[@]}" --state-dir="$(pwd)/.data/ferretdb" \
     --telemetry=disable --debug-addr=- --log-level=warn >.data/ferretdb.log 2>&1 &
   wait_port 27017
 }

@@ -1,12 +1,13 @@
 /**
- * The fault suite's own Redis and MongoDB-compatible server (FerretDB on SQLite): started
- * on free ports with their data in a temporary directory, so the suite can stop, restart,
- * empty and kill them without touching the Redis and FerretDB other tests share.
+ * The fault suite's own Redis and MongoDB-compatible server (FerretDB, on PostgreSQL or SQLite
+ * as scripts/services.sh chooses): started on free ports with their data in a temporary
+ * directory or a PostgreSQL database of their own, so the suite can stop, restart, empty and
+ * kill them without touching the Redis and FerretDB other tests share.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
@@ -178,10 +179,44 @@ export function ferretdbBinary(): string {
   return bin;
 }
 
-/** FerretDB v1 on SQLite, the data in its own directory: stopping it keeps the data, as a database restart does. */
+/**
+ * Where FerretDB keeps its data, chosen as scripts/services.sh chooses: FERRETDB_HANDLER, else
+ * PostgreSQL when it answers on 127.0.0.1:5432 and psql is installed, else SQLite.
+ */
+async function ferretdbHandler(): Promise<'postgresql' | 'sqlite'> {
+  const chosen = process.env.FERRETDB_HANDLER;
+  if (chosen === 'postgresql' || chosen === 'sqlite') return chosen;
+  try {
+    await waitForPort(5432, 200);
+    execFileSync('psql', ['--version'], { stdio: 'ignore' });
+    return 'postgresql';
+  } catch {
+    return 'sqlite';
+  }
+}
+
+/** Runs one SQL statement against the local PostgreSQL's maintenance database. */
+function postgresExec(sql: string): void {
+  const user = process.env.PGUSER ?? userInfo().username;
+  execFileSync('psql', ['-h', '127.0.0.1', '-p', '5432', '-U', user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+}
+
+/**
+ * FerretDB v1 with its data in a PostgreSQL database or a directory of its own: stopping it
+ * keeps the data, as a database restart does.
+ */
 export class FerretServer extends OwnedServer {
+  private constructor(
+    port: number,
+    dir: string,
+    private readonly handler: 'postgresql' | 'sqlite',
+  ) {
+    super(port, dir);
+  }
+
   static async start(): Promise<FerretServer> {
-    const server = new FerretServer(await freePort(), mkdtempSync(join(tmpdir(), 'faults-ferretdb-')));
+    const server = new FerretServer(await freePort(), mkdtempSync(join(tmpdir(), 'faults-ferretdb-')), await ferretdbHandler());
+    if (server.handler === 'postgresql') postgresExec(`CREATE DATABASE ${server.database}`);
     await server.start();
     return server;
   }
@@ -191,11 +226,20 @@ export class FerretServer extends OwnedServer {
     return `mongodb://127.0.0.1:${this.port}/`;
   }
 
+  /** The PostgreSQL database holding this server's data (when on PostgreSQL). */
+  private get database(): string {
+    return `faults_ferretdb_${this.port}`;
+  }
+
   protected command() {
+    const user = process.env.PGUSER ?? userInfo().username;
+    const storage =
+      this.handler === 'postgresql'
+        ? ['--handler=postgresql', `--postgresql-url=postgres://${user}@127.0.0.1:5432/${this.database}`]
+        : ['--handler=sqlite', `--sqlite-url=file:${this.dir}/`];
     const args = [
       `--listen-addr=127.0.0.1:${this.port}`,
-      '--handler=sqlite',
-      `--sqlite-url=file:${this.dir}/`,
+      ...storage,
       `--state-dir=${this.dir}`,
       '--telemetry=disable',
       '--debug-addr=-',
@@ -206,5 +250,10 @@ export class FerretServer extends OwnedServer {
 
   protected async ready(): Promise<void> {
     await waitForPort(this.port);
+  }
+
+  override async dispose(): Promise<void> {
+    await super.dispose();
+    if (this.handler === 'postgresql') postgresExec(`DROP DATABASE IF EXISTS ${this.database} WITH (FORCE)`);
   }
 }
