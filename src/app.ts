@@ -320,7 +320,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
   if (options.roles.has('worker')) {
     const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
-    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (job, lease) => processor.drain(job.chatKey, lease, job.inboxId) }));
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (job, lease) => processor.drain(job.chatKey, lease) }));
     // Senders mostly wait (a chat's one message a second, Telegram's 30 a second), holding no CPU: with only 8,
     // a backlog over many chats left at half of Telegram's rate (docs/performance.md).
     workers.push(startChatWorker({ ...common, concurrency: SENDER_CONCURRENCY, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (job, lease) => sender.drain(job.chatKey, lease) }));

@@ -191,13 +191,16 @@ export class ConversationRepository {
 
   /**
    * Records that every outbox message up to `seq` was sent; clears the pending flag when nothing
-   * is left. The caller holds the chat's lock, so what is read here stays true until the write:
-   * one small read and one write by _id. (Two updates did it before, the second conditional on
-   * outboxSeq: on FerretDB v1 a conditional update that matches nothing scans the whole
-   * collection — 130 ms at 1,000 conversations — and it matched nothing whenever more replies
-   * were waiting.)
+   * is left. The caller holds the chat's lock, so what is read here stays true until the write.
+   * `outboxSeqSeen`, the outbox's last seq when the sender loaded the conversation, saves the
+   * read in the common case: one write, conditional on no reply having been written since (else
+   * it matches nothing and the read and write follow).
    */
-  async markSent(chatKey: string, seq: number): Promise<void> {
+  async markSent(chatKey: string, seq: number, outboxSeqSeen?: number): Promise<void> {
+    if (outboxSeqSeen !== undefined) {
+      const result = await this.model.updateOne({ _id: chatKey, outboxSeq: outboxSeqSeen, sentSeq: { $lt: seq } }, { $set: { sentSeq: seq, outboxPending: outboxSeqSeen > seq } });
+      if (result.matchedCount === 1) return;
+    }
     const doc = await this.model.findById(chatKey, { sentSeq: 1, outboxSeq: 1 }).lean<{ sentSeq: number; outboxSeq: number }>();
     if (!doc || doc.sentSeq >= seq) return;
     await this.model.updateOne({ _id: chatKey }, { $set: { sentSeq: seq, outboxPending: doc.outboxSeq > seq } });

@@ -107,12 +107,6 @@ export class InboxRepository {
     }));
   }
 
-  /** Whether this message is still waiting (not handled, not set aside); a read by id. */
-  async waiting(id: string): Promise<boolean> {
-    const doc = await this.model.findById(id, { status: 1 }).lean<Pick<InboxDoc, 'status'>>();
-    return doc?.status === 'pending';
-  }
-
   /** Removes a handled message. */
   async remove(id: string): Promise<void> {
     await this.model.deleteOne({ _id: id });

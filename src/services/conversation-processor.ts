@@ -137,12 +137,11 @@ export class ConversationProcessor {
    * not held for long, so the sender's marks are never kept waiting; what is left is
    * queued again. Throws (for a retry with backoff) when a message fails and may yet succeed.
    * `lease` is the caller's chat lock, confirmed before each message's write (none in tests).
-   * `inboxId` is the message the job was queued for: when an earlier drain already handled it
-   * (a chat's messages are handled a batch at a time) there is nothing to look for. That check
-   * reads one entry by id; looking for the chat's waiting messages scans the inbox on FerretDB.
+   * A job whose message an earlier drain handled (a chat's messages go a batch at a time) finds
+   * nothing waiting: one read. (A check of the job's own inbox entry first cost a read on every
+   * other job, and FerretDB v1 reads an entry by id no faster than it finds the chat's.)
    */
-  async drain(chatKey: string, lease?: LockLease, inboxId?: string): Promise<number> {
-    if (inboxId !== undefined && !(await this.deps.inbox.waiting(inboxId))) return 0;
+  async drain(chatKey: string, lease?: LockLease): Promise<number> {
     const waiting = await this.deps.inbox.pending(chatKey, DRAIN_BATCH + 1);
     const batch = waiting.slice(0, DRAIN_BATCH);
     // One load serves the effects a crash left undone and the first message.

@@ -46,7 +46,7 @@ export class OutboxSender {
       await lease?.confirm();
       const delivered = await this.sendOne(channel, chatKey, conversation, item);
       // Waits as long as it takes: giving up here would send the same message again on the retry.
-      await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq), Infinity);
+      await this.deps.locks.exclusive(`chat:${chatKey}`, () => this.deps.conversations.markSent(chatKey, item.seq, conversation.outboxSeq), Infinity);
       if (!delivered) continue;
       this.deps.onSent?.(conversation.channel);
       sent += 1;

@@ -4,11 +4,13 @@
  * Applicants, researchers and committee members are played by updates pushed into
  * the fake; what the bot did is read back from the calls the fake recorded.
  */
+import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp, Role } from '../../src/app.js';
 import { signAction } from '../../src/bots/telegram/callback-data.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
+import { REDIS_URL } from '../helpers/db.js';
 import { FakeTelegram, type FakeTelegramOptions } from '../helpers/fake-telegram.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
 import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf, TgUser, englishRequest } from '../helpers/telegram-people.js';
@@ -509,5 +511,32 @@ describe('Telegram, end to end against a fake Bot API', () => {
     await user.replies(0, 'القائمة الرئيسية');
     // Nothing rode on the webhook answer: every call was a request of the bot's own.
     expect(fake.calls.some((c) => c.viaWebhookReply)).toBe(false);
+  }, 60_000);
+});
+
+describe('Telegram: staff actions and people’s messages share one update loop', () => {
+  it('takes in a person’s message while a claim’s alert edit waits for the group’s minute to free', async () => {
+    const { fake, env, app } = await rig();
+    await app.repositories.staff.add(RESEARCHER);
+    const a = await insertCase(app, 1);
+    await app.queues.requestAlerts('t');
+    const alertA = messageIdOf(await alertFor(fake, a.reference));
+    // The group's 20 messages of this minute are spent, as in a busy hour of alerts.
+    const redis = new Redis(REDIS_URL);
+    cleanups.push(async () => redis.disconnect());
+    const key = `${env.config.QUEUE_PREFIX}:rate:tg:chat:${GROUP}:min`;
+    const now = Date.now();
+    await redis.zadd(key, ...Array.from({ length: 20 }, (_, i) => [now, `spent-${i}`]).flat());
+    await redis.pexpire(key, 61_000);
+
+    const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);
+    await answerTo(fake, researcher.pressInGroup(alertA, buttonData(fake, alertA, 'استلام')));
+    // The alert's edit waits up to a minute; the person's greeting comes at once.
+    const person = new TgUser(fake, 5551003);
+    const startedAt = Date.now();
+    await person.say('/start', 'القائمة الرئيسية');
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect((await app.repositories.cases.get(a.id))?.assignee?.name).toBe(RESEARCHER.name);
+    expect(callsTo(fake, 'editMessageText', GROUP)).toHaveLength(0);
   }, 60_000);
 });

@@ -74,6 +74,9 @@ export interface StaffPress {
  * checked: signed data, an active staff member, the role the action needs.
  */
 export class StaffDesk {
+  /** Group alert edits queued by `refreshAlertSoon`, the latest per case. */
+  private readonly alertEdits = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: StaffDeskDeps) {}
 
   /** Handles a pressed staff button; always answers it, so the member's client stops waiting. */
@@ -136,7 +139,7 @@ export class StaffDesk {
     await this.deps.prompts.clear(member.id);
     if (result.ok) {
       await this.tell(chatId, result.changed ? `staff.decided.${prompt.outcome}` : 'staff.answer.already', { reference: result.record.reference });
-      await this.refreshAlert(result.record);
+      this.refreshAlertSoon(result.record);
     } else {
       await this.tell(chatId, ...this.refusal(result));
     }
@@ -351,14 +354,14 @@ export class StaffDesk {
         const result = await this.deps.actions.advance(caseId, member, to);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.statusParams(result.record));
-        if (result.changed) await this.refreshAlert(result.record);
+        if (result.changed) this.refreshAlertSoon(result.record);
         return;
       }
       case 'claim': {
         const result = await this.deps.actions.claim(caseId, member);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
-        if (result.changed) await this.refreshAlert(result.record);
+        if (result.changed) this.refreshAlertSoon(result.record);
         return;
       }
       case 'approve':
@@ -425,6 +428,20 @@ export class StaffDesk {
     await this.deps.gateway.sending(chatId, async (t) => {
       if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename });
       else await t.sendPhoto(chatId, { source, filename });
+    });
+  }
+
+  /**
+   * Refreshes the case's group alert without waiting for it: an edit in the group waits its turn
+   * under the group's 20 a minute, and the staff member's press or answer is handled in the
+   * loop that also takes in every person's messages, which must not wait behind it. Edits of
+   * one alert run one after another, so the last state written is the one shown.
+   */
+  private refreshAlertSoon(record: CaseRecord): void {
+    const edit = (this.alertEdits.get(record.id) ?? Promise.resolve()).then(() => this.refreshAlert(record));
+    this.alertEdits.set(record.id, edit);
+    void edit.finally(() => {
+      if (this.alertEdits.get(record.id) === edit) this.alertEdits.delete(record.id);
     });
   }
 

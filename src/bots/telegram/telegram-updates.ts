@@ -32,23 +32,30 @@ export class TelegramUpdateHandler {
   }
 
   /**
-   * Routes a `getUpdates` batch in order, storing each run of beneficiaries' messages with one
-   * write; `done` is told the id of every update once it is safe to move past (stored or handled).
-   * Anything else (a staff member's text or press, a group event) is handled on its own, after
-   * the run before it is stored, so nothing is acknowledged ahead of a message not yet stored.
+   * Routes a `getUpdates` batch in order, storing each run of beneficiaries' messages and button
+   * presses with one write; `done` is told the id of every update once it is safe to move past
+   * (stored or handled). Anything else (a staff member's text or press, a group event) is handled
+   * on its own, after the run before it is stored, so nothing is acknowledged ahead of a message
+   * not yet stored. A run's presses are answered (the button's spinner stopped) once it is
+   * stored, without holding up the next batch.
    */
   async handleBatch(updates: readonly Update[], done: (updateId: number) => void): Promise<void> {
-    let run: { message: InboundMessage; updateId: number }[] = [];
+    let run: { message: InboundMessage; updateId: number; callbackQueryId?: string }[] = [];
     const store = async () => {
       if (run.length === 0) return;
       await this.deps.ingest(run.map((entry) => entry.message));
       done(run[run.length - 1]!.updateId);
+      for (const { callbackQueryId } of run) if (callbackQueryId) void this.answerPress(callbackQueryId);
       run = [];
     };
     for (const update of updates) {
       const normalized = normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId });
       if (normalized.kind === 'beneficiary' && !(await this.mayBeStaffText(normalized.message))) {
         run.push({ message: normalized.message, updateId: update.update_id });
+        continue;
+      }
+      if (normalized.kind === 'callback_in_private' && !normalized.looksLikeStaffAction) {
+        run.push({ message: normalized.message, updateId: update.update_id, callbackQueryId: normalized.callbackQueryId });
         continue;
       }
       await store();
@@ -74,15 +81,15 @@ export class TelegramUpdateHandler {
       }
       case 'callback_in_private':
         if (normalized.looksLikeStaffAction) return this.staffPress(normalized);
-        await this.deps.gateway.call((t) => t.answerCbQuery(normalized.callbackQueryId)).catch(() => undefined);
         await this.deps.ingest([normalized.message]);
+        await this.answerPress(normalized.callbackQueryId);
         return;
       case 'staff_callback':
         return this.staffPress(normalized);
       case 'staff_message':
         return;
       case 'ignored':
-        if (normalized.callbackQueryId) await this.deps.gateway.call((t) => t.answerCbQuery(normalized.callbackQueryId!)).catch(() => undefined);
+        if (normalized.callbackQueryId) await this.answerPress(normalized.callbackQueryId);
         if (normalized.addedToStranger && normalized.chatId !== undefined && normalized.migratedToChatId === undefined) {
           // A group id is not personal data; logging it lets an administrator find the staff group's id.
           this.deps.logger.warn({ chatId: normalized.chatId }, 'added to a group that is not the staff group: leaving');
@@ -93,6 +100,11 @@ export class TelegramUpdateHandler {
         }
         return;
     }
+  }
+
+  /** Stops a pressed button's spinner; a failure only leaves the spinner turning a little longer. */
+  private async answerPress(callbackQueryId: string): Promise<void> {
+    await this.deps.gateway.call((t) => t.answerCbQuery(callbackQueryId)).catch(() => undefined);
   }
 
   private async staffAnswer(fromUserId: number, text: string, messageId: string): Promise<boolean> {

@@ -19,6 +19,15 @@ function privateText(text: string, updateId = 700_001, from = 4242): Update {
   } as Update;
 }
 
+/** A person pressing one of the bot's option buttons in a private chat. */
+function privatePress(data: string, updateId: number, from = 4242): Update {
+  const chat = { id: from, type: 'private', first_name: 'P' };
+  return {
+    update_id: updateId,
+    callback_query: { id: `q${updateId}`, from: { id: from, is_bot: false, first_name: 'P' }, chat_instance: '1', data, message: { message_id: 1, date: 0, chat, text: '?' } },
+  } as unknown as Update;
+}
+
 /** An error named as the MongoDB driver names one for a server it cannot reach. */
 function unreachable(): Error {
   const error = new Error('connect ECONNREFUSED 127.0.0.1:27017');
@@ -29,8 +38,11 @@ function unreachable(): Error {
 function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promise<boolean>, options: { staff?: number[]; ingest?: (messages: readonly InboundMessage[]) => Promise<void> } = {}) {
   const ingested: InboundMessage[] = [];
   const writes: number[] = [];
+  /** Each press answered, with how many messages were stored by then. */
+  const answered: string[] = [];
+  const telegram = { answerCbQuery: async (id: string) => answered.push(`${id} after ${ingested.length} stored`) };
   const handler = new TelegramUpdateHandler({
-    gateway: {} as TelegramGateway,
+    gateway: { call: async (work: (t: typeof telegram) => Promise<unknown>) => work(telegram) } as unknown as TelegramGateway,
     desk: { onPrivateText, onPress: async () => undefined, mayBeStaff: async (id: number) => (options.staff ?? []).includes(id) } as unknown as StaffDesk,
     ingest: async (messages) => {
       await options.ingest?.(messages);
@@ -40,7 +52,7 @@ function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promis
     staffGroupId: -100123,
     logger: pino({ level: 'silent' }),
   });
-  return { handler, ingested, writes };
+  return { handler, ingested, writes, answered };
 }
 
 describe('TelegramUpdateHandler when the staff check fails', () => {
@@ -97,6 +109,23 @@ describe('TelegramUpdateHandler.handleBatch', () => {
     expect(seen).toEqual(['staff 9: /cancel after 1 stored']);
     expect(writes).toEqual([1, 1]);
     expect(done).toEqual([700_001, 700_002, 700_003]);
+  });
+
+  it('stores people’s button presses in the run with their messages, and answers each press once stored', async () => {
+    const { handler, ingested, writes, answered } = handlerWith(async () => false);
+    const done: number[] = [];
+    await handler.handleBatch([privateText('1', 700_001, 1), privatePress('yes', 700_002, 2), privatePress('no', 700_003, 1)], (id) => done.push(id));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([3]);
+    expect(ingested.map((m) => m.text ?? m.choice)).toEqual(['1', 'yes', 'no']);
+    expect(answered).toEqual(['q700002 after 3 stored', 'q700003 after 3 stored']);
+    expect(done).toEqual([700_003]);
+  });
+
+  it('does not answer a press whose run could not be stored (Telegram sends it again)', async () => {
+    const { handler, answered } = handlerWith(async () => false, { ingest: async () => Promise.reject(unreachable()) });
+    await expect(handler.handleBatch([privatePress('yes', 700_001, 1)], () => undefined)).rejects.toThrow('ECONNREFUSED');
+    expect(answered).toEqual([]);
   });
 
   it('does not move past a run that could not be stored', async () => {
