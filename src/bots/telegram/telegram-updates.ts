@@ -4,6 +4,7 @@ import type { InboundMessage } from '../inbound-message.js';
 import { normalizeUpdate } from './normalize-update.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
+import { StaffLanes } from './staff-lanes.js';
 import { errorFields } from '../../logger.js';
 import { isUnavailable } from '../../services/unavailable.js';
 
@@ -15,6 +16,8 @@ export interface UpdateHandlerDeps {
   ingest: (messages: readonly InboundMessage[]) => Promise<unknown>;
   staffGroupId: number | null;
   logger: Logger;
+  /** How often a staff update is tried again while the database is out of reach (tests shorten it). */
+  staffRetryMs?: number;
 }
 
 /**
@@ -25,7 +28,11 @@ export interface UpdateHandlerDeps {
  * and a webhook answers 500 for Telegram to deliver it again.
  */
 export class TelegramUpdateHandler {
-  constructor(private readonly deps: UpdateHandlerDeps) {}
+  private readonly staffLanes: StaffLanes;
+
+  constructor(private readonly deps: UpdateHandlerDeps) {
+    this.staffLanes = new StaffLanes(deps.logger, deps.staffRetryMs);
+  }
 
   async handle(update: Update): Promise<void> {
     return this.route(normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId }));
@@ -34,10 +41,10 @@ export class TelegramUpdateHandler {
   /**
    * Routes a `getUpdates` batch in order, storing each run of beneficiaries' messages and button
    * presses with one write; `done` is told the id of every update once it is safe to move past
-   * (stored or handled). Anything else (a staff member's text or press, a group event) is handled
-   * on its own, after the run before it is stored, so nothing is acknowledged ahead of a message
-   * not yet stored. A run's presses are answered (the button's spinner stopped) once it is
-   * stored, without holding up the next batch.
+   * (stored, handed to a staff lane, or handled). A staff member's press or possible answer goes
+   * to their lane (see StaffLanes) once the run before it is stored, so nothing is acknowledged
+   * ahead of a message not yet stored and no person's message waits behind staff work. A run's
+   * presses are answered (the button's spinner stopped) once it is stored.
    */
   async handleBatch(updates: readonly Update[], done: (updateId: number) => void): Promise<void> {
     let run: { message: InboundMessage; updateId: number; callbackQueryId?: string }[] = [];
@@ -50,7 +57,8 @@ export class TelegramUpdateHandler {
     };
     for (const update of updates) {
       const normalized = normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId });
-      if (normalized.kind === 'beneficiary' && !(await this.mayBeStaffText(normalized.message))) {
+      const staffMember = await this.staffMemberOf(normalized);
+      if (staffMember === null && normalized.kind === 'beneficiary') {
         run.push({ message: normalized.message, updateId: update.update_id });
         continue;
       }
@@ -59,10 +67,30 @@ export class TelegramUpdateHandler {
         continue;
       }
       await store();
-      await this.route(normalized);
+      if (staffMember !== null) this.staffLanes.add(staffMember, () => this.route(normalized));
+      else await this.route(normalized);
       done(update.update_id);
     }
     await store();
+  }
+
+  /** Resolves once the staff updates handed to lanes so far are handled. */
+  async staffSettled(): Promise<void> {
+    await this.staffLanes.settled();
+  }
+
+  /** Who sent a staff update (a press on a staff button, a text from someone who may be staff); null for anything else. */
+  private async staffMemberOf(normalized: ReturnType<typeof normalizeUpdate>): Promise<number | null> {
+    switch (normalized.kind) {
+      case 'staff_callback':
+        return normalized.fromUserId;
+      case 'callback_in_private':
+        return normalized.looksLikeStaffAction ? normalized.fromUserId : null;
+      case 'beneficiary':
+        return (await this.mayBeStaffText(normalized.message)) ? Number(normalized.message.userId) : null;
+      default:
+        return null;
+    }
   }
 
   /** Whether a private message could be a staff member's answer rather than a person's message. */
@@ -130,6 +158,9 @@ function plainText(message: InboundMessage): string | null {
   return message.text !== undefined && !message.media ? message.text : null;
 }
 
+/** How long a stop waits for staff updates still in their lanes. */
+const STAFF_SETTLE_MS = 10_000;
+
 /** How polling runs. */
 export interface PollingOptions {
   gateway: TelegramGateway;
@@ -173,6 +204,8 @@ export function startPolling(options: PollingOptions): { stop: () => Promise<voi
     stop: async () => {
       controller.abort();
       await running;
+      // Staff work already taken from Telegram finishes if it can (it is not delivered again).
+      await Promise.race([handler.staffSettled(), new Promise((resolve) => setTimeout(resolve, STAFF_SETTLE_MS).unref())]);
     },
   };
 }

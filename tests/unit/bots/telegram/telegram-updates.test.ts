@@ -35,7 +35,7 @@ function unreachable(): Error {
   return error;
 }
 
-function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promise<boolean>, options: { staff?: number[]; ingest?: (messages: readonly InboundMessage[]) => Promise<void> } = {}) {
+function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promise<boolean>, options: { staff?: number[]; ingest?: (messages: readonly InboundMessage[]) => Promise<void>; staffRetryMs?: number } = {}) {
   const ingested: InboundMessage[] = [];
   const writes: number[] = [];
   /** Each press answered, with how many messages were stored by then. */
@@ -51,6 +51,7 @@ function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promis
     },
     staffGroupId: -100123,
     logger: pino({ level: 'silent' }),
+    staffRetryMs: options.staffRetryMs,
   });
   return { handler, ingested, writes, answered };
 }
@@ -95,7 +96,7 @@ describe('TelegramUpdateHandler.handleBatch', () => {
     expect(done).toEqual([700_003]);
   });
 
-  it('stores the run before a staff member’s text, handles that on its own, then the rest', async () => {
+  it('stores the run before a staff member’s text, then hands the text to the member’s lane', async () => {
     const seen: string[] = [];
     const { handler, ingested, writes } = handlerWith(
       async (from, text) => {
@@ -106,9 +107,44 @@ describe('TelegramUpdateHandler.handleBatch', () => {
     );
     const done: number[] = [];
     await handler.handleBatch([privateText('a', 700_001, 1), privateText('/cancel', 700_002, 9), privateText('b', 700_003, 2)], (id) => done.push(id));
-    expect(seen).toEqual(['staff 9: /cancel after 1 stored']);
+    await handler.staffSettled();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^staff 9: \/cancel after [12] stored$/);
     expect(writes).toEqual([1, 1]);
     expect(done).toEqual([700_001, 700_002, 700_003]);
+  });
+
+  it('does not hold people’s messages behind slow staff work (a case sent privately, an alert edit waiting for the group)', async () => {
+    let finishStaffWork = () => {};
+    const staffWork = new Promise<void>((resolve) => (finishStaffWork = resolve));
+    const seen: string[] = [];
+    const { handler, ingested } = handlerWith(
+      async (_from, text) => {
+        await staffWork;
+        seen.push(text);
+        return true;
+      },
+      { staff: [9] },
+    );
+    const done: number[] = [];
+    await handler.handleBatch([privateText('/case SR-1', 700_001, 9), privateText('a', 700_002, 1), privateText('/note', 700_003, 9), privateText('b', 700_004, 2)], (id) => done.push(id));
+    expect(ingested.map((m) => m.text)).toEqual(['a', 'b']);
+    expect(done).toEqual([700_001, 700_002, 700_003, 700_004]);
+    expect(seen).toEqual([]);
+    finishStaffWork();
+    await handler.staffSettled();
+    expect(seen).toEqual(['/case SR-1', '/note']);
+  });
+
+  it('waits out a database out of reach in the staff lane; a text that was no staff answer is then stored as a person’s', async () => {
+    let failures = 2;
+    const { handler, ingested } = handlerWith(async () => (failures-- > 0 ? Promise.reject(unreachable()) : false), { staff: [9], staffRetryMs: 5 });
+    const done: number[] = [];
+    await handler.handleBatch([privateText('السلام عليكم', 700_001, 9)], (id) => done.push(id));
+    expect(done).toEqual([700_001]);
+    await handler.staffSettled();
+    expect(failures).toBe(-1);
+    expect(ingested.map((m) => m.text)).toEqual(['السلام عليكم']);
   });
 
   it('stores people’s button presses in the run with their messages, and answers each press once stored', async () => {
