@@ -19,6 +19,7 @@ export interface DocumentMeta {
 export class DocumentStore {
   private readonly bucket: mongo.GridFSBucket;
   private readonly files: mongo.Collection;
+  private readonly chunks: mongo.Collection;
 
   constructor(
     connection: Connection,
@@ -27,11 +28,18 @@ export class DocumentStore {
     if (!connection.db) throw new Error('DocumentStore needs an open connection');
     this.bucket = new mongo.GridFSBucket(connection.db, { bucketName: 'documents' });
     this.files = connection.db.collection('documents.files');
+    this.chunks = connection.db.collection('documents.chunks');
   }
 
-  /** Stores `bytes` encrypted under `id`; storing the same id again is a no-op. */
+  /**
+   * Stores `bytes` encrypted under `id`; storing the same id again is a no-op. GridFS writes
+   * the chunks before the file's entry: a process killed in between leaves chunks without a
+   * file, which would make every later attempt fail on the chunks' unique index. They are
+   * removed first (the id is the message's own, and its chat's lock is held).
+   */
   async put(id: string, bytes: Buffer, meta: DocumentMeta): Promise<void> {
     if (await this.exists(id)) return;
+    await this.chunks.deleteMany({ files_id: id as never });
     const sealed = this.keys.encryptBytes(bytes);
     await new Promise<void>((resolve, reject) => {
       const upload = this.bucket.openUploadStreamWithId(id as never, id, { metadata: meta });
