@@ -433,9 +433,9 @@ export class StaffDesk {
 
   /**
    * Refreshes the case's group alert without waiting for it: an edit in the group waits its turn
-   * under the group's 20 a minute, and the staff member's press or answer is handled in the
-   * loop that also takes in every person's messages, which must not wait behind it. Edits of
-   * one alert run one after another, so the last state written is the one shown.
+   * under the group's 20 a minute, and the staff member's next press or answer (handled one after
+   * another, see StaffLanes) must not wait behind it. Edits of one alert run one after another,
+   * so the last state written is the one shown.
    */
   private refreshAlertSoon(record: CaseRecord): void {
     const edit = (this.alertEdits.get(record.id) ?? Promise.resolve()).then(() => this.refreshAlert(record));
