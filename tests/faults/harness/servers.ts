@@ -195,10 +195,14 @@ async function ferretdbHandler(): Promise<'postgresql' | 'sqlite'> {
   }
 }
 
+/** The local PostgreSQL's user (trust authentication on the machines this project runs on). */
+function postgresUser(): string {
+  return process.env.PGUSER ?? userInfo().username;
+}
+
 /** Runs one SQL statement against the local PostgreSQL's maintenance database. */
 function postgresExec(sql: string): void {
-  const user = process.env.PGUSER ?? userInfo().username;
-  execFileSync('psql', ['-h', '127.0.0.1', '-p', '5432', '-U', user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+  execFileSync('psql', ['-h', '127.0.0.1', '-p', '5432', '-U', postgresUser(), '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
 }
 
 /**
@@ -216,7 +220,11 @@ export class FerretServer extends OwnedServer {
 
   static async start(): Promise<FerretServer> {
     const server = new FerretServer(await freePort(), mkdtempSync(join(tmpdir(), 'faults-ferretdb-')), await ferretdbHandler());
-    if (server.handler === 'postgresql') postgresExec(`CREATE DATABASE ${server.database}`);
+    if (server.handler === 'postgresql') {
+      // One a run killed before its clean-up left on this port is not this run's data.
+      postgresExec(`DROP DATABASE IF EXISTS ${server.database} WITH (FORCE)`);
+      postgresExec(`CREATE DATABASE ${server.database}`);
+    }
     await server.start();
     return server;
   }
@@ -232,10 +240,9 @@ export class FerretServer extends OwnedServer {
   }
 
   protected command() {
-    const user = process.env.PGUSER ?? userInfo().username;
     const storage =
       this.handler === 'postgresql'
-        ? ['--handler=postgresql', `--postgresql-url=postgres://${user}@127.0.0.1:5432/${this.database}`]
+        ? ['--handler=postgresql', `--postgresql-url=postgres://${postgresUser()}@127.0.0.1:5432/${this.database}`]
         : ['--handler=sqlite', `--sqlite-url=file:${this.dir}/`];
     const args = [
       `--listen-addr=127.0.0.1:${this.port}`,
