@@ -239,7 +239,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       return false;
     }
     // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
-    await queues.requestMessage(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
+    await queues.requestInbound(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
     return fresh;
   };
   const ingest = async (raw: InboundMessage): Promise<boolean> => (await ingestMany([raw]))[0] ?? false;
@@ -320,10 +320,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
   if (options.roles.has('worker')) {
     const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
-    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (job, lease) => processor.drain(job.chatKey, lease) }));
+    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (chatKey, lease) => processor.drain(chatKey, lease) }));
     // Senders mostly wait (a chat's one message a second, Telegram's 30 a second), holding no CPU: with only 8,
     // a backlog over many chats left at half of Telegram's rate (docs/performance.md).
-    workers.push(startChatWorker({ ...common, concurrency: SENDER_CONCURRENCY, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (job, lease) => sender.drain(job.chatKey, lease) }));
+    workers.push(startChatWorker({ ...common, concurrency: SENDER_CONCURRENCY, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (chatKey, lease) => sender.drain(chatKey, lease) }));
     sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
     const poster = telegram?.poster;
     if (poster) {

@@ -17,8 +17,8 @@ export interface ChatWorkerOptions {
   locks: ChatLocks;
   /** The lock name for a chat; one consumer per chat holds it. */
   lockName: (chatKey: string) => string;
-  /** The use case for the job's chat; confirms the lease before anything that must not be done twice (see `LockLease`). */
-  work: (job: ChatJob, lease: LockLease) => Promise<number>;
+  /** Confirms the lease before anything that must not be done twice (see `LockLease`). */
+  work: (chatKey: string, lease: LockLease) => Promise<number>;
   logger: Logger;
 }
 
@@ -41,7 +41,7 @@ export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
       throw new DelayedError();
     }
     try {
-      const outcome = await options.locks.withLock(lockName, (lease) => options.work(parsed.data, lease));
+      const outcome = await options.locks.withLock(lockName, (lease) => options.work(chatKey, lease));
       if (outcome.ran) return outcome.value;
       await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
       throw new DelayedError();

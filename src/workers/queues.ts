@@ -6,8 +6,9 @@ import { z } from 'zod';
 export const QUEUE_NAMES = { inbound: 'inbound', outbound: 'outbound', alerts: 'alerts' } as const;
 
 /**
- * A job's whole payload: which chat, and for a received message which inbox entry. Ids only
- * (keyed hashes), never personal data: it sits in Redis in clear.
+ * A job's whole payload: which chat. Ids only (keyed hashes), never personal data: it sits in
+ * Redis in clear. `inboxId` is written by nothing now: jobs an earlier version queued carry it,
+ * and are still taken after an upgrade.
  */
 export const ChatJobSchema = z.strictObject({
   chatKey: z.string().regex(/^[a-z]+_[0-9a-f]{24}$/),
@@ -53,14 +54,9 @@ export class WorkQueues {
     await this.alerts.add('post', {}, { jobId: `alerts-${reason}` });
   }
 
-  /** Asks for a chat's waiting messages to be handled; `reason` makes the job id (one job per sweep, or per batch left over). */
+  /** Asks for a chat's waiting messages to be handled; `reason` makes the job id (one job per message, per sweep, or per batch left over). */
   async requestInbound(chatKey: string, reason: string): Promise<void> {
     await this.inbound.add('drain', { chatKey }, { jobId: `in-${reason}` });
-  }
-
-  /** Asks for a chat's waiting messages to be handled because this one arrived (one job per message). */
-  async requestMessage(chatKey: string, inboxId: string): Promise<void> {
-    await this.inbound.add('drain', { chatKey, inboxId }, { jobId: `in-${inboxId}` });
   }
 
   /** Asks for a chat's outbox to be sent. */
