@@ -26,6 +26,7 @@ import { signAction, verifyAction, type StaffAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
+import { SerialByKey } from '../../services/serial-by-key.js';
 
 /** Staff read Arabic; every staff text exists in English too, for a later per-member setting. */
 const STAFF_LANG = 'ar' as const;
@@ -74,8 +75,8 @@ export interface StaffPress {
  * checked: signed data, an active staff member, the role the action needs.
  */
 export class StaffDesk {
-  /** Group alert edits queued by `refreshAlertSoon`, the latest per case. */
-  private readonly alertEdits = new Map<string, Promise<void>>();
+  /** Group alert edits queued by `refreshAlertSoon`, one after another per case. */
+  private readonly alertEdits = new SerialByKey<string>();
 
   constructor(private readonly deps: StaffDeskDeps) {}
 
@@ -93,16 +94,16 @@ export class StaffDesk {
     }
   }
 
-  /**
-   * A private text from a staff member who owes the bot an answer (a reason, the support
-   * granted, the answer to a complaint) or who talks to a person in a referral; returns
-   * false when the sender is not staff or neither applies, so the text goes the ordinary way.
-   */
   /** Whether this Telegram user may be staff: false for certain (see `StaffRepository.mayBeStaff`). */
   mayBeStaff(fromUserId: number): Promise<boolean> {
     return this.deps.staff.mayBeStaff(fromUserId);
   }
 
+  /**
+   * A private text from a staff member who owes the bot an answer (a reason, the support
+   * granted, the answer to a complaint) or who talks to a person in a referral; returns
+   * false when the sender is not staff or neither applies, so the text goes the ordinary way.
+   */
   async onPrivateText(fromUserId: number, text: string, messageId: string): Promise<boolean> {
     if (!(await this.deps.staff.mayBeStaff(fromUserId))) return false;
     const member = await this.deps.staff.findByTelegramUserId(fromUserId);
@@ -438,11 +439,7 @@ export class StaffDesk {
    * so the last state written is the one shown.
    */
   private refreshAlertSoon(record: CaseRecord): void {
-    const edit = (this.alertEdits.get(record.id) ?? Promise.resolve()).then(() => this.refreshAlert(record));
-    this.alertEdits.set(record.id, edit);
-    void edit.finally(() => {
-      if (this.alertEdits.get(record.id) === edit) this.alertEdits.delete(record.id);
-    });
+    this.alertEdits.add(record.id, () => this.refreshAlert(record));
   }
 
   /** Shows on the group alert who holds the case and what was decided; best effort, the case itself is already changed. */

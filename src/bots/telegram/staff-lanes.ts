@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
+import { SerialByKey } from '../../services/serial-by-key.js';
 import { isUnavailable } from '../../services/unavailable.js';
 
 /**
@@ -14,7 +15,7 @@ import { isUnavailable } from '../../services/unavailable.js';
  * lane when the process dies is not delivered again: the member sees no answer and presses again.
  */
 export class StaffLanes {
-  private readonly lanes = new Map<number, Promise<void>>();
+  private readonly lanes = new SerialByKey<number>();
 
   constructor(
     private readonly logger: Logger,
@@ -24,16 +25,12 @@ export class StaffLanes {
 
   /** Queues `work` behind the member's earlier updates and returns at once. */
   add(memberId: number, work: () => Promise<void>): void {
-    const next = (this.lanes.get(memberId) ?? Promise.resolve()).then(() => this.untilDone(work));
-    this.lanes.set(memberId, next);
-    void next.finally(() => {
-      if (this.lanes.get(memberId) === next) this.lanes.delete(memberId);
-    });
+    this.lanes.add(memberId, () => this.untilDone(work));
   }
 
   /** Resolves once every update queued so far is handled (a graceful stop waits for it). */
   async settled(): Promise<void> {
-    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
+    await this.lanes.settled();
   }
 
   private async untilDone(work: () => Promise<void>): Promise<void> {

@@ -58,12 +58,9 @@ export class TelegramUpdateHandler {
     for (const update of updates) {
       const normalized = normalizeUpdate(update, { staffGroupId: this.deps.staffGroupId });
       const staffMember = await this.staffMemberOf(normalized);
-      if (staffMember === null && normalized.kind === 'beneficiary') {
-        run.push({ message: normalized.message, updateId: update.update_id });
-        continue;
-      }
-      if (normalized.kind === 'callback_in_private' && !normalized.looksLikeStaffAction) {
-        run.push({ message: normalized.message, updateId: update.update_id, callbackQueryId: normalized.callbackQueryId });
+      const person = staffMember === null ? personsUpdate(normalized) : null;
+      if (person) {
+        run.push({ ...person, updateId: update.update_id });
         continue;
       }
       await store();
@@ -151,6 +148,16 @@ export class TelegramUpdateHandler {
   private async staffPress(press: { callbackQueryId: string; fromUserId: number; data: string }): Promise<void> {
     await this.deps.desk.onPress(press);
   }
+}
+
+/**
+ * A person's message or option button, stored with the run; null for anything else. Asked only
+ * of updates that are not staff work (see `staffMemberOf`), so a private press here is a person's.
+ */
+function personsUpdate(normalized: ReturnType<typeof normalizeUpdate>): { message: InboundMessage; callbackQueryId?: string } | null {
+  if (normalized.kind === 'beneficiary') return { message: normalized.message };
+  if (normalized.kind === 'callback_in_private') return { message: normalized.message, callbackQueryId: normalized.callbackQueryId };
+  return null;
 }
 
 /** A private message's text when it is text alone (what a staff member's answer can be); null otherwise. */
