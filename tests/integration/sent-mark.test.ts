@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mongoose';
 import { newSession } from '../../src/engine/session.js';
 import { ConversationRepository, type StepCommit } from '../../src/models/conversation-repository.js';
-import { KeyRing } from '../../src/privacy/key-ring.js';
 import { freshDatabase } from '../helpers/db.js';
+import { freshKeys } from '../helpers/keys.js';
 
-const keys = KeyRing.parse(`k1:${KeyRing.generateKeyBase64()}`, 'k1', KeyRing.generateKeyBase64());
+const keys = freshKeys();
 let db: { connection: Connection; drop: () => Promise<void> };
 let conversations: ConversationRepository;
 

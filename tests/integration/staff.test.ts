@@ -10,8 +10,8 @@ import { addStaff, changeStaffRoles, listStaff, removeStaff } from '../../src/cl
 import { AuditLog } from '../../src/models/audit-log.js';
 import { CaseRepository } from '../../src/models/case-repository.js';
 import { StaffRepository, type StaffRole } from '../../src/models/staff.js';
-import { KeyRing } from '../../src/privacy/key-ring.js';
 import { freshDatabase } from '../helpers/db.js';
+import { freshKeys } from '../helpers/keys.js';
 
 const STAFF_ID = /^stf_[0-9a-hjkmnp-tv-z]{10}$/;
 
@@ -232,7 +232,7 @@ describe('staff and audit log (real database)', () => {
     });
 
     it('cases list records cases.listed with the filter and the count', async () => {
-      const keys = KeyRing.parse(`k1:${KeyRing.generateKeyBase64()}`, 'k1', KeyRing.generateKeyBase64());
+      const keys = freshKeys();
       const cases = new CaseRepository(connection, keys);
       const written: string[] = [];
       const items = await listCases(
