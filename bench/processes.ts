@@ -100,18 +100,23 @@ export class Child {
   }
 }
 
-/** CPU milliseconds (user + system) a process has used, from /proc; null when it cannot be read. */
-export function procCpuMs(pid: number): number | null {
+/** A process's command name and the /proc stat fields after it (the name may hold spaces); null when gone. */
+function procStat(pid: number | string): { command: string; fields: string[] } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    // Linux counts in ticks of 1/100 s (CLK_TCK) on every machine of this kind.
-    return (ticks * 1000) / 100;
+    return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
   } catch {
     return null;
   }
+}
+
+/** Linux counts CPU time in ticks of 1/100 s (CLK_TCK) on every machine of this kind. */
+const ticksToMs = (ticks: number) => (ticks * 1000) / 100;
+
+/** CPU milliseconds (user + system) a process has used, from /proc; null when it cannot be read. */
+export function procCpuMs(pid: number): number | null {
+  const stat = procStat(pid);
+  return stat ? ticksToMs(Number(stat.fields[11]) + Number(stat.fields[12])) : null;
 }
 
 /**
@@ -123,13 +128,8 @@ export function postgresCpuMs(): number | null {
   const processes = readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .flatMap((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') return [];
-        return [{ pid: Number(pid), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') }];
-      } catch {
-        return []; // gone meanwhile
-      }
+      const stat = procStat(pid);
+      return stat?.command === 'postgres' ? [{ pid: Number(pid), fields: stat.fields }] : [];
     });
   if (processes.length === 0) return null;
   const pids = new Set(processes.map((p) => p.pid));
@@ -139,7 +139,7 @@ export function postgresCpuMs(): number | null {
     const isPostmaster = !pids.has(Number(fields[1]));
     if (isPostmaster) ticks += Number(fields[13]) + Number(fields[14]);
   }
-  return (ticks * 1000) / 100;
+  return ticksToMs(ticks);
 }
 
 /**
