@@ -66,14 +66,23 @@ ensure_postgres_database() {
   "${psql[@]}" -c "CREATE DATABASE \"$name\""
 }
 
+# GIN twins of FerretDB's indexes, which PostgreSQL can use for FerretDB's filters (see the file).
+# Run every time: it also covers a database and indexes made before it existed.
+tune_postgres_for_ferretdb() {
+  psql -h 127.0.0.1 -p 5432 -U "$(postgres_user)" -d "$1" -v ON_ERROR_STOP=1 -qtA -f scripts/ferretdb-postgresql.sql >/dev/null
+}
+
 ensure_ferretdb() {
+  if [ "$(ferretdb_handler)" = postgresql ]; then
+    ensure_postgres_database ferretdb
+    tune_postgres_for_ferretdb ferretdb
+  fi
   port_open 27017 && return 0
   [ -x "$(ferretdb_bin)" ] || build_ferretdb
   mkdir -p .data/ferretdb
   local storage
   case "$(ferretdb_handler)" in
     postgresql)
-      ensure_postgres_database ferretdb
       storage=(--handler=postgresql "--postgresql-url=postgres://$(postgres_user)@127.0.0.1:5432/ferretdb")
       log "starting FerretDB on 127.0.0.1:27017 (data in PostgreSQL, database ferretdb)" ;;
     sqlite)

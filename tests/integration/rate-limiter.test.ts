@@ -45,4 +45,52 @@ describe('RateLimiter.take', () => {
     expect(Date.now() - start).toBeLessThan(200);
     await waiting;
   });
+
+  describe('limits taken in line', () => {
+    // A log of every slot's time, never full: the reserved times can be read back afterwards.
+    const log: Limit = { key: 'log', limit: 1_000, windowMs: 60_000, inLine: true };
+    const slotTimes = async (p: string) => (await redis.zrange(`${p}:rate:log`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+
+    it('twenty senders waiting at once get back-to-back slots: none is lost to a sender waking up', async () => {
+      const p = `${prefix}line`;
+      const limiter = new RateLimiter(redis, p);
+      const spacing: Limit = { key: 'spacing', limit: 1, windowMs: 50, inLine: true };
+      const returned: number[] = [];
+      await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.take([{ key: `chat:${i}`, limit: 1, windowMs: 1_000 }, spacing, log]).then(() => returned.push(Date.now()))));
+      const times = await slotTimes(p);
+      // A sender woken more than 10 ms late takes a further slot at the end of the line.
+      expect(times.length).toBeGreaterThanOrEqual(20);
+      expect(times.slice(1, 20).map((t, i) => t - times[i]!)).toEqual(Array.from({ length: 19 }, () => 50));
+      // Each returned at its slot, not before.
+      expect(returned.sort((a, b) => a - b)[19]! - returned[0]!).toBeGreaterThanOrEqual(19 * 50 - 10);
+    });
+
+    it('a chat that must wait for its own limit holds no place in the line', async () => {
+      const p = `${prefix}own`;
+      const limiter = new RateLimiter(redis, p);
+      const limits = (chat: string): Limit[] => [{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, { key: 'spacing', limit: 1, windowMs: 20, inLine: true }, log];
+      await limiter.take(limits('a'));
+      const again = limiter.take(limits('a'));
+      await Promise.all(['b', 'c', 'd'].map((chat) => limiter.take(limits(chat))));
+      await again;
+      const times = await slotTimes(p);
+      // b, c and d went back to back before a's second, which came a second after its first.
+      expect(times).toHaveLength(5);
+      expect([times[2]! - times[1]!, times[3]! - times[2]!]).toEqual([20, 20]);
+      expect(times[3]! - times[0]!).toBeLessThan(1_000);
+      expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(1_000);
+    });
+
+    it('a take refused for waiting too long reserves nothing', async () => {
+      const p = `${prefix}refused`;
+      const limiter = new RateLimiter(redis, p);
+      const slow: Limit[] = [{ key: 'slow', limit: 1, windowMs: 600, inLine: true }, log];
+      await limiter.take(slow);
+      await expect(limiter.take(slow, 100)).rejects.toThrow(/would wait too long/);
+      await limiter.take(slow);
+      const times = await slotTimes(p);
+      expect(times).toHaveLength(2);
+      expect(times[1]! - times[0]!).toBe(600);
+    });
+  });
 });

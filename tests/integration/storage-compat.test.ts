@@ -258,6 +258,25 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
       );
     });
 
+    it('on PostgreSQL, finds by _id and by an indexed field use an index (the GIN twins of scripts/ferretdb-postgresql.sql)', async () => {
+      if (ferretStorage !== 'postgresql') return; // MongoDB uses its indexes; FerretDB on SQLite none (docs/storage-compatibility.md)
+      const c = raw('indexed_lookups');
+      await c.createIndex({ chatKey: 1, seq: 1 });
+      // Enough rows that a scan costs more than an index to the planner.
+      await c.insertMany(Array.from({ length: 3_000 }, (_, i) => ({ _id: `d${i}`, chatKey: `chat-${i}`, seq: i, body: 'x'.repeat(200) })));
+      const scanOf = async (filter: Record<string, unknown>) => {
+        const plan = (await connection.db!.command({ explain: { find: 'indexed_lookups', filter } })) as { queryPlanner: { Plan: Record<string, unknown> } };
+        return JSON.stringify(plan.queryPlanner.Plan);
+      };
+      for (const filter of [{ _id: 'd1234' }, { _id: 'd1234', seq: 1234 }, { chatKey: 'chat-77' }]) {
+        expect(await scanOf(filter)).toMatch(/"Node Type":"Bitmap Index Scan"/);
+      }
+      // An unindexed field is still a scan, and the twins change no answer.
+      expect(await scanOf({ body: 'y' })).toMatch(/"Node Type":"Seq Scan"/);
+      expect(await c.find({ chatKey: 'chat-77' }).toArray()).toEqual([{ _id: 'd77', chatKey: 'chat-77', seq: 77, body: 'x'.repeat(200) }]);
+      expect((await c.indexes()).map((i) => i.name).sort()).toEqual(['_id_', 'chatKey_1_seq_1']);
+    });
+
     it('a partial unique index is refused by FerretDB', async () => {
       const schema = new Schema({ a: String, b: String }, { autoIndex: false });
       schema.index({ a: 1, b: 1 }, { unique: true, partialFilterExpression: { a: { $exists: true } } });

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
 /** A TCP port nothing listens on right now (the OS picks it). */
@@ -200,9 +201,9 @@ function postgresUser(): string {
   return process.env.PGUSER ?? userInfo().username;
 }
 
-/** Runs one SQL statement against the local PostgreSQL's maintenance database. */
-function postgresExec(sql: string): void {
-  execFileSync('psql', ['-h', '127.0.0.1', '-p', '5432', '-U', postgresUser(), '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+/** Runs SQL (`-c` a statement, `-f` a file) against a database of the local PostgreSQL, its maintenance database by default. */
+function postgresExec(sql: string, { database = 'postgres', flag = '-c' }: { database?: string; flag?: '-c' | '-f' } = {}): void {
+  execFileSync('psql', ['-h', '127.0.0.1', '-p', '5432', '-U', postgresUser(), '-d', database, '-v', 'ON_ERROR_STOP=1', '-q', flag, sql], { stdio: 'pipe' });
 }
 
 /**
@@ -224,6 +225,8 @@ export class FerretServer extends OwnedServer {
       // One a run killed before its clean-up left on this port is not this run's data.
       postgresExec(`DROP DATABASE IF EXISTS ${server.database} WITH (FORCE)`);
       postgresExec(`CREATE DATABASE ${server.database}`);
+      // The same tuning as the shared FerretDB's (GIN twins of its indexes).
+      postgresExec(fileURLToPath(new URL('../../../scripts/ferretdb-postgresql.sql', import.meta.url)), { database: server.database, flag: '-f' });
     }
     await server.start();
     return server;
