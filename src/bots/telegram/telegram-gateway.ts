@@ -118,9 +118,10 @@ function limitsFor(chatId: number): Limit[] {
   const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS }, perSecond] : [perSecond];
   return [
     ...perChat,
-    { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: 1_000 },
+    // Every sender waits in line for the overall limit, so no slot is lost to a sender waking up late.
+    { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: 1_000, inLine: true },
     // Spread evenly (a leaky bucket): a window alone lets a whole second's messages leave at once.
-    { key: 'tg:global:spacing', limit: 1, windowMs: GLOBAL_SPACING_MS },
+    { key: 'tg:global:spacing', limit: 1, windowMs: GLOBAL_SPACING_MS, inLine: true },
   ];
 }
 
