@@ -49,7 +49,7 @@ describe('RateLimiter.take', () => {
   describe('limits taken in line', () => {
     // A log of every slot's time, never full: the reserved times can be read back afterwards.
     const log: Limit = { key: 'log', limit: 1_000, windowMs: 60_000, inLine: true };
-    const slotTimes = async (p: string) => (await redis.zrange(`${p}:rate:log`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    const slotTimes = async (p: string) => (await redis.zrange(`${p}:rate:log`, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
 
     it('twenty senders waiting at once get back-to-back slots: none is lost to a sender waking up', async () => {
       const p = `${prefix}line`;

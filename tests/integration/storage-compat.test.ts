@@ -260,7 +260,7 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
 
     it('on PostgreSQL, finds by _id and by an indexed field use an index (the GIN twins of scripts/ferretdb-postgresql.sql)', async () => {
       if (ferretStorage !== 'postgresql') return; // MongoDB uses its indexes; FerretDB on SQLite none (docs/storage-compatibility.md)
-      const c = raw('indexed_lookups');
+      const c = connection.db!.collection<{ _id: string; chatKey: string; seq: number; body: string }>('indexed_lookups');
       await c.createIndex({ chatKey: 1, seq: 1 });
       // Enough rows that a scan costs more than an index to the planner.
       await c.insertMany(Array.from({ length: 3_000 }, (_, i) => ({ _id: `d${i}`, chatKey: `chat-${i}`, seq: i, body: 'x'.repeat(200) })));
