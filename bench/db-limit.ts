@@ -9,6 +9,7 @@
 import { MongoClient } from 'mongodb';
 import { Telegram } from 'telegraf';
 import type { Update } from 'telegraf/types';
+import { MAX_OPERATIONS_IN_FLIGHT } from '../src/models/database.js';
 import { serveBench } from './child.js';
 import { monitoredUri, watchMongo } from './mongo-monitor.js';
 import { REQUEST_TURNS, arabic } from './script.js';
@@ -26,7 +27,9 @@ interface ConversationDoc {
   updatedAt: Date;
 }
 
-const client = new MongoClient(monitoredUri(env('MONGODB_URI')));
+// The service's cap on operations in flight: with the driver's default (100) this bot once hung
+// FerretDB v1 on PostgreSQL (about 50 updates at once deadlock it; src/models/database.ts).
+const client = new MongoClient(monitoredUri(env('MONGODB_URI')), { maxPoolSize: MAX_OPERATIONS_IN_FLIGHT });
 await client.connect();
 const conversations = client.db(env('BENCH_DB')).collection<ConversationDoc>('conversations');
 const mongo = watchMongo(client);

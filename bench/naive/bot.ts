@@ -20,6 +20,7 @@ import { supportRequestFlow } from '../../src/flows/support-request.js';
 import { validatorRegistry } from '../../src/flows/catalog.js';
 import { matchChoice, matchYesNo } from '../../src/flows/validators/index.js';
 import { createTranslator, loadCatalogues } from '../../src/i18n/translator.js';
+import { MAX_OPERATIONS_IN_FLIGHT } from '../../src/models/database.js';
 import { serveBench } from '../child.js';
 import { monitoredUri, watchMongo } from '../mongo-monitor.js';
 
@@ -171,7 +172,9 @@ const request = new Scenes.WizardScene<Ctx>(
   },
 );
 
-const client = new MongoClient(monitoredUri(env('MONGODB_URI')));
+// The service's cap on operations in flight: with the driver's default (100) this bot once hung
+// FerretDB v1 on PostgreSQL (about 50 updates at once deadlock it; src/models/database.ts).
+const client = new MongoClient(monitoredUri(env('MONGODB_URI')), { maxPoolSize: MAX_OPERATIONS_IN_FLIGHT });
 await client.connect();
 const database = client.db(env('BENCH_DB'));
 const cases = database.collection('cases');

@@ -12,6 +12,15 @@ export interface DatabaseOptions {
 }
 
 /**
+ * The most operations one process has at the server at once (the driver's pool; the rest wait
+ * their turn in the driver). FerretDB v1 on PostgreSQL runs an update as a query that holds one
+ * of its 50 PostgreSQL connections while the write takes a second: with about 50 updates at
+ * once, each holds one and waits for another, and FerretDB hangs for good
+ * (docs/storage-compatibility.md, *Concurrency on one server*). Three processes at 16 stay below.
+ */
+export const MAX_OPERATIONS_IN_FLIGHT = 16;
+
+/**
  * Opens a dedicated mongoose connection.
  *
  * A connection of our own rather than mongoose's global one, so that tests and
@@ -24,6 +33,7 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Connection> {
   const connection = mongoose.createConnection(options.uri, {
     dbName: options.dbName,
+    maxPoolSize: MAX_OPERATIONS_IN_FLIGHT,
     serverSelectionTimeoutMS: 5_000,
     // A heartbeat gives up after this; the watchdog below treats one running much longer as hung.
     connectTimeoutMS: 10_000,

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import mongoose, { Schema, trusted, type Connection } from 'mongoose';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { freshDatabase, MONGODB_URI } from '../helpers/db.js';
+import { MAX_OPERATIONS_IN_FLIGHT } from '../../src/models/database.js';
 
 type RawCollection = mongoose.mongo.Collection<mongoose.mongo.Document>;
 
@@ -674,6 +675,30 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
       } else {
         await expect(attempt).resolves.toBeInstanceOf(Array);
       }
+    });
+  });
+
+  describe('concurrency on one server', () => {
+    it('the service keeps at most 16 operations at the server at once (FerretDB v1 on PostgreSQL hangs with about 50 updates)', async () => {
+      // Reproduced by hand (docs/storage-compatibility.md): six clients with the driver's default
+      // pool sending 600 updates at once left FerretDB waiting on its own connection pool for good.
+      const client = connection.getClient();
+      expect(client.options.maxPoolSize).toBe(MAX_OPERATIONS_IN_FLIGHT);
+      let out = 0;
+      let most = 0;
+      const checkedOut = () => (most = Math.max(most, ++out));
+      const checkedIn = () => out--;
+      client.on('connectionCheckedOut', checkedOut);
+      client.on('connectionCheckedIn', checkedIn);
+      try {
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => newConversation(`s-many-${i}`)));
+        await Promise.all(Array.from({ length: 200 }, (_, i) => Conversation.updateOne({ _id: ids[i % ids.length] }, { $set: { note: `n${i}` } })));
+      } finally {
+        client.off('connectionCheckedOut', checkedOut);
+        client.off('connectionCheckedIn', checkedIn);
+      }
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(MAX_OPERATIONS_IN_FLIGHT);
     });
   });
 
