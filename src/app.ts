@@ -138,9 +138,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 
   const producerRedis = connectRedis(config.REDIS_URL, 'producer');
   const workerRedis = connectRedis(config.REDIS_URL, 'worker');
-  const redisConnections: Redis[] = [producerRedis, workerRedis];
+  const commandsRedis = connectRedis(config.REDIS_URL, 'commands');
+  const redisConnections: Redis[] = [producerRedis, workerRedis, commandsRedis];
   const queues = new WorkQueues(producerRedis, config.QUEUE_PREFIX);
-  const chatLocks = new ChatLocks(workerRedis, config.QUEUE_PREFIX);
+  const chatLocks = new ChatLocks(commandsRedis, config.QUEUE_PREFIX);
   const metrics = new Metrics();
   metrics.setQueueJobsSource(() => queueCounts(queues));
   const staleLockMs = options.staleLockMs ?? 10 * 60_000;
@@ -178,7 +179,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     committeeReminderDay: config.COMMITTEE_REMINDER_DAY,
     staleLockMs,
     chatLocks,
-    attempts: new AttemptCounter(workerRedis, config.QUEUE_PREFIX),
+    attempts: new AttemptCounter(commandsRedis, config.QUEUE_PREFIX),
     onCaseSubmitted: async (_caseId, channel) => {
       metrics.caseSubmitted(channel);
       await queues.requestAlerts(`${Date.now()}`);
@@ -212,7 +213,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
   });
 
-  const flood = new FloodGuard(new AttemptCounter(workerRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 });
+  const flood = new FloodGuard(new AttemptCounter(commandsRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 });
   /** Stores received messages durably (one insert for all of them), then lets each in and queues it; for each, whether it was new. */
   const ingestMany = async (raws: readonly InboundMessage[]): Promise<boolean[]> => {
     const now = options.clock?.() ?? new Date();
@@ -249,7 +250,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         config: { ...config, TELEGRAM_BOT_TOKEN: config.TELEGRAM_BOT_TOKEN },
         keys,
         logger,
-        redis: workerRedis,
+        redis: commandsRedis,
         connection,
         ...repositories,
         chatLocks,
@@ -310,7 +311,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     staleLockMs,
     referralReannounceMs: config.REFERRAL_REANNOUNCE_MINUTES * 60_000,
     notify,
-    attempts: new AttemptCounter(workerRedis, config.QUEUE_PREFIX),
+    attempts: new AttemptCounter(commandsRedis, config.QUEUE_PREFIX),
     optionalPerDay: config.OPTIONAL_MESSAGES_PER_DAY,
     inboxGraceMs: 30_000,
     erasure,

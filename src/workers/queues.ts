@@ -20,13 +20,23 @@ export const ChatJobSchema = z.strictObject({
 export type ChatJob = z.infer<typeof ChatJobSchema>;
 
 /**
- * Opens a Redis connection for BullMQ. Workers block on Redis and must never give up
- * a command (`maxRetriesPerRequest: null`); producers fail fast instead of queueing
- * commands while Redis is away, since MongoDB already holds the work and the sweeper
- * re-queues it.
+ * Opens a Redis connection. BullMQ's workers block on Redis and must never give up a command
+ * (`maxRetriesPerRequest: null`); producers fail fast instead of queueing commands while Redis
+ * is away, since MongoDB already holds the work and the sweeper re-queues it. The service's
+ * own short commands (chat locks, rate limits, counters) wait like the workers' and go on a
+ * connection of their own with auto-pipelining: the commands many jobs issue in one turn of the
+ * event loop leave in one write. (BullMQ's connections are left without it: reports of lost job
+ * state with it on.)
  */
-export function connectRedis(url: string, purpose: 'worker' | 'producer'): Redis {
-  return new Redis(url, purpose === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+export function connectRedis(url: string, purpose: 'worker' | 'producer' | 'commands'): Redis {
+  switch (purpose) {
+    case 'worker':
+      return new Redis(url, { maxRetriesPerRequest: null });
+    case 'commands':
+      return new Redis(url, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+    case 'producer':
+      return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  }
 }
 
 const jobDefaults = {
