@@ -89,14 +89,19 @@ export class RateLimiter {
     const deadline = Date.now() + maxWaitMs;
     const keys = limits.map(({ key }) => `${this.prefix}:rate:${key}`);
     const args = limits.flatMap(({ windowMs, limit, inLine }) => [windowMs, limit, inLine ? 1 : 0]);
+    const ownKeys = keys.filter((_, i) => !limits[i]!.inLine);
     for (;;) {
       const now = Date.now();
+      const slot = randomUUID();
       const ahead = Math.max(0, Math.min(RESERVE_AHEAD_MS, deadline - now));
-      const [reserved, wait] = (await this.redis.eval(TAKE_ALL, keys.length, ...keys, now, randomUUID(), ahead, ...args)) as [number, number];
+      const [reserved, wait] = (await this.redis.eval(TAKE_ALL, keys.length, ...keys, now, slot, ahead, ...args)) as [number, number];
       if (reserved) {
         if (wait > 0) await sleep(wait);
         if (Date.now() - (now + wait) <= LATE_MS) return;
-        // Woken too late (a busy process): the slot stays counted, unused, and another is taken.
+        // Woken too late (a busy process): the slot stays counted in the shared line, unused,
+        // and another is taken; the chat's own limits forget it, so the chat does not wait a
+        // whole window for a message that never left.
+        await Promise.all(ownKeys.map((key) => this.redis.zrem(key, slot)));
         continue;
       }
       if (now + wait > deadline) throw new Error(`rate limit ${limits.map(({ key }) => key).join(', ')} would wait too long`);

@@ -81,6 +81,29 @@ describe('RateLimiter.take', () => {
       expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(1_000);
     });
 
+    it('a sender woken too late takes another slot, and its chat is not held back by the one it left unused', async () => {
+      const p = `${prefix}late`;
+      const limiter = new RateLimiter(redis, p);
+      const limits = (chat: string): Limit[] => [{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, { key: 'spacing', limit: 1, windowMs: 50, inLine: true }, log];
+      await limiter.take(limits('b'));
+      const start = Date.now();
+      const taking = limiter.take(limits('a'));
+      // a's slot is 50 ms after b's; keep the process busy past it.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const busyUntil = Date.now() + 120;
+      while (Date.now() < busyUntil) {
+        // a busy process: timers fire late
+      }
+      await taking;
+      const times = await slotTimes(p);
+      // b's slot, a's unused one, a's second: all three counted in the shared line.
+      expect(times).toHaveLength(3);
+      expect(times[1]! - times[0]!).toBe(50);
+      // a left at its second slot, not a whole window after the first it did not use.
+      expect(Date.now() - start).toBeLessThan(600);
+      expect(await redis.zcard(`${p}:rate:chat:a`)).toBe(1);
+    });
+
     it('a take refused for waiting too long reserves nothing', async () => {
       const p = `${prefix}refused`;
       const limiter = new RateLimiter(redis, p);
