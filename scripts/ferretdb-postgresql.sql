@@ -4,11 +4,11 @@
 --
 -- FerretDB v1 creates a btree index on `(_jsonb -> 'field')` for `_id` and for every index the
 -- application declares, but filters with `_jsonb -> $1 @> $2`: containment, which a btree cannot
--- serve, so every find, update and delete read the whole table. A GIN index (jsonb_path_ops) on
--- the same expression serves `@>`. Each of FerretDB's btree indexes gets such a twin, one per
--- indexed field, from an event trigger when FerretDB creates the index, and for indexes made
--- before this ran. FerretDB does not know of the twins: they change no result and no listIndexes;
--- dropping a collection drops them with its table.
+-- serve, so every find, and the query behind every update and delete, read the whole table. A
+-- GIN index (jsonb_path_ops) on the same expression serves `@>`. Each of FerretDB's btree
+-- indexes gets such a twin, one per indexed field, from an event trigger when FerretDB creates
+-- the index, and for indexes made before this ran. FerretDB does not know of the twins: they
+-- change no result and no listIndexes; dropping a collection drops them with its table.
 
 SET client_min_messages = warning;
 
