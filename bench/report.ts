@@ -23,7 +23,7 @@ export interface Report {
   phases: {
     engine?: EngineResult | undefined;
     limits?: Run | undefined;
-    backlog?: { chats: number; outboundPerSecond: number; shareOfLimit: number; seconds: number; tooMany: number; tooManyBy: { global: number; chat: number; group: number }; minGapMs: number | null; answered: number } | undefined;
+    backlog?: { chats: number; outboundPerSecond: number; shareOfLimit: number; seconds: number; afterRampPerSecond: number | null; tooMany: number; tooManyBy: { global: number; chat: number; group: number }; minGapMs: number | null; answered: number } | undefined;
     capacity?: Run | undefined;
     'db-limit'?: Run | undefined;
     naive?: Run | undefined;
@@ -84,7 +84,7 @@ export function renderReport(report: Report): { table: string; json: Report & { 
     }
   }
   if (engine) lines.push('', `Engine alone: **${i(engine.stepsPerSecond)} conversation steps/s** on one core (${i(engine.stepCallsPerSecond)} calls of step() with the requests' results; ${engine.messagesPerConversation} messages and ${f(engine.repliesPerConversation)} replies per request).`);
-  if (backlog) lines.push('', `Backlog: ${backlog.chats} chats at once → outbound **${f(backlog.outboundPerSecond)} msg/s** (${f(backlog.shareOfLimit * 100)}% of 30/s) over ${f(backlog.seconds)} s; ${backlog.tooMany} 429s (overall ${backlog.tooManyBy.global}, chat ${backlog.tooManyBy.chat}, group ${backlog.tooManyBy.group}); smallest gap to one chat ${i(backlog.minGapMs)} ms; ${backlog.answered} answered.`);
+  if (backlog) lines.push('', `Backlog: ${backlog.chats} chats at once → outbound **${f(backlog.outboundPerSecond)} msg/s** (${f(backlog.shareOfLimit * 100)}% of 30/s) over ${f(backlog.seconds)} s, ${f(backlog.afterRampPerSecond)} msg/s from the third second on; ${backlog.tooMany} 429s (overall ${backlog.tooManyBy.global}, chat ${backlog.tooManyBy.chat}, group ${backlog.tooManyBy.group}); smallest gap to one chat ${i(backlog.minGapMs)} ms; ${backlog.answered} answered.`);
   if (leak) {
     lines.push(
       '',

@@ -282,10 +282,23 @@ interface BacklogResult {
   /** Outbound as a share of Telegram's 30 a second. */
   shareOfLimit: number;
   seconds: number;
+  /**
+   * Outbound from the third second after the first send: the pacing alone, once the worker has
+   * made the first replies of the burst (which it makes more slowly than they can leave).
+   */
+  afterRampPerSecond: number | null;
   tooMany: number;
   tooManyBy: { global: number; chat: number; group: number };
   minGapMs: number | null;
   answered: number;
+}
+
+/** How long the first replies of a burst are left out of `afterRampPerSecond`. */
+const BACKLOG_RAMP_MS = 3_000;
+
+/** Messages a second between the first and the last of `times` (ms), or null with fewer than two. */
+function rateOf(times: readonly number[]): number | null {
+  return times.length > 1 && times.at(-1)! > times[0]! ? ((times.length - 1) * 1000) / (times.at(-1)! - times[0]!) : null;
 }
 
 /** Many chats write at once: the replies (two each) pile up and must leave at Telegram's overall rate. */
@@ -299,12 +312,13 @@ async function backlog(r: Rig, chats: number): Promise<BacklogResult> {
   const times = r.api.counters.sendTimes.slice(sendsBefore);
   // Measured from the first send to the last, so the time the bot took to take the updates in is left out.
   const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : 0;
-  const outboundPerSecond = seconds > 0 ? (times.length - 1) / seconds : 0;
+  const outboundPerSecond = rateOf(times) ?? 0;
   return {
     chats,
     outboundPerSecond,
     shareOfLimit: outboundPerSecond / 30,
     seconds,
+    afterRampPerSecond: rateOf(times.filter((t) => t - times[0]! >= BACKLOG_RAMP_MS)),
     tooMany: r.api.counters.tooMany - tooManyBefore,
     tooManyBy: { global: r.api.counters.tooManyBy.global - byBefore.global, chat: r.api.counters.tooManyBy.chat - byBefore.chat, group: r.api.counters.tooManyBy.group - byBefore.group },
     minGapMs: finite(Math.min(gapsBefore, r.api.counters.minGapPrivate)),
