@@ -283,8 +283,8 @@ interface BacklogResult {
   shareOfLimit: number;
   seconds: number;
   /**
-   * Outbound from the third second after the first send: the pacing alone, once the worker has
-   * made the first replies of the burst (which it makes more slowly than they can leave).
+   * Outbound from the third second after the first send: the pacing alone, once the burst's
+   * first seconds are over (the machine saturated, senders woken past their slots give them up).
    */
   afterRampPerSecond: number | null;
   tooMany: number;
