@@ -1,63 +1,78 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-// Sliding windows in sorted sets, one entry per slot taken (its time; possibly a little ahead).
-// For each limit, the earliest time it allows: after its last slot, and a window after the
-// limit-th last slot when full. A limit taken "in line" lets the slot be reserved at that
-// earliest time; any other must be free now. All or none; a reservation further ahead than
-// ARGV[3] is not made. Returns {1, ms until the reserved slot} or {0, ms to wait and try again}.
-// Atomic in Redis, shared by every process. ARGV: now, member, how far ahead, then window, limit
-// and in-line flag per key.
+// Sliding windows in sorted sets, one entry per message sent (its time): drop what left each
+// window, count; if every limit has a free slot, take one in each, else take none and say how
+// long until the most restrictive frees. Atomic in Redis, shared by every process.
+// ARGV: now, member, then window and limit per key.
 const TAKE_ALL = `
 local now = tonumber(ARGV[1])
-local at = now
-local not_free = 0
+local wait = 0
 for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[3 * i + 1])
-  local limit = tonumber(ARGV[3 * i + 2])
+  local window = tonumber(ARGV[2 * i + 1])
   redis.call('zremrangebyscore', key, 0, now - window)
-  local earliest = now
-  local last = redis.call('zrange', key, -1, -1, 'withscores')
-  if last[2] then earliest = math.max(earliest, tonumber(last[2])) end
-  if redis.call('zcard', key) >= limit then
-    local nth = redis.call('zrange', key, -limit, -limit, 'withscores')
-    earliest = math.max(earliest, tonumber(nth[2]) + window)
-  end
-  if ARGV[3 * i + 3] == '1' then
-    at = math.max(at, earliest)
-  elseif earliest > now then
-    not_free = math.max(not_free, earliest - now)
+  if redis.call('zcard', key) >= tonumber(ARGV[2 * i + 2]) then
+    local oldest = redis.call('zrange', key, 0, 0, 'withscores')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
   end
 end
-if not_free > 0 then return {0, math.ceil(not_free)} end
-if at - now > tonumber(ARGV[3]) then return {0, math.ceil(at - now)} end
+if wait > 0 then return wait end
 for i, key in ipairs(KEYS) do
-  redis.call('zadd', key, at, ARGV[2])
-  redis.call('pexpire', key, tonumber(ARGV[3 * i + 1]) + at - now)
+  redis.call('zadd', key, now, ARGV[2])
+  redis.call('pexpire', key, tonumber(ARGV[2 * i + 1]))
 end
+return 0
+`;
+
+// A place in the line: if the sender's own limits (KEYS[2..]) are free now (checked, not
+// taken), a wake-up time `spacing` after the line's last one (KEYS[1]), at most ARGV[3] ahead.
+// Returns {1, ms until that time} or {0, ms to wait and try again}.
+// ARGV: now, member, how far ahead, spacing, then window and limit per own key.
+const JOIN_LINE = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for i = 2, #KEYS do
+  local window = tonumber(ARGV[2 * i + 1])
+  redis.call('zremrangebyscore', KEYS[i], 0, now - window)
+  if redis.call('zcard', KEYS[i]) >= tonumber(ARGV[2 * i + 2]) then
+    local oldest = redis.call('zrange', KEYS[i], 0, 0, 'withscores')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
+  end
+end
+if wait > 0 then return {0, math.ceil(wait)} end
+local spacing = tonumber(ARGV[4])
+redis.call('zremrangebyscore', KEYS[1], 0, now - spacing)
+local at = now
+local last = redis.call('zrange', KEYS[1], -1, -1, 'withscores')
+if last[2] then at = math.max(at, tonumber(last[2]) + spacing) end
+if at - now > tonumber(ARGV[3]) then return {0, math.ceil(at - now)} end
+redis.call('zadd', KEYS[1], at, ARGV[2])
+redis.call('pexpire', KEYS[1], math.ceil(at - now + spacing))
 return {1, math.ceil(at - now)}
 `;
 
-/** A slot is reserved at most this far ahead; a longer wait is waited out and the take tried again. */
-const RESERVE_AHEAD_MS = 5_000;
-/**
- * A reserved slot woken up to later than this is left unused and another taken: the limits'
- * margins (see the gateway) assume a message leaves at its slot, give or take a few milliseconds.
- */
-const LATE_MS = 10;
+/** A place in the line is taken at most this far ahead; a longer line is waited out and joined again. */
+const JOIN_AHEAD_MS = 5_000;
+/** At its turn, a sender waits this long at most for the shared limits before joining the line again. */
+const REJOIN_AFTER_MS = 250;
 
 /** One limit: at most `limit` events per `windowMs` under `key`. */
 export interface Limit {
   key: string;
   limit: number;
   windowMs: number;
-  /**
-   * Wait in line for this limit: its next free slot is reserved, whoever else waits, so no slot
-   * goes unused between one sender's turn and the next waking up. For limits every sender shares
-   * (the overall one). A limit not in line is taken only when free now, so that a chat waiting
-   * for its own limit holds no place in everyone's line.
-   */
-  inLine?: boolean;
+  /** A limit every sender shares (the overall one): with a line, waited for in the line. */
+  shared?: boolean;
+}
+
+/**
+ * Where senders wait their turn for the shared limits: wake-up times `spacingMs` apart, handed
+ * out in order. Without it every waiting sender polls, each freed slot goes to whichever wakes
+ * first, a little late, and the overall rate falls short of what the limits allow.
+ */
+export interface Line {
+  key: string;
+  spacingMs: number;
 }
 
 /**
@@ -72,41 +87,63 @@ export class RateLimiter {
     private readonly prefix: string,
   ) {}
 
-  /** How many slots a limit has free now, without taking one (slots reserved ahead count as taken). */
+  /** How many slots a limit has free now, without taking one. */
   async free(limit: Limit): Promise<number> {
-    const key = `${this.prefix}:rate:${limit.key}`;
+    const key = this.keyOf(limit.key);
     await this.redis.zremrangebyscore(key, 0, Date.now() - limit.windowMs);
     return Math.max(0, limit.limit - (await this.redis.zcard(key)));
   }
 
   /**
-   * Takes a slot under every limit at once, waiting as long as needed (never longer than
-   * `maxWaitMs`), and returns at the slot's time. All or none: a slot taken under one limit
-   * while waiting for another would be spent before the send, so after a long wait for the
-   * overall limit two messages to one chat could leave milliseconds apart.
+   * Takes a slot under every limit at once, when the message leaves, waiting as long as
+   * needed (never longer than `maxWaitMs`). All or none: a slot taken under one limit while
+   * waiting for another would be spent before the send, so after a long wait for the overall
+   * limit two messages to one chat could leave milliseconds apart. With a `line`, a sender
+   * whose own limits are free waits for its turn in the line, then takes its slots; a sender
+   * woken late by a busy process still goes at once if the limits allow (they count sends, not
+   * turns), so no turn is lost.
    */
-  async take(limits: readonly Limit[], maxWaitMs = 120_000): Promise<void> {
-    const deadline = Date.now() + maxWaitMs;
-    const keys = limits.map(({ key }) => `${this.prefix}:rate:${key}`);
-    const args = limits.flatMap(({ windowMs, limit, inLine }) => [windowMs, limit, inLine ? 1 : 0]);
-    const ownKeys = keys.filter((_, i) => !limits[i]!.inLine);
+  async take(limits: readonly Limit[], options: { line?: Line; maxWaitMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.maxWaitMs ?? 120_000);
+    const tooLong = () => new Error(`rate limit ${limits.map(({ key }) => key).join(', ')} would wait too long`);
+    for (;;) {
+      if (options.line) await this.waitTurn(options.line, limits.filter((limit) => !limit.shared), deadline, tooLong);
+      for (;;) {
+        const wait = await this.takeNow(limits);
+        if (wait <= 0) return;
+        if (Date.now() + wait > deadline) throw tooLong();
+        // Another message to this chat went first (a staff message, an alert): back to the line when it frees.
+        if (options.line && wait > REJOIN_AFTER_MS) break;
+        await sleep(Math.min(wait, 1_000));
+      }
+    }
+  }
+
+  private async takeNow(limits: readonly Limit[]): Promise<number> {
+    const keys = limits.map(({ key }) => this.keyOf(key));
+    const args = limits.flatMap(({ windowMs, limit }) => [windowMs, limit]);
+    return Number(await this.redis.eval(TAKE_ALL, keys.length, ...keys, Date.now(), randomUUID(), ...args));
+  }
+
+  /** Waits until the sender's own limits are free, then for its turn in the line. */
+  private async waitTurn(line: Line, own: readonly Limit[], deadline: number, tooLong: () => Error): Promise<void> {
+    const keys = [this.keyOf(line.key), ...own.map(({ key }) => this.keyOf(key))];
+    const args = own.flatMap(({ windowMs, limit }) => [windowMs, limit]);
     for (;;) {
       const now = Date.now();
-      const slot = randomUUID();
-      const ahead = Math.max(0, Math.min(RESERVE_AHEAD_MS, deadline - now));
-      const [reserved, wait] = (await this.redis.eval(TAKE_ALL, keys.length, ...keys, now, slot, ahead, ...args)) as [number, number];
-      if (reserved) {
+      const ahead = Math.max(0, Math.min(JOIN_AHEAD_MS, deadline - now));
+      const [placed, wait] = (await this.redis.eval(JOIN_LINE, keys.length, ...keys, now, randomUUID(), ahead, line.spacingMs, ...args)) as [number, number];
+      if (placed) {
         if (wait > 0) await sleep(wait);
-        if (Date.now() - (now + wait) <= LATE_MS) return;
-        // Woken too late (a busy process): the slot stays counted in the shared line, unused,
-        // and another is taken; the chat's own limits forget it, so the chat does not wait a
-        // whole window for a message that never left.
-        await Promise.all(ownKeys.map((key) => this.redis.zrem(key, slot)));
-        continue;
+        return;
       }
-      if (now + wait > deadline) throw new Error(`rate limit ${limits.map(({ key }) => key).join(', ')} would wait too long`);
+      if (now + wait > deadline) throw tooLong();
       await sleep(Math.min(wait, 1_000));
     }
+  }
+
+  private keyOf(key: string): string {
+    return `${this.prefix}:rate:${key}`;
   }
 }
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RateLimiter, type Limit } from '../../src/services/rate-limiter.js';
+import { RateLimiter, type Limit, type Line } from '../../src/services/rate-limiter.js';
 import { deleteKeys, REDIS_URL } from '../helpers/db.js';
 
 const redis = new Redis(REDIS_URL);
@@ -46,74 +46,79 @@ describe('RateLimiter.take', () => {
     await waiting;
   });
 
-  describe('limits taken in line', () => {
-    // A log of every slot's time, never full: the reserved times can be read back afterwards.
-    const log: Limit = { key: 'log', limit: 1_000, windowMs: 60_000, inLine: true };
-    const slotTimes = async (p: string) => (await redis.zrange(`${p}:rate:log`, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+  describe('with a line', () => {
+    // Every send's time, never full: read back afterwards. The line's turns are read from its key.
+    const log: Limit = { key: 'log', limit: 1_000, windowMs: 60_000, shared: true };
+    const timesOf = async (key: string) => (await redis.zrange(key, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    const line = (spacingMs: number): Line => ({ key: 'line', spacingMs });
 
-    it('twenty senders waiting at once get back-to-back slots: none is lost to a sender waking up', async () => {
+    it('twenty senders waiting at once get turns back to back, and leave no closer than the limits allow', async () => {
       const p = `${prefix}line`;
       const limiter = new RateLimiter(redis, p);
-      const spacing: Limit = { key: 'spacing', limit: 1, windowMs: 50, inLine: true };
-      const returned: number[] = [];
-      await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.take([{ key: `chat:${i}`, limit: 1, windowMs: 1_000 }, spacing, log]).then(() => returned.push(Date.now()))));
-      const times = await slotTimes(p);
-      // A sender woken more than 10 ms late takes a further slot at the end of the line.
-      expect(times.length).toBeGreaterThanOrEqual(20);
-      expect(times.slice(1, 20).map((t, i) => t - times[i]!)).toEqual(Array.from({ length: 19 }, () => 50));
-      // Each returned at its slot, not before.
-      expect(returned.sort((a, b) => a - b)[19]! - returned[0]!).toBeGreaterThanOrEqual(19 * 50 - 10);
+      const gap: Limit = { key: 'gap', limit: 1, windowMs: 40, shared: true };
+      await Promise.all(Array.from({ length: 20 }, (_, i) => limiter.take([{ key: `chat:${i}`, limit: 1, windowMs: 1_000 }, gap, log], { line: line(50) })));
+      const turns = await timesOf(`${p}:rate:line`);
+      const sends = await timesOf(`${p}:rate:log`);
+      // The line's last turns (the earlier ones have left its window): 50 ms apart, none lost.
+      expect(turns.length).toBeGreaterThanOrEqual(2);
+      expect(turns.slice(1).map((t, i) => t - turns[i]!)).toEqual(turns.slice(1).map(() => 50));
+      expect(sends).toHaveLength(20);
+      expect(Math.min(...sends.slice(1).map((t, i) => t - sends[i]!))).toBeGreaterThanOrEqual(40);
+      // About one turn each: twenty sends over nineteen turns, not a poll's worth more.
+      expect(sends[19]! - sends[0]!).toBeLessThan(19 * 50 + 200);
     });
 
     it('a chat that must wait for its own limit holds no place in the line', async () => {
       const p = `${prefix}own`;
       const limiter = new RateLimiter(redis, p);
-      const limits = (chat: string): Limit[] => [{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, { key: 'spacing', limit: 1, windowMs: 20, inLine: true }, log];
-      await limiter.take(limits('a'));
-      const again = limiter.take(limits('a'));
-      await Promise.all(['b', 'c', 'd'].map((chat) => limiter.take(limits(chat))));
+      const limits = (chat: string): Limit[] => [{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, log];
+      await limiter.take(limits('a'), { line: line(20) });
+      const again = limiter.take(limits('a'), { line: line(20) });
+      await Promise.all(['b', 'c', 'd'].map((chat) => limiter.take(limits(chat), { line: line(20) })));
       await again;
-      const times = await slotTimes(p);
-      // b, c and d went back to back before a's second, which came a second after its first.
-      expect(times).toHaveLength(5);
-      expect([times[2]! - times[1]!, times[3]! - times[2]!]).toEqual([20, 20]);
-      expect(times[3]! - times[0]!).toBeLessThan(1_000);
-      expect(times[4]! - times[0]!).toBeGreaterThanOrEqual(1_000);
+      const sends = await timesOf(`${p}:rate:log`);
+      // b, c and d went before a's second, which came a second after its first.
+      expect(sends).toHaveLength(5);
+      expect(sends[3]! - sends[0]!).toBeLessThan(1_000);
+      expect(sends[4]! - sends[0]!).toBeGreaterThanOrEqual(1_000);
     });
 
-    it('a sender woken too late takes another slot, and its chat is not held back by the one it left unused', async () => {
+    it('a sender woken late by a busy process still leaves at once: its turn is not lost', async () => {
       const p = `${prefix}late`;
       const limiter = new RateLimiter(redis, p);
-      const limits = (chat: string): Limit[] => [{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, { key: 'spacing', limit: 1, windowMs: 50, inLine: true }, log];
-      await limiter.take(limits('b'));
+      const limits = (chat: string): Limit[] => [{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, log];
+      await limiter.take(limits('b'), { line: line(50) });
       const start = Date.now();
-      const taking = limiter.take(limits('a'));
-      // a's slot is 50 ms after b's; keep the process busy past it.
+      const taking = limiter.take(limits('a'), { line: line(50) });
+      // a's turn is 50 ms after b's; keep the process busy past it.
       await new Promise((resolve) => setTimeout(resolve, 5));
       const busyUntil = Date.now() + 120;
       while (Date.now() < busyUntil) {
         // a busy process: timers fire late
       }
       await taking;
-      const times = await slotTimes(p);
-      // b's slot, a's unused one, a's second: all three counted in the shared line.
-      expect(times).toHaveLength(3);
-      expect(times[1]! - times[0]!).toBe(50);
-      // a left at its second slot, not a whole window after the first it did not use.
-      expect(Date.now() - start).toBeLessThan(600);
-      expect(await redis.zcard(`${p}:rate:chat:a`)).toBe(1);
+      expect(Date.now() - start).toBeLessThan(300);
+      expect(await timesOf(`${p}:rate:log`)).toHaveLength(2);
     });
 
-    it('a take refused for waiting too long reserves nothing', async () => {
+    it('turns a fraction of a millisecond apart (a window divided by its limit)', async () => {
+      const p = `${prefix}fraction`;
+      const limiter = new RateLimiter(redis, p);
+      await Promise.all(['a', 'b', 'c'].map((chat) => limiter.take([{ key: `chat:${chat}`, limit: 1, windowMs: 1_000 }, log], { line: line(34.5) })));
+      const turns = await timesOf(`${p}:rate:line`);
+      expect(turns.slice(1).map((t, i) => t - turns[i]!)).toEqual([34.5, 34.5]);
+    });
+
+    it('a take refused for waiting too long leaves no place in the line', async () => {
       const p = `${prefix}refused`;
       const limiter = new RateLimiter(redis, p);
-      const slow: Limit[] = [{ key: 'slow', limit: 1, windowMs: 600, inLine: true }, log];
-      await limiter.take(slow);
-      await expect(limiter.take(slow, 100)).rejects.toThrow(/would wait too long/);
-      await limiter.take(slow);
-      const times = await slotTimes(p);
-      expect(times).toHaveLength(2);
-      expect(times[1]! - times[0]!).toBe(600);
+      await limiter.take([log], { line: line(600) });
+      await expect(limiter.take([log], { line: line(600), maxWaitMs: 100 })).rejects.toThrow(/would wait too long/);
+      await limiter.take([log], { line: line(600) });
+      const sends = await timesOf(`${p}:rate:log`);
+      expect(sends).toHaveLength(2);
+      expect(sends[1]! - sends[0]!).toBeGreaterThanOrEqual(595);
+      expect(sends[1]! - sends[0]!).toBeLessThan(700);
     });
   });
 });
