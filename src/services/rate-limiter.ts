@@ -1,21 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-// Sliding windows in sorted sets, one entry per message sent (its time): drop what left each
-// window, count; if every limit has a free slot, take one in each, else take none and say how
-// long until the most restrictive frees. Atomic in Redis, shared by every process.
-// ARGV: now, member, then window and limit per key.
-const TAKE_ALL = `
-local now = tonumber(ARGV[1])
-local wait = 0
-for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[2 * i + 1])
-  redis.call('zremrangebyscore', key, 0, now - window)
-  if redis.call('zcard', key) >= tonumber(ARGV[2 * i + 2]) then
-    local oldest = redis.call('zrange', key, 0, 0, 'withscores')
-    wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
+// Sliding windows in sorted sets, one entry per message sent (its time). WAIT_FOR_FREE drops
+// what left each window of KEYS[first..] and returns how long until the most restrictive has a
+// free slot (0: all free now); the window and limit of KEYS[i] are ARGV[2i+1] and ARGV[2i+2].
+const WAIT_FOR_FREE = `
+local function wait_for_free(first, now)
+  local wait = 0
+  for i = first, #KEYS do
+    local window = tonumber(ARGV[2 * i + 1])
+    redis.call('zremrangebyscore', KEYS[i], 0, now - window)
+    if redis.call('zcard', KEYS[i]) >= tonumber(ARGV[2 * i + 2]) then
+      local oldest = redis.call('zrange', KEYS[i], 0, 0, 'withscores')
+      wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
+    end
   end
+  return wait
 end
+`;
+
+// If every limit has a free slot, take one in each, else take none and say how long until the
+// most restrictive frees. Atomic in Redis, shared by every process.
+// ARGV: now, member, then window and limit per key.
+const TAKE_ALL = `${WAIT_FOR_FREE}
+local now = tonumber(ARGV[1])
+local wait = wait_for_free(1, now)
 if wait > 0 then return wait end
 for i, key in ipairs(KEYS) do
   redis.call('zadd', key, now, ARGV[2])
@@ -28,17 +37,9 @@ return 0
 // taken), a wake-up time `spacing` after the line's last one (KEYS[1]), at most ARGV[3] ahead.
 // Returns {1, ms until that time} or {0, ms to wait and try again}.
 // ARGV: now, member, how far ahead, spacing, then window and limit per own key.
-const JOIN_LINE = `
+const JOIN_LINE = `${WAIT_FOR_FREE}
 local now = tonumber(ARGV[1])
-local wait = 0
-for i = 2, #KEYS do
-  local window = tonumber(ARGV[2 * i + 1])
-  redis.call('zremrangebyscore', KEYS[i], 0, now - window)
-  if redis.call('zcard', KEYS[i]) >= tonumber(ARGV[2 * i + 2]) then
-    local oldest = redis.call('zrange', KEYS[i], 0, 0, 'withscores')
-    wait = math.max(wait, tonumber(oldest[2]) + window - now, 1)
-  end
-end
+local wait = wait_for_free(2, now)
 if wait > 0 then return {0, math.ceil(wait)} end
 local spacing = tonumber(ARGV[4])
 redis.call('zremrangebyscore', KEYS[1], 0, now - spacing)
