@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { Collection } from 'mongodb';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { newSession, SessionSchema, type Session } from '../engine/session.js';
 import type { OutboundMessage } from '../engine/events.js';
@@ -15,18 +16,22 @@ export interface OutboxItem {
   sealed: string;
 }
 
-/** A conversation as the services see it, decrypted. */
-export interface Conversation {
+/** A chat's address and unsent replies: what the sender reads. */
+export interface ChatOutbox {
   chatKey: string;
   channel: string;
   /** The platform chat id, for sending. */
   address: string;
-  version: number;
-  session: Session;
-  handled: string[];
   outbox: OutboxItem[];
   outboxSeq: number;
   sentSeq: number;
+}
+
+/** A conversation as the services see it, decrypted. */
+export interface Conversation extends ChatOutbox {
+  version: number;
+  session: Session;
+  handled: string[];
   /** Side effects of the last step still to carry out (files to delete, audit entries); JSON, see the processor. */
   effects: unknown[];
   /** True when the stored session could not be read and a fresh one stands in for it. */
@@ -81,6 +86,9 @@ const conversationSchema = new Schema<ConversationDoc>(
 conversationSchema.index({ outboxPending: 1, updatedAt: 1 });
 conversationSchema.index({ draftOpen: 1, activeAt: 1 });
 
+/** The fields the sender reads (a projection). */
+const OUTBOX_FIELDS = { _id: 1, channel: 1, address: 1, outbox: 1, outboxSeq: 1, sentSeq: 1 } as const;
+
 /** What one handled inbound message changes in its conversation, written as one document update. */
 export interface StepCommit {
   chatKey: string;
@@ -105,33 +113,55 @@ export interface StepCommit {
  */
 export class ConversationRepository {
   private readonly model: Model<ConversationDoc>;
+  private readonly collection: Collection<ConversationDoc>;
 
   constructor(
     connection: Connection,
     private readonly keys: KeyRing,
   ) {
     this.model = connection.models.Conversation ?? connection.model<ConversationDoc>('Conversation', conversationSchema);
+    this.collection = this.model.collection as unknown as Collection<ConversationDoc>;
   }
 
   async init(): Promise<void> {
     await this.model.createIndexes();
   }
 
-  /** The conversation, decrypted, or null for a chat that never wrote. */
+  /**
+   * The conversation, decrypted, or null for a chat that never wrote. The hot paths (this, the
+   * step's write, the sent mark) go to the driver's collection: the documents are plain strings,
+   * numbers and dates, so mongoose's query building and casting (of every outbox item, on every
+   * write) bought nothing and cost the worker CPU on each message.
+   */
   async load(chatKey: string): Promise<Conversation | null> {
-    const doc = await this.model.findById(chatKey).lean<ConversationDoc>();
+    const doc = await this.collection.findOne({ _id: chatKey });
     if (!doc) return null;
     // A session that no longer reads (a bug, a removed schema field) must not block the chat for good.
     const session = SessionSchema.safeParse(this.keys.decryptJson(doc.session));
     return {
-      chatKey: doc._id,
-      channel: doc.channel,
-      address: this.keys.decryptText(doc.address),
+      ...this.outboxOf(doc),
       version: doc.version,
       session: session.success ? session.data : newSession(),
       recovered: !session.success,
       effects: doc.effects ? this.keys.decryptJson<unknown[]>(doc.effects) : [],
       handled: doc.handled ?? [],
+    };
+  }
+
+  /**
+   * What the sender needs: where the chat is and its unsent replies, decrypted. The session,
+   * the largest field, is neither fetched nor decrypted.
+   */
+  async loadOutbox(chatKey: string): Promise<ChatOutbox | null> {
+    const doc = await this.collection.findOne({ _id: chatKey }, { projection: OUTBOX_FIELDS });
+    return doc ? this.outboxOf(doc) : null;
+  }
+
+  private outboxOf(doc: Pick<ConversationDoc, keyof typeof OUTBOX_FIELDS>): ChatOutbox {
+    return {
+      chatKey: doc._id,
+      channel: doc.channel,
+      address: this.keys.decryptText(doc.address),
       outbox: (doc.outbox ?? []).filter((o) => o.seq > doc.sentSeq).map((o) => ({ seq: o.seq, message: this.keys.decryptJson<OutboundMessage>(o.body), sealed: o.body })),
       outboxSeq: doc.outboxSeq,
       sentSeq: doc.sentSeq,
@@ -166,21 +196,21 @@ export class ConversationRepository {
     };
     if (!current) {
       try {
-        await this.model.collection.insertOne({
+        await this.collection.insertOne({
           _id: commit.chatKey,
           ...fields,
           address: this.keys.encryptText(commit.address),
           version: 1,
           sentSeq: 0,
           createdAt: commit.now,
-        } as never);
+        });
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
         throw error;
       }
     }
-    const result = await this.model.updateOne({ _id: commit.chatKey, version: commit.expectedVersion }, { $set: { ...fields, version: commit.expectedVersion + 1 } });
+    const result = await this.collection.updateOne({ _id: commit.chatKey, version: commit.expectedVersion }, { $set: { ...fields, version: commit.expectedVersion + 1 } });
     return result.modifiedCount === 1;
   }
 
@@ -198,7 +228,7 @@ export class ConversationRepository {
    */
   async markSent(chatKey: string, seq: number, outboxSeqSeen?: number): Promise<void> {
     if (outboxSeqSeen !== undefined) {
-      const result = await this.model.updateOne({ _id: chatKey, outboxSeq: outboxSeqSeen, sentSeq: { $lt: seq } }, { $set: { sentSeq: seq, outboxPending: outboxSeqSeen > seq } });
+      const result = await this.collection.updateOne({ _id: chatKey, outboxSeq: outboxSeqSeen, sentSeq: { $lt: seq } }, { $set: { sentSeq: seq, outboxPending: outboxSeqSeen > seq } });
       if (result.matchedCount === 1) return;
     }
     const doc = await this.model.findById(chatKey, { sentSeq: 1, outboxSeq: 1 }).lean<{ sentSeq: number; outboxSeq: number }>();

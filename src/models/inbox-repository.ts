@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { Collection } from 'mongodb';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { InboundMessageSchema, type InboundMessage } from '../bots/inbound-message.js';
 import { isDuplicateKey } from './mongo-errors.js';
@@ -48,12 +49,15 @@ inboxSchema.index({ status: 1, receivedAt: 1 });
  */
 export class InboxRepository {
   private readonly model: Model<InboxDoc>;
+  /** The driver's collection, for the operations every message makes (no casting to pay for). */
+  private readonly collection: Collection<InboxDoc>;
 
   constructor(
     connection: Connection,
     private readonly keys: KeyRing,
   ) {
     this.model = connection.models.InboxEntry ?? connection.model<InboxDoc>('InboxEntry', inboxSchema);
+    this.collection = this.model.collection as unknown as Collection<InboxDoc>;
   }
 
   async init(): Promise<void> {
@@ -80,12 +84,12 @@ export class InboxRepository {
       receivedAt: now,
       payload: this.keys.encryptJson(message),
       attempts: 0,
-      status: 'pending',
+      status: 'pending' as const,
     }));
     const fresh = entries.map(() => true);
     try {
       // Unordered: a message already waiting does not stop the ones after it.
-      await this.model.collection.insertMany(docs as never[], { ordered: false });
+      await this.collection.insertMany(docs, { ordered: false });
     } catch (error) {
       const failures = (error as { writeErrors?: { index: number; code?: number }[] | { index: number; code?: number } }).writeErrors;
       const list = failures === undefined ? [] : Array.isArray(failures) ? failures : [failures];
@@ -97,7 +101,7 @@ export class InboxRepository {
 
   /** The chat's waiting messages in order. */
   async pending(chatKey: string, limit = 50): Promise<InboxEntry[]> {
-    const docs = await this.model.find({ chatKey, status: 'pending' }).sort({ seq: 1, receivedAt: 1 }).limit(limit).lean<InboxDoc[]>();
+    const docs = await this.collection.find({ chatKey, status: 'pending' }).sort({ seq: 1, receivedAt: 1 }).limit(limit).toArray();
     return docs.map((d) => ({
       id: d._id,
       chatKey: d.chatKey,
@@ -109,7 +113,7 @@ export class InboxRepository {
 
   /** Removes a handled message. */
   async remove(id: string): Promise<void> {
-    await this.model.deleteOne({ _id: id });
+    await this.collection.deleteOne({ _id: id });
   }
 
   /** Counts a failed attempt and returns how many there have been. */

@@ -5,7 +5,7 @@ import type { ChatLocks, LockLease } from './chat-lock.js';
 
 /** Everything the sender works with. */
 export interface SenderDeps {
-  conversations: ConversationRepository;
+  conversations: Pick<ConversationRepository, 'loadOutbox' | 'markSent'>;
   channels: ReadonlyMap<string, Pick<ChannelAdapter, 'send'>>;
   locks: ChatLocks;
   logger: Logger;
@@ -37,7 +37,7 @@ export class OutboxSender {
    */
   async drain(chatKey: string, lease?: LockLease): Promise<number> {
     // One look is enough: a reply written after it comes with its own job (the processor queues one per commit).
-    const conversation = await this.deps.conversations.load(chatKey);
+    const conversation = await this.deps.conversations.loadOutbox(chatKey);
     if (!conversation || conversation.outbox.length === 0) return 0;
     const channel = this.deps.channels.get(conversation.channel);
     if (!channel) throw new Error(`no channel adapter for ${conversation.channel}`);

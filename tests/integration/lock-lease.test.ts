@@ -72,7 +72,7 @@ describe('OutboxSender under a lost lock', () => {
     let sentSeq = 0;
     const outbox = [1, 2, 3].map((seq) => ({ seq, message: { text: `message ${seq}` } as OutboundMessage }));
     const conversations = {
-      load: async () => ({ chatKey: 'k', channel: 'telegram', address: '42', outbox: outbox.filter((item) => item.seq > sentSeq) }),
+      loadOutbox: async () => ({ chatKey: 'k', channel: 'telegram', address: '42', outbox: outbox.filter((item) => item.seq > sentSeq) }),
       markSent: async (_chatKey: string, seq: number) => {
         sentSeq = Math.max(sentSeq, seq);
       },

@@ -72,3 +72,15 @@ describe('ConversationRepository.markSent', () => {
     expect(await marks('c3')).toMatchObject({ sentSeq: 2, outboxPending: false });
   });
 });
+
+describe('ConversationRepository.loadOutbox', () => {
+  it('reads what the sender needs, as load does, without the session', async () => {
+    await step('c4', ['one', 'two']);
+    await conversations.markSent('c4', 1);
+    const full = (await conversations.load('c4'))!;
+    const outbox = (await conversations.loadOutbox('c4'))!;
+    expect(outbox).toEqual({ chatKey: 'c4', channel: 'console', address: 'c4', outbox: full.outbox, outboxSeq: 2, sentSeq: 1 });
+    expect(outbox.outbox.map((o) => o.message.text)).toEqual(['two']);
+    expect(await conversations.loadOutbox('never-wrote')).toBeNull();
+  });
+});

@@ -14,13 +14,13 @@ import { OutboxSender } from '../../../src/services/outbox-sender.js';
 const CHAT_KEY = 'chat-key-1';
 const ADDRESS = '966512345678@c.us';
 
-/** One conversation's outbox and sent mark, with the repository's `load` and `markSent`. */
+/** One conversation's outbox and sent mark, with the repository's `loadOutbox` and `markSent`. */
 class FakeConversations {
   sentSeq = 0;
   readonly marks: number[] = [];
   constructor(readonly outbox: { seq: number; message: OutboundMessage }[]) {}
 
-  async load(chatKey: string) {
+  async loadOutbox(chatKey: string) {
     if (chatKey !== CHAT_KEY) return null;
     return {
       chatKey,
