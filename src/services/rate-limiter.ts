@@ -52,6 +52,17 @@ redis.call('pexpire', KEYS[1], math.ceil(at - now + spacing))
 return {1, math.ceil(at - now)}
 `;
 
+// Moves a send's entry (ARGV[2]) to when the platform answered (ARGV[1]), never earlier, in
+// each window of KEYS (ARGV[i + 2]: its length, for the key's expiry); re-adds it if it left.
+const SETTLE = `
+local now = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('zadd', key, 'GT', now, ARGV[2])
+  redis.call('pexpire', key, tonumber(ARGV[i + 2]))
+end
+return 0
+`;
+
 /** A place in the line is taken at most this far ahead; a longer line is waited out and joined again. */
 const JOIN_AHEAD_MS = 5_000;
 /** At its turn, a sender waits this long at most for the shared limits before joining the line again. */
@@ -64,6 +75,18 @@ export interface Limit {
   windowMs: number;
   /** A limit every sender shares (the overall one): with a line, waited for in the line. */
   shared?: boolean;
+  /**
+   * The platform counts the message when it arrives, which is some time after its slot was
+   * taken (more on a busy machine): `settle` then moves the send to when the platform answered,
+   * which is after the arrival, so the window holds on the platform's side whatever the delay.
+   */
+  countedOnArrival?: boolean;
+}
+
+/** A send's slots, from `take`; `settle` it once the platform has answered. */
+export interface SendReceipt {
+  member: string;
+  limits: readonly Limit[];
 }
 
 /**
@@ -104,14 +127,15 @@ export class RateLimiter {
    * woken late by a busy process still goes at once if the limits allow (they count sends, not
    * turns), so no turn is lost.
    */
-  async take(limits: readonly Limit[], options: { line?: Line; maxWaitMs?: number } = {}): Promise<void> {
+  async take(limits: readonly Limit[], options: { line?: Line; maxWaitMs?: number } = {}): Promise<SendReceipt> {
     const deadline = Date.now() + (options.maxWaitMs ?? 120_000);
     const tooLong = () => new Error(`rate limit ${limits.map(({ key }) => key).join(', ')} would wait too long`);
+    const member = randomUUID();
     for (;;) {
       if (options.line) await this.waitTurn(options.line, limits.filter((limit) => !limit.shared), deadline, tooLong);
       for (;;) {
-        const wait = await this.takeNow(limits);
-        if (wait <= 0) return;
+        const wait = await this.takeNow(limits, member);
+        if (wait <= 0) return { member, limits };
         if (Date.now() + wait > deadline) throw tooLong();
         // Another message to this chat went first (a staff message, an alert): back to the line when it frees.
         if (options.line && wait > REJOIN_AFTER_MS) break;
@@ -120,10 +144,23 @@ export class RateLimiter {
     }
   }
 
-  private async takeNow(limits: readonly Limit[]): Promise<number> {
+  /**
+   * Once the platform has answered (or failed: it may have counted the message all the same),
+   * moves the send under the limits it counts on arrival to now. Without it a send that left
+   * late, or that the platform took in late, stood in the window at the time its slot was taken,
+   * too early: the next sends could then arrive with more than the limit within one of the
+   * platform's windows (a 429, seen on a busy machine with a margin of 35 ms).
+   */
+  async settle(receipt: SendReceipt): Promise<void> {
+    const counted = receipt.limits.filter((limit) => limit.countedOnArrival);
+    if (counted.length === 0) return;
+    await this.redis.eval(SETTLE, counted.length, ...counted.map(({ key }) => this.keyOf(key)), Date.now(), receipt.member, ...counted.map(({ windowMs }) => windowMs));
+  }
+
+  private async takeNow(limits: readonly Limit[], member: string): Promise<number> {
     const keys = limits.map(({ key }) => this.keyOf(key));
     const args = limits.flatMap(({ windowMs, limit }) => [windowMs, limit]);
-    return Number(await this.redis.eval(TAKE_ALL, keys.length, ...keys, Date.now(), randomUUID(), ...args));
+    return Number(await this.redis.eval(TAKE_ALL, keys.length, ...keys, Date.now(), member, ...args));
   }
 
   /** Waits until the sender's own limits are free, then for its turn in the line. */

@@ -122,3 +122,53 @@ describe('RateLimiter.take', () => {
     });
   });
 });
+
+describe('RateLimiter.settle', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('moves a send to when the platform answered: the next waits a window from the answer, not from the slot', async () => {
+    const limiter = new RateLimiter(redis, `${prefix}settle`);
+    const limits: Limit[] = [{ key: 'chat', limit: 1, windowMs: 300, countedOnArrival: true }];
+    const receipt = await limiter.take(limits);
+    await sleep(200); // on its way, and taken in late
+    const answered = Date.now();
+    await limiter.settle(receipt);
+    await limiter.take(limits);
+    expect(Date.now() - answered).toBeGreaterThanOrEqual(295);
+  });
+
+  it('leaves a limit that spaces departures where it was taken', async () => {
+    const limiter = new RateLimiter(redis, `${prefix}unsettled`);
+    const limits: Limit[] = [{ key: 'gap', limit: 1, windowMs: 300 }];
+    const receipt = await limiter.take(limits);
+    await sleep(200);
+    const answered = Date.now();
+    await limiter.settle(receipt);
+    await limiter.take(limits);
+    expect(Date.now() - answered).toBeLessThan(200);
+  });
+
+  it('however late each send arrives, the platform never counts more than the limit in its window', async () => {
+    const limiter = new RateLimiter(redis, `${prefix}arrivals`);
+    // The platform's window is 500 ms; ours 5 ms more, for the clocks' whole milliseconds.
+    const limits: Limit[] = [{ key: 'global', limit: 5, windowMs: 505, countedOnArrival: true }];
+    const arrivals: number[] = [];
+    // Eight senders, 32 sends; each takes 0–80 ms to reach the platform and as long again to be answered.
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 4; i++) {
+          const receipt = await limiter.take(limits);
+          await sleep(Math.random() * 80);
+          arrivals.push(Date.now());
+          await sleep(Math.random() * 80);
+          await limiter.settle(receipt);
+        }
+      }),
+    );
+    arrivals.sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(32);
+    // Any six arrivals in a row span at least the platform's window.
+    const spans = arrivals.slice(5).map((t, i) => t - arrivals[i]!);
+    expect(Math.min(...spans)).toBeGreaterThanOrEqual(500);
+  });
+});

@@ -10,12 +10,13 @@ import { splitText, type CallbackKeyboard } from './render-message.js';
 const GLOBAL_PER_SECOND = 30;
 const GROUP_PER_MINUTE = 20;
 /**
- * The overall window, counted on the sends themselves: 30 in any 1,035 ms (29 a second), so that
- * 31 sends are always at least 1,035 ms apart and the milliseconds between a send's slot and its
- * arrival at Telegram (more on a busy machine) cannot put 31 in one of Telegram's seconds. With
- * 1,020 ms the benchmark's backlog, sent at exactly that rate, received an occasional 429.
+ * The overall window: 30 sends in any 1,010 ms. Each send stands in it from its slot until
+ * Telegram has answered (`RateLimiter.settle`), so however late a send leaves or is taken in on
+ * a busy machine, 31 can never arrive within one of Telegram's seconds; the 10 ms are for the
+ * clocks' granularity. (Counted at the slot alone, a margin of 35 ms still let one 429 through
+ * in about half the benchmark's runs on a slow machine.)
  */
-const GLOBAL_WINDOW_MS = 1_035;
+const GLOBAL_WINDOW_MS = 1_010;
 /** Senders' turns come at the window's rate, evenly: every 34.5 ms. */
 const LINE_SPACING_MS = GLOBAL_WINDOW_MS / GLOBAL_PER_SECOND;
 /** Never two sends closer than this, even when a sender woken late goes right after another. */
@@ -51,12 +52,15 @@ export class TelegramGateway {
   /** Sends something to a chat once its turn under the limits comes; the most restrictive limit is taken first. */
   async sending<T>(chatId: number | string, call: (telegram: Telegram) => Promise<T>): Promise<T> {
     await this.waitOutRetryAfter(chatId);
-    await this.limiter?.take(limitsFor(Number(chatId)), { line: { key: 'tg:global:line', spacingMs: LINE_SPACING_MS } });
+    const receipt = await this.limiter?.take(limitsFor(Number(chatId)), { line: { key: 'tg:global:line', spacingMs: LINE_SPACING_MS } });
     try {
       return await this.call(call);
     } catch (error) {
       if (error instanceof ChannelSendError && error.retryAfterMs !== undefined) await this.holdBack(chatId, error.retryAfterMs);
       throw error;
+    } finally {
+      // A failed call may have arrived too: it is settled all the same.
+      if (receipt) await this.limiter?.settle(receipt).catch((error: unknown) => this.logger.warn({ ...errorFields(error) }, 'could not settle a send under the rate limits'));
     }
   }
 
@@ -117,18 +121,21 @@ export class TelegramGateway {
 }
 
 /**
- * The limits a send to `chatId` takes, with margins: Telegram counts on arrival, and a send
- * leaves some milliseconds after its slot is taken (more on a loaded machine), so a window
- * exactly Telegram's size let two messages arrive 942 ms apart, or 31 in one second.
+ * The limits a send to `chatId` takes. Telegram counts on arrival, some milliseconds after the
+ * slot is taken (more on a loaded machine): counted at the slot alone, a window of exactly
+ * Telegram's size let two messages arrive 942 ms apart, or 31 in one second. So the windows
+ * Telegram counts are settled when it answers, and the chat's keeps a margin of 50 ms besides.
  */
 function limitsFor(chatId: number): Limit[] {
   // About one message a second holds for every chat, groups included; a group also has its 20 a minute.
-  const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: PER_CHAT_WINDOW_MS };
-  const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS }, perSecond] : [perSecond];
+  const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: PER_CHAT_WINDOW_MS, countedOnArrival: true };
+  const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS, countedOnArrival: true }, perSecond] : [perSecond];
   return [
     ...perChat,
-    { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: GLOBAL_WINDOW_MS, shared: true },
-    // Spread (with the line's even turns): a window alone lets a whole second's messages leave at once.
+    { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: GLOBAL_WINDOW_MS, shared: true, countedOnArrival: true },
+    // Spread (with the line's even turns): a window alone lets a whole second's messages leave at
+    // once. Not settled: it spaces the sends' departures, and held until each answer it would
+    // let only one send be on its way at a time.
     { key: 'tg:global:gap', limit: 1, windowMs: GLOBAL_MIN_GAP_MS, shared: true },
   ];
 }
