@@ -17,7 +17,7 @@ const GROUP_PER_MINUTE = 20;
  * in about half the benchmark's runs on a slow machine.)
  */
 const GLOBAL_WINDOW_MS = 1_010;
-/** Senders' turns come at the window's rate, evenly: every 34.5 ms. */
+/** Senders' turns come at the window's rate, evenly: every 33.7 ms. */
 const LINE_SPACING_MS = GLOBAL_WINDOW_MS / GLOBAL_PER_SECOND;
 /** Never two sends closer than this, even when a sender woken late goes right after another. */
 const GLOBAL_MIN_GAP_MS = 25;
