@@ -66,7 +66,7 @@ export interface AppOptions {
   /** Where the content files are (default: the repository's content/); tests edit a copy. */
   contentRoot?: string;
   /** WhatsApp's client factory (default whatsapp-web.js on Chromium), restart waits and QR printer; tests pass a fake client. */
-  whatsapp?: Pick<WhatsAppBotDeps, 'createClient' | 'backoff' | 'print'>;
+  whatsapp?: Pick<WhatsAppBotDeps, 'createClient' | 'backoff' | 'print' | 'liveness'>;
 }
 
 /** Chats whose replies one worker process sends at a time. */
@@ -285,11 +285,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           hasConversation: (chatKey) => repositories.conversations.exists(chatKey),
           alertAdmins: async (alert: LinkAlert) => {
             if (!telegram) return void logger.error({ whatsappAlert: alert.kind }, 'no Telegram bot to tell administrators about the WhatsApp link');
-            const params: Record<string, string | number> = alert.kind === 'unlinked_long' ? { count: alert.minutes } : alert.kind === 'blocked' ? { state: alert.state } : {};
+            const params: Record<string, string | number> = alert.kind === 'unlinked_long' || alert.kind === 'backup_stale' ? { count: alert.minutes } : alert.kind === 'blocked' ? { state: alert.state } : {};
             const told = await telegram.desk.tellAdministrators(`staff.whatsapp.${alert.kind}`, params);
             if (told === 0) logger.error({ whatsappAlert: alert.kind }, 'no administrator or staff group could be told about the WhatsApp link');
           },
           onStatus: (status) => metrics.setWhatsAppLink(status, LINK_STATUSES),
+          onRebuild: (reason) => metrics.whatsappRebuilds.inc({ reason }),
+          onBackup: (report) => metrics.whatsappBackups.inc({ outcome: report.ok ? 'stored' : 'failed' }),
           ...options.whatsapp,
         })
       : null;

@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { ContentError } from './i18n/content.js';
 import { createLogger, errorFields } from './logger.js';
-import { startApp, type Role } from './app.js';
+import { startApp, type Role, type RunningApp } from './app.js';
+import { installProcessGuard } from './process-guard.js';
 import type { ChannelAdapter } from './bots/inbound-message.js';
 import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.js';
 
@@ -43,7 +44,22 @@ async function main(): Promise<void> {
   const channels = new Map<string, ChannelAdapter>();
   if (withConsole) channels.set('console', new ConsoleChannel(process.stdout));
 
+  // Installed before the service starts, so that nothing it starts can end the process unlogged.
+  let running: RunningApp | null = null;
+  installProcessGuard({
+    logger,
+    rebuildWhatsApp: () => {
+      if (!running?.whatsapp) return false;
+      running.whatsapp.rebuild();
+      return true;
+    },
+    stop: async () => {
+      await running?.stop();
+    },
+    count: (source) => running?.metrics.unhandledErrors.inc({ source }),
+  });
   const app = await startApp({ config, roles, channels, logger });
+  running = app;
   logger.info({ roles: [...roles], channels: app.channels }, 'service started');
 
   let stopping = false;

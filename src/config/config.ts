@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   WHATSAPP_SEND_GAP_MS: z.coerce.number().int().min(0).max(60_000).default(1500),
   /** Administrators are alerted on Telegram when WhatsApp stays unlinked this long. */
   WHATSAPP_ALERT_AFTER_MINUTES: z.coerce.number().positive().default(10),
+  /** Administrators are alerted when the linked session has not been backed up this long (backups run every 5 minutes). */
+  WHATSAPP_BACKUP_STALE_MINUTES: z.coerce.number().positive().default(30),
   /** While linked, chats are re-read this often for messages the live feed missed. */
   WHATSAPP_CATCH_UP_MINUTES: z.coerce.number().positive().default(10),
   /**

@@ -8,6 +8,8 @@ import { hashAdminToken } from '../privacy/admin-token.js';
 export interface WhatsAppAdminView {
   status(): string;
   qr(): { png: Buffer; issuedAt: Date } | null;
+  /** The kept session's last backup. */
+  backup(): { savedAt: Date | null; lastAttemptFailed: boolean };
 }
 
 export interface AdminRoutesDeps {
@@ -33,7 +35,8 @@ const LEGACY_ACTOR: AuditActor = { kind: 'operator', id: 'ADMIN_HTTP_TOKEN', nam
  * Registers the administrator's endpoints, each behind `Authorization: Bearer <token>`,
  * where the token is an active admin's own (`npm run admin -- staff token <staffId>`):
  *
- * - `GET /admin/whatsapp/status`: the link's status as JSON;
+ * - `GET /admin/whatsapp/status`: the link's status as JSON, with the kept session's last
+ *   backup (when, how many minutes ago, whether the last attempt failed);
  * - `GET /admin/whatsapp/qr.png`: the QR code that links the association's number, while one
  *   is waiting to be scanned (404 otherwise). It is never cached: it changes every ~20 s, and
  *   whoever holds it can link a device to the account; every time it is served is audited
@@ -77,7 +80,17 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
 
   app.get('/admin/whatsapp/status', { onRequest: authorised }, async (_request, reply) => {
     if (!deps.whatsapp) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'WhatsApp is not enabled (WHATSAPP_ENABLED=on)' });
-    return { status: deps.whatsapp.status(), qrWaiting: deps.whatsapp.qr() !== null };
+    const { savedAt, lastAttemptFailed } = deps.whatsapp.backup();
+    const now = deps.clock?.() ?? new Date();
+    return {
+      status: deps.whatsapp.status(),
+      qrWaiting: deps.whatsapp.qr() !== null,
+      sessionBackup: {
+        savedAt: savedAt?.toISOString() ?? null,
+        ageMinutes: savedAt ? Math.floor((now.getTime() - savedAt.getTime()) / 60_000) : null,
+        lastAttemptFailed,
+      },
+    };
   });
 
   app.get('/admin/whatsapp/qr.png', { onRequest: authorised }, async (request, reply) => {

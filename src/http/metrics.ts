@@ -78,6 +78,12 @@ export class Metrics {
   readonly channelUp: Gauge<'channel'>;
   /** 1 for the WhatsApp link's current status, 0 for the others. */
   readonly whatsappLink: Gauge<'status'>;
+  /** WhatsApp clients replaced, by why. */
+  readonly whatsappRebuilds: Counter<'reason'>;
+  /** Backups of the linked WhatsApp session, by outcome. */
+  readonly whatsappBackups: Counter<'outcome'>;
+  /** Errors nothing else caught that reached the process, by where they came from. */
+  readonly unhandledErrors: Counter<'source'>;
 
   private queueJobsSource: QueueJobsSource | undefined;
 
@@ -124,6 +130,25 @@ export class Metrics {
       name: `${PREFIX}whatsapp_link_status`,
       help: "The WhatsApp link's status: 1 for the current one (starting, waiting_for_qr, linked, disconnected, reconnecting, logged_out).",
       labelNames: ['status'],
+      registers,
+    });
+
+    this.whatsappRebuilds = new Counter({
+      name: `${PREFIX}whatsapp_client_rebuilds_total`,
+      help: 'WhatsApp clients replaced, by reason (start_failed, start_timeout, ready_timeout, disconnected, fatal_state, auth_failure, browser_gone, state_check, fault).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.whatsappBackups = new Counter({
+      name: `${PREFIX}whatsapp_session_backups_total`,
+      help: 'Backups of the linked WhatsApp session, by outcome (stored, failed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.unhandledErrors = new Counter({
+      name: `${PREFIX}unhandled_errors_total`,
+      help: 'Errors nothing else caught that reached the process, by source (whatsapp: the client is rebuilt; other: the process ends).',
+      labelNames: ['source'],
       registers,
     });
 

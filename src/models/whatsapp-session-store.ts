@@ -121,19 +121,36 @@ export class DeletionGuard {
 }
 
 /**
- * Reads the zip RemoteAuth made for `session`: `<dataPath>/<session>.zip`, or
- * `<cwd>/<session>.zip` as older RemoteAuth versions wrote it.
+ * What RemoteAuth's `save` was handed, in every form the library has used: the session name
+ * (1.34.7: `save({ session: this.sessionName })`, the zip at `<dataPath>/<name>.zip`, or at
+ * `<cwd>/<name>.zip` in older releases), or the session's full path (other releases:
+ * `save({ session: path.join(dataPath, sessionName) })`, the zip at `<path>.zip`), with or
+ * without `.zip`. Returns the session's name and where its zip may be, first choice first.
  */
-export async function readSessionZip(dataPath: string, session: string): Promise<Buffer> {
-  const primary = path.join(dataPath, `${session}.zip`);
-  try {
-    return await readFile(primary);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const fallback = path.resolve(`${session}.zip`);
-    if (fallback === primary) throw error;
-    return await readFile(fallback);
+export function sessionToSave(session: unknown, dataPath: string): { name: string; zips: string[] } {
+  if (typeof session !== 'string') return assertSessionName(session) as never;
+  const bare = session.replace(/\.zip$/i, '');
+  if (!/[\\/]/.test(bare)) {
+    assertSessionName(bare);
+    return { name: bare, zips: [path.join(dataPath, `${bare}.zip`), path.resolve(`${bare}.zip`)] };
   }
+  const name = path.basename(bare);
+  assertSessionName(name);
+  return { name, zips: [path.resolve(`${bare}.zip`), path.join(dataPath, `${name}.zip`)] };
+}
+
+/** Reads the first of `zips` that exists. */
+export async function readSessionZip(zips: readonly string[]): Promise<Buffer> {
+  let missing: unknown = new Error('no zip to read');
+  for (const zip of new Set(zips)) {
+    try {
+      return await readFile(zip);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing = error;
+    }
+  }
+  throw missing;
 }
 
 /** Writes the restored zip where RemoteAuth expects it, atomically, creating the directory (a new machine has none). */
@@ -184,11 +201,11 @@ export abstract class GuardedSessionStore implements WhatsAppAuthStore {
   abstract forget(session: string): Promise<boolean>;
   abstract info(session: string): Promise<WhatsAppSessionInfo | null>;
 
-  /** RemoteAuth's backup: stores `<dataPath>/<session>.zip` encrypted, replacing the previous copy. */
+  /** RemoteAuth's backup: stores the zip it made (see {@link sessionToSave}) encrypted, replacing the previous copy. */
   async save({ session }: { session: string }): Promise<void> {
     try {
-      assertSessionName(session);
-      await this.put(session, await readSessionZip(this.dataPath, session));
+      const { name, zips } = sessionToSave(session, this.dataPath);
+      await this.put(name, await readSessionZip(zips));
     } catch (error) {
       if (!this.options.onSaveError) throw error;
       this.options.onSaveError(session, error);

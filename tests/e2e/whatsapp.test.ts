@@ -9,13 +9,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunningApp, Role } from '../../src/app.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { build, GROUP_WID, PDF_BYTES } from '../helpers/fake-whatsapp.js';
 import { Phone, WaUser } from '../helpers/whatsapp-people.js';
 import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-people.js';
-import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+import { startTestApp, TestChat, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+import { WhatsAppSessionStore } from '../../src/models/whatsapp-session-store.js';
 
 const GROUP = -100777;
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -62,7 +65,7 @@ async function rig(options: { roles?: Role[] } = {}): Promise<Rig & { dataDir: s
   cleanups.push(() => env.cleanup());
   const phone = new Phone();
   const start = async (roles: Role[] = options.roles ?? ['bot', 'worker']) => {
-    const app = await startTestApp(env, { roles, whatsapp: { createClient: phone.createClient, backoff: { initialMs: 100, maxMs: 400 }, print: (text) => phone.printed.push(text) } });
+    const app = await startTestApp(env, { roles, whatsapp: { createClient: phone.createClient, backoff: { initialMs: 100, maxMs: 400 }, liveness: { checkIntervalMs: 200, checkTimeoutMs: 300 }, print: (text) => phone.printed.push(text) } });
     cleanups.push(() => app.stop());
     return app;
   };
@@ -250,12 +253,12 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     first.emitReady();
     await waitFor(async () => (await readiness())?.detail === 'linked', 'readiness to show the link');
     expect(await linkMetric('linked')).toBe(true);
-    expect(await (await get('/admin/whatsapp/status')).json()).toEqual({ status: 'linked', qrWaiting: false });
+    expect(await (await get('/admin/whatsapp/status')).json()).toMatchObject({ status: 'linked', qrWaiting: false, sessionBackup: { lastAttemptFailed: false } });
     expect((await get('/admin/whatsapp/qr.png')).status).toBe(404);
     await waitFor(() => !existsSync(join(dataDir, 'link-qr.png')), 'the PNG file to be removed');
 
     // Logged out from the phone: administrators are told at once, privately, and told again when it is back.
-    first.emitState('UNPAIRED');
+    void first.emitState('UNPAIRED');
     const told = await waitFor(() => fake.sentTexts(ADMIN.telegramUserId).find((t) => t.includes('خرج رقم الجمعية')), 'the logout alert to the administrator');
     expect(told).toContain('/admin/whatsapp/qr.png');
     const second = await phone.client(2);
@@ -264,5 +267,76 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     await waitFor(() => fake.sentTexts(ADMIN.telegramUserId).some((t) => t.includes('واتساب متصل من جديد')), 'the all-clear to the administrator');
     expect(fake.sentTexts(ADMIN.telegramUserId).filter((t) => t.includes('خرج رقم الجمعية'))).toHaveLength(1);
     expect(callsTo(fake, 'sendMessage', GROUP)).toHaveLength(0);
+  }, 60_000);
+
+  it('unlinked from the phone while running: the process stays up, the stored session is deleted, administrators are told, a new QR code shows in the same client', async () => {
+    const { phone, fake, app, env } = await rig({ roles: ['bot', 'worker', 'http'] });
+    await app.repositories.staff.add(ADMIN);
+    const store = new WhatsAppSessionStore(app.connection, app.keys);
+    const session = 'RemoteAuth-association';
+    const client = await phone.client();
+    await waitFor(() => client.browserStarted, 'the session restored');
+    client.emitReady();
+    await waitFor(() => app.whatsapp!.status() === 'linked', 'the link');
+    // A copy of the session is kept (the library zips the profile; here a stand-in zip).
+    expect(await app.whatsapp!.backupNow()).toBe(true);
+    expect(app.whatsapp!.backup().savedAt).toBeInstanceOf(Date);
+    expect(await store.info(session)).toMatchObject({ session });
+
+    await client.emitLogout();
+    await waitFor(() => fake.sentTexts(ADMIN.telegramUserId).find((t) => t.includes('خرج رقم الجمعية')), 'the logout alert');
+    expect(app.whatsapp!.status()).toBe('waiting_for_qr');
+    expect(phone.clients).toHaveLength(1);
+    await waitFor(() => app.whatsapp!.qr(), 'the new QR code');
+    // RemoteAuth's logout deleted the stored session (allowed: a real logout) and wiped the profile.
+    expect(await store.info(session)).toBeNull();
+    // The rest of the service goes on.
+    const chat = new TestChat(() => app, env.channel, 'during-the-logout');
+    expect(await chat.say('السلام عليكم', 'القائمة الرئيسية')).toContain('1. تقديم طلب دعم');
+  }, 60_000);
+
+  it('Chromium gone while linked: the status leaves linked, the client is rebuilt and comes back; a frozen page is noticed by the state check', async () => {
+    const { phone, app } = await rig();
+    const first = await phone.client();
+    first.emitReady();
+    await waitFor(() => app.whatsapp!.status() === 'linked', 'the link');
+    first.emitBrowserGone('browser disconnected');
+    expect(app.whatsapp!.status()).not.toBe('linked');
+    const second = await phone.client(2);
+    expect(first.destroyCalls).toBeGreaterThanOrEqual(1);
+    second.emitReady();
+    await waitFor(() => app.whatsapp!.status() === 'linked', 'the link again');
+    second.hangState();
+    const third = await phone.client(3);
+    expect(second.destroyCalls).toBeGreaterThanOrEqual(1);
+    expect(third.initializeCalls).toBe(1);
+  }, 60_000);
+
+  it('without a terminal the QR code goes only to the owner-only PNG and the endpoint: never to stderr or the logs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wa-qr-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const env = testEnvironment({ WHATSAPP_ENABLED: 'on', WHATSAPP_DATA_DIR: dataDir });
+    cleanups.push(() => env.cleanup());
+    let logs = '';
+    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _encoding, done) => void ((logs += chunk.toString()), done()) }));
+    const stderr: string[] = [];
+    const wasTTY = process.stderr.isTTY;
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (stderr.push(String(chunk)), true));
+    process.stderr.isTTY = false;
+    try {
+      const phone = new Phone();
+      const app = await startTestApp(env, { logger, whatsapp: { createClient: phone.createClient, backoff: { initialMs: 100, maxMs: 400 } } });
+      cleanups.push(() => app.stop());
+      const code = '2@SecretLinkCode0123456789,ABCDEFGHIJ=,abcdefghij=,0123456789=';
+      (await phone.client()).emitQr(code);
+      await waitFor(() => existsSync(join(dataDir, 'link-qr.png')), 'the PNG');
+      await waitFor(() => (logs.includes('a QR code waits to be scanned') ? true : undefined), 'the log line that says where the code is');
+      expect(logs).not.toContain('SecretLinkCode');
+      expect(stderr.join('')).not.toContain('▄');
+      expect(stderr.join('')).not.toContain('SecretLinkCode');
+    } finally {
+      write.mockRestore();
+      process.stderr.isTTY = wasTTY;
+    }
   }, 60_000);
 });

@@ -7,6 +7,14 @@
  * into the `Message` fields by the same rules as `structures/Message.js#_patch` (1.34.7):
  * `hasMedia` is `Boolean(directPath)`, `body` is the caption when `hasMedia`, `isStatus` is
  * `isStatusV3 || id.remote === 'status@broadcast'`, `fromMe` is `id.fromMe`, `timestamp` is `t`.
+ *
+ * The client's lifecycle follows `src/Client.js` of 1.34.7 line by line where it matters (each
+ * behaviour cites its line): it drives its auth strategy as the library does (the real
+ * `KeptRemoteAuth` when the service built one), `sendMessage` resolves to `undefined` for a chat
+ * the page cannot resolve and throws when the page call fails, a state outside the accepted ones
+ * disconnects the strategy (deleting the stored session), emits `disconnected` and destroys, and
+ * a logout emits `disconnected` 'LOGOUT', logs the strategy out and shows a new QR code in the
+ * same client. The `browser_gone` and `client_fault` events are those of `SupervisedClient`.
  */
 import { EventEmitter } from 'node:events';
 import type {
@@ -203,7 +211,22 @@ export interface SentMessage {
   chatId: string;
   content: string;
   at: number;
+  /** The options the adapter passed (`sendSeen`). */
+  options?: { sendSeen?: boolean };
 }
+
+/** The auth strategy hooks the library calls (`BaseAuthStrategy.js`); the real `KeptRemoteAuth` fits. */
+export interface FakeAuthStrategy {
+  setup(client: unknown): void;
+  beforeBrowserInitialized(): Promise<void>;
+  afterAuthReady(): Promise<void>;
+  disconnect(): Promise<void>;
+  logout(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** `WAState`s the client goes on in (`Client.js` lines 823–828; `takeoverOnConflict` is off). */
+const ACCEPTED_STATES = new Set(['CONNECTED', 'OPENING', 'PAIRING', 'TIMEOUT']);
 
 /** The fake client. */
 export class FakeWhatsAppClient implements WhatsAppClient {
@@ -219,13 +242,29 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   destroyCalls = 0;
   /** When set, `initialize` rejects with it. */
   initializeError: Error | null = null;
+  /** When true, `initialize` never settles (a page that never loads: `page.goto` with `timeout: 0`, `Client.js` line 487). */
+  initializeHangs = false;
+  /** Whether `initialize` got as far as the page (the session restored): only then can `ready` come. */
+  browserStarted = false;
+  /** Every `sendSeen` called, in order. */
+  readonly seen: string[] = [];
+  /** The library's `options`: RemoteAuth reads and sets `options.puppeteer` (RemoteAuth.js `beforeBrowserInitialized`). */
+  readonly options: { puppeteer: Record<string, unknown> } = { puppeteer: {} };
+  private readonly unresolvable = new Set<string>();
+  private seenError: Error | null = null;
+  private stateHangs = false;
   private failures: { remaining: number; error: Error } | null = null;
   private sendDelayMs = 0;
   /** Chat id → the time (seconds) up to which the person on the phone read it. */
   private readonly readUpTo = new Map<string, number>();
 
-  constructor(history = new Map<string, WhatsAppMessage[]>()) {
+  constructor(
+    history = new Map<string, WhatsAppMessage[]>(),
+    private readonly auth: FakeAuthStrategy | null = null,
+  ) {
     this.history = history;
+    // Client.js line 94: the strategy is bound to its client in the constructor.
+    auth?.setup(this);
   }
 
   on<E extends WhatsAppEventName>(event: E, listener: (...args: WhatsAppClientEvents[E]) => void): this {
@@ -242,32 +281,55 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     return this.emitter.listenerCount(event);
   }
 
+  /** `emit` as on the real client (an EventEmitter): the strategy reports faults through it. */
+  emit(event: string, ...args: unknown[]): boolean {
+    return this.emitter.emit(event, ...args);
+  }
+
   async initialize(): Promise<void> {
     this.initializeCalls += 1;
+    // Client.js line 442: the strategy restores the session before the browser starts.
+    await this.auth?.beforeBrowserInitialized();
     if (this.initializeError !== null) throw this.initializeError;
+    this.browserStarted = true;
+    if (this.initializeHangs) await new Promise(() => undefined);
   }
 
   async destroy(): Promise<void> {
     this.destroyCalls += 1;
     this.state = null;
+    // Client.js line 1283.
+    await this.auth?.destroy();
   }
 
   async getState(): Promise<string | null> {
+    if (this.stateHangs) await new Promise(() => undefined);
     return this.state;
   }
 
-  async sendMessage(chatId: string, content: string): Promise<unknown> {
-    const record = { chatId, content, at: Date.now() };
+  async sendMessage(chatId: string, content: string, options?: { sendSeen?: boolean }): Promise<unknown> {
+    const record = { chatId, content, at: Date.now(), ...(options ? { options } : {}) };
     this.sendAttempts.push(record);
     if (this.sendDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.sendDelayMs));
     if (this.failures !== null && this.failures.remaining > 0) {
       this.failures.remaining -= 1;
       throw this.failures.error;
     }
+    // Client.js lines 1536–1538 and 1562: the page finds no chat, nothing is sent, the call resolves to undefined.
+    if (this.unresolvable.has(chatId)) return undefined;
+    // Client.js lines 1541–1543: with sendSeen (the default) the chat is marked read in the same page call.
+    if (options?.sendSeen !== false) await this.sendSeen(chatId);
     this.sent.push(record);
     const own = messageFromData(raw('chat', { chat: chatId, fromMe: true, t: Math.floor(record.at / 1000) }, { body: content }));
     this.addToHistory(own);
     return own;
+  }
+
+  /** Client.js line 1339: marks the chat read; throws when the page call fails. */
+  async sendSeen(chatId: string): Promise<boolean> {
+    if (this.seenError !== null) throw this.seenError;
+    this.seen.push(chatId);
+    return true;
   }
 
   /** Undefined for a chat the account never had, like the real one. */
@@ -303,10 +365,54 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.emitter.emit('qr', qr);
   }
 
+  /** The page can no longer resolve these chats: `sendMessage` resolves to undefined for them. */
+  loseChats(...chatIds: string[]): void {
+    for (const chatId of chatIds) this.unresolvable.add(chatId);
+  }
+
+  /** The page finds these chats again. */
+  findChats(...chatIds: string[]): void {
+    for (const chatId of chatIds) this.unresolvable.delete(chatId);
+  }
+
+  /** Marking read fails from now on (the path that broke with WhatsApp Web updates). */
+  failSeen(error = new Error('Evaluation failed: TypeError: Cannot read properties of undefined (reading \'sendSeen\')')): void {
+    this.seenError = error;
+  }
+
+  /** `getState` never answers from now on (a frozen page). */
+  hangState(): void {
+    this.stateHangs = true;
+  }
+
   emitReady(): void {
     this.state = 'CONNECTED';
     this.emitter.emit('change_state', 'CONNECTED');
     this.emitter.emit('ready');
+    // Client.js line 376: after `ready`, not awaited.
+    void this.auth?.afterAuthReady();
+  }
+
+  emitAuthenticated(): void {
+    this.emitter.emit('authenticated');
+  }
+
+  /**
+   * The phone unlinked the device. Client.js lines 495–503: `disconnected` 'LOGOUT', then the
+   * strategy's logout (which deletes the stored session) and restore, then the page is injected
+   * again, which shows a new QR code, in the same client.
+   */
+  async emitLogout(): Promise<void> {
+    this.state = null;
+    this.emitter.emit('disconnected', 'LOGOUT');
+    await this.auth?.logout();
+    await this.auth?.beforeBrowserInitialized();
+    this.emitQr();
+  }
+
+  /** Chromium or its page is gone (what `SupervisedClient` reports). */
+  emitBrowserGone(reason = 'browser disconnected'): void {
+    this.emitter.emit('browser_gone', reason);
   }
 
   /** A new incoming message: stored in the chat's history (as the page's store would) and emitted. */
@@ -320,9 +426,18 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.emitter.emit('disconnected', reason);
   }
 
-  emitState(state: string): void {
+  /**
+   * A connection state. Client.js lines 822–853: `change_state`, then for a state outside the
+   * accepted ones the strategy's `disconnect` (RemoteAuth deletes the stored session), `disconnected`
+   * with the state, and `destroy` (not awaited).
+   */
+  async emitState(state: string): Promise<void> {
     this.state = state;
     this.emitter.emit('change_state', state);
+    if (ACCEPTED_STATES.has(state)) return;
+    await this.auth?.disconnect();
+    this.emitter.emit('disconnected', state);
+    void this.destroy();
   }
 
   emitAuthFailure(message = 'auth failure'): void {

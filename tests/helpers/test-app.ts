@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApp, type AppOptions, type Role, type RunningApp } from '../../src/app.js';
@@ -123,13 +124,15 @@ export async function startTestApp(
     staleLockMs?: number;
     whatsapp?: AppOptions['whatsapp'];
     contentRoot?: string;
+    /** Where the service logs (default: nowhere). */
+    logger?: Logger;
   } = {},
 ): Promise<RunningApp> {
   return startApp({
     config: env.config,
     roles: new Set(options.roles ?? ['bot', 'worker']),
     channels: new Map([['console', env.channel]]),
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     dbName: env.dbName,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

@@ -4,7 +4,7 @@
  * and someone writing to it from their own phone.
  */
 import type { WhatsAppMessage } from '../../src/bots/whatsapp/whatsapp-client.js';
-import { build, FakeWhatsAppClient } from './fake-whatsapp.js';
+import { build, FakeWhatsAppClient, type FakeAuthStrategy } from './fake-whatsapp.js';
 import { waitFor } from './test-app.js';
 
 export class Phone {
@@ -13,8 +13,9 @@ export class Phone {
   /** What the service printed for the terminal (the QR code). */
   readonly printed: string[] = [];
 
-  readonly createClient = (): FakeWhatsAppClient => {
-    const client = new FakeWhatsAppClient(this.history);
+  /** Builds the next client around the auth strategy the service made (the real `KeptRemoteAuth`), as the library would. */
+  readonly createClient = (auth?: FakeAuthStrategy): FakeWhatsAppClient => {
+    const client = new FakeWhatsAppClient(this.history, auth ?? null);
     this.clients.push(client);
     return client;
   };

@@ -48,7 +48,11 @@ class View implements WhatsAppAdminView {
   constructor(
     public state: string,
     public image: { png: Buffer; issuedAt: Date } | null,
+    public backedUp: { savedAt: Date | null; lastAttemptFailed: boolean } = { savedAt: null, lastAttemptFailed: false },
   ) {}
+  backup(): { savedAt: Date | null; lastAttemptFailed: boolean } {
+    return this.backedUp;
+  }
   status(): string {
     this.calls += 1;
     return this.state;
@@ -109,7 +113,7 @@ describe('admin HTTP tokens: one per administrator', () => {
     const app = server(waiting());
     const status = await app.inject({ method: 'GET', url: STATUS, headers: bearer(token) });
     expect(status.statusCode).toBe(200);
-    expect(status.json()).toEqual({ status: 'waiting_for_qr', qrWaiting: true });
+    expect(status.json()).toEqual({ status: 'waiting_for_qr', qrWaiting: true, sessionBackup: { savedAt: null, ageMinutes: null, lastAttemptFailed: false } });
     const qr = await app.inject({ method: 'GET', url: QR, headers: bearer(token) });
     expect(qr.statusCode).toBe(200);
     expect(qr.headers['content-type']).toBe('image/png');
@@ -232,10 +236,21 @@ describe('the admin endpoints behind a valid token', () => {
     }
   });
 
+  it('shows how old the kept session\'s last backup is, and whether the last attempt failed', async () => {
+    const savedAt = new Date(Date.now() - 47 * 60_000 - 5_000);
+    const app = server(new View('linked', null, { savedAt, lastAttemptFailed: true }));
+    const body = (await app.inject({ method: 'GET', url: STATUS, headers: bearer(token) })).json();
+    expect(body.sessionBackup).toEqual({ savedAt: savedAt.toISOString(), ageMinutes: 47, lastAttemptFailed: true });
+  });
+
   it('answers the link status, and 404 naming it when no QR code is waiting (nothing audited)', async () => {
     const before = (await audit.list({ targetKind: 'whatsapp', limit: 1000 })).length;
     const app = server(new View('linked', null));
-    expect((await app.inject({ method: 'GET', url: STATUS, headers: bearer(token) })).json()).toEqual({ status: 'linked', qrWaiting: false });
+    expect((await app.inject({ method: 'GET', url: STATUS, headers: bearer(token) })).json()).toEqual({
+      status: 'linked',
+      qrWaiting: false,
+      sessionBackup: { savedAt: null, ageMinutes: null, lastAttemptFailed: false },
+    });
     const qr = await app.inject({ method: 'GET', url: QR, headers: bearer(token) });
     expect(qr.statusCode).toBe(404);
     expect(qr.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'No QR code is waiting (WhatsApp is linked)' });

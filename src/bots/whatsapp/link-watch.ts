@@ -7,7 +7,8 @@ export type LinkAlert =
   | { kind: 'logged_out' }
   | { kind: 'blocked'; state: string }
   | { kind: 'unlinked_long'; minutes: number }
-  | { kind: 'linked_again' };
+  | { kind: 'linked_again' }
+  | { kind: 'backup_stale'; minutes: number };
 
 export interface LinkWatchOptions {
   /** How long WhatsApp may stay unlinked (starting, disconnected, reconnecting, waiting for a scan) before administrators are told. */
@@ -24,6 +25,8 @@ const BLOCKED_STATES = new Set(['TOS_BLOCK', 'SMB_TOS_BLOCK', 'PROXYBLOCK', 'DEP
  * logged out (it must be scanned again) or blocked, and when it has not been linked for
  * `alertAfterMs` whatever the reason. Each kind is told once per outage, and when the link
  * comes back after an alert, that is told too, so nobody goes to fix what already healed.
+ * Also told once when, while linked, the session has not been backed up for too long (a
+ * restart on another disk would then need a new scan), again only after a backup succeeded.
  */
 export class LinkWatch {
   private timer: NodeJS.Timeout | null = null;
@@ -43,8 +46,9 @@ export class LinkWatch {
     this.status = status;
     if (status === 'linked') {
       this.disarm();
-      if (this.told.size > 0) this.send({ kind: 'linked_again' });
-      this.told.clear();
+      const outage = [...this.told].filter((kind) => kind !== 'backup_stale');
+      if (outage.length > 0) this.send({ kind: 'linked_again' });
+      for (const kind of outage) this.told.delete(kind);
       return;
     }
     if (status === 'logged_out') this.once({ kind: 'logged_out' });
@@ -54,6 +58,15 @@ export class LinkWatch {
   /** Follows the client's connection state (`change_state`). */
   onState(state: string): void {
     if (BLOCKED_STATES.has(state)) this.once({ kind: 'blocked', state });
+  }
+
+  /**
+   * Follows the session's backups: `ageMs` since the last stored copy (or since the link, when
+   * none was stored yet), against `staleAfterMs`. Only a linked session can be backed up.
+   */
+  onBackupAge(ageMs: number, staleAfterMs: number): void {
+    if (ageMs < staleAfterMs) return void this.told.delete('backup_stale');
+    if (this.status === 'linked') this.once({ kind: 'backup_stale', minutes: Math.floor(ageMs / 60_000) });
   }
 
   stop(): void {

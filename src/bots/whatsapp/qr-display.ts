@@ -12,15 +12,19 @@ export interface QrImage {
 export interface QrDisplayOptions {
   /** Where the PNG is written (mode 0600: whoever scans it links a device to the account). */
   pngPath: string;
-  /** Prints the terminal rendering (the process's stderr, so it never mixes with JSON logs on stdout). */
-  print: (text: string) => void;
+  /**
+   * Prints the terminal rendering, only where a person watches a terminal (the bot passes it
+   * when stderr is a TTY). Absent under a service manager: the code would land in the system
+   * logs, and whoever reads it can link a device and read every beneficiary's chat.
+   */
+  print?: (text: string) => void;
   now?: () => Date;
 }
 
 /**
- * Shows the QR code that links the association's number three ways, so it can be scanned
- * on a headless server: in the terminal, as a PNG file, and (through {@link QrDisplay.current})
- * on the token-protected admin endpoint. Once the number is linked the code is withdrawn
+ * Shows the QR code that links the association's number where only the association sees it:
+ * in the terminal when there is one, as an owner-only PNG file, and (through
+ * {@link QrDisplay.current}) on the token-protected, audited admin endpoint; never in logs. Once the number is linked the code is withdrawn
  * everywhere: it would link another device to the account.
  */
 export class QrDisplay {
@@ -32,6 +36,11 @@ export class QrDisplay {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** Where the PNG is written. */
+  get pngPath(): string {
+    return this.options.pngPath;
+  }
+
   /** The code waiting to be scanned, or null when there is none. */
   current(): QrImage | null {
     return this.image;
@@ -41,10 +50,10 @@ export class QrDisplay {
     // A clear() (or a newer code) while this one is being drawn wins: the number was linked meanwhile.
     const generation = ++this.generation;
     const png = await QRCode.toBuffer(qr, { type: 'png', width: 480, margin: 2, errorCorrectionLevel: 'M' });
-    const terminal = await QRCode.toString(qr, { type: 'terminal', small: true });
+    const terminal = this.options.print ? await QRCode.toString(qr, { type: 'terminal', small: true }) : '';
     if (generation !== this.generation) return;
     this.image = { png, issuedAt: this.now() };
-    this.options.print(
+    this.options.print?.(
       `\nScan with WhatsApp on the association's phone (Settings → Linked devices → Link a device).\n${terminal}\nAlso in ${this.options.pngPath} and at GET /admin/whatsapp/qr.png\n`,
     );
     await writeFileAtomic(this.options.pngPath, png);

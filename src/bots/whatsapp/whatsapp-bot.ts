@@ -2,7 +2,6 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import pkg from 'whatsapp-web.js';
 import type { Config } from '../../config/config.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { OutboundMessage } from '../../engine/events.js';
@@ -11,16 +10,22 @@ import { WhatsAppCursors } from '../../models/whatsapp-cursors.js';
 import { isLoggedOutReason, WhatsAppSessionStore, type WhatsAppAuthStore } from '../../models/whatsapp-session-store.js';
 import { chatKeyOf } from '../../services/identifiers.js';
 import { ChannelSendError, type ChannelAdapter, type InboundMessage } from '../inbound-message.js';
-import { createWhatsAppClient } from './create-client.js';
+import { createWhatsAppClient, withTimeout } from './create-client.js';
+import { KeptRemoteAuth, type BackupReport } from './kept-remote-auth.js';
 import { DiskSessionStore } from './disk-session-store.js';
 import { LinkWatch, type LinkAlert } from './link-watch.js';
 import { QrDisplay, type QrImage } from './qr-display.js';
 import { WhatsAppChannel } from './whatsapp-channel.js';
 import type { WhatsAppClient } from './whatsapp-client.js';
 import { WhatsAppInbound, type CatchUpReport } from './whatsapp-inbound.js';
-import { WhatsAppLink, type LinkableClient, type LinkStatus } from './whatsapp-link.js';
+import { WhatsAppLink, type LinkableClient, type LinkStatus, type LivenessOptions, type RebuildReason } from './whatsapp-link.js';
 
-const { RemoteAuth } = pkg;
+/** Between two backups of the linked session. */
+const BACKUP_INTERVAL_MS = 300_000;
+/** How long the backup at a graceful stop may take. */
+const STOP_BACKUP_TIMEOUT_MS = 30_000;
+/** How often the backup's age is checked against WHATSAPP_BACKUP_STALE_MINUTES. */
+const BACKUP_CHECK_MS = 60_000;
 
 /** A client the adapter can drive: the narrow surface plus what the link manager needs. */
 export type AdapterClient = WhatsAppClient & LinkableClient;
@@ -37,12 +42,29 @@ export interface WhatsAppBotDeps {
   /** Tells administrators (on Telegram) about the link; absent without Telegram, then only logged. */
   alertAdmins?: (alert: LinkAlert) => Promise<void>;
   onStatus?: (status: LinkStatus) => void;
-  /** Builds the client; default whatsapp-web.js on Chromium with the encrypted session store. Tests pass a fake. */
-  createClient?: (auth: WhatsAppAuthStore) => AdapterClient;
-  /** Prints the QR code for the terminal (default: stderr). */
+  /** Told each time a client is replaced (metrics). */
+  onRebuild?: (reason: RebuildReason) => void;
+  /** Told after each backup of the session (metrics). */
+  onBackup?: (report: BackupReport) => void;
+  /**
+   * Builds the client around its auth strategy (the session kept in the encrypted store);
+   * default whatsapp-web.js on Chromium. Tests pass a fake that drives the strategy as the library does.
+   */
+  createClient?: (auth: KeptRemoteAuth) => AdapterClient;
+  /** Prints the QR code for the terminal; default stderr when it is a terminal, else nowhere (see QrDisplay). */
   print?: (text: string) => void;
   /** First and longest wait between attempts to start the client again. */
   backoff?: { initialMs: number; maxMs: number };
+  /** How long the link waits for signs of life (tests shorten them). */
+  liveness?: Partial<LivenessOptions>;
+}
+
+/** The kept session's backups, for the admin status. */
+export interface SessionBackupStatus {
+  /** When the stored copy was saved; null when none is stored. */
+  savedAt: Date | null;
+  /** Whether the last attempt failed (the stored copy, if any, is older). */
+  lastAttemptFailed: boolean;
 }
 
 /** The assembled WhatsApp side of the service. */
@@ -53,6 +75,12 @@ export interface WhatsAppBot {
   status(): LinkStatus;
   /** The QR code waiting to be scanned, for the admin endpoint. */
   qr(): QrImage | null;
+  /** The kept session's backups, for the admin endpoint. */
+  backup(): SessionBackupStatus;
+  /** Replaces the client now: an error from the WhatsApp library reached the process. */
+  rebuild(): void;
+  /** Backs the linked session up now (also done at a graceful stop); false when nothing was stored. */
+  backupNow(): Promise<boolean>;
   /** Reads back missed messages now (a catch-up also runs on every `ready` and periodically). */
   catchUp(): Promise<CatchUpReport | null>;
   start(): void;
@@ -112,7 +140,6 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   const storeOptions = {
     dataPath: profilePath,
     onRefusedDelete: () => logger.info('kept the WhatsApp session through a disconnect (only a logout deletes it)'),
-    onSaveError: (_session: string, error: unknown) => logger.error({ ...errorFields(error) }, 'could not back up the WhatsApp session; the previous copy stays'),
   };
   const store: WhatsAppAuthStore =
     config.WHATSAPP_SESSION_STORE === 'disk'
@@ -140,7 +167,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     },
     logger,
   });
-  const qr = new QrDisplay({ pngPath: path.join(dataDir, 'link-qr.png'), print: deps.print ?? ((text) => process.stderr.write(text)) });
+  const print = deps.print ?? (process.stderr.isTTY ? (text: string) => void process.stderr.write(text) : undefined);
+  const qr = new QrDisplay({ pngPath: path.join(dataDir, 'link-qr.png'), ...(print ? { print } : {}) });
   const watch = new LinkWatch({
     alertAfterMs: config.WHATSAPP_ALERT_AFTER_MINUTES * 60_000,
     alert: deps.alertAdmins ?? (async () => undefined),
@@ -167,16 +195,35 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     });
   };
 
+  const backups: SessionBackupStatus = { savedAt: null, lastAttemptFailed: false };
+  /** When the current link was made: the age of a backup that was never taken counts from it. */
+  let linkedAt: number | null = null;
+  let backupCheck: NodeJS.Timeout | null = null;
+  const onBackup = (report: BackupReport) => {
+    backups.lastAttemptFailed = !report.ok;
+    if (report.ok) backups.savedAt = report.at;
+    else logger.error({ ...errorFields(report.error) }, 'could not back up the WhatsApp session; the previous copy stays');
+    deps.onBackup?.(report);
+  };
+  const checkBackupAge = () => {
+    if (linkedAt === null) return;
+    const since = Math.max(backups.savedAt?.getTime() ?? 0, linkedAt);
+    watch.onBackupAge(Date.now() - since, config.WHATSAPP_BACKUP_STALE_MINUTES * 60_000);
+  };
+  const auths = new WeakMap<AdapterClient, KeptRemoteAuth>();
   const createClient =
     deps.createClient ??
-    ((auth: WhatsAppAuthStore) =>
-      createWhatsAppClient({
-        executablePath: config.CHROMIUM_PATH,
-        authStrategy: new RemoteAuth({ store: auth, clientId: config.WHATSAPP_CLIENT_ID, dataPath: profilePath, backupSyncIntervalMs: 300_000 }),
-      }));
+    ((auth: KeptRemoteAuth) =>
+      createWhatsAppClient({ executablePath: config.CHROMIUM_PATH, authStrategy: auth.asStrategy(), webCacheDirectory: path.join(dataDir, 'web-cache') }));
 
   const link = new WhatsAppLink<AdapterClient>({
-    createClient: () => createClient(store),
+    createClient: () => {
+      // One strategy per client: the library binds it to its client (`setup`).
+      const auth = new KeptRemoteAuth({ store, clientId: config.WHATSAPP_CLIENT_ID, dataPath: profilePath, backupSyncIntervalMs: BACKUP_INTERVAL_MS, onBackup });
+      const client = createClient(auth);
+      auths.set(client, auth);
+      return client;
+    },
     onClient: (client) => {
       current = client;
       channel.attach(client);
@@ -193,6 +240,7 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
       });
       client.on('ready', () => {
         void qr.clear().catch(() => undefined);
+        linkedAt ??= Date.now();
         recordLink();
         // Started at once, so that live messages from now on queue behind what was missed.
         void catchUp();
@@ -200,30 +248,60 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     },
     onQr: (code) => qr.show(code),
     onStatus: (status) => {
+      if (status !== 'linked') linkedAt = null;
+      if (status === 'waiting_for_qr' && !print) logger.warn({ png: qr.pngPath }, 'a QR code waits to be scanned: open the PNG file or GET /admin/whatsapp/qr.png');
       watch.onStatus(status);
       deps.onStatus?.(status);
     },
     logger,
+    ...(deps.onRebuild ? { onRebuild: deps.onRebuild } : {}),
     ...(deps.backoff ? { backoff: deps.backoff } : {}),
+    ...(deps.liveness ? { liveness: deps.liveness } : {}),
   });
+
+  const backupNow = async (): Promise<boolean> => {
+    const client = link.currentClient;
+    const auth = client ? auths.get(client) : undefined;
+    if (!auth || link.status !== 'linked') return false;
+    return auth.backupNow();
+  };
+  /** At a graceful stop: the newest profile stored, so another disk can start without a scan. */
+  const backupBeforeStop = async () => {
+    await withTimeout(backupNow(), STOP_BACKUP_TIMEOUT_MS, 'the WhatsApp backup at stop').catch((error: unknown) =>
+      logger.warn({ ...errorFields(error) }, 'stopped without a fresh WhatsApp backup; the previous copy stays'),
+    );
+  };
 
   return {
     channel,
     status: () => link.status,
     qr: () => qr.current(),
+    backup: () => ({ ...backups }),
+    rebuild: () => link.rebuild('fault'),
+    backupNow,
     catchUp,
     start: () => {
       // Chromium's profile under it holds the live session in clear while the client runs: owner only.
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       chmodSync(dataDir, 0o700);
       watch.start();
+      void store
+        .info(session)
+        .then((info) => {
+          backups.savedAt ??= info?.savedAt ?? null;
+        })
+        .catch((error: unknown) => logger.warn({ ...errorFields(error) }, 'could not read when the WhatsApp session was last backed up'));
+      backupCheck = setInterval(checkBackupAge, BACKUP_CHECK_MS);
+      backupCheck.unref();
       link.start();
       periodic = setInterval(() => void catchUp(), config.WHATSAPP_CATCH_UP_MINUTES * 60_000);
       periodic.unref();
     },
     stop: async () => {
       if (periodic) clearInterval(periodic);
+      if (backupCheck) clearInterval(backupCheck);
       watch.stop();
+      await backupBeforeStop();
       await link.stop();
       await inbound.settled();
       await qr.clear().catch(() => undefined);

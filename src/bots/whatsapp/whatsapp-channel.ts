@@ -12,6 +12,12 @@ export interface WhatsAppChannelOptions {
   maxRemembered?: number;
   /** How long a caller should wait before retrying a send refused while the client is not ready, ms (default 5,000). */
   notReadyRetryMs?: number;
+  /** How long to wait before sending again to a chat the page could not resolve, ms (default 30,000). */
+  unresolvedRetryMs?: number;
+  /** After this many sends in a row the page could not resolve, the chat is given up for the message (default 3). */
+  unresolvedLimit?: number;
+  /** Told when marking a chat read failed (it never fails the send). */
+  onSeenError?: (error: unknown) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -27,6 +33,12 @@ export interface WhatsAppChannelOptions {
  * - while the client is not ready (before `ready`, after `disconnected`, `auth_failure` or a
  *   state other than CONNECTED) a send throws a retryable {@link ChannelSendError}, so queued
  *   replies wait for the client;
+ * - a send is what it says: the library resolving to nothing (it could not find the chat) is a
+ *   failure, retried later and, after `unresolvedLimit` in a row, refused for good; a throw is
+ *   retried. Neither is ever recorded as sent;
+ * - the chat is marked read on the association's phone after a reply went out to it (every
+ *   message before the reply was handled: replies exist only once their message was), as a
+ *   call of its own that never fails the send;
  * - files are fetched through the message they came with: `remember` keeps recent media
  *   messages by id, and `getMessageById` is the fallback.
  */
@@ -39,12 +51,17 @@ export class WhatsAppChannel implements ChannelAdapter {
   private readonly minGapMs: number;
   private readonly maxRemembered: number;
   private readonly notReadyRetryMs: number;
+  private readonly unresolvedRetryMs: number;
+  private readonly unresolvedLimit: number;
+  /** Per chat: sends in a row the page could not resolve. */
+  private readonly unresolved = new Map<string, number>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Per chat: when the last message was sent, and the tail of the sends waiting for their turn. */
   private readonly lastSentAt = new Map<string, number>();
   private readonly tails = new Map<string, Promise<void>>();
   private readonly media = new Map<string, WhatsAppMessage>();
+  private readonly onSeenError: (error: unknown) => void;
   private readonly listeners: { [E in keyof WhatsAppClientEvents]?: (...args: WhatsAppClientEvents[E]) => void } = {};
 
   constructor(
@@ -54,6 +71,9 @@ export class WhatsAppChannel implements ChannelAdapter {
     this.minGapMs = Math.max(0, options.minGapMs ?? 1000);
     this.maxRemembered = Math.max(1, options.maxRemembered ?? 500);
     this.notReadyRetryMs = options.notReadyRetryMs ?? 5000;
+    this.unresolvedRetryMs = options.unresolvedRetryMs ?? 30_000;
+    this.unresolvedLimit = Math.max(1, options.unresolvedLimit ?? 3);
+    this.onSeenError = options.onSeenError ?? (() => undefined);
     this.now = options.now ?? (() => Date.now());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.listen('ready', () => {
@@ -108,15 +128,37 @@ export class WhatsAppChannel implements ChannelAdapter {
         if (wait > 0) await this.sleep(wait);
         if (!this.ready) throw new ChannelSendError('whatsapp client not ready', this.notReadyRetryMs);
       }
+      let sent: unknown;
       try {
-        await this.client.sendMessage(chatId, part);
+        sent = await this.client.sendMessage(chatId, part, { sendSeen: false });
       } catch (error) {
         throw new ChannelSendError(`whatsapp send failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         this.lastSentAt.set(chatId, this.now());
       }
+      if (!sent) this.unresolvedChat(chatId);
+      this.unresolved.delete(chatId);
       this.pruneGaps();
     }
+    this.markSeen(chatId);
+  }
+
+  /** The page could not resolve the chat, so nothing went out: retry later, or give up after several in a row. */
+  private unresolvedChat(chatId: string): never {
+    const count = (this.unresolved.get(chatId) ?? 0) + 1;
+    if (count >= this.unresolvedLimit) {
+      this.unresolved.delete(chatId);
+      throw new ChannelSendError(`whatsapp could not find the chat (${count} tries)`, undefined, true);
+    }
+    this.unresolved.set(chatId, count);
+    throw new ChannelSendError('whatsapp could not find the chat; nothing was sent', this.unresolvedRetryMs);
+  }
+
+  /** Best effort: a failure is reported, never thrown (the reply went out). */
+  private markSeen(chatId: string): void {
+    void Promise.resolve()
+      .then(() => this.client.sendSeen(chatId))
+      .catch((error: unknown) => this.onSeenError(error));
   }
 
   /** Forgets the chats whose gap has passed, so the map stays as small as the recent traffic. */

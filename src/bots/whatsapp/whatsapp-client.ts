@@ -77,6 +77,12 @@ export interface WhatsAppClientEvents {
   /** A `WAState`: 'CONNECTED', 'OPENING', 'PAIRING', 'TIMEOUT', 'CONFLICT', 'UNPAIRED', … */
   change_state: [state: string];
   auth_failure: [message: string];
+  /** The session was accepted; `ready` should follow (it is known to hang). */
+  authenticated: [];
+  /** Chromium or its page is gone: emitted by `SupervisedClient` (create-client.ts), not by the library. */
+  browser_gone: [reason: string];
+  /** A step the library ran in the background failed: emitted by `SupervisedClient`, not by the library. */
+  client_fault: [step: string, error: unknown];
 }
 export type WhatsAppEventName = keyof WhatsAppClientEvents;
 
@@ -88,7 +94,15 @@ export interface WhatsAppClient {
   destroy(): Promise<void>;
   /** A `WAState`, or null when the page cannot tell (not injected yet). */
   getState(): Promise<string | null>;
-  sendMessage(chatId: string, content: string): Promise<unknown>;
+  /**
+   * Resolves to the sent message, or to `undefined` when the page could not resolve the chat
+   * (nothing was sent; `Client.js` `sendMessage`, `if (!chat) return null`). Always called with
+   * `sendSeen: false`: the library's default marks the chat read inside the same page call, so a
+   * failure of that step failed a send that had gone out.
+   */
+  sendMessage(chatId: string, content: string, options: { sendSeen: false }): Promise<unknown>;
+  /** Marks the chat read on the association's phone (`Client.js` `sendSeen`). */
+  sendSeen(chatId: string): Promise<boolean>;
   /** Undefined at runtime when the chat is unknown (the typings say otherwise). */
   getChatById(chatId: string): Promise<WhatsAppChat | undefined>;
   getChats(): Promise<WhatsAppChat[]>;

@@ -159,3 +159,25 @@ describe('LinkWatch', () => {
     watcher.stop();
   });
 });
+
+describe('LinkWatch: the kept session', () => {
+  it('alerts once when, while linked, no backup succeeded for too long; again only after a backup succeeded', async () => {
+    const { watcher, alerts } = watch();
+    watcher.start();
+    watcher.onBackupAge(45 * MINUTE, 30 * MINUTE);
+    expect(alerts).toEqual([]); // not linked: nothing can be backed up
+    watcher.onStatus('linked');
+    watcher.onBackupAge(29 * MINUTE, 30 * MINUTE);
+    watcher.onBackupAge(31 * MINUTE, 30 * MINUTE);
+    watcher.onBackupAge(45 * MINUTE, 30 * MINUTE);
+    expect(alerts).toEqual([{ kind: 'backup_stale', minutes: 31 }]);
+    // A reconnect is no all-clear for the backup, and sends no "linked again" for it.
+    watcher.onStatus('disconnected');
+    watcher.onStatus('linked');
+    expect(alerts).toHaveLength(1);
+    watcher.onBackupAge(1 * MINUTE, 30 * MINUTE);
+    watcher.onBackupAge(31 * MINUTE, 30 * MINUTE);
+    expect(alerts).toEqual([{ kind: 'backup_stale', minutes: 31 }, { kind: 'backup_stale', minutes: 31 }]);
+    watcher.stop();
+  });
+});

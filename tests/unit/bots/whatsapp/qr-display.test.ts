@@ -95,3 +95,14 @@ describe('QrDisplay', () => {
     await expect(stat(pngPath)).rejects.toThrow();
   });
 });
+
+describe('QrDisplay without a terminal', () => {
+  it('writes the owner-only PNG and prints nothing anywhere', async () => {
+    const pngPath = path.join(directory, 'whatsapp', 'link-qr.png');
+    const qr = new QrDisplay({ pngPath, now: () => ISSUED });
+    await qr.show(QR);
+    expect((await readFile(pngPath)).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expect((await stat(pngPath)).mode & 0o777).toBe(0o600);
+    expect(qr.current()?.issuedAt).toEqual(ISSUED);
+  });
+});

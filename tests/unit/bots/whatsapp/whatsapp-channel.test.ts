@@ -203,3 +203,62 @@ describe('WhatsAppChannel.download', () => {
     expect(await channel.download(c.id._serialized, 1_000_000)).toEqual(PNG_BYTES);
   });
 });
+
+describe('WhatsAppChannel: a send is what it says', () => {
+  it('sends with sendSeen off, then marks the chat read as a call of its own', async () => {
+    const { client, channel } = setup();
+    client.emitReady();
+    await channel.send(USER_WID, { text: 'وصلنا طلبك' });
+    expect(client.sent[0]?.options).toEqual({ sendSeen: false });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.seen).toEqual([USER_WID]);
+  });
+
+  it('a failure to mark read never fails the send, and is reported', async () => {
+    const client = new FakeWhatsAppClient();
+    const errors: unknown[] = [];
+    const channel = new WhatsAppChannel(client, { minGapMs: 0, onSeenError: (error) => errors.push(error) });
+    client.emitReady();
+    client.failSeen();
+    await channel.send(USER_WID, { text: 'وصلنا طلبك' });
+    expect(client.sent).toHaveLength(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toHaveLength(1);
+  });
+
+  it('a chat the page cannot resolve is not sent: retried later, refused for good after three in a row, never recorded as sent', async () => {
+    const { client, channel } = setup();
+    client.emitReady();
+    client.loseChats(USER_WID);
+    for (const expected of [false, false, true]) {
+      const error = await channel.send(USER_WID, { text: 'رسالة' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChannelSendError);
+      expect((error as ChannelSendError).permanent).toBe(expected);
+      if (!expected) expect((error as ChannelSendError).retryAfterMs).toBe(30_000);
+    }
+    expect(client.sent).toHaveLength(0);
+    expect(client.seen).toHaveLength(0);
+  });
+
+  it('a chat resolved again starts its count afresh', async () => {
+    const client = new FakeWhatsAppClient();
+    const channel = new WhatsAppChannel(client, { minGapMs: 0 });
+    client.emitReady();
+    client.loseChats(USER_WID);
+    await expect(channel.send(USER_WID, { text: '1' })).rejects.toMatchObject({ permanent: false });
+    await expect(channel.send(USER_WID, { text: '2' })).rejects.toMatchObject({ permanent: false });
+    client.findChats(USER_WID);
+    await channel.send(USER_WID, { text: '3' });
+    client.loseChats(USER_WID);
+    await expect(channel.send(USER_WID, { text: '4' })).rejects.toMatchObject({ permanent: false });
+    expect(client.sent.map((m) => m.content)).toEqual(['3']);
+  });
+
+  it('a send the page call throws on is a retryable failure, not a send', async () => {
+    const { client, channel } = setup();
+    client.emitReady();
+    client.failSends(1);
+    await expect(channel.send(USER_WID, { text: 'رسالة' })).rejects.toMatchObject({ name: 'ChannelSendError', permanent: false });
+    expect(client.sent).toHaveLength(0);
+  });
+});
