@@ -170,3 +170,21 @@ describe('KeptRemoteAuth', () => {
     expect(emitted[0]![1]).toBe('logout');
   });
 });
+
+describe('the session store reads every form of save\'s argument the library has used', () => {
+  it('the name (1.34.7), the full path (other releases), with or without .zip; a path outside names nothing else', async () => {
+    const dataPath = path.join(dir, 'profile');
+    const disk = new DiskSessionStore(keys, { dataPath, directory: path.join(dir, 'sessions') });
+    await mkdir(dataPath, { recursive: true });
+    for (const [form, bytes] of [
+      [SESSION, 'by name'],
+      [path.join(dataPath, SESSION), 'by path'],
+      [path.join(dataPath, `${SESSION}.zip`), 'by zip path'],
+    ] as const) {
+      await writeFile(path.join(dataPath, `${SESSION}.zip`), bytes);
+      await disk.save({ session: form });
+      expect((await disk.get(SESSION)).toString()).toBe(bytes);
+    }
+    await expect(disk.save({ session: path.join(dataPath, 'bad name!') })).rejects.toThrow(TypeError);
+  });
+});
