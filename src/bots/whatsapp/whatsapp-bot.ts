@@ -98,13 +98,13 @@ export class WhatsAppRelayChannel implements ChannelAdapter {
   private current: WhatsAppChannel | null = null;
 
   constructor(
-    private readonly options: { minGapMs: number; hasWritten: (chatId: string) => Promise<boolean> },
+    private readonly options: { minGapMs: number; hasWritten: (chatId: string) => Promise<boolean>; onSeenError?: (error: unknown) => void },
   ) {}
 
   /** Sends with a new client from now on. */
   attach(client: WhatsAppClient): void {
     this.current?.detach();
-    this.current = new WhatsAppChannel(client, { minGapMs: this.options.minGapMs });
+    this.current = new WhatsAppChannel(client, { minGapMs: this.options.minGapMs, ...(this.options.onSeenError ? { onSeenError: this.options.onSeenError } : {}) });
   }
 
   get isReady(): boolean {
@@ -151,7 +151,12 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   let firstLinkedAt: Promise<Date> | null = null;
 
   const hasWritten = async (chatId: string) => (await deps.hasConversation(keyOf(chatId))) || (await cursors.hasWritten(keyOf(chatId)));
-  const channel = new WhatsAppRelayChannel({ minGapMs: config.WHATSAPP_SEND_GAP_MS, hasWritten });
+  const channel = new WhatsAppRelayChannel({
+    minGapMs: config.WHATSAPP_SEND_GAP_MS,
+    hasWritten,
+    // The reply went out; only the read mark on the association's phone is missing.
+    onSeenError: (error) => logger.warn({ ...errorFields(error) }, 'could not mark a WhatsApp chat read after replying'),
+  });
   const inbound = new WhatsAppInbound({
     ingest: deps.ingest,
     remember: (message) => channel.remember(message),
