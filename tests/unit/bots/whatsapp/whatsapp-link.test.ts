@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { WhatsAppLink, type LinkStatus } from '../../../../src/bots/whatsapp/whatsapp-link.js';
+import { WhatsAppLink, type LinkStatus, type LivenessOptions } from '../../../../src/bots/whatsapp/whatsapp-link.js';
 
 /** A client with the lifecycle surface of whatsapp-web.js's Client, scripted per start. */
 class ScriptedClient extends EventEmitter {
@@ -23,10 +23,11 @@ class ScriptedClient extends EventEmitter {
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function link(starts: ((client: ScriptedClient) => Promise<void>)[]) {
+function link(starts: ((client: ScriptedClient) => Promise<void>)[], liveness?: Partial<LivenessOptions>) {
   const clients: ScriptedClient[] = [];
   const statuses: LinkStatus[] = [];
   const qrs: string[] = [];
+  const reasons: string[] = [];
   const manager = new WhatsAppLink<ScriptedClient>({
     createClient: () => {
       const client = new ScriptedClient(starts[Math.min(clients.length, starts.length - 1)]!);
@@ -38,10 +39,12 @@ function link(starts: ((client: ScriptedClient) => Promise<void>)[]) {
       qrs.push(qr);
     },
     onStatus: (status) => statuses.push(status),
+    onRebuild: (reason) => reasons.push(reason),
     logger: pino({ level: 'silent' }),
-    backoff: { initialMs: 20, maxMs: 80 },
+    backoff: liveness ? { initialMs: 10, maxMs: 20 } : { initialMs: 20, maxMs: 80 },
+    ...(liveness ? { liveness } : {}),
   });
-  return { manager, clients, statuses, qrs };
+  return { manager, clients, statuses, qrs, reasons };
 }
 
 describe('WhatsAppLink', () => {
@@ -97,24 +100,8 @@ describe('WhatsAppLink', () => {
 });
 
 describe('WhatsAppLink liveness', () => {
-  function watched(starts: ((client: ScriptedClient) => Promise<void>)[], liveness = { startTimeoutMs: 60, readyTimeoutMs: 60, checkIntervalMs: 20, checkTimeoutMs: 30 }) {
-    const clients: ScriptedClient[] = [];
-    const reasons: string[] = [];
-    const manager = new WhatsAppLink<ScriptedClient>({
-      createClient: () => {
-        const client = new ScriptedClient(starts[Math.min(clients.length, starts.length - 1)]!);
-        clients.push(client);
-        return client;
-      },
-      onClient: () => undefined,
-      onQr: () => undefined,
-      onRebuild: (reason) => reasons.push(reason),
-      logger: pino({ level: 'silent' }),
-      backoff: { initialMs: 10, maxMs: 20 },
-      liveness,
-    });
-    return { manager, clients, reasons };
-  }
+  const watched = (starts: ((client: ScriptedClient) => Promise<void>)[], liveness: Partial<LivenessOptions> = { startTimeoutMs: 60, readyTimeoutMs: 60, checkIntervalMs: 20, checkTimeoutMs: 30 }) =>
+    link(starts, liveness);
   const never = () => new Promise<void>(() => undefined);
 
   it('replaces a client that shows neither a QR code nor ready in time (a page that never loads), and stop does not wait for it', async () => {
