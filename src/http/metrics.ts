@@ -9,6 +9,7 @@
  */
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from '../timeout.js';
 
 /** What became of one inbound message. */
 export type InboundOutcome = 'handled' | 'duplicate' | 'set_aside' | 'flooded';
@@ -232,19 +233,5 @@ export class Metrics {
   /** Renders every metric in the Prometheus text format. */
   render(): Promise<string> {
     return this.registry.metrics();
-  }
-}
-
-/** Resolves or rejects with `promise`, or rejects after `ms` milliseconds. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -10,6 +10,7 @@
  */
 
 import { STATUS_CODES } from 'node:http';
+import { TimeoutError, withTimeout } from '../timeout.js';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { errorFields, type Logger } from '../logger.js';
@@ -267,25 +268,3 @@ function failureDetail(err: unknown): string {
 }
 
 /** The error of a {@link withTimeout} that ran out of time. */
-class TimeoutError extends Error {
-  readonly code = 'TIMEOUT' as const;
-
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/** Resolves or rejects with `promise`, or rejects with a {@link TimeoutError} after `ms` milliseconds. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

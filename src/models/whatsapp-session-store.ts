@@ -66,12 +66,6 @@ export interface WhatsAppStoreOptions {
   dataPath?: string;
   /** Told when a `delete` was refused because no {@link WhatsAppAuthStore.allowDeletion} was pending. */
   onRefusedDelete?: (session: string) => void;
-  /**
-   * Told when a `save` failed. When given, `save` resolves after reporting, so that
-   * RemoteAuth's backup interval (which does not catch) cannot crash the process;
-   * the previously stored copy stays. When absent, `save` rejects.
-   */
-  onSaveError?: (session: string, error: unknown) => void;
   /** How long an {@link WhatsAppAuthStore.allowDeletion} stays valid; default 5 minutes. */
   deletionWindowMs?: number;
 }
@@ -203,13 +197,9 @@ export abstract class GuardedSessionStore implements WhatsAppAuthStore {
 
   /** RemoteAuth's backup: stores the zip it made (see {@link sessionToSave}) encrypted, replacing the previous copy. */
   async save({ session }: { session: string }): Promise<void> {
-    try {
-      const { name, zips } = sessionToSave(session, this.dataPath);
-      await this.put(name, await readSessionZip(zips));
-    } catch (error) {
-      if (!this.options.onSaveError) throw error;
-      this.options.onSaveError(session, error);
-    }
+    // A failure rejects, the previous copy staying: KeptRemoteAuth reports it and goes on.
+    const { name, zips } = sessionToSave(session, this.dataPath);
+    await this.put(name, await readSessionZip(zips));
   }
 
   /** RemoteAuth's restore: writes the decrypted zip to `path`. */

@@ -234,16 +234,12 @@ describe.each([gridFs, disk])('$name', (factory) => {
     expect(ringK1K2.keyIdOf(await harness.raw(SESSION))).toBe('k2');
   });
 
-  it('reports a failed save instead of rejecting when onSaveError is given, keeping the old copy', async () => {
+  it('rejects a failed save (KeptRemoteAuth reports it), keeping the old copy', async () => {
     const zip = await stageZip();
     await store.save({ session: SESSION });
     await rm(path.join(work, `${SESSION}.zip`));
 
     await expect(store.save({ session: SESSION })).rejects.toThrow(/ENOENT/);
-    const errors: unknown[] = [];
-    const reporting = harness.make(ringK1, { dataPath: work, onSaveError: (_s, e) => errors.push(e) });
-    await expect(reporting.save({ session: SESSION })).resolves.toBeUndefined();
-    expect(errors).toHaveLength(1);
     expect((await extracted()).equals(zip)).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 import pkg from 'whatsapp-web.js';
 import type { AuthStrategy, ClientOptions } from 'whatsapp-web.js';
+import { withTimeout } from '../../timeout.js';
 
 const { Client } = pkg;
 
@@ -81,11 +82,14 @@ export class SupervisedClient extends Client {
   }
 
   private async teardown(): Promise<void> {
+    await this.closeChromium(() => super.destroy()).catch((error: unknown) => this.emit(CLIENT_FAULT, 'destroy', error));
+  }
+
+  /** Runs `close` (at most {@link CLOSE_TIMEOUT_MS}), then kills Chromium's process if it still runs. */
+  private async closeChromium(close: () => Promise<unknown>): Promise<void> {
     const chromium = this.pupBrowser?.process() ?? null;
     try {
-      await withTimeout(super.destroy(), CLOSE_TIMEOUT_MS, 'closing Chromium');
-    } catch (error) {
-      this.emit(CLIENT_FAULT, 'destroy', error);
+      await withTimeout(close(), CLOSE_TIMEOUT_MS);
     } finally {
       if (chromium && chromium.exitCode === null && chromium.signalCode === null) chromium.kill('SIGKILL');
     }
@@ -96,9 +100,8 @@ export class SupervisedClient extends Client {
     const page = this.pupPage;
     if (this.destroyed) {
       // Destroyed while Chromium was launching: the library's destroy found no browser to close.
-      const chromium = browser?.process() ?? null;
-      await withTimeout(browser?.close() ?? Promise.resolve(), CLOSE_TIMEOUT_MS, 'closing Chromium').catch(() => undefined);
-      if (chromium && chromium.exitCode === null && chromium.signalCode === null) chromium.kill('SIGKILL');
+      // Its failure to close is beside the point: the start is aborted either way.
+      await this.closeChromium(async () => browser?.close()).catch(() => undefined);
       throw new Error('WhatsApp client destroyed while starting');
     }
     const gone = (reason: string) => {
@@ -107,19 +110,6 @@ export class SupervisedClient extends Client {
     browser?.once('disconnected', () => gone('browser disconnected'));
     page?.once('close', () => gone('page closed'));
     page?.on('error', () => gone('page crashed'));
-  }
-}
-
-/** Resolves or rejects as `promise` does, or rejects after `ms`. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -10,7 +10,8 @@ import { WhatsAppCursors } from '../../models/whatsapp-cursors.js';
 import { isLoggedOutReason, WhatsAppSessionStore, type WhatsAppAuthStore } from '../../models/whatsapp-session-store.js';
 import { chatKeyOf } from '../../services/identifiers.js';
 import { ChannelSendError, type ChannelAdapter, type InboundMessage } from '../inbound-message.js';
-import { createWhatsAppClient, withTimeout } from './create-client.js';
+import { withTimeout } from '../../timeout.js';
+import { createWhatsAppClient } from './create-client.js';
 import { KeptRemoteAuth, type BackupReport } from './kept-remote-auth.js';
 import { DiskSessionStore } from './disk-session-store.js';
 import { LinkWatch, type LinkAlert } from './link-watch.js';
@@ -202,7 +203,7 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
 
   const backups: SessionBackupStatus = { savedAt: null, lastAttemptFailed: false };
   /** When the current link was made: the age of a backup that was never taken counts from it. */
-  let linkedAt: number | null = null;
+  let linkedSince: number | null = null;
   let backupCheck: NodeJS.Timeout | null = null;
   const onBackup = (report: BackupReport) => {
     backups.lastAttemptFailed = !report.ok;
@@ -211,8 +212,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     deps.onBackup?.(report);
   };
   const checkBackupAge = () => {
-    if (linkedAt === null) return;
-    const since = Math.max(backups.savedAt?.getTime() ?? 0, linkedAt);
+    if (linkedSince === null) return;
+    const since = Math.max(backups.savedAt?.getTime() ?? 0, linkedSince);
     watch.onBackupAge(Date.now() - since, config.WHATSAPP_BACKUP_STALE_MINUTES * 60_000);
   };
   const auths = new WeakMap<AdapterClient, KeptRemoteAuth>();
@@ -245,7 +246,6 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
       });
       client.on('ready', () => {
         void qr.clear().catch(() => undefined);
-        linkedAt ??= Date.now();
         recordLink();
         // Started at once, so that live messages from now on queue behind what was missed.
         void catchUp();
@@ -253,7 +253,7 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     },
     onQr: (code) => qr.show(code),
     onStatus: (status) => {
-      if (status !== 'linked') linkedAt = null;
+      linkedSince = status === 'linked' ? (linkedSince ?? Date.now()) : null;
       if (status === 'waiting_for_qr' && !print) logger.warn({ png: qr.pngPath }, 'a QR code waits to be scanned: open the PNG file or GET /admin/whatsapp/qr.png');
       watch.onStatus(status);
       deps.onStatus?.(status);
@@ -272,7 +272,7 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   };
   /** At a graceful stop: the newest profile stored, so another disk can start without a scan. */
   const backupBeforeStop = async () => {
-    await withTimeout(backupNow(), STOP_BACKUP_TIMEOUT_MS, 'the WhatsApp backup at stop').catch((error: unknown) =>
+    await withTimeout(backupNow(), STOP_BACKUP_TIMEOUT_MS).catch((error: unknown) =>
       logger.warn({ ...errorFields(error) }, 'stopped without a fresh WhatsApp backup; the previous copy stays'),
     );
   };

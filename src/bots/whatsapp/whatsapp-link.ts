@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
-import { BROWSER_GONE, CLIENT_FAULT, withTimeout } from './create-client.js';
+import { withTimeout } from '../../timeout.js';
+import { BROWSER_GONE, CLIENT_FAULT } from './create-client.js';
 
 /** Where the link to the association's WhatsApp number stands. */
 export const LINK_STATUSES = ['starting', 'waiting_for_qr', 'linked', 'disconnected', 'reconnecting', 'logged_out'] as const;
@@ -125,7 +126,7 @@ export class WhatsAppLink<C extends LinkableClient> {
     this.client = null;
     // Destroyed first: a start that hangs (a page that never loads) ends when its browser closes.
     if (client) this.destroy(client);
-    await withTimeout(this.launching, STOP_TIMEOUT_MS, 'the WhatsApp start in progress').catch((error: unknown) =>
+    await withTimeout(this.launching, STOP_TIMEOUT_MS).catch((error: unknown) =>
       this.options.logger.warn({ ...errorFields(error) }, 'stopped without waiting for the WhatsApp start in progress'),
     );
     await Promise.all(this.destroying);
@@ -210,7 +211,7 @@ export class WhatsAppLink<C extends LinkableClient> {
       if (client !== this.client || this.stopped) return;
       let state: string | null;
       try {
-        state = await withTimeout(client.getState(), this.liveness.checkTimeoutMs, 'asking WhatsApp Web for its state');
+        state = await withTimeout(client.getState(), this.liveness.checkTimeoutMs);
       } catch (error) {
         this.options.logger.warn({ ...errorFields(error) }, 'WhatsApp Web did not answer its state check');
         return this.restart(client, 'disconnected', 'state_check');
