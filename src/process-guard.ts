@@ -63,6 +63,8 @@ export function installProcessGuard(options: ProcessGuardOptions): () => void {
     logger.fatal({ origin, ...errorFields(error, { stack: true }) }, 'an unexpected error reached the process; stopping so that the supervisor starts it again');
     if (ending) return;
     ending = true;
+    // Not withTimeout (src/timeout.ts): this timer must hold the process until exit(1), or an
+    // emptied event loop would end it with code 0 and the supervisor would not restart it.
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.stopTimeoutMs ?? 10_000);
