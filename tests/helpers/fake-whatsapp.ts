@@ -242,8 +242,6 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   destroyCalls = 0;
   /** When set, `initialize` rejects with it. */
   initializeError: Error | null = null;
-  /** When true, `initialize` never settles (a page that never loads: `page.goto` with `timeout: 0`, `Client.js` line 487). */
-  initializeHangs = false;
   /** Whether `initialize` got as far as the page (the session restored): only then can `ready` come. */
   browserStarted = false;
   /** Every `sendSeen` called, in order. */
@@ -292,7 +290,6 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     await this.auth?.beforeBrowserInitialized();
     if (this.initializeError !== null) throw this.initializeError;
     this.browserStarted = true;
-    if (this.initializeHangs) await new Promise(() => undefined);
   }
 
   async destroy(): Promise<void> {
@@ -391,10 +388,6 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.emitter.emit('ready');
     // Client.js line 376: after `ready`, not awaited.
     void this.auth?.afterAuthReady();
-  }
-
-  emitAuthenticated(): void {
-    this.emitter.emit('authenticated');
   }
 
   /**
