@@ -7,7 +7,7 @@ import { openDatabase } from './models/database.js';
 import { KeyRing } from './privacy/key-ring.js';
 import { ConversationRepository } from './models/conversation-repository.js';
 import { InboxRepository } from './models/inbox-repository.js';
-import { CaseRepository } from './models/case-repository.js';
+import { CaseRepository, type CaseRecord } from './models/case-repository.js';
 import { OpenRequestLocks } from './models/open-request-locks.js';
 import { DocumentStore } from './models/document-store.js';
 import { AuditLog } from './models/audit-log.js';
@@ -30,6 +30,7 @@ import { AttemptCounter } from './services/attempt-counter.js';
 import { FloodGuard } from './services/flood-guard.js';
 import { startSweeper, sweep } from './services/sweeper.js';
 import { queueNotice } from './services/notices.js';
+import { StaffQuestions } from './models/staff-questions.js';
 import { assembleTelegram } from './bots/telegram/telegram-bot.js';
 import { registerTelegramWebhook } from './http/telegram-webhook.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
@@ -92,6 +93,7 @@ export interface RunningApp {
     surveys: SurveyRepository;
     schedules: ScheduleRepository;
     erasures: ErasureRepository;
+    questions: StaffQuestions;
   };
   /** What erasing a person's data works with (the administrators' decision, the CLI, tests). */
   readonly erasure: ErasureDeps;
@@ -133,6 +135,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     surveys: new SurveyRepository(connection, keys),
     schedules: new ScheduleRepository(connection),
     erasures: new ErasureRepository(connection),
+    questions: new StaffQuestions(connection, keys),
   };
   for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
 
@@ -155,6 +158,18 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const channels = new Map<string, ChannelAdapter>(options.channels);
   const notify = (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) =>
     queueNotice({ inbox: repositories.inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId);
+
+  // The invitation to rate the service, after a decision or the service: owed by the staff's act, scheduled once.
+  const scheduleSurvey = (record: CaseRecord, occasion: 'decision' | 'service', at: Date) =>
+    repositories.surveys.schedule({
+      caseId: record.id,
+      reference: record.reference,
+      occasion,
+      chatKey: record.chatKey,
+      channel: record.channel,
+      dueAt: new Date(at.getTime() + config.SURVEY_DELAY_HOURS * 3_600_000),
+      now: at,
+    });
 
   // Everything erasing a person's data touches: the administrators' decision and the sweeper use it.
   const erasure: ErasureDeps = { ...repositories, chatLocks, notify, hurryAdministrators: () => queues.requestAlerts(`${Date.now()}`) };
@@ -259,16 +274,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         ingest: ingestMany,
         notify,
         erasure,
-        scheduleSurvey: (record, occasion, at) =>
-          repositories.surveys.schedule({
-            caseId: record.id,
-            reference: record.reference,
-            occasion,
-            chatKey: record.chatKey,
-            channel: record.channel,
-            dueAt: new Date(at.getTime() + config.SURVEY_DELAY_HOURS * 3_600_000),
-            now: at,
-          }),
+        scheduleSurvey,
       })
     : null;
   if (telegram) channels.set('telegram', telegram.channel);
@@ -313,6 +319,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     staleLockMs,
     referralReannounceMs: config.REFERRAL_REANNOUNCE_MINUTES * 60_000,
     notify,
+    scheduleSurvey,
     attempts: new AttemptCounter(commandsRedis, config.QUEUE_PREFIX),
     optionalPerDay: config.OPTIONAL_MESSAGES_PER_DAY,
     inboxGraceMs: 30_000,

@@ -27,6 +27,8 @@ export const InboundMessageSchema = z.object({
     .string()
     .transform((t) => t.slice(0, 4096))
     .optional(),
+  /** The message this one replies to, by the platform's id for it (Telegram's `message_id`): how a staff member answers the bot's question. */
+  replyTo: z.string().max(40).optional(),
   /** A pressed button's payload. */
   choice: z.string().max(64).optional(),
   /** A photo or file; `ref` is what the adapter needs to download it. */

@@ -13,6 +13,8 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { SurveyRepository } from '../models/survey-repository.js';
 import { ReferralRepository } from '../models/referral-repository.js';
 import { RecordRepository } from '../models/record-repository.js';
+import { StaffQuestions } from '../models/staff-questions.js';
+import { WorkQueues } from '../workers/queues.js';
 import { buildReport, parseRange, type ReportDeps } from '../services/reports.js';
 import { formatReport } from '../services/report-text.js';
 import { chartSeries, renderChart } from '../services/report-chart.js';
@@ -177,8 +179,9 @@ export function buildProgram(io: AdminIo): Command {
       const operator = requireOperator(options, command);
       const id = parseStaffId(staffId);
       const newRoles = parseStaffRoles(options.role);
-      await withStores(io, async ({ staff, audit }) => {
+      await withStores(io, async ({ staff, audit, config }) => {
         await changeStaffRoles({ staff, audit, operator, out: outputFor(io, options) }, id, newRoles);
+        await hurryStaffChange(io, config);
       });
     });
 
@@ -189,8 +192,9 @@ export function buildProgram(io: AdminIo): Command {
   withCommon(remove).action(async (staffId: string, options: CommonOptions, command: Command) => {
       const operator = requireOperator(options, command);
       const id = parseStaffId(staffId);
-      await withStores(io, async ({ staff, audit }) => {
+      await withStores(io, async ({ staff, audit, config }) => {
         await removeStaff({ staff, audit, operator, out: outputFor(io, options) }, id);
+        await hurryStaffChange(io, config);
       });
     });
 
@@ -542,6 +546,7 @@ async function ensureServiceIndexes(connection: Database, keys: KeyRing): Promis
     new ReferralRepository(connection, keys),
     new SurveyRepository(connection, keys),
     new ErasureRepository(connection),
+    new StaffQuestions(connection, keys),
   ];
   for (const repository of repositories) await repository.init();
 }
@@ -560,6 +565,26 @@ async function withRedis(config: Config, use: (redis: Redis) => Promise<void>): 
     await use(redis);
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * Wakes the running service's staff work, so a member who lost a role loses their questions,
+ * referral and cases within seconds. Best effort: the change is in MongoDB, and the service's
+ * sweeper finds it within SWEEP_INTERVAL_SECONDS when Redis cannot be reached from here.
+ */
+async function hurryStaffChange(io: AdminIo, config: Config): Promise<void> {
+  try {
+    await withRedis(config, async (redis) => {
+      const queues = new WorkQueues(redis, config.QUEUE_PREFIX);
+      try {
+        await queues.requestAlerts(`staff-change-${Date.now()}`);
+      } finally {
+        await queues.close();
+      }
+    });
+  } catch {
+    io.stderr(`Note: Redis could not be reached; the running service applies the change within ${config.SWEEP_INTERVAL_SECONDS} seconds.\n`);
   }
 }
 

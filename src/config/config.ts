@@ -67,6 +67,8 @@ export const ConfigSchema = z.object({
     }, 'must look like "sun-thu 08:00-16:00" (days sun…sat, 24-hour times, Saudi time)'),
   /** A referral no researcher has taken is announced again after this many minutes. */
   REFERRAL_REANNOUNCE_MINUTES: z.coerce.number().positive().default(30),
+  /** How long after *Send* a committee member can take a decision back before the beneficiary is told (0: told at once). */
+  DECISION_UNDO_MINUTES: z.coerce.number().min(0).max(60).default(2),
   /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
   COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditActor, AuditLog } from '../models/audit-log.js';
 import type { StaffRepository } from '../models/staff.js';
 import { hashAdminToken } from '../privacy/admin-token.js';
+import { may } from '../services/staff-permissions.js';
 
 /** What the admin routes show about WhatsApp. */
 export interface WhatsAppAdminView {
@@ -67,7 +68,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
       return LEGACY_ACTOR;
     }
     const member = await deps.staff.findByAdminTokenHash(hashAdminToken(token));
-    if (!member || !member.active || !member.roles.includes('admin')) return null;
+    if (!member || !may(member, 'administer')) return null;
     return { kind: 'staff', id: member.id, name: member.name };
   }
 

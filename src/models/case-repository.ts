@@ -3,6 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
+import { earliestDue, openOwed, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
 
 /** The signed declaration stored with a case. */
 export interface StoredDeclaration {
@@ -44,6 +45,8 @@ export interface CaseRecord {
   additions: { text: string; documentIds: string[]; at: Date }[];
   /** Researchers' field-visit notes and recommendations. */
   notes: { text: string; by: string; at: Date }[];
+  /** What staff actions on the case still owe (notices, audit entries), decrypted; see models/owed.ts. */
+  owed: OwedItem[];
 }
 
 /** The researchers' group alert about a case: pending until posted, then where it stands (to edit it later). */
@@ -101,6 +104,9 @@ interface CaseDoc {
   notes?: { text: string; by: string; at: Date }[];
   /** The researcher is still to be told that the beneficiary answered an information request. */
   infoProvided?: boolean;
+  /** What staff actions still owe, and the earliest time any of it is due (what the sweeper looks for). */
+  owed?: StoredOwedItem[];
+  owedDueAt?: Date | null;
 }
 
 const actor = { kind: String, id: String, name: String };
@@ -125,7 +131,7 @@ const caseSchema = new Schema<CaseDoc>(
     decision: { type: { outcome: String, by: actor, at: Date, reason: String, supportGranted: String }, default: null },
     assignee: { type: { id: String, name: String }, default: null },
     alert: { type: { state: String, chatId: String, messageId: Number }, default: null },
-    history: [{ _id: false, from: String, to: String, at: Date, by: actor, reason: String }],
+    history: [{ _id: false, from: String, to: String, at: Date, by: actor, reason: String, act: String }],
     updatedAt: Date,
     remindAt: Date,
     reminderState: { type: String, default: null },
@@ -134,6 +140,8 @@ const caseSchema = new Schema<CaseDoc>(
     additions: { type: [Schema.Types.Mixed], default: [] },
     notes: { type: [Schema.Types.Mixed], default: [] },
     infoProvided: { type: Boolean, default: false },
+    owed: { type: [owedItemSchema], default: [] },
+    owedDueAt: { type: Date, default: null },
     retainUntil: Date,
     anonymisedAt: Date,
     anonymisedFor: String,
@@ -147,6 +155,8 @@ caseSchema.index({ 'alert.state': 1, submittedAt: 1 });
 caseSchema.index({ status: 1, remindAt: 1 });
 caseSchema.index({ status: 1, expectedBy: 1 });
 caseSchema.index({ retainUntil: 1 });
+caseSchema.index({ owedDueAt: 1 });
+caseSchema.index({ 'assignee.id': 1 });
 
 /** A step of the committee's clock: due (to be told), then sent. */
 export type ClockState = 'due' | 'sent';
@@ -159,13 +169,24 @@ export const UNDECIDED: readonly CaseStatus[] = ['submitted', 'in_review', 'info
 const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' } as const;
 
 /** What a new case is made of; the repository encrypts the answers. */
-export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes'> & { by: Actor };
+export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'owed'> & { by: Actor };
+
+/**
+ * What a staff action's write also records: the act (a question's or a press's id, kept in the
+ * history so a retry of the same act finds it done) and what it owes. `keep` filters the items
+ * already owed (taking a decision back drops that decision's).
+ */
+export interface ActWrite {
+  act: string;
+  owe?: OwedItem[];
+  keep?: (item: OwedItem) => boolean;
+}
 
 /**
  * The cases: one document each, personal answers encrypted as one value, the
  * history of moves embedded so a move and its audit entry are one atomic write.
  */
-export class CaseRepository {
+export class CaseRepository implements OwedStore {
   private readonly model: Model<CaseDoc>;
 
   constructor(
@@ -269,20 +290,68 @@ export class CaseRepository {
   /**
    * Moves a case from the state it is in to `to`, with who, when and why, in one
    * conditional write: a concurrent move makes this one fail instead of both landing.
+   * With `act`, the same write records the act and what it owes (see {@link ActWrite}).
    */
-  async move(id: string, to: CaseStatus, by: Actor, at: Date, reason?: string, also: Partial<Pick<CaseDoc, 'assignee' | 'decision' | 'infoRequest'>> = {}): Promise<CaseStatus> {
-    const current = await this.statusOf(id);
+  async move(
+    id: string,
+    to: CaseStatus,
+    by: Actor,
+    at: Date,
+    reason?: string,
+    also: Partial<Pick<CaseDoc, 'assignee' | 'decision' | 'infoRequest'>> = {},
+    act?: ActWrite,
+  ): Promise<CaseStatus> {
+    const current = await this.model.findById(id, { status: 1, owed: 1 }).lean<Pick<CaseDoc, 'status' | 'owed'>>();
     if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
-    const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}) };
-    const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at, ...also }, $push: { history: entry } });
+    const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}), ...(act ? { act: act.act } : {}) };
+    const owed = act ? this.owedAfter(current.owed ?? [], act) : {};
+    const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at, ...also, ...owed }, $push: { history: entry } });
     if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
     return current.status;
   }
 
+  /** The owed list after an act: what is kept of the current one, and what the act owes. */
+  private owedAfter(current: StoredOwedItem[], act: ActWrite): { owed: StoredOwedItem[]; owedDueAt: Date | null } {
+    const kept = current.filter((stored) => !act.keep || act.keep(openOwed(this.keys, stored)));
+    const fresh = (act.owe ?? []).filter((item) => !kept.some((k) => k.id === item.id)).map((item) => sealOwed(this.keys, item));
+    const owed = [...kept, ...fresh];
+    return { owed, owedDueAt: earliestDue(owed) };
+  }
+
+  /** The undecided cases a researcher holds. */
+  async heldBy(staffId: string): Promise<string[]> {
+    const docs = await this.model.find({ 'assignee.id': staffId, status: { $in: [...UNDECIDED] } }, { _id: 1 }).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** Leaves a case without its holder (it waits for information; the researcher is gone), with what that owes. The caller holds the case's lock. */
+  async unassign(id: string, act: ActWrite): Promise<void> {
+    const current = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
+    await this.model.updateOne({ _id: id }, { $set: { assignee: null, ...this.owedAfter(current?.owed ?? [], act) } });
+  }
+
+  /** What the case still owes, decrypted. */
+  async owed(id: string): Promise<OwedItem[]> {
+    const doc = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
+    return (doc?.owed ?? []).map((stored) => openOwed(this.keys, stored));
+  }
+
+  /** Replaces what the case owes. The caller holds the case's lock. */
+  async setOwed(id: string, items: OwedItem[]): Promise<void> {
+    const owed = items.map((item) => sealOwed(this.keys, item));
+    await this.model.updateOne({ _id: id }, { $set: { owed, owedDueAt: earliestDue(owed) } });
+  }
+
+  /** Cases that owe something due by `now`. */
+  async owedDue(now: Date, limit = 100): Promise<string[]> {
+    const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
   /** Asks the beneficiary for missing information: in review → information requested, the note sealed. The caller holds the case's lock. */
-  async requestInfo(id: string, request: { items: string[]; note: string }, by: Actor, at: Date): Promise<void> {
+  async requestInfo(id: string, request: { items: string[]; note: string }, by: Actor, at: Date, act?: ActWrite): Promise<void> {
     const sealed = { items: request.items, note: this.keys.encryptText(request.note), by: by.name ?? by.id, at };
-    await this.move(id, 'information_requested', by, at, `information requested: ${request.items.join(', ') || 'see note'}`, { infoRequest: sealed });
+    await this.move(id, 'information_requested', by, at, `information requested: ${request.items.join(', ') || 'see note'}`, { infoRequest: sealed }, act);
   }
 
   /**
@@ -315,9 +384,15 @@ export class CaseRepository {
     await this.model.updateOne({ _id: id }, { $set: { infoProvided: false } });
   }
 
-  /** Adds a researcher's field-visit note and recommendation, sealed. The caller holds the case's lock. */
-  async addNote(id: string, text: string, by: string, at: Date): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $push: { notes: { text: this.keys.encryptText(text), by, at } } });
+  /**
+   * Adds a researcher's field-visit note and recommendation, sealed, with what the act owes;
+   * false when this act's note is there already (a retry). The caller holds the case's lock.
+   */
+  async addNote(id: string, text: string, by: string, at: Date, act: ActWrite): Promise<boolean> {
+    const current = await this.model.findById(id, { notes: 1, owed: 1 }).lean<Pick<CaseDoc, 'notes' | 'owed'>>();
+    if (!current || (current.notes ?? []).some((note) => (note as { act?: string }).act === act.act)) return false;
+    await this.model.updateOne({ _id: id }, { $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } }, $set: this.owedAfter(current.owed ?? [], act) });
+    return true;
   }
 
   /** Records where the alert about a case was posted. */
@@ -495,6 +570,7 @@ export class CaseRepository {
       notes: (doc.notes ?? []).map((n) => ({ text: this.keys.decryptText(n.text), by: n.by, at: new Date(n.at) })),
       alert: doc.alert ?? null,
       history: doc.history ?? [],
+      owed: (doc.owed ?? []).map((stored) => openOwed(this.keys, stored)),
     };
   }
 }

@@ -17,14 +17,17 @@ export type CaseStatus = z.infer<typeof CaseStatusSchema>;
 /**
  * The moves a case may make. Registration follows approval once the requirements
  * are complete (policy step 6), then the service (step 7); a rejected or served case
- * is closed. Withdrawal is open to the beneficiary until a decision.
+ * is closed. Withdrawal is open to the beneficiary until a decision. A decision goes back
+ * to review when taken back or reopened.
  */
 export const CASE_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
   submitted: ['in_review', 'withdrawn'],
-  in_review: ['information_requested', 'approved', 'rejected', 'withdrawn'],
+  // Back to submitted: the researcher holding it lost the role, and it waits for another.
+  in_review: ['information_requested', 'approved', 'rejected', 'withdrawn', 'submitted'],
   information_requested: ['in_review', 'withdrawn'],
-  approved: ['registered', 'closed'],
-  rejected: ['closed'],
+  // Back to in review: the decision taken back within its undo window, or reopened by the committee.
+  approved: ['registered', 'closed', 'in_review'],
+  rejected: ['closed', 'in_review'],
   registered: ['service_delivered', 'closed'],
   service_delivered: ['closed'],
   closed: [],
@@ -59,6 +62,8 @@ export const CaseMoveSchema = z.object({
   at: z.date(),
   by: ActorSchema,
   reason: z.string().optional(),
+  /** The staff act that made the move (a question's or a press's id): a retry of the act finds it done. */
+  act: z.string().optional(),
 });
 export type CaseMove = z.infer<typeof CaseMoveSchema>;
 

@@ -3,6 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
+import { earliestDue, openOwed, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
 
 /** What a short self-service flow leaves behind: a suggestion or complaint, or a volunteer. */
 export type RecordKind = 'feedback' | 'volunteer';
@@ -43,7 +44,10 @@ interface RecordDoc {
   alertPending: boolean;
   unassignedNoticed?: boolean;
   createdAt: Date;
-  answer: { sealed: string; by: string; at: Date } | null;
+  answer: { sealed: string; by: string; at: Date; act?: string } | null;
+  /** What the answer still owes (the notice to the author, the audit entry); see models/owed.ts. */
+  owed?: StoredOwedItem[];
+  owedDueAt?: Date | null;
 }
 
 const recordSchema = new Schema<RecordDoc>(
@@ -61,11 +65,14 @@ const recordSchema = new Schema<RecordDoc>(
     unassignedNoticed: Boolean,
     createdAt: Date,
     answer: { type: Schema.Types.Mixed, default: null },
+    owed: { type: [owedItemSchema], default: [] },
+    owedDueAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'self_service_records' },
 );
 recordSchema.index({ alertPending: 1, createdAt: 1 });
 recordSchema.index({ chatKey: 1, createdAt: -1 });
+recordSchema.index({ owedDueAt: 1 });
 
 /** What {@link RecordRepository.insert} stores. */
 export interface NewRecord {
@@ -85,7 +92,7 @@ export interface NewRecord {
  * retried submission finds the record it already made; the pending alert lives on the record,
  * so a crash between the insert and the alert loses no alert (the sweeper re-arms it).
  */
-export class RecordRepository {
+export class RecordRepository implements OwedStore {
   private readonly model: Model<RecordDoc>;
 
   constructor(
@@ -152,11 +159,37 @@ export class RecordRepository {
     return (await this.model.countDocuments({ alertPending: true }, { limit: 1 })) > 0;
   }
 
-  /** Records the staff's answer; false when it was answered already. The caller holds the record's lock. */
-  async answer(id: string, text: string, by: string, at: Date): Promise<boolean> {
+  /**
+   * Records the staff's answer and what it owes (the author told, the audit entry), in one
+   * write: 'answered', 'again' when this act's answer is there already (a retry), or 'refused'
+   * when another answer was given first or the record was erased. The caller holds the record's lock.
+   */
+  async answer(id: string, text: string, by: string, at: Date, act: { act: string; owe: OwedItem[] }): Promise<'answered' | 'again' | 'refused'> {
+    const current = await this.model.findById(id, { answer: 1, owed: 1 }).lean<Pick<RecordDoc, 'answer' | 'owed'>>();
+    if (current?.answer?.act === act.act) return 'again';
+    const owed = [...(current?.owed ?? []), ...act.owe.map((item) => sealOwed(this.keys, item))];
     // An erased record takes no answer: there is nobody to send it to, and nothing to keep it for.
-    const result = await this.model.updateOne({ _id: id, status: 'open', chatKey: { $ne: ERASED } }, { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at } } });
-    return result.modifiedCount === 1;
+    const result = await this.model.updateOne(
+      { _id: id, status: 'open', chatKey: { $ne: ERASED } },
+      { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at, act: act.act }, owed, owedDueAt: earliestDue(owed) } },
+    );
+    return result.modifiedCount === 1 ? 'answered' : 'refused';
+  }
+
+  async owed(id: string): Promise<OwedItem[]> {
+    const doc = await this.model.findById(id, { owed: 1 }).lean<Pick<RecordDoc, 'owed'>>();
+    return (doc?.owed ?? []).map((stored) => openOwed(this.keys, stored));
+  }
+
+  /** Replaces what the record owes. The caller holds the record's lock. */
+  async setOwed(id: string, items: OwedItem[]): Promise<void> {
+    const owed = items.map((item) => sealOwed(this.keys, item));
+    await this.model.updateOne({ _id: id }, { $set: { owed, owedDueAt: earliestDue(owed) } });
+  }
+
+  async owedDue(now: Date, limit = 100): Promise<string[]> {
+    const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
   }
 
   /** The chat's own suggestions, complaints and volunteering, oldest first. */

@@ -130,6 +130,8 @@ interface StaffDoc {
   /** SHA-256 of the member's admin HTTP token (see src/privacy/admin-token.ts); absent when they hold none. */
   adminTokenHash?: string;
   adminTokenIssuedAt?: Date;
+  /** Set by a change of roles or a removal: what the member may no longer do is still to be taken from them (see `revocationsDue`). */
+  revokeDueAt?: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -144,6 +146,7 @@ const staffSchema = new Schema<StaffDoc>(
     active: { type: Boolean, required: true, default: true },
     adminTokenHash: String,
     adminTokenIssuedAt: Date,
+    revokeDueAt: { type: Date, default: null },
   },
   { collection: 'staff', versionKey: false, timestamps: true },
 );
@@ -274,7 +277,9 @@ export class StaffRepository {
     const newRoles = parseStaffRoles(roles);
     // No projection: FerretDB refuses findOneAndUpdate with one; the whole document is small.
     // A member who is no longer an admin loses their token, so giving the role back later does not revive it.
-    const update = newRoles.includes('admin') ? { $set: { roles: newRoles } } : { $set: { roles: newRoles }, $unset: NO_TOKEN };
+    // The running service takes from the member what the roles no longer allow (questions, referrals, cases held).
+    const set = { roles: newRoles, revokeDueAt: new Date() };
+    const update = newRoles.includes('admin') ? { $set: set } : { $set: set, $unset: NO_TOKEN };
     const doc = await this.#model.findOneAndUpdate({ _id: staffId, active: true }, update, { returnDocument: 'after' }).lean<StaffDoc>();
     if (doc) return toStaff(doc);
     throw await this.#whyNotActive(staffId);
@@ -290,10 +295,24 @@ export class StaffRepository {
   async remove(id: string): Promise<Staff> {
     const staffId = parseStaffId(id);
     const doc = await this.#model
-      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { active: false }, $unset: NO_TOKEN }, { returnDocument: 'after' })
+      .findOneAndUpdate({ _id: staffId, active: true }, { $set: { active: false, revokeDueAt: new Date() }, $unset: NO_TOKEN }, { returnDocument: 'after' })
       .lean<StaffDoc>();
     if (doc) return toStaff(doc);
     throw await this.#whyNotActive(staffId);
+  }
+
+  /**
+   * Members (removed ones too) whose change of roles or removal the running service has not
+   * yet carried through, with the time of the change it must clear.
+   */
+  async revocationsDue(limit = 20): Promise<{ staffId: string; dueAt: Date }[]> {
+    const docs = await this.#model.find({ revokeDueAt: { $ne: null } }, { _id: 1, revokeDueAt: 1 }).limit(limit).lean<StaffDoc[]>();
+    return docs.map((doc) => ({ staffId: doc._id, dueAt: new Date(doc.revokeDueAt!) }));
+  }
+
+  /** The change seen at `dueAt` is carried through; a later change (a newer time) stays due. */
+  async revocationSettled(staffId: string, dueAt: Date): Promise<void> {
+    await this.#model.updateOne({ _id: staffId, revokeDueAt: dueAt }, { $set: { revokeDueAt: null } });
   }
 
   /**

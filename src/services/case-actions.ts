@@ -1,36 +1,29 @@
-import type { CaseRepository, CaseRecord } from '../models/case-repository.js';
+import type { CaseRepository, CaseRecord, ActWrite } from '../models/case-repository.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { AuditLog } from '../models/audit-log.js';
-import type { Staff, StaffRole } from '../models/staff.js';
+import type { Staff } from '../models/staff.js';
+import type { OwedItem, OwedWork } from '../models/owed.js';
 import { CaseTransitionError, isOpen, type Actor } from '../models/case-states.js';
-import type { Channel } from '../bots/inbound-message.js';
 import type { ChatLocks } from './chat-lock.js';
+import { finishOwed, type Notify, type OwedWorkDeps } from './owed-work.js';
+import { may, type StaffAct } from './staff-permissions.js';
 
 /** What a staff member asked of a case, and what came of it. */
 export type ActionResult =
   | { ok: true; changed: boolean; record: CaseRecord }
-  | { ok: false; reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other'; record?: CaseRecord };
+  | { ok: false; reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other' | 'too_late' | 'still_sending' | 'id_in_use'; record?: CaseRecord };
 
 /** What the case actions work with. */
-export interface CaseActionDeps {
+export interface CaseActionDeps extends OwedWorkDeps {
   cases: CaseRepository;
   locks: OpenRequestLocks;
   chatLocks: ChatLocks;
   audit: AuditLog;
-  /** Tells the beneficiary, on their channel and in their language, once per `noticeId`. */
-  notify: (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) => Promise<void>;
-  /** Schedules the invitation to rate the service after a decision or after the service (once per case and occasion). */
-  scheduleSurvey?: (record: CaseRecord, occasion: 'decision' | 'service', at: Date) => Promise<void>;
+  notify: Notify;
+  /** How long after *Send* the beneficiary is told of a decision, so the member can take it back (`DECISION_UNDO_MINUTES`). */
+  decisionUndoMs?: number;
   clock?: () => Date;
 }
-
-const ROLES_FOR = {
-  view: ['researcher', 'committee', 'admin'],
-  claim: ['researcher'],
-  decide: ['committee'],
-  advance: ['researcher', 'committee'],
-  study: ['researcher'],
-} as const satisfies Record<string, readonly StaffRole[]>;
 
 /** What a researcher may ask the beneficiary for; each has a label `info.item.<id>` in both languages. */
 export const INFO_ITEMS = ['id', 'family_card', 'income_proof', 'lease', 'medical', 'other'] as const;
@@ -44,60 +37,106 @@ export const AFTER_DECISION = {
 } as const;
 export type AfterDecision = keyof typeof AFTER_DECISION;
 
+/** The most a staff member's free text may be, by what it is. */
+export const TEXT_LIMITS = { decision: 500, reopen: 500, info: 500, note: 2000, answered: 2000 } as const;
+
 /**
- * What staff do to a case: view it, claim it for study, decide it. Each checks the
- * member's role, runs under the case's lock (FerretDB does not serialise writes to
- * one document), moves the case through the transition table with who, when and why,
- * and is idempotent: pressing a button twice changes nothing twice.
+ * What staff do to a case: view it, claim it, ask for information, note, decide, take a
+ * decision back, reopen it, move it on. Each checks the member's role at the moment of the
+ * act (the one role table, services/staff-permissions.ts), runs under the case's lock
+ * (FerretDB does not serialise writes to one document), and makes one write that moves the
+ * case, names the act and records what it owes: the notice to the person, the audit entry.
+ * Those are then performed (models/owed.ts); a retry of the same act (a redelivered press,
+ * an answer handled again after a database blip) finds the act in the history and only
+ * finishes what is still owed, so each notice and entry happens once.
  */
 export class CaseActions {
   constructor(private readonly deps: CaseActionDeps) {}
 
   /** The whole case for a staff member's private view; the view is audited. */
   async view(caseId: string, staff: Staff): Promise<ActionResult> {
-    if (!allowed(staff, 'view')) return { ok: false, reason: 'not_allowed' };
+    if (!may(staff, 'view')) return { ok: false, reason: 'not_allowed' };
     const record = await this.deps.cases.get(caseId);
     if (!record) return { ok: false, reason: 'not_found' };
-    await this.audit(staff, 'case.viewed', caseId);
+    await this.deps.audit.record({ at: this.now(), actor: actorOf(staff), action: 'case.viewed', target: { kind: 'case', id: caseId } });
     return { ok: true, changed: false, record };
   }
 
   /** A researcher takes the case for study: submitted → in review, assigned to them. */
-  async claim(caseId: string, staff: Staff): Promise<ActionResult> {
-    if (!allowed(staff, 'claim')) return { ok: false, reason: 'not_allowed' };
-    return this.underLock(caseId, async (record) => {
+  async claim(caseId: string, staff: Staff, act: string): Promise<ActionResult> {
+    return this.act('claim', caseId, staff, act, async (record, at) => {
       if (record.status === 'in_review' && record.assignee?.id === staff.id) return { ok: true, changed: false, record };
       if (record.status !== 'submitted') return { ok: false, reason: record.assignee ? 'held_by_other' : 'wrong_state', record };
-      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), this.now(), 'claimed for study', { assignee: { id: staff.id, name: staff.name } });
-      await this.audit(staff, 'case.claimed', caseId);
-      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee: { id: staff.id, name: staff.name } }, this.owing(act, at, [audited(staff, 'case.claimed', at)]));
+      return 'changed';
     });
   }
 
   /**
-   * The committee's decision: approved with the support granted, or rejected with the
-   * reason. The beneficiary is told on their own channel, in their language, once.
+   * The committee's decision, once the member confirmed what the beneficiary will read:
+   * approved with the support granted, or rejected with the reason. The person is told after
+   * the undo window, from MongoDB (the sweeper sends what comes due), so a restart inside the
+   * window neither loses nor doubles it; a rejection frees the national ID at the same time.
    */
-  async decide(caseId: string, staff: Staff, outcome: 'approved' | 'rejected', text: string): Promise<ActionResult> {
-    if (!allowed(staff, 'decide')) return { ok: false, reason: 'not_allowed' };
-    const result = await this.underLock(caseId, async (record): Promise<ActionResult> => {
-      if (record.decision) return record.decision.outcome === outcome ? { ok: true, changed: false, record } : { ok: false, reason: 'wrong_state', record };
+  async decide(caseId: string, staff: Staff, outcome: 'approved' | 'rejected', text: string, act: string): Promise<ActionResult> {
+    return this.act('decide', caseId, staff, act, async (record, at) => {
+      if (record.decision) return { ok: false, reason: 'wrong_state', record };
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
-      const at = this.now();
       const decision = { outcome, by: actorOf(staff), at, ...(outcome === 'approved' ? { supportGranted: text } : { reason: text }) };
-      await this.deps.cases.move(caseId, outcome, actorOf(staff), at, outcome === 'rejected' ? text : `support granted: ${text}`, { decision });
-      // A rejected request is final: the national ID is free for a new one.
-      if (outcome === 'rejected') await this.deps.locks.release(record.nationalIdHash, caseId);
-      await this.audit(staff, outcome === 'approved' ? 'case.approved' : 'case.rejected', caseId);
-      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+      const tellAt = new Date(at.getTime() + (this.deps.decisionUndoMs ?? 0));
+      const notice: OwedWork = { kind: 'notice', key: `decision.${outcome}`, params: { reference: record.reference, [outcome === 'approved' ? 'support' : 'reason']: text }, noticeId: `${act}:notice` };
+      const owed = [
+        audited(staff, outcome === 'approved' ? 'case.approved' : 'case.rejected', at),
+        { work: notice, dueAt: tellAt },
+        ...(outcome === 'rejected' ? [{ work: { kind: 'release_id' } as const, dueAt: tellAt }] : []),
+        { work: { kind: 'survey', occasion: 'decision' } as const, dueAt: tellAt },
+      ];
+      await this.deps.cases.move(caseId, outcome, actorOf(staff), at, outcome === 'rejected' ? text : `support granted: ${text}`, { decision }, this.owing(act, at, owed));
+      return 'changed';
     });
-    if (result.ok) {
-      // Outside the case lock and repeated on a second press: the notice id makes it one message.
-      const params: Record<string, string> = { reference: result.record.reference, [outcome === 'approved' ? 'support' : 'reason']: text };
-      await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: `decision.${outcome}`, params }, `decision-${caseId}`);
-      await this.deps.scheduleSurvey?.(result.record, 'decision', this.now());
-    }
-    return result;
+  }
+
+  /**
+   * Takes a decision back inside its undo window, before the person is told: back in review,
+   * the decision's notice, survey and ID release dropped. Only the member who decided, and
+   * only while nothing of it has been sent ('too_late' after).
+   */
+  async undoDecision(caseId: string, staff: Staff): Promise<ActionResult> {
+    const record = await this.deps.cases.get(caseId);
+    const decided = record ? decisionMove(record) : undefined;
+    if (!record || !decided?.act) return record ? { ok: false, reason: 'wrong_state', record } : { ok: false, reason: 'not_found' };
+    const act = `undo:${decided.act}`;
+    return this.act('decide', caseId, staff, act, async (current, at) => {
+      if (current.decision?.by.id !== staff.id) return { ok: false, reason: 'not_allowed', record: current };
+      if (decisionMove(current)?.act !== decided.act) return { ok: false, reason: 'wrong_state', record: current };
+      const pending = current.owed.filter((item) => item.act === decided.act && item.work.kind !== 'audit');
+      if (pending.length === 0 || pending.some((item) => item.state !== 'due' || item.dueAt.getTime() <= at.getTime())) return { ok: false, reason: 'too_late', record: current };
+      const keep = (item: OwedItem) => !(item.act === decided.act && item.work.kind !== 'audit');
+      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'decision taken back', { decision: null }, { ...this.owing(act, at, [audited(staff, 'case.decision_taken_back', at)]), keep });
+      return 'changed';
+    });
+  }
+
+  /**
+   * The committee reconsiders a decided case (approved or rejected, once the person was told):
+   * back in review, the reason in the history, the person told their request is being
+   * reconsidered. A rejected case takes its national ID back; 'id_in_use' when the person has
+   * made another request since.
+   */
+  async reopen(caseId: string, staff: Staff, reason: string, act: string): Promise<ActionResult> {
+    return this.act('decide', caseId, staff, act, async (record, at) => {
+      if (record.status !== 'approved' && record.status !== 'rejected') return { ok: false, reason: 'wrong_state', record };
+      // The decision's own notice (and, for a rejection, the ID's release) must be out first.
+      if (record.owed.some((item) => item.act === decisionMove(record)?.act && item.work.kind !== 'audit')) return { ok: false, reason: 'still_sending', record };
+      if (record.status === 'rejected') {
+        const lock = await this.deps.locks.acquire(record.nationalIdHash, caseId, at);
+        if (lock.caseId !== caseId) return { ok: false, reason: 'id_in_use', record };
+        await this.deps.locks.activate(record.nationalIdHash, caseId);
+      }
+      const notice: OwedWork = { kind: 'notice', key: 'caseProgress.reopened', params: { reference: record.reference }, noticeId: `${act}:notice` };
+      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, reason, { decision: null }, this.owing(act, at, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]));
+      return 'changed';
+    });
   }
 
   /**
@@ -106,21 +145,19 @@ export class CaseActions {
    * beneficiary is told of registration and of the service (service messages, always sent);
    * a closed case frees the national ID for a new request.
    */
-  async advance(caseId: string, staff: Staff, to: AfterDecision, reason?: string): Promise<ActionResult> {
-    if (!allowed(staff, 'advance')) return { ok: false, reason: 'not_allowed' };
-    const result = await this.underLock(caseId, async (record): Promise<ActionResult> => {
+  async advance(caseId: string, staff: Staff, to: AfterDecision, act: string, reason?: string): Promise<ActionResult> {
+    return this.act('advance', caseId, staff, act, async (record, at) => {
       if (record.status === to) return { ok: true, changed: false, record };
-      await this.deps.cases.move(caseId, to, actorOf(staff), this.now(), reason);
-      if (to === 'closed') await this.deps.locks.release(record.nationalIdHash, caseId);
-      await this.audit(staff, AFTER_DECISION[to].audit, caseId);
-      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+      const notice = AFTER_DECISION[to].notice;
+      const owed = [
+        audited(staff, AFTER_DECISION[to].audit, at),
+        ...(notice ? [{ work: { kind: 'notice', key: notice, params: { reference: record.reference }, noticeId: `${to}-${caseId}` } as const, dueAt: at }] : []),
+        ...(to === 'closed' ? [{ work: { kind: 'release_id' } as const, dueAt: at }] : []),
+        ...(to === 'service_delivered' ? [{ work: { kind: 'survey', occasion: 'service' } as const, dueAt: at }] : []),
+      ];
+      await this.deps.cases.move(caseId, to, actorOf(staff), at, reason, {}, this.owing(act, at, owed));
+      return 'changed';
     });
-    const notice = AFTER_DECISION[to].notice;
-    if (result.ok && notice) {
-      await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: notice, params: { reference: result.record.reference } }, `${to}-${caseId}`);
-    }
-    if (result.ok && to === 'service_delivered') await this.deps.scheduleSurvey?.(result.record, 'service', this.now());
-    return result;
   }
 
   /**
@@ -128,48 +165,91 @@ export class CaseActions {
    * for it (in review → information requested) and the person is asked on their channel,
    * in their language, once per request.
    */
-  async requestInfo(caseId: string, staff: Staff, request: { items: InfoItem[]; note: string }): Promise<ActionResult> {
-    if (!allowed(staff, 'study')) return { ok: false, reason: 'not_allowed' };
-    const result = await this.underLock(caseId, async (record): Promise<ActionResult> => {
+  async requestInfo(caseId: string, staff: Staff, request: { items: InfoItem[]; note: string }, act: string): Promise<ActionResult> {
+    return this.act('study', caseId, staff, act, async (record, at) => {
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
-      await this.deps.cases.requestInfo(caseId, request, actorOf(staff), this.now());
-      await this.audit(staff, 'case.information_requested', caseId);
-      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+      const params = { caseId, reference: record.reference, items: request.items.join(','), note: request.note };
+      const owed = [audited(staff, 'case.information_requested', at), { work: { kind: 'notice', key: 'info.requested', params, noticeId: `${act}:notice` } as const, dueAt: at }];
+      await this.deps.cases.requestInfo(caseId, request, actorOf(staff), at, this.owing(act, at, owed));
+      return 'changed';
     });
-    if (result.ok) {
-      const count = result.record.history.filter((move) => move.to === 'information_requested').length;
-      const params = { caseId, reference: result.record.reference, items: request.items.join(','), note: request.note };
-      await this.deps.notify({ chatKey: result.record.chatKey, channel: result.record.channel as Channel }, { key: 'info.requested', params }, `info-${caseId}-${count}`);
-    }
-    return result;
   }
 
   /** A researcher's field-visit note and recommendation, for the committee; any time before the decision, while the case is open (not withdrawn or erased). */
-  async addNote(caseId: string, staff: Staff, text: string): Promise<ActionResult> {
-    if (!allowed(staff, 'study')) return { ok: false, reason: 'not_allowed' };
-    return this.underLock(caseId, async (record): Promise<ActionResult> => {
+  async addNote(caseId: string, staff: Staff, text: string, act: string): Promise<ActionResult> {
+    return this.act('study', caseId, staff, act, async (record, at) => {
       if (record.decision || !isOpen(record.status)) return { ok: false, reason: 'wrong_state', record };
-      await this.deps.cases.addNote(caseId, text, staff.name, this.now());
-      await this.audit(staff, 'case.note_added', caseId);
-      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
+      const added = await this.deps.cases.addNote(caseId, text, staff.name, at, this.owing(act, at, [audited(staff, 'case.note_added', at)]));
+      return added ? 'changed' : { ok: true, changed: false, record };
     });
   }
 
-  private async underLock(caseId: string, work: (record: CaseRecord) => Promise<ActionResult>): Promise<ActionResult> {
-    return this.deps.chatLocks.exclusive(`case:${caseId}`, async () => {
+  /**
+   * A researcher lost the role or left: the case they hold goes back to the queue (in review →
+   * submitted, nobody holding it; a case waiting for information only loses its holder).
+   * False when they did not hold it.
+   */
+  async releaseHeld(caseId: string, staffId: string, by: Actor): Promise<boolean> {
+    const at = this.now();
+    const act = `release:${caseId}:${staffId}:${at.getTime()}`;
+    const released = await this.deps.chatLocks.exclusive(`case:${caseId}`, async () => {
       const record = await this.deps.cases.get(caseId);
-      if (!record) return { ok: false, reason: 'not_found' } as const;
+      if (!record || record.assignee?.id !== staffId) return false;
+      const audit = { id: `${act}:audit`, act, dueAt: at, state: 'due' as const, work: { kind: 'audit', key: `${act}:audit`, action: 'case.released', actor: by, at, details: { staffId } } as const };
+      if (record.status === 'in_review' && !record.decision) await this.deps.cases.move(caseId, 'submitted', by, at, 'holder no longer available', { assignee: null }, { act, owe: [audit] });
+      else await this.deps.cases.unassign(caseId, { act, owe: [audit] });
+      return true;
+    });
+    if (released) await finishOwed(this.deps, 'case', caseId, at);
+    return released;
+  }
+
+  /** Performs what the case owes that is due now (after an act, or for a retry). */
+  async finishOwed(caseId: string): Promise<void> {
+    await finishOwed(this.deps, 'case', caseId, this.now());
+  }
+
+  /**
+   * Runs one act: the role checked, then under the case's lock either the act found done
+   * already (its id in the history: a retry) or `work` run; then, outside the lock, what the
+   * case owes performed. `work` returns 'changed' or a result of its own.
+   */
+  private async act(
+    permission: StaffAct,
+    caseId: string,
+    staff: Staff,
+    act: string,
+    work: (record: CaseRecord, at: Date) => Promise<ActionResult | 'changed'>,
+  ): Promise<ActionResult> {
+    if (!may(staff, permission)) return { ok: false, reason: 'not_allowed' };
+    const at = this.now();
+    const result = await this.deps.chatLocks.exclusive(`case:${caseId}`, async (): Promise<ActionResult> => {
+      const record = await this.deps.cases.get(caseId);
+      if (!record) return { ok: false, reason: 'not_found' };
+      if (record.history.some((move) => move.act === act)) return { ok: true, changed: false, record };
       try {
-        return await work(record);
+        const outcome = await work(record, at);
+        if (outcome !== 'changed') return outcome;
       } catch (error) {
-        if (error instanceof CaseTransitionError) return { ok: false, reason: 'wrong_state', record } as const;
+        if (error instanceof CaseTransitionError) return { ok: false, reason: 'wrong_state', record };
         throw error;
       }
+      return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
     });
+    // A refusal may still find work owed by an earlier act (a crash after its write): finishing it is always right.
+    await finishOwed(this.deps, 'case', caseId, at);
+    return result;
   }
 
-  private async audit(staff: Staff, action: string, caseId: string): Promise<void> {
-    await this.deps.audit.record({ at: this.now(), actor: actorOf(staff), action, target: { kind: 'case', id: caseId } });
+  /** The act's write: its id and its owed items, each under an id derived from the act's. */
+  private owing(act: string, at: Date, items: { work: OwedWork; dueAt: Date }[]): ActWrite {
+    return {
+      act,
+      owe: items.map((item, index) => {
+        const id = `${act}:${item.work.kind}:${index}`;
+        return { id, act, dueAt: item.dueAt, state: 'due', work: item.work.kind === 'audit' ? { ...item.work, key: id } : item.work };
+      }),
+    };
   }
 
   private now(): Date {
@@ -177,8 +257,14 @@ export class CaseActions {
   }
 }
 
-function allowed(staff: Staff, action: keyof typeof ROLES_FOR): boolean {
-  return staff.active && staff.roles.some((role) => (ROLES_FOR[action] as readonly string[]).includes(role));
+/** The audit entry an act owes; {@link CaseActions.owing} gives it its key, derived from the act. */
+function audited(staff: Staff, action: string, at: Date): { work: OwedWork; dueAt: Date } {
+  return { work: { kind: 'audit', key: '', action, actor: actorOf(staff), at }, dueAt: at };
+}
+
+/** The history entry that made the current decision. */
+function decisionMove(record: CaseRecord) {
+  return record.decision ? record.history.findLast((move) => move.to === record.decision!.outcome) : undefined;
 }
 
 function actorOf(staff: Staff): Actor {

@@ -15,6 +15,10 @@ import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';
 import { errorFields } from '../logger.js';
 import { applyRetention, finishErasure, tellRefusal, type ErasureDeps } from './erasure.js';
+import { finishAllOwed } from './owed-work.js';
+import type { AuditLog } from '../models/audit-log.js';
+import type { StaffRepository } from '../models/staff.js';
+import type { CaseRecord } from '../models/case-repository.js';
 
 /** The schedule name of the weekly report to administrators. */
 export const WEEKLY_REPORT = 'weekly-report';
@@ -33,6 +37,10 @@ export interface SweeperDeps {
   schedules: ScheduleRepository;
   /** Tells a person something in their chat, in order with their messages (the survey invitation). */
   notify: CaseActionDeps['notify'];
+  /** Schedules the invitation to rate the service, when a staff act owes it. */
+  scheduleSurvey?: (record: CaseRecord, occasion: 'decision' | 'service', at: Date) => Promise<void>;
+  audit: AuditLog;
+  staff: StaffRepository;
   attempts: AttemptCounter;
   /** Optional messages per WhatsApp number per day. */
   optionalPerDay: number;
@@ -62,6 +70,8 @@ export interface SweepReport {
   submissionsRolledBack: number;
   draftsExpired: number;
   casesAnonymised: number;
+  /** Notices, audit entries and the rest that staff acts owed and a crash, a blip or the undo window left to do. */
+  owedFinished: number;
 }
 
 /**
@@ -72,7 +82,7 @@ export interface SweepReport {
  */
 export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   const now = deps.clock?.() ?? new Date();
-  const report: SweepReport = { inboxRequeued: 0, outboxRequeued: 0, submissionsFinished: 0, submissionsRolledBack: 0, draftsExpired: 0, casesAnonymised: 0 };
+  const report: SweepReport = { inboxRequeued: 0, outboxRequeued: 0, submissionsFinished: 0, submissionsRolledBack: 0, draftsExpired: 0, casesAnonymised: 0, owedFinished: 0 };
   const bucket = Math.floor(now.getTime() / 10_000);
 
   for (const chatKey of await deps.inbox.chatsWaitingSince(new Date(now.getTime() - deps.inboxGraceMs))) {
@@ -87,6 +97,8 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   for (const { id, alarm } of await deps.cases.clockDue(now)) {
     await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.markClock(id, alarm, null, 'due'));
   }
+  // What staff acts owe (a decision's notice once its undo window is over, anything a crash left): from MongoDB, each once.
+  report.owedFinished = await finishAllOwed(deps, now, (id, error) => deps.logger.warn({ id, ...errorFields(error) }, 'sweep: owed work failed; retried next sweep'));
   await inviteToRate(deps, now);
   // The weekly report to administrators: due every Sunday 08:00 Saudi time, kept in MongoDB.
   await deps.schedules.arm(WEEKLY_REPORT, nextWeeklyReport(now));
@@ -100,6 +112,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     (await deps.cases.infoProvidedPending(1)).length > 0 ||
     (await deps.records.hasAlertsPending()) ||
     (await deps.referrals.staffNeeded()) ||
+    (await deps.staff.revocationsDue(1)).length > 0 ||
     (await deps.schedules.isPending(WEEKLY_REPORT)) ||
     (deps.erasure !== undefined && (await deps.erasure.erasures.alertsPending(1)).length > 0);
   if (deps.requestAlerts && (await staffWork())) {

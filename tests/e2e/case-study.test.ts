@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseInfoRequest } from '../../src/bots/telegram/staff-desk.js';
+import { parseInfoRequest } from '../../src/bots/telegram/question-desk.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { answerTo, callsTo, englishRequest, groupAlertFor, groupButtonData, messageIdOf, Staffer, TgUser } from '../helpers/telegram-people.js';
 import { startTestApp, testEnvironment, waitFor } from '../helpers/test-app.js';
@@ -53,7 +53,7 @@ describe('studying a case', () => {
     let before = researcherChat.texts().length;
     await answerTo(fake, researcher.pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'طلب معلومات')));
     await researcherChat.replies(before, 'ما الذي ينقص الطلب');
-    await researcherChat.say('1 the photo of the ID is blurred, please send it again', 'أُرسل طلب المعلومات');
+    await researcherChat.answerQuestion('1 the photo of the ID is blurred, please send it again', 'أُرسل طلب المعلومات');
     const asked = await user.replies(0, /needs the following[\s\S]*Send the documents asked for/);
     expect(asked).toContain('A photo of the ID or iqama');
     expect(asked).toContain('the photo of the ID is blurred');
@@ -75,7 +75,7 @@ describe('studying a case', () => {
     before = researcherChat.texts().length;
     await answerTo(fake, researcher.pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'ملاحظة زيارة')));
     await researcherChat.replies(before, 'اكتب ملاحظة الزيارة');
-    await researcherChat.say('Visited on Tuesday: lives alone, no income. Recommend approval.', 'حُفظت ملاحظتك');
+    await researcherChat.answerQuestion('Visited on Tuesday: lives alone, no income. Recommend approval.', 'حُفظت ملاحظتك');
     const committee = new TgUser(fake, COMMITTEE.telegramUserId);
     const view = await committee.say(`/case ${reference}`, 'السجل:');
     expect(view).toContain('Recommend approval');

@@ -59,7 +59,7 @@ describe('suggestions, complaints and volunteers, end to end', () => {
     await answerTo(fake, press.callback_query.id);
     await handlerChat.replies(before, 'اكتب ردك');
     const reply = 'نعتذر منك، وقد وجّهنا المكتب باستقبال المراجعين طوال ساعات الدوام.';
-    await handlerChat.say(reply, 'تم إرسال ردك');
+    await handlerChat.answerQuestion(reply, 'تم إرسال ردك');
 
     await waitFor(() => user.texts().some((t) => t.includes(reply)), 'the answer in the beneficiary’s chat');
     await sleep(1_000);

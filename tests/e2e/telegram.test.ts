@@ -210,7 +210,11 @@ describe('Telegram, end to end against a fake Bot API', () => {
     member.pressInGroup(alertId, buttonData(fake, alertId, 'قبول'));
     await memberChat.replies(before, 'اكتب الدعم المعتمد');
     const support = 'سداد إيجار ثلاثة أشهر';
-    await memberChat.say(support, 'تم قبول الطلب');
+    // The member sees exactly what the applicant will read, then sends it.
+    const preview = await memberChat.answerQuestion(support, 'هذا بالضبط ما سيصل المستفيد');
+    expect(preview).toContain(support);
+    expect(preview).toContain('قررت لجنة البحث قبول طلبك');
+    await memberChat.pressLabel('إرسال');
 
     const decisionText = 'قررت لجنة البحث قبول طلبك';
     await waitFor(() => applicant.texts().some((t) => t.includes(decisionText)), 'the decision to reach the applicant');
@@ -261,7 +265,10 @@ describe('Telegram, end to end against a fake Bot API', () => {
     new Staffer(fake, GROUP, COMMITTEE.telegramUserId).pressInGroup(alertId, buttonData(fake, alertId, 'رفض'));
     await memberChat.replies(before, 'اكتب سبب رفض');
     const reason = 'The household already receives monthly food support from another association';
-    await memberChat.say(reason, 'تم رفض الطلب');
+    // The preview is in the applicant's language: English.
+    const preview = await memberChat.answerQuestion(reason, 'بالإنجليزية');
+    expect(preview).toContain(`Reason: ${reason}`);
+    await memberChat.pressLabel('إرسال');
 
     const told = await waitFor(() => applicant.texts().find((t) => t.includes('could not approve it')), 'the rejection to reach the applicant');
     expect(told).toContain(reference);

@@ -16,8 +16,9 @@
  * or with identical content ("message is not modified"), unknown file ids, files over 20 MB for
  * getFile, unknown callback query ids, getUpdates while a webhook is set, two concurrent
  * getUpdates (the older one is answered 409), HTML tags Telegram does not support and
- * unescaped reserved characters in MarkdownV2. Unknown numeric chats are accepted (the fake
- * makes up a chat) so that a test need not introduce every chat first.
+ * unescaped reserved characters in MarkdownV2, ForceReply fields of the wrong type. Unknown numeric
+ * chats are accepted (the fake makes up a chat) so that a test need not introduce every chat first.
+ * A user who blocked the bot (`block`) makes every send to their private chat fail with 403.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -119,6 +120,14 @@ interface MessageOptions extends UserOptions {
   messageId?: number;
   /** Unix seconds; default now. */
   date?: number;
+  /**
+   * The message_id, in the same chat, of the message this one replies to (Bot API, Message:
+   * "reply_to_message: For replies in the same chat and message thread, the original message").
+   * The message gets `reply_to_message` only while the fake still holds that message: the Bot API
+   * server leaves the field out for a deleted or unknown original (tdlib/telegram-bot-api
+   * Client::JsonMessage::store, is_reply_to_message_deleted / "Replied to unknown or deleted message").
+   */
+  replyTo?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,6 +185,13 @@ class ApiError extends Error {
 }
 
 const badRequest = (what: string) => new ApiError(400, `Bad Request: ${what}`);
+
+/**
+ * What the Bot API server answers when Telegram refuses a send with USER_IS_BLOCKED
+ * (tdlib/telegram-bot-api Client.cpp, fail_query_with_error: USER_IS_BLOCKED → 403
+ * "bot was blocked by the user", prefixed "Forbidden: ").
+ */
+const blockedByUser = () => new ApiError(403, 'Forbidden: bot was blocked by the user');
 
 interface StoredFile {
   fileId: string;
@@ -312,6 +328,10 @@ export class FakeTelegram {
   private fileCounter = 0;
   private readonly callbackQueries = new Map<string, { answered: boolean }>();
   private callbackCounter = 0;
+  /** Users who blocked the bot: sends to their private chat fail. */
+  private readonly blockedUsers = new Set<number>();
+  /** The bot's messages sent with a ForceReply, for `forcedReplies`. */
+  private readonly forced: { chatId: number; messageId: number; text: string }[] = [];
 
   private readonly faults = new Map<string, Fault[]>();
   /** Uploaded bytes, kept out of the recorded params. */
@@ -366,7 +386,7 @@ export class FakeTelegram {
       sendPhoto: (p) => this.sendPhoto(p),
       sendDocument: (p) => this.sendDocument(p),
       sendChatAction: (p) => {
-        this.requireChat(p);
+        this.requireNotBlocked(this.requireChat(p));
         return true;
       },
       editMessageText: (p) => this.editMessage(p, 'text'),
@@ -475,6 +495,29 @@ export class FakeTelegram {
   /** Texts (or captions) of `sent(chatId)`. */
   sentTexts(chatId?: number | string): string[] {
     return this.sent(chatId).map((c) => str(c.params.text) ?? str(c.params.caption) ?? '');
+  }
+
+  /**
+   * The bot's messages sent with a ForceReply markup, in order (one chat's if given). A ForceReply
+   * leaves no trace in the returned Message (only inline keyboards are echoed in
+   * Message.reply_markup), so tests read it here. `text` is the caption for photos and documents.
+   */
+  forcedReplies(chatId?: number | string): { chatId: number; messageId: number; text: string }[] {
+    return this.forced.filter((f) => chatId === undefined || String(f.chatId) === String(chatId)).map((f) => ({ ...f }));
+  }
+
+  /**
+   * The user blocks the bot: until `unblock`, every send to their private chat (sendMessage,
+   * sendPhoto, sendDocument, sendChatAction, editMessageText, editMessageReplyMarkup) fails with
+   * 403 "Forbidden: bot was blocked by the user". No update is pushed; build the 'kicked'
+   * my_chat_member update with `myChatMember` when the test wants the bot to hear of it.
+   */
+  block(userId: number): void {
+    this.blockedUsers.add(userId);
+  }
+
+  unblock(userId: number): void {
+    this.blockedUsers.delete(userId);
   }
 
   /** Resolves with the first recorded call that satisfies `predicate` (checked every 20 ms). */
@@ -1043,11 +1086,9 @@ export class FakeTelegram {
     if (text.length > 4096) throw badRequest('message is too long');
     checkFormatting(text, str(p.parse_mode));
     const markup = checkReplyMarkup(p.reply_markup);
+    this.requireNotBlocked(chat);
     this.admitSend('sendMessage', chat);
-    const message: Record<string, unknown> = { ...this.newBotMessage(chat), text };
-    if (markup) message.reply_markup = markup;
-    this.storeMessage(message, true);
-    return message;
+    return this.storeSent({ ...this.newBotMessage(chat), text }, markup);
   }
 
   private sendPhoto(p: Params): Record<string, unknown> {
@@ -1055,8 +1096,9 @@ export class FakeTelegram {
     const caption = this.checkCaption(p);
     const markup = checkReplyMarkup(p.reply_markup);
     const file = this.resolveInputFile(p.photo, 'photo');
+    this.requireNotBlocked(chat);
     this.admitSend('sendPhoto', chat);
-    const message: Record<string, unknown> = {
+    const message: Record<string, unknown> & { chat: Chat; message_id: number } = {
       ...this.newBotMessage(chat),
       photo: [
         { file_id: `${file.fileId}-s`, file_unique_id: uniqueIdFor(`${file.fileId}-s`), width: 90, height: 67, file_size: Math.max(1, Math.round(file.size / 60)) },
@@ -1065,9 +1107,7 @@ export class FakeTelegram {
       ],
     };
     if (caption !== undefined) message.caption = caption;
-    if (markup) message.reply_markup = markup;
-    this.storeMessage(message, true);
-    return message;
+    return this.storeSent(message, markup);
   }
 
   private sendDocument(p: Params): Record<string, unknown> {
@@ -1075,20 +1115,22 @@ export class FakeTelegram {
     const caption = this.checkCaption(p);
     const markup = checkReplyMarkup(p.reply_markup);
     const file = this.resolveInputFile(p.document, 'document');
+    this.requireNotBlocked(chat);
     this.admitSend('sendDocument', chat);
     const document: Record<string, unknown> = { file_id: file.fileId, file_unique_id: file.uniqueId, file_size: file.size };
     if (file.fileName !== undefined) document.file_name = file.fileName;
     document.mime_type = file.mimeType ?? 'application/octet-stream';
-    const message: Record<string, unknown> = { ...this.newBotMessage(chat), document };
+    const message: Record<string, unknown> & { chat: Chat; message_id: number } = { ...this.newBotMessage(chat), document };
     if (caption !== undefined) message.caption = caption;
-    if (markup) message.reply_markup = markup;
-    this.storeMessage(message, true);
-    return message;
+    return this.storeSent(message, markup);
   }
 
   private editMessage(p: Params, what: 'text' | 'markup'): Record<string, unknown> | true {
-    const markup = checkReplyMarkup(p.reply_markup);
-    if (markup && !('inline_keyboard' in markup)) throw badRequest('inline keyboard expected');
+    const parsed = checkReplyMarkup(p.reply_markup);
+    // Edits take inline keyboards only; tdlib answers any other markup (a ForceReply too) with
+    // "Inline keyboard expected" (td/telegram/ReplyMarkup.cpp, get_reply_markup).
+    if (parsed && parsed.kind !== 'inline') throw badRequest('inline keyboard expected');
+    const markup = parsed?.markup;
     let text: string | undefined;
     if (what === 'text') {
       text = str(p.text) ?? '';
@@ -1108,6 +1150,8 @@ export class FakeTelegram {
     if (!stored.fromBot) throw badRequest("message can't be edited");
     const current = stored.message;
     if (what === 'text' && !('text' in current)) throw badRequest('there is no text in the message to edit');
+    // The checks above are the Bot API server's own; the block is Telegram's answer to the edit.
+    this.requireNotBlocked(chat);
     const newText = what === 'text' ? text : current.text;
     // As on Telegram, an edit without reply_markup removes the inline keyboard.
     const newMarkup = markup;
@@ -1165,6 +1209,25 @@ export class FakeTelegram {
       throw badRequest('chat not found');
     }
     return this.chats.get(String(id)) ?? this.chatFor(id, undefined, { userId: id });
+  }
+
+  /** A private chat whose user blocked the bot refuses every send (the chat id is the user id). */
+  private requireNotBlocked(chat: Chat): void {
+    if (chat.type === 'private' && this.blockedUsers.has(chat.id)) throw blockedByUser();
+  }
+
+  /**
+   * Stores a message the bot sent. Only an inline keyboard is echoed in Message.reply_markup
+   * (reply keyboards and ForceReply are not: the Bot API server's Message has reply_markup only
+   * for an InlineKeyboardMarkup); a ForceReply is noted for `forcedReplies`.
+   */
+  private storeSent(message: Record<string, unknown> & { chat: Chat; message_id: number }, markup: ReplyMarkup | undefined): Record<string, unknown> {
+    if (markup?.kind === 'inline') message.reply_markup = markup.markup;
+    this.storeMessage(message, true);
+    if (markup?.kind === 'force_reply') {
+      this.forced.push({ chatId: message.chat.id, messageId: message.message_id, text: str(message.text) ?? str(message.caption) ?? '' });
+    }
+    return message;
   }
 
   private checkCaption(p: Params): string | undefined {
@@ -1277,12 +1340,20 @@ export class FakeTelegram {
     return chat;
   }
 
-  private baseMessage(o: MessageOptions): { message_id: number; from: User; chat: Chat; date: number } {
+  private baseMessage(o: MessageOptions): { message_id: number; from: User; chat: Chat; date: number; reply_to_message?: Record<string, unknown> } {
     const chat = this.chatFor(o.chatId, o.chatType, o);
     const key = String(o.chatId);
     const messageId = o.messageId ?? this.takeMessageId(key);
     this.bumpMessageId(key, messageId);
-    return { message_id: messageId, from: this.user(o), chat, date: o.date ?? nowSeconds() };
+    const base = { message_id: messageId, from: this.user(o), chat, date: o.date ?? nowSeconds() };
+    const original = o.replyTo === undefined ? undefined : this.messages.get(`${o.chatId}:${o.replyTo}`);
+    if (!original) return base;
+    // Bot API, Message.reply_to_message: "Note that the Message object in this field will not
+    // contain further reply_to_message fields even if it itself is a reply." (The server stores the
+    // original with need_reply = false.)
+    const replied = structuredClone(original.message);
+    delete replied.reply_to_message;
+    return { ...base, reply_to_message: replied };
   }
 
   private newBotMessage(chat: Chat): { message_id: number; from: User; chat: Chat; date: number } {
@@ -1380,12 +1451,41 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Telegram's checks on inline keyboards that commonly bite: callback_data size, buttons without action. */
-function checkReplyMarkup(markup: unknown): Record<string, unknown> | undefined {
+/** A reply_markup as Telegram reads it; `markup` is kept for inline keyboards, the only kind a Message echoes. */
+type ReplyMarkup = { kind: 'inline'; markup: Record<string, unknown> } | { kind: 'keyboard' } | { kind: 'force_reply' };
+
+/**
+ * Telegram's checks on reply markups that commonly bite: callback_data size, buttons without
+ * action, ForceReply fields of the wrong type. Undefined when the markup asks for nothing.
+ */
+function checkReplyMarkup(markup: unknown): ReplyMarkup | undefined {
   if (markup === undefined || markup === null || markup === '') return undefined;
   if (!isObject(markup)) throw badRequest("can't parse reply keyboard markup JSON object");
+  // The Bot API server reads these fields whatever the kind of markup, and refuses a wrong type
+  // with 'Field "force_reply" must be of type Boolean' (first letter lowered in the answer);
+  // a string field also takes a JSON number (tdlib/telegram-bot-api Client::get_reply_markup,
+  // td JsonObject::get_optional_bool_field / get_optional_string_field).
+  for (const field of ['force_reply', 'selective']) {
+    if (markup[field] !== undefined && typeof markup[field] !== 'boolean') throw badRequest(`field "${field}" must be of type Boolean`);
+  }
+  const placeholder = markup.input_field_placeholder;
+  if (placeholder !== undefined && typeof placeholder !== 'string' && typeof placeholder !== 'number') {
+    throw badRequest('field "input_field_placeholder" must be of type String');
+  }
   const inline = markup.inline_keyboard;
-  if (inline === undefined) return undefined; // reply keyboards are not echoed in Message.reply_markup
+  if (inline === undefined) {
+    // The server's order: a reply keyboard or its removal wins over force_reply.
+    const keyboard = markup.keyboard;
+    if ((Array.isArray(keyboard) && keyboard.length > 0) || markup.remove_keyboard === true || markup.hide_keyboard === true) return { kind: 'keyboard' };
+    // `force_reply: false` asks for nothing: Telegram sends the message without markup.
+    if (markup.force_reply !== true) return undefined;
+    // Bot API, ForceReply: "input_field_placeholder ... 1-64 characters". Neither the Bot API
+    // server nor tdlib checks the length, so the answer is an assumption: REPLY_MARKUP_INVALID
+    // ("The provided reply markup is invalid") is the error messages.sendMessage documents
+    // (core.telegram.org/method/messages.sendMessage); unconfirmed for this case.
+    if (String(placeholder ?? '').length > 64) throw badRequest('REPLY_MARKUP_INVALID');
+    return { kind: 'force_reply' };
+  }
   if (!Array.isArray(inline)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array');
   for (const row of inline) {
     if (!Array.isArray(row)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
@@ -1400,7 +1500,7 @@ function checkReplyMarkup(markup: unknown): Record<string, unknown> | undefined 
       }
     }
   }
-  return markup;
+  return { kind: 'inline', markup };
 }
 
 /** The parse errors Telegram gives most often: unsupported HTML tags, unescaped MarkdownV2 characters. */

@@ -96,6 +96,44 @@ export class TgUser {
     return this.send(this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text }), expected);
   }
 
+  /** Replies (Telegram's reply_to_message) to message `messageId` of this chat with a text, and waits for the replies. */
+  async replyTo(messageId: number, text: string, expected?: string | RegExp): Promise<string> {
+    return this.send(this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text, replyTo: messageId }), expected);
+  }
+
+  /** The latest question the bot asked in this chat (a message with ForceReply); waits for one newer than `after`. */
+  async latestQuestion(after = 0): Promise<number> {
+    return waitFor(() => this.fake.forcedReplies(this.userId).filter((q) => q.messageId > after).at(-1)?.messageId, `a question in chat ${this.userId}`);
+  }
+
+  /** Answers the latest question by replying to it. */
+  async answerQuestion(text: string, expected?: string | RegExp): Promise<string> {
+    return this.replyTo(await this.latestQuestion(), text, expected);
+  }
+
+  /**
+   * Presses the button whose label contains `label` on the latest message in this chat that has
+   * one (a staff button sent privately); returns the text the press was answered with.
+   */
+  async pressLabel(label: string): Promise<string> {
+    const message = this.fake
+      .sent(this.userId)
+      .filter((c) => keyboardOf(c.params.reply_markup).some((b) => b.text.includes(label)))
+      .at(-1);
+    const button = message && keyboardOf(message.params.reply_markup).find((b) => b.text.includes(label));
+    if (!message || !button) throw new Error(`no "${label}" button in chat ${this.userId}; last texts: ${JSON.stringify(this.texts().slice(-3))}`);
+    return this.pressData(messageIdOf(message), button.callback_data);
+  }
+
+  /** Presses a button with this data on message `messageId` of this chat (an old one, say); returns the press's answer. */
+  async pressData(messageId: number, data: string): Promise<string> {
+    const update = this.fake.callbackQuery({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, messageId, data });
+    this.pressed.push(update.callback_query.id);
+    this.fake.pushUpdate(update);
+    const answer = await answerTo(this.fake, update.callback_query.id);
+    return String(answer.params.text ?? '');
+  }
+
   /** Sends a photo (its bytes registered with the fake) and waits for the replies. */
   async photo(fileId: string, bytes: Buffer, expected?: string | RegExp): Promise<string> {
     this.fake.addFile(fileId, bytes, { path: `photos/${fileId}.jpg` });

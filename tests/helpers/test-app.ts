@@ -96,6 +96,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): TestEnv
     // Tests type far faster than people; flood control has its own test.
     FLOOD_MAX_MESSAGES: '10000',
     INBOUND_MAX_ATTEMPTS: '3',
+    // Decisions reach the person at once unless a test is about the undo window.
+    DECISION_UNDO_MINUTES: '0',
     ...overrides,
   });
   return {

@@ -11,6 +11,7 @@ import { AuditLog } from '../../src/models/audit-log.js';
 import { CaseRepository, type NewCase } from '../../src/models/case-repository.js';
 import { CASE_TRANSITIONS, type CaseStatus } from '../../src/models/case-states.js';
 import { OpenRequestLocks } from '../../src/models/open-request-locks.js';
+import { RecordRepository } from '../../src/models/record-repository.js';
 import type { Staff } from '../../src/models/staff.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
 import { AFTER_DECISION, CaseActions, type AfterDecision } from '../../src/services/case-actions.js';
@@ -41,6 +42,7 @@ beforeAll(async () => {
   for (const repo of [cases, audit, locks]) if ('init' in repo) await (repo as { init: () => Promise<void> }).init();
   actions = new CaseActions({
     cases,
+    records: new RecordRepository(db.connection, keys),
     locks,
     audit,
     chatLocks: new ChatLocks(redis, `t${randomUUID().slice(0, 8)}`),
@@ -108,7 +110,7 @@ describe('case moves after the decision', () => {
       it(`${from} → ${to}: ${legal ? 'made, with history and audit' : 'refused, nothing changes'}`, async () => {
         const id = await caseIn(from);
         const before = (await cases.get(id))!;
-        const result = await actions.advance(id, researcher, to, 'because');
+        const result = await actions.advance(id, researcher, to, `press-${id}`, 'because');
         const after = (await cases.get(id))!;
         const entries = await audit.list({ targetKind: 'case', targetId: id, limit: 10 });
         if (legal) {
@@ -117,7 +119,7 @@ describe('case moves after the decision', () => {
           expect(after.history.at(-1)).toMatchObject({ from, to, by: { kind: 'staff', id: researcher.id }, reason: 'because' });
           expect(entries.map((e) => e.action)).toEqual([AFTER_DECISION[to].audit]);
           // Told once, even when the button is pressed again.
-          expect(await actions.advance(id, researcher, to)).toMatchObject({ ok: true, changed: false });
+          expect(await actions.advance(id, researcher, to, `press-again-${id}`)).toMatchObject({ ok: true, changed: false });
           expect(told.filter((t) => t.noticeId === `${to}-${id}`)).toHaveLength(AFTER_DECISION[to].notice ? 1 : 0);
           // Closing frees the ID for a new request.
           if (to === 'closed') expect(await locks.get(before.nationalIdHash)).toBeNull();
@@ -133,24 +135,24 @@ describe('case moves after the decision', () => {
 
   it('refuses staff without the role, and committee and researchers may both move a case on', async () => {
     const id = await caseIn('approved');
-    expect(await actions.advance(id, admin, 'registered')).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(await actions.advance(id, admin, 'registered', 'p-admin')).toEqual({ ok: false, reason: 'not_allowed' });
     expect((await cases.get(id))!.status).toBe('approved');
-    expect(await actions.advance(id, committee, 'registered')).toMatchObject({ ok: true, changed: true });
+    expect(await actions.advance(id, committee, 'registered', 'p-committee')).toMatchObject({ ok: true, changed: true });
   });
 
   it('invites the beneficiary to rate after the decision and after the service', async () => {
     const decidedId = await caseIn('in_review');
-    expect(await actions.decide(decidedId, committee, 'approved', 'سلة غذائية')).toMatchObject({ ok: true, changed: true });
+    expect(await actions.decide(decidedId, committee, 'approved', 'سلة غذائية', 'q-decide')).toMatchObject({ ok: true, changed: true });
     expect(surveysScheduled).toContainEqual({ caseId: decidedId, occasion: 'decision' });
     const servedId = await caseIn('registered');
-    await actions.advance(servedId, researcher, 'service_delivered');
+    await actions.advance(servedId, researcher, 'service_delivered', 'p-serve');
     expect(surveysScheduled).toContainEqual({ caseId: servedId, occasion: 'service' });
     expect(surveysScheduled.filter((s) => s.caseId === servedId)).toEqual([{ caseId: servedId, occasion: 'service' }]);
   });
 
   it('keeps one addition when the same answer to an information request is handled twice (a retry)', async () => {
     const id = await caseIn('in_review');
-    await actions.requestInfo(id, researcher, { items: ['id'], note: 'صورة أوضح' });
+    await actions.requestInfo(id, researcher, { items: ['id'], note: 'صورة أوضح' }, 'q-info');
     const by = { kind: 'beneficiary' as const, id: 'chat' };
     expect(await cases.provideInfo(id, { text: 'هذه صورة أوضح', documentIds: ['doc-1'], mark: 'm-1' }, by, new Date())).toBe(true);
     expect(await cases.provideInfo(id, { text: 'هذه صورة أوضح', documentIds: ['doc-1'], mark: 'm-1' }, by, new Date())).toBe(true);

@@ -140,13 +140,13 @@ describe('key rotation', () => {
     const cases = new CaseRepository(connection, k1);
     const caseId = (await cases.findOpenByChat(nouraKey))!.id;
     const researcher = { kind: 'staff' as const, id: 'stf_0000000001', name: 'Researcher' };
-    await cases.addNote(caseId, 'زيارة ميدانية: الحالة تستحق', 'stf_0000000001', new Date());
+    await cases.addNote(caseId, 'زيارة ميدانية: الحالة تستحق', 'stf_0000000001', new Date(), { act: 'note-1' });
     await cases.move(caseId, 'in_review', researcher, new Date());
     await cases.requestInfo(caseId, { items: ['lease'], note: 'نحتاج عقد الإيجار' }, researcher, new Date());
     await cases.provideInfo(caseId, { text: 'أرسلت العقد', documentIds: [], mark: 'm-add' }, { kind: 'beneficiary', id: nouraKey }, new Date());
     const records = new RecordRepository(connection, k1);
     const record = (await records.insert({ id: 'rec_1', kind: 'feedback', reference: 'FB-AAAA-BBBB', chatKey: saraKey, channel: 'console', lang: 'ar', answers: { feedback_text: 'شكوى عن التأخير' }, documentIds: [], createdAt: new Date() }))!;
-    await records.answer(record.id, 'نعتذر، تمت المعالجة', 'stf_0000000001', new Date());
+    await records.answer(record.id, 'نعتذر، تمت المعالجة', 'stf_0000000001', new Date(), { act: 'answer-1', owe: [] });
     const referrals = new ReferralRepository(connection, k1);
     await referrals.open({ id: 'ref_1', engineId: 'e1', reference: 'RF-AAAA-BBBB', chatKey: saraKey, channel: 'console', lang: 'ar', reason: 'asked', context: { flow: null, step: null }, recent: ['أحتاج مساعدة'], createdAt: new Date() });
     await referrals.queueForResearcher('ref_1', { id: 'msg-1', from: 'beneficiary', text: 'هل من أحد؟', at: new Date() });

@@ -96,7 +96,7 @@ beforeAll(async () => {
   await record('rec2', 'feedback', { feedback_kind: 'complaint', feedback_text: '+1 لم يرد أحد' }, 3);
   await record('rec3', 'feedback', { feedback_kind: 'complaint', feedback_text: 'تأخر' }, 5);
   await record('rec4', 'volunteer', { volunteer_name: 'سعد' }, 6);
-  await deps.records.answer('rec2', 'نعتذر', 'stf_h', at(4));
+  await deps.records.answer('rec2', 'نعتذر', 'stf_h', at(4), { act: 'answer-rec2', owe: [] });
 });
 afterAll(async () => db.drop());
 

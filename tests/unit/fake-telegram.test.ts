@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Markup, Telegraf, Telegram, TelegramError } from 'telegraf';
-import type { Update } from 'telegraf/types';
+import type { ForceReply, InlineKeyboardMarkup, Message, Update } from 'telegraf/types';
 import { FakeTelegram, parseMultipart, type UploadedFile } from '../helpers/fake-telegram.js';
 
 const CHAT = 5551001;
@@ -101,6 +101,114 @@ describe('FakeTelegram with telegraf’s client', () => {
     expect(blocked.my_chat_member.new_chat_member.status).toBe('kicked');
     expect(blocked.my_chat_member.old_chat_member.status).toBe('member');
     expect(fake.documentMessage({ chatId: CHAT, userId: USER, fileId: 'd', mimeType: 'application/pdf', fileName: 'id.pdf' }).message.document.file_name).toBe('id.pdf');
+  });
+
+  it('builds replies: reply_to_message is the original without its own reply, and is left out once the original is gone', async () => {
+    const question = await telegram.sendMessage(CHAT, 'What is your name?');
+    const answer = fake.textMessage({ chatId: CHAT, userId: USER, text: 'Noura', replyTo: question.message_id });
+    expect(answer.message.reply_to_message).toEqual(question); // the bot's message as sendMessage returned it
+
+    // a reply to a reply: the copy in reply_to_message carries no further reply_to_message ...
+    const photo = fake.photoMessage({ chatId: CHAT, userId: USER, fileId: 'ph-2', caption: 'my ID', replyTo: answer.message.message_id });
+    expect(photo.message.reply_to_message).toMatchObject({ message_id: answer.message.message_id, text: 'Noura', from: { id: USER } });
+    expect(photo.message.reply_to_message).not.toHaveProperty('reply_to_message');
+    // ... while the fake's own copy of the reply keeps it (a callback query carries the stored message)
+    const stored = fake.callbackQuery({ chatId: CHAT, userId: USER, messageId: answer.message.message_id, data: 'x' }).callback_query.message;
+    expect(stored).toMatchObject({ message_id: answer.message.message_id, reply_to_message: { message_id: question.message_id } });
+
+    // the field survives the trip through getUpdates
+    fake.pushUpdate(fake.documentMessage({ chatId: CHAT, userId: USER, fileId: 'd-1', mimeType: 'application/pdf', fileName: 'id.pdf', replyTo: question.message_id }));
+    const [update] = await telegram.getUpdates(0, 100, 0, undefined);
+    const document = (update as Update.MessageUpdate<Message.DocumentMessage>).message;
+    expect(document.document.file_name).toBe('id.pdf');
+    expect(document.reply_to_message).toMatchObject({ message_id: question.message_id, text: 'What is your name?', from: { is_bot: true } });
+
+    // a deleted original, one that never existed, or one in another chat: no reply_to_message at all
+    await telegram.deleteMessage(CHAT, question.message_id);
+    expect(fake.textMessage({ chatId: CHAT, userId: USER, text: 'still there?', replyTo: question.message_id }).message).not.toHaveProperty('reply_to_message');
+    expect(fake.textMessage({ chatId: CHAT, userId: USER, text: 'x', replyTo: 9999 }).message).not.toHaveProperty('reply_to_message');
+    expect(fake.textMessage({ chatId: CHAT + 1, userId: USER + 1, text: 'x', replyTo: answer.message.message_id }).message).not.toHaveProperty('reply_to_message');
+  });
+
+  it('accepts a ForceReply without echoing it, lists it in forcedReplies, and refuses fields of the wrong type and long placeholders', async () => {
+    const asked = await telegram.sendMessage(CHAT, 'What is your name?', Markup.forceReply().placeholder('Full name'));
+    expect(asked.text).toBe('What is your name?');
+    expect(asked).not.toHaveProperty('reply_markup'); // only inline keyboards are echoed
+    expect(fake.sent(CHAT)[0]?.params.reply_markup).toEqual({ force_reply: true, input_field_placeholder: 'Full name' });
+    await telegram.sendMessage(CHAT, 'Pick one', Markup.inlineKeyboard([Markup.button.callback('A', 'a')]));
+    // multipart (the markup arrives as a JSON string) and JSON bodies
+    const photo = await telegram.sendPhoto(CHAT, { source: Buffer.from('jpeg'), filename: 'p.jpg' }, { caption: 'Send a clearer one', ...Markup.forceReply().selective() });
+    expect(photo).not.toHaveProperty('reply_markup');
+    fake.addFile('doc-1', 'pdf bytes');
+    const doc = await telegram.sendDocument(CHAT + 1, 'doc-1', { caption: 'Sign and send back', reply_markup: { force_reply: true } });
+
+    expect(fake.forcedReplies()).toEqual([
+      { chatId: CHAT, messageId: asked.message_id, text: 'What is your name?' },
+      { chatId: CHAT, messageId: photo.message_id, text: 'Send a clearer one' },
+      { chatId: CHAT + 1, messageId: doc.message_id, text: 'Sign and send back' },
+    ]);
+    expect(fake.forcedReplies(String(CHAT)).map((f) => f.messageId)).toEqual([asked.message_id, photo.message_id]);
+    expect(fake.forcedReplies(CHAT + 1)).toHaveLength(1);
+
+    // force_reply false asks for nothing, as on Telegram: the message goes out plain
+    const plain = await telegram.sendMessage(CHAT, 'No need to answer', { reply_markup: { force_reply: false } as unknown as ForceReply });
+    expect(plain).not.toHaveProperty('reply_markup');
+    await expect(telegram.sendMessage(CHAT, 'x', Markup.forceReply().placeholder('x'.repeat(64)))).resolves.toMatchObject({ text: 'x' });
+    expect(fake.forcedReplies()).toHaveLength(4);
+
+    const tooLong = await rejection(telegram.sendMessage(CHAT, 'x', Markup.forceReply().placeholder('x'.repeat(65))));
+    expect(tooLong).toMatchObject({ code: 400, description: 'Bad Request: REPLY_MARKUP_INVALID' });
+    const notBoolean = await rejection(telegram.sendMessage(CHAT, 'x', { reply_markup: { force_reply: 'yes' } as unknown as ForceReply }));
+    expect(notBoolean).toMatchObject({ code: 400, description: 'Bad Request: field "force_reply" must be of type Boolean' });
+    const selective = await rejection(telegram.sendMessage(CHAT, 'x', { reply_markup: { force_reply: true, selective: 1 } as unknown as ForceReply }));
+    expect(selective).toMatchObject({ code: 400, description: 'Bad Request: field "selective" must be of type Boolean' });
+    const placeholder = await rejection(telegram.sendMessage(CHAT, 'x', { reply_markup: { force_reply: true, input_field_placeholder: ['a'] } as unknown as ForceReply }));
+    expect(placeholder).toMatchObject({ code: 400, description: 'Bad Request: field "input_field_placeholder" must be of type String' });
+    // edits take inline keyboards only
+    const edit = await rejection(telegram.editMessageReplyMarkup(CHAT, asked.message_id, undefined, { force_reply: true } as unknown as InlineKeyboardMarkup));
+    expect(edit).toMatchObject({ code: 400, description: 'Bad Request: inline keyboard expected' });
+    expect(fake.forcedReplies()).toHaveLength(4);
+  });
+
+  it('a user who blocked the bot: every send to their private chat fails with 403 until unblock, and no update is pushed', async () => {
+    const keyboard = Markup.inlineKeyboard([Markup.button.callback('OK', 'ok')]);
+    const before = await telegram.sendMessage(CHAT, 'Hello', keyboard);
+    fake.addFile('doc-1', 'pdf bytes');
+    fake.block(USER);
+    expect(fake.pendingUpdateCount).toBe(0);
+
+    const attempts = [
+      () => telegram.sendMessage(CHAT, 'Are you there?'),
+      () => telegram.sendPhoto(CHAT, { source: Buffer.from('jpeg'), filename: 'p.jpg' }),
+      () => telegram.sendDocument(CHAT, 'doc-1'),
+      () => telegram.sendChatAction(CHAT, 'typing'),
+      () => telegram.editMessageText(CHAT, before.message_id, undefined, 'Hello again'),
+      () => telegram.editMessageReplyMarkup(CHAT, before.message_id, undefined, undefined),
+    ];
+    for (const attempt of attempts) {
+      const err = await rejection(attempt());
+      expect(err).toBeInstanceOf(TelegramError);
+      expect((err as TelegramError).response).toEqual({ ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    }
+    const refused = fake.calls.slice(1);
+    expect(refused.map((c) => c.method)).toEqual(['sendMessage', 'sendPhoto', 'sendDocument', 'sendChatAction', 'editMessageText', 'editMessageReplyMarkup']);
+    expect(refused.map((c) => [c.status, c.error])).toEqual(refused.map(() => [403, 'Forbidden: bot was blocked by the user']));
+    expect(fake.sentTexts(CHAT)).toEqual(['Hello']);
+    // the message was not edited
+    expect(fake.callbackQuery({ chatId: CHAT, userId: USER, messageId: before.message_id, data: 'ok' }).callback_query.message).toMatchObject({
+      text: 'Hello',
+      reply_markup: keyboard.reply_markup,
+    });
+
+    // the Bot API server's own checks still come first; other chats, groups included, are unaffected
+    expect(await rejection(telegram.sendMessage(CHAT, ''))).toMatchObject({ code: 400, description: 'Bad Request: message text is empty' });
+    await expect(telegram.sendMessage(CHAT + 1, 'other user')).resolves.toMatchObject({ text: 'other user' });
+    await expect(telegram.sendMessage(-100300, 'group')).resolves.toMatchObject({ text: 'group' });
+    expect(fake.pendingUpdateCount).toBe(0);
+
+    fake.unblock(USER);
+    await expect(telegram.sendMessage(CHAT, 'Welcome back')).resolves.toMatchObject({ text: 'Welcome back' });
+    await expect(telegram.editMessageText(CHAT, before.message_id, undefined, 'Hello again')).resolves.toMatchObject({ text: 'Hello again' });
   });
 
   it('getUpdates honours offset and limit, drops confirmed updates and long-polls', async () => {

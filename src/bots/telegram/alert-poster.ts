@@ -27,6 +27,8 @@ export interface AlertPosterDeps {
   chatLocks: ChatLocks;
   /** Null without a staff group: case alerts wait until one is configured. */
   staffGroupId: number | null;
+  /** Carries changes of roles and removals through (see services/staff-revocation.ts). */
+  settleRevocations: () => Promise<number>;
   logger: Logger;
 }
 
@@ -47,6 +49,8 @@ export class AlertPoster {
     // Each kind on its own: one that keeps failing (a Telegram error on one item) must not hold back the others.
     let served = 0;
     for (const [stage, post] of [
+      // First: a member who lost a role must not be sent the referral messages and cases below.
+      ['roles changed', () => this.deps.settleRevocations()],
       ['referrals', () => this.deps.referralDesk.postWaiting()],
       ['information provided', () => this.postInfoProvided()],
       ['records', () => this.postRecords()],

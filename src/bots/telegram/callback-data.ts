@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close', 'ask_info', 'note', 'erase', 'keep']);
+export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close', 'ask_info', 'note', 'erase', 'keep', 'send', 'edit', 'drop', 'undo', 'reopen']);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -33,10 +33,17 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   /** Approve or refuse a person's request to erase their data: the id is a deletion request's (`del_…`). */
   erase: 'e',
   keep: 'k',
+  /** *Send*, *Edit*, *Cancel* under a decision's preview: the id is the question's (`que_…`) that holds the draft. */
+  send: 'd',
+  edit: 'w',
+  drop: 'q',
+  /** Take a decision back within its window; reopen a decided case. */
+  undo: 'u',
+  reopen: 'p',
 };
 
-/** What each action's id names: a case, or a self-service record. */
-const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del'>> = {
+/** What each action's id names: a case, a self-service record, a referral, an erasure request, or a question to staff. */
+const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del' | 'que'>> = {
   open: 'case',
   claim: 'case',
   approve: 'case',
@@ -50,6 +57,11 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del'>> =
   note: 'case',
   erase: 'del',
   keep: 'del',
+  send: 'que',
+  edit: 'que',
+  drop: 'que',
+  undo: 'case',
+  reopen: 'case',
 };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
@@ -65,7 +77,7 @@ const VERSION = 's1';
 /** Purpose given to {@link KeyRing.lookupHash}, so these signatures share no domain with other keyed hashes. */
 const PURPOSE = 'callback';
 const SIGNATURE_BYTES = 12;
-const ID_PATTERN = /^(case|rec|ref|del)_([0-9a-f]{24})$/;
+const ID_PATTERN = /^(case|rec|ref|del|que)_([0-9a-f]{24})$/;
 /** `s1:<code>:<24 hex>:<16 base64url>`; 12 bytes are exactly 16 base64url characters, so the encoding is canonical. */
 const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24}):([A-Za-z0-9_-]{16})$/;
 /** Any version of staff data: what {@link isStaffActionData} recognises. */

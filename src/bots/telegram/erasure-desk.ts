@@ -9,6 +9,7 @@ import { readableDate } from '../../services/conversation-requests.js';
 import { signAction } from './callback-data.js';
 import { staffKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
+import { may } from '../../services/staff-permissions.js';
 
 /** Staff read Arabic, as on the staff desk. */
 const STAFF_LANG = 'ar' as const;
@@ -40,7 +41,7 @@ export class ErasureDesk {
   /** Tells the administrators of waiting requests; a request nobody could be told about stays pending. */
   async postWaiting(): Promise<number> {
     let told = 0;
-    const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
+    const admins = (await this.deps.staff.list()).filter((member) => may(member, 'administer'));
     if (admins.length === 0) return 0;
     for (const request of await this.deps.erasure.erasures.alertsPending()) {
       const text = await this.alertText(request);
@@ -65,7 +66,7 @@ export class ErasureDesk {
    * long erasure never holds up the bot's other updates.
    */
   async onPress(member: Staff, action: 'erase' | 'keep', id: string): Promise<DeskAnswer> {
-    if (!member.roles.includes('admin')) return { key: 'staff.answer.notAllowed' };
+    if (!may(member, 'administer')) return { key: 'staff.answer.notAllowed' };
     const decision = await recordDecision(this.deps.erasure, id, action === 'erase', { kind: 'staff', id: member.id, name: member.name }, new Date());
     switch (decision.outcome) {
       case 'not_found':

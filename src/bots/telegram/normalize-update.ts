@@ -42,6 +42,8 @@ export type NormalizedUpdate =
       data: string;
       updateId: number;
       looksLikeStaffAction: boolean;
+      /** The message whose button it was (a decision's preview is edited once sent). */
+      messageId: number | null;
       message: InboundMessage;
     }
   | {
@@ -78,7 +80,7 @@ interface ChatRef {
   id: number;
   type: ChatType;
 }
-type MessageBase = Pick<InboundMessage, 'channel' | 'chatId' | 'userId' | 'messageId' | 'seq' | 'receivedAt'>;
+type MessageBase = Pick<InboundMessage, 'channel' | 'chatId' | 'userId' | 'messageId' | 'seq' | 'receivedAt' | 'replyTo'>;
 
 /** Service messages: something happened in the chat, nobody said anything. */
 const SERVICE_FIELDS = [
@@ -197,6 +199,8 @@ function fromMessage(raw: unknown, updateId: number, options: NormalizeOptions):
     seq: updateId,
     receivedAt: new Date(date * 1000).toISOString(),
   };
+  const repliedTo = asInt(asObj(message.reply_to_message)?.message_id);
+  if (repliedTo !== null) base.replyTo = String(repliedTo);
   const content = contentOf(message);
   if (content === 'empty') return ignored('empty', updateId, chat.id);
   if (content === 'malformed') return ignored('unsupported_update', updateId, chat.id);
@@ -338,6 +342,7 @@ function fromCallback(raw: unknown, updateId: number, options: NormalizeOptions)
     data,
     updateId,
     looksLikeStaffAction: isStaffActionData(data),
+    messageId: asInt(message.message_id),
     message: parsed.data,
   };
 }

@@ -14,6 +14,8 @@ import { ChannelSendError } from '../inbound-message.js';
 import { errorFields } from '../../logger.js';
 import { signAction } from './callback-data.js';
 import { staffKeyboard } from './render-message.js';
+import { may } from '../../services/staff-permissions.js';
+import { tellAdministrators } from './administrators.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 
 /** Staff read Arabic, as on the staff desk. */
@@ -58,7 +60,7 @@ export class ReferralDesk {
 
   /** A researcher pressed "take". */
   async onTake(member: Staff, referralId: string): Promise<{ key: string; params?: Record<string, string> }> {
-    if (!member.roles.includes('researcher')) return { key: 'staff.answer.notAllowed' };
+    if (!may(member, 'relay')) return { key: 'staff.answer.notAllowed' };
     // One conversation at a time: what a researcher writes privately goes to the one person they are talking to.
     const current = await this.deps.referrals.activeFor(member.id);
     if (current && current.id !== referralId) return { key: 'staff.referral.busy', params: { reference: current.reference } };
@@ -73,6 +75,11 @@ export class ReferralDesk {
     await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.taken', target: { kind: 'referral', id: referralId } });
     const chatId = String(member.telegramUserId);
     const told = await this.tell(chatId, this.contextText(referral));
+    if (!told) {
+      // The bot cannot write to them (never started it): the person would wait on someone who hears nothing.
+      await this.deps.chatLocks.exclusive(`referral:${referralId}`, () => this.deps.referrals.release(referralId));
+      return { key: 'staff.answer.startPrivate' };
+    }
     await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.claimed', params: { name: member.name } }, `referral-taken:${referralId}`);
     // Under the poster's lock, so the messages waiting are passed on once; when a poster run
     // holds it, that run or the next sweep passes them on.
@@ -81,7 +88,7 @@ export class ReferralDesk {
       if (fresh) await this.deliver(fresh);
     });
     await this.markAlert(referral, this.t('staff.referral.takenLine', { name: member.name }));
-    return { key: told ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate' };
+    return { key: 'staff.answer.checkPrivate' };
   }
 
   /**
@@ -92,6 +99,11 @@ export class ReferralDesk {
     const referral = await this.deps.referrals.activeFor(member.id);
     if (!referral) return false;
     const chatId = String(member.telegramUserId);
+    // Checked at the act: a role lost a moment ago already stops the relay (the referral is being handed back).
+    if (!may(member, 'relay')) {
+      await this.tell(chatId, this.t('staff.answer.notAllowed'));
+      return true;
+    }
     if (/^\/end(@\w+)?$/i.test(text.trim())) {
       const closed = await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.close(referral.id, 'researcher', new Date()));
       if (closed) {
@@ -100,6 +112,11 @@ export class ReferralDesk {
         await this.markAlert(referral, this.t('staff.referral.endedLine'));
       }
       await this.tell(chatId, this.t('staff.referral.ended', { reference: referral.reference }));
+      return true;
+    }
+    // A command is the researcher talking to the bot, never words for the person.
+    if (/^\/[A-Za-z_]/.test(text.trim())) {
+      await this.tell(chatId, this.t('staff.referral.commandNotRelayed', { reference: referral.reference }));
       return true;
     }
     const body = text.trim().slice(0, 3000);
@@ -118,20 +135,24 @@ export class ReferralDesk {
       const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, { reply_markup: keyboard }));
       alert = { chatId, messageId: sent.message_id };
     } else {
-      for (const member of (await this.deps.staff.list()).filter((m) => m.roles.includes('researcher'))) {
+      for (const member of (await this.deps.staff.list()).filter((m) => may(m, 'relay'))) {
         await this.tell(String(member.telegramUserId), text, keyboard);
       }
     }
     await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.announced(referral.id, new Date(), alert));
   }
 
-  /** Passes the person's waiting messages to the researcher who took the referral, in order. */
+  /**
+   * Passes the person's waiting messages to the researcher who took the referral, in order. A
+   * researcher who may no longer relay (removed, the role taken) or cannot be written to
+   * (blocked the bot, left Telegram) hands the referral back: it waits for another researcher,
+   * with the messages not yet passed on, and the person is told.
+   */
   private async deliver(referral: Referral): Promise<void> {
     const done: string[] = [];
     const researcher = referral.researcher;
-    // A researcher removed from the staff hears nothing more: the referral waits for another.
-    if (researcher && referral.status === 'active' && !(await this.deps.staff.get(researcher.staffId))?.active) {
-      await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id));
+    if (researcher && referral.status === 'active' && !may(await this.deps.staff.get(researcher.staffId), 'relay')) {
+      await this.handBack(referral, 'role');
       return;
     }
     for (const message of referral.undelivered) {
@@ -140,12 +161,32 @@ export class ReferralDesk {
           await this.send(String(researcher.telegramUserId), referral, message);
         } catch (error) {
           if (!(error instanceof ChannelSendError && error.permanent)) throw error;
-          this.deps.logger.warn({ referralId: referral.id, ...errorFields(error) }, 'researcher cannot be written to; message dropped');
+          this.deps.logger.warn({ referralId: referral.id, ...errorFields(error) }, 'researcher cannot be written to; the referral goes back to waiting');
+          await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.delivered(referral.id, done));
+          if (referral.status === 'active') await this.handBack(referral, 'unreachable');
+          return;
         }
       }
       done.push(message.id);
     }
     await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.delivered(referral.id, done));
+  }
+
+  /**
+   * Takes an active referral from its researcher: back to waiting (announced again), the person
+   * told another researcher will be with them, the act audited; for a researcher who cannot be
+   * reached, administrators told. Each step is keyed by the referral and the researcher, so a
+   * repeat tells nobody twice.
+   */
+  async handBack(referral: Referral, why: 'role' | 'unreachable'): Promise<void> {
+    const researcher = referral.researcher;
+    if (!researcher) return;
+    await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id));
+    const key = `referral-released:${referral.id}:${researcher.staffId}`;
+    await this.deps.audit.recordOnce(key, { at: new Date(), actor: { kind: 'system', id: 'staff-desk' }, action: 'referral.released', target: { kind: 'referral', id: referral.id }, details: { staffId: researcher.staffId, why } });
+    await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.researcherUnavailable', params: {} }, key);
+    if (why === 'unreachable') await tellAdministrators(this.deps, this.t('staff.referral.unreachable', { name: researcher.name, reference: referral.reference }));
+    await this.markAlert(referral, this.t('staff.referral.releasedLine'));
   }
 
   private async send(chatId: string, referral: Referral, message: RelayedMessage): Promise<void> {

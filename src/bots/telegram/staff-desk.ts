@@ -6,10 +6,8 @@ import type { AnswerValue } from '../../engine/session.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
 import type { StaffRepository, Staff } from '../../models/staff.js';
-import type { StaffPrompts } from '../../models/staff-prompts.js';
 import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
-import { INFO_ITEMS, type CaseActionDeps, type InfoItem } from '../../services/case-actions.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { ErasureDesk } from './erasure-desk.js';
 import type { AuditLog } from '../../models/audit-log.js';
@@ -20,9 +18,13 @@ import { EXPORT_KINDS, exportRows, toCsv, type ExportKind } from '../../services
 import type { CaseActions, ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate, readableDateTime } from '../../services/conversation-requests.js';
-import { canMove } from '../../models/case-states.js';
+import { canMove, isOpen } from '../../models/case-states.js';
+import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../services/reference.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
+import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js';
+import { tellAdministrators } from './administrators.js';
+import { may } from '../../services/staff-permissions.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
@@ -35,7 +37,8 @@ const STAFF_LANG = 'ar' as const;
 export interface StaffDeskDeps {
   gateway: TelegramGateway;
   staff: StaffRepository;
-  prompts: StaffPrompts;
+  /** The bot's questions to staff and their answers, decisions' confirmation included. */
+  questions: QuestionDesk;
   cases: CaseRepository;
   documents: DocumentStore;
   actions: CaseActions;
@@ -47,8 +50,6 @@ export interface StaffDeskDeps {
   records: RecordRepository;
   /** Labels the answers of a suggestion or a volunteer registration. */
   recordFlows: { feedback: Flow; volunteer: Flow };
-  /** Tells a beneficiary something in their chat (the answer to their complaint). */
-  notify: CaseActionDeps['notify'];
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
   referralDesk: ReferralDesk;
   /** Requests to erase a person's data: the administrators' buttons. */
@@ -66,6 +67,9 @@ export interface StaffPress {
   callbackQueryId: string;
   fromUserId: number;
   data: string;
+  /** The chat and message whose button it was, when Telegram said. */
+  chatId?: number;
+  messageId?: number | null;
 }
 
 /**
@@ -100,51 +104,20 @@ export class StaffDesk {
   }
 
   /**
-   * A private text from a staff member who owes the bot an answer (a reason, the support
-   * granted, the answer to a complaint) or who talks to a person in a referral; returns
-   * false when the sender is not staff or neither applies, so the text goes the ordinary way.
+   * A private text from a staff member: `/case`, `/report`, `/export`, an answer to one of the
+   * bot's questions (a reply to it), or words for the person in a referral (see QuestionDesk).
+   * False when the sender is not staff or none applies, so the text goes the ordinary way.
    */
-  async onPrivateText(fromUserId: number, text: string, messageId: string): Promise<boolean> {
-    if (!(await this.deps.staff.mayBeStaff(fromUserId))) return false;
-    const member = await this.deps.staff.findByTelegramUserId(fromUserId);
+  async onPrivateText(message: StaffText): Promise<boolean> {
+    if (!(await this.deps.staff.mayBeStaff(message.fromUserId))) return false;
+    const member = await this.deps.staff.findByTelegramUserId(message.fromUserId);
     if (!member) return false;
-    const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text.trim());
+    const text = message.text.trim();
+    const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text);
     if (asked) return this.showCase(member, asked[1]!);
-    const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text.trim());
+    const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text);
     if (command) return this.adminCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));
-    const prompt = await this.deps.prompts.get(member.id);
-    // Without a question pending, a researcher in a referral is talking to the person.
-    if (!prompt) return this.deps.referralDesk.onResearcherText(member, text, messageId);
-    const chatId = String(fromUserId);
-    if (/^\/cancel(@\w+)?$/i.test(text.trim())) {
-      await this.deps.prompts.clear(member.id);
-      await this.tell(chatId, 'staff.prompt.cancelled');
-      return true;
-    }
-    const answer = text.trim().slice(0, prompt.outcome === 'answered' || prompt.outcome === 'note' ? 2000 : 500);
-    if (!answer) {
-      await this.tell(chatId, 'staff.ask.empty');
-      return true;
-    }
-    if (prompt.outcome === 'answered') {
-      await this.answerRecord(prompt.caseId, member, answer, chatId);
-      await this.deps.prompts.clear(member.id);
-      return true;
-    }
-    const result =
-      prompt.outcome === 'info'
-        ? await this.deps.actions.requestInfo(prompt.caseId, member, parseInfoRequest(answer))
-        : prompt.outcome === 'note'
-          ? await this.deps.actions.addNote(prompt.caseId, member, answer)
-          : await this.deps.actions.decide(prompt.caseId, member, prompt.outcome, answer);
-    await this.deps.prompts.clear(member.id);
-    if (result.ok) {
-      await this.tell(chatId, result.changed ? `staff.decided.${prompt.outcome}` : 'staff.answer.already', { reference: result.record.reference });
-      this.refreshAlertSoon(result.record);
-    } else {
-      await this.tell(chatId, ...this.refusal(result));
-    }
-    return true;
+    return this.deps.questions.onText(member, message);
   }
 
   /**
@@ -154,7 +127,7 @@ export class StaffDesk {
    */
   private async adminCommand(member: Staff, command: 'report' | 'export', args: string[]): Promise<boolean> {
     const chatId = String(member.telegramUserId);
-    if (!member.roles.includes('admin')) return this.tell(chatId, 'staff.answer.notAllowed').then(() => true);
+    if (!may(member, 'administer')) return this.tell(chatId, 'staff.answer.notAllowed').then(() => true);
     if (command === 'report') {
       const range = args.length === 0 ? { from: new Date(Date.now() - 30 * 86_400_000), to: new Date() } : parseRange(args[0], args[1]);
       if (!range) return this.tell(chatId, 'staff.report.usage').then(() => true);
@@ -174,7 +147,7 @@ export class StaffDesk {
 
   /** The last seven days' report to every administrator, privately; returns how many were sent it. */
   async sendWeeklyReport(now: Date): Promise<number> {
-    const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
+    const admins = (await this.deps.staff.list()).filter((member) => may(member, 'administer'));
     let sent = 0;
     for (const admin of admins) {
       try {
@@ -238,10 +211,11 @@ export class StaffDesk {
     await this.refreshAlert(record);
     const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
     const latest = record.additions.at(-1);
-    if (holder?.active) {
-      const told = await this.tell(String(holder.telegramUserId), 'staff.info.provided', { reference: record.reference, text: latest?.text || '—', files: latest?.documentIds.length ?? 0 });
+    // Only a holder who may still study the case hears what the person added.
+    if (may(holder, 'study')) {
+      const told = await this.tell(String(holder!.telegramUserId), 'staff.info.provided', { reference: record.reference, text: latest?.text || '—', files: latest?.documentIds.length ?? 0 });
       if (told) {
-        for (const documentId of latest?.documentIds ?? []) await this.sendDocumentTo(String(holder.telegramUserId), record.reference, documentId);
+        for (const documentId of latest?.documentIds ?? []) await this.sendDocumentTo(String(holder!.telegramUserId), record.reference, documentId);
         return;
       }
     }
@@ -252,9 +226,15 @@ export class StaffDesk {
   async postReminder(record: CaseRecord): Promise<void> {
     const text = this.t('staff.clock.reminder', { ...this.caseParams(record) });
     const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
-    if (holder?.active && (await this.tell(String(holder.telegramUserId), text, undefined, this.alertKeyboard(record)))) return;
+    if (may(holder, 'study') && (await this.tell(String(holder!.telegramUserId), text, undefined, this.alertKeyboard(record)))) return;
     if (this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), text, undefined, this.alertKeyboard(record)))) return;
-    for (const member of (await this.deps.staff.list()).filter((m) => m.roles.includes('researcher'))) await this.tell(String(member.telegramUserId), text);
+    for (const member of (await this.deps.staff.list()).filter((m) => may(m, 'study'))) await this.tell(String(member.telegramUserId), text);
+  }
+
+  /** A case went back to the queue (its researcher lost the role or left): the alert shows it free, the group is told. */
+  async caseReleased(record: CaseRecord): Promise<void> {
+    await this.refreshAlert(record);
+    if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.case.released', { reference: record.reference });
   }
 
   /** Tells administrators that the promised date passed without a decision. */
@@ -271,7 +251,7 @@ export class StaffDesk {
    */
   async postRecordAlert(record: SelfServiceRecord): Promise<boolean> {
     const role = record.kind === 'feedback' ? 'complaints_handler' : 'volunteer_coordinator';
-    const holders = (await this.deps.staff.list()).filter((member) => member.roles.includes(role));
+    const holders = (await this.deps.staff.list()).filter((member) => may(member, record.kind === 'feedback' ? 'answer_feedback' : 'volunteers'));
     const text = this.recordText(record);
     const keyboard = record.kind === 'feedback' ? staffKeyboard([[{ text: this.t('staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]]) : undefined;
     let told = 0;
@@ -298,84 +278,73 @@ export class StaffDesk {
     return [header, '', ...lines, ...files].join('\n');
   }
 
-  /** Records the answer to a suggestion or complaint and sends it to the beneficiary, once. */
-  private async answerRecord(recordId: string, member: Staff, answer: string, chatId: string): Promise<void> {
-    const record = await this.deps.records.get(recordId);
-    if (!record) return void (await this.tell(chatId, 'staff.answer.notFound'));
-    const now = new Date();
-    const changed = await this.deps.chatLocks.exclusive(`record:${recordId}`, () => this.deps.records.answer(recordId, answer, member.id, now));
-    if (!changed) return void (await this.tell(chatId, 'staff.answer.already', { reference: record.reference }));
-    await this.deps.audit.record({ at: now, actor: { kind: 'staff', id: member.id, name: member.name }, action: 'record.answered', target: { kind: 'record', id: recordId } });
-    await this.deps.notify({ chatKey: record.chatKey, channel: record.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] }, { key: 'feedback.answered', params: { reference: record.reference, answer } }, `answered:${recordId}`);
-    await this.tell(chatId, 'staff.record.answered', { reference: record.reference });
-  }
-
-  private async act(press: StaffPress, member: Staff, action: StaffAction, caseId: string): Promise<void> {
+  private async act(press: StaffPress, member: Staff, action: StaffAction, id: string): Promise<void> {
     const privateChat = String(press.fromUserId);
+    const where = { callbackQueryId: press.callbackQueryId, ...(press.chatId !== undefined ? { chatId: press.chatId } : {}), messageId: press.messageId ?? null };
+    // The act's id for a retry: Telegram gives a redelivered press the same callback query id.
+    const act = `press:${press.callbackQueryId}`;
     switch (action) {
       case 'take': {
-        const { key, params } = await this.deps.referralDesk.onTake(member, caseId);
+        const { key, params } = await this.deps.referralDesk.onTake(member, id);
         return this.answer(press, key, params);
       }
       case 'erase':
       case 'keep': {
-        const { key, params } = await this.deps.erasureDesk.onPress(member, action, caseId);
+        const { key, params } = await this.deps.erasureDesk.onPress(member, action, id);
+        return this.answer(press, key, params);
+      }
+      case 'send':
+      case 'edit':
+      case 'drop': {
+        const { key, params } = await this.deps.questions.onDraftPress(member, action, id, where);
+        return this.answer(press, key, params);
+      }
+      case 'undo': {
+        const { key, params } = await this.deps.questions.onUndo(member, id, where);
         return this.answer(press, key, params);
       }
       case 'answer': {
-        if (!member.roles.includes('complaints_handler')) return this.answer(press, 'staff.answer.notAllowed');
-        const record = await this.deps.records.get(caseId);
+        if (!may(member, 'answer_feedback')) return this.answer(press, 'staff.answer.notAllowed');
+        const record = await this.deps.records.get(id);
         if (!record) return this.answer(press, 'staff.answer.notFound');
         if (record.status !== 'open') return this.answer(press, 'staff.answer.already');
-        await this.deps.prompts.set({ staffId: member.id, caseId, outcome: 'answered', createdAt: new Date() });
-        const asked = await this.tell(privateChat, 'staff.ask.feedbackAnswer', { reference: record.reference });
-        return this.answer(press, asked ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+        return this.answer(press, (await this.deps.questions.ask(member, record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
       case 'open': {
-        const result = await this.deps.actions.view(caseId, member);
+        const result = await this.deps.actions.view(id, member);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         if (!(await this.sendCase(privateChat, result.record))) return this.answer(press, 'staff.answer.startPrivate');
         return this.answer(press, 'staff.answer.sentPrivately');
       }
       case 'ask_info':
-      case 'note': {
-        if (!member.roles.includes('researcher')) return this.answer(press, 'staff.answer.notAllowed');
-        const record = await this.deps.cases.get(caseId);
+      case 'note':
+      case 'approve':
+      case 'reject':
+      case 'reopen': {
+        const purpose = QUESTION_OF[action];
+        if (!may(member, purpose === 'info' || purpose === 'note' ? 'study' : 'decide')) return this.answer(press, 'staff.answer.notAllowed');
+        const record = await this.deps.cases.get(id);
         if (!record) return this.answer(press, 'staff.answer.notFound');
-        if (action === 'ask_info' ? record.status !== 'in_review' : record.decision !== null) return this.answer(press, 'staff.answer.wrongState', this.statusParams(record));
-        await this.deps.prompts.set({ staffId: member.id, caseId, outcome: action === 'ask_info' ? 'info' : 'note', createdAt: new Date() });
-        const items = INFO_ITEMS.map((item, index) => `${index + 1}. ${this.t(`info.item.${item}`)}`).join('\n');
-        const asked = await this.tell(privateChat, action === 'ask_info' ? 'staff.ask.info' : 'staff.ask.note', { reference: record.reference, items });
-        return this.answer(press, asked ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+        const refused = whyNotAsk(record, purpose);
+        if (refused) return this.answer(press, refused, this.statusParams(record));
+        return this.answer(press, (await this.deps.questions.ask(member, record, purpose)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
       case 'register':
       case 'serve':
       case 'close': {
         const to = action === 'register' ? 'registered' : action === 'serve' ? 'service_delivered' : 'closed';
-        const result = await this.deps.actions.advance(caseId, member, to);
+        const result = await this.deps.actions.advance(id, member, to, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.statusParams(result.record));
         if (result.changed) this.refreshAlertSoon(result.record);
         return;
       }
       case 'claim': {
-        const result = await this.deps.actions.claim(caseId, member);
+        const result = await this.deps.actions.claim(id, member, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
         if (result.changed) this.refreshAlertSoon(result.record);
         return;
-      }
-      case 'approve':
-      case 'reject': {
-        if (!member.roles.includes('committee')) return this.answer(press, 'staff.answer.notAllowed');
-        const record = await this.deps.cases.get(caseId);
-        if (!record) return this.answer(press, 'staff.answer.notFound');
-        const outcome = action === 'approve' ? 'approved' : 'rejected';
-        if (record.decision) return this.answer(press, record.decision.outcome === outcome ? 'staff.answer.already' : 'staff.answer.wrongState', this.statusParams(record));
-        if (record.status !== 'in_review') return this.answer(press, 'staff.answer.wrongState', this.statusParams(record));
-        await this.deps.prompts.set({ staffId: member.id, caseId, outcome, createdAt: new Date() });
-        const asked = await this.tell(privateChat, outcome === 'approved' ? 'staff.ask.support' : 'staff.ask.reason', { reference: record.reference });
-        return this.answer(press, asked ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
     }
   }
@@ -438,7 +407,7 @@ export class StaffDesk {
    * another, see StaffLanes) must not wait behind it. Edits of one alert run one after another,
    * so the last state written is the one shown.
    */
-  private refreshAlertSoon(record: CaseRecord): void {
+  refreshAlertSoon(record: CaseRecord): void {
     this.alertEdits.add(record.id, () => this.refreshAlert(record));
   }
 
@@ -467,7 +436,8 @@ export class StaffDesk {
     const rows = [[button('open')]];
     if (record.status === 'submitted') rows[0]!.push(button('claim'));
     if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
-    if (record.status === 'approved') rows.push([button('register')]);
+    if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
+    if (record.status === 'rejected') rows.push([button('reopen')]);
     if (record.status === 'registered') rows.push([button('serve')]);
     if (canMove(record.status, 'closed')) rows.push([button('close')]);
     return staffKeyboard(rows);
@@ -505,29 +475,12 @@ export class StaffDesk {
   }
 
   private refusal(result: Extract<ActionResult, { ok: false }>): [string, Record<string, string>?] {
-    switch (result.reason) {
-      case 'not_allowed':
-        return ['staff.answer.notAllowed'];
-      case 'not_found':
-        return ['staff.answer.notFound'];
-      case 'held_by_other':
-        return ['staff.answer.heldByOther', { name: result.record?.assignee?.name ?? '' }];
-      case 'wrong_state':
-        return ['staff.answer.wrongState', result.record ? this.statusParams(result.record) : { status: '' }];
-    }
+    return refusalOf(result, (key) => this.t(key));
   }
 
-  /**
-   * Tells every active administrator privately (an operational alert, such as WhatsApp
-   * being logged out); the staff group when no administrator could be reached. Returns
-   * how many chats were told.
-   */
+  /** Tells every active administrator privately, or the staff group when none could be reached; returns how many chats were told. */
   async tellAdministrators(key: string, params?: Record<string, string | number>): Promise<number> {
-    const admins = (await this.deps.staff.list()).filter((member) => member.roles.includes('admin'));
-    let told = 0;
-    for (const admin of admins) if (await this.tell(String(admin.telegramUserId), key, params)) told += 1;
-    if (told === 0 && this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), key, params))) told = 1;
-    return told;
+    return tellAdministrators(this.deps, this.t(key, params));
   }
 
   /** Sends a staff text (a key, or text already composed) privately; false when Telegram refuses (the member never started the bot). */
@@ -547,14 +500,23 @@ export class StaffDesk {
   }
 }
 
-/**
- * A researcher's request for information as typed: the numbers of the missing items first
- * ("1، 3" or "1 3"), then, optionally, a note in their own words.
- */
-export function parseInfoRequest(text: string): { items: InfoItem[]; note: string } {
-  const match = /^\s*([0-9٠-٩\s,،]+)(?:\s|$)([\s\S]*)$/u.exec(text);
-  if (!match) return { items: [], note: text.trim() };
-  const numbers = match[1]!.replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d))).split(/[\s,،]+/).filter(Boolean).map(Number);
-  const items = [...new Set(numbers.map((n) => INFO_ITEMS[n - 1]).filter((item): item is InfoItem => item !== undefined))];
-  return { items, note: match[2]!.trim() };
+/** The question each button asks. */
+const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<Record<StaffAction, QuestionPurpose>>;
+
+/** Why a question cannot be asked about the case as it stands (a text key), or null. */
+function whyNotAsk(record: CaseRecord, purpose: QuestionPurpose): string | null {
+  switch (purpose) {
+    case 'info':
+      return record.status === 'in_review' ? null : 'staff.answer.wrongState';
+    case 'note':
+      return record.decision === null && isOpen(record.status) ? null : 'staff.answer.wrongState';
+    case 'approved':
+    case 'rejected':
+      if (record.decision) return record.decision.outcome === purpose ? 'staff.answer.already' : 'staff.answer.wrongState';
+      return record.status === 'in_review' ? null : 'staff.answer.wrongState';
+    case 'reopen':
+      return record.status === 'approved' || record.status === 'rejected' ? null : 'staff.answer.wrongState';
+    default:
+      return null;
+  }
 }

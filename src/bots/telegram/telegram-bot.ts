@@ -5,7 +5,7 @@ import type { Config } from '../../config/config.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { Translate } from '../../engine/input.js';
 import type { FlowCatalog } from '../../engine/step.js';
-import type { CaseRepository } from '../../models/case-repository.js';
+import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
 import type { OpenRequestLocks } from '../../models/open-request-locks.js';
 import type { AuditLog } from '../../models/audit-log.js';
 import type { StaffRepository } from '../../models/staff.js';
@@ -17,8 +17,10 @@ import type { ScheduleRepository } from '../../models/schedule-repository.js';
 import { ReferralDesk } from './referral-desk.js';
 import { ErasureDesk } from './erasure-desk.js';
 import type { ErasureDeps } from '../../services/erasure.js';
-import { StaffPrompts } from '../../models/staff-prompts.js';
+import type { StaffQuestions } from '../../models/staff-questions.js';
 import { CaseActions, type CaseActionDeps } from '../../services/case-actions.js';
+import { QuestionDesk } from './question-desk.js';
+import { settleRevocations } from '../../services/staff-revocation.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { RateLimiter } from '../../services/rate-limiter.js';
 import type { InboundMessage } from '../inbound-message.js';
@@ -40,6 +42,7 @@ export interface TelegramBotDeps {
   locks: OpenRequestLocks;
   audit: AuditLog;
   staff: StaffRepository;
+  questions: StaffQuestions;
   documents: DocumentStore;
   records: RecordRepository;
   referrals: ReferralRepository;
@@ -79,14 +82,17 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const staffGroupId = config.TELEGRAM_STAFF_GROUP_ID ?? null;
   const limiter = config.TELEGRAM_RATE_LIMITS === 'on' ? new RateLimiter(deps.redis, config.QUEUE_PREFIX) : null;
   const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, { redis: deps.redis, prefix: config.QUEUE_PREFIX });
-  const actions = new CaseActions({
+  const owed = {
     cases: deps.cases,
+    records: deps.records,
     locks: deps.locks,
     chatLocks: deps.chatLocks,
     audit: deps.audit,
     notify: deps.notify,
     ...(deps.scheduleSurvey ? { scheduleSurvey: deps.scheduleSurvey } : {}),
-  });
+  };
+  const decisionUndoMs = config.DECISION_UNDO_MINUTES * 60_000;
+  const actions = new CaseActions({ ...owed, decisionUndoMs });
   const requestFlow = deps.catalog.get('support_request');
   const feedbackFlow = deps.catalog.get('feedback');
   const volunteerFlow = deps.catalog.get('volunteer');
@@ -106,10 +112,26 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     logger,
   });
   const erasureDesk = new ErasureDesk({ gateway, staff: deps.staff, keys: deps.keys, translate: deps.translate, erasure: deps.erasure, logger });
+  // The desk refreshes a case's group alert after an answer; the question desk is built before it, so it calls through this.
+  let refreshAlert: (record: CaseRecord) => void = () => undefined;
+  const questions = new QuestionDesk({
+    gateway,
+    questions: deps.questions,
+    cases: deps.cases,
+    records: deps.records,
+    actions,
+    owed,
+    referralDesk,
+    keys: deps.keys,
+    translate: deps.translate,
+    decisionUndoMs,
+    onCaseChanged: (record) => refreshAlert(record),
+    logger,
+  });
   const desk = new StaffDesk({
     gateway,
     staff: deps.staff,
-    prompts: new StaffPrompts(deps.connection),
+    questions,
     cases: deps.cases,
     documents: deps.documents,
     actions,
@@ -119,7 +141,6 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     requestFlow,
     records: deps.records,
     recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
-    notify: deps.notify,
     referralDesk,
     erasureDesk,
     reports: { cases: deps.cases, surveys: deps.surveys, referrals: deps.referrals, records: deps.records },
@@ -127,12 +148,34 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     staffGroupId,
     logger,
   });
+  refreshAlert = (record) => desk.refreshAlertSoon(record);
   const handler = new TelegramUpdateHandler({ gateway, desk, ingest: deps.ingest, staffGroupId, logger });
   return {
     channel: new TelegramChannel(gateway),
     handler,
     desk,
-    poster: new AlertPoster({ cases: deps.cases, records: deps.records, desk, referralDesk, erasureDesk, schedules: deps.schedules, gateway, chatLocks: deps.chatLocks, staffGroupId, logger }),
+    poster: new AlertPoster({
+      cases: deps.cases,
+      records: deps.records,
+      desk,
+      referralDesk,
+      erasureDesk,
+      schedules: deps.schedules,
+      gateway,
+      chatLocks: deps.chatLocks,
+      staffGroupId,
+      settleRevocations: () =>
+        settleRevocations({
+          staff: deps.staff,
+          questions: deps.questions,
+          referrals: deps.referrals,
+          cases: deps.cases,
+          actions,
+          handBackReferral: (referral) => referralDesk.handBack(referral, 'role'),
+          caseReleased: (record) => desk.caseReleased(record),
+        }),
+      logger,
+    }),
     registerCommands: async () => {
       for (const lang of ['ar', 'en'] as const) {
         const commands = COMMANDS.map((command) => ({ command, description: deps.translate(lang, `command.${command}`) }));

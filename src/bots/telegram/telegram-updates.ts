@@ -100,7 +100,7 @@ export class TelegramUpdateHandler {
       case 'beneficiary': {
         const { message } = normalized;
         const text = plainText(message);
-        if (text !== null && (await this.staffAnswer(Number(message.userId), text, message.messageId))) return;
+        if (text !== null && (await this.staffAnswer(Number(message.userId), text, message.messageId, message.replyTo))) return;
         await this.deps.ingest([message]);
         return;
       }
@@ -132,9 +132,9 @@ export class TelegramUpdateHandler {
     await this.deps.gateway.call((t) => t.answerCbQuery(callbackQueryId)).catch(() => undefined);
   }
 
-  private async staffAnswer(fromUserId: number, text: string, messageId: string): Promise<boolean> {
+  private async staffAnswer(fromUserId: number, text: string, messageId: string, replyTo: string | undefined): Promise<boolean> {
     try {
-      return await this.deps.desk.onPrivateText(fromUserId, text, messageId);
+      return await this.deps.desk.onPrivateText({ fromUserId, text, messageId, ...(replyTo ? { replyTo: Number(replyTo) } : {}) });
     } catch (error) {
       // With the database away, nobody knows yet whether this was a staff answer or a person's
       // message: taking it as handled would drop a beneficiary's message for good. Hand the
@@ -145,8 +145,8 @@ export class TelegramUpdateHandler {
     }
   }
 
-  private async staffPress(press: { callbackQueryId: string; fromUserId: number; data: string }): Promise<void> {
-    await this.deps.desk.onPress(press);
+  private async staffPress(press: { callbackQueryId: string; fromUserId: number; data: string; chatId: number; messageId: number | null }): Promise<void> {
+    await this.deps.desk.onPress({ callbackQueryId: press.callbackQueryId, fromUserId: press.fromUserId, data: press.data, chatId: press.chatId, messageId: press.messageId });
   }
 }
 

@@ -14,8 +14,8 @@ const CASE = 'case_0123456789abcdef01234567';
 const OTHER_CASE = 'case_0123456789abcdef01234568';
 
 /** The answer to a suggestion or complaint names a record, taking a referral a referral; every other action a case. */
-/** Each action's id names what it acts on: a case, a record (answer), a referral (take), an erasure request (erase, keep). */
-const PREFIX_OF: Record<string, string> = { answer: 'rec', take: 'ref', erase: 'del', keep: 'del' };
+/** Each action's id names what it acts on: a case, a record (answer), a referral (take), an erasure request (erase, keep), a question holding a draft decision (send, edit, drop). */
+const PREFIX_OF: Record<string, string> = { answer: 'rec', take: 'ref', erase: 'del', keep: 'del', send: 'que', edit: 'que', drop: 'que' };
 const idFor = (action: string) => (PREFIX_OF[action] ? `${PREFIX_OF[action]}_${CASE.slice(5)}` : CASE);
 
 describe('signAction / verifyAction', () => {
@@ -23,6 +23,7 @@ describe('signAction / verifyAction', () => {
     expect(() => signAction(keys, 'answer', CASE)).toThrow(TypeError);
     expect(() => signAction(keys, 'claim', `rec_${CASE.slice(5)}`)).toThrow(TypeError);
     expect(() => signAction(keys, 'erase', CASE)).toThrow(TypeError);
+    expect(() => signAction(keys, 'send', CASE)).toThrow(TypeError);
   });
 
   it('round-trips every action within Telegram’s 64-byte limit', () => {

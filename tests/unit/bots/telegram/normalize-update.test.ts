@@ -267,6 +267,7 @@ describe('normalizeUpdate: button presses', () => {
       data: 'rented',
       updateId: 900_031,
       looksLikeStaffAction: false,
+      messageId: 77,
       message: { ...base, messageId: '900031', seq: 900_031, receivedAt: NOW.toISOString(), choice: 'rented' },
     });
   });

@@ -43,7 +43,7 @@ function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promis
   const telegram = { answerCbQuery: async (id: string) => answered.push(`${id} after ${ingested.length} stored`) };
   const handler = new TelegramUpdateHandler({
     gateway: { call: async (work: (t: typeof telegram) => Promise<unknown>) => work(telegram) } as unknown as TelegramGateway,
-    desk: { onPrivateText, onPress: async () => undefined, mayBeStaff: async (id: number) => (options.staff ?? []).includes(id) } as unknown as StaffDesk,
+    desk: { onPrivateText: (message: { fromUserId: number; text: string }) => onPrivateText(message.fromUserId, message.text), onPress: async () => undefined, mayBeStaff: async (id: number) => (options.staff ?? []).includes(id) } as unknown as StaffDesk,
     ingest: async (messages) => {
       await options.ingest?.(messages);
       writes.push(messages.length);

@@ -1,0 +1,28 @@
+import type { Staff } from '../models/staff.js';
+import type { OwedItem } from '../models/owed.js';
+import { finishOwed, type OwedWorkDeps } from './owed-work.js';
+import { may } from './staff-permissions.js';
+
+/** What came of answering a suggestion or complaint. */
+export type FeedbackAnswerResult = { ok: true; changed: boolean; reference: string } | { ok: false; reason: 'not_allowed' | 'not_found' | 'answered_by_other'; reference?: string };
+
+/**
+ * A complaints handler answers a suggestion or complaint: the answer is stored sealed with
+ * what it owes (the author told, the audit entry) in one write under the record's lock, then
+ * those are performed; a retry of the same act (`act`, the question's id) only finishes
+ * what is still owed, so the author hears it once.
+ */
+export async function answerFeedback(deps: OwedWorkDeps, recordId: string, staff: Staff, text: string, act: string, now: Date): Promise<FeedbackAnswerResult> {
+  if (!may(staff, 'answer_feedback')) return { ok: false, reason: 'not_allowed' };
+  const record = await deps.records.get(recordId);
+  if (!record) return { ok: false, reason: 'not_found' };
+  const actor = { kind: 'staff' as const, id: staff.id, name: staff.name };
+  const owe: OwedItem[] = [
+    { id: `${act}:audit`, act, dueAt: now, state: 'due', work: { kind: 'audit', key: `${act}:audit`, action: 'record.answered', actor, at: now } },
+    { id: `${act}:notice`, act, dueAt: now, state: 'due', work: { kind: 'notice', key: 'feedback.answered', params: { reference: record.reference, answer: text }, noticeId: `answered:${recordId}` } },
+  ];
+  const outcome = await deps.chatLocks.exclusive(`record:${recordId}`, () => deps.records.answer(recordId, text, staff.id, now, { act, owe }));
+  await finishOwed(deps, 'record', recordId, now);
+  if (outcome === 'refused') return { ok: false, reason: 'answered_by_other', reference: record.reference };
+  return { ok: true, changed: outcome === 'answered', reference: record.reference };
+}
