@@ -8,7 +8,7 @@ import type { Actor } from './case-states.js';
  * transactions, so the action's one write to its case (or record) carries these items,
  * each under a deterministic id; the action then performs them, each idempotent, and the
  * sweeper performs any a crash or a blip left behind. A retry or a redelivery therefore
- * ends with each done once (see docs/staff-actions.md).
+ * ends with each done once (see docs/telegram.md, "What a staff action owes").
  */
 export type OwedWork =
   /** A message to the person, in their language, through their chat's ordered inbox; `noticeId` makes it once. */

@@ -236,6 +236,7 @@ export class CaseActions {
       }
       return { ok: true, changed: true, record: (await this.deps.cases.get(caseId)) ?? record };
     });
+    if (result.ok && result.changed) await this.deps.faults?.at('staff-act-written');
     // A refusal may still find work owed by an earlier act (a crash after its write): finishing it is always right.
     await finishOwed(this.deps, 'case', caseId, at);
     return result;

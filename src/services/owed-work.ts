@@ -19,6 +19,11 @@ export interface OwedWorkDeps {
   notify: Notify;
   /** Schedules the invitation to rate the service (once per case and occasion). */
   scheduleSurvey?: (record: CaseRecord, occasion: 'decision' | 'service', at: Date) => Promise<void>;
+  /**
+   * The fault suite's hook: `staff-act-written` is reached right after a staff act's write and
+   * before what it owes is performed (the test throws there, or the process is killed there).
+   */
+  faults?: { at(point: 'staff-act-written'): void | Promise<void> };
 }
 
 type Where = 'case' | 'record';

@@ -22,6 +22,7 @@ export async function answerFeedback(deps: OwedWorkDeps, recordId: string, staff
     { id: `${act}:notice`, act, dueAt: now, state: 'due', work: { kind: 'notice', key: 'feedback.answered', params: { reference: record.reference, answer: text }, noticeId: `answered:${recordId}` } },
   ];
   const outcome = await deps.chatLocks.exclusive(`record:${recordId}`, () => deps.records.answer(recordId, text, staff.id, now, { act, owe }));
+  if (outcome === 'answered') await deps.faults?.at('staff-act-written');
   await finishOwed(deps, 'record', recordId, now);
   if (outcome === 'refused') return { ok: false, reason: 'answered_by_other', reference: record.reference };
   return { ok: true, changed: outcome === 'answered', reference: record.reference };

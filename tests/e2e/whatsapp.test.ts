@@ -16,7 +16,7 @@ import type { RunningApp, Role } from '../../src/app.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { build, GROUP_WID, PDF_BYTES } from '../helpers/fake-whatsapp.js';
 import { Phone, WaUser } from '../helpers/whatsapp-people.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-people.js';
+import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf, TgUser } from '../helpers/telegram-people.js';
 import { startTestApp, TestChat, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
 import { WhatsAppSessionStore } from '../../src/models/whatsapp-session-store.js';
 
@@ -145,7 +145,9 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     await waitFor(() => callsTo(fake, 'editMessageText', GROUP).some((c) => textOf(c).includes(RESEARCHER.name)), 'the claim on the alert');
     new Staffer(fake, GROUP, COMMITTEE.telegramUserId).pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'قبول'));
     await waitFor(() => fake.sentTexts(COMMITTEE.telegramUserId).some((t) => t.includes('اكتب الدعم المعتمد')), 'the question for the support granted');
-    fake.pushUpdate(fake.textMessage({ chatId: COMMITTEE.telegramUserId, userId: COMMITTEE.telegramUserId, text: 'سداد إيجار ثلاثة أشهر' }));
+    const member = new TgUser(fake, COMMITTEE.telegramUserId);
+    await member.answerQuestion('سداد إيجار ثلاثة أشهر', 'هذا بالضبط ما سيصل المستفيد');
+    await member.pressLabel('إرسال');
 
     const decision = 'قررت لجنة البحث قبول طلبك';
     await waitFor(() => user.texts().some((t) => t.includes(decision)), 'the decision in the WhatsApp chat');

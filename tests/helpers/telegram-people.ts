@@ -116,13 +116,17 @@ export class TgUser {
    * one (a staff button sent privately); returns the text the press was answered with.
    */
   async pressLabel(label: string): Promise<string> {
-    const message = this.fake
-      .sent(this.userId)
-      .filter((c) => keyboardOf(c.params.reply_markup).some((b) => b.text.includes(label)))
-      .at(-1);
-    const button = message && keyboardOf(message.params.reply_markup).find((b) => b.text.includes(label));
-    if (!message || !button) throw new Error(`no "${label}" button in chat ${this.userId}; last texts: ${JSON.stringify(this.texts().slice(-3))}`);
-    return this.pressData(messageIdOf(message), button.callback_data);
+    // Each message as it stands now: an edit (a decision's preview once sent) replaces its buttons.
+    const latest = new Map<number, unknown>();
+    for (const call of this.fake.calls) {
+      if (call.result === undefined || String(call.params.chat_id) !== String(this.userId)) continue;
+      if (call.method === 'sendMessage') latest.set(messageIdOf(call), call.params.reply_markup);
+      if (call.method === 'editMessageText' || call.method === 'editMessageReplyMarkup') latest.set(Number(call.params.message_id), call.params.reply_markup);
+    }
+    const found = [...latest].filter(([, markup]) => keyboardOf(markup).some((b) => b.text.includes(label))).at(-1);
+    const button = found && keyboardOf(found[1]).find((b) => b.text.includes(label));
+    if (!found || !button) throw new Error(`no "${label}" button in chat ${this.userId}; last texts: ${JSON.stringify(this.texts().slice(-3))}`);
+    return this.pressData(found[0], button.callback_data);
   }
 
   /** Presses a button with this data on message `messageId` of this chat (an old one, say); returns the press's answer. */
@@ -173,14 +177,14 @@ export class TgUser {
 }
 
 /** An English request: switched to English at the start; a widow living alone in her own home, one photo. */
-export async function englishRequest(user: TgUser, photo: Buffer): Promise<string> {
+export async function englishRequest(user: TgUser, photo: Buffer, nationalId = '2100000005'): Promise<string> {
   await user.say('/start', 'For English, send: English');
   await user.say('English', 'Main menu');
   await user.press('request', 'Do you agree');
   await user.press('yes', 'yourself');
   await user.press('self', 'full name');
   await user.say('Fatimah Ali Alzahrani', 'national ID');
-  await user.say('2100000005', 'mobile number');
+  await user.say(nationalId, 'mobile number');
   await user.say('0559876543', 'Which city');
   await user.say('Jeddah', 'Which district');
   await user.say('Alsafa', 'marital status');

@@ -14,7 +14,9 @@ import { OpenRequestLocks } from '../../src/models/open-request-locks.js';
 import { RecordRepository } from '../../src/models/record-repository.js';
 import type { Staff } from '../../src/models/staff.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
-import { AFTER_DECISION, CaseActions, type AfterDecision } from '../../src/services/case-actions.js';
+import { AFTER_DECISION, CaseActions, type AfterDecision, type CaseActionDeps } from '../../src/services/case-actions.js';
+import { finishAllOwed } from '../../src/services/owed-work.js';
+import { answerFeedback } from '../../src/services/record-actions.js';
 import { ChatLocks } from '../../src/services/chat-lock.js';
 import { freshDatabase, REDIS_URL } from '../helpers/db.js';
 
@@ -30,6 +32,8 @@ let cases: CaseRepository;
 let audit: AuditLog;
 let locks: OpenRequestLocks;
 let actions: CaseActions;
+let records: RecordRepository;
+let chatLocks: ChatLocks;
 const told: { key: string; noticeId: string }[] = [];
 const surveysScheduled: { caseId: string; occasion: string }[] = [];
 
@@ -40,12 +44,14 @@ beforeAll(async () => {
   audit = new AuditLog(db.connection);
   locks = new OpenRequestLocks(db.connection);
   for (const repo of [cases, audit, locks]) if ('init' in repo) await (repo as { init: () => Promise<void> }).init();
+  records = new RecordRepository(db.connection, keys);
+  chatLocks = new ChatLocks(redis, `t${randomUUID().slice(0, 8)}`);
   actions = new CaseActions({
     cases,
-    records: new RecordRepository(db.connection, keys),
+    records,
     locks,
     audit,
-    chatLocks: new ChatLocks(redis, `t${randomUUID().slice(0, 8)}`),
+    chatLocks,
     notify: async (_target, notice, noticeId) => {
       if (!told.some((t) => t.noticeId === noticeId)) told.push({ key: notice.key, noticeId });
     },
@@ -161,5 +167,133 @@ describe('case moves after the decision', () => {
     expect(record.additions).toHaveLength(1);
     expect(record.documentIds).toEqual(['doc-1']);
     expect(record.status).toBe('in_review');
+  });
+});
+
+/**
+ * The database goes away right after an act's write (the fault hook throws the driver's
+ * network error there), and the act is tried again, as the staff lanes and a webhook
+ * redelivery do; or nothing tries it again and the sweeper finds what is owed. Either way
+ * the person is asked once and the audit entry is there once. On ea8f709 the retry of an
+ * information request answered "wrong state" and the person was never asked.
+ */
+describe('a staff act and what it owes, finished once', () => {
+  let armed = false;
+  let clock = new Date('2026-12-01T09:00:00Z');
+  const networkError = () => Object.assign(new Error('connection closed'), { name: 'MongoNetworkError' });
+  const faultyWith = (extra: Partial<CaseActionDeps> = {}) =>
+    new CaseActions({
+      cases,
+      records,
+      locks,
+      audit,
+      chatLocks,
+      notify: async (_target, notice, noticeId) => {
+        if (!told.some((t) => t.noticeId === noticeId)) told.push({ key: notice.key, noticeId });
+      },
+      faults: {
+        at: () => {
+          if (!armed) return;
+          armed = false;
+          throw networkError();
+        },
+      },
+      clock: () => clock,
+      ...extra,
+    });
+  const owedDeps = () => ({ cases, records, audit, locks, chatLocks, notify: async (_t: unknown, notice: { key: string }, noticeId: string) => void (told.some((t) => t.noticeId === noticeId) || told.push({ key: notice.key, noticeId })) });
+  const entries = async (id: string, action: string) => (await audit.list({ targetId: id, limit: 50 })).filter((e) => e.action === action);
+  const noticesFor = (act: string) => told.filter((t) => t.noticeId.startsWith(act));
+
+  const cases_ = [
+    { name: 'a claim', from: 'submitted', audit: 'case.claimed', run: (a: CaseActions, id: string, act: string) => a.claim(id, researcher, act), notice: null },
+    { name: 'an information request', from: 'in_review', audit: 'case.information_requested', run: (a: CaseActions, id: string, act: string) => a.requestInfo(id, researcher, { items: ['lease'], note: 'عقد الإيجار' }, act), notice: 'info.requested' },
+    { name: 'a rejection', from: 'in_review', audit: 'case.rejected', run: (a: CaseActions, id: string, act: string) => a.decide(id, committee, 'rejected', 'الدخل يتجاوز الحد', act), notice: 'decision.rejected' },
+    { name: 'a registration', from: 'approved', audit: 'case.registered', run: (a: CaseActions, id: string, act: string) => a.advance(id, researcher, 'registered', act), notice: 'caseProgress.registered' },
+    { name: 'a field-visit note', from: 'in_review', audit: 'case.note_added', run: (a: CaseActions, id: string, act: string) => a.addNote(id, researcher, 'زرت الأسرة', act), notice: null },
+    { name: 'a reopening', from: 'approved', audit: 'case.reopened', run: (a: CaseActions, id: string, act: string) => a.reopen(id, committee, 'وصلت معلومات جديدة', act), notice: 'caseProgress.reopened' },
+  ] as const;
+
+  for (const c of cases_) {
+    it(`${c.name}: retried after the database went away right after its write, owes nothing twice`, async () => {
+      const id = await caseIn(c.from);
+      const act = `act-${c.name.replace(/\W/g, '')}-${id}`;
+      const faulty = faultyWith();
+      armed = true;
+      await expect(c.run(faulty, id, act)).rejects.toThrow('connection closed');
+      // Written, and owing: nothing told, no audit entry yet.
+      expect((await cases.get(id))!.owed.length).toBeGreaterThan(0);
+      expect(await entries(id, c.audit)).toHaveLength(0);
+      const again = await c.run(faulty, id, act);
+      expect(again).toMatchObject({ ok: true });
+      expect(await entries(id, c.audit)).toHaveLength(1);
+      // Notices are keyed by the act, or (registration) by the case and the state reached.
+      expect(told.filter((t) => t.noticeId.startsWith(act) || t.noticeId.endsWith(id)).map((t) => t.key)).toEqual(c.notice ? [c.notice] : []);
+      expect((await cases.get(id))!.owed).toEqual([]);
+      // A third time (a webhook redelivering the same press) changes nothing.
+      expect(await c.run(faulty, id, act)).toMatchObject({ ok: true, changed: false });
+      expect(await entries(id, c.audit)).toHaveLength(1);
+      if (c.name === 'a field-visit note') expect((await cases.get(id))!.notes).toHaveLength(1);
+    });
+  }
+
+  it('finishes from MongoDB what a process killed between the write and the notice left owed', async () => {
+    const id = await caseIn('in_review');
+    armed = true;
+    await expect(faultyWith().requestInfo(id, researcher, { items: ['id'], note: '' }, `killed-${id}`)).rejects.toThrow();
+    expect(noticesFor(`killed-${id}`)).toEqual([]);
+    expect(await finishAllOwed(owedDeps(), new Date(Date.now() + 1000), () => undefined)).toBeGreaterThanOrEqual(2);
+    expect(noticesFor(`killed-${id}`).map((t) => t.key)).toEqual(['info.requested']);
+    expect(await entries(id, 'case.information_requested')).toHaveLength(1);
+    expect((await cases.get(id))!.owed).toEqual([]);
+  });
+
+  it('answers a complaint once, however often the answer is handled', async () => {
+    const id = `rec_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+    await records.insert({ id, kind: 'feedback', reference: `FB-${id.slice(4, 8).toUpperCase()}-0001`, chatKey: 'console_x', channel: 'console', lang: 'ar', answers: { feedback_text: 'تأخر الرد' }, documentIds: [], createdAt: new Date() });
+    const handler = member(['complaints_handler']);
+    const deps = { ...owedDeps(), faults: { at: () => { if (armed) { armed = false; throw networkError(); } } } };
+    armed = true;
+    await expect(answerFeedback(deps, id, handler, 'نعتذر', 'q-answer', new Date())).rejects.toThrow();
+    expect(await answerFeedback(deps, id, handler, 'نعتذر', 'q-answer', new Date())).toMatchObject({ ok: true, changed: false });
+    expect(told.filter((t) => t.noticeId === `answered:${id}`)).toHaveLength(1);
+    expect((await audit.list({ targetId: id, limit: 10 })).filter((e) => e.action === 'record.answered')).toHaveLength(1);
+    // Another member's answer after it is refused; a member without the role is refused at the act.
+    expect(await answerFeedback(deps, id, handler, 'رد آخر', 'q-other', new Date())).toMatchObject({ ok: false, reason: 'answered_by_other' });
+    expect(await answerFeedback(deps, id, researcher, 'رد', 'q-3', new Date())).toEqual({ ok: false, reason: 'not_allowed' });
+  });
+
+  it('holds a decision for the undo window: taken back, the person hears nothing; sent, once after the window', async () => {
+    const id = await caseIn('in_review');
+    const slow = faultyWith({ decisionUndoMs: 120_000 });
+    clock = new Date();
+    expect(await slow.decide(id, committee, 'approved', 'سلة غذائية', `first-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect(noticesFor(`first-${id}`)).toEqual([]);
+    // Another member cannot take it back; the one who decided can, inside the window.
+    expect(await slow.undoDecision(id, { ...committee, id: 'stf_other' } as typeof committee)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    expect(await slow.undoDecision(id, committee)).toMatchObject({ ok: true, changed: true });
+    expect((await cases.get(id))!).toMatchObject({ status: 'in_review', decision: null });
+    await finishAllOwed(owedDeps(), new Date(clock.getTime() + 180_000), () => undefined);
+    expect(noticesFor(`first-${id}`)).toEqual([]);
+    expect(await entries(id, 'case.decision_taken_back')).toHaveLength(1);
+    // Decided again and left: told once when the window is over, and too late to take back then.
+    expect(await slow.decide(id, committee, 'rejected', 'لا تنطبق الشروط', `second-${id}`)).toMatchObject({ ok: true, changed: true });
+    await finishAllOwed(owedDeps(), new Date(clock.getTime() + 60_000), () => undefined);
+    expect(noticesFor(`second-${id}`)).toEqual([]);
+    expect(await locks.get((await cases.get(id))!.nationalIdHash)).not.toBeNull();
+    await finishAllOwed(owedDeps(), new Date(clock.getTime() + 121_000), () => undefined);
+    expect(noticesFor(`second-${id}`).map((t) => t.key)).toEqual(['decision.rejected']);
+    expect(await locks.get((await cases.get(id))!.nationalIdHash)).toBeNull();
+    clock = new Date(clock.getTime() + 121_000);
+    expect(await slow.undoDecision(id, committee)).toMatchObject({ ok: false, reason: 'too_late' });
+  });
+
+  it('refuses to reopen a rejection when the person has made another request since', async () => {
+    const id = await caseIn('rejected');
+    const record = (await cases.get(id))!;
+    await locks.release(record.nationalIdHash, id);
+    await locks.acquire(record.nationalIdHash, 'case_another', new Date());
+    expect(await faultyWith().reopen(id, committee, 'سبب', `reopen-${id}`)).toMatchObject({ ok: false, reason: 'id_in_use' });
+    expect((await cases.get(id))!.status).toBe('rejected');
   });
 });

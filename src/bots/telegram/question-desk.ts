@@ -106,8 +106,10 @@ export class QuestionDesk {
     // Not an answer: words for the person in a referral, or a slip.
     if (await this.deps.referralDesk.onResearcherText(member, message.text, message.messageId)) return true;
     const pending = await this.pending(member);
-    if (pending.length === 0) return false;
-    return this.tell(chatId, message.replyTo !== undefined ? 'staff.question.notAQuestion' : 'staff.question.replyToAnswer', { list: await this.listOf(pending) });
+    // A plain text with nothing asked is the member writing to the bot as anyone may; a reply is always staff business.
+    if (pending.length === 0 && message.replyTo === undefined) return false;
+    const waiting = pending.length > 0 ? `\n\n${this.t('staff.question.waiting', { list: await this.listOf(pending) })}` : '';
+    return this.tell(chatId, `${this.t(message.replyTo !== undefined ? 'staff.question.notAQuestion' : 'staff.question.replyToAnswer')}${waiting}`);
   }
 
   /** *Send*, *Edit* or *Cancel* under a decision's preview. */

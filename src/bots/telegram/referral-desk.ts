@@ -191,7 +191,7 @@ export class ReferralDesk {
 
   private async send(chatId: string, referral: Referral, message: RelayedMessage): Promise<void> {
     if (message.from === 'system') {
-      await this.tell(chatId, this.t('staff.referral.endedByBeneficiary', { reference: referral.reference }));
+      await this.relayText(chatId, this.t('staff.referral.endedByBeneficiary', { reference: referral.reference }));
       return;
     }
     if (message.documentId) {
@@ -207,7 +207,7 @@ export class ReferralDesk {
       return;
     }
     const text = message.text ?? this.t(`staff.referral.kind.${message.unsupported ?? 'other'}`);
-    await this.tell(chatId, this.t('staff.referral.fromBeneficiary', { reference: referral.reference, text }));
+    await this.relayText(chatId, this.t('staff.referral.fromBeneficiary', { reference: referral.reference, text }));
   }
 
   /** What researchers see before taking a referral: no words of the person's, no name. */
@@ -245,6 +245,11 @@ export class ReferralDesk {
     await this.deps.gateway
       .sending(alert.chatId, (t) => t.editMessageText(alert.chatId, alert.messageId, undefined, `${this.alertText({ ...fresh, announcements: 0 })}\n${line}`))
       .catch((error: unknown) => this.deps.logger.info({ referralId: referral.id, ...errorFields(error) }, 'referral alert not updated'));
+  }
+
+  /** A relayed text must arrive: Telegram refusing it for good (blocked, gone) is thrown, so the referral is handed back. */
+  private async relayText(chatId: string, text: string): Promise<void> {
+    if (!(await this.tell(chatId, text))) throw new ChannelSendError('telegram refused the researcher for good', undefined, true);
   }
 
   private tell(chatId: string, text: string, keyboard?: ReturnType<typeof staffKeyboard>): Promise<boolean> {
