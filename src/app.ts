@@ -275,6 +275,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         notify,
         erasure,
         scheduleSurvey,
+        ...(options.faults ? { faults: options.faults } : {}),
       })
     : null;
   if (telegram) channels.set('telegram', telegram.channel);

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { ContentError } from './i18n/content.js';
 import { createLogger, errorFields } from './logger.js';
 import { startApp, type Role, type RunningApp } from './app.js';
 import { installProcessGuard } from './process-guard.js';
+import type { FaultInjector } from './services/submission.js';
 import type { ChannelAdapter } from './bots/inbound-message.js';
 import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.js';
 
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     },
     count: (source) => running?.metrics.unhandledErrors.inc({ source }),
   });
-  const app = await startApp({ config, roles, channels, logger });
+  const app = await startApp({ config, roles, channels, logger, ...faultPauses(logger) });
   running = app;
   logger.info({ roles: [...roles], channels: app.channels }, 'service started');
 
@@ -80,6 +82,26 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await stop('console closed');
   }
+}
+
+/**
+ * The fault suite's pause (tests/faults/staff-actions.test.ts): with FAULTS_PAUSE_AFTER_STAFF_WRITE_MS
+ * set, a staff act logs "fault point reached" right after its write and waits that long before
+ * performing what it owes, so the suite can kill the process or stop the database exactly there.
+ * Never set in production; read here, at the composition root, so nothing else knows of it.
+ */
+function faultPauses(logger: Logger): { faults?: FaultInjector } {
+  const ms = Number(process.env.FAULTS_PAUSE_AFTER_STAFF_WRITE_MS ?? 0);
+  if (!(ms > 0)) return {};
+  return {
+    faults: {
+      at: (point: string) => {
+        if (point !== 'staff-act-written') return undefined;
+        logger.warn({ point }, 'fault point reached');
+        return new Promise<void>((resolve) => setTimeout(resolve, ms));
+      },
+    },
+  };
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
-import { earliestDue, openOwed, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
+import { earliestDue, openOwed, OwedList, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
 
 /** The signed declaration stored with a case. */
 export interface StoredDeclaration {
@@ -188,12 +188,14 @@ export interface ActWrite {
  */
 export class CaseRepository implements OwedStore {
   private readonly model: Model<CaseDoc>;
+  private readonly owedList: OwedList;
 
   constructor(
     connection: Connection,
     private readonly keys: KeyRing,
   ) {
     this.model = connection.models.Case ?? connection.model<CaseDoc>('Case', caseSchema);
+    this.owedList = new OwedList(this.model as unknown as ConstructorParameters<typeof OwedList>[0], keys);
   }
 
   /** Creates the indexes; idempotent. */
@@ -331,21 +333,18 @@ export class CaseRepository implements OwedStore {
   }
 
   /** What the case still owes, decrypted. */
-  async owed(id: string): Promise<OwedItem[]> {
-    const doc = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
-    return (doc?.owed ?? []).map((stored) => openOwed(this.keys, stored));
+  owed(id: string): Promise<OwedItem[]> {
+    return this.owedList.owed(id);
   }
 
   /** Replaces what the case owes. The caller holds the case's lock. */
-  async setOwed(id: string, items: OwedItem[]): Promise<void> {
-    const owed = items.map((item) => sealOwed(this.keys, item));
-    await this.model.updateOne({ _id: id }, { $set: { owed, owedDueAt: earliestDue(owed) } });
+  setOwed(id: string, items: OwedItem[]): Promise<void> {
+    return this.owedList.setOwed(id, items);
   }
 
   /** Cases that owe something due by `now`. */
-  async owedDue(now: Date, limit = 100): Promise<string[]> {
-    const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
-    return docs.map((d) => d._id);
+  owedDue(now: Date, limit?: number): Promise<string[]> {
+    return this.owedList.owedDue(now, limit);
   }
 
   /** Asks the beneficiary for missing information: in review → information requested, the note sealed. The caller holds the case's lock. */

@@ -1,4 +1,4 @@
-import { Schema } from 'mongoose';
+import { Schema, type Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
 import type { Actor } from './case-states.js';
 
@@ -67,4 +67,34 @@ export interface OwedStore {
   setOwed(id: string, items: OwedItem[]): Promise<void>;
   /** Documents with something owed by `now`. */
   owedDue(now: Date, limit?: number): Promise<string[]>;
+}
+
+/** The owed fields of a case or record document. */
+interface OwedDoc {
+  _id: string;
+  owed?: StoredOwedItem[];
+  owedDueAt?: Date | null;
+}
+
+/** Reads and writes the owed list of one collection's documents: what cases and records share. */
+export class OwedList implements OwedStore {
+  constructor(
+    private readonly model: Model<OwedDoc>,
+    private readonly keys: KeyRing,
+  ) {}
+
+  async owed(id: string): Promise<OwedItem[]> {
+    const doc = await this.model.findById(id, { owed: 1 }).lean<OwedDoc>();
+    return (doc?.owed ?? []).map((stored) => openOwed(this.keys, stored));
+  }
+
+  async setOwed(id: string, items: OwedItem[]): Promise<void> {
+    const owed = items.map((item) => sealOwed(this.keys, item));
+    await this.model.updateOne({ _id: id }, { $set: { owed, owedDueAt: earliestDue(owed) } });
+  }
+
+  async owedDue(now: Date, limit = 100): Promise<string[]> {
+    const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
 }

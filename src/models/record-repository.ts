@@ -3,7 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
-import { earliestDue, openOwed, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
+import { earliestDue, OwedList, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
 
 /** What a short self-service flow leaves behind: a suggestion or complaint, or a volunteer. */
 export type RecordKind = 'feedback' | 'volunteer';
@@ -94,12 +94,14 @@ export interface NewRecord {
  */
 export class RecordRepository implements OwedStore {
   private readonly model: Model<RecordDoc>;
+  private readonly owedList: OwedList;
 
   constructor(
     connection: Connection,
     private readonly keys: KeyRing,
   ) {
     this.model = connection.models.SelfServiceRecord ?? connection.model<RecordDoc>('SelfServiceRecord', recordSchema);
+    this.owedList = new OwedList(this.model as unknown as ConstructorParameters<typeof OwedList>[0], keys);
   }
 
   async init(): Promise<void> {
@@ -176,20 +178,17 @@ export class RecordRepository implements OwedStore {
     return result.modifiedCount === 1 ? 'answered' : 'refused';
   }
 
-  async owed(id: string): Promise<OwedItem[]> {
-    const doc = await this.model.findById(id, { owed: 1 }).lean<Pick<RecordDoc, 'owed'>>();
-    return (doc?.owed ?? []).map((stored) => openOwed(this.keys, stored));
+  owed(id: string): Promise<OwedItem[]> {
+    return this.owedList.owed(id);
   }
 
   /** Replaces what the record owes. The caller holds the record's lock. */
-  async setOwed(id: string, items: OwedItem[]): Promise<void> {
-    const owed = items.map((item) => sealOwed(this.keys, item));
-    await this.model.updateOne({ _id: id }, { $set: { owed, owedDueAt: earliestDue(owed) } });
+  setOwed(id: string, items: OwedItem[]): Promise<void> {
+    return this.owedList.setOwed(id, items);
   }
 
-  async owedDue(now: Date, limit = 100): Promise<string[]> {
-    const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
-    return docs.map((d) => d._id);
+  owedDue(now: Date, limit?: number): Promise<string[]> {
+    return this.owedList.owedDue(now, limit);
   }
 
   /** The chat's own suggestions, complaints and volunteering, oldest first. */

@@ -336,14 +336,15 @@ export class StaffDesk {
         const result = await this.deps.actions.advance(id, member, to, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.statusParams(result.record));
-        if (result.changed) this.refreshAlertSoon(result.record);
+        // Refreshed even when already done: a crash after the write may have left the alert showing the old buttons.
+        this.refreshAlertSoon(result.record);
         return;
       }
       case 'claim': {
         const result = await this.deps.actions.claim(id, member, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
-        if (result.changed) this.refreshAlertSoon(result.record);
+        this.refreshAlertSoon(result.record);
         return;
       }
     }

@@ -55,6 +55,8 @@ export interface TelegramBotDeps {
   ingest: (messages: readonly InboundMessage[]) => Promise<unknown>;
   notify: CaseActionDeps['notify'];
   scheduleSurvey?: CaseActionDeps['scheduleSurvey'];
+  /** The fault suite's hook inside staff acts (see OwedWorkDeps.faults). */
+  faults?: CaseActionDeps['faults'];
   /** What erasing a person's data works with, for the administrators' decision. */
   erasure: ErasureDeps;
 }
@@ -90,6 +92,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     audit: deps.audit,
     notify: deps.notify,
     ...(deps.scheduleSurvey ? { scheduleSurvey: deps.scheduleSurvey } : {}),
+    ...(deps.faults ? { faults: deps.faults } : {}),
   };
   const decisionUndoMs = config.DECISION_UNDO_MINUTES * 60_000;
   const actions = new CaseActions({ ...owed, decisionUndoMs });

@@ -101,7 +101,9 @@ export function formatTable(report: Report): string {
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ');
   const sizing = report.scale !== undefined ? `; load scale ${report.scale}${report.probeMs !== undefined ? ` (machine probe ${report.probeMs} ms against ${SIZED_ON_MS} ms for scale 1)` : ' (FAULTS_SCALE)'}` : '';
   const total = report.durationMs !== undefined ? `\nsuite: ${(report.durationMs / 1000).toFixed(1)} s of a ${(report.budgetMs / 1000).toFixed(0)} s budget${report.withinBudget ? '' : ' — OVER BUDGET'}${sizing}` : '';
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n') + total;
+  // Cases that count something else than messages (staff acts, due times) show their own figures under the table.
+  const figures = report.cases.filter((c) => c.figures).map((c) => `${c.case}: ${Object.entries(c.figures!).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line), ...figures].join('\n') + total;
 }
 
 /**

@@ -98,6 +98,16 @@ export class ServiceProcess {
     }
   }
 
+  /** Waits until the warning or error `msg` has been logged `count` times in all (a fault point reached again, say). */
+  async waitForProblem(msg: string, count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.problems.get(msg) ?? 0) < count) {
+      if (this.exitInfo) throw new Error(`${this.role} exited before logging "${msg}" ${count} times:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`${this.role} did not log "${msg}" ${count} times within ${timeoutMs} ms:\n${this.tail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   /** SIGKILL: the process dies wherever it stands, as in an OOM kill or a lost machine. */
   async kill(): Promise<ServiceExit> {
     if (!this.exitInfo) this.child.kill('SIGKILL');

@@ -42,6 +42,17 @@ describe('normalizeUpdate: private messages', () => {
     if (result.kind === 'beneficiary') expect(InboundMessageSchema.parse(result.message)).toEqual(result.message);
   });
 
+  it('names the message a reply answers (how staff answer the bot’s questions), and nothing for a reply to a deleted message', () => {
+    const original = { message_id: 41, from: { id: 42, is_bot: true, first_name: 'Intake' }, chat: PRIVATE_CHAT, date: 1_767_261_000, text: 'اكتب سبب الرفض ردًّا على هذه الرسالة' };
+    const reply = normalizeUpdate(privateMessage(900_010, { text: 'الدخل يتجاوز الحد', reply_to_message: original }), options);
+    expect(reply).toMatchObject({ kind: 'beneficiary', message: { text: 'الدخل يتجاوز الحد', replyTo: '41' } });
+    // Telegram leaves reply_to_message out when the original was deleted.
+    const plain = normalizeUpdate(privateMessage(900_011, { text: 'الدخل يتجاوز الحد' }), options);
+    expect(plain.kind === 'beneficiary' && plain.message.replyTo).toBe(undefined);
+    const malformed = normalizeUpdate(privateMessage(900_012, { text: 'x', reply_to_message: { message_id: 'not a number' } }), options);
+    expect(malformed.kind === 'beneficiary' && malformed.message.replyTo).toBe(undefined);
+  });
+
   it('keeps a bot command with the bot name as text', () => {
     const result = normalizeUpdate(
       privateMessage(900_002, { text: '/start@MyIntakeBot', entities: [{ offset: 0, length: 18, type: 'bot_command' }] }),
