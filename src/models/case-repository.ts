@@ -516,6 +516,8 @@ export class CaseRepository implements OwedStore {
     const doc = await this.model.findById(id).lean<CaseDoc>();
     if (!doc) return;
     const erasedActor = (by: Actor): Actor => (by.kind === 'beneficiary' ? { kind: 'beneficiary', id: ERASED } : by);
+    const keptOwed = (doc.owed ?? []).filter((stored) => openOwed(this.keys, stored).work.kind === 'audit');
+    const auditsOnly = { owed: keptOwed, owedDueAt: earliestDue(keptOwed) };
     await this.model.updateOne(
       { _id: id },
       {
@@ -529,6 +531,8 @@ export class CaseRepository implements OwedStore {
           additions: [],
           notes: [],
           infoProvided: false,
+          // What staff acts still owed the person goes (it may hold what the committee wrote, and nobody is left to tell); audit entries stay owed.
+          ...auditsOnly,
           // Who decided, what and when stay (the audit of decisions); the words typed about the person go.
           decision: doc.decision ? { outcome: doc.decision.outcome, by: doc.decision.by, at: doc.decision.at } : null,
           history: (doc.history ?? []).map((move) => ({ from: move.from, to: move.to, at: move.at, by: erasedActor(move.by) })),

@@ -222,9 +222,10 @@ export class ReferralRepository {
     return result.modifiedCount === 1;
   }
 
-  /** Puts a taken referral back to waiting, to be announced again (its researcher left the staff). */
-  async release(id: string): Promise<void> {
-    await this.model.updateOne({ _id: id, status: 'active' }, { $set: { status: 'waiting', researcher: null, researcherStaffId: null, announcedAt: null } });
+  /** Puts a taken referral back to waiting, to be announced again (its researcher left the staff); false when it was not active. */
+  async release(id: string): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: id, status: 'active' }, { $set: { status: 'waiting', researcher: null, researcherStaffId: null, announcedAt: null } });
+    return result.modifiedCount === 1;
   }
 
   /** The ids of the chat's referrals, for erasing them. */

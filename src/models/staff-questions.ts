@@ -30,6 +30,8 @@ export interface StaffQuestion {
   state: QuestionState;
   /** A decision's text as written, before *Send*. */
   draft: string | null;
+  /** The message showing that text with *Send*, *Edit* and *Cancel*: only its buttons act on the draft. */
+  previewMessageId: number | null;
 }
 
 interface QuestionDoc {
@@ -42,10 +44,11 @@ interface QuestionDoc {
   state: QuestionState;
   /** Sealed: the committee's words. */
   draft: string | null;
+  previewMessageId?: number | null;
 }
 
 const questionSchema = new Schema<QuestionDoc>(
-  { _id: String, staffId: String, subjectId: String, purpose: String, messageId: Number, askedAt: Date, state: String, draft: { type: String, default: null } },
+  { _id: String, staffId: String, subjectId: String, purpose: String, messageId: Number, askedAt: Date, state: String, draft: { type: String, default: null }, previewMessageId: { type: Number, default: null } },
   { versionKey: false, collection: 'staff_questions' },
 );
 questionSchema.index({ staffId: 1, state: 1 });
@@ -83,7 +86,7 @@ export class StaffQuestions {
   async asked(question: { staffId: string; subjectId: string; purpose: QuestionPurpose; messageId: number; askedAt: Date }): Promise<StaffQuestion> {
     const id = StaffQuestions.idOf(question.staffId, question.messageId);
     await this.model.updateMany({ staffId: question.staffId, subjectId: question.subjectId, state: { $in: PENDING }, _id: { $ne: id } }, { $set: { state: 'replaced' } });
-    const doc: QuestionDoc = { _id: id, ...question, state: 'open', draft: null };
+    const doc: QuestionDoc = { _id: id, ...question, state: 'open', draft: null, previewMessageId: null };
     await this.model.replaceOne({ _id: id }, doc, { upsert: true });
     return this.toQuestion(doc);
   }
@@ -104,9 +107,13 @@ export class StaffQuestions {
     return docs.map((doc) => this.toQuestion(doc));
   }
 
-  /** Keeps a decision's text until the member presses *Send*; false when the question no longer waits. */
-  async draft(id: string, text: string): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: id, state: { $in: PENDING } }, { $set: { state: 'draft', draft: this.keys.encryptText(text) } });
+  /**
+   * Keeps a decision's text until the member presses *Send* on the preview shown in
+   * `previewMessageId` (a later reply makes a new preview, and the older one's buttons stop
+   * acting); false when the question no longer waits.
+   */
+  async draft(id: string, text: string, previewMessageId: number): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: id, state: { $in: PENDING } }, { $set: { state: 'draft', draft: this.keys.encryptText(text), previewMessageId } });
     return result.modifiedCount === 1;
   }
 
@@ -126,6 +133,7 @@ export class StaffQuestions {
       askedAt: new Date(doc.askedAt),
       state: doc.state,
       draft: doc.draft ? this.keys.decryptText(doc.draft) : null,
+      previewMessageId: doc.previewMessageId ?? null,
     };
   }
 }

@@ -127,14 +127,16 @@ export class CaseActions {
     return this.act('decide', caseId, staff, act, async (record, at) => {
       if (record.status !== 'approved' && record.status !== 'rejected') return { ok: false, reason: 'wrong_state', record };
       // The decision's own notice (and, for a rejection, the ID's release) must be out first.
-      if (record.owed.some((item) => item.act === decisionMove(record)?.act && item.work.kind !== 'audit')) return { ok: false, reason: 'still_sending', record };
+      if (decisionStillOwed(record)) return { ok: false, reason: 'still_sending', record };
+      // The ID taken back pending, activated once the case is open again: a stop in between leaves a
+      // pending lock the sweeper resolves by the case's state (resolveStaleLock), never an ID held by a closed case.
       if (record.status === 'rejected') {
         const lock = await this.deps.locks.acquire(record.nationalIdHash, caseId, at);
         if (lock.caseId !== caseId) return { ok: false, reason: 'id_in_use', record };
-        await this.deps.locks.activate(record.nationalIdHash, caseId);
       }
       const notice: OwedWork = { kind: 'notice', key: 'caseProgress.reopened', params: { reference: record.reference }, noticeId: `${act}:notice` };
       await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, reason, { decision: null }, this.owing(act, at, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]));
+      if (record.status === 'rejected') await this.deps.locks.activate(record.nationalIdHash, caseId);
       return 'changed';
     });
   }
@@ -148,6 +150,8 @@ export class CaseActions {
   async advance(caseId: string, staff: Staff, to: AfterDecision, act: string, reason?: string): Promise<ActionResult> {
     return this.act('advance', caseId, staff, act, async (record, at) => {
       if (record.status === to) return { ok: true, changed: false, record };
+      // Not before the person has been told of the decision: registered before approved, or the ID freed before the rejection is said.
+      if (decisionStillOwed(record)) return { ok: false, reason: 'still_sending', record };
       const notice = AFTER_DECISION[to].notice;
       const owed = [
         audited(staff, AFTER_DECISION[to].audit, at),
@@ -261,6 +265,12 @@ export class CaseActions {
 /** The audit entry an act owes; {@link CaseActions.owing} gives it its key, derived from the act. */
 function audited(staff: Staff, action: string, at: Date): { work: OwedWork; dueAt: Date } {
   return { work: { kind: 'audit', key: '', action, actor: actorOf(staff), at }, dueAt: at };
+}
+
+/** Whether the current decision's notice (and what goes with it) is still to go out: its undo window, or a crash. */
+function decisionStillOwed(record: CaseRecord): boolean {
+  const act = decisionMove(record)?.act;
+  return act !== undefined && record.owed.some((item) => item.act === act && item.work.kind !== 'audit');
 }
 
 /** The history entry that made the current decision. */

@@ -35,11 +35,6 @@ export function may(member: Pick<Staff, 'active' | 'roles'> | null | undefined, 
   return member?.active === true && member.roles.some((role) => (ROLES_FOR[act] as readonly StaffRole[]).includes(role));
 }
 
-/** The acts a member could do with `before` and cannot with `after`: what losing a role takes away. */
-export function actsLost(before: readonly StaffRole[], after: Pick<Staff, 'active' | 'roles'>): StaffAct[] {
-  return (Object.keys(ROLES_FOR) as StaffAct[]).filter((act) => may({ active: true, roles: [...before] }, act) && !may(after, act));
-}
-
 /** What answering each of the bot's questions to staff needs: a question outlives no role it depends on. */
 export const QUESTION_PERMISSION: Readonly<Record<QuestionPurpose, StaffAct>> = {
   approved: 'decide',

@@ -32,25 +32,37 @@ const MAX_REFERRALS = 10;
  */
 export async function settleRevocations(deps: RevocationDeps): Promise<number> {
   let settled = 0;
+  const failed: unknown[] = [];
   for (const { staffId, dueAt } of await deps.staff.revocationsDue()) {
-    const member = await deps.staff.get(staffId);
-    for (const question of await deps.questions.pendingFor(staffId)) {
-      if (!may(member, QUESTION_PERMISSION[question.purpose])) await deps.questions.end(question.id, 'revoked');
+    // One member whose hand-back keeps failing (Telegram refusing a message) must not hold back the others.
+    try {
+      await settleOne(deps, staffId, dueAt);
+      settled += 1;
+    } catch (error) {
+      failed.push(error);
     }
-    if (!may(member, 'relay')) {
-      for (let i = 0, referral = await deps.referrals.activeFor(staffId); referral && i < MAX_REFERRALS; i++, referral = await deps.referrals.activeFor(staffId)) {
-        await deps.handBackReferral(referral);
-      }
-    }
-    if (!may(member, 'study')) {
-      for (const caseId of await deps.cases.heldBy(staffId)) {
-        if (!(await deps.actions.releaseHeld(caseId, staffId, { kind: 'system', id: 'staff-roles' }))) continue;
-        const record = await deps.cases.get(caseId);
-        if (record) await deps.caseReleased(record);
-      }
-    }
-    await deps.staff.revocationSettled(staffId, dueAt);
-    settled += 1;
   }
+  // Thrown after the others were done, so the alert poster logs it and the next run tries again.
+  if (failed.length > 0) throw failed[0];
   return settled;
+}
+
+async function settleOne(deps: RevocationDeps, staffId: string, dueAt: Date): Promise<void> {
+  const member = await deps.staff.get(staffId);
+  for (const question of await deps.questions.pendingFor(staffId)) {
+    if (!may(member, QUESTION_PERMISSION[question.purpose])) await deps.questions.end(question.id, 'revoked');
+  }
+  if (!may(member, 'relay')) {
+    for (let i = 0, referral = await deps.referrals.activeFor(staffId); referral && i < MAX_REFERRALS; i++, referral = await deps.referrals.activeFor(staffId)) {
+      await deps.handBackReferral(referral);
+    }
+  }
+  if (!may(member, 'study')) {
+    for (const caseId of await deps.cases.heldBy(staffId)) {
+      if (!(await deps.actions.releaseHeld(caseId, staffId, { kind: 'system', id: 'staff-roles' }))) continue;
+      const record = await deps.cases.get(caseId);
+      if (record) await deps.caseReleased(record);
+    }
+  }
+  await deps.staff.revocationSettled(staffId, dueAt);
 }

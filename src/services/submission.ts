@@ -141,7 +141,8 @@ async function insertCase(
  */
 export async function resolveStaleLock(deps: Pick<SubmissionDeps, 'cases' | 'locks'>, lock: OpenRequestLock): Promise<'finished' | 'rolled_back'> {
   const holder = await deps.cases.statusOf(lock.caseId);
-  if (holder) {
+  // A case that is no longer open (a reopening that stopped before its move) does not keep the ID.
+  if (holder && isOpen(holder.status)) {
     await deps.locks.activate(lock.nationalIdHash, lock.caseId);
     return 'finished';
   }

@@ -112,7 +112,14 @@ describe('staff actions that cannot misfire', () => {
 
     // --- Asked again, edited once, sent: the applicant hears the final words, once. ---
     await answerTo(fake, committee.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'رفض')));
-    await member.answerQuestion('First draft of the reason', 'هذا بالضبط');
+    const draftQuestion = await member.latestQuestion();
+    await member.replyTo(draftQuestion, 'First draft of the reason', 'هذا بالضبط');
+    const firstPreview = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId).at(-1)!;
+    // A second reply to the same question makes a new preview; the first one's Send no longer sends anything.
+    await member.replyTo(draftQuestion, 'Second draft of the reason', 'هذا بالضبط');
+    const firstSend = (firstPreview.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat().find((b) => b.text.includes('إرسال'))!.callback_data;
+    expect(await member.pressData(messageIdOf(firstPreview), firstSend)).toContain('رسالة قديمة');
+    expect((await app.repositories.cases.get(a.id))!.decision).toBeNull();
     await member.pressLabel('تعديل');
     await member.answerQuestion('The household already receives support from another association', 'هذا بالضبط');
     expect(await member.pressLabel('إرسال')).toContain('سُجّل القرار');
@@ -123,6 +130,7 @@ describe('staff actions that cannot misfire', () => {
     expect(a.applicant.texts().filter((t) => t.includes('could not approve it'))).toHaveLength(1);
     expect(a.applicant.texts().join('\n')).not.toContain('/end');
     expect(a.applicant.texts().join('\n')).not.toContain('First draft');
+    expect(a.applicant.texts().join('\n')).not.toContain('Second draft');
     const audit = await app.repositories.audit.list({ targetKind: 'case', targetId: a.id, limit: 50 });
     expect(audit.filter((e) => e.action === 'case.rejected')).toHaveLength(1);
     // An old Approve button on the decided case: refused, nothing changes.
@@ -205,7 +213,7 @@ describe('staff actions that cannot misfire', () => {
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect((await app.repositories.cases.get(a.id))!.status).toBe('submitted');
     // Their question is gone, and what they write reaches nobody.
-    await researcherChat.replyTo(noteQuestion, 'Visited: all fine', 'لم يعد مفتوحًا');
+    await researcherChat.replyTo(noteQuestion, 'Visited: all fine', 'صلاحيتك لا تسمح');
     expect((await app.repositories.cases.get(a.id))!.notes).toEqual([]);
     const relayed = a.applicant.texts().length;
     fake.pushUpdate(fake.textMessage({ chatId: RESEARCHER.telegramUserId, userId: RESEARCHER.telegramUserId, text: 'Are you still there?' }));

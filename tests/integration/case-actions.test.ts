@@ -17,6 +17,7 @@ import { KeyRing } from '../../src/privacy/key-ring.js';
 import { AFTER_DECISION, CaseActions, type AfterDecision, type CaseActionDeps } from '../../src/services/case-actions.js';
 import { finishAllOwed } from '../../src/services/owed-work.js';
 import { answerFeedback } from '../../src/services/record-actions.js';
+import { resolveStaleLock } from '../../src/services/submission.js';
 import { ChatLocks } from '../../src/services/chat-lock.js';
 import { freshDatabase, REDIS_URL } from '../helpers/db.js';
 
@@ -278,6 +279,9 @@ describe('a staff act and what it owes, finished once', () => {
     expect(await entries(id, 'case.decision_taken_back')).toHaveLength(1);
     // Decided again and left: told once when the window is over, and too late to take back then.
     expect(await slow.decide(id, committee, 'rejected', 'لا تنطبق الشروط', `second-${id}`)).toMatchObject({ ok: true, changed: true });
+    // Nothing moves on before the person is told: closing now would free the ID before the rejection is said.
+    expect(await slow.advance(id, researcher, 'closed', `close-early-${id}`)).toMatchObject({ ok: false, reason: 'still_sending' });
+    expect(await slow.reopen(id, committee, 'سبب', `reopen-early-${id}`)).toMatchObject({ ok: false, reason: 'still_sending' });
     await finishAllOwed(owedDeps(), new Date(clock.getTime() + 60_000), () => undefined);
     expect(noticesFor(`second-${id}`)).toEqual([]);
     expect(await locks.get((await cases.get(id))!.nationalIdHash)).not.toBeNull();
@@ -286,6 +290,21 @@ describe('a staff act and what it owes, finished once', () => {
     expect(await locks.get((await cases.get(id))!.nationalIdHash)).toBeNull();
     clock = new Date(clock.getTime() + 121_000);
     expect(await slow.undoDecision(id, committee)).toMatchObject({ ok: false, reason: 'too_late' });
+  });
+
+  it('takes the national ID back when a rejection is reopened; a reopening stopped before its move leaves no lock behind', async () => {
+    const id = await caseIn('rejected');
+    const hash = (await cases.get(id))!.nationalIdHash;
+    await locks.release(hash, id);
+    expect(await faultyWith().reopen(id, committee, 'معلومات جديدة', `reopen-ok-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect(await locks.get(hash)).toMatchObject({ caseId: id, state: 'active' });
+    // A pending lock left by a reopening that stopped before the case moved (still rejected) is rolled back, not activated.
+    const other = await caseIn('rejected');
+    const otherHash = (await cases.get(other))!.nationalIdHash;
+    await locks.release(otherHash, other);
+    const pending = await locks.acquire(otherHash, other, new Date());
+    expect(await resolveStaleLock({ cases, locks }, pending)).toBe('rolled_back');
+    expect(await locks.get(otherHash)).toBeNull();
   });
 
   it('refuses to reopen a rejection when the person has made another request since', async () => {

@@ -8,7 +8,6 @@ import { QUESTION_TTL_MS, type QuestionPurpose, type StaffQuestion, type StaffQu
 import { INFO_ITEMS, TEXT_LIMITS, type ActionResult, type CaseActions, type InfoItem } from '../../services/case-actions.js';
 import { answerFeedback } from '../../services/record-actions.js';
 import type { OwedWorkDeps } from '../../services/owed-work.js';
-import { readableDateTime } from '../../services/conversation-requests.js';
 import { signAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
@@ -116,7 +115,13 @@ export class QuestionDesk {
   async onDraftPress(member: Staff, action: 'send' | 'edit' | 'drop', questionId: string, press: QuestionPress): Promise<PressAnswer> {
     const question = await this.deps.questions.get(questionId);
     if (!question || question.staffId !== member.id) return { key: 'staff.answer.notAllowed' };
-    if (question.state !== 'draft' || question.draft === null) return { key: question.state === 'answered' ? 'staff.answer.already' : 'staff.answer.oldButton' };
+    if (question.state !== 'draft' || question.draft === null) return { key: question.state === 'answered' ? 'staff.answer.already' : question.state === 'revoked' ? 'staff.answer.notAllowed' : 'staff.answer.oldButton' };
+    // A later reply made a newer preview: this one's text is not what Send would send.
+    if (press.messageId !== undefined && press.messageId !== null && press.messageId !== question.previewMessageId) return { key: 'staff.answer.oldButton' };
+    if (this.expired(question)) {
+      await this.deps.questions.end(question.id, 'cancelled');
+      return { key: 'staff.question.expired' };
+    }
     const record = await this.deps.cases.get(question.subjectId);
     if (!record) return { key: 'staff.answer.notFound' };
     if (action === 'drop') {
@@ -132,12 +137,16 @@ export class QuestionDesk {
     }
     const outcome = question.purpose === 'approved' ? 'approved' : 'rejected';
     const result = await this.deps.actions.decide(record.id, member, outcome, question.draft, question.id);
-    if (!result.ok) return this.refusal(result);
+    if (!result.ok) {
+      // Decided by someone else meanwhile, or no longer allowed: this draft will never be sent.
+      await this.deps.questions.end(question.id, 'replaced');
+      await this.replacePreview(press, this.t('staff.confirm.cancelled', { reference: record.reference }));
+      return this.refusal(result);
+    }
     await this.deps.questions.end(question.id, 'answered');
     this.deps.onCaseChanged(result.record);
-    const tellAt = new Date(this.now().getTime() + this.deps.decisionUndoMs);
     const undo = this.deps.decisionUndoMs > 0 ? staffKeyboard([[{ text: this.t('staff.button.undo'), data: signAction(this.deps.keys, 'undo', record.id) }]]) : undefined;
-    const done = this.deps.decisionUndoMs > 0 ? this.t('staff.confirm.sent', { reference: record.reference, at: readableDateTime(tellAt, STAFF_LANG) }) : this.t('staff.confirm.sentNow', { reference: record.reference });
+    const done = this.deps.decisionUndoMs > 0 ? this.t('staff.confirm.sent', { reference: record.reference, minutes: Math.round((this.deps.decisionUndoMs / 60_000) * 10) / 10 }) : this.t('staff.confirm.sentNow', { reference: record.reference });
     await this.replacePreview(press, done, undo);
     return { key: 'staff.answer.decisionRecorded' };
   }
@@ -155,8 +164,9 @@ export class QuestionDesk {
   private async answer(member: Staff, question: StaffQuestion, text: string): Promise<boolean> {
     const chatId = String(member.telegramUserId);
     if (question.state === 'answered') return this.tell(chatId, 'staff.question.answeredAlready');
+    if (question.state === 'revoked') return this.tell(chatId, 'staff.answer.notAllowed');
     if (question.state !== 'open' && question.state !== 'draft') return this.tell(chatId, 'staff.question.closed');
-    if (this.now().getTime() - question.askedAt.getTime() > QUESTION_TTL_MS) {
+    if (this.expired(question)) {
       await this.deps.questions.end(question.id, 'cancelled');
       return this.tell(chatId, 'staff.question.expired');
     }
@@ -205,13 +215,16 @@ export class QuestionDesk {
       await this.deps.questions.end(question.id, 'replaced');
       return this.tell(chatId, 'staff.answer.wrongState', { status: this.t(`caseStatus.${record.status}`) });
     }
-    await this.deps.questions.draft(question.id, text);
     const outcome = question.purpose === 'approved' ? 'approved' : 'rejected';
     const params = { reference: record.reference, [outcome === 'approved' ? 'support' : 'reason']: text };
     const beneficiaryText = this.deps.translate(record.lang, `decision.${outcome}`, params);
     const button = (action: 'send' | 'edit' | 'drop') => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, question.id) });
     const keyboard = staffKeyboard([[button('send')], [button('edit'), button('drop')]]);
-    return this.tell(chatId, this.t(`staff.confirm.${outcome}`, { reference: record.reference, language: this.t(`staff.language.${record.lang}`), text: beneficiaryText }), undefined, keyboard);
+    const previewText = this.t(`staff.confirm.${outcome}`, { reference: record.reference, language: this.t(`staff.language.${record.lang}`), text: beneficiaryText });
+    // Sent first, then kept with the draft: only this message's Send sends this text.
+    const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, previewText, { reply_markup: keyboard }));
+    await this.deps.questions.draft(question.id, text, sent.message_id);
+    return true;
   }
 
   /** `/cancel`: as a reply, that question; otherwise every question the member has waiting. False when there is none (the member's own conversation takes it). */
@@ -229,8 +242,11 @@ export class QuestionDesk {
 
   /** The member's questions still waiting and not expired. */
   private async pending(member: Staff): Promise<StaffQuestion[]> {
-    const now = this.now().getTime();
-    return (await this.deps.questions.pendingFor(member.id)).filter((q) => now - q.askedAt.getTime() <= QUESTION_TTL_MS);
+    return (await this.deps.questions.pendingFor(member.id)).filter((q) => !this.expired(q));
+  }
+
+  private expired(question: StaffQuestion): boolean {
+    return this.now().getTime() - question.askedAt.getTime() > QUESTION_TTL_MS;
   }
 
   private async listOf(questions: StaffQuestion[]): Promise<string> {

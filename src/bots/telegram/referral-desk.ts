@@ -181,7 +181,8 @@ export class ReferralDesk {
   async handBack(referral: Referral, why: 'role' | 'unreachable'): Promise<void> {
     const researcher = referral.researcher;
     if (!researcher) return;
-    await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id));
+    // Ended meanwhile (by the person or the researcher): nothing was handed back, nobody is told anything.
+    if (!(await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id)))) return;
     const key = `referral-released:${referral.id}:${researcher.staffId}`;
     await this.deps.audit.recordOnce(key, { at: new Date(), actor: { kind: 'system', id: 'staff-desk' }, action: 'referral.released', target: { kind: 'referral', id: referral.id }, details: { staffId: researcher.staffId, why } });
     await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.researcherUnavailable', params: {} }, key);

@@ -24,7 +24,7 @@ import { normalizeReference } from '../../services/reference.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
 import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js';
 import { tellAdministrators } from './administrators.js';
-import { may } from '../../services/staff-permissions.js';
+import { may, QUESTION_PERMISSION } from '../../services/staff-permissions.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
@@ -322,7 +322,7 @@ export class StaffDesk {
       case 'reject':
       case 'reopen': {
         const purpose = QUESTION_OF[action];
-        if (!may(member, purpose === 'info' || purpose === 'note' ? 'study' : 'decide')) return this.answer(press, 'staff.answer.notAllowed');
+        if (!may(member, QUESTION_PERMISSION[purpose])) return this.answer(press, 'staff.answer.notAllowed');
         const record = await this.deps.cases.get(id);
         if (!record) return this.answer(press, 'staff.answer.notFound');
         const refused = whyNotAsk(record, purpose);
