@@ -326,10 +326,13 @@ export class CaseRepository implements OwedStore {
     return docs.map((d) => d._id);
   }
 
-  /** Leaves a case without its holder (it waits for information; the researcher is gone), with what that owes. The caller holds the case's lock. */
-  async unassign(id: string, act: ActWrite): Promise<void> {
+  /**
+   * Sets who holds a case without moving it (a researcher gone from a case waiting for
+   * information; another taking it up), with what that owes. The caller holds the case's lock.
+   */
+  async setAssignee(id: string, assignee: { id: string; name: string } | null, act: ActWrite): Promise<void> {
     const current = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
-    await this.model.updateOne({ _id: id }, { $set: { assignee: null, ...this.owedAfter(current?.owed ?? [], act) } });
+    await this.model.updateOne({ _id: id }, { $set: { assignee, ...this.owedAfter(current?.owed ?? [], act) } });
   }
 
   /** What the case still owes, decrypted. */

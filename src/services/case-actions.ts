@@ -62,12 +62,19 @@ export class CaseActions {
     return { ok: true, changed: false, record };
   }
 
-  /** A researcher takes the case for study: submitted → in review, assigned to them. */
+  /**
+   * A researcher takes the case for study: submitted → in review, assigned to them. A case
+   * under study that nobody holds (its researcher lost the role) is taken up as it stands.
+   */
   async claim(caseId: string, staff: Staff, act: string): Promise<ActionResult> {
     return this.act('claim', caseId, staff, act, async (record, at) => {
-      if (record.status === 'in_review' && record.assignee?.id === staff.id) return { ok: true, changed: false, record };
-      if (record.status !== 'submitted') return { ok: false, reason: record.assignee ? 'held_by_other' : 'wrong_state', record };
-      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee: { id: staff.id, name: staff.name } }, this.owing(act, at, [audited(staff, 'case.claimed', at)]));
+      if (record.assignee?.id === staff.id && record.status !== 'submitted') return { ok: true, changed: false, record };
+      if (record.assignee) return { ok: false, reason: 'held_by_other', record };
+      const owe = this.owing(act, at, [audited(staff, 'case.claimed', at)]);
+      const assignee = { id: staff.id, name: staff.name };
+      if (isUnheld(record)) await this.deps.cases.setAssignee(caseId, assignee, owe);
+      else if (record.status === 'submitted') await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee }, owe);
+      else return { ok: false, reason: 'wrong_state', record };
       return 'changed';
     });
   }
@@ -201,7 +208,7 @@ export class CaseActions {
       if (!record || record.assignee?.id !== staffId) return false;
       const audit = { id: `${act}:audit`, act, dueAt: at, state: 'due' as const, work: { kind: 'audit', key: `${act}:audit`, action: 'case.released', actor: by, at, details: { staffId } } as const };
       if (record.status === 'in_review' && !record.decision) await this.deps.cases.move(caseId, 'submitted', by, at, 'holder no longer available', { assignee: null }, { act, owe: [audit] });
-      else await this.deps.cases.unassign(caseId, { act, owe: [audit] });
+      else await this.deps.cases.setAssignee(caseId, null, { act, owe: [audit] });
       return true;
     });
     if (released) await finishOwed(this.deps, 'case', caseId, at);
@@ -265,6 +272,11 @@ export class CaseActions {
 /** The audit entry an act owes; {@link CaseActions.owing} gives it its key, derived from the act. */
 function audited(staff: Staff, action: string, at: Date): { work: OwedWork; dueAt: Date } {
   return { work: { kind: 'audit', key: '', action, actor: actorOf(staff), at }, dueAt: at };
+}
+
+/** A case under study that nobody holds: its researcher lost the role, and another may take it up. */
+export function isUnheld(record: CaseRecord): boolean {
+  return (record.status === 'in_review' || record.status === 'information_requested') && !record.decision && !record.assignee;
 }
 
 /** Whether the current decision's notice (and what goes with it) is still to go out: its undo window, or a crash. */

@@ -307,6 +307,19 @@ describe('a staff act and what it owes, finished once', () => {
     expect(await locks.get(otherHash)).toBeNull();
   });
 
+  it('lets a researcher take up a case under study that nobody holds (its researcher lost the role), as it stands', async () => {
+    const id = await caseIn('information_requested');
+    await cases.setAssignee(id, { id: 'stf_gone', name: 'gone' }, { act: `held-${id}` });
+    expect(await faultyWith().releaseHeld(id, 'stf_gone', { kind: 'system', id: 'staff-roles' })).toBe(true);
+    expect((await cases.get(id))!).toMatchObject({ status: 'information_requested', assignee: null });
+    expect(await faultyWith().claim(id, researcher, `take-up-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect((await cases.get(id))!).toMatchObject({ status: 'information_requested', assignee: { id: researcher.id } });
+    expect(await entries(id, 'case.released')).toHaveLength(1);
+    expect(await entries(id, 'case.claimed')).toHaveLength(1);
+    // Another researcher now finds it held.
+    expect(await faultyWith().claim(id, { ...researcher, id: 'stf_other' } as typeof researcher, `take-up-2-${id}`)).toMatchObject({ ok: false, reason: 'held_by_other' });
+  });
+
   it('refuses to reopen a rejection when the person has made another request since', async () => {
     const id = await caseIn('rejected');
     const record = (await cases.get(id))!;

@@ -15,7 +15,7 @@ import { buildReport, parseRange, type ReportDeps } from '../../services/reports
 import { formatReport } from '../../services/report-text.js';
 import { chartSeries, renderChart } from '../../services/report-chart.js';
 import { EXPORT_KINDS, exportRows, toCsv, type ExportKind } from '../../services/csv-export.js';
-import type { CaseActions, ActionResult } from '../../services/case-actions.js';
+import { isUnheld, type CaseActions, type ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate, readableDateTime } from '../../services/conversation-requests.js';
 import { canMove, isOpen } from '../../models/case-states.js';
@@ -435,7 +435,7 @@ export class StaffDesk {
   private alertKeyboard(record: CaseRecord): CallbackKeyboard {
     const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
     const rows = [[button('open')]];
-    if (record.status === 'submitted') rows[0]!.push(button('claim'));
+    if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
     if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
     if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
     if (record.status === 'rejected') rows.push([button('reopen')]);
