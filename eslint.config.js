@@ -1,5 +1,42 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './eslint/no-import-cycle.js';
+
+/**
+ * The layers, bottom to top (README, Architecture): what each directory of src/ may not import.
+ * A specifier is matched as written, type-only imports included. `core` is the ground floor
+ * (the channel contract, text helpers, calendar code); the engine is pure; storage is the
+ * only home of mongoose; nothing below the adapters knows a platform.
+ */
+const ABOVE_CORE = ['engine', 'flows', 'faq', 'i18n', 'privacy', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'];
+/** The modules at the top of src/: the wiring, which nothing imports; the logger and the timeout helper, which the pure layers do without. */
+const WIRING = ['app', 'main', 'process-guard'];
+const layerRule = (forbidden, packages, message, topModules = WIRING) => [
+  'error',
+  {
+    patterns: [
+      ...(forbidden.length + topModules.length > 0 ? [{ regex: `^\\.{1,2}/(?:\\.\\./)*(?:${[...forbidden.map((d) => `${d}/`), ...topModules.map((m) => `${m}\\.js$`)].join('|')})`, message }] : []),
+      { group: packages, message },
+    ],
+  },
+];
+const IO_PACKAGES = ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js', 'puppeteer*', 'pino', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'];
+const LAYERS = [
+  { files: ['src/core/**'], rule: layerRule(ABOVE_CORE, IO_PACKAGES, 'src/core is the ground floor: it imports nothing of the service and does no I/O.', [...WIRING, 'logger', 'timeout']) },
+  { files: ['src/engine/**'], rule: layerRule(ABOVE_CORE.filter((d) => d !== 'engine'), IO_PACKAGES, 'The engine is pure: it imports only src/core and does no I/O.', [...WIRING, 'logger', 'timeout']) },
+  { files: ['src/flows/**', 'src/faq/**', 'src/i18n/**'], rule: layerRule(['privacy', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'], ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js'], 'Content (flows, FAQ, texts) sits on the engine: no storage, services or channels.') },
+  { files: ['src/privacy/**'], rule: layerRule(['engine', 'flows', 'faq', 'i18n', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'], ['mongoose', 'mongodb'], 'src/privacy (keys, sealing) sits below storage.') },
+  { files: ['src/models/**'], rule: layerRule(['flows', 'faq', 'i18n', 'services', 'workers', 'bots', 'http', 'cli', 'config'], ['telegraf'], 'Storage (src/models) imports only core, the engine and privacy.') },
+  {
+    // The adapters and the wiring reach storage through src/models. Four files still hand a mongoose
+    // connection around; the storage factory of issue 18's step 4 removes them from this list.
+    files: ['src/bots/**', 'src/http/**', 'src/cli/**', 'src/config/**'],
+    ignores: ['src/cli/erasure-commands.ts', 'src/bots/telegram/telegram-bot.ts', 'src/bots/whatsapp/whatsapp-bot.ts'],
+    rule: layerRule([], ['mongoose', 'mongodb'], 'Only src/models imports mongoose, and nothing imports the wiring (app, main): take repositories, not a connection.'),
+  },
+  { files: ['src/*.ts'], ignores: ['src/app.ts'], rule: layerRule([], ['mongoose', 'mongodb'], 'Only src/models imports mongoose.', []) },
+  { files: ['src/services/**', 'src/workers/**'], rule: layerRule(['bots', 'http', 'cli'], ['mongoose', 'mongodb', 'telegraf', 'whatsapp-web.js'], 'Services and workers know no channel and no mongoose: the contract is src/core/channel.ts, storage is src/models.') },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/'] },
@@ -10,6 +47,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
     },
+  },
+  ...LAYERS.map(({ files, ignores, rule }) => ({ files, ...(ignores ? { ignores } : {}), rules: { 'no-restricted-imports': rule } })),
+  {
+    files: ['src/**/*.ts'],
+    plugins: { local: { rules: { 'no-import-cycle': noImportCycle } } },
+    rules: { 'local/no-import-cycle': 'error' },
   },
   {
     // CommonJS configuration files read by tools (Puppeteer's .puppeteerrc.cjs).

@@ -18,7 +18,7 @@ import { SurveyRepository } from './models/survey-repository.js';
 import { ScheduleRepository } from './models/schedule-repository.js';
 import { ErasureRepository } from './models/erasure-repository.js';
 import type { ErasureDeps } from './services/erasure.js';
-import { parseWorkingHours } from './services/working-hours.js';
+import { parseWorkingHours } from './core/working-hours.js';
 import { readableDateTime } from './services/conversation-requests.js';
 import { loadFlowCatalog } from './flows/catalog.js';
 import { ContentStore, DEFAULT_CONTENT_ROOT } from './i18n/content.js';
@@ -43,7 +43,7 @@ import { chatKeyOf, messageMarkOf } from './services/identifiers.js';
 import type { FaultInjector } from './services/submission.js';
 import { connectRedis, QUEUE_NAMES, WorkQueues } from './workers/queues.js';
 import { startChatWorker } from './workers/chat-worker.js';
-import { InboundMessageSchema, type Channel, type ChannelAdapter, type InboundMessage } from './bots/inbound-message.js';
+import { InboundMessageSchema, type Channel, type ChannelAdapter, type InboundMessage } from './core/channel.js';
 import { Metrics } from './http/metrics.js';
 import { createHealthCheck, createHttpServer, startHttpServer, type RunningHttpServer } from './http/server.js';
 

@@ -7,7 +7,7 @@ import { createLogger, errorFields } from './logger.js';
 import { startApp, type Role, type RunningApp } from './app.js';
 import { installProcessGuard } from './process-guard.js';
 import type { FaultInjector } from './services/submission.js';
-import type { ChannelAdapter } from './bots/inbound-message.js';
+import type { ChannelAdapter } from './core/channel.js';
 import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.js';
 
 const ROLES: readonly Role[] = ['bot', 'worker', 'http'];

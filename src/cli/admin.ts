@@ -6,6 +6,7 @@
  * `staff-commands.ts` and `case-commands.ts` and take their dependencies, so
  * tests call them without spawning a process.
  */
+import { createOutput, type CommandOutput } from './output.js';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
@@ -21,21 +22,20 @@ import { chartSeries, renderChart } from '../services/report-chart.js';
 import { EXPORT_KINDS, exportRows, toCsv, type ExportDeps, type ExportKind } from '../services/csv-export.js';
 import { createTranslator, loadCatalogues } from '../i18n/translator.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
-import { normalizeDigits } from '../i18n/digits.js';
+import { normalizeDigits } from '../core/text/digits.js';
 import { AuditLog, AuditLogError } from '../models/audit-log.js';
 import { CaseRepository } from '../models/case-repository.js';
 import { CaseStatusSchema, type CaseStatus } from '../models/case-states.js';
 import { openDatabase } from '../models/database.js';
 import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, StaffRepository } from '../models/staff.js';
 import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
-import { RIYADH_TIME_ZONE } from '../services/calendar.js';
 import { listCases, MAX_CASE_LIST } from './case-commands.js';
 import { decideErasureByReference, erasureDepsFor, ErasureNotFoundError, listErasures } from './erasure-commands.js';
 import { addStaff, changeStaffRoles, issueAdminToken, listStaff, removeStaff, revokeAdminToken } from './staff-commands.js';
 import { Redis } from 'ioredis';
 import { SealedStorage } from '../models/sealed-storage.js';
 import { ChatLocks } from '../services/chat-lock.js';
-import { RotationBusyError } from '../privacy/rotation.js';
+import { RotationBusyError } from '../services/key-rotation.js';
 import { rotateAndReport, RotationIncompleteError, showKeyStatus } from './key-commands.js';
 import { existsSync } from 'node:fs';
 import { DatabaseDump } from '../models/database-dump.js';
@@ -43,7 +43,7 @@ import { ConversationRepository } from '../models/conversation-repository.js';
 import { InboxRepository } from '../models/inbox-repository.js';
 import { OpenRequestLocks } from '../models/open-request-locks.js';
 import { ErasureRepository, type ErasureStatus } from '../models/erasure-repository.js';
-import { probeKeys } from '../privacy/rotation.js';
+import { probeKeys } from '../services/key-rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
 import { BackupFileError } from './backup-file.js';
 
@@ -63,22 +63,6 @@ export interface AdminIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
-}
-
-/** One cell of a table; dates are shown in Riyadh time, booleans as yes/no. */
-export type Cell = string | number | boolean | Date | null | undefined;
-
-/**
- * Where a command writes its result: readable text by default, JSON with `--json`.
- *
- * A command hands over both forms at once, so the choice between them is made in
- * one place and a command cannot forget to support `--json`.
- */
-export interface CommandOutput {
-  /** Rows under headers as aligned columns (or `empty` when there are none); `json` in JSON mode. */
-  table(headers: string[], rows: Cell[][], json: unknown, empty: string): void;
-  /** A one-line result; `json` in JSON mode. */
-  message(text: string, json: unknown): void;
 }
 
 /**
@@ -105,27 +89,6 @@ export class DatabaseUnreachableError extends Error {
     super(message);
     this.name = 'DatabaseUnreachableError';
   }
-}
-
-/**
- * Creates the output writer for one command run.
- *
- * @param options.json - write JSON (pretty-printed, dates as ISO strings) instead of text
- */
-export function createOutput(options: { json: boolean; write: (text: string) => void }): CommandOutput {
-  const { json, write } = options;
-  const writeJson = (value: unknown) => write(`${JSON.stringify(value, null, 2)}\n`);
-  return {
-    table(headers, rows, value, empty) {
-      if (json) return writeJson(value);
-      if (rows.length === 0) return write(`${empty}\n`);
-      write(formatTable(headers, rows.map((row) => row.map(formatCell))));
-    },
-    message(text, value) {
-      if (json) return writeJson(value);
-      write(`${text}\n`);
-    },
-  };
 }
 
 /**
@@ -599,43 +562,6 @@ function isUnreachable(error: unknown): boolean {
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n', 1)[0]?.trim() || 'no details';
-}
-
-const riyadhTime = new Intl.DateTimeFormat('en-CA', {
-  timeZone: RIYADH_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-function formatCell(cell: Cell): string {
-  if (cell === null || cell === undefined) return '-';
-  if (cell instanceof Date) {
-    if (Number.isNaN(cell.getTime())) return '-';
-    const part = Object.fromEntries(riyadhTime.formatToParts(cell).map((p) => [p.type, p.value]));
-    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
-  }
-  if (typeof cell === 'boolean') return cell ? 'yes' : 'no';
-  return String(cell).replace(/\p{Cc}/gu, ' ');
-}
-
-/** Columns padded to their widest cell, two spaces apart, with no trailing spaces. */
-function formatTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) => Math.max(width(header), ...rows.map((row) => width(row[i] ?? ''))));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - width(cell))))
-      .join('  ')
-      .trimEnd();
-  return [headers, ...rows].map((cells) => `${line(cells)}\n`).join('');
-}
-
-/** Terminal columns a string takes, near enough: code points, not counting combining marks such as Arabic harakat. */
-function width(text: string): number {
-  return [...text.replace(/\p{M}/gu, '')].length;
 }
 
 function isEntryPoint(): boolean {

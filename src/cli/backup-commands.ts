@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { AuditLog } from '../models/audit-log.js';
 import type { DatabaseDump } from '../models/database-dump.js';
 import { openBackup, writeBackup, type BackupHeader } from './backup-file.js';
-import type { CommandOutput } from './admin.js';
+import type { CommandOutput } from './output.js';
 
 /** Documents restored per write, or fewer when their lines add up to this many characters. */
 const RESTORE_BATCH = 200;

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../models/audit-log.js';
 import type { CaseListItem, CaseRepository } from '../models/case-repository.js';
 import type { CaseStatus } from '../models/case-states.js';
-import type { CommandOutput } from './admin.js';
+import type { CommandOutput } from './output.js';
 
 /** The most cases one `cases list` shows; a bounded read keeps FerretDB's in-memory sort cheap. */
 export const MAX_CASE_LIST = 500;

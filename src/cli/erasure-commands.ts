@@ -14,9 +14,9 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import { ChatLocks } from '../services/chat-lock.js';
 import { decideErasure, type ErasureDeps } from '../services/erasure.js';
 import { queueNotice } from '../services/notices.js';
-import { normalizeReference } from '../services/reference.js';
+import { normalizeReference } from '../core/reference.js';
 import { WorkQueues } from '../workers/queues.js';
-import type { CommandOutput } from './admin.js';
+import type { CommandOutput } from './output.js';
 
 /**
  * What an erasure decided from the command line works with: the service's stores, its

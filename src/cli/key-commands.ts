@@ -1,8 +1,8 @@
 import type { AuditLog } from '../models/audit-log.js';
 import type { SealedStorage } from '../models/sealed-storage.js';
 import type { KeyRing } from '../privacy/key-ring.js';
-import { keyStatus, rotateKeys, type KeyStatus, type RotationLocks, type RotationReport } from '../privacy/rotation.js';
-import type { CommandOutput } from './admin.js';
+import { keyStatus, rotateKeys, type KeyStatus, type RotationLocks, type RotationReport } from '../services/key-rotation.js';
+import type { CommandOutput } from './output.js';
 
 /** What the key commands need. Nothing here ever prints or records key material: ids and counts only. */
 export interface KeyCommandDeps {

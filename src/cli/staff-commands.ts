@@ -1,6 +1,6 @@
 import type { AuditLog } from '../models/audit-log.js';
 import type { Staff, StaffRepository, StaffRole } from '../models/staff.js';
-import type { CommandOutput } from './admin.js';
+import type { CommandOutput } from './output.js';
 import { newAdminToken } from '../privacy/admin-token.js';
 
 /** What the staff commands need: the store, the audit log, where to write, and who is at the keyboard. */

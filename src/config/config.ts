@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseWorkingHours } from '../services/working-hours.js';
+import { parseWorkingHours } from '../core/working-hours.js';
 
 const hours = (fallback: number) => z.coerce.number().positive().default(fallback);
 

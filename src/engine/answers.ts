@@ -1,9 +1,9 @@
 import type { AnswerSpec } from './flow-definition.js';
 import type { AnswerValue } from './session.js';
-import { matchChoice, matchYesNo } from '../flows/validators/choice.js';
-import { normalizeDigits } from '../i18n/digits.js';
+import { matchChoice, matchYesNo } from '../core/text/choice.js';
+import { normalizeDigits } from '../core/text/digits.js';
 
-import type { Validation } from '../flows/validators/result.js';
+import type { Validation } from '../core/text/validation.js';
 
 export type { Validation };
 

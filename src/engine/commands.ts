@@ -1,4 +1,4 @@
-import { normalizeArabic } from '../i18n/normalize-arabic.js';
+import { normalizeArabic } from '../core/text/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
 export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide' | 'mydata' | 'erase';

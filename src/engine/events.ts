@@ -1,16 +1,6 @@
 import type { AnswerValue, Language } from './session.js';
 
-/** One option shown with a message: Telegram draws it as a button, WhatsApp and the console as a numbered line. */
-export interface OutboundOption {
-  id: string;
-  label: string;
-}
-
-/** A message to send to the person, already rendered in their language. */
-export interface OutboundMessage {
-  text: string;
-  options?: OutboundOption[];
-}
+import type { OutboundMessage } from '../core/channel.js';
 
 /** The signed declaration, as recorded with the case. */
 export interface Declaration {

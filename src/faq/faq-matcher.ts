@@ -19,7 +19,7 @@
  * @packageDocumentation
  */
 
-import { normalizeArabic } from '../i18n/normalize-arabic.js';
+import { normalizeArabic } from '../core/text/normalize-arabic.js';
 import { FAQ_LANGUAGES, type FaqContent, type FaqLanguage } from './faq-content.js';
 
 export type FaqMatch = { kind: 'answer'; topicId: string; score: number } | { kind: 'choices'; topicIds: string[] } | { kind: 'none' };

@@ -11,8 +11,8 @@ import { faqFlow, menuFlow, menuFlowV1, trackFlow, withdrawFlow } from './menu.j
 import { loadFaqContent } from '../faq/faq-content.js';
 import { FaqMatcher } from '../faq/faq-matcher.js';
 import type { FaqIndex } from '../engine/step.js';
-import { normalizeReference } from '../services/reference.js';
-import { normalizeDigits } from '../i18n/digits.js';
+import { normalizeReference } from '../core/reference.js';
+import { normalizeDigits } from '../core/text/digits.js';
 import { erasureFlow, feedbackFlow, infoFlow, surveyFlow, volunteerFlow } from './self-service.js';
 import { supportRequestFlow } from './support-request.js';
 

@@ -2,7 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { newSession, SessionSchema, type Session } from '../engine/session.js';
-import type { OutboundMessage } from '../engine/events.js';
+import type { OutboundMessage } from '../core/channel.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
 /** How many handled message marks a conversation remembers, for recognising redeliveries. */

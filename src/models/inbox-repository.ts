@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Collection } from 'mongodb';
 import type { KeyRing } from '../privacy/key-ring.js';
-import { InboundMessageSchema, type InboundMessage } from '../bots/inbound-message.js';
+import { InboundMessageSchema, type InboundMessage } from '../core/channel.js';
 import { isDuplicateKey } from './mongo-errors.js';
 
 /** An inbound message waiting to be handled. */

@@ -2,7 +2,7 @@ import type { EngineRequest } from '../engine/events.js';
 import type { OpenCaseSummary, RequestResult } from '../engine/input.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { CaseTransitionError, isOpen } from '../models/case-states.js';
-import type { Channel } from '../bots/inbound-message.js';
+import type { Channel } from '../core/channel.js';
 import { formatDualDate } from './calendar.js';
 import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';

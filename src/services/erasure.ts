@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Channel } from '../bots/inbound-message.js';
+import type { Channel } from '../core/channel.js';
 import type { EngineRequest } from '../engine/events.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { CaseRepository } from '../models/case-repository.js';
@@ -14,7 +14,7 @@ import type { RecordRepository } from '../models/record-repository.js';
 import type { ReferralRepository } from '../models/referral-repository.js';
 import type { SurveyRepository } from '../models/survey-repository.js';
 import type { ChatLocks } from './chat-lock.js';
-import { referenceFromSeed } from './reference.js';
+import { referenceFromSeed } from '../core/reference.js';
 
 /** What erasing a person's data works with: every store that holds something of theirs. */
 export interface ErasureDeps {

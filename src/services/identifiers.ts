@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyRing } from '../privacy/key-ring.js';
-import type { Channel } from '../bots/inbound-message.js';
+import type { Channel } from '../core/channel.js';
 
 /**
  * The id of a chat in storage and queues: the channel and a keyed hash of the

@@ -1,6 +1,6 @@
 import type { InboxRepository } from '../models/inbox-repository.js';
 import type { KeyRing } from '../privacy/key-ring.js';
-import type { Channel } from '../bots/inbound-message.js';
+import type { Channel } from '../core/channel.js';
 import { messageMarkOf } from './identifiers.js';
 import { ERASED } from '../models/erased.js';
 

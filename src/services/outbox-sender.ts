@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConversationRepository } from '../models/conversation-repository.js';
-import { ChannelSendError, type ChannelAdapter } from '../bots/inbound-message.js';
+import { ChannelSendError, type ChannelAdapter } from '../core/channel.js';
 import type { ChatLocks, LockLease } from './chat-lock.js';
 
 /** Everything the sender works with. */

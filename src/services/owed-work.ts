@@ -3,7 +3,7 @@ import type { CaseRecord, CaseRepository } from '../models/case-repository.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { OwedItem, OwedStore } from '../models/owed.js';
 import type { RecordRepository } from '../models/record-repository.js';
-import type { Channel } from '../bots/inbound-message.js';
+import type { Channel } from '../core/channel.js';
 import type { ChatLocks } from './chat-lock.js';
 
 /** Tells a person something on their channel, in their language, once per `noticeId`. */

@@ -2,7 +2,7 @@ import type { EngineRequest } from '../engine/events.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { RecordRepository } from '../models/record-repository.js';
 import { recordIdOf } from './identifiers.js';
-import { referenceFromSeed } from './reference.js';
+import { referenceFromSeed } from '../core/reference.js';
 
 type SubmitRecord = Extract<EngineRequest, { type: 'submit_record' }>;
 

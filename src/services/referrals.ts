@@ -4,8 +4,8 @@ import type { Language } from '../engine/session.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { ReferralRepository } from '../models/referral-repository.js';
 import type { ChatLocks } from './chat-lock.js';
-import { referenceFromSeed } from './reference.js';
-import { nextOpening, type WorkingHours } from './working-hours.js';
+import { referenceFromSeed } from '../core/reference.js';
+import { nextOpening, type WorkingHours } from '../core/working-hours.js';
 
 /** What the beneficiary's side of a referral works with. */
 export interface ReferralDeps {

@@ -4,9 +4,9 @@ import type { OpenRequestLocks, OpenRequestLock } from '../models/open-request-l
 import type { AuditLog } from '../models/audit-log.js';
 import { isOpen } from '../models/case-states.js';
 import type { EngineRequest } from '../engine/events.js';
-import type { Channel } from '../bots/inbound-message.js';
+import type { Channel } from '../core/channel.js';
 import { expectedAnswerDate } from './calendar.js';
-import { referenceFromSeed } from './reference.js';
+import { referenceFromSeed } from '../core/reference.js';
 import { caseIdOf } from './identifiers.js';
 
 /** Lets tests crash a submission at a chosen step; production passes nothing. */

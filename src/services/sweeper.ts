@@ -9,7 +9,7 @@ import type { SurveyRepository } from '../models/survey-repository.js';
 import type { AttemptCounter } from './attempt-counter.js';
 import type { CaseActionDeps } from './case-actions.js';
 import type { ScheduleRepository } from '../models/schedule-repository.js';
-import { nextWeeklyReport } from './working-hours.js';
+import { nextWeeklyReport } from '../core/working-hours.js';
 import type { ConversationProcessor } from './conversation-processor.js';
 import type { ChatLocks } from './chat-lock.js';
 import { resolveStaleLock } from './submission.js';

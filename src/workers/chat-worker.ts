@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type 
 import type { Logger } from 'pino';
 import { ChatJobSchema, type ChatJob } from './queues.js';
 import { LockLostError, type ChatLocks, type LockLease } from '../services/chat-lock.js';
-import { ChannelSendError } from '../bots/inbound-message.js';
+import { ChannelSendError } from '../core/channel.js';
 import { errorFields } from '../logger.js';
 
 /** How long a job waits before trying again when another consumer holds its chat. */

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startApp, type AppOptions, type Role, type RunningApp } from '../../src/app.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
-import { ChannelSendError, type ChannelAdapter, type InboundMessage, type OutboundOption } from '../../src/bots/inbound-message.js';
+import { ChannelSendError, type ChannelAdapter, type InboundMessage, type OutboundOption } from '../../src/core/channel.js';
 import type { FaultInjector } from '../../src/services/submission.js';
 import { openDatabase } from '../../src/models/database.js';
 import { MONGODB_URI, REDIS_URL } from './db.js';

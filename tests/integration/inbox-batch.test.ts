@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from 'mongoose';
-import type { InboundMessage } from '../../src/bots/inbound-message.js';
+import type { InboundMessage } from '../../src/core/channel.js';
 import { InboxRepository } from '../../src/models/inbox-repository.js';
 import { freshDatabase } from '../helpers/db.js';
 import { freshKeys } from '../helpers/keys.js';

@@ -4,7 +4,7 @@
  */
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutput } from '../../src/cli/admin.js';
+import { createOutput } from '../../src/cli/output.js';
 import { listCases } from '../../src/cli/case-commands.js';
 import { addStaff, changeStaffRoles, listStaff, removeStaff } from '../../src/cli/staff-commands.js';
 import { AuditLog } from '../../src/models/audit-log.js';

@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
-import { ChannelSendError } from '../../src/bots/inbound-message.js';
+import { ChannelSendError } from '../../src/core/channel.js';
 import { RecordingChannel, startTestApp, testEnvironment, TestChat, type TestEnvironment } from '../helpers/test-app.js';
 
 /** A channel whose downloads fail `failures` times (Telegram answering getFile with 502), then work. */

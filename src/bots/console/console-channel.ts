@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { ChannelAdapter, InboundMessage, OutboundOption } from '../inbound-message.js';
+import type { ChannelAdapter, InboundMessage, OutboundOption } from '../../core/channel.js';
 
 const UNSUPPORTED = { '/sticker': 'sticker', '/voice': 'voice', '/location': 'location', '/contact': 'contact', '/video': 'video' } as const;
 

@@ -1,5 +1,5 @@
 import type { Update } from 'telegraf/types';
-import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../inbound-message.js';
+import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../../core/channel.js';
 import { isStaffActionData } from './callback-data.js';
 
 /** Why an update leads to nothing. */
@@ -125,7 +125,7 @@ const MEMBERSHIP_FIELDS = ['new_chat_members', 'left_chat_member'] as const;
 
 /**
  * Turns one Telegram update into what it means to the service, in the channel-neutral
- * shapes of `../inbound-message.ts`. Pure: no I/O, and it never throws; an update it
+ * shapes of `src/core/channel.ts`. Pure: no I/O, and it never throws; an update it
  * cannot read (malformed, or a kind the service does not use) is `ignored` with
  * `unsupported_update`.
  *

@@ -12,7 +12,7 @@ import { signAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import type { ReferralDesk } from './referral-desk.js';
-import { ChannelSendError } from '../inbound-message.js';
+import { ChannelSendError } from '../../core/channel.js';
 import { errorFields } from '../../logger.js';
 
 /** Staff read Arabic, as on the staff desk. */

@@ -10,7 +10,7 @@ import type { AuditLog } from '../../models/audit-log.js';
 import type { CaseActionDeps } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDateTime } from '../../services/conversation-requests.js';
-import { ChannelSendError } from '../inbound-message.js';
+import { ChannelSendError } from '../../core/channel.js';
 import { errorFields } from '../../logger.js';
 import { signAction } from './callback-data.js';
 import { staffKeyboard } from './render-message.js';

@@ -1,5 +1,5 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
-import type { OutboundMessage, OutboundOption } from '../../engine/events.js';
+import type { OutboundMessage, OutboundOption } from '../../core/channel.js';
 import { CALLBACK_DATA_MAX_BYTES, isStaffActionData } from './callback-data.js';
 
 /** Telegram's limit on a message's text, counted here in UTF-16 code units (never less than Telegram's count). */

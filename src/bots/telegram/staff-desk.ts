@@ -20,7 +20,7 @@ import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDate, readableDateTime } from '../../services/conversation-requests.js';
 import { canMove, isOpen } from '../../models/case-states.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
-import { normalizeReference } from '../../services/reference.js';
+import { normalizeReference } from '../../core/reference.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
 import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js';
 import { tellAdministrators } from './administrators.js';

@@ -23,7 +23,7 @@ import { QuestionDesk } from './question-desk.js';
 import { settleRevocations } from '../../services/staff-revocation.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { RateLimiter } from '../../services/rate-limiter.js';
-import type { InboundMessage } from '../inbound-message.js';
+import type { InboundMessage } from '../../core/channel.js';
 import { AlertPoster } from './alert-poster.js';
 import { StaffDesk } from './staff-desk.js';
 import { TelegramChannel } from './telegram-channel.js';

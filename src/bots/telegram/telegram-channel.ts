@@ -1,4 +1,4 @@
-import { FileTooLargeError, type ChannelAdapter, type OutboundOption } from '../inbound-message.js';
+import { FileTooLargeError, type ChannelAdapter, type OutboundOption } from '../../core/channel.js';
 import { renderMessage } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 

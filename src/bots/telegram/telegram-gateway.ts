@@ -1,7 +1,7 @@
 import { Telegram, TelegramError } from 'telegraf';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ChannelSendError } from '../inbound-message.js';
+import { ChannelSendError } from '../../core/channel.js';
 import type { Limit, RateLimiter } from '../../services/rate-limiter.js';
 import { errorFields } from '../../logger.js';
 import { splitText, type CallbackKeyboard } from './render-message.js';

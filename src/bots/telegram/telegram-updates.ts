@@ -1,6 +1,6 @@
 import type { Update } from 'telegraf/types';
 import type { Logger } from 'pino';
-import type { InboundMessage } from '../inbound-message.js';
+import type { InboundMessage } from '../../core/channel.js';
 import { normalizeUpdate } from './normalize-update.js';
 import type { StaffDesk } from './staff-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';

@@ -1,4 +1,4 @@
-import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../inbound-message.js';
+import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../../core/channel.js';
 import type { WhatsAppMessage } from './whatsapp-client.js';
 
 /** Why a WhatsApp message leads to nothing. */

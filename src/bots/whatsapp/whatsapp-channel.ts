@@ -1,4 +1,4 @@
-import { ChannelSendError, type ChannelAdapter, type OutboundOption } from '../inbound-message.js';
+import { ChannelSendError, type ChannelAdapter, type OutboundOption } from '../../core/channel.js';
 import { FileTooLargeError } from '../telegram/telegram-channel.js';
 import type { WhatsAppClient, WhatsAppClientEvents, WhatsAppMessage } from './whatsapp-client.js';
 

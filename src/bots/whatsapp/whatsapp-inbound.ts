@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
-import type { InboundMessage } from '../inbound-message.js';
+import type { InboundMessage } from '../../core/channel.js';
 import { isPrivateChatId, normalizeEdit, normalizeMessage } from './normalize-message.js';
 import type { WhatsAppChat, WhatsAppClient, WhatsAppMessage } from './whatsapp-client.js';
 

@@ -1,7 +1,7 @@
-import { hasForeignDigits } from '../../i18n/digits.js';
-import { prepareInput } from './input.js';
+import { hasForeignDigits } from '../../core/text/digits.js';
+import { prepareInput } from '../../core/text/input.js';
 import { numeralValue, readNumeral } from './numeral.js';
-import { fail, ok, type Validation } from './result.js';
+import { fail, ok, type Validation } from '../../core/text/validation.js';
 
 /**
  * Optional inclusive bounds for {@link validateDate}.

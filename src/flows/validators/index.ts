@@ -69,18 +69,18 @@
  * @packageDocumentation
  */
 
-import { matchChoice, matchYesNo } from './choice.js';
+import { matchChoice, matchYesNo } from '../../core/text/choice.js';
 import { validateAge, validateDate } from './date.js';
 import { validateNationalId } from './national-id.js';
 import { validateAmount, validateCount } from './number.js';
 import { validateSaudiMobile } from './saudi-mobile.js';
 import { validateName, validateText } from './text.js';
 
-export type { ChoiceOption } from './choice.js';
+export type { ChoiceOption } from '../../core/text/choice.js';
 export type { DateBounds } from './date.js';
 export type { NationalId } from './national-id.js';
 export type { NumberRange } from './number.js';
-export type { Validation } from './result.js';
+export type { Validation } from '../../core/text/validation.js';
 export type { TextLimits } from './text.js';
 export {
   matchChoice,

@@ -1,6 +1,6 @@
-import { hasForeignDigits } from '../../i18n/digits.js';
-import { prepareInput } from './input.js';
-import { fail, ok, type Validation } from './result.js';
+import { hasForeignDigits } from '../../core/text/digits.js';
+import { prepareInput } from '../../core/text/input.js';
+import { fail, ok, type Validation } from '../../core/text/validation.js';
 
 /**
  * A checked Saudi national ID or iqama number: ten ASCII digits and whether it

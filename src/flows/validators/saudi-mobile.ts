@@ -1,6 +1,6 @@
-import { hasForeignDigits } from '../../i18n/digits.js';
-import { prepareInput } from './input.js';
-import { fail, ok, type Validation } from './result.js';
+import { hasForeignDigits } from '../../core/text/digits.js';
+import { prepareInput } from '../../core/text/input.js';
+import { fail, ok, type Validation } from '../../core/text/validation.js';
 
 // Grouping people use when writing a number; removed wherever it appears.
 const FORMATTING = /[\s\-\u2010-\u2015\u2212.()]/g;

@@ -1,5 +1,5 @@
-import { prepareInput } from './input.js';
-import { fail, ok, type Validation } from './result.js';
+import { prepareInput } from '../../core/text/input.js';
+import { fail, ok, type Validation } from '../../core/text/validation.js';
 
 /**
  * Inclusive length bounds for {@link validateText}, in Unicode code points.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadFaqContent } from '../../../src/faq/faq-content.js';
 import { FAQ_THRESHOLDS, FaqMatcher, stemArabic, stemEnglish } from '../../../src/faq/faq-matcher.js';
-import { normalizeArabic } from '../../../src/i18n/normalize-arabic.js';
+import { normalizeArabic } from '../../../src/core/text/normalize-arabic.js';
 import { LABELLED_QUESTIONS, OFF_TOPIC_QUESTIONS, type LabelledQuestion, type QuestionStyle } from './labelled-questions.js';
 
 const content = loadFaqContent();

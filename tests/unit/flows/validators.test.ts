@@ -657,10 +657,14 @@ describe('validators registry', () => {
 
 describe('message keys', () => {
   const validatorDir = new URL('../../../src/flows/validators/', import.meta.url);
+  // The text helpers the engine also uses live below it, in src/core/text.
+  const coreText = new URL('../../../src/core/text/', import.meta.url);
   // The validators documented in index.ts; other files in the folder keep their own lists.
-  const files = ['index.ts', 'result.ts', 'input.ts', 'numeral.ts', 'national-id.ts', 'saudi-mobile.ts', 'number.ts', 'date.ts', 'text.ts', 'choice.ts'];
-  const sources = files
-    .map((file) => ({ file, text: readFileSync(new URL(file, validatorDir), 'utf8') }));
+  const files = ['index.ts', 'numeral.ts', 'national-id.ts', 'saudi-mobile.ts', 'number.ts', 'date.ts', 'text.ts'];
+  const sources = [
+    ...files.map((file) => ({ file, text: readFileSync(new URL(file, validatorDir), 'utf8') })),
+    ...['validation.ts', 'input.ts', 'choice.ts'].map((file) => ({ file: `core/text/${file}`, text: readFileSync(new URL(file, coreText), 'utf8') })),
+  ];
   const index = sources.find((source) => source.file === 'index.ts')?.text ?? '';
   const documented = new Set(index.match(/`validation\.[A-Za-z.]+`/g)?.map((key) => key.slice(1, -1)));
   const used = new Set(

@@ -5,7 +5,7 @@ import { loadCatalogues } from '../../../src/i18n/translator.js';
 import { menuFlow, withdrawFlow } from '../../../src/flows/menu.js';
 import { supportRequestFlow } from '../../../src/flows/support-request.js';
 import { CaseStatusSchema } from '../../../src/models/case-states.js';
-import { InboundMessageSchema } from '../../../src/bots/inbound-message.js';
+import { InboundMessageSchema } from '../../../src/core/channel.js';
 
 const catalogues = loadCatalogues();
 /** A key without its plural suffix: Arabic has six plural forms, English two. */

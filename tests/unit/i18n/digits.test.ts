@@ -7,7 +7,7 @@ import {
   normalizeDigits,
   stripInvisibles,
   toArabicDigits,
-} from '../../../src/i18n/digits.js';
+} from '../../../src/core/text/digits.js';
 
 describe('normalizeDigits', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeArabic, tokens } from '../../../src/i18n/normalize-arabic.js';
+import { normalizeArabic, tokens } from '../../../src/core/text/normalize-arabic.js';
 
 describe('normalizeArabic', () => {
   it.each([

@@ -5,8 +5,8 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ChannelSendError, type ChannelAdapter } from '../../../src/bots/inbound-message.js';
-import type { OutboundMessage } from '../../../src/engine/events.js';
+import { ChannelSendError, type ChannelAdapter } from '../../../src/core/channel.js';
+import type { OutboundMessage } from '../../../src/core/channel.js';
 import type { ConversationRepository } from '../../../src/models/conversation-repository.js';
 import type { ChatLocks } from '../../../src/services/chat-lock.js';
 import { OutboxSender } from '../../../src/services/outbox-sender.js';

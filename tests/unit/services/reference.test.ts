@@ -5,7 +5,7 @@ import {
   normalizeReference,
   ReferencePrefixError,
   referenceFromSeed,
-} from '../../../src/services/reference.js';
+} from '../../../src/core/reference.js';
 
 const fixed =
   (...bytes: number[]) =>

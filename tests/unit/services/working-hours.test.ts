@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextOpening, nextWeeklyReport, parseWorkingHours } from '../../../src/services/working-hours.js';
+import { nextOpening, nextWeeklyReport, parseWorkingHours } from '../../../src/core/working-hours.js';
 
 /** A moment given in Saudi time (UTC+3). */
 const saudi = (iso: string) => new Date(`${iso}+03:00`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Update } from 'telegraf/types';
 import { normalizeUpdate, type NormalizeOptions } from '../../../../src/bots/telegram/normalize-update.js';
-import { InboundMessageSchema } from '../../../../src/bots/inbound-message.js';
+import { InboundMessageSchema } from '../../../../src/core/channel.js';
 
 const BOT_ID = 7_000_000_001;
 const STAFF_GROUP = -1001234567890;

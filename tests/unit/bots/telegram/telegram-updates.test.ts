@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Update } from 'telegraf/types';
-import type { InboundMessage } from '../../../../src/bots/inbound-message.js';
+import type { InboundMessage } from '../../../../src/core/channel.js';
 import type { StaffDesk } from '../../../../src/bots/telegram/staff-desk.js';
 import type { TelegramGateway } from '../../../../src/bots/telegram/telegram-gateway.js';
 import { TelegramUpdateHandler } from '../../../../src/bots/telegram/telegram-updates.js';

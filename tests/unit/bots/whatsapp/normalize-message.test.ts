@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InboundMessageSchema } from '../../../../src/bots/inbound-message.js';
+import { InboundMessageSchema } from '../../../../src/core/channel.js';
 import { normalizeEdit, normalizeMessage, tiebreak } from '../../../../src/bots/whatsapp/normalize-message.js';
 import type { WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
 import { build, GROUP_WID, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelSendError } from '../../../../src/bots/inbound-message.js';
+import { ChannelSendError } from '../../../../src/core/channel.js';
 import { FileTooLargeError } from '../../../../src/bots/telegram/telegram-channel.js';
 import { renderWhatsAppMessage, splitText, WhatsAppChannel, WHATSAPP_MAX_TEXT } from '../../../../src/bots/whatsapp/whatsapp-channel.js';
 import { build, FakeWhatsAppClient, PDF_BYTES, PNG_BYTES, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { InboundMessage } from '../../../../src/bots/inbound-message.js';
+import type { InboundMessage } from '../../../../src/core/channel.js';
 import { normalizeMessage } from '../../../../src/bots/whatsapp/normalize-message.js';
 import type { WhatsAppChat, WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
 import { WhatsAppInbound, type WhatsAppInboundDeps } from '../../../../src/bots/whatsapp/whatsapp-inbound.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelSendError } from '../../../../src/bots/inbound-message.js';
+import { ChannelSendError } from '../../../../src/core/channel.js';
 import { WhatsAppRelayChannel } from '../../../../src/bots/whatsapp/whatsapp-bot.js';
 import { build, FakeWhatsAppClient, USER_WID } from '../../../helpers/fake-whatsapp.js';
 

@@ -1,5 +1,22 @@
 import { z } from 'zod';
-import type { OutboundMessage, OutboundOption } from '../engine/events.js';
+
+/**
+ * The channel contract, on the ground floor: what a person sent, in the same shape whatever
+ * the channel, what is sent back, and what a channel adapter must do. The engine, the
+ * services, the storage and the workers speak these types; only `src/bots` knows a platform.
+ */
+
+/** One option shown with a message: Telegram draws it as a button, WhatsApp and the console as a numbered line. */
+export interface OutboundOption {
+  id: string;
+  label: string;
+}
+
+/** A message to send to the person, already rendered in their language. */
+export interface OutboundMessage {
+  text: string;
+  options?: OutboundOption[];
+}
 
 /** The channels the service speaks on. */
 export const ChannelSchema = z.enum(['console', 'telegram', 'whatsapp']);
@@ -47,7 +64,6 @@ export type InboundMessage = z.infer<typeof InboundMessageSchema>;
  */
 export const EDIT_NOTICE_KEY = 'edited.notApplied';
 
-export type { OutboundOption };
 
 /** What a channel adapter must do: send a message to a chat, and fetch a file a person sent. */
 export interface ChannelAdapter {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { storedValues, type RawDocument, type SealedStorage, type StagedFile, type StoredFile, type StoredValue } from '../models/sealed-storage.js';
-import { DecryptError, sealedKeyIdOf, type KeyRing } from './key-ring.js';
+import { DecryptError, sealedKeyIdOf, type KeyRing } from '../privacy/key-ring.js';
 
 /** The service's Redis locks, as the rotation takes them (the service's `ChatLocks`). */
 export interface RotationLocks {

@@ -1,4 +1,4 @@
-import { normalizeDigits, stripInvisibles } from '../../i18n/digits.js';
+import { normalizeDigits, stripInvisibles } from './digits.js';
 
 /**
  * Brings a raw answer to the form every validator starts from: no invisible

@@ -1,6 +1,6 @@
-import { normalizeArabic } from '../../i18n/normalize-arabic.js';
+import { normalizeArabic } from './normalize-arabic.js';
 import { prepareInput } from './input.js';
-import { fail, ok, type Validation } from './result.js';
+import { fail, ok, type Validation } from './validation.js';
 
 /**
  * One option of a multiple-choice question: the id the flow stores, and the
