@@ -19,7 +19,7 @@ import { ScheduleRepository } from './models/schedule-repository.js';
 import { ErasureRepository } from './models/erasure-repository.js';
 import type { ErasureDeps } from './services/erasure.js';
 import { parseWorkingHours } from './core/working-hours.js';
-import { readableDateTime } from './services/conversation-requests.js';
+import { readableDateTime } from './core/calendar.js';
 import { loadFlowCatalog } from './flows/catalog.js';
 import { ContentStore, DEFAULT_CONTENT_ROOT } from './i18n/content.js';
 import { LiveContent } from './i18n/live-content.js';

@@ -1,4 +1,4 @@
-import { RIYADH_TIME_ZONE } from '../services/calendar.js';
+import { riyadhStamp } from '../core/calendar.js';
 
 /*
  * How the admin CLI writes a command's result. Its own module, below the command
@@ -42,23 +42,9 @@ export function createOutput(options: { json: boolean; write: (text: string) => 
   };
 }
 
-const riyadhTime = new Intl.DateTimeFormat('en-CA', {
-  timeZone: RIYADH_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
 function formatCell(cell: Cell): string {
   if (cell === null || cell === undefined) return '-';
-  if (cell instanceof Date) {
-    if (Number.isNaN(cell.getTime())) return '-';
-    const part = Object.fromEntries(riyadhTime.formatToParts(cell).map((p) => [p.type, p.value]));
-    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
-  }
+  if (cell instanceof Date) return riyadhStamp(cell);
   if (typeof cell === 'boolean') return cell ? 'yes' : 'no';
   return String(cell).replace(/\p{Cc}/gu, ' ');
 }

@@ -3,7 +3,7 @@ import type { OpenCaseSummary, RequestResult } from '../engine/input.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { CaseTransitionError, isOpen } from '../models/case-states.js';
 import type { Channel } from '../core/channel.js';
-import { formatDualDate } from './calendar.js';
+import { readableDate } from '../core/calendar.js';
 import { submitCase, type SubmissionDeps } from './submission.js';
 import type { ChatLocks } from './chat-lock.js';
 import { submitRecord, type RecordDeps } from './records.js';
@@ -34,23 +34,6 @@ export interface RequestOrigin {
   now: Date;
   /** The inbound message being handled (its mark): what a relayed message is keyed by. */
   messageMark: string;
-}
-
-/** A date as people read it: Gregorian with the Umm al-Qura Hijri date beside it. */
-export function readableDate(date: Date, lang: Language): string {
-  const { gregorian, hijri } = formatDualDate(date, lang);
-  return `${gregorian} (${hijri})`;
-}
-
-/** The time of day in Saudi time, 24-hour, in the digits the rest of the date uses. */
-const SAUDI_TIME: Record<Language, Intl.DateTimeFormat> = {
-  ar: new Intl.DateTimeFormat('ar-SA-u-nu-arab', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Riyadh' }),
-  en: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Riyadh' }),
-};
-
-/** A date with its time in Saudi time, as people read it: when researchers are next at work. */
-export function readableDateTime(date: Date, lang: Language): string {
-  return `${readableDate(date, lang)} ${SAUDI_TIME[lang].format(date)}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { AuditLog } from '../models/audit-log.js';
 import { isOpen } from '../models/case-states.js';
 import type { EngineRequest } from '../engine/events.js';
 import type { Channel } from '../core/channel.js';
-import { expectedAnswerDate } from './calendar.js';
+import { expectedAnswerDate } from '../core/calendar.js';
 import { referenceFromSeed } from '../core/reference.js';
 import { caseIdOf } from './identifiers.js';
 

@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/models/database.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
-import { formatDualDate } from '../../src/services/calendar.js';
+import { formatDualDate } from '../../src/core/calendar.js';
 import { ConsoleProcess } from '../helpers/console-process.js';
 import { MONGODB_URI, REDIS_URL } from '../helpers/db.js';
 

@@ -5,7 +5,7 @@ import type { Staff, StaffRepository } from '../../models/staff.js';
 import type { ErasureRequest } from '../../models/erasure-repository.js';
 import { finishErasure, recordDecision, type ErasureDeps } from '../../services/erasure.js';
 import { errorFields } from '../../logger.js';
-import { readableDate } from '../../services/conversation-requests.js';
+import { readableDate } from '../../core/calendar.js';
 import { signAction } from './callback-data.js';
 import { staffKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';

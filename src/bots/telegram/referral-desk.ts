@@ -9,7 +9,7 @@ import type { Staff, StaffRepository } from '../../models/staff.js';
 import type { AuditLog } from '../../models/audit-log.js';
 import type { CaseActionDeps } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
-import { readableDateTime } from '../../services/conversation-requests.js';
+import { readableDateTime } from '../../core/calendar.js';
 import { ChannelSendError } from '../../core/channel.js';
 import { errorFields } from '../../logger.js';
 import { signAction } from './callback-data.js';

@@ -17,7 +17,7 @@ import { chartSeries, renderChart } from '../../services/report-chart.js';
 import { EXPORT_KINDS, exportRows, toCsv, type ExportKind } from '../../services/csv-export.js';
 import { isUnheld, type CaseActions, type ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
-import { readableDate, readableDateTime } from '../../services/conversation-requests.js';
+import { readableDate, readableDateTime } from '../../core/calendar.js';
 import { canMove, isOpen } from '../../models/case-states.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../core/reference.js';

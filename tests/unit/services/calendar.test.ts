@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CalendarError, expectedAnswerDate, formatDualDate } from '../../../src/services/calendar.js';
+import { CalendarError, expectedAnswerDate, formatDualDate } from '../../../src/core/calendar.js';
 
 describe('expectedAnswerDate', () => {
   it('adds calendar days and keeps the time of day', () => {

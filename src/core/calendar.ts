@@ -138,3 +138,37 @@ function formatter(locale: string, timeZone: string, weekday: boolean): Intl.Dat
   }
   return cached;
 }
+
+/** A date as people read it: Gregorian with the Umm al-Qura Hijri date beside it. */
+export function readableDate(date: Date, lang: 'ar' | 'en'): string {
+  const { gregorian, hijri } = formatDualDate(date, lang);
+  return `${gregorian} (${hijri})`;
+}
+
+/** The time of day in Saudi time, 24-hour, in the digits the rest of the date uses. */
+const SAUDI_TIME: Record<'ar' | 'en', Intl.DateTimeFormat> = {
+  ar: new Intl.DateTimeFormat('ar-SA-u-nu-arab', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: RIYADH_TIME_ZONE }),
+  en: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: RIYADH_TIME_ZONE }),
+};
+
+/** A date with its time in Saudi time, as people read it: when researchers are next at work. */
+export function readableDateTime(date: Date, lang: 'ar' | 'en'): string {
+  return `${readableDate(date, lang)} ${SAUDI_TIME[lang].format(date)}`;
+}
+
+const RIYADH_STAMP = new Intl.DateTimeFormat('en-CA', {
+  timeZone: RIYADH_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** `YYYY-MM-DD HH:MM` in Saudi time, for tables an operator reads (the admin CLI); '-' for an invalid date. */
+export function riyadhStamp(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '-';
+  const part = Object.fromEntries(RIYADH_STAMP.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+}
