@@ -1,5 +1,5 @@
 import type { Flow, Option } from './flow-definition.js';
-import type { Translate } from './input.js';
+import type { Translate } from './contract.js';
 import type { AnswerValue, Language } from './session.js';
 
 /** How an answer reads back to a person (the review) or to staff (the case view), in `lang`. */

@@ -1,4 +1,5 @@
-import type { AnswerValue, Language } from './session.js';
+import type { Translate } from './contract.js';
+import type { AnswerValue } from './session.js';
 
 /** Kinds of message the flows cannot take as an answer; each gets its own explanation. */
 export type UnsupportedKind = 'sticker' | 'voice' | 'location' | 'contact' | 'video' | 'other';
@@ -67,8 +68,6 @@ export interface InputMeta {
   at: string;
 }
 
-/** Renders a message key in a language; pure, loaded once. */
-export type Translate = (lang: Language, key: string, params?: Record<string, string | number>) => string;
 
 /**
  * Everything the engine needs from outside, passed in so that `step` stays pure:

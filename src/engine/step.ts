@@ -4,28 +4,12 @@ import { answerLabelKey, displayAnswer } from './display.js';
 import type { EngineEnv, EngineInput, InputMeta, OpenCaseSummary, RequestResult } from './input.js';
 import type { EngineEvent, EngineRequest, ReferralReason } from './events.js';
 import type { OutboundMessage } from '../core/channel.js';
+import type { FaqMatch, FlowCatalog } from './contract.js';
 import { answeredPath, firstOpen, isStepTarget, nextTarget } from './path.js';
 import { detectCommand, isDone, isEndOfReferral, type Command } from './commands.js';
-import { readAnswer, type Validator } from './answers.js';
+import { readAnswer } from './answers.js';
 import type { AnswerValue, Draft, Language, Session } from './session.js';
 import { cloneJson } from './clone.js';
-
-/** Where a free-text question leads: one topic's answer, two or three topics to choose from, or nothing. */
-export type FaqMatch = { kind: 'answer'; topicId: string } | { kind: 'choices'; topicIds: string[] } | { kind: 'none' };
-
-/** The questions the association answers: topics in menu order (texts `faq.<id>.title` / `.answer`), and a matcher. */
-export interface FaqIndex {
-  topicIds(): readonly string[];
-  match(text: string): FaqMatch;
-}
-
-/** The flows and validators a step runs against. */
-export interface FlowCatalog {
-  /** The flow with this id at this version, or its latest version when that one is gone. */
-  get(id: string, version?: number): Flow | undefined;
-  validators: Readonly<Record<string, Validator>>;
-  faq?: FaqIndex;
-}
 
 /** What a step produced: the next session, what happened, and at most one request to the caller. */
 export interface StepResult {

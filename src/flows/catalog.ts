@@ -1,5 +1,5 @@
+import type { FaqIndex, FlowCatalog } from '../engine/contract.js';
 import { defineFlow, type Flow } from '../engine/flow-definition.js';
-import type { FlowCatalog } from '../engine/step.js';
 import type { Validator } from '../engine/answers.js';
 import { validateNationalId } from './validators/national-id.js';
 import { validateSaudiMobile } from './validators/saudi-mobile.js';
@@ -10,7 +10,6 @@ import { validateAgeList, validatePlace } from './validators/lists.js';
 import { faqFlow, menuFlow, menuFlowV1, trackFlow, withdrawFlow } from './menu.js';
 import { loadFaqContent } from '../faq/faq-content.js';
 import { FaqMatcher } from '../faq/faq-matcher.js';
-import type { FaqIndex } from '../engine/step.js';
 import { normalizeReference } from '../core/reference.js';
 import { normalizeDigits } from '../core/text/digits.js';
 import { erasureFlow, feedbackFlow, infoFlow, surveyFlow, volunteerFlow } from './self-service.js';

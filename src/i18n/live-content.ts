@@ -1,5 +1,4 @@
-import type { Translate } from '../engine/input.js';
-import type { FaqIndex } from '../engine/step.js';
+import type { FaqIndex, Translate } from '../engine/contract.js';
 import { FaqMatcher } from '../faq/faq-matcher.js';
 import { faqIndexOf } from '../flows/catalog.js';
 import type { Content, ContentStore } from './content.js';

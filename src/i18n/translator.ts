@@ -1,6 +1,6 @@
+import type { Translate } from '../engine/contract.js';
 import { DEFAULT_CONTENT_ROOT, loadContent } from './content.js';
 import i18next from 'i18next';
-import type { Translate } from '../engine/input.js';
 import type { Language } from '../engine/session.js';
 
 /** One language's messages: flat keys (dots are part of the key) to texts with `{{placeholders}}`. */

@@ -1,7 +1,8 @@
+import type { FlowCatalog, Translate } from '../engine/contract.js';
 import type { Logger } from 'pino';
-import { step, expectsDocument, type FlowCatalog, type StepResult } from '../engine/step.js';
+import { step, expectsDocument, type StepResult } from '../engine/step.js';
 import { newSession, type Session } from '../engine/session.js';
-import type { EngineEnv, EngineInput, InputMeta, Translate } from '../engine/input.js';
+import type { EngineEnv, EngineInput, InputMeta } from '../engine/input.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { OutboundMessage } from '../core/channel.js';
 import type { ConversationRepository, Conversation } from '../models/conversation-repository.js';

@@ -1,5 +1,6 @@
+import type { FlowCatalog } from '../../src/engine/contract.js';
 import { expect } from 'vitest';
-import { step, type FlowCatalog, type StepResult } from '../../src/engine/step.js';
+import { step, type StepResult } from '../../src/engine/step.js';
 import { newSession, SessionSchema, type Language, type Session } from '../../src/engine/session.js';
 import type { EngineEnv, EngineInput, RequestResult } from '../../src/engine/input.js';
 import type { Declaration, EngineEvent, EngineRequest } from '../../src/engine/events.js';

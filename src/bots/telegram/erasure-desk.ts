@@ -1,5 +1,5 @@
+import type { Translate } from '../../engine/contract.js';
 import type { Logger } from 'pino';
-import type { Translate } from '../../engine/input.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { Staff, StaffRepository } from '../../models/staff.js';
 import type { ErasureRequest } from '../../models/erasure-repository.js';

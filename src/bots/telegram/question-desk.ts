@@ -1,5 +1,5 @@
+import type { Translate } from '../../engine/contract.js';
 import type { Logger } from 'pino';
-import type { Translate } from '../../engine/input.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
 import type { RecordRepository } from '../../models/record-repository.js';

@@ -1,6 +1,5 @@
+import type { FlowCatalog, Translate } from '../../engine/contract.js';
 import type { Logger } from 'pino';
-import type { Translate } from '../../engine/input.js';
-import type { FlowCatalog } from '../../engine/step.js';
 import { answerLabelKey } from '../../engine/display.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { DocumentStore } from '../../models/document-store.js';

@@ -1,5 +1,5 @@
+import type { Translate } from '../../engine/contract.js';
 import type { Logger } from 'pino';
-import type { Translate } from '../../engine/input.js';
 import type { Flow } from '../../engine/flow-definition.js';
 import { answerLabelKey, displayAnswer } from '../../engine/display.js';
 import type { AnswerValue } from '../../engine/session.js';

@@ -1,10 +1,9 @@
+import type { FlowCatalog, Translate } from '../../engine/contract.js';
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
-import type { Translate } from '../../engine/input.js';
-import type { FlowCatalog } from '../../engine/step.js';
 import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
 import type { OpenRequestLocks } from '../../models/open-request-locks.js';
 import type { AuditLog } from '../../models/audit-log.js';
