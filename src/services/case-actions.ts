@@ -68,13 +68,14 @@ export class CaseActions {
    */
   async claim(caseId: string, staff: Staff, act: string): Promise<ActionResult> {
     return this.act('claim', caseId, staff, act, async (record, at) => {
-      if (record.assignee?.id === staff.id && record.status !== 'submitted') return { ok: true, changed: false, record };
+      const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
+      if (!underStudy && record.status !== 'submitted') return { ok: false, reason: 'wrong_state', record };
+      if (record.assignee?.id === staff.id) return { ok: true, changed: false, record };
       if (record.assignee) return { ok: false, reason: 'held_by_other', record };
       const owe = this.owing(act, at, [audited(staff, 'case.claimed', at)]);
       const assignee = { id: staff.id, name: staff.name };
-      if (isUnheld(record)) await this.deps.cases.setAssignee(caseId, assignee, owe);
-      else if (record.status === 'submitted') await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee }, owe);
-      else return { ok: false, reason: 'wrong_state', record };
+      if (underStudy) await this.deps.cases.setAssignee(caseId, assignee, owe);
+      else await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee }, owe);
       return 'changed';
     });
   }

@@ -316,6 +316,12 @@ describe('a staff act and what it owes, finished once', () => {
     expect((await cases.get(id))!).toMatchObject({ status: 'information_requested', assignee: { id: researcher.id } });
     expect(await entries(id, 'case.released')).toHaveLength(1);
     expect(await entries(id, 'case.claimed')).toHaveLength(1);
+    // Its holder pressing Claim again: already done. Once withdrawn, Claim is refused for the state, even to its holder.
+    expect(await faultyWith().claim(id, researcher, `take-up-again-${id}`)).toMatchObject({ ok: true, changed: false });
+    const withdrawn = await caseIn('in_review');
+    await cases.setAssignee(withdrawn, { id: researcher.id, name: researcher.name }, { act: `held-w-${withdrawn}` });
+    await cases.move(withdrawn, 'withdrawn', { kind: 'beneficiary', id: 'chat' }, new Date());
+    expect(await faultyWith().claim(withdrawn, researcher, `claim-withdrawn-${withdrawn}`)).toMatchObject({ ok: false, reason: 'wrong_state' });
     // Another researcher now finds it held.
     expect(await faultyWith().claim(id, { ...researcher, id: 'stf_other' } as typeof researcher, `take-up-2-${id}`)).toMatchObject({ ok: false, reason: 'held_by_other' });
   });
