@@ -3,7 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
-import { earliestDue, openOwed, OwedList, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
+import { earliestDue, openOwed, OwedList, owedItemSchema, type OwedChange, type OwedItem, type StoredOwedItem } from './owed.js';
 
 /** The signed declaration stored with a case. */
 export interface StoredDeclaration {
@@ -176,19 +176,18 @@ export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assi
  * history so a retry of the same act finds it done) and what it owes. `keep` filters the items
  * already owed (taking a decision back drops that decision's).
  */
-export interface ActWrite {
+export interface ActWrite extends OwedChange {
   act: string;
-  owe?: OwedItem[];
-  keep?: (item: OwedItem) => boolean;
 }
 
 /**
  * The cases: one document each, personal answers encrypted as one value, the
  * history of moves embedded so a move and its audit entry are one atomic write.
  */
-export class CaseRepository implements OwedStore {
+export class CaseRepository {
   private readonly model: Model<CaseDoc>;
-  private readonly owedList: OwedList;
+  /** What staff acts on cases still owe (models/owed.ts). */
+  readonly owedList: OwedList;
 
   constructor(
     connection: Connection,
@@ -306,18 +305,10 @@ export class CaseRepository implements OwedStore {
     const current = await this.model.findById(id, { status: 1, owed: 1 }).lean<Pick<CaseDoc, 'status' | 'owed'>>();
     if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
     const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}), ...(act ? { act: act.act } : {}) };
-    const owed = act ? this.owedAfter(current.owed ?? [], act) : {};
+    const owed = act ? this.owedList.after(current.owed ?? [], act) : {};
     const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at, ...also, ...owed }, $push: { history: entry } });
     if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
     return current.status;
-  }
-
-  /** The owed list after an act: what is kept of the current one, and what the act owes. */
-  private owedAfter(current: StoredOwedItem[], act: ActWrite): { owed: StoredOwedItem[]; owedDueAt: Date | null } {
-    const kept = current.filter((stored) => !act.keep || act.keep(openOwed(this.keys, stored)));
-    const fresh = (act.owe ?? []).filter((item) => !kept.some((k) => k.id === item.id)).map((item) => sealOwed(this.keys, item));
-    const owed = [...kept, ...fresh];
-    return { owed, owedDueAt: earliestDue(owed) };
   }
 
   /** The undecided cases a researcher holds. */
@@ -332,22 +323,7 @@ export class CaseRepository implements OwedStore {
    */
   async setAssignee(id: string, assignee: { id: string; name: string } | null, act: ActWrite): Promise<void> {
     const current = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
-    await this.model.updateOne({ _id: id }, { $set: { assignee, ...this.owedAfter(current?.owed ?? [], act) } });
-  }
-
-  /** What the case still owes, decrypted. */
-  owed(id: string): Promise<OwedItem[]> {
-    return this.owedList.owed(id);
-  }
-
-  /** Replaces what the case owes. The caller holds the case's lock. */
-  setOwed(id: string, items: OwedItem[]): Promise<void> {
-    return this.owedList.setOwed(id, items);
-  }
-
-  /** Cases that owe something due by `now`. */
-  owedDue(now: Date, limit?: number): Promise<string[]> {
-    return this.owedList.owedDue(now, limit);
+    await this.model.updateOne({ _id: id }, { $set: { assignee, ...this.owedList.after(current?.owed ?? [], act) } });
   }
 
   /** Asks the beneficiary for missing information: in review → information requested, the note sealed. The caller holds the case's lock. */
@@ -393,7 +369,7 @@ export class CaseRepository implements OwedStore {
   async addNote(id: string, text: string, by: string, at: Date, act: ActWrite): Promise<boolean> {
     const current = await this.model.findById(id, { notes: 1, owed: 1 }).lean<Pick<CaseDoc, 'notes' | 'owed'>>();
     if (!current || (current.notes ?? []).some((note) => (note as { act?: string }).act === act.act)) return false;
-    await this.model.updateOne({ _id: id }, { $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } }, $set: this.owedAfter(current.owed ?? [], act) });
+    await this.model.updateOne({ _id: id }, { $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } }, $set: this.owedList.after(current.owed ?? [], act) });
     return true;
   }
 

@@ -60,13 +60,21 @@ export function earliestDue(items: readonly { dueAt: Date }[]): Date | null {
   return items.reduce<Date | null>((min, item) => (min === null || new Date(item.dueAt) < min ? new Date(item.dueAt) : min), null);
 }
 
-/** Where owed items live: a case or a self-service record, read and rewritten whole under its lock (FerretDB cannot `$pull` by condition). */
-export interface OwedStore {
-  owed(id: string): Promise<OwedItem[]>;
-  /** Replaces the owed list (and its earliest due time). The caller holds the document's lock. */
-  setOwed(id: string, items: OwedItem[]): Promise<void>;
-  /** Documents with something owed by `now`. */
-  owedDue(now: Date, limit?: number): Promise<string[]>;
+/**
+ * The items an act owes, each under an id derived from the act's (an audit entry keyed by it
+ * too), due at `dueAt` and not yet begun.
+ */
+export function owedItems(act: string, items: { work: OwedWork; dueAt: Date }[]): OwedItem[] {
+  return items.map((item, index) => {
+    const id = `${act}:${item.work.kind}:${index}`;
+    return { id, act, dueAt: item.dueAt, state: 'due', work: item.work.kind === 'audit' ? { ...item.work, key: id } : item.work };
+  });
+}
+
+/** What an act writes into a document's owed list: the items it owes, and which of those already owed to keep (all, by default). */
+export interface OwedChange {
+  owe?: OwedItem[];
+  keep?: (item: OwedItem) => boolean;
 }
 
 /** The owed fields of a case or record document. */
@@ -76,23 +84,36 @@ interface OwedDoc {
   owedDueAt?: Date | null;
 }
 
-/** Reads and writes the owed list of one collection's documents: what cases and records share. */
-export class OwedList implements OwedStore {
+/**
+ * The owed list of one collection's documents (cases, records), read and rewritten whole
+ * under the document's lock: FerretDB cannot `$pull` by condition.
+ */
+export class OwedList {
   constructor(
     private readonly model: Model<OwedDoc>,
     private readonly keys: KeyRing,
   ) {}
+
+  /** The owed fields to `$set` after an act: what is kept of `current`, and what the act owes that is not there already. */
+  after(current: readonly StoredOwedItem[], change: OwedChange): { owed: StoredOwedItem[]; owedDueAt: Date | null } {
+    const kept = current.filter((stored) => !change.keep || change.keep(openOwed(this.keys, stored)));
+    const fresh = (change.owe ?? []).filter((item) => !kept.some((k) => k.id === item.id)).map((item) => sealOwed(this.keys, item));
+    const owed = [...kept, ...fresh];
+    return { owed, owedDueAt: earliestDue(owed) };
+  }
 
   async owed(id: string): Promise<OwedItem[]> {
     const doc = await this.model.findById(id, { owed: 1 }).lean<OwedDoc>();
     return (doc?.owed ?? []).map((stored) => openOwed(this.keys, stored));
   }
 
+  /** Replaces the owed list (and its earliest due time). The caller holds the document's lock. */
   async setOwed(id: string, items: OwedItem[]): Promise<void> {
     const owed = items.map((item) => sealOwed(this.keys, item));
     await this.model.updateOne({ _id: id }, { $set: { owed, owedDueAt: earliestDue(owed) } });
   }
 
+  /** Documents with something owed by `now`. */
   async owedDue(now: Date, limit = 100): Promise<string[]> {
     const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
     return docs.map((d) => d._id);

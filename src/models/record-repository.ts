@@ -3,7 +3,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
-import { earliestDue, OwedList, owedItemSchema, sealOwed, type OwedItem, type OwedStore, type StoredOwedItem } from './owed.js';
+import { OwedList, owedItemSchema, type OwedItem, type StoredOwedItem } from './owed.js';
 
 /** What a short self-service flow leaves behind: a suggestion or complaint, or a volunteer. */
 export type RecordKind = 'feedback' | 'volunteer';
@@ -92,9 +92,10 @@ export interface NewRecord {
  * retried submission finds the record it already made; the pending alert lives on the record,
  * so a crash between the insert and the alert loses no alert (the sweeper re-arms it).
  */
-export class RecordRepository implements OwedStore {
+export class RecordRepository {
   private readonly model: Model<RecordDoc>;
-  private readonly owedList: OwedList;
+  /** What staff acts on records still owe (models/owed.ts). */
+  readonly owedList: OwedList;
 
   constructor(
     connection: Connection,
@@ -169,26 +170,12 @@ export class RecordRepository implements OwedStore {
   async answer(id: string, text: string, by: string, at: Date, act: { act: string; owe: OwedItem[] }): Promise<'answered' | 'again' | 'refused'> {
     const current = await this.model.findById(id, { answer: 1, owed: 1 }).lean<Pick<RecordDoc, 'answer' | 'owed'>>();
     if (current?.answer?.act === act.act) return 'again';
-    const owed = [...(current?.owed ?? []), ...act.owe.map((item) => sealOwed(this.keys, item))];
     // An erased record takes no answer: there is nobody to send it to, and nothing to keep it for.
     const result = await this.model.updateOne(
       { _id: id, status: 'open', chatKey: { $ne: ERASED } },
-      { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at, act: act.act }, owed, owedDueAt: earliestDue(owed) } },
+      { $set: { status: 'answered', answer: { sealed: this.keys.encryptText(text), by, at, act: act.act }, ...this.owedList.after(current?.owed ?? [], act) } },
     );
     return result.modifiedCount === 1 ? 'answered' : 'refused';
-  }
-
-  owed(id: string): Promise<OwedItem[]> {
-    return this.owedList.owed(id);
-  }
-
-  /** Replaces what the record owes. The caller holds the record's lock. */
-  setOwed(id: string, items: OwedItem[]): Promise<void> {
-    return this.owedList.setOwed(id, items);
-  }
-
-  owedDue(now: Date, limit?: number): Promise<string[]> {
-    return this.owedList.owedDue(now, limit);
   }
 
   /** The chat's own suggestions, complaints and volunteering, oldest first. */

@@ -2,7 +2,7 @@ import type { CaseRepository, CaseRecord, ActWrite } from '../models/case-reposi
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { Staff } from '../models/staff.js';
-import type { OwedItem, OwedWork } from '../models/owed.js';
+import { owedItems, type OwedItem, type OwedWork } from '../models/owed.js';
 import { CaseTransitionError, isOpen, type Actor } from '../models/case-states.js';
 import type { ChatLocks } from './chat-lock.js';
 import { finishOwed, type Notify, type OwedWorkDeps } from './owed-work.js';
@@ -72,7 +72,7 @@ export class CaseActions {
       if (!underStudy && record.status !== 'submitted') return { ok: false, reason: 'wrong_state', record };
       if (record.assignee?.id === staff.id) return { ok: true, changed: false, record };
       if (record.assignee) return { ok: false, reason: 'held_by_other', record };
-      const owe = this.owing(act, at, [audited(staff, 'case.claimed', at)]);
+      const owe = this.owing(act, [audited(staff, 'case.claimed', at)]);
       const assignee = { id: staff.id, name: staff.name };
       if (underStudy) await this.deps.cases.setAssignee(caseId, assignee, owe);
       else await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee }, owe);
@@ -99,7 +99,7 @@ export class CaseActions {
         ...(outcome === 'rejected' ? [{ work: { kind: 'release_id' } as const, dueAt: tellAt }] : []),
         { work: { kind: 'survey', occasion: 'decision' } as const, dueAt: tellAt },
       ];
-      await this.deps.cases.move(caseId, outcome, actorOf(staff), at, outcome === 'rejected' ? text : `support granted: ${text}`, { decision }, this.owing(act, at, owed));
+      await this.deps.cases.move(caseId, outcome, actorOf(staff), at, outcome === 'rejected' ? text : `support granted: ${text}`, { decision }, this.owing(act, owed));
       return 'changed';
     });
   }
@@ -120,7 +120,7 @@ export class CaseActions {
       const pending = current.owed.filter((item) => item.act === decided.act && item.work.kind !== 'audit');
       if (pending.length === 0 || pending.some((item) => item.state !== 'due' || item.dueAt.getTime() <= at.getTime())) return { ok: false, reason: 'too_late', record: current };
       const keep = (item: OwedItem) => !(item.act === decided.act && item.work.kind !== 'audit');
-      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'decision taken back', { decision: null }, { ...this.owing(act, at, [audited(staff, 'case.decision_taken_back', at)]), keep });
+      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'decision taken back', { decision: null }, { ...this.owing(act, [audited(staff, 'case.decision_taken_back', at)]), keep });
       return 'changed';
     });
   }
@@ -143,7 +143,7 @@ export class CaseActions {
         if (lock.caseId !== caseId) return { ok: false, reason: 'id_in_use', record };
       }
       const notice: OwedWork = { kind: 'notice', key: 'caseProgress.reopened', params: { reference: record.reference }, noticeId: `${act}:notice` };
-      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, reason, { decision: null }, this.owing(act, at, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]));
+      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, reason, { decision: null }, this.owing(act, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]));
       if (record.status === 'rejected') await this.deps.locks.activate(record.nationalIdHash, caseId);
       return 'changed';
     });
@@ -167,7 +167,7 @@ export class CaseActions {
         ...(to === 'closed' ? [{ work: { kind: 'release_id' } as const, dueAt: at }] : []),
         ...(to === 'service_delivered' ? [{ work: { kind: 'survey', occasion: 'service' } as const, dueAt: at }] : []),
       ];
-      await this.deps.cases.move(caseId, to, actorOf(staff), at, reason, {}, this.owing(act, at, owed));
+      await this.deps.cases.move(caseId, to, actorOf(staff), at, reason, {}, this.owing(act, owed));
       return 'changed';
     });
   }
@@ -182,7 +182,7 @@ export class CaseActions {
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
       const params = { caseId, reference: record.reference, items: request.items.join(','), note: request.note };
       const owed = [audited(staff, 'case.information_requested', at), { work: { kind: 'notice', key: 'info.requested', params, noticeId: `${act}:notice` } as const, dueAt: at }];
-      await this.deps.cases.requestInfo(caseId, request, actorOf(staff), at, this.owing(act, at, owed));
+      await this.deps.cases.requestInfo(caseId, request, actorOf(staff), at, this.owing(act, owed));
       return 'changed';
     });
   }
@@ -191,7 +191,7 @@ export class CaseActions {
   async addNote(caseId: string, staff: Staff, text: string, act: string): Promise<ActionResult> {
     return this.act('study', caseId, staff, act, async (record, at) => {
       if (record.decision || !isOpen(record.status)) return { ok: false, reason: 'wrong_state', record };
-      const added = await this.deps.cases.addNote(caseId, text, staff.name, at, this.owing(act, at, [audited(staff, 'case.note_added', at)]));
+      const added = await this.deps.cases.addNote(caseId, text, staff.name, at, this.owing(act, [audited(staff, 'case.note_added', at)]));
       return added ? 'changed' : { ok: true, changed: false, record };
     });
   }
@@ -207,9 +207,9 @@ export class CaseActions {
     const released = await this.deps.chatLocks.exclusive(`case:${caseId}`, async () => {
       const record = await this.deps.cases.get(caseId);
       if (!record || record.assignee?.id !== staffId) return false;
-      const audit = { id: `${act}:audit`, act, dueAt: at, state: 'due' as const, work: { kind: 'audit', key: `${act}:audit`, action: 'case.released', actor: by, at, details: { staffId } } as const };
-      if (record.status === 'in_review' && !record.decision) await this.deps.cases.move(caseId, 'submitted', by, at, 'holder no longer available', { assignee: null }, { act, owe: [audit] });
-      else await this.deps.cases.setAssignee(caseId, null, { act, owe: [audit] });
+      const owe = this.owing(act, [{ work: { kind: 'audit', key: '', action: 'case.released', actor: by, at, details: { staffId } }, dueAt: at }]);
+      if (record.status === 'in_review' && !record.decision) await this.deps.cases.move(caseId, 'submitted', by, at, 'holder no longer available', { assignee: null }, owe);
+      else await this.deps.cases.setAssignee(caseId, null, owe);
       return true;
     });
     if (released) await finishOwed(this.deps, 'case', caseId, at);
@@ -255,14 +255,8 @@ export class CaseActions {
   }
 
   /** The act's write: its id and its owed items, each under an id derived from the act's. */
-  private owing(act: string, at: Date, items: { work: OwedWork; dueAt: Date }[]): ActWrite {
-    return {
-      act,
-      owe: items.map((item, index) => {
-        const id = `${act}:${item.work.kind}:${index}`;
-        return { id, act, dueAt: item.dueAt, state: 'due', work: item.work.kind === 'audit' ? { ...item.work, key: id } : item.work };
-      }),
-    };
+  private owing(act: string, items: { work: OwedWork; dueAt: Date }[]): ActWrite {
+    return { act, owe: owedItems(act, items) };
   }
 
   private now(): Date {
@@ -270,7 +264,7 @@ export class CaseActions {
   }
 }
 
-/** The audit entry an act owes; {@link CaseActions.owing} gives it its key, derived from the act. */
+/** The audit entry an act owes; `owedItems` gives it its key, derived from the act. */
 function audited(staff: Staff, action: string, at: Date): { work: OwedWork; dueAt: Date } {
   return { work: { kind: 'audit', key: '', action, actor: actorOf(staff), at }, dueAt: at };
 }

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../models/audit-log.js';
 import type { CaseRecord, CaseRepository } from '../models/case-repository.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
-import type { OwedItem, OwedStore } from '../models/owed.js';
+import type { OwedItem, OwedList } from '../models/owed.js';
 import type { RecordRepository } from '../models/record-repository.js';
 import type { Channel } from '../core/channel.js';
 import type { ChatLocks } from './chat-lock.js';
@@ -36,7 +36,7 @@ type Where = 'case' | 'record';
  * performs them again harmlessly. Returns how many items were performed.
  */
 export async function finishOwed(deps: OwedWorkDeps, where: Where, id: string, now: Date): Promise<number> {
-  const store: OwedStore = where === 'case' ? deps.cases : deps.records;
+  const store: OwedList = where === 'case' ? deps.cases.owedList : deps.records.owedList;
   const lock = `${where}:${id}`;
   const due = await deps.chatLocks.exclusive(lock, async () => {
     const items = await store.owed(id);
@@ -58,7 +58,7 @@ export async function finishOwed(deps: OwedWorkDeps, where: Where, id: string, n
 /** Finishes everything due on every case and record: the sweeper's part. One that keeps failing does not hold back the others. */
 export async function finishAllOwed(deps: OwedWorkDeps, now: Date, onError: (id: string, error: unknown) => void): Promise<number> {
   let performed = 0;
-  for (const [where, store] of [['case', deps.cases], ['record', deps.records]] as const) {
+  for (const [where, store] of [['case', deps.cases.owedList], ['record', deps.records.owedList]] as const) {
     for (const id of await store.owedDue(now)) {
       performed += await finishOwed(deps, where, id, now).catch((error: unknown) => {
         onError(id, error);

@@ -1,5 +1,5 @@
 import type { Staff } from '../models/staff.js';
-import type { OwedItem } from '../models/owed.js';
+import { owedItems } from '../models/owed.js';
 import { finishOwed, type OwedWorkDeps } from './owed-work.js';
 import { may } from './staff-permissions.js';
 
@@ -17,10 +17,10 @@ export async function answerFeedback(deps: OwedWorkDeps, recordId: string, staff
   const record = await deps.records.get(recordId);
   if (!record) return { ok: false, reason: 'not_found' };
   const actor = { kind: 'staff' as const, id: staff.id, name: staff.name };
-  const owe: OwedItem[] = [
-    { id: `${act}:audit`, act, dueAt: now, state: 'due', work: { kind: 'audit', key: `${act}:audit`, action: 'record.answered', actor, at: now } },
-    { id: `${act}:notice`, act, dueAt: now, state: 'due', work: { kind: 'notice', key: 'feedback.answered', params: { reference: record.reference, answer: text }, noticeId: `answered:${recordId}` } },
-  ];
+  const owe = owedItems(act, [
+    { work: { kind: 'audit', key: '', action: 'record.answered', actor, at: now }, dueAt: now },
+    { work: { kind: 'notice', key: 'feedback.answered', params: { reference: record.reference, answer: text }, noticeId: `answered:${recordId}` }, dueAt: now },
+  ]);
   const outcome = await deps.chatLocks.exclusive(`record:${recordId}`, () => deps.records.answer(recordId, text, staff.id, now, { act, owe }));
   if (outcome === 'answered') await deps.faults?.at('staff-act-written');
   await finishOwed(deps, 'record', recordId, now);
