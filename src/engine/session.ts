@@ -27,6 +27,7 @@ export const WaitingSchema = z.object({
   /** A validated answer held until the check on it comes back. */
   value: z.string().optional(),
 });
+export type Waiting = z.infer<typeof WaitingSchema>;
 
 /** The answers of one flow in progress, kept across `back`, edits, leaving for the menu and restarts. */
 export const DraftSchema = z.object({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runSpec, newSpecState, turn, type SpecCase, type SpecTurn } from './spec-runner.js';
-import { hashAnswers } from '../../src/engine/step.js';
+import { hashAnswers } from '../../src/engine/special-steps.js';
 import { SessionSchema } from '../../src/engine/session.js';
 import {
   AR_SELF,

@@ -1,0 +1,50 @@
+import type { Flow } from '../flow-definition.js';
+import type { RequestResult } from '../input.js';
+import type { Draft } from '../session.js';
+import { answeredDocumentIds, dropSubmittedDraft, requestAnswers } from '../drafts.js';
+import { showMenu } from '../navigation.js';
+import { prompt } from '../prompt.js';
+import type { Turn } from '../turn.js';
+
+/** Submits the request with the declaration signed in this same turn, which binds its answers. */
+export function submitCase(turn: Turn, flow: Flow, draft: Draft): void {
+  const declared = [...turn.events].reverse().find((e) => e.type === 'declaration_accepted');
+  if (!declared || declared.type !== 'declaration_accepted') throw new Error(`flow ${flow.id} submits without a declaration`);
+  const answers = requestAnswers(flow, draft);
+  turn.ask(
+    {
+      type: 'submit_case',
+      submissionId: draft.id,
+      flow: flow.id,
+      flowVersion: flow.version,
+      lang: turn.s.lang,
+      answers,
+      documentIds: answeredDocumentIds(flow, answers),
+      declaration: declared.declaration,
+    },
+    'submit',
+  );
+}
+
+export function onCaseSubmitted(turn: Turn, result: Extract<RequestResult, { request: 'submit_case' }>): void {
+  if (result.outcome === 'duplicate') return askForAnotherId(turn);
+  const { flow, draft } = turn.current();
+  dropSubmittedDraft(turn, flow, draft);
+  turn.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
+  showMenu(turn);
+}
+
+/**
+ * Another chat's request took the national ID between the check and the submission:
+ * the draft is kept and the person asked for the ID again, as at the question itself.
+ */
+function askForAnotherId(turn: Turn): void {
+  const { flow, draft } = turn.current();
+  const idStep = Object.entries(flow.steps).find(([, s]) => s.kind === 'question' && s.check === 'national_id')?.[0];
+  turn.say('nationalId.takenElsewhere');
+  if (!idStep || !turn.s.position) return showMenu(turn);
+  delete draft.answers[idStep];
+  draft.trail = draft.trail.filter((id) => id !== idStep);
+  turn.s.position.step = idStep;
+  prompt(turn);
+}

@@ -1,0 +1,34 @@
+import type { EngineRequest } from '../../engine/events.js';
+import type { RequestResult } from '../../engine/input.js';
+import type { AuditLog } from '../../models/audit-log.js';
+import type { CaseRepository } from '../../models/case-repository.js';
+import type { ChatLocks } from '../chat-lock.js';
+import type { RequestOrigin } from './origin.js';
+
+export interface InfoDeps {
+  cases: CaseRepository;
+  chatLocks: ChatLocks;
+  audit: AuditLog;
+  /** Hurries the researcher's alert along when information was provided (the case's flag is the guarantee). */
+  onInfoProvided?: () => Promise<void>;
+}
+
+/** The person's answer to an information request on their own case: kept with the case, back in review, the researcher told. */
+export async function provideInfo(deps: InfoDeps, request: Extract<EngineRequest, { type: 'submit_info' }>, origin: RequestOrigin): Promise<RequestResult> {
+  const record = await deps.cases.get(request.caseId);
+  // Only the chat the case came from may add to it; anything else reads as "not waiting".
+  if (!record || record.chatKey !== origin.chatKey) return { request: 'submit_info', outcome: 'not_waiting', reference: '' };
+  const provided = await deps.chatLocks.exclusive(`case:${record.id}`, () =>
+    deps.cases.provideInfo(record.id, { text: request.text, documentIds: request.documentIds, mark: origin.messageMark }, { kind: 'beneficiary', id: origin.chatKey }, origin.now),
+  );
+  if (!provided) return { request: 'submit_info', outcome: 'not_waiting', reference: record.reference };
+  await deps.audit.recordOnce(`info-provided:${record.id}:${origin.messageMark}`, {
+    at: origin.now,
+    actor: { kind: 'beneficiary', id: origin.chatKey },
+    action: 'case.information_provided',
+    target: { kind: 'case', id: record.id },
+    details: { files: request.documentIds.length, text: request.text !== '' },
+  });
+  await deps.onInfoProvided?.().catch(() => undefined);
+  return { request: 'submit_info', outcome: 'recorded', reference: record.reference };
+}
