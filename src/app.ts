@@ -1,22 +1,10 @@
-import type { Connection } from 'mongoose';
 import { DelayedError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
-import { openDatabase } from './models/database.js';
 import { KeyRing } from './privacy/key-ring.js';
-import { ConversationRepository } from './models/conversation-repository.js';
-import { InboxRepository } from './models/inbox-repository.js';
-import { CaseRepository, type CaseRecord } from './models/case-repository.js';
-import { OpenRequestLocks } from './models/open-request-locks.js';
-import { DocumentStore } from './models/document-store.js';
-import { AuditLog } from './models/audit-log.js';
-import { StaffRepository } from './models/staff.js';
-import { RecordRepository } from './models/record-repository.js';
-import { ReferralRepository } from './models/referral-repository.js';
-import { SurveyRepository } from './models/survey-repository.js';
-import { ScheduleRepository } from './models/schedule-repository.js';
-import { ErasureRepository } from './models/erasure-repository.js';
+import { openStorage, type Repositories, type Storage } from './models/storage.js';
+import type { CaseRecord } from './models/case-repository.js';
 import type { ErasureDeps } from './services/erasure.js';
 import { parseWorkingHours } from './core/working-hours.js';
 import { readableDateTime } from './core/calendar.js';
@@ -30,7 +18,6 @@ import { AttemptCounter } from './services/attempt-counter.js';
 import { FloodGuard } from './services/flood-guard.js';
 import { startSweeper, sweep } from './services/sweeper.js';
 import { queueNotice } from './services/notices.js';
-import { StaffQuestions } from './models/staff-questions.js';
 import { assembleTelegram } from './bots/telegram/telegram-bot.js';
 import { registerTelegramWebhook } from './http/telegram-webhook.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
@@ -39,11 +26,11 @@ import { LINK_STATUSES } from './bots/whatsapp/whatsapp-link.js';
 import type { LinkAlert } from './bots/whatsapp/link-watch.js';
 import { ConfigError } from './config/config.js';
 import { errorFields } from './logger.js';
-import { chatKeyOf, messageMarkOf } from './services/identifiers.js';
+import { Intake } from './services/intake.js';
 import type { FaultInjector } from './services/submission.js';
 import { connectRedis, QUEUE_NAMES, WorkQueues } from './workers/queues.js';
 import { startChatWorker } from './workers/chat-worker.js';
-import { InboundMessageSchema, type Channel, type ChannelAdapter, type InboundMessage } from './core/channel.js';
+import type { Channel, ChannelAdapter, InboundMessage } from './core/channel.js';
 import { Metrics } from './http/metrics.js';
 import { createHealthCheck, createHttpServer, startHttpServer, type RunningHttpServer } from './http/server.js';
 
@@ -80,25 +67,12 @@ export interface RunningApp {
   /** Runs one sweep now (tests; the worker role also sweeps on a timer). */
   sweepNow(): Promise<void>;
   readonly processor: ConversationProcessor;
-  readonly repositories: {
-    conversations: ConversationRepository;
-    inbox: InboxRepository;
-    cases: CaseRepository;
-    locks: OpenRequestLocks;
-    documents: DocumentStore;
-    audit: AuditLog;
-    staff: StaffRepository;
-    records: RecordRepository;
-    referrals: ReferralRepository;
-    surveys: SurveyRepository;
-    schedules: ScheduleRepository;
-    erasures: ErasureRepository;
-    questions: StaffQuestions;
-  };
+  readonly repositories: Repositories;
   /** What erasing a person's data works with (the administrators' decision, the CLI, tests). */
   readonly erasure: ErasureDeps;
   readonly keys: KeyRing;
-  readonly connection: Connection;
+  /** The database itself, for the tests and the benchmark's monitor that look at it directly. */
+  readonly connection: Storage['connection'];
   readonly queues: WorkQueues;
   readonly metrics: Metrics;
   readonly http: RunningHttpServer | null;
@@ -121,23 +95,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     throw new ConfigError('configuration: WHATSAPP_ENABLED=on needs the bot and worker roles in the same process (--role bot,worker)');
   }
   const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
-  const connection = await openDatabase({ uri: config.MONGODB_URI, ...(options.dbName ? { dbName: options.dbName } : {}) });
-  const repositories = {
-    conversations: new ConversationRepository(connection, keys),
-    inbox: new InboxRepository(connection, keys),
-    cases: new CaseRepository(connection, keys),
-    locks: new OpenRequestLocks(connection),
-    documents: new DocumentStore(connection, keys),
-    audit: new AuditLog(connection),
-    staff: new StaffRepository(connection),
-    records: new RecordRepository(connection, keys),
-    referrals: new ReferralRepository(connection, keys),
-    surveys: new SurveyRepository(connection, keys),
-    schedules: new ScheduleRepository(connection),
-    erasures: new ErasureRepository(connection),
-    questions: new StaffQuestions(connection, keys),
-  };
-  for (const repository of Object.values(repositories)) if ('init' in repository) await repository.init();
+  const storage = await openStorage({ uri: config.MONGODB_URI, ...(options.dbName ? { dbName: options.dbName } : {}), keys, init: true });
+  const { repositories, connection } = storage;
 
   const producerRedis = connectRedis(config.REDIS_URL, 'producer');
   const workerRedis = connectRedis(config.REDIS_URL, 'worker');
@@ -228,37 +187,17 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
   });
 
-  const flood = new FloodGuard(new AttemptCounter(commandsRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 });
-  /** Stores received messages durably (one insert for all of them), then lets each in and queues it; for each, whether it was new. */
-  const ingestMany = async (raws: readonly InboundMessage[]): Promise<boolean[]> => {
-    const now = options.clock?.() ?? new Date();
-    const entries = raws.map((raw) => {
-      const message = InboundMessageSchema.parse(raw);
-      const chatKey = chatKeyOf(keys, message.channel, message.chatId);
-      return { id: `${chatKey}_${messageMarkOf(keys, chatKey, message.messageId)}`, chatKey, message };
-    });
-    const fresh = await repositories.inbox.acceptMany(entries, now);
-    const taken: boolean[] = [];
-    for (const [i, { id, chatKey, message }] of entries.entries()) taken.push(await admit(id, chatKey, message, fresh[i] ?? false, now));
-    return taken;
-  };
-  /** One stored message: counted towards a flood (only when new), then queued; false unless new and taken. */
-  const admit = async (inboxId: string, chatKey: string, message: InboundMessage, fresh: boolean, now: Date): Promise<boolean> => {
-    if (!fresh) metrics.inboundMessage(message.channel, 'duplicate');
-    // Counted once stored, so a redelivery or a re-read never counts towards a flood.
-    const verdict = fresh && !message.notice ? await flood.check(chatKey, new Date(message.receivedAt), now) : 'take';
-    if (verdict !== 'take') {
-      await repositories.inbox.remove(inboxId);
-      metrics.inboundMessage(message.channel, 'flooded');
-      // One notice per window (its id names the window), in order with the chat's messages.
-      if (verdict === 'tell') await notify({ chatKey, channel: message.channel }, { key: 'flood.slowDown', params: {} }, `flood:${Math.floor(now.getTime() / (config.FLOOD_WINDOW_SECONDS * 1000))}`);
-      return false;
-    }
-    // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
-    await queues.requestInbound(chatKey, inboxId).catch((error: unknown) => logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
-    return fresh;
-  };
-  const ingest = async (raw: InboundMessage): Promise<boolean> => (await ingestMany([raw]))[0] ?? false;
+  const intake = new Intake({
+    inbox: repositories.inbox,
+    keys,
+    flood: new FloodGuard(new AttemptCounter(commandsRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 }),
+    queueInbound: (chatKey, inboxId) => queues.requestInbound(chatKey, inboxId),
+    notify,
+    onRefused: (channel, outcome) => metrics.inboundMessage(channel, outcome),
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const ingest = (raw: InboundMessage) => intake.ingest(raw);
 
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? assembleTelegram({
@@ -266,12 +205,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         keys,
         logger,
         redis: commandsRedis,
-        connection,
         ...repositories,
         chatLocks,
         translate,
         catalog,
-        ingest: ingestMany,
+        ingest: (messages) => intake.ingestMany(messages),
         notify,
         erasure,
         scheduleSurvey,
@@ -287,7 +225,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           config,
           keys,
           logger,
-          connection,
+          sessionStore: (storeOptions) => storage.whatsappSessions(storeOptions),
+          cursors: storage.whatsappCursors(),
           ingest,
           hasConversation: (chatKey) => repositories.conversations.exists(chatKey),
           alertAdmins: async (alert: LinkAlert) => {
@@ -358,9 +297,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   let http: RunningHttpServer | null = null;
   if (options.roles.has('http')) {
     const health = createHealthCheck({
-      mongodb: async () => {
-        await connection.db?.admin().ping();
-      },
+      mongodb: () => storage.ping(),
       redis: async () => {
         await producerRedis.ping();
       },
@@ -419,7 +356,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       await http?.close();
       await queues.close();
       await Promise.all(redisConnections.map((r) => r.quit().catch(() => r.disconnect())));
-      await connection.close();
+      await storage.close();
     },
   };
 }

@@ -11,10 +11,6 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { SurveyRepository } from '../models/survey-repository.js';
-import { ReferralRepository } from '../models/referral-repository.js';
-import { RecordRepository } from '../models/record-repository.js';
-import { StaffQuestions } from '../models/staff-questions.js';
 import { WorkQueues } from '../workers/queues.js';
 import { buildReport, parseRange, type ReportDeps } from '../services/reports.js';
 import { formatReport } from '../services/report-text.js';
@@ -23,26 +19,20 @@ import { EXPORT_KINDS, exportRows, toCsv, type ExportDeps, type ExportKind } fro
 import { createTranslator, loadCatalogues } from '../i18n/translator.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { normalizeDigits } from '../core/text/digits.js';
-import { AuditLog, AuditLogError } from '../models/audit-log.js';
-import { CaseRepository } from '../models/case-repository.js';
+import { AuditLogError, type AuditLog } from '../models/audit-log.js';
 import { CaseStatusSchema, type CaseStatus } from '../models/case-states.js';
-import { openDatabase } from '../models/database.js';
-import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, StaffRepository } from '../models/staff.js';
+import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, type StaffRepository } from '../models/staff.js';
 import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
 import { listCases, MAX_CASE_LIST } from './case-commands.js';
 import { decideErasureByReference, erasureDepsFor, ErasureNotFoundError, listErasures } from './erasure-commands.js';
 import { addStaff, changeStaffRoles, issueAdminToken, listStaff, removeStaff, revokeAdminToken } from './staff-commands.js';
 import { Redis } from 'ioredis';
-import { SealedStorage } from '../models/sealed-storage.js';
 import { ChatLocks } from '../services/chat-lock.js';
 import { RotationBusyError } from '../services/key-rotation.js';
 import { rotateAndReport, RotationIncompleteError, showKeyStatus } from './key-commands.js';
 import { existsSync } from 'node:fs';
-import { DatabaseDump } from '../models/database-dump.js';
-import { ConversationRepository } from '../models/conversation-repository.js';
-import { InboxRepository } from '../models/inbox-repository.js';
-import { OpenRequestLocks } from '../models/open-request-locks.js';
-import { ErasureRepository, type ErasureStatus } from '../models/erasure-repository.js';
+import type { ErasureStatus } from '../models/erasure-repository.js';
+import { openStorage, type Storage } from '../models/storage.js';
 import { probeKeys } from '../services/key-rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
 import { BackupFileError } from './backup-file.js';
@@ -187,11 +177,9 @@ export function buildProgram(io: AdminIo): Command {
       const operator = requireOperator(options, command);
       const limit = parsePositiveInteger(options.limit, '--limit');
       if (limit > MAX_CASE_LIST) throw new UsageError(`--limit must be at most ${MAX_CASE_LIST}, got ${limit}.`);
-      await withStores(io, async ({ connection, config, audit }) => {
-        const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
-        const repository = new CaseRepository(connection, keys);
+      await withStores(io, async ({ storage, audit }) => {
         const filter = options.status ? { status: options.status, limit } : { limit };
-        await listCases({ cases: repository, audit, operator, out: outputFor(io, options) }, filter);
+        await listCases({ cases: storage.repositories.cases, audit, operator, out: outputFor(io, options) }, filter);
       });
     });
 
@@ -240,8 +228,8 @@ export function buildProgram(io: AdminIo): Command {
   withCommon(backup).action(async (options: CommonOptions & { out: string }, command: Command) => {
     const operator = requireOperator(options, command);
     if (existsSync(options.out)) throw new UsageError(`--out ${options.out} exists; a backup never replaces a file, choose a new name.`);
-    await withStores(io, async ({ connection, audit }) => {
-      await backupDatabase({ dump: new DatabaseDump(connection), audit, operator, out: outputFor(io, options), note: (text) => io.stderr(`${text}\n`) }, options.out);
+    await withStores(io, async ({ storage, audit }) => {
+      await backupDatabase({ dump: storage.dump(), audit, operator, out: outputFor(io, options), note: (text) => io.stderr(`${text}\n`) }, options.out);
     });
   });
 
@@ -252,15 +240,11 @@ export function buildProgram(io: AdminIo): Command {
   withCommon(restore).action(async (options: CommonOptions & { from: string }, command: Command) => {
     const operator = requireOperator(options, command);
     if (!existsSync(options.from)) throw new UsageError(`--from ${options.from} does not exist.`);
-    await withStores(io, async ({ connection, config, audit }) => {
-      const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+    await withStores(io, async ({ storage, keys: ring, audit }) => {
       const note = (text: string) => io.stderr(`${text}\n`);
-      await restoreDatabase(
-        { dump: new DatabaseDump(connection), audit, operator, out: outputFor(io, options), note, ensureIndexes: () => ensureServiceIndexes(connection, ring) },
-        options.from,
-      );
+      await restoreDatabase({ dump: storage.dump(), audit, operator, out: outputFor(io, options), note, ensureIndexes: () => storage.ensureIndexes() }, options.from);
       // The backup is only as good as the keys beside it: say so now, not when someone opens a case.
-      const probe = await probeKeys(new SealedStorage(connection), ring);
+      const probe = await probeKeys(storage.sealed(), ring);
       const missing = Object.keys(probe).filter((id) => probe[id] === 'missing');
       const wrong = Object.keys(probe).filter((id) => probe[id] === 'wrong');
       if (missing.length > 0) note(`warning: the restored data is encrypted under keys not in DATA_KEYS (${missing.join(', ')}): it cannot be read until they are added.`);
@@ -300,9 +284,8 @@ export function buildProgram(io: AdminIo): Command {
     .description('How many encrypted values each key id still holds, collection by collection (ids and counts, never key material).')
     .option('--json', 'machine-readable output', false);
   status.action(async (options: { json: boolean }) => {
-    await withStores(io, async ({ connection, config }) => {
-      const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
-      await showKeyStatus({ storage: new SealedStorage(connection), keys: ring, out: outputFor(io, { json: options.json }), note: (text) => io.stderr(`${text}\n`) });
+    await withStores(io, async ({ storage, keys: ring }) => {
+      await showKeyStatus({ storage: storage.sealed(), keys: ring, out: outputFor(io, { json: options.json }), note: (text) => io.stderr(`${text}\n`) });
     });
   });
 
@@ -311,11 +294,10 @@ export function buildProgram(io: AdminIo): Command {
     .description('Re-encrypt every stored value under DATA_KEY_CURRENT, beside the running service (it takes the service\'s locks); run again to resume.');
   withCommon(rotate).action(async (options: CommonOptions, command: Command) => {
     const operator = requireOperator(options, command);
-    await withStores(io, async ({ connection, config, audit }) => {
-      const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+    await withStores(io, async ({ storage, config, keys: ring, audit }) => {
       await withRedis(config, async (redis) => {
         await rotateAndReport({
-          storage: new SealedStorage(connection),
+          storage: storage.sealed(),
           keys: ring,
           locks: new ChatLocks(redis, config.QUEUE_PREFIX),
           audit,
@@ -334,8 +316,8 @@ export function buildProgram(io: AdminIo): Command {
     .addOption(new Option('--status <status>', 'which requests').choices(['pending', 'approved', 'refused', 'done']).default('pending'));
   withCommon(erasuresList).action(async (options: CommonOptions & { status: ErasureStatus }, command: Command) => {
     const operator = requireOperator(options, command);
-    await withStores(io, async ({ connection, audit }) => {
-      await listErasures({ erasures: new ErasureRepository(connection), audit, operator, out: outputFor(io, options) }, options.status);
+    await withStores(io, async ({ storage, audit }) => {
+      await listErasures({ erasures: storage.repositories.erasures, audit, operator, out: outputFor(io, options) }, options.status);
     });
   });
   for (const [name, approve, description] of [
@@ -345,10 +327,9 @@ export function buildProgram(io: AdminIo): Command {
     const decide = erasures.command(name).description(description).argument('<reference>', 'the request\'s reference, DEL-XXXX-XXXX');
     withCommon(decide).action(async (reference: string, options: CommonOptions, command: Command) => {
       const operator = requireOperator(options, command);
-      await withStores(io, async ({ connection, config, audit }) => {
-        const ring = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+      await withStores(io, async ({ storage, config, keys: ring, audit }) => {
         await withRedis(config, async (redis) => {
-          const erasure = erasureDepsFor(connection, ring, redis, config.QUEUE_PREFIX, audit);
+          const erasure = erasureDepsFor(storage.repositories, ring, redis, config.QUEUE_PREFIX, audit);
           try {
             await decideErasureByReference({ erasures: erasure.erasures, erasure, audit, operator, out: outputFor(io, options) }, reference, approve);
           } finally {
@@ -410,11 +391,10 @@ interface CommonOptions {
   json: boolean;
 }
 
-type Database = Awaited<ReturnType<typeof openDatabase>>;
-
 interface Stores {
-  connection: Database;
+  storage: Storage;
   config: Config;
+  keys: KeyRing;
   staff: StaffRepository;
   audit: AuditLog;
 }
@@ -458,15 +438,9 @@ function parsePositiveInteger(text: string, flag: string): number {
 /** Loads the configuration, opens the database, builds the stores, and always closes the connection. */
 /** The stores a report or an export reads, over {@link withStores}. */
 async function withReportStores(io: AdminIo, use: (deps: ReportDeps & ExportDeps, audit: AuditLog) => Promise<void>): Promise<void> {
-  await withStores(io, async ({ connection, config, audit }) => {
-    const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
-    const deps = {
-      cases: new CaseRepository(connection, keys),
-      surveys: new SurveyRepository(connection, keys),
-      referrals: new ReferralRepository(connection, keys),
-      records: new RecordRepository(connection, keys),
-    };
-    await use(deps, audit);
+  await withStores(io, async ({ storage, audit }) => {
+    const { cases, surveys, referrals, records } = storage.repositories;
+    await use({ cases, surveys, referrals, records }, audit);
   });
 }
 
@@ -478,40 +452,23 @@ function englishText(): (key: string, params?: Record<string, string | number>) 
 
 async function withStores(io: AdminIo, use: (stores: Stores) => Promise<void>): Promise<void> {
   const config = loadConfig(io.env);
-  let connection: Database;
+  // Parsed before the database is opened, so bad keys are refused at once.
+  const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
+  let storage: Storage;
   try {
-    connection = await openDatabase({ uri: config.MONGODB_URI });
+    storage = await openStorage({ uri: config.MONGODB_URI, keys });
   } catch (error) {
     // The URI may carry a password, so it is not repeated; the driver's reason names the host.
     throw new DatabaseUnreachableError(`cannot reach the database (MONGODB_URI): ${firstLine(error)}`);
   }
   try {
-    const staff = new StaffRepository(connection);
-    const audit = new AuditLog(connection);
+    const { staff, audit } = storage.repositories;
     // Awaited so no index build is still in flight when the connection closes.
     await Promise.all([staff.init(), audit.init()]);
-    await use({ connection, config, staff, audit });
+    await use({ storage, config, keys, staff, audit });
   } finally {
-    await connection.close().catch(() => undefined);
+    await storage.close().catch(() => undefined);
   }
-}
-
-/** Builds the indexes every repository of the service needs (after a restore: those of an older backup may be fewer). */
-async function ensureServiceIndexes(connection: Database, keys: KeyRing): Promise<void> {
-  const repositories = [
-    new ConversationRepository(connection, keys),
-    new InboxRepository(connection, keys),
-    new CaseRepository(connection, keys),
-    new OpenRequestLocks(connection),
-    new AuditLog(connection),
-    new StaffRepository(connection),
-    new RecordRepository(connection, keys),
-    new ReferralRepository(connection, keys),
-    new SurveyRepository(connection, keys),
-    new ErasureRepository(connection),
-    new StaffQuestions(connection, keys),
-  ];
-  for (const repository of repositories) await repository.init();
 }
 
 /** Connects to Redis (the service's locks), runs `use`, and always disconnects. */

@@ -1,15 +1,7 @@
-import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import { ErasureRepository, type ErasureStatus } from '../models/erasure-repository.js';
+import type { ErasureRepository, ErasureStatus } from '../models/erasure-repository.js';
+import type { Repositories } from '../models/storage.js';
 import type { AuditLog } from '../models/audit-log.js';
-import { CaseRepository } from '../models/case-repository.js';
-import { ConversationRepository } from '../models/conversation-repository.js';
-import { DocumentStore } from '../models/document-store.js';
-import { InboxRepository } from '../models/inbox-repository.js';
-import { OpenRequestLocks } from '../models/open-request-locks.js';
-import { RecordRepository } from '../models/record-repository.js';
-import { ReferralRepository } from '../models/referral-repository.js';
-import { SurveyRepository } from '../models/survey-repository.js';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { ChatLocks } from '../services/chat-lock.js';
 import { decideErasure, type ErasureDeps } from '../services/erasure.js';
@@ -24,19 +16,19 @@ import type { CommandOutput } from './output.js';
  * running worker; if the queue is unreachable the sweeper finds the notice in the inbox).
  * `close` releases the queue.
  */
-export function erasureDepsFor(connection: Connection, keys: KeyRing, redis: Redis, prefix: string, audit: AuditLog): ErasureDeps & { close: () => Promise<void> } {
+export function erasureDepsFor(repositories: Repositories, keys: KeyRing, redis: Redis, prefix: string, audit: AuditLog): ErasureDeps & { close: () => Promise<void> } {
   const queues = new WorkQueues(redis, prefix);
-  const inbox = new InboxRepository(connection, keys);
+  const { erasures, cases, records, surveys, referrals, inbox, conversations, documents, locks } = repositories;
   return {
-    erasures: new ErasureRepository(connection),
-    cases: new CaseRepository(connection, keys),
-    records: new RecordRepository(connection, keys),
-    surveys: new SurveyRepository(connection, keys),
-    referrals: new ReferralRepository(connection, keys),
+    erasures,
+    cases,
+    records,
+    surveys,
+    referrals,
     inbox,
-    conversations: new ConversationRepository(connection, keys),
-    documents: new DocumentStore(connection, keys),
-    locks: new OpenRequestLocks(connection),
+    conversations,
+    documents,
+    locks,
     chatLocks: new ChatLocks(redis, prefix),
     audit,
     notify: (target, notice, noticeId) => queueNotice({ inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId),

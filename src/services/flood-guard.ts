@@ -16,6 +16,11 @@ export class FloodGuard {
     private readonly limit: { max: number; windowMs: number; backlogMs?: number },
   ) {}
 
+  /** The window a chat's messages are counted over: one notice per window. */
+  get windowMs(): number {
+    return this.limit.windowMs;
+  }
+
   async check(chatKey: string, receivedAt: Date, now: Date): Promise<FloodVerdict> {
     if (now.getTime() - receivedAt.getTime() > (this.limit.backlogMs ?? 60_000)) return 'take';
     const count = await this.attempts.hit(`flood:${chatKey}`, this.limit.windowMs);

@@ -1,5 +1,4 @@
 import type { FlowCatalog, Translate } from '../../engine/contract.js';
-import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
@@ -36,7 +35,6 @@ export interface TelegramBotDeps {
   keys: KeyRing;
   logger: Logger;
   redis: Redis;
-  connection: Connection;
   cases: CaseRepository;
   locks: OpenRequestLocks;
   audit: AuditLog;

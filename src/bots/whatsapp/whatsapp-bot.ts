@@ -1,13 +1,12 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { OutboundMessage } from '../../core/channel.js';
 import { errorFields } from '../../logger.js';
-import { WhatsAppCursors } from '../../models/whatsapp-cursors.js';
-import { isLoggedOutReason, WhatsAppSessionStore, type WhatsAppAuthStore } from '../../models/whatsapp-session-store.js';
+import type { WhatsAppCursors } from '../../models/whatsapp-cursors.js';
+import { isLoggedOutReason, type WhatsAppAuthStore, type WhatsAppStoreOptions } from '../../models/whatsapp-session-store.js';
 import { chatKeyOf } from '../../services/identifiers.js';
 import { ChannelSendError, type ChannelAdapter, type InboundMessage } from '../../core/channel.js';
 import { withTimeout } from '../../timeout.js';
@@ -36,7 +35,10 @@ export interface WhatsAppBotDeps {
   config: Config;
   keys: KeyRing;
   logger: Logger;
-  connection: Connection;
+  /** The session kept in MongoDB, encrypted (WHATSAPP_SESSION_STORE=mongodb). */
+  sessionStore: (options: WhatsAppStoreOptions) => WhatsAppAuthStore;
+  /** Where each chat's last read message is kept, for catch-up. */
+  cursors: WhatsAppCursors;
   ingest: (message: InboundMessage) => Promise<boolean>;
   /** Whether the chat has a conversation: its first reply may go out before its cursor is written. */
   hasConversation: (chatKey: string) => Promise<boolean>;
@@ -145,8 +147,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   const store: WhatsAppAuthStore =
     config.WHATSAPP_SESSION_STORE === 'disk'
       ? new DiskSessionStore(keys, { ...storeOptions, directory: path.join(dataDir, 'sessions') })
-      : new WhatsAppSessionStore(deps.connection, keys, storeOptions);
-  const cursors = new WhatsAppCursors(deps.connection);
+      : deps.sessionStore(storeOptions);
+  const cursors = deps.cursors;
   const keyOf = (chatId: string) => chatKeyOf(keys, 'whatsapp', chatId);
   /** When the number was first linked; set on the first `ready` (catch-up never reads back further). */
   let firstLinkedAt: Promise<Date> | null = null;

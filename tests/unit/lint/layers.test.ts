@@ -21,6 +21,8 @@ const FIXTURES: { layer: string; file: string; forbidden: string[]; allowed: str
   { layer: 'models', file: 'src/models/fixture.ts', forbidden: ["import type { x } from '../services/case-actions.js';", "import { x } from '../bots/telegram/staff-desk.js';", "import { x } from '../config/config.js';"], allowed: ["import x from 'mongoose';", "import { x } from '../privacy/key-ring.js';", "import type { x } from '../core/channel.js';"], says: 'Storage' },
   { layer: 'services', file: 'src/services/fixture.ts', forbidden: ["import type { x } from '../bots/inbound-message.js';", "import x from 'mongoose';", "import { x } from '../app.js';"], allowed: ["import { x } from '../models/case-repository.js';", "import type { x } from '../core/channel.js';", "import { x } from '../logger.js';"], says: 'no channel and no mongoose' },
   { layer: 'workers', file: 'src/workers/fixture.ts', forbidden: ["import { x } from '../bots/telegram/telegram-bot.js';"], allowed: ["import { x } from '../services/chat-lock.js';"], says: 'no channel and no mongoose' },
+  { layer: 'command line', file: 'src/cli/fixture.ts', forbidden: ["import type { Connection } from 'mongoose';"], allowed: ["import { x } from '../models/storage.js';"], says: 'Only src/models imports mongoose' },
+  { layer: 'wiring', file: 'src/fixture.ts', forbidden: ["import type { Connection } from 'mongoose';"], allowed: ["import { x } from './models/storage.js';"], says: 'Only src/models imports mongoose' },
   { layer: 'adapters', file: 'src/bots/telegram/fixture.ts', forbidden: ["import x from 'mongoose';", "import { x } from '../../app.js';"], allowed: ["import { x } from '../../models/staff.js';"], says: 'Only src/models imports mongoose' },
 ];
 
