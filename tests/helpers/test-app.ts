@@ -26,13 +26,17 @@ export class RecordingChannel implements ChannelAdapter {
   readonly sent: SentMessage[] = [];
   readonly files = new Map<string, Buffer>();
   failSends = false;
-  /** The next send answers "wait this many milliseconds", as Telegram's 429 with retry_after does. */
-  retryAfterNext: number | null = null;
+  /**
+   * The next send to this chat answers "wait this many milliseconds", as Telegram's 429 with
+   * retry_after does. Bound to a chat so that a send left over from an earlier test (another
+   * chat's outbox drained by the sweeper) cannot take it.
+   */
+  retryAfterNext: { chatId: string; ms: number } | null = null;
 
   async send(chatId: string, message: { text: string; options?: OutboundOption[] }): Promise<void> {
     if (this.failSends) throw new ChannelSendError('platform unavailable');
-    if (this.retryAfterNext !== null) {
-      const wait = this.retryAfterNext;
+    if (this.retryAfterNext?.chatId === chatId) {
+      const wait = this.retryAfterNext.ms;
       this.retryAfterNext = null;
       throw new ChannelSendError('too many requests', wait);
     }

@@ -367,7 +367,7 @@ describe('intake through the real queues and storage', () => {
     const app = await boot();
     const chat = new TestChat(() => app, env!.channel, 'slow-down');
     await chat.say('مرحبا', 'القائمة');
-    env!.channel.retryAfterNext = 1200;
+    env!.channel.retryAfterNext = { chatId: 'slow-down', ms: 1200 };
     const started = Date.now();
     await app.ingest(chat.message({ text: '1' }));
     await app.ingest(chat.message({ text: 'نعم' }));
