@@ -15,7 +15,7 @@ import { WorkQueues } from '../workers/queues.js';
 import { buildReport, parseRange, type ReportDeps } from '../services/reports.js';
 import { formatReport } from '../services/report-text.js';
 import { chartSeries, renderChart } from '../services/report-chart.js';
-import { EXPORT_KINDS, exportRows, toCsv, type ExportDeps, type ExportKind } from '../services/csv-export.js';
+import { EXPORT_KINDS, exportAudited, type ExportDeps, type ExportKind } from '../services/csv-export.js';
 import { createTranslator, loadCatalogues } from '../i18n/translator.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { normalizeDigits } from '../core/text/digits.js';
@@ -214,10 +214,10 @@ export function buildProgram(io: AdminIo): Command {
     const range = parseRange(options.from, options.to);
     if (!range) throw new UsageError('--from and --to must be days YYYY-MM-DD, --to not before --from.');
     await withReportStores(io, async (deps, audit) => {
-      const rows = await exportRows(deps, kind, range.from, range.to);
-      await writeFile(options.out, toCsv(rows), { mode: 0o600 });
-      await audit.record({ at: new Date(), actor: { kind: 'operator', id: operator }, action: 'data.exported', target: { kind: 'export', id: kind }, details: { from: options.from, to: options.to, rows: rows.length - 1, via: 'cli' } });
-      io.stdout(`${rows.length - 1} ${kind} written to ${options.out}\n`);
+      const dates = { from: options.from, to: options.to };
+      const { csv, rows } = await exportAudited({ ...deps, audit }, { kind, ...range, dates, actor: { kind: 'operator', id: operator }, via: 'cli' });
+      await writeFile(options.out, csv, { mode: 0o600 });
+      io.stdout(`${rows} ${kind} written to ${options.out}\n`);
     });
   });
 

@@ -2,6 +2,7 @@ import type { CaseRepository, CaseRecord, ActWrite } from '../models/case-reposi
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { Staff } from '../models/staff.js';
+import type { QuestionPurpose } from '../models/staff-questions.js';
 import { owedItems, type OwedItem, type OwedWork } from '../models/owed.js';
 import { CaseTransitionError, isOpen, type Actor } from '../models/case-states.js';
 import type { ChatLocks } from './chat-lock.js';
@@ -287,4 +288,26 @@ function decisionMove(record: CaseRecord) {
 
 function actorOf(staff: Staff): Actor {
   return { kind: 'staff', id: staff.id, name: staff.name };
+}
+
+/**
+ * Why the bot's question about a case cannot be asked as the case stands, when the button is
+ * pressed (the act itself checks the case again when the answer comes): `already` for the
+ * same decision taken, `wrong_state` otherwise; null when it can.
+ */
+export function questionRefusal(record: CaseRecord, purpose: QuestionPurpose): 'already' | 'wrong_state' | null {
+  switch (purpose) {
+    case 'info':
+      return record.status === 'in_review' ? null : 'wrong_state';
+    case 'note':
+      return record.decision === null && isOpen(record.status) ? null : 'wrong_state';
+    case 'approved':
+    case 'rejected':
+      if (record.decision) return record.decision.outcome === purpose ? 'already' : 'wrong_state';
+      return record.status === 'in_review' ? null : 'wrong_state';
+    case 'reopen':
+      return record.status === 'approved' || record.status === 'rejected' ? null : 'wrong_state';
+    default:
+      return null;
+  }
 }

@@ -2,6 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { CaseRepository } from '../models/case-repository.js';
 import type { RecordRepository } from '../models/record-repository.js';
 import type { SurveyRepository } from '../models/survey-repository.js';
+import type { AuditActor, AuditLog } from '../models/audit-log.js';
 
 /** What can be exported. */
 export const EXPORT_KINDS = ['cases', 'surveys', 'complaints'] as const;
@@ -59,4 +60,24 @@ export async function exportRows(deps: ExportDeps, kind: ExportKind, from: Date,
 /** Rows as CSV (RFC 4180 quoting by csv-stringify), with a byte-order mark so spreadsheets read Arabic as UTF-8. */
 export function toCsv(rows: string[][]): string {
   return `\uFEFF${stringify(rows)}`;
+}
+
+/**
+ * An export of personal data as a CSV, and the audit entry that every such export leaves:
+ * who took it, which kind, which days, how many rows, and from where (the command line or
+ * Telegram). `dates` are the days as the person typed them.
+ */
+export async function exportAudited(
+  deps: ExportDeps & { audit: AuditLog },
+  request: { kind: ExportKind; from: Date; to: Date; dates: { from: string; to: string }; actor: AuditActor; via: 'cli' | 'telegram' },
+): Promise<{ csv: string; rows: number }> {
+  const rows = await exportRows(deps, request.kind, request.from, request.to);
+  await deps.audit.record({
+    at: new Date(),
+    actor: request.actor,
+    action: 'data.exported',
+    target: { kind: 'export', id: request.kind },
+    details: { ...request.dates, rows: rows.length - 1, via: request.via },
+  });
+  return { csv: toCsv(rows), rows: rows.length - 1 };
 }

@@ -87,6 +87,11 @@ export async function requestErasure(
   throw new Error('could not find a free reference for an erasure request');
 }
 
+/** The administrators were told of the request (the alert is owed until one of them is). */
+export async function erasureAlertSent(deps: Pick<ErasureDeps, 'erasures' | 'chatLocks'>, id: string): Promise<void> {
+  await deps.chatLocks.exclusive(`erasure:${id}`, () => deps.erasures.alertSent(id));
+}
+
 /**
  * An administrator's decision on an erasure request: recorded (the first decision stands;
  * a second, by anyone, changes nothing) and, for a refusal, told to the person. An approval

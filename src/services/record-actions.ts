@@ -1,4 +1,5 @@
 import type { Staff } from '../models/staff.js';
+import type { SelfServiceRecord } from '../models/record-repository.js';
 import { owedItems } from '../models/owed.js';
 import { finishOwed, type OwedWorkDeps } from './owed-work.js';
 import { may } from './staff-permissions.js';
@@ -26,4 +27,18 @@ export async function answerFeedback(deps: OwedWorkDeps, recordId: string, staff
   await finishOwed(deps, 'record', recordId, now);
   if (outcome === 'refused') return { ok: false, reason: 'answered_by_other', reference: record.reference };
   return { ok: true, changed: outcome === 'answered', reference: record.reference };
+}
+
+/** Whether the member may be asked for their answer to this suggestion or complaint now (the act checks again). */
+export async function mayAskAnswer(deps: Pick<OwedWorkDeps, 'records'>, recordId: string, staff: Staff): Promise<{ ok: true; record: SelfServiceRecord } | { ok: false; reason: 'not_allowed' | 'not_found' | 'already' }> {
+  if (!may(staff, 'answer_feedback')) return { ok: false, reason: 'not_allowed' };
+  const record = await deps.records.get(recordId);
+  if (!record) return { ok: false, reason: 'not_found' };
+  if (record.status !== 'open') return { ok: false, reason: 'already' };
+  return { ok: true, record };
+}
+
+/** The staff group was told, once, that nobody holds the role a new record needs. */
+export async function unassignedNoticed(deps: Pick<OwedWorkDeps, 'records' | 'chatLocks'>, recordId: string): Promise<void> {
+  await deps.chatLocks.exclusive(`record:${recordId}`, () => deps.records.unassignedNoticed(recordId));
 }

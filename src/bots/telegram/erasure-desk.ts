@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { Staff, StaffRepository } from '../../models/staff.js';
 import type { ErasureRequest } from '../../models/erasure-repository.js';
-import { finishErasure, recordDecision, type ErasureDeps } from '../../services/erasure.js';
+import { erasureAlertSent, finishErasure, recordDecision, type ErasureDeps } from '../../services/erasure.js';
 import { errorFields } from '../../logger.js';
 import { readableDate } from '../../core/calendar.js';
 import { signAction } from './callback-data.js';
@@ -54,7 +54,7 @@ export class ErasureDesk {
       let reached = 0;
       for (const admin of admins) if (await this.deps.gateway.tell(String(admin.telegramUserId), text, keyboard)) reached += 1;
       if (reached === 0) continue;
-      await this.deps.erasure.chatLocks.exclusive(`erasure:${request.id}`, () => this.deps.erasure.erasures.alertSent(request.id));
+      await erasureAlertSent(this.deps.erasure, request.id);
       told += 1;
     }
     return told;

@@ -5,8 +5,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
 import type { DocumentStore } from '../../models/document-store.js';
 import type { Referral, ReferralRepository, RelayedMessage } from '../../models/referral-repository.js';
 import type { Staff, StaffRepository } from '../../models/staff.js';
-import type { AuditLog } from '../../models/audit-log.js';
-import type { CaseActionDeps } from '../../services/case-actions.js';
+import type { ReferralActions } from '../../services/referral-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import { readableDateTime } from '../../core/calendar.js';
 import { ChannelSendError } from '../../core/channel.js';
@@ -24,13 +23,13 @@ export interface ReferralDeskDeps {
   gateway: TelegramGateway;
   staff: StaffRepository;
   referrals: ReferralRepository;
+  /** The researchers' acts (take, relay, end, hand back): checked, written, audited there. */
+  actions: ReferralActions;
   documents: DocumentStore;
-  audit: AuditLog;
   chatLocks: ChatLocks;
   keys: KeyRing;
   translate: Translate;
   catalog: FlowCatalog;
-  notify: CaseActionDeps['notify'];
   staffGroupId: number | null;
   logger: Logger;
 }
@@ -59,27 +58,29 @@ export class ReferralDesk {
 
   /** A researcher pressed "take". */
   async onTake(member: Staff, referralId: string): Promise<{ key: string; params?: Record<string, string> }> {
-    if (!may(member, 'relay')) return { key: 'staff.answer.notAllowed' };
-    // One conversation at a time: what a researcher writes privately goes to the one person they are talking to.
-    const current = await this.deps.referrals.activeFor(member.id);
-    if (current && current.id !== referralId) return { key: 'staff.referral.busy', params: { reference: current.reference } };
-    const researcher = { staffId: member.id, name: member.name, telegramUserId: member.telegramUserId };
-    const taken = await this.deps.chatLocks.exclusive(`referral:${referralId}`, () => this.deps.referrals.take(referralId, researcher));
-    const referral = await this.deps.referrals.get(referralId);
-    if (!referral) return { key: 'staff.answer.notFound' };
-    if (!taken) {
-      if (referral.researcher?.staffId === member.id) return { key: 'staff.answer.already' };
-      return { key: 'staff.referral.takenBy', params: { name: referral.researcher?.name ?? this.t('staff.case.nobody') } };
+    const taken = await this.deps.actions.take(member, referralId);
+    if (!taken.ok) {
+      switch (taken.reason) {
+        case 'not_allowed':
+          return { key: 'staff.answer.notAllowed' };
+        case 'not_found':
+          return { key: 'staff.answer.notFound' };
+        case 'already':
+          return { key: 'staff.answer.already' };
+        case 'busy':
+          return { key: 'staff.referral.busy', params: { reference: taken.reference } };
+        case 'taken_by':
+          return { key: 'staff.referral.takenBy', params: { name: taken.name ?? this.t('staff.case.nobody') } };
+      }
     }
-    await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.taken', target: { kind: 'referral', id: referralId } });
-    const chatId = String(member.telegramUserId);
-    const told = await this.tell(chatId, this.contextText(referral));
+    const referral = taken.referral;
+    const told = await this.tell(String(member.telegramUserId), this.contextText(referral));
     if (!told) {
       // The bot cannot write to them (never started it): the person would wait on someone who hears nothing.
-      await this.deps.chatLocks.exclusive(`referral:${referralId}`, () => this.deps.referrals.release(referralId));
+      await this.deps.actions.untake(referralId);
       return { key: 'staff.answer.startPrivate' };
     }
-    await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.claimed', params: { name: member.name } }, `referral-taken:${referralId}`);
+    await this.deps.actions.tellTaken(member, referral);
     // Under the poster's lock, so the messages waiting are passed on once; when a poster run
     // holds it, that run or the next sweep passes them on.
     await this.deps.chatLocks.withLock('alerts', async () => {
@@ -95,21 +96,17 @@ export class ReferralDesk {
    * for "/end", the referral ended. False when the researcher has no open referral.
    */
   async onResearcherText(member: Staff, text: string, messageId: string): Promise<boolean> {
-    const referral = await this.deps.referrals.activeFor(member.id);
-    if (!referral) return false;
+    const open = await this.deps.actions.openFor(member);
+    if (!open) return false;
+    const { referral } = open;
     const chatId = String(member.telegramUserId);
     // Checked at the act: a role lost a moment ago already stops the relay (the referral is being handed back).
-    if (!may(member, 'relay')) {
+    if (!open.allowed) {
       await this.tell(chatId, this.t('staff.answer.notAllowed'));
       return true;
     }
     if (/^\/end(@\w+)?$/i.test(text.trim())) {
-      const closed = await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.close(referral.id, 'researcher', new Date()));
-      if (closed) {
-        await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.closed', target: { kind: 'referral', id: referral.id }, details: { by: 'researcher' } });
-        await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.ended', params: { name: member.name, referralId: referral.engineId } }, `referral-ended:${referral.id}`);
-        await this.markAlert(referral, this.t('staff.referral.endedLine'));
-      }
+      if (await this.deps.actions.end(member, referral)) await this.markAlert(referral, this.t('staff.referral.endedLine'));
       await this.tell(chatId, this.t('staff.referral.ended', { reference: referral.reference }));
       return true;
     }
@@ -118,9 +115,7 @@ export class ReferralDesk {
       await this.tell(chatId, this.t('staff.referral.commandNotRelayed', { reference: referral.reference }));
       return true;
     }
-    const body = text.trim().slice(0, 3000);
-    if (body === '') return true;
-    await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.fromResearcher', params: { name: member.name, text: body } }, `relay:${referral.id}:${messageId}`);
+    await this.deps.actions.relay(member, referral, text, messageId);
     return true;
   }
 
@@ -138,7 +133,7 @@ export class ReferralDesk {
         await this.tell(String(member.telegramUserId), text, keyboard);
       }
     }
-    await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.announced(referral.id, new Date(), alert));
+    await this.deps.actions.announced(referral, alert);
   }
 
   /**
@@ -150,7 +145,7 @@ export class ReferralDesk {
   private async deliver(referral: Referral): Promise<void> {
     const done: string[] = [];
     const researcher = referral.researcher;
-    if (researcher && referral.status === 'active' && !may(await this.deps.staff.get(researcher.staffId), 'relay')) {
+    if (!(await this.deps.actions.holderMayRelay(referral))) {
       await this.handBack(referral, 'role');
       return;
     }
@@ -161,30 +156,24 @@ export class ReferralDesk {
         } catch (error) {
           if (!(error instanceof ChannelSendError && error.permanent)) throw error;
           this.deps.logger.warn({ referralId: referral.id, ...errorFields(error) }, 'researcher cannot be written to; the referral goes back to waiting');
-          await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.delivered(referral.id, done));
+          await this.deps.actions.delivered(referral, done);
           if (referral.status === 'active') await this.handBack(referral, 'unreachable');
           return;
         }
       }
       done.push(message.id);
     }
-    await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.delivered(referral.id, done));
+    await this.deps.actions.delivered(referral, done);
   }
 
   /**
-   * Takes an active referral from its researcher: back to waiting (announced again), the person
-   * told another researcher will be with them, the act audited; for a researcher who cannot be
-   * reached, administrators told. Each step is keyed by the referral and the researcher, so a
-   * repeat tells nobody twice.
+   * Takes an active referral from its researcher (ReferralActions.handBack); for a researcher
+   * who cannot be reached, administrators are told, and the announcement says it waits again.
    */
   async handBack(referral: Referral, why: 'role' | 'unreachable'): Promise<void> {
     const researcher = referral.researcher;
-    if (!researcher) return;
     // Ended meanwhile (by the person or the researcher): nothing was handed back, nobody is told anything.
-    if (!(await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id)))) return;
-    const key = `referral-released:${referral.id}:${researcher.staffId}`;
-    await this.deps.audit.recordOnce(key, { at: new Date(), actor: { kind: 'system', id: 'staff-desk' }, action: 'referral.released', target: { kind: 'referral', id: referral.id }, details: { staffId: researcher.staffId, why } });
-    await this.deps.notify({ chatKey: referral.chatKey, channel: referral.channel as never }, { key: 'referral.researcherUnavailable', params: {} }, key);
+    if (!researcher || !(await this.deps.actions.handBack(referral, why))) return;
     if (why === 'unreachable') await tellAdministrators(this.deps, this.t('staff.referral.unreachable', { name: researcher.name, reference: referral.reference }));
     await this.markAlert(referral, this.t('staff.referral.releasedLine'));
   }

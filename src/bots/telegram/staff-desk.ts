@@ -1,8 +1,6 @@
 import type { Translate } from '../../engine/contract.js';
 import type { Logger } from 'pino';
 import type { Flow } from '../../engine/flow-definition.js';
-import { answerLabelKey, displayAnswer } from '../../engine/display.js';
-import type { AnswerValue } from '../../engine/session.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
 import type { StaffRepository, Staff } from '../../models/staff.js';
@@ -14,11 +12,10 @@ import type { AuditLog } from '../../models/audit-log.js';
 import { buildReport, parseRange, type ReportDeps } from '../../services/reports.js';
 import { formatReport } from '../../services/report-text.js';
 import { chartSeries, renderChart } from '../../services/report-chart.js';
-import { EXPORT_KINDS, exportRows, toCsv, type ExportKind } from '../../services/csv-export.js';
-import { isUnheld, type CaseActions, type ActionResult } from '../../services/case-actions.js';
+import { EXPORT_KINDS, exportAudited, type ExportKind } from '../../services/csv-export.js';
+import { questionRefusal, type CaseActions, type ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
-import { readableDate, readableDateTime } from '../../core/calendar.js';
-import { canMove, isOpen } from '../../models/case-states.js';
+import { readableDate } from '../../core/calendar.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../core/reference.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
@@ -26,12 +23,12 @@ import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js
 import { tellAdministrators } from './administrators.js';
 import { may, QUESTION_PERMISSION } from '../../services/staff-permissions.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
+import { CaseViews, STAFF_LANG } from './case-views.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
 import { SerialByKey } from '../../services/serial-by-key.js';
+import { mayAskAnswer, unassignedNoticed } from '../../services/record-actions.js';
 
-/** Staff read Arabic; every staff text exists in English too, for a later per-member setting. */
-const STAFF_LANG = 'ar' as const;
 
 /** What the staff desk works with. */
 export interface StaffDeskDeps {
@@ -82,7 +79,11 @@ export class StaffDesk {
   /** Group alert edits queued by `refreshAlertSoon`, one after another per case. */
   private readonly alertEdits = new SerialByKey<string>();
 
-  constructor(private readonly deps: StaffDeskDeps) {}
+  private readonly views: CaseViews;
+
+  constructor(private readonly deps: StaffDeskDeps) {
+    this.views = new CaseViews(deps);
+  }
 
   /** Handles a pressed staff button; always answers it, so the member's client stops waiting. */
   async onPress(press: StaffPress): Promise<void> {
@@ -137,11 +138,11 @@ export class StaffDesk {
     const kind = args[0] as ExportKind;
     const range = parseRange(args[1], args[2]);
     if (!EXPORT_KINDS.includes(kind) || !range) return this.tell(chatId, 'staff.export.usage').then(() => true);
-    const rows = await exportRows(this.deps.reports, kind, range.from, range.to);
     const dates = { from: args[1]!, to: args[2]! };
-    await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'data.exported', target: { kind: 'export', id: kind }, details: { ...dates, rows: rows.length - 1, via: 'telegram' } });
+    const actor = { kind: 'staff' as const, id: member.id, name: member.name };
+    const { csv, rows } = await exportAudited({ ...this.deps.reports, audit: this.deps.audit }, { kind, ...range, dates, actor, via: 'telegram' });
     const filename = `${kind}-${dates.from}-${dates.to}.csv`;
-    await this.deps.gateway.sending(chatId, (t) => t.sendDocument(chatId, { source: Buffer.from(toCsv(rows), 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows: rows.length - 1 }) }));
+    await this.deps.gateway.sending(chatId, (t) => t.sendDocument(chatId, { source: Buffer.from(csv, 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows }) }));
     return true;
   }
 
@@ -188,7 +189,7 @@ export class StaffDesk {
     if (this.deps.staffGroupId === null) return null;
     const chatId = this.deps.staffGroupId;
     const sent = await this.deps.gateway.sending(chatId, (t) =>
-      t.sendMessage(chatId, this.alertText(record), { reply_markup: this.alertKeyboard(record) }),
+      t.sendMessage(chatId, this.views.alertText(record), { reply_markup: this.views.alertKeyboard(record) }),
     );
     return { chatId: String(chatId), messageId: sent.message_id };
   }
@@ -197,7 +198,7 @@ export class StaffDesk {
   async postDigest(records: CaseRecord[]): Promise<{ chatId: string; messageId: number } | null> {
     if (this.deps.staffGroupId === null || records.length === 0) return null;
     const chatId = this.deps.staffGroupId;
-    const lines = records.map((r) => this.t('staff.alert.digestLine', this.summary(r))).join('\n');
+    const lines = records.map((r) => this.t('staff.alert.digestLine', this.views.summary(r))).join('\n');
     const keyboard = staffKeyboard(records.map((r) => [{ text: `${this.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]));
     const sent = await this.deps.gateway.sending(chatId, (t) =>
       t.sendMessage(chatId, this.t('staff.alert.digest', { count: records.length, lines }), { reply_markup: keyboard }),
@@ -224,10 +225,10 @@ export class StaffDesk {
 
   /** Reminds the researcher holding an undecided case (or the group, or every researcher) that the promised date nears. */
   async postReminder(record: CaseRecord): Promise<void> {
-    const text = this.t('staff.clock.reminder', { ...this.caseParams(record) });
+    const text = this.t('staff.clock.reminder', { ...this.views.caseParams(record) });
     const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
-    if (may(holder, 'study') && (await this.tell(String(holder!.telegramUserId), text, undefined, this.alertKeyboard(record)))) return;
-    if (this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), text, undefined, this.alertKeyboard(record)))) return;
+    if (may(holder, 'study') && (await this.tell(String(holder!.telegramUserId), text, undefined, this.views.alertKeyboard(record)))) return;
+    if (this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), text, undefined, this.views.alertKeyboard(record)))) return;
     for (const member of (await this.deps.staff.list()).filter((m) => may(m, 'study'))) await this.tell(String(member.telegramUserId), text);
   }
 
@@ -239,7 +240,7 @@ export class StaffDesk {
 
   /** Tells administrators that the promised date passed without a decision. */
   async postOverdue(record: CaseRecord): Promise<void> {
-    await this.tellAdministrators('staff.clock.overdue', this.caseParams(record));
+    await this.tellAdministrators('staff.clock.overdue', this.views.caseParams(record));
   }
 
   /**
@@ -252,30 +253,16 @@ export class StaffDesk {
   async postRecordAlert(record: SelfServiceRecord): Promise<boolean> {
     const role = record.kind === 'feedback' ? 'complaints_handler' : 'volunteer_coordinator';
     const holders = (await this.deps.staff.list()).filter((member) => may(member, record.kind === 'feedback' ? 'answer_feedback' : 'volunteers'));
-    const text = this.recordText(record);
+    const text = this.views.recordText(record);
     const keyboard = record.kind === 'feedback' ? staffKeyboard([[{ text: this.t('staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]]) : undefined;
     let told = 0;
     for (const member of holders) if (await this.tell(String(member.telegramUserId), text, undefined, keyboard)) told += 1;
     if (told > 0) return true;
     if (this.deps.staffGroupId !== null && !record.unassignedNoticed) {
       const noticed = await this.tell(String(this.deps.staffGroupId), `staff.record.unassigned.${record.kind}`, { reference: record.reference, role: this.t(`staff.role.${role}`) });
-      if (noticed) await this.deps.chatLocks.exclusive(`record:${record.id}`, () => this.deps.records.unassignedNoticed(record.id));
+      if (noticed) await unassignedNoticed(this.deps, record.id);
     }
     return false;
-  }
-
-  /** A record in full, for the staff who hold its role. */
-  private recordText(record: SelfServiceRecord): string {
-    const flow = this.deps.recordFlows[record.kind];
-    const shown = Object.fromEntries(Object.entries(record.answers).filter(([stepId]) => !['volunteer_consent', 'feedback_attach', 'feedback_files'].includes(stepId)));
-    const lines = this.answerLines(flow, shown);
-    const header = this.t(`staff.record.header.${record.kind}`, {
-      reference: record.reference,
-      channel: this.t(`channel.${record.channel}`),
-      at: readableDate(record.createdAt, STAFF_LANG),
-    });
-    const files = record.documentIds.length > 0 ? [this.t('staff.case.documents', { count: record.documentIds.length })] : [];
-    return [header, '', ...lines, ...files].join('\n');
   }
 
   private async act(press: StaffPress, member: Staff, action: StaffAction, id: string): Promise<void> {
@@ -304,11 +291,9 @@ export class StaffDesk {
         return this.answer(press, key, params);
       }
       case 'answer': {
-        if (!may(member, 'answer_feedback')) return this.answer(press, 'staff.answer.notAllowed');
-        const record = await this.deps.records.get(id);
-        if (!record) return this.answer(press, 'staff.answer.notFound');
-        if (record.status !== 'open') return this.answer(press, 'staff.answer.already');
-        return this.answer(press, (await this.deps.questions.ask(member, record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+        const allowed = await mayAskAnswer(this.deps, id, member);
+        if (!allowed.ok) return this.answer(press, allowed.reason === 'not_allowed' ? 'staff.answer.notAllowed' : allowed.reason === 'not_found' ? 'staff.answer.notFound' : 'staff.answer.already');
+        return this.answer(press, (await this.deps.questions.ask(member, allowed.record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
       case 'open': {
         const result = await this.deps.actions.view(id, member);
@@ -325,8 +310,8 @@ export class StaffDesk {
         if (!may(member, QUESTION_PERMISSION[purpose])) return this.answer(press, 'staff.answer.notAllowed');
         const record = await this.deps.cases.get(id);
         if (!record) return this.answer(press, 'staff.answer.notFound');
-        const refused = whyNotAsk(record, purpose);
-        if (refused) return this.answer(press, refused, this.statusParams(record));
+        const refused = questionRefusal(record, purpose);
+        if (refused) return this.answer(press, refused === 'already' ? 'staff.answer.already' : 'staff.answer.wrongState', this.views.statusParams(record));
         return this.answer(press, (await this.deps.questions.ask(member, record, purpose)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
       case 'register':
@@ -335,7 +320,7 @@ export class StaffDesk {
         const to = action === 'register' ? 'registered' : action === 'serve' ? 'service_delivered' : 'closed';
         const result = await this.deps.actions.advance(id, member, to, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
-        await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.statusParams(result.record));
+        await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.views.statusParams(result.record));
         // Refreshed even when already done: a crash after the write may have left the alert showing the old buttons.
         this.refreshAlertSoon(result.record);
         return;
@@ -352,42 +337,10 @@ export class StaffDesk {
 
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
   private async sendCase(chatId: string, record: CaseRecord): Promise<boolean> {
-    const flow = this.deps.requestFlow;
-    const lines = this.answerLines(flow, record.answers);
-    const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
-    const history = record.history.map((move) =>
-      this.t('staff.case.historyLine', {
-        at: readableDateTime(move.at, STAFF_LANG),
-        status: this.t(`caseStatus.${move.to}`),
-        by: move.by.name ?? this.t(`staff.case.actor.${move.by.kind}`),
-        reason: move.reason ? ` — ${move.reason}` : '',
-      }),
-    );
-    const study = [
-      ...(record.infoRequest ? [this.t('staff.case.infoRequest', { at: readableDateTime(record.infoRequest.at, STAFF_LANG), items: record.infoRequest.items.map((i) => this.t(`info.item.${i}`)).join('، ') || '—', note: record.infoRequest.note || '—' })] : []),
-      ...record.additions.map((a) => this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length })),
-      ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, STAFF_LANG), by: n.by, text: n.text })),
-    ];
-    const text = [
-      this.t('staff.case.header', this.caseParams(record)),
-      '',
-      ...lines,
-      '',
-      declaration,
-      this.t('staff.case.documents', { count: record.documentIds.length }),
-      ...(study.length > 0 ? ['', ...study] : []),
-      '',
-      this.t('staff.case.history'),
-      ...history,
-    ].join('\n');
-    if (!(await this.tell(chatId, text, undefined, this.alertKeyboard(record)))) return false;
+    const text = this.views.caseText(record);
+    if (!(await this.tell(chatId, text, undefined, this.views.alertKeyboard(record)))) return false;
     for (const documentId of record.documentIds) await this.sendDocumentTo(chatId, record.reference, documentId);
     return true;
-  }
-
-  /** Each answer on its own line, labelled as on the beneficiary's review, in the staff's language. */
-  private answerLines(flow: Flow, answers: Record<string, unknown>): string[] {
-    return Object.entries(answers).map(([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`);
   }
 
   /** Sends one stored document of a case (a photo or a PDF) to a staff member's private chat. */
@@ -418,61 +371,8 @@ export class StaffDesk {
     if (alert?.state !== 'posted' || !alert.chatId || !alert.messageId) return;
     const { chatId, messageId } = alert;
     await this.deps.gateway
-      .sending(chatId, (t) => t.editMessageText(chatId, messageId, undefined, this.alertText(record), { reply_markup: this.alertKeyboard(record) }))
+      .sending(chatId, (t) => t.editMessageText(chatId, messageId, undefined, this.views.alertText(record), { reply_markup: this.views.alertKeyboard(record) }))
       .catch((error: unknown) => this.deps.logger.info({ caseId: record.id, ...errorFields(error) }, 'alert not updated'));
-  }
-
-  private alertText(record: CaseRecord): string {
-    const lines = [this.t('staff.alert.new', this.summary(record))];
-    if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
-    if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
-    if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
-    if (['information_requested', 'registered', 'service_delivered', 'closed'].includes(record.status)) lines.push(this.t('staff.alert.status', this.statusParams(record)));
-    return lines.join('\n');
-  }
-
-  /** The buttons that still make sense for the case's state. */
-  private alertKeyboard(record: CaseRecord): CallbackKeyboard {
-    const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
-    const rows = [[button('open')]];
-    if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
-    if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
-    if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
-    if (record.status === 'rejected') rows.push([button('reopen')]);
-    if (record.status === 'registered') rows.push([button('serve')]);
-    if (canMove(record.status, 'closed')) rows.push([button('close')]);
-    return staffKeyboard(rows);
-  }
-
-  /** What a group may see of a case: no name, no ID, no phone, no income, no document. */
-  private summary(record: CaseRecord): Record<string, string | number> {
-    const flow = this.deps.requestFlow;
-    const show = (stepId: string) => displayAnswer(flow, stepId, record.answers[stepId] as AnswerValue | undefined, STAFF_LANG, this.deps.translate) || '—';
-    return {
-      reference: record.reference,
-      channel: this.t(`channel.${record.channel}`),
-      supportType: show('support_type'),
-      city: record.city || '—',
-      family: show('family_count'),
-      housing: show('housing'),
-      documents: record.documentIds.length,
-      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
-    };
-  }
-
-  private caseParams(record: CaseRecord): Record<string, string> {
-    return {
-      reference: record.reference,
-      status: this.t(`caseStatus.${record.status}`),
-      channel: this.t(`channel.${record.channel}`),
-      submittedAt: readableDate(record.submittedAt, STAFF_LANG),
-      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
-      assignee: record.assignee?.name ?? this.t('staff.case.nobody'),
-    };
-  }
-
-  private statusParams(record: CaseRecord): Record<string, string> {
-    return { status: this.t(`caseStatus.${record.status}`) };
   }
 
   private refusal(result: Extract<ActionResult, { ok: false }>): [string, Record<string, string>?] {
@@ -503,21 +403,3 @@ export class StaffDesk {
 
 /** The question each button asks. */
 const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<Record<StaffAction, QuestionPurpose>>;
-
-/** Why a question cannot be asked about the case as it stands (a text key), or null. */
-function whyNotAsk(record: CaseRecord, purpose: QuestionPurpose): string | null {
-  switch (purpose) {
-    case 'info':
-      return record.status === 'in_review' ? null : 'staff.answer.wrongState';
-    case 'note':
-      return record.decision === null && isOpen(record.status) ? null : 'staff.answer.wrongState';
-    case 'approved':
-    case 'rejected':
-      if (record.decision) return record.decision.outcome === purpose ? 'staff.answer.already' : 'staff.answer.wrongState';
-      return record.status === 'in_review' ? null : 'staff.answer.wrongState';
-    case 'reopen':
-      return record.status === 'approved' || record.status === 'rejected' ? null : 'staff.answer.wrongState';
-    default:
-      return null;
-  }
-}

@@ -13,6 +13,7 @@ import type { ReferralRepository } from '../../models/referral-repository.js';
 import type { SurveyRepository } from '../../models/survey-repository.js';
 import type { ScheduleRepository } from '../../models/schedule-repository.js';
 import { ReferralDesk } from './referral-desk.js';
+import { ReferralActions } from '../../services/referral-actions.js';
 import { ErasureDesk } from './erasure-desk.js';
 import type { ErasureDeps } from '../../services/erasure.js';
 import type { StaffQuestions } from '../../models/staff-questions.js';
@@ -97,17 +98,17 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const feedbackFlow = deps.catalog.get('feedback');
   const volunteerFlow = deps.catalog.get('volunteer');
   if (!requestFlow || !feedbackFlow || !volunteerFlow) throw new Error('a flow the staff desk labels answers with is missing');
+  const referralActions = new ReferralActions({ referrals: deps.referrals, staff: deps.staff, audit: deps.audit, chatLocks: deps.chatLocks, notify: deps.notify });
   const referralDesk = new ReferralDesk({
     gateway,
     staff: deps.staff,
     referrals: deps.referrals,
+    actions: referralActions,
     documents: deps.documents,
-    audit: deps.audit,
     chatLocks: deps.chatLocks,
     keys: deps.keys,
     translate: deps.translate,
     catalog: deps.catalog,
-    notify: deps.notify,
     staffGroupId,
     logger,
   });

@@ -1,0 +1,141 @@
+import type { Translate } from '../../engine/contract.js';
+import type { Flow } from '../../engine/flow-definition.js';
+import { answerLabelKey, displayAnswer } from '../../engine/display.js';
+import type { AnswerValue } from '../../engine/session.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { CaseRecord } from '../../models/case-repository.js';
+import type { SelfServiceRecord } from '../../models/record-repository.js';
+import { canMove } from '../../models/case-states.js';
+import { isUnheld } from '../../services/case-actions.js';
+import { readableDate, readableDateTime } from '../../core/calendar.js';
+import { signAction, type StaffAction } from './callback-data.js';
+import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
+
+/** Staff read Arabic; every staff text exists in English too, for a later per-member setting. */
+export const STAFF_LANG = 'ar' as const;
+
+export interface CaseViewDeps {
+  keys: KeyRing;
+  translate: Translate;
+  /** The support-request flow, for labelling answers in the case view. */
+  requestFlow: Flow;
+  /** Labels the answers of a suggestion or a volunteer registration. */
+  recordFlows: { feedback: Flow; volunteer: Flow };
+}
+
+/**
+ * How cases and records read to staff on Telegram: the group alert (redacted: never a name,
+ * an ID, a phone, an income or a document) with the buttons the case's state allows, the
+ * whole case for a private chat, a suggestion or volunteer in full for its role.
+ */
+export class CaseViews {
+  constructor(private readonly deps: CaseViewDeps) {}
+
+  /** A record in full, for the staff who hold its role. */
+  recordText(record: SelfServiceRecord): string {
+    const flow = this.deps.recordFlows[record.kind];
+    const shown = Object.fromEntries(Object.entries(record.answers).filter(([stepId]) => !['volunteer_consent', 'feedback_attach', 'feedback_files'].includes(stepId)));
+    const lines = this.answerLines(flow, shown);
+    const header = this.t(`staff.record.header.${record.kind}`, {
+      reference: record.reference,
+      channel: this.t(`channel.${record.channel}`),
+      at: readableDate(record.createdAt, STAFF_LANG),
+    });
+    const files = record.documentIds.length > 0 ? [this.t('staff.case.documents', { count: record.documentIds.length })] : [];
+    return [header, '', ...lines, ...files].join('\n');
+  }
+
+  /** Each answer on its own line, labelled as on the beneficiary's review, in the staff's language. */
+  answerLines(flow: Flow, answers: Record<string, unknown>): string[] {
+    return Object.entries(answers).map(([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`);
+  }
+
+  alertText(record: CaseRecord): string {
+    const lines = [this.t('staff.alert.new', this.summary(record))];
+    if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
+    if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
+    if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
+    if (['information_requested', 'registered', 'service_delivered', 'closed'].includes(record.status)) lines.push(this.t('staff.alert.status', this.statusParams(record)));
+    return lines.join('\n');
+  }
+
+  /** The buttons that still make sense for the case's state. */
+  alertKeyboard(record: CaseRecord): CallbackKeyboard {
+    const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
+    const rows = [[button('open')]];
+    if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
+    if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
+    if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
+    if (record.status === 'rejected') rows.push([button('reopen')]);
+    if (record.status === 'registered') rows.push([button('serve')]);
+    if (canMove(record.status, 'closed')) rows.push([button('close')]);
+    return staffKeyboard(rows);
+  }
+
+  /** What a group may see of a case: no name, no ID, no phone, no income, no document. */
+  summary(record: CaseRecord): Record<string, string | number> {
+    const flow = this.deps.requestFlow;
+    const show = (stepId: string) => displayAnswer(flow, stepId, record.answers[stepId] as AnswerValue | undefined, STAFF_LANG, this.deps.translate) || '—';
+    return {
+      reference: record.reference,
+      channel: this.t(`channel.${record.channel}`),
+      supportType: show('support_type'),
+      city: record.city || '—',
+      family: show('family_count'),
+      housing: show('housing'),
+      documents: record.documentIds.length,
+      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
+    };
+  }
+
+  caseParams(record: CaseRecord): Record<string, string> {
+    return {
+      reference: record.reference,
+      status: this.t(`caseStatus.${record.status}`),
+      channel: this.t(`channel.${record.channel}`),
+      submittedAt: readableDate(record.submittedAt, STAFF_LANG),
+      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
+      assignee: record.assignee?.name ?? this.t('staff.case.nobody'),
+    };
+  }
+
+  statusParams(record: CaseRecord): Record<string, string> {
+    return { status: this.t(`caseStatus.${record.status}`) };
+  }
+
+  /** The whole case and its history, for a staff member's private chat. */
+  caseText(record: CaseRecord): string {
+    const flow = this.deps.requestFlow;
+    const lines = this.answerLines(flow, record.answers);
+    const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
+    const history = record.history.map((move) =>
+      this.t('staff.case.historyLine', {
+        at: readableDateTime(move.at, STAFF_LANG),
+        status: this.t(`caseStatus.${move.to}`),
+        by: move.by.name ?? this.t(`staff.case.actor.${move.by.kind}`),
+        reason: move.reason ? ` — ${move.reason}` : '',
+      }),
+    );
+    const study = [
+      ...(record.infoRequest ? [this.t('staff.case.infoRequest', { at: readableDateTime(record.infoRequest.at, STAFF_LANG), items: record.infoRequest.items.map((i) => this.t(`info.item.${i}`)).join('، ') || '—', note: record.infoRequest.note || '—' })] : []),
+      ...record.additions.map((a) => this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length })),
+      ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, STAFF_LANG), by: n.by, text: n.text })),
+    ];
+    return [
+      this.t('staff.case.header', this.caseParams(record)),
+      '',
+      ...lines,
+      '',
+      declaration,
+      this.t('staff.case.documents', { count: record.documentIds.length }),
+      ...(study.length > 0 ? ['', ...study] : []),
+      '',
+      this.t('staff.case.history'),
+      ...history,
+    ].join('\n');
+  }
+
+  t(key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(STAFF_LANG, key, params);
+  }
+}
