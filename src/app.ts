@@ -27,6 +27,7 @@ import type { LinkAlert } from './bots/whatsapp/link-watch.js';
 import { ConfigError } from './config/config.js';
 import { errorFields } from './logger.js';
 import { Intake } from './services/intake.js';
+import { ALERTS_BUSY_DELAY_MS } from './services/retry-policy.js';
 import type { FaultInjector } from './services/submission.js';
 import { connectRedis, QUEUE_NAMES, WorkQueues } from './workers/queues.js';
 import { startChatWorker } from './workers/chat-worker.js';
@@ -284,7 +285,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           const outcome = await chatLocks.withLock('alerts', () => poster.postWaiting());
           if (outcome.ran) return outcome.value;
           // Another poster is at work and may have read the waiting alerts already: look again shortly.
-          await job.moveToDelayed(Date.now() + 500, token);
+          await job.moveToDelayed(Date.now() + ALERTS_BUSY_DELAY_MS, token);
           throw new DelayedError();
         },
         { connection: workerRedis, prefix: config.QUEUE_PREFIX },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inboundAttemptsProblem } from '../services/retry-policy.js';
 import { parseWorkingHours } from '../core/working-hours.js';
 
 const hours = (fallback: number) => z.coerce.number().positive().default(fallback);
@@ -87,7 +88,15 @@ export const ConfigSchema = z.object({
   FLOOD_MAX_MESSAGES: z.coerce.number().int().min(1).default(20),
   FLOOD_WINDOW_SECONDS: z.coerce.number().positive().default(10),
   /** Attempts at handling one inbound message before it is set aside. */
-  INBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  INBOUND_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .superRefine((value, ctx) => {
+      const problem = inboundAttemptsProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** How often the sweeper re-arms work from MongoDB (outbox, inbox, half-done submissions, idle drafts). */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
 });

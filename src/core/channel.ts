@@ -87,6 +87,23 @@ export class ChannelSendError extends Error {
   }
 }
 
+/**
+ * Thrown by {@link ChannelAdapter.download} when the platform's file server answered with an
+ * HTTP error. A 4xx other than 429 is meant for good (the file is gone or not ours); a 429 or
+ * a 5xx may pass if tried again.
+ */
+export class ChannelDownloadError extends Error {
+  readonly code = 'CHANNEL_DOWNLOAD';
+  constructor(readonly status: number) {
+    super(`file download answered ${status}`);
+    this.name = 'ChannelDownloadError';
+  }
+
+  get permanent(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 429;
+  }
+}
+
 /** Thrown by {@link ChannelAdapter.download} when a file turns out larger than allowed (its size was not announced, or was wrong). */
 export class FileTooLargeError extends Error {
   readonly code = 'FILE_TOO_LARGE';

@@ -15,8 +15,8 @@ import { resolveRequest, type RequestDeps } from './conversation-requests.js';
 import { documentIdOf, seededIds } from './identifiers.js';
 import type { FaultInjector } from './submission.js';
 import { errorFields } from '../logger.js';
-import { isUnavailable } from './unavailable.js';
-import { LockLostError, type LockLease } from './chat-lock.js';
+import type { LockLease } from './chat-lock.js';
+import { downloadMayPass, failureKind } from './retry-policy.js';
 
 /** Settings of the processor, from the configuration. */
 export interface ProcessorSettings {
@@ -117,16 +117,6 @@ class DownloadRetryError extends Error {
 }
 
 /**
- * Whether a failed download may succeed if tried again: anything but a refusal the platform
- * means for good (a `ChannelSendError` marked permanent, an HTTP 4xx other than 429).
- */
-function mayPass(error: unknown): boolean {
-  if (error instanceof ChannelSendError) return !error.permanent;
-  const status = /answered (\d{3})/.exec(error instanceof Error ? error.message : '')?.[1];
-  return status === undefined || status === '429' || status.startsWith('5');
-}
-
-/**
  * Handles a chat's waiting messages one at a time, in order: each becomes one engine
  * step whose new session, "handled" mark and replies are written in one document
  * update. The caller holds the chat's lock.
@@ -179,7 +169,8 @@ export class ConversationProcessor {
     } catch (error) {
       // A database out of reach, or a lock Redis lost, says nothing about this message: retried
       // with the job, never counted towards setting it aside (an outage must not cost people their messages).
-      if (isUnavailable(error) || error instanceof LockLostError) throw error;
+      const kind = failureKind(error);
+      if (kind === 'unavailable' || kind === 'step_aside') throw error;
       const attempts = await this.deps.inbox.recordFailure(entry.id, error instanceof Error ? error.name : 'Error');
       this.deps.logger.warn({ chatKey: entry.chatKey, inboxId: entry.id, attempts, ...errorFields(error) }, 'inbound message failed');
       if (attempts < this.deps.settings.maxAttempts) throw error;
@@ -322,7 +313,7 @@ export class ConversationProcessor {
       if (error instanceof FileTooLargeError) return { kind: 'document_rejected', error: 'document.tooLarge', params: { maxMb } };
       // A platform hiccup (a 5xx, a 429, a dropped connection) must not cost the person their file:
       // the message is tried again with the job's backoff, and only its last try asks them to resend.
-      if (mayPass(error) && attempts + 1 < this.deps.settings.maxAttempts) throw error instanceof ChannelSendError ? error : new DownloadRetryError(error);
+      if (downloadMayPass(error) && attempts + 1 < this.deps.settings.maxAttempts) throw error instanceof ChannelSendError ? error : new DownloadRetryError(error);
       this.deps.logger.warn({ chatKey, ...errorFields(error) }, 'document download failed');
       return { kind: 'document_rejected', error: 'document.downloadFailed' };
     }

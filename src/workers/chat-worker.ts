@@ -1,12 +1,10 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { ChatJobSchema, type ChatJob } from './queues.js';
-import { LockLostError, type ChatLocks, type LockLease } from '../services/chat-lock.js';
+import type { ChatLocks, LockLease } from '../services/chat-lock.js';
 import { ChannelSendError } from '../core/channel.js';
+import { BUSY_DELAY_MS, failureKind } from '../services/retry-policy.js';
 import { errorFields } from '../logger.js';
-
-/** How long a job waits before trying again when another consumer holds its chat. */
-const BUSY_DELAY_MS = 150;
 
 /** What a chat worker needs: which queue, which lock, and the use case to run for a chat. */
 export interface ChatWorkerOptions {
@@ -25,8 +23,9 @@ export interface ChatWorkerOptions {
 /**
  * A thin BullMQ worker: parses the job (a malformed one is unrecoverable), takes the
  * chat's lock (busy: the job steps aside for a moment, which does not count as an
- * attempt) and calls the use case. A platform asking to wait (`retry_after`) delays
- * the job by that much, keeping the chat's order.
+ * attempt) and calls the use case. A failure is treated as the retry policy says
+ * (services/retry-policy.ts): a platform asking to wait (`retry_after`) delays the job by
+ * that much, keeping the chat's order; a refusal for good is not retried.
  */
 export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
   const processor = async (job: Job<ChatJob>, token?: string): Promise<number> => {
@@ -46,15 +45,16 @@ export function startChatWorker(options: ChatWorkerOptions): Worker<ChatJob> {
       await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
       throw new DelayedError();
     } catch (error) {
-      if (error instanceof ChannelSendError && error.retryAfterMs !== undefined) {
+      if (error instanceof DelayedError) throw error;
+      const kind = failureKind(error);
+      if (kind === 'wait' && error instanceof ChannelSendError && error.retryAfterMs !== undefined) {
         await options.locks.pause(lockName, error.retryAfterMs);
         await job.moveToDelayed(Date.now() + error.retryAfterMs, token);
         throw new DelayedError();
       }
-      if (error instanceof ChannelSendError && error.permanent) throw new UnrecoverableError(error.message);
-      if (error instanceof DelayedError) throw error;
+      if (kind === 'permanent') throw new UnrecoverableError(error instanceof Error ? error.message : 'refused for good');
       // The lock went with Redis's keys: whoever holds it now carries on; this job steps aside like a busy one.
-      if (error instanceof LockLostError) {
+      if (kind === 'step_aside') {
         await job.moveToDelayed(Date.now() + BUSY_DELAY_MS, token);
         throw new DelayedError();
       }

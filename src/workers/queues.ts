@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { JOB_RETENTION, QUEUE_RETRY, type QueueName } from '../services/retry-policy.js';
 import { z } from 'zod';
 
 /** The queues, by role: inbound messages to handle, outboxes to send. */
@@ -39,12 +40,8 @@ export function connectRedis(url: string, purpose: 'worker' | 'producer' | 'comm
   }
 }
 
-const jobDefaults = {
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 500 },
-  removeOnComplete: true,
-  removeOnFail: { count: 1000 },
-} as const;
+/** Each queue's tries and backoff, from the one retry policy. */
+const jobDefaults = (queue: QueueName) => ({ ...QUEUE_RETRY[queue], ...JOB_RETENTION });
 
 /** The producers' side of the queues. */
 export class WorkQueues {
@@ -54,9 +51,9 @@ export class WorkQueues {
   readonly alerts: Queue<Record<string, never>>;
 
   constructor(connection: ConnectionOptions, prefix: string) {
-    this.inbound = new Queue<ChatJob>(QUEUE_NAMES.inbound, { connection, prefix, defaultJobOptions: jobDefaults });
-    this.outbound = new Queue<ChatJob>(QUEUE_NAMES.outbound, { connection, prefix, defaultJobOptions: jobDefaults });
-    this.alerts = new Queue(QUEUE_NAMES.alerts, { connection, prefix, defaultJobOptions: jobDefaults });
+    this.inbound = new Queue<ChatJob>(QUEUE_NAMES.inbound, { connection, prefix, defaultJobOptions: jobDefaults('inbound') });
+    this.outbound = new Queue<ChatJob>(QUEUE_NAMES.outbound, { connection, prefix, defaultJobOptions: jobDefaults('outbound') });
+    this.alerts = new Queue(QUEUE_NAMES.alerts, { connection, prefix, defaultJobOptions: jobDefaults('alerts') });
   }
 
   /** Asks for the waiting researchers' alerts to be posted. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 import { SerialByKey } from '../../services/serial-by-key.js';
-import { isUnavailable } from '../../services/unavailable.js';
+import { failureKind } from '../../services/retry-policy.js';
 
 /**
  * Staff members' updates (a press on a case, an answer to the bot's question) handled beside
@@ -39,7 +39,7 @@ export class StaffLanes {
       try {
         return await work();
       } catch (error) {
-        if (!isUnavailable(error) || Date.now() >= deadline) {
+        if (failureKind(error) !== 'unavailable' || Date.now() >= deadline) {
           this.logger.error({ ...errorFields(error) }, 'staff update not handled');
           return;
         }

@@ -1,4 +1,4 @@
-import { FileTooLargeError, type ChannelAdapter, type OutboundOption } from '../../core/channel.js';
+import { ChannelDownloadError, FileTooLargeError, type ChannelAdapter, type OutboundOption } from '../../core/channel.js';
 import { renderMessage } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 
@@ -24,7 +24,7 @@ export class TelegramChannel implements ChannelAdapter {
     if (file.file_size !== undefined && file.file_size > maxBytes) throw new FileTooLargeError();
     const link = await this.gateway.call((t) => t.getFileLink(file));
     const response = await fetch(link, { signal: AbortSignal.timeout(60_000) });
-    if (!response.ok) throw new Error(`file download answered ${response.status}`);
+    if (!response.ok) throw new ChannelDownloadError(response.status);
     const bytes = Buffer.from(await response.arrayBuffer());
     if (bytes.length > maxBytes) throw new FileTooLargeError();
     return bytes;
