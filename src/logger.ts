@@ -12,6 +12,8 @@
 
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
+import { mkdir } from 'node:fs/promises';
+import pinoRoll from 'pino-roll';
 
 /** The logger type used across the service. */
 export type Logger = pino.Logger;
@@ -259,4 +261,39 @@ function safeMessage(message: string): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+/**
+ * A log file that rolls over by size (pino-roll): the one written is `<folder>/current.log`
+ * (a link to the numbered file), and `keep` older files are kept besides it, from earlier
+ * runs too. For the console chat, whose terminal is the conversation: logs go here, not
+ * between the bot's messages, except errors, which the terminal shows as well (a database
+ * out of reach must not pass in silence). `flush` writes what is buffered, before an exit.
+ */
+export async function rollingLogFile(
+  folder: string,
+  options: { maxBytes: number; keep: number; alsoErrorsTo?: NodeJS.WritableStream },
+): Promise<{ destination: DestinationStream; current: string; flush: () => void }> {
+  // Made first: pino-roll links current.log before its stream has made the folder (pino-roll 4.0.0, lib/utils.js createSymlinkSync).
+  await mkdir(folder, { recursive: true });
+  // pino-roll reads a bare number as megabytes: the size is given in kilobytes, spelt out.
+  const size = `${Math.max(1, Math.round(options.maxBytes / 1024))}k`;
+  // With removeOtherLogFiles the count includes the file being written (pino-roll 4.0.0, lib/utils.js removeOldFiles).
+  const file = await pinoRoll({ file: `${folder}/service.log`, size, symlink: true, limit: { count: options.keep + 1, removeOtherLogFiles: true }, mode: 0o600 });
+  // A failed rollover (a full disk) is said on the terminal; unheard, it would end the process.
+  file.on('error', (error: Error) => options.alsoErrorsTo?.write(`log file: ${error.name} (${(error as NodeJS.ErrnoException).code ?? 'no code'})\n`));
+  const destination = options.alsoErrorsTo
+    ? pino.multistream([{ level: 'trace', stream: file }, { level: 'error', stream: options.alsoErrorsTo }])
+    : file;
+  return {
+    destination,
+    current: `${folder}/current.log`,
+    flush: () => {
+      try {
+        file.flushSync();
+      } catch {
+        // Nothing buffered, or the file is gone: nothing more can be written anyway.
+      }
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { ContentError } from './i18n/content.js';
-import { createLogger, errorFields } from './logger.js';
+import { createLogger, errorFields, rollingLogFile } from './logger.js';
 import { startApp, type Role, type RunningApp } from './app.js';
 import { installProcessGuard } from './process-guard.js';
 import type { FaultInjector } from './services/submission.js';
@@ -11,6 +11,7 @@ import type { ChannelAdapter } from './core/channel.js';
 import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.js';
 
 const ROLES: readonly Role[] = ['bot', 'worker', 'http'];
+
 
 interface CliOptions {
   role: string;
@@ -41,8 +42,15 @@ async function main(): Promise<void> {
   const config = loadConfig();
 
   const withConsole = consoleWanted(config, roles);
-  // With the console chat on stdout, logs go to stderr so they do not interleave with the conversation.
-  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && !withConsole, ...(withConsole ? { destination: process.stderr } : {}) });
+  // With the console chat in the terminal, logs go to a file, so the terminal reads like a chat.
+  const logFile = withConsole ? await rollingLogFile(config.CONSOLE_LOG_DIR, { maxBytes: 10_000_000, keep: 4, alsoErrorsTo: process.stderr }) : null;
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && !withConsole, ...(logFile ? { destination: logFile.destination } : {}) });
+  if (logFile) process.stdout.write(`Logs: ${logFile.current} (rolled over at 10 MB, four older files kept; errors show here too)\n`);
+  // The file is written in the background: what is buffered is written before the process ends.
+  const exit = (code: number) => {
+    logFile?.flush();
+    process.exit(code);
+  };
   const channels = new Map<string, ChannelAdapter>();
   if (withConsole) channels.set('console', new ConsoleChannel(process.stdout));
 
@@ -50,6 +58,7 @@ async function main(): Promise<void> {
   let running: RunningApp | null = null;
   installProcessGuard({
     logger,
+    exit,
     rebuildWhatsApp: () => {
       if (!running?.whatsapp) return false;
       running.whatsapp.rebuild();
@@ -70,7 +79,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ reason }, 'stopping');
     await app.stop();
-    process.exit(0);
+    exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -8,6 +8,8 @@ const hours = (fallback: number) => z.coerce.number().positive().default(fallbac
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the logs go while the console chat has the terminal (rolled over by size); elsewhere logs go to stdout. */
+  CONSOLE_LOG_DIR: z.string().min(1).default('.data/logs'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/intake'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key the queues use, so several deployments (or tests) can share one Redis. */

@@ -8,7 +8,7 @@
  * new process; an English visitor then follows the first request.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -61,9 +61,12 @@ describe('console chat (the service process, typed into)', () => {
   let photo: string;
   let pdf: string;
   let keys: { DATA_KEYS: string; DATA_KEY_CURRENT: string; LOOKUP_KEY: string };
+  /** Each started process's log folder, in order. */
+  const logDirs: string[] = [];
 
   /** Starts the service on one database and chat, and waits for the console to be ready. */
   async function start(dbName: string, chat: string): Promise<ConsoleProcess> {
+    logDirs.push(join(dir, `logs-${logDirs.length}`));
     const service = new ConsoleProcess({
       // Only what the service needs: a developer's own TELEGRAM_BOT_TOKEN or MONGODB_URI must not leak in.
       env: {
@@ -75,7 +78,9 @@ describe('console chat (the service process, typed into)', () => {
         QUEUE_PREFIX: prefix,
         HTTP_PORT: '0',
         ...keys,
-        LOG_LEVEL: 'warn',
+        // Info, so the log file surely receives lines (the service logs its start at info).
+        LOG_LEVEL: 'info',
+        CONSOLE_LOG_DIR: logDirs.at(-1)!,
         SWEEP_INTERVAL_SECONDS: '1',
         // The test types far faster than a person; flood control has its own test.
         FLOOD_MAX_MESSAGES: '10000',
@@ -250,6 +255,13 @@ describe('console chat (the service process, typed into)', () => {
     const ended = await resumed.stop('SIGTERM', 10_000);
     expect(ended).toMatchObject({ code: 0, signal: null });
 
-    expect(first.errors + english.errors + resumed.errors).not.toMatch(/"level":(50|60)/);
+    // The terminal reads like a chat: the log lines went to the files, which say where once.
+    for (const service of [first, english, resumed]) {
+      expect(service.output).toContain('Logs: ');
+      expect(service.output).not.toMatch(/"level":\d+/);
+    }
+    const logs = (await Promise.all(logDirs.map((folder) => readFile(join(folder, 'current.log'), 'utf8')))).join('');
+    expect(logs).toMatch(/"msg":"service started"/);
+    expect(logs).not.toMatch(/"level":(50|60)/);
   }, 120_000);
 });

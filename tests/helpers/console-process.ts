@@ -130,7 +130,7 @@ export class ConsoleProcess {
     if (!this.exit) await this.stop('SIGKILL').catch(() => undefined);
   }
 
-  /** What the process printed on stderr (logs at the configured level). */
+  /** What the process printed on stderr (its logs go to CONSOLE_LOG_DIR while the console chat is on). */
   get errors(): string {
     return this.stderr;
   }

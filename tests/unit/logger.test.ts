@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, errorFields, REDACTED, type Logger } from '../../src/logger.js';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, errorFields, REDACTED, rollingLogFile, type Logger } from '../../src/logger.js';
 
 const NATIONAL_ID = '1012345678';
 const NATIONAL_ID_ARABIC = '١٠١٢٣٤٥٦٧٨';
@@ -144,5 +147,32 @@ describe('errorFields', () => {
   it('describes thrown values that are not errors', () => {
     expect(errorFields(`rejected ${NATIONAL_ID}`)).toEqual({ err: { name: 'NonError', message: 'rejected *****' } });
     expect(errorFields(undefined)).toEqual({ err: { name: 'NonError', message: '' } });
+  });
+});
+
+describe('the console chat\'s log file', () => {
+  it('rolls over by size, keeps the newest files, and names the one written current.log', async () => {
+    const folder = join(await mkdtemp(join(tmpdir(), 'logs-')), 'nested');
+    try {
+      const file = await rollingLogFile(folder, { maxBytes: 2048, keep: 2 });
+      const logger = createLogger({ level: 'info', pretty: false, destination: file.destination });
+      // Spaced out, as a service writes: the size is checked after each write reaches the file.
+      for (let i = 0; i < 60; i++) {
+        logger.info({ i }, 'a line long enough to fill a small file quickly');
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const files = (await readdir(folder)).filter((name) => name !== 'current.log').sort();
+      expect(files.length).toBe(3);
+      expect(file.current).toBe(`${folder}/current.log`);
+      const newest = files.map((name) => Number(/service\.(\d+)\.log/.exec(name)?.[1])).sort((a, b) => b - a)[0];
+      expect(await readlink(file.current)).toBe(`service.${newest}.log`);
+      // The newest lines are kept; the oldest went with the files rolled out of the count.
+      const kept = (await Promise.all(files.map((name) => readFile(join(folder, name), 'utf8')))).join('');
+      expect(kept).toContain('"i":59');
+      expect(kept).not.toContain('"i":0,');
+    } finally {
+      await rm(join(folder, '..'), { recursive: true, force: true });
+    }
   });
 });
