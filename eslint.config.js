@@ -15,25 +15,89 @@ const layerRule = (forbidden, packages, message, topModules = WIRING) => [
   'error',
   {
     patterns: [
-      ...(forbidden.length + topModules.length > 0 ? [{ regex: `^\\.{1,2}/(?:\\.\\./)*(?:${[...forbidden.map((d) => `${d}/`), ...topModules.map((m) => `${m}\\.js$`)].join('|')})`, message }] : []),
+      ...(forbidden.length + topModules.length > 0
+        ? [{ regex: `^\\.{1,2}/(?:\\.\\./)*(?:${[...forbidden.map((d) => `${d}/`), ...topModules.map((m) => `${m}\\.js$`)].join('|')})`, message }]
+        : []),
       { group: packages, message },
     ],
   },
 ];
-const IO_PACKAGES = ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js', 'puppeteer*', 'pino', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'];
+const IO_PACKAGES = [
+  'mongoose',
+  'mongodb',
+  'ioredis',
+  'bullmq',
+  'telegraf',
+  'whatsapp-web.js',
+  'puppeteer*',
+  'pino',
+  'node:fs',
+  'node:fs/*',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:child_process',
+];
 const LAYERS = [
-  { files: ['src/core/**'], rule: layerRule(ABOVE_CORE, IO_PACKAGES, 'src/core is the ground floor: it imports nothing of the service and does no I/O.', [...WIRING, 'logger', 'timeout']) },
-  { files: ['src/engine/**'], rule: layerRule(ABOVE_CORE.filter((d) => d !== 'engine'), IO_PACKAGES, 'The engine is pure: it imports only src/core and does no I/O.', [...WIRING, 'logger', 'timeout']) },
-  { files: ['src/flows/**', 'src/faq/**', 'src/i18n/**'], rule: layerRule(['privacy', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'], ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js'], 'Content (flows, FAQ, texts) sits on the engine: no storage, services or channels.') },
-  { files: ['src/privacy/**'], rule: layerRule(['engine', 'flows', 'faq', 'i18n', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'], ['mongoose', 'mongodb'], 'src/privacy (keys, sealing) sits below storage.') },
-  { files: ['src/models/**'], rule: layerRule(['flows', 'faq', 'i18n', 'services', 'workers', 'bots', 'http', 'cli', 'config'], ['telegraf'], 'Storage (src/models) imports only core, the engine and privacy.') },
+  {
+    files: ['src/core/**'],
+    rule: layerRule(ABOVE_CORE, IO_PACKAGES, 'src/core is the ground floor: it imports nothing of the service and does no I/O.', [
+      ...WIRING,
+      'logger',
+      'timeout',
+    ]),
+  },
+  {
+    files: ['src/engine/**'],
+    rule: layerRule(
+      ABOVE_CORE.filter((d) => d !== 'engine'),
+      IO_PACKAGES,
+      'The engine is pure: it imports only src/core and does no I/O.',
+      [...WIRING, 'logger', 'timeout'],
+    ),
+  },
+  {
+    files: ['src/flows/**', 'src/faq/**', 'src/i18n/**'],
+    rule: layerRule(
+      ['privacy', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'],
+      ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js'],
+      'Content (flows, FAQ, texts) sits on the engine: no storage, services or channels.',
+    ),
+  },
+  {
+    files: ['src/privacy/**'],
+    rule: layerRule(
+      ['engine', 'flows', 'faq', 'i18n', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'],
+      ['mongoose', 'mongodb'],
+      'src/privacy (keys, sealing) sits below storage.',
+    ),
+  },
+  {
+    files: ['src/models/**'],
+    rule: layerRule(
+      ['flows', 'faq', 'i18n', 'services', 'workers', 'bots', 'http', 'cli', 'config'],
+      ['telegraf'],
+      'Storage (src/models) imports only core, the engine and privacy.',
+    ),
+  },
   {
     // The adapters and the wiring reach storage through src/models (its one factory, models/storage.ts).
     files: ['src/bots/**', 'src/http/**', 'src/cli/**', 'src/config/**'],
-    rule: layerRule([], ['mongoose', 'mongodb'], 'Only src/models imports mongoose, and nothing imports the wiring (app, main): take repositories, not a connection.'),
+    rule: layerRule(
+      [],
+      ['mongoose', 'mongodb'],
+      'Only src/models imports mongoose, and nothing imports the wiring (app, main): take repositories, not a connection.',
+    ),
   },
   { files: ['src/*.ts'], rule: layerRule([], ['mongoose', 'mongodb'], 'Only src/models imports mongoose.', []) },
-  { files: ['src/services/**', 'src/workers/**'], rule: layerRule(['bots', 'http', 'cli'], ['mongoose', 'mongodb', 'telegraf', 'whatsapp-web.js'], 'Services and workers know no channel and no mongoose: the contract is src/core/channel.ts, storage is src/models.') },
+  {
+    files: ['src/services/**', 'src/workers/**'],
+    rule: layerRule(
+      ['bots', 'http', 'cli'],
+      ['mongoose', 'mongodb', 'telegraf', 'whatsapp-web.js'],
+      'Services and workers know no channel and no mongoose: the contract is src/core/channel.ts, storage is src/models.',
+    ),
+  },
 ];
 
 export default tseslint.config(

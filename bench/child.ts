@@ -25,7 +25,14 @@ export function serveBench(options: { mongo: () => MongoCounts; stop: () => Prom
       if (request.type === 'stats') {
         const cpu = process.cpuUsage();
         const memory = process.memoryUsage();
-        const stats: ChildStats = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rss: memory.rss, heapUsed: memory.heapUsed, mongo: options.mongo(), extra: options.extra?.() ?? {} };
+        const stats: ChildStats = {
+          cpuUserMs: cpu.user / 1000,
+          cpuSystemMs: cpu.system / 1000,
+          rss: memory.rss,
+          heapUsed: memory.heapUsed,
+          mongo: options.mongo(),
+          extra: options.extra?.() ?? {},
+        };
         reply(request.id, { stats });
       } else if (request.type === 'gc') {
         const gc = (globalThis as { gc?: () => void }).gc;

@@ -46,11 +46,16 @@ async function handle(chatId: number, update: Update): Promise<void> {
   const doc = await conversations.findOne({ _id: chatId });
   const turn = doc?.turn ?? 0;
   const message = 'message' in update ? update.message : undefined;
-  const answer = message && 'text' in message ? message.text : 'callback_query' in update && 'data' in update.callback_query ? update.callback_query.data : 'file';
+  const answer =
+    message && 'text' in message ? message.text : 'callback_query' in update && 'data' in update.callback_query ? update.callback_query.data : 'file';
   await conversations.replaceOne({ _id: chatId }, { turn: turn + 1, answers: [...(doc?.answers ?? []), answer], updatedAt: new Date() }, { upsert: true });
   if ('callback_query' in update) await telegram.answerCbQuery(update.callback_query.id);
   const reply = replyTo(turn);
-  await telegram.sendMessage(chatId, reply.text, reply.buttons.length > 0 ? { reply_markup: { inline_keyboard: reply.buttons.map((b) => [{ text: b, callback_data: b }]) } } : {});
+  await telegram.sendMessage(
+    chatId,
+    reply.text,
+    reply.buttons.length > 0 ? { reply_markup: { inline_keyboard: reply.buttons.map((b) => [{ text: b, callback_data: b }]) } } : {},
+  );
 }
 
 let running = true;

@@ -46,12 +46,24 @@ function oneConversation(n: number, now: Date): [number, number, number] {
   let session: Session = newSession();
   const nationalId = nationalIdOf(n);
   let counter = 0;
-  const env: EngineEnv = { now, newId: () => `id${n}-${++counter}`, t: translate, draftIdleMs: 72 * 3_600_000, privacyNoticeVersion: 'privacy-2026-1', helpAfterInvalid: 3 };
+  const env: EngineEnv = {
+    now,
+    newId: () => `id${n}-${++counter}`,
+    t: translate,
+    draftIdleMs: 72 * 3_600_000,
+    privacyNoticeVersion: 'privacy-2026-1',
+    helpAfterInvalid: 3,
+  };
   let calls = 0;
   let replies = 0;
   for (const [i, turn] of REQUEST_TURNS.entries()) {
     const send = turn.send;
-    const input: EngineInput = 'text' in send ? { kind: 'text', text: textFor(send, nationalId) } : 'choice' in send ? { kind: 'choice', optionId: send.choice } : { kind: 'document', documentId: `doc-${n}` };
+    const input: EngineInput =
+      'text' in send
+        ? { kind: 'text', text: textFor(send, nationalId) }
+        : 'choice' in send
+          ? { kind: 'choice', optionId: send.choice }
+          : { kind: 'document', documentId: `doc-${n}` };
     const meta = { channel: 'telegram', messageId: `${n}-${i}`, at: now.toISOString() };
     let result: StepResult = step(catalog, session, input, meta, env);
     calls += 1;

@@ -73,7 +73,17 @@ const JSON_FIELDS = ['reply_markup', 'allowed_updates', 'commands', 'scope', 'en
 
 export class BenchBotApi {
   readonly token = '123456789:AAFakeTokenForTheBenchmark_abcdefghij';
-  readonly counters: ApiCounters = { accepted: 0, tooMany: 0, tooManyBy: { global: 0, chat: 0, group: 0 }, callbacksAnswered: 0, downloads: 0, sendTimes: [], minGapPrivate: Infinity, minGapGroup: Infinity, gapsUnderOneSecond: 0 };
+  readonly counters: ApiCounters = {
+    accepted: 0,
+    tooMany: 0,
+    tooManyBy: { global: 0, chat: 0, group: 0 },
+    callbacksAnswered: 0,
+    downloads: 0,
+    sendTimes: [],
+    minGapPrivate: Infinity,
+    minGapGroup: Infinity,
+    gapsUnderOneSecond: 0,
+  };
   /** Latencies (ms) from an update's delivery to the first accepted message to its chat. */
   readonly firstReplyLatencies: { at: number; ms: number }[] = [];
   /** When each update from a timed chat was queued (performance.now() ms): the load offered. */
@@ -109,7 +119,10 @@ export class BenchBotApi {
   static async start(options: { enforceLimits: boolean; limits?: Partial<Limits> }): Promise<BenchBotApi> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const api = new BenchBotApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options.enforceLimits, { ...TELEGRAM_LIMITS, ...options.limits });
+    const api = new BenchBotApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options.enforceLimits, {
+      ...TELEGRAM_LIMITS,
+      ...options.limits,
+    });
     server.keepAliveTimeout = 60_000;
     server.on('connection', (socket) => {
       api.sockets.add(socket);
@@ -193,7 +206,15 @@ export class BenchBotApi {
   private async execute(method: string, p: Params, res: ServerResponse): Promise<unknown> {
     switch (method) {
       case 'getMe':
-        return { id: 123456789, is_bot: true, first_name: 'Bench Bot', username: 'bench_bot', can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false };
+        return {
+          id: 123456789,
+          is_bot: true,
+          first_name: 'Bench Bot',
+          username: 'bench_bot',
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        };
       case 'getUpdates':
         return this.getUpdates(p, res);
       case 'deleteWebhook':
@@ -272,7 +293,12 @@ export class BenchBotApi {
     for (const button of buttons) if (Buffer.byteLength(button.data) > 64) throw new ApiError(400, 'Bad Request: BUTTON_DATA_INVALID');
     const messageId = method === 'editMessageText' ? Number(p.message_id) : this.takeMessageId(chatId);
     const chat = chatId > 0 ? { id: chatId, type: 'private', first_name: 'Bench' } : { id: chatId, type: 'group', title: 'Bench staff' };
-    const message: Record<string, unknown> = { message_id: messageId, from: { id: 123456789, is_bot: true, first_name: 'Bench Bot' }, chat, date: Math.floor(Date.now() / 1000) };
+    const message: Record<string, unknown> = {
+      message_id: messageId,
+      from: { id: 123456789, is_bot: true, first_name: 'Bench Bot' },
+      chat,
+      date: Math.floor(Date.now() / 1000),
+    };
     if (method === 'sendPhoto') message.photo = [{ file_id: `sent-${messageId}`, file_unique_id: `s${messageId}`, width: 320, height: 200, file_size: 1 }];
     else if (method === 'sendDocument') message.document = { file_id: `sent-${messageId}`, file_unique_id: `s${messageId}`, file_size: 1 };
     else message.text = text;
@@ -346,7 +372,6 @@ export class BenchBotApi {
     res.end(json);
   }
 }
-
 
 function chatOf(update: Update): number | undefined {
   const message = (update.message ?? (update.callback_query as { message?: unknown } | undefined)?.message) as { chat?: { id?: number } } | undefined;

@@ -22,7 +22,10 @@ export class Servers {
   static async open(mongoUri: string, redisUrl: string): Promise<Servers> {
     const mongo = await new MongoClient(mongoUri).connect();
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    const status = await mongo.db('admin').command({ serverStatus: 1 }).catch(() => ({}) as Record<string, unknown>);
+    const status = await mongo
+      .db('admin')
+      .command({ serverStatus: 1 })
+      .catch(() => ({}) as Record<string, unknown>);
     const info = await redis.info('server');
     const redisPid = Number(/process_id:(\d+)/.exec(info)?.[1]);
     return new Servers(mongo, redis, typeof status.pid === 'number' ? status.pid : null, Number.isFinite(redisPid) ? redisPid : null);
@@ -30,7 +33,10 @@ export class Servers {
 
   /** Removes what a run left: its database and its Redis keys. */
   async clean(dbName: string, prefix: string): Promise<void> {
-    await this.mongo.db(dbName).dropDatabase().catch(() => undefined);
+    await this.mongo
+      .db(dbName)
+      .dropDatabase()
+      .catch(() => undefined);
     let cursor = '0';
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
@@ -116,7 +122,14 @@ export class QueueLag {
     while (this.busy) await new Promise((resolve) => setTimeout(resolve, 20));
     await Promise.all(this.queues.map((queue) => queue.close()));
     return Object.fromEntries(
-      [...this.samples].map(([name, s]) => [name, { lagP95Ms: percentile(s.lagMs, 95), lagMaxMs: s.lagMs.length ? Math.max(...s.lagMs) : null, waitingMax: s.waiting.length ? Math.max(...s.waiting) : 0 }]),
+      [...this.samples].map(([name, s]) => [
+        name,
+        {
+          lagP95Ms: percentile(s.lagMs, 95),
+          lagMaxMs: s.lagMs.length ? Math.max(...s.lagMs) : null,
+          waitingMax: s.waiting.length ? Math.max(...s.waiting) : 0,
+        },
+      ]),
     );
   }
 }
@@ -150,7 +163,11 @@ export interface WindowFigures {
 }
 
 /** Derives a window's figures from its two snapshots and the event times recorded meanwhile. */
-export function windowFigures(a: Snapshot, b: Snapshot, events: { replies: readonly { at: number; ms: number }[]; offered: readonly number[]; submitted: readonly number[] }): WindowFigures {
+export function windowFigures(
+  a: Snapshot,
+  b: Snapshot,
+  events: { replies: readonly { at: number; ms: number }[]; offered: readonly number[]; submitted: readonly number[] },
+): WindowFigures {
   const seconds = (b.at - a.at) / 1000;
   const within = (t: number) => t >= a.at && t < b.at;
   const replies = events.replies.filter((r) => within(r.at));
@@ -171,7 +188,8 @@ export function windowFigures(a: Snapshot, b: Snapshot, events: { replies: reado
     reads += end.mongo.reads - start.mongo.reads;
     writes += end.mongo.writes - start.mongo.writes;
     bytes += end.mongo.bytesIn + end.mongo.bytesOut - start.mongo.bytesIn - start.mongo.bytesOut;
-    for (const [command, count] of Object.entries(end.mongo.commands)) commands[command] = (commands[command] ?? 0) + count - (start.mongo.commands[command] ?? 0);
+    for (const [command, count] of Object.entries(end.mongo.commands))
+      commands[command] = (commands[command] ?? 0) + count - (start.mongo.commands[command] ?? 0);
     for (const [key, { count, ms }] of Object.entries(end.mongo.byCollection)) {
       const before = start.mongo.byCollection[key] ?? { count: 0, ms: 0 };
       const entry = (byCollection[key] ??= { count: 0, ms: 0 });

@@ -55,7 +55,13 @@ function privateChat(id: number) {
 }
 
 /** The message a person sends, as Telegram's update carries it. */
-function messageUpdate(chatId: number, fromId: number, messageId: number, fields: Record<string, unknown>, chat: Record<string, unknown> = privateChat(chatId)) {
+function messageUpdate(
+  chatId: number,
+  fromId: number,
+  messageId: number,
+  fields: Record<string, unknown>,
+  chat: Record<string, unknown> = privateChat(chatId),
+) {
   return { message: { message_id: messageId, from: user(fromId), chat, date: Math.floor(Date.now() / 1000), ...fields } };
 }
 
@@ -71,7 +77,13 @@ function pressUpdate(api: BenchBotApi, fromId: number, on: BotMessage, data: str
     callback_query: {
       id: api.newCallbackId(),
       from: user(fromId),
-      message: { message_id: on.messageId, from: { id: 123456789, is_bot: true, first_name: 'Bench Bot' }, chat, date: Math.floor(Date.now() / 1000), text: on.text },
+      message: {
+        message_id: on.messageId,
+        from: { id: 123456789, is_bot: true, first_name: 'Bench Bot' },
+        chat,
+        date: Math.floor(Date.now() / 1000),
+        text: on.text,
+      },
       chat_instance: String(on.chatId),
       data,
     },
@@ -201,7 +213,15 @@ export interface ArrivalsResult {
  */
 export async function arrivals(
   board: Switchboard,
-  options: ApplicantOptions & { perSecond: number; seconds: number; drainMs: number; firstIndex: number; turns?: readonly Turn[]; count?: number; maxRunning?: number },
+  options: ApplicantOptions & {
+    perSecond: number;
+    seconds: number;
+    drainMs: number;
+    firstIndex: number;
+    turns?: readonly Turn[];
+    count?: number;
+    maxRunning?: number;
+  },
 ): Promise<ArrivalsResult> {
   const result: ArrivalsResult = { started: 0, completed: 0, failed: 0, messagesSent: 0, failures: new Map(), drained: true };
   const running = new Set<Promise<void>>();
@@ -235,7 +255,10 @@ export async function arrivals(
 }
 
 /** Conversations left mid-flow (the leak run): each sends `/request`, gets the privacy notice, and says nothing more. */
-export function leaveMidFlow(board: Switchboard, options: { count: number; perSecond: number; seconds: number; firstIndex: number; replyTimeoutMs: number; photo: Buffer }): Promise<ArrivalsResult> {
+export function leaveMidFlow(
+  board: Switchboard,
+  options: { count: number; perSecond: number; seconds: number; firstIndex: number; replyTimeoutMs: number; photo: Buffer },
+): Promise<ArrivalsResult> {
   return arrivals(board, { ...options, drainMs: options.replyTimeoutMs, think: () => 0, turns: [LEAK_TURN], maxRunning: 200 });
 }
 
@@ -339,12 +362,21 @@ export class ResearchDesk {
   private async fromDigest(chat: StaffChat, job: Extract<CaseJob, { kind: 'digest' }>): Promise<void> {
     await sleep(this.think());
     const claim = arabic('staff.button.claim');
-    const view = await chat.pressAndWait(job.on, job.open, (m) => m.text.includes(job.reference) && m.buttons.some((b) => b.text === claim), this.stepTimeoutMs);
+    const view = await chat.pressAndWait(
+      job.on,
+      job.open,
+      (m) => m.text.includes(job.reference) && m.buttons.some((b) => b.text === claim),
+      this.stepTimeoutMs,
+    );
     await sleep(this.think());
     chat.press(view, view.buttons.find((b) => b.text === claim)!.data);
     await sleep(this.think());
     const approve = arabic('staff.button.approve');
-    const decidable = await chat.sayAndWait(`/case ${job.reference}`, (m) => m.text.includes(job.reference) && m.buttons.some((b) => b.text === approve), this.stepTimeoutMs);
+    const decidable = await chat.sayAndWait(
+      `/case ${job.reference}`,
+      (m) => m.text.includes(job.reference) && m.buttons.some((b) => b.text === approve),
+      this.stepTimeoutMs,
+    );
     await sleep(this.think());
     await this.approve(chat, decidable, approve);
   }

@@ -107,7 +107,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 const servers = await Servers.open(MONGODB_URI, REDIS_URL);
-const photo = await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 150, b: 90 } } }).jpeg({ quality: 80 }).toBuffer();
+const photo = await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 150, b: 90 } } })
+  .jpeg({ quality: 80 })
+  .toBuffer();
 let nextApplicant = 0;
 const takeApplicants = (n: number) => {
   const first = nextApplicant;
@@ -127,7 +129,12 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function rig(name: string, start: (api: BenchBotApi, names: { dbName: string; prefix: string }) => Promise<Child[]>, enforceLimits: boolean, hasQueues: boolean): Promise<Rig> {
+async function rig(
+  name: string,
+  start: (api: BenchBotApi, names: { dbName: string; prefix: string }) => Promise<Child[]>,
+  enforceLimits: boolean,
+  hasQueues: boolean,
+): Promise<Rig> {
   const api = await BenchBotApi.start({ enforceLimits });
   const board = new Switchboard(api);
   const names = { dbName: `bench_${runId}_${name.replace(/\W/g, '_')}`, prefix: `bench${runId}${name.replace(/\W/g, '')}` };
@@ -148,7 +155,10 @@ async function rig(name: string, start: (api: BenchBotApi, names: { dbName: stri
   };
 }
 
-function serviceRig(name: string, o: { limits: boolean; topology: 'single' | 'split'; staff?: boolean; nodeOptions?: string[]; env?: Record<string, string> }): Promise<Rig> {
+function serviceRig(
+  name: string,
+  o: { limits: boolean; topology: 'single' | 'split'; staff?: boolean; nodeOptions?: string[]; env?: Record<string, string> },
+): Promise<Rig> {
   return rig(
     name,
     async (api, { dbName, prefix }) => {
@@ -173,10 +183,16 @@ function serviceRig(name: string, o: { limits: boolean; topology: 'single' | 'sp
       };
       // Command monitoring is switched on by the connection string; the service reads it as it is.
       env.MONGODB_URI = `${MONGODB_URI}${MONGODB_URI.includes('?') ? '&' : '?'}monitorCommands=true`;
-      const staff = o.staff ? JSON.stringify(RESEARCHER_IDS.map((id, i) => ({ name: `باحث ${i + 1}`, telegramUserId: id, roles: ['researcher', 'committee'] }))) : '[]';
+      const staff = o.staff
+        ? JSON.stringify(RESEARCHER_IDS.map((id, i) => ({ name: `باحث ${i + 1}`, telegramUserId: id, roles: ['researcher', 'committee'] })))
+        : '[]';
       const profile = settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}/profiles/${runId}/${name}`] : [];
       const start = (role: string, roles: string, extra: Record<string, string>) =>
-        Child.start(role, 'bench/service-process.ts', { env: { ...env, BENCH_ROLES: roles, ...extra }, nodeOptions: [...(o.nodeOptions ?? []), ...profile], logFile: `${logDir}/${name}-${role}.log` });
+        Child.start(role, 'bench/service-process.ts', {
+          env: { ...env, BENCH_ROLES: roles, ...extra },
+          nodeOptions: [...(o.nodeOptions ?? []), ...profile],
+          logFile: `${logDir}/${name}-${role}.log`,
+        });
       if (o.topology === 'single') return [await start('service', 'bot,worker', { BENCH_STAFF: staff })];
       // The worker first, so the bot's first updates find someone to handle them.
       const worker = await start('worker', 'worker', { BENCH_STAFF: staff });
@@ -217,7 +233,10 @@ interface RunResult extends WindowFigures {
 }
 
 /** Applicants arrive at `perSecond` messages a second; the window after `warmup` is measured; then the run is halted. */
-async function measure(r: Rig, load: { perSecond: number; warmup: number; window: number; think: string; replyTimeoutMs: number; desk?: ResearchDesk }): Promise<RunResult> {
+async function measure(
+  r: Rig,
+  load: { perSecond: number; warmup: number; window: number; think: string; replyTimeoutMs: number; desk?: ResearchDesk },
+): Promise<RunResult> {
   const halt = { stopped: false };
   const perConversation = REQUEST_TURNS.length;
   const driving = arrivals(r.board, {
@@ -266,7 +285,13 @@ async function idle(r: Rig, timeoutMs: number): Promise<boolean> {
     if (r.prefix) {
       for (const name of ['inbound', 'outbound', 'alerts']) {
         const keys = ['wait', 'active', 'delayed', 'prioritized'].map((state) => `${r.prefix}:${name}:${state}`);
-        busy += (await Promise.all(keys.map((key) => servers.redis.type(key).then((type) => (type === 'zset' ? servers.redis.zcard(key) : type === 'list' ? servers.redis.llen(key) : 0))))).reduce((x, y) => x + y, 0);
+        busy += (
+          await Promise.all(
+            keys.map((key) =>
+              servers.redis.type(key).then((type) => (type === 'zset' ? servers.redis.zcard(key) : type === 'list' ? servers.redis.llen(key) : 0)),
+            ),
+          )
+        ).reduce((x, y) => x + y, 0);
       }
     }
     quiet = busy === 0 ? quiet + 1 : 0;
@@ -308,7 +333,17 @@ async function backlog(r: Rig, chats: number): Promise<BacklogResult> {
   const tooManyBefore = r.api.counters.tooMany;
   const byBefore = { ...r.api.counters.tooManyBy };
   const gapsBefore = r.api.counters.minGapPrivate;
-  const burst = await arrivals(r.board, { perSecond: 1e6, count: chats, seconds: Infinity, drainMs: 180_000, firstIndex: takeApplicants(chats), think: () => 0, replyTimeoutMs: 180_000, photo, turns: [REQUEST_TURNS[0]!] });
+  const burst = await arrivals(r.board, {
+    perSecond: 1e6,
+    count: chats,
+    seconds: Infinity,
+    drainMs: 180_000,
+    firstIndex: takeApplicants(chats),
+    think: () => 0,
+    replyTimeoutMs: 180_000,
+    photo,
+    turns: [REQUEST_TURNS[0]!],
+  });
   const times = r.api.counters.sendTimes.slice(sendsBefore);
   // Measured from the first send to the last, so the time the bot took to take the updates in is left out.
   const seconds = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : 0;
@@ -320,7 +355,11 @@ async function backlog(r: Rig, chats: number): Promise<BacklogResult> {
     seconds,
     afterRampPerSecond: rateOf(times.filter((t) => t - times[0]! >= BACKLOG_RAMP_MS)),
     tooMany: r.api.counters.tooMany - tooManyBefore,
-    tooManyBy: { global: r.api.counters.tooManyBy.global - byBefore.global, chat: r.api.counters.tooManyBy.chat - byBefore.chat, group: r.api.counters.tooManyBy.group - byBefore.group },
+    tooManyBy: {
+      global: r.api.counters.tooManyBy.global - byBefore.global,
+      chat: r.api.counters.tooManyBy.chat - byBefore.chat,
+      group: r.api.counters.tooManyBy.group - byBefore.group,
+    },
     minGapMs: finite(Math.min(gapsBefore, r.api.counters.minGapPrivate)),
     answered: burst.completed,
   };
@@ -354,19 +393,36 @@ async function leak(conversations: number): Promise<LeakResult> {
   try {
     const service = r.children[0]!;
     const warm = Math.min(200, Math.ceil(conversations / 20));
-    await leaveMidFlow(r.board, { count: warm, perSecond: settings.leakRate, seconds: Infinity, firstIndex: takeApplicants(warm), replyTimeoutMs: 120_000, photo });
+    await leaveMidFlow(r.board, {
+      count: warm,
+      perSecond: settings.leakRate,
+      seconds: Infinity,
+      firstIndex: takeApplicants(warm),
+      replyTimeoutMs: 120_000,
+      photo,
+    });
     await idle(r, 60_000);
     const baseline = await service.heapAfterGc();
     let peak = baseline;
     // Chromium comes and goes offline (it cannot load WhatsApp Web, and the client restarts it with backoff): its peak is kept.
     let chromium = 0;
     const watch = setInterval(() => {
-      void service.stats().then((s) => (peak = Math.max(peak, s.heapUsed))).catch(() => undefined);
+      void service
+        .stats()
+        .then((s) => (peak = Math.max(peak, s.heapUsed)))
+        .catch(() => undefined);
       if (settings.whatsapp) chromium = Math.max(chromium, descendantsRss(service.pid, 'chrom'));
     }, 1000);
     const started = performance.now();
     // At most 200 conversations wait for their answer at a time, so the run measures what is kept, not a backlog.
-    const left = await leaveMidFlow(r.board, { count: conversations, perSecond: settings.leakRate, seconds: settings.leakMaxSeconds, firstIndex: takeApplicants(conversations), replyTimeoutMs: 600_000, photo });
+    const left = await leaveMidFlow(r.board, {
+      count: conversations,
+      perSecond: settings.leakRate,
+      seconds: settings.leakMaxSeconds,
+      firstIndex: takeApplicants(conversations),
+      replyTimeoutMs: 600_000,
+      photo,
+    });
     await idle(r, 120_000);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(watch);
@@ -396,12 +452,24 @@ async function leak(conversations: number): Promise<LeakResult> {
 
 function machine() {
   const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return { cpus: cpus().length, cpuModel: model, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100) };
+  return {
+    cpus: cpus().length,
+    cpuModel: model,
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
 }
 
 const report: Report = { runId, startedAt: new Date().toISOString(), machine: machine(), settings, phases: {} };
 const started = performance.now();
-const capacityLoad = { perSecond: settings.capacityRate, warmup: settings.capacityWarmup, window: settings.capacityDuration, think: settings.capacityThink, replyTimeoutMs: 120_000 };
+const capacityLoad = {
+  perSecond: settings.capacityRate,
+  warmup: settings.capacityWarmup,
+  window: settings.capacityDuration,
+  think: settings.capacityThink,
+  replyTimeoutMs: 120_000,
+};
 
 async function phase<T>(name: Phase, run: () => Promise<T>): Promise<T | undefined> {
   if (!selected.has(name)) return undefined;

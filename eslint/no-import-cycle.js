@@ -42,7 +42,9 @@ const graphs = new Map();
 export default {
   meta: {
     type: 'problem',
-    messages: { cycle: 'This import closes an import cycle ({{target}} imports this module back, directly or through others): move what both need into a lower module.' },
+    messages: {
+      cycle: 'This import closes an import cycle ({{target}} imports this module back, directly or through others): move what both need into a lower module.',
+    },
     schema: [],
   },
   create(context) {
@@ -55,7 +57,8 @@ export default {
       const specifier = node.source?.value;
       if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
       const target = targetOf(file, specifier);
-      if (target && target !== file && reaches(graph, target, file)) context.report({ node, messageId: 'cycle', data: { target: target.slice(root.length + 1) } });
+      if (target && target !== file && reaches(graph, target, file))
+        context.report({ node, messageId: 'cycle', data: { target: target.slice(root.length + 1) } });
     };
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check };
   },

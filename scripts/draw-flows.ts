@@ -76,10 +76,7 @@ export function drawFlow(flow: Flow, messages: Catalogue): string {
 
   for (const [node, shape] of terminals) lines.push(`  ${node}${shape}`);
   lines.push(...edges);
-  lines.push(
-    '  classDef terminal fill:#eef2ff,stroke:#4338ca,color:#1e1b4b',
-    '  classDef special fill:#fefce8,stroke:#a16207,color:#422006',
-  );
+  lines.push('  classDef terminal fill:#eef2ff,stroke:#4338ca,color:#1e1b4b', '  classDef special fill:#fefce8,stroke:#a16207,color:#422006');
   if (terminals.size > 0) lines.push(`  class ${[...terminals.keys()].join(',')} terminal`);
   const special = Object.entries(flow.steps)
     .filter(([, step]) => step.kind !== 'question')

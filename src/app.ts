@@ -191,7 +191,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const intake = new Intake({
     inbox: repositories.inbox,
     keys,
-    flood: new FloodGuard(new AttemptCounter(commandsRedis, config.QUEUE_PREFIX), { max: config.FLOOD_MAX_MESSAGES, windowMs: config.FLOOD_WINDOW_SECONDS * 1000 }),
+    flood: new FloodGuard(new AttemptCounter(commandsRedis, config.QUEUE_PREFIX), {
+      max: config.FLOOD_MAX_MESSAGES,
+      windowMs: config.FLOOD_WINDOW_SECONDS * 1000,
+    }),
     queueInbound: (chatKey, inboxId) => queues.requestInbound(chatKey, inboxId),
     notify,
     onRefused: (channel, outcome) => metrics.inboundMessage(channel, outcome),
@@ -232,7 +235,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           hasConversation: (chatKey) => repositories.conversations.exists(chatKey),
           alertAdmins: async (alert: LinkAlert) => {
             if (!telegram) return void logger.error({ whatsappAlert: alert.kind }, 'no Telegram bot to tell administrators about the WhatsApp link');
-            const params: Record<string, string | number> = alert.kind === 'unlinked_long' || alert.kind === 'backup_stale' ? { count: alert.minutes } : alert.kind === 'blocked' ? { state: alert.state } : {};
+            const params: Record<string, string | number> =
+              alert.kind === 'unlinked_long' || alert.kind === 'backup_stale'
+                ? { count: alert.minutes }
+                : alert.kind === 'blocked'
+                  ? { state: alert.state }
+                  : {};
             const told = await telegram.desk.tellAdministrators(`staff.whatsapp.${alert.kind}`, params);
             if (told === 0) logger.error({ whatsappAlert: alert.kind }, 'no administrator or staff group could be told about the WhatsApp link');
           },
@@ -271,10 +279,25 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
   if (options.roles.has('worker')) {
     const common = { connection: workerRedis, prefix: config.QUEUE_PREFIX, locks: chatLocks, logger, concurrency: options.workerConcurrency ?? 8 };
-    workers.push(startChatWorker({ ...common, queue: QUEUE_NAMES.inbound, lockName: (chatKey) => `chat:${chatKey}`, work: (chatKey, lease) => processor.drain(chatKey, lease) }));
+    workers.push(
+      startChatWorker({
+        ...common,
+        queue: QUEUE_NAMES.inbound,
+        lockName: (chatKey) => `chat:${chatKey}`,
+        work: (chatKey, lease) => processor.drain(chatKey, lease),
+      }),
+    );
     // Senders mostly wait (a chat's one message a second, Telegram's 30 a second), holding no CPU: with only 8,
     // a backlog over many chats left at half of Telegram's rate (docs/performance.md).
-    workers.push(startChatWorker({ ...common, concurrency: SENDER_CONCURRENCY, queue: QUEUE_NAMES.outbound, lockName: (chatKey) => `send:${chatKey}`, work: (chatKey, lease) => sender.drain(chatKey, lease) }));
+    workers.push(
+      startChatWorker({
+        ...common,
+        concurrency: SENDER_CONCURRENCY,
+        queue: QUEUE_NAMES.outbound,
+        lockName: (chatKey) => `send:${chatKey}`,
+        work: (chatKey, lease) => sender.drain(chatKey, lease),
+      }),
+    );
     sweeper = startSweeper(sweeperDeps, config.SWEEP_INTERVAL_SECONDS * 1000);
     const poster = telegram?.poster;
     if (poster) {

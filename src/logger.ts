@@ -95,10 +95,7 @@ const ERROR_OWN_FIELDS = new Set(['name', 'code', 'message', 'stack']);
 const ERROR_NAMESPACE_PATHS = ['err.input', 'error.input'];
 
 /** Every path pino redacts; exported so tests can see what is covered. */
-export const REDACT_PATHS: readonly string[] = [
-  ...PERSONAL_FIELDS.flatMap((field) => [field, `*.${field}`]),
-  ...ERROR_NAMESPACE_PATHS,
-];
+export const REDACT_PATHS: readonly string[] = [...PERSONAL_FIELDS.flatMap((field) => [field, `*.${field}`]), ...ERROR_NAMESPACE_PATHS];
 
 function censor(value: unknown, path: string[]): unknown {
   const [parent, field] = path;
@@ -279,11 +276,20 @@ export async function rollingLogFile(
   // pino-roll reads a bare number as megabytes: the size is given in kilobytes, spelt out.
   const size = `${Math.max(1, Math.round(options.maxBytes / 1024))}k`;
   // With removeOtherLogFiles the count includes the file being written (pino-roll 4.0.0, lib/utils.js removeOldFiles).
-  const file = await pinoRoll({ file: `${folder}/service.log`, size, symlink: true, limit: { count: options.keep + 1, removeOtherLogFiles: true }, mode: 0o600 });
+  const file = await pinoRoll({
+    file: `${folder}/service.log`,
+    size,
+    symlink: true,
+    limit: { count: options.keep + 1, removeOtherLogFiles: true },
+    mode: 0o600,
+  });
   // A failed rollover (a full disk) is said on the terminal; unheard, it would end the process.
   file.on('error', (error: Error) => options.alsoErrorsTo?.write(`log file: ${error.name} (${(error as NodeJS.ErrnoException).code ?? 'no code'})\n`));
   const destination = options.alsoErrorsTo
-    ? pino.multistream([{ level: 'trace', stream: file }, { level: 'error', stream: options.alsoErrorsTo }])
+    ? pino.multistream([
+        { level: 'trace', stream: file },
+        { level: 'error', stream: options.alsoErrorsTo },
+      ])
     : file;
   return {
     destination,

@@ -12,7 +12,6 @@ import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.j
 
 const ROLES: readonly Role[] = ['bot', 'worker', 'http'];
 
-
 interface CliOptions {
   role: string;
   chat: string;
@@ -44,7 +43,11 @@ async function main(): Promise<void> {
   const withConsole = consoleWanted(config, roles);
   // With the console chat in the terminal, logs go to a file, so the terminal reads like a chat.
   const logFile = withConsole ? await rollingLogFile(config.CONSOLE_LOG_DIR, { maxBytes: 10_000_000, keep: 4, alsoErrorsTo: process.stderr }) : null;
-  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV === 'development' && !withConsole, ...(logFile ? { destination: logFile.destination } : {}) });
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    pretty: config.NODE_ENV === 'development' && !withConsole,
+    ...(logFile ? { destination: logFile.destination } : {}),
+  });
   if (logFile) process.stdout.write(`Logs: ${logFile.current} (rolled over at 10 MB, four older files kept; errors show here too)\n`);
   // The file is written in the background: what is buffered is written before the process ends.
   const exit = (code: number) => {

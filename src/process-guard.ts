@@ -56,11 +56,17 @@ export function installProcessGuard(options: ProcessGuardOptions): () => void {
   const handle = (error: unknown, origin: 'unhandledRejection' | 'uncaughtException'): void => {
     if (isWhatsAppLibraryError(error) && options.rebuildWhatsApp()) {
       options.count?.('whatsapp');
-      logger.error({ origin, ...errorFields(error, { stack: true }) }, 'an error from the WhatsApp library reached the process; the WhatsApp client is being rebuilt');
+      logger.error(
+        { origin, ...errorFields(error, { stack: true }) },
+        'an error from the WhatsApp library reached the process; the WhatsApp client is being rebuilt',
+      );
       return;
     }
     options.count?.('other');
-    logger.fatal({ origin, ...errorFields(error, { stack: true }) }, 'an unexpected error reached the process; stopping so that the supervisor starts it again');
+    logger.fatal(
+      { origin, ...errorFields(error, { stack: true }) },
+      'an unexpected error reached the process; stopping so that the supervisor starts it again',
+    );
     if (ending) return;
     ending = true;
     // Not withTimeout (src/timeout.ts): this timer must hold the process until exit(1), or an

@@ -50,7 +50,8 @@ const QUESTIONS: Question[] = Object.entries(supportRequestFlow.steps).flatMap((
   const answer: { type: string; options?: unknown; validator?: string } = step.answer;
   const question: Question = { id, prompt: step.prompt, label: step.label };
   if (answer.type === 'choice' || answer.type === 'multi_choice') question.options = answer.options as { id: string; label: string }[];
-  if (answer.type === 'validated') question.validator = { name: String(answer.validator), ...(answer.options ? { options: answer.options as Record<string, number> } : {}) };
+  if (answer.type === 'validated')
+    question.validator = { name: String(answer.validator), ...(answer.options ? { options: answer.options as Record<string, number> } : {}) };
   if (answer.type === 'document') question.document = true;
   return [question];
 });
@@ -76,7 +77,11 @@ interface RequestState {
 type Ctx = Scenes.WizardContext;
 
 const buttons = (options: { id: string; label: string }[]) => Markup.inlineKeyboard(options.map((o) => [Markup.button.callback(say(o.label), o.id)]));
-const yesNo = (yes: string, no: string) => buttons([{ id: 'yes', label: yes }, { id: 'no', label: no }]);
+const yesNo = (yes: string, no: string) =>
+  buttons([
+    { id: 'yes', label: yes },
+    { id: 'no', label: no },
+  ]);
 const stateOf = (ctx: Ctx) => ctx.wizard.state as RequestState;
 const textOf = (ctx: Ctx) => (ctx.message && 'text' in ctx.message ? ctx.message.text : undefined);
 const dataOf = (ctx: Ctx) => (ctx.callbackQuery && 'data' in ctx.callbackQuery ? ctx.callbackQuery.data : undefined);
@@ -92,7 +97,14 @@ async function ask(ctx: Ctx, question: Question): Promise<void> {
 }
 
 async function showMenu(ctx: Ctx): Promise<void> {
-  await ctx.reply(say('menu.prompt'), buttons([{ id: 'request', label: 'menu.request' }, { id: 'status', label: 'menu.status' }, { id: 'help', label: 'menu.help' }]));
+  await ctx.reply(
+    say('menu.prompt'),
+    buttons([
+      { id: 'request', label: 'menu.request' },
+      { id: 'status', label: 'menu.status' },
+      { id: 'help', label: 'menu.help' },
+    ]),
+  );
 }
 
 /** Reads the answer to a question; a message key when it does not do. */
@@ -101,7 +113,10 @@ function read(question: Question, ctx: Ctx): { ok: true; value: Answer } | { ok:
   const text = textOf(ctx);
   if (question.options) {
     if (data && question.options.some((o) => o.id === data)) return { ok: true, value: data };
-    const match = matchChoice(text ?? '', question.options.map((o) => ({ id: o.id, labels: [say(o.label)] })));
+    const match = matchChoice(
+      text ?? '',
+      question.options.map((o) => ({ id: o.id, labels: [say(o.label)] })),
+    );
     return match.ok ? { ok: true, value: match.value } : { ok: false, error: match.error };
   }
   if (!question.validator || text === undefined) return { ok: false, error: 'validation.expectedText' };
@@ -166,7 +181,19 @@ const request = new Scenes.WizardScene<Ctx>(
     const reference = `SR-${Math.random().toString(36).slice(2, 6).toUpperCase()}-${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
     await cases.insertOne({ reference, chatId: ctx.chat?.id, answers: state.answers, status: 'submitted', submittedAt: new Date() });
     await ctx.reply(say('request.submitted', { reference, expectedBy: '15 Nov 2026' }));
-    await ctx.telegram.sendMessage(GROUP, say('staff.alert.new', { reference, channel: say('channel.telegram'), supportType: String(state.answers.support_type), city: String(state.answers.city), family: String(state.answers.family_count), housing: String(state.answers.housing), documents: 1, expectedBy: '15 Nov 2026' }));
+    await ctx.telegram.sendMessage(
+      GROUP,
+      say('staff.alert.new', {
+        reference,
+        channel: say('channel.telegram'),
+        supportType: String(state.answers.support_type),
+        city: String(state.answers.city),
+        family: String(state.answers.family_count),
+        housing: String(state.answers.housing),
+        documents: 1,
+        expectedBy: '15 Nov 2026',
+      }),
+    );
     await ctx.scene.leave();
     return showMenu(ctx);
   },

@@ -108,54 +108,50 @@ export function buildProgram(io: AdminIo): Command {
     .requiredOption('--telegram-id <id>', "the member's numeric Telegram user id")
     .addOption(roleOption());
   withCommon(add).action(async (options: CommonOptions & { name: string; telegramId: string; role: string[] }, command: Command) => {
-      const operator = requireOperator(options, command);
-      const input = parseNewStaff({ name: options.name, telegramUserId: parsePositiveInteger(options.telegramId, '--telegram-id'), roles: options.role });
-      await withStores(io, async ({ staff, audit }) => {
-        await addStaff({ staff, audit, operator, out: outputFor(io, options) }, input);
-      });
+    const operator = requireOperator(options, command);
+    const input = parseNewStaff({ name: options.name, telegramUserId: parsePositiveInteger(options.telegramId, '--telegram-id'), roles: options.role });
+    await withStores(io, async ({ staff, audit }) => {
+      await addStaff({ staff, audit, operator, out: outputFor(io, options) }, input);
     });
+  });
 
   const list = staff.command('list').description('List staff members.').option('--all', 'include removed members', false);
   withCommon(list).action(async (options: CommonOptions & { all: boolean }, command: Command) => {
-      const operator = requireOperator(options, command);
-      await withStores(io, async ({ staff, audit }) => {
-        await listStaff({ staff, audit, operator, out: outputFor(io, options) }, { includeInactive: options.all });
-      });
+    const operator = requireOperator(options, command);
+    await withStores(io, async ({ staff, audit }) => {
+      await listStaff({ staff, audit, operator, out: outputFor(io, options) }, { includeInactive: options.all });
     });
+  });
 
-  const roles = staff
-    .command('roles')
-    .description("Replace a staff member's roles.")
-    .argument('<staffId>', 'the internal id, stf_…')
-    .addOption(roleOption());
+  const roles = staff.command('roles').description("Replace a staff member's roles.").argument('<staffId>', 'the internal id, stf_…').addOption(roleOption());
   withCommon(roles).action(async (staffId: string, options: CommonOptions & { role: string[] }, command: Command) => {
-      const operator = requireOperator(options, command);
-      const id = parseStaffId(staffId);
-      const newRoles = parseStaffRoles(options.role);
-      await withStores(io, async ({ staff, audit, config }) => {
-        await changeStaffRoles({ staff, audit, operator, out: outputFor(io, options) }, id, newRoles);
-        await hurryStaffChange(io, config);
-      });
+    const operator = requireOperator(options, command);
+    const id = parseStaffId(staffId);
+    const newRoles = parseStaffRoles(options.role);
+    await withStores(io, async ({ staff, audit, config }) => {
+      await changeStaffRoles({ staff, audit, operator, out: outputFor(io, options) }, id, newRoles);
+      await hurryStaffChange(io, config);
     });
+  });
 
   const remove = staff
     .command('remove')
     .description('Remove a staff member; the record stays, inactive, for the audit trail.')
     .argument('<staffId>', 'the internal id, stf_…');
   withCommon(remove).action(async (staffId: string, options: CommonOptions, command: Command) => {
-      const operator = requireOperator(options, command);
-      const id = parseStaffId(staffId);
-      await withStores(io, async ({ staff, audit, config }) => {
-        await removeStaff({ staff, audit, operator, out: outputFor(io, options) }, id);
-        await hurryStaffChange(io, config);
-      });
+    const operator = requireOperator(options, command);
+    const id = parseStaffId(staffId);
+    await withStores(io, async ({ staff, audit, config }) => {
+      await removeStaff({ staff, audit, operator, out: outputFor(io, options) }, id);
+      await hurryStaffChange(io, config);
     });
+  });
 
   const token = staff
     .command('token')
     .description("Issue an admin's own HTTP token (shown once; replaces an earlier one), or --revoke it.")
     .argument('<staffId>', 'the internal id, stf_…')
-    .option('--revoke', 'revoke the member\'s token instead', false);
+    .option('--revoke', "revoke the member's token instead", false);
   withCommon(token).action(async (staffId: string, options: CommonOptions & { revoke: boolean }, command: Command) => {
     const operator = requireOperator(options, command);
     const id = parseStaffId(staffId);
@@ -174,18 +170,20 @@ export function buildProgram(io: AdminIo): Command {
     .addOption(new Option('--status <status>', 'only cases in this status').choices(CaseStatusSchema.options))
     .option('--limit <n>', `how many, 1 to ${MAX_CASE_LIST}`, String(DEFAULT_CASE_LIMIT));
   withCommon(casesList).action(async (options: CommonOptions & { status?: CaseStatus; limit: string }, command: Command) => {
-      const operator = requireOperator(options, command);
-      const limit = parsePositiveInteger(options.limit, '--limit');
-      if (limit > MAX_CASE_LIST) throw new UsageError(`--limit must be at most ${MAX_CASE_LIST}, got ${limit}.`);
-      await withStores(io, async ({ storage, audit }) => {
-        const filter = options.status ? { status: options.status, limit } : { limit };
-        await listCases({ cases: storage.repositories.cases, audit, operator, out: outputFor(io, options) }, filter);
-      });
+    const operator = requireOperator(options, command);
+    const limit = parsePositiveInteger(options.limit, '--limit');
+    if (limit > MAX_CASE_LIST) throw new UsageError(`--limit must be at most ${MAX_CASE_LIST}, got ${limit}.`);
+    await withStores(io, async ({ storage, audit }) => {
+      const filter = options.status ? { status: options.status, limit } : { limit };
+      await listCases({ cases: storage.repositories.cases, audit, operator, out: outputFor(io, options) }, filter);
     });
+  });
 
   const report = program
     .command('report')
-    .description('The figures for a period: requests by status and support type, time to decision, cases past the deadline, satisfaction, referrals, complaints.')
+    .description(
+      'The figures for a period: requests by status and support type, time to decision, cases past the deadline, satisfaction, referrals, complaints.',
+    )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (Saudi time)')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD, included')
     .option('--chart <file>', 'also write the weekly chart as a PNG');
@@ -195,7 +193,12 @@ export function buildProgram(io: AdminIo): Command {
     if (!range) throw new UsageError('--from and --to must be days YYYY-MM-DD, --to not before --from.');
     await withReportStores(io, async (deps, audit) => {
       const figures = await buildReport(deps, range.from, range.to, new Date());
-      await audit.record({ at: new Date(), actor: { kind: 'operator', id: operator }, action: 'report.read', target: { kind: 'report', id: `${options.from}_${options.to}` } });
+      await audit.record({
+        at: new Date(),
+        actor: { kind: 'operator', id: operator },
+        action: 'report.read',
+        target: { kind: 'report', id: `${options.from}_${options.to}` },
+      });
       if (options.json) io.stdout(`${JSON.stringify(figures, null, 2)}\n`);
       else io.stdout(`${formatReport(figures, englishText(), { from: options.from, to: options.to })}\n`);
       if (options.chart) await writeFile(options.chart, await renderChart(chartSeries(figures)));
@@ -242,13 +245,18 @@ export function buildProgram(io: AdminIo): Command {
     if (!existsSync(options.from)) throw new UsageError(`--from ${options.from} does not exist.`);
     await withStores(io, async ({ storage, keys: ring, audit }) => {
       const note = (text: string) => io.stderr(`${text}\n`);
-      await restoreDatabase({ dump: storage.dump(), audit, operator, out: outputFor(io, options), note, ensureIndexes: () => storage.ensureIndexes() }, options.from);
+      await restoreDatabase(
+        { dump: storage.dump(), audit, operator, out: outputFor(io, options), note, ensureIndexes: () => storage.ensureIndexes() },
+        options.from,
+      );
       // The backup is only as good as the keys beside it: say so now, not when someone opens a case.
       const probe = await probeKeys(storage.sealed(), ring);
       const missing = Object.keys(probe).filter((id) => probe[id] === 'missing');
       const wrong = Object.keys(probe).filter((id) => probe[id] === 'wrong');
-      if (missing.length > 0) note(`warning: the restored data is encrypted under keys not in DATA_KEYS (${missing.join(', ')}): it cannot be read until they are added.`);
-      if (wrong.length > 0) note(`warning: DATA_KEYS has ${wrong.join(', ')}, but not the key the restored data was encrypted with: it cannot be read with these keys.`);
+      if (missing.length > 0)
+        note(`warning: the restored data is encrypted under keys not in DATA_KEYS (${missing.join(', ')}): it cannot be read until they are added.`);
+      if (wrong.length > 0)
+        note(`warning: DATA_KEYS has ${wrong.join(', ')}, but not the key the restored data was encrypted with: it cannot be read with these keys.`);
     });
   });
 
@@ -276,7 +284,12 @@ export function buildProgram(io: AdminIo): Command {
       // Parsed before printing, so a bad --key-id is refused instead of producing an unusable .env.
       KeyRing.parse(trio.DATA_KEYS, trio.DATA_KEY_CURRENT, trio.LOOKUP_KEY);
       if (options.json) io.stdout(`${JSON.stringify(trio, null, 2)}\n`);
-      else io.stdout(Object.entries(trio).map(([name, value]) => `${name}=${value}\n`).join(''));
+      else
+        io.stdout(
+          Object.entries(trio)
+            .map(([name, value]) => `${name}=${value}\n`)
+            .join(''),
+        );
     });
 
   const status = keys
@@ -291,7 +304,7 @@ export function buildProgram(io: AdminIo): Command {
 
   const rotate = keys
     .command('rotate')
-    .description('Re-encrypt every stored value under DATA_KEY_CURRENT, beside the running service (it takes the service\'s locks); run again to resume.');
+    .description("Re-encrypt every stored value under DATA_KEY_CURRENT, beside the running service (it takes the service's locks); run again to resume.");
   withCommon(rotate).action(async (options: CommonOptions, command: Command) => {
     const operator = requireOperator(options, command);
     await withStores(io, async ({ storage, config, keys: ring, audit }) => {
@@ -309,7 +322,7 @@ export function buildProgram(io: AdminIo): Command {
     });
   });
 
-  const erasures = program.command('erasures').description('Requests to erase a person\'s data (the Personal Data Protection Law).').helpCommand(false);
+  const erasures = program.command('erasures').description("Requests to erase a person's data (the Personal Data Protection Law).").helpCommand(false);
   const erasuresList = erasures
     .command('list')
     .description('List erasure requests (counts and dates only; there is nothing personal in them).')
@@ -321,10 +334,10 @@ export function buildProgram(io: AdminIo): Command {
     });
   });
   for (const [name, approve, description] of [
-    ['approve', true, 'Approve a request: the person\'s data is erased now and they are told in their chat.'],
+    ['approve', true, "Approve a request: the person's data is erased now and they are told in their chat."],
     ['refuse', false, 'Refuse a request: nothing is erased and the person is told in their chat.'],
   ] as const) {
-    const decide = erasures.command(name).description(description).argument('<reference>', 'the request\'s reference, DEL-XXXX-XXXX');
+    const decide = erasures.command(name).description(description).argument('<reference>', "the request's reference, DEL-XXXX-XXXX");
     withCommon(decide).action(async (reference: string, options: CommonOptions, command: Command) => {
       const operator = requireOperator(options, command);
       await withStores(io, async ({ storage, config, keys: ring, audit }) => {
@@ -400,9 +413,7 @@ interface Stores {
 }
 
 function withCommon(command: Command): Command {
-  return command
-    .option('--operator <name>', 'your name, recorded in the audit log (required)')
-    .option('--json', 'machine-readable output', false);
+  return command.option('--operator <name>', 'your name, recorded in the audit log (required)').option('--json', 'machine-readable output', false);
 }
 
 function roleOption(): Option {
@@ -510,10 +521,7 @@ async function hurryStaffChange(io: AdminIo, config: Config): Promise<void> {
 
 /** The driver's and mongoose's network failures, recognised by name because only `src/models` imports mongoose. */
 function isUnreachable(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(error.name)
-  );
+  return error instanceof Error && /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(error.name);
 }
 
 function firstLine(error: unknown): string {

@@ -50,7 +50,10 @@ export async function backupDatabase(deps: BackupCommandDeps, file: string): Pro
     target: { kind: 'backup', id: header.createdAt },
     details: { collections: header.collections.length, documents, file: path.basename(file).slice(0, 200) },
   });
-  deps.out.message(`Backed up ${documents} documents of ${header.collections.length} collections to ${file} (owner-only; encrypted values stay encrypted, and the keys are not in it).`, header);
+  deps.out.message(
+    `Backed up ${documents} documents of ${header.collections.length} collections to ${file} (owner-only; encrypted values stay encrypted, and the keys are not in it).`,
+    header,
+  );
   return header;
 }
 
@@ -68,7 +71,9 @@ export async function restoreDatabase(deps: BackupCommandDeps & { ensureIndexes:
   const occupied = await deps.dump.occupied();
   if (occupied.length > 0) {
     const list = occupied.map((c) => `${c.name} (${c.count})`).join(', ');
-    throw new RestoreRefusedError(`restore writes only into an empty database; this one holds documents: ${list}. Point MONGODB_URI at a new database name, or empty this one first`);
+    throw new RestoreRefusedError(
+      `restore writes only into an empty database; this one holds documents: ${list}. Point MONGODB_URI at a new database name, or empty this one first`,
+    );
   }
   let batch: { collection: string; documents: unknown[]; chars: number } | null = null;
   const flush = async () => {
@@ -92,6 +97,9 @@ export async function restoreDatabase(deps: BackupCommandDeps & { ensureIndexes:
     target: { kind: 'backup', id: backup.header.createdAt },
     details: { collections: backup.header.collections.length, documents, file: path.basename(file).slice(0, 200) },
   });
-  deps.out.message(`Restored ${documents} documents of ${backup.header.collections.length} collections from the backup of ${backup.header.createdAt}.`, backup.header);
+  deps.out.message(
+    `Restored ${documents} documents of ${backup.header.collections.length} collections from the backup of ${backup.header.createdAt}.`,
+    backup.header,
+  );
   return backup.header;
 }

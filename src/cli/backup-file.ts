@@ -120,7 +120,8 @@ export async function openBackup(file: string): Promise<OpenedBackup> {
     seen.set(collection, (seen.get(collection) ?? 0) + 1);
   }
   for (const [name, count] of expected) {
-    if ((seen.get(name) ?? 0) !== count) throw new BackupFileError(`the backup is incomplete: "${name}" has ${seen.get(name) ?? 0} documents, its header says ${count}`);
+    if ((seen.get(name) ?? 0) !== count)
+      throw new BackupFileError(`the backup is incomplete: "${name}" has ${seen.get(name) ?? 0} documents, its header says ${count}`);
   }
   return { header, documents: () => readDocuments(file) };
 }
@@ -136,7 +137,8 @@ async function readHeader(file: string): Promise<BackupHeader> {
     const header = BackupHeaderSchema.safeParse(parsed);
     if (header.success) return header.data;
     const { format, version } = (parsed ?? {}) as { format?: unknown; version?: unknown };
-    if (format === BACKUP_FORMAT && version !== BACKUP_VERSION) throw new BackupFileError(`the backup is format version ${String(version)}; this release reads version ${BACKUP_VERSION}`);
+    if (format === BACKUP_FORMAT && version !== BACKUP_VERSION)
+      throw new BackupFileError(`the backup is format version ${String(version)}; this release reads version ${BACKUP_VERSION}`);
     throw new BackupFileError('this is not a backup made by "npm run admin -- backup" (no valid header)');
   }
   throw new BackupFileError('the backup file is empty');
@@ -155,7 +157,8 @@ async function* readDocuments(file: string): AsyncGenerator<{ collection: string
     } catch {
       throw new BackupFileError('the backup is damaged: a line is not JSON');
     }
-    if (typeof entry.c !== 'string' || entry.d === null || typeof entry.d !== 'object') throw new BackupFileError('the backup is damaged: a line is not a document');
+    if (typeof entry.c !== 'string' || entry.d === null || typeof entry.d !== 'object')
+      throw new BackupFileError('the backup is damaged: a line is not a document');
     yield { collection: entry.c, document: entry.d, size: line.length };
   }
 }

@@ -23,10 +23,7 @@ export interface CaseCommandDeps {
  * Shows only what {@link CaseListItem} holds — reference, status, channel, support
  * type, city and dates — never a beneficiary's personal answers.
  */
-export async function listCases(
-  deps: CaseCommandDeps,
-  filter: { status?: CaseStatus; limit: number },
-): Promise<CaseListItem[]> {
+export async function listCases(deps: CaseCommandDeps, filter: { status?: CaseStatus; limit: number }): Promise<CaseListItem[]> {
   const items = await deps.cases.list(filter);
   // Recorded before anything is shown: a read that cannot be audited shows nothing.
   await deps.audit.record({

@@ -16,7 +16,13 @@ import type { CommandOutput } from './output.js';
  * running worker; if the queue is unreachable the sweeper finds the notice in the inbox).
  * `close` releases the queue.
  */
-export function erasureDepsFor(repositories: Repositories, keys: KeyRing, redis: Redis, prefix: string, audit: AuditLog): ErasureDeps & { close: () => Promise<void> } {
+export function erasureDepsFor(
+  repositories: Repositories,
+  keys: KeyRing,
+  redis: Redis,
+  prefix: string,
+  audit: AuditLog,
+): ErasureDeps & { close: () => Promise<void> } {
   const queues = new WorkQueues(redis, prefix);
   const { erasures, cases, records, surveys, referrals, inbox, conversations, documents, locks } = repositories;
   return {
@@ -31,7 +37,8 @@ export function erasureDepsFor(repositories: Repositories, keys: KeyRing, redis:
     locks,
     chatLocks: new ChatLocks(redis, prefix),
     audit,
-    notify: (target, notice, noticeId) => queueNotice({ inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId),
+    notify: (target, notice, noticeId) =>
+      queueNotice({ inbox, keys, requestInbound: (chatKey, reason) => queues.requestInbound(chatKey, reason) }, target, notice, noticeId),
     close: () => queues.close(),
   };
 }
@@ -68,7 +75,15 @@ export async function listErasures(deps: ErasureCommandDeps, status: ErasureStat
   deps.out.table(
     ['REFERENCE', 'STATUS', 'CHANNEL', 'REQUESTED', 'DECIDED', 'DECIDED BY'],
     requests.map((r) => [r.reference, r.status, r.channel, r.requestedAt, r.decidedAt, r.decidedBy?.name ?? r.decidedBy?.id ?? null]),
-    requests.map((r) => ({ reference: r.reference, status: r.status, channel: r.channel, requestedAt: r.requestedAt, decidedAt: r.decidedAt, decidedBy: r.decidedBy, erased: r.erased })),
+    requests.map((r) => ({
+      reference: r.reference,
+      status: r.status,
+      channel: r.channel,
+      requestedAt: r.requestedAt,
+      decidedAt: r.decidedAt,
+      decidedBy: r.decidedBy,
+      erased: r.erased,
+    })),
     `No ${status} erasure requests.`,
   );
 }
@@ -82,7 +97,13 @@ export async function decideErasureByReference(deps: ErasureCommandDeps & { eras
   const normalized = normalizeReference(reference, 'DEL') ?? reference.trim();
   const request = await deps.erasures.findByReference(normalized);
   if (!request) throw new ErasureNotFoundError(normalized);
-  const decision = await decideErasure(deps.erasure, request.id, approve, { kind: 'operator', id: deps.operator, name: deps.operator }, (deps.now ?? (() => new Date()))());
+  const decision = await decideErasure(
+    deps.erasure,
+    request.id,
+    approve,
+    { kind: 'operator', id: deps.operator, name: deps.operator },
+    (deps.now ?? (() => new Date()))(),
+  );
   switch (decision.outcome) {
     case 'erased':
       return deps.out.message(
@@ -92,7 +113,11 @@ export async function decideErasureByReference(deps: ErasureCommandDeps & { eras
     case 'refused':
       return deps.out.message(`${normalized}: refused; the person is told in their chat.`, { reference: normalized, outcome: 'refused' });
     case 'already':
-      return deps.out.message(`${normalized}: decided already (${decision.request.status}); nothing changed.`, { reference: normalized, outcome: 'already', status: decision.request.status });
+      return deps.out.message(`${normalized}: decided already (${decision.request.status}); nothing changed.`, {
+        reference: normalized,
+        outcome: 'already',
+        status: decision.request.status,
+      });
     case 'not_found':
       throw new ErasureNotFoundError(normalized);
   }

@@ -46,7 +46,9 @@ export async function showKeyStatus(deps: KeyCommandDeps): Promise<KeyStatus> {
  *
  * @throws {@link RotationIncompleteError} when values remain under other keys afterwards
  */
-export async function rotateAndReport(deps: KeyCommandDeps & { locks: RotationLocks; audit: AuditLog; operator: string; now?: () => Date }): Promise<RotationReport> {
+export async function rotateAndReport(
+  deps: KeyCommandDeps & { locks: RotationLocks; audit: AuditLog; operator: string; now?: () => Date },
+): Promise<RotationReport> {
   const now = deps.now ?? (() => new Date());
   const from = Object.keys((await keyStatus(deps.storage, deps.keys)).totals).filter((id) => id !== deps.keys.currentKeyId);
   await deps.audit.record({
@@ -63,12 +65,17 @@ export async function rotateAndReport(deps: KeyCommandDeps & { locks: RotationLo
     actor: { kind: 'operator', id: deps.operator, name: deps.operator },
     action: 'keys.rotated',
     target: { kind: 'keys', id: deps.keys.currentKeyId },
-    details: { from: from.join(',') || null, values: report.values, files: report.files, unreadable: report.unreadable, deferred: report.deferred, remaining: report.after.stale, complete },
+    details: {
+      from: from.join(',') || null,
+      values: report.values,
+      files: report.files,
+      unreadable: report.unreadable,
+      deferred: report.deferred,
+      remaining: report.after.stale,
+      complete,
+    },
   });
-  deps.out.message(
-    `Rewrote ${report.values} values and ${report.files} files under key ${deps.keys.currentKeyId}. ${summary(report.after)}`,
-    report,
-  );
+  deps.out.message(`Rewrote ${report.values} values and ${report.files} files under key ${deps.keys.currentKeyId}. ${summary(report.after)}`, report);
   if (!complete) {
     throw new RotationIncompleteError(
       `rotation incomplete: ${report.after.stale} values remain under other keys (${report.deferred} documents were busy or changed, ${report.unreadable} values do not decrypt); run it again, and see "keys status"`,

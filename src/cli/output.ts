@@ -33,7 +33,12 @@ export function createOutput(options: { json: boolean; write: (text: string) => 
     table(headers, rows, value, empty) {
       if (json) return writeJson(value);
       if (rows.length === 0) return write(`${empty}\n`);
-      write(formatTable(headers, rows.map((row) => row.map(formatCell))));
+      write(
+        formatTable(
+          headers,
+          rows.map((row) => row.map(formatCell)),
+        ),
+      );
     },
     message(text, value) {
       if (json) return writeJson(value);

@@ -20,10 +20,7 @@ export interface StaffCommandDeps {
  *
  * @throws {@link StaffError} `STAFF_INVALID` or `STAFF_DUPLICATE`
  */
-export async function addStaff(
-  deps: StaffCommandDeps,
-  input: { name: string; telegramUserId: number; roles: StaffRole[] },
-): Promise<Staff> {
+export async function addStaff(deps: StaffCommandDeps, input: { name: string; telegramUserId: number; roles: StaffRole[] }): Promise<Staff> {
   const { staff, reactivated } = await deps.staff.add(input);
   // Recorded after the change, so a refused add never shows up as done.
   await audit(deps, 'staff.added', staff.id, {
@@ -31,10 +28,10 @@ export async function addStaff(
     roles: staff.roles.join(','),
     reactivated,
   });
-  deps.out.message(
-    `${reactivated ? 'Reactivated' : 'Added'} ${staff.id}: ${staff.name} (Telegram ${staff.telegramUserId}), roles ${staff.roles.join(', ')}.`,
-    { ...toJson(staff), reactivated },
-  );
+  deps.out.message(`${reactivated ? 'Reactivated' : 'Added'} ${staff.id}: ${staff.name} (Telegram ${staff.telegramUserId}), roles ${staff.roles.join(', ')}.`, {
+    ...toJson(staff),
+    reactivated,
+  });
   return staff;
 }
 
@@ -114,18 +111,15 @@ export async function revokeAdminToken(deps: StaffCommandDeps, staffId: string):
   const { staff, revoked } = await deps.staff.revokeAdminToken(staffId);
   await audit(deps, 'staff.admin_token_revoked', staff.id, { revoked });
   deps.out.message(
-    revoked ? `Revoked the admin HTTP token of ${staff.id} (${staff.name}); it is refused from now on.` : `${staff.id} (${staff.name}) held no admin HTTP token; nothing changed.`,
+    revoked
+      ? `Revoked the admin HTTP token of ${staff.id} (${staff.name}); it is refused from now on.`
+      : `${staff.id} (${staff.name}) held no admin HTTP token; nothing changed.`,
     { staffId: staff.id, revoked },
   );
   return revoked;
 }
 
-async function audit(
-  deps: StaffCommandDeps,
-  action: string,
-  targetId: string,
-  details: Record<string, string | number | boolean | null>,
-): Promise<void> {
+async function audit(deps: StaffCommandDeps, action: string, targetId: string, details: Record<string, string | number | boolean | null>): Promise<void> {
   await deps.audit.record({
     at: (deps.now ?? (() => new Date()))(),
     actor: { kind: 'operator', id: deps.operator, name: deps.operator },

@@ -10,10 +10,19 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the logs go while the console chat has the terminal (rolled over by size); elsewhere logs go to stdout. */
   CONSOLE_LOG_DIR: z.string().min(1).default('.data/logs'),
-  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/intake'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017/intake'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key the queues use, so several deployments (or tests) can share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('intake'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('intake'),
   /** Data keys as `id:base64,id:base64` (32 bytes each); old ones stay listed until re-encryption finishes. */
   DATA_KEYS: z.string({ error: 'is required (generate keys with: npm run admin -- keys generate)' }),
   DATA_KEY_CURRENT: z.string({ error: 'is required: the id of the key new data is encrypted with' }),
@@ -28,7 +37,10 @@ export const ConfigSchema = z.object({
   /** Public HTTPS URL of this service's webhook (…/telegram/webhook); unset means long polling. */
   TELEGRAM_WEBHOOK_URL: z.url().optional(),
   /** Secret Telegram sends in a header with every webhook call; required with TELEGRAM_WEBHOOK_URL. */
-  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -').optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 letters, digits, _ or -')
+    .optional(),
   /** Telegram's sending limits (30/s overall, 1/s per chat, 20/min per group); off only for capacity benchmarks. */
   TELEGRAM_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   /** WhatsApp Web through whatsapp-web.js and Chromium: off until the association's number is to be linked. */
@@ -38,7 +50,10 @@ export const ConfigSchema = z.object({
   /** WhatsApp's working directory: Chromium's profile while running, the disk store, the QR PNG. */
   WHATSAPP_DATA_DIR: z.string().min(1).default('.data/whatsapp'),
   /** Names the linked session; change it only to link a second number. */
-  WHATSAPP_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,50}$/, 'must be 1–50 letters, digits, _ or -').default('association'),
+  WHATSAPP_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,50}$/, 'must be 1–50 letters, digits, _ or -')
+    .default('association'),
   CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
   /** The least time between two messages to one WhatsApp chat. */
   WHATSAPP_SEND_GAP_MS: z.coerce.number().int().min(0).max(60_000).default(1500),

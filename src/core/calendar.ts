@@ -49,10 +49,7 @@ export function expectedAnswerDate(submittedAt: Date, period: AnswerPeriod): Dat
     throw new CalendarError('CALENDAR_INVALID_INPUT', 'expectedAnswerDate: submittedAt is not a valid date.');
   }
   if (!Number.isSafeInteger(period.days) || period.days < 0) {
-    throw new CalendarError(
-      'CALENDAR_INVALID_INPUT',
-      `expectedAnswerDate: days must be a whole number of zero or more, got ${period.days}.`,
-    );
+    throw new CalendarError('CALENDAR_INVALID_INPUT', `expectedAnswerDate: days must be a whole number of zero or more, got ${period.days}.`);
   }
   switch (period.mode) {
     case 'calendar': {
@@ -62,7 +59,7 @@ export function expectedAnswerDate(submittedAt: Date, period: AnswerPeriod): Dat
     }
     case 'working': {
       const result = new Date(submittedAt.getTime());
-      for (let counted = 0; counted < period.days; ) {
+      for (let counted = 0; counted < period.days;) {
         result.setUTCDate(result.getUTCDate() + 1);
         if (!isSaudiWeekend(result)) counted += 1;
       }

@@ -64,7 +64,6 @@ export type InboundMessage = z.infer<typeof InboundMessageSchema>;
  */
 export const EDIT_NOTICE_KEY = 'edited.notApplied';
 
-
 /** What a channel adapter must do: send a message to a chat, and fetch a file a person sent. */
 export interface ChannelAdapter {
   readonly channel: Channel;

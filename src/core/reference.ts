@@ -86,9 +86,7 @@ export function normalizeReference(s: string, expectedPrefix?: string): string |
     .filter((part) => part !== '');
   const last = parts.at(-1)?.length ?? 0;
   const groupsFit =
-    parts.length === 1 ||
-    (parts.length === 2 && (last === 4 || last === CODE_LENGTH)) ||
-    (parts.length === 3 && parts[1]?.length === 4 && last === 4);
+    parts.length === 1 || (parts.length === 2 && (last === 4 || last === CODE_LENGTH)) || (parts.length === 3 && parts[1]?.length === 4 && last === 4);
   if (!groupsFit) return null;
   const compact = parts.join('');
   if (compact.length <= CODE_LENGTH) return null;

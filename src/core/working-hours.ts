@@ -33,7 +33,8 @@ export function parseWorkingHours(spec: string): WorkingHours {
   }
   const opens = Number(oh) * 60 + Number(om);
   const closes = Number(ch) * 60 + Number(cm);
-  if (opens >= closes || closes > 24 * 60 || Number(om) > 59 || Number(cm) > 59) throw new Error('the opening time must come before the closing time, within one day');
+  if (opens >= closes || closes > 24 * 60 || Number(om) > 59 || Number(cm) > 59)
+    throw new Error('the opening time must come before the closing time, within one day');
   return { days, opens, closes };
 }
 

@@ -33,7 +33,9 @@ export function answer(turn: Turn, input: PersonInput): void {
   if (step.kind === 'consent' || step.kind === 'declaration') {
     // The option as shown ("أقرّ وأوقّع") counts, as does a plain yes or no.
     const labelled = readAnswer({ type: 'choice', options: yesNoLabelKeys(step.kind) }, raw, turn.catalog.validators, turn.labelsOf);
-    const yes = labelled.ok ? { ok: true as const, value: labelled.value === 'yes' } : readAnswer({ type: 'yes_no' }, raw, turn.catalog.validators, turn.labelsOf);
+    const yes = labelled.ok
+      ? { ok: true as const, value: labelled.value === 'yes' }
+      : readAnswer({ type: 'yes_no' }, raw, turn.catalog.validators, turn.labelsOf);
     if (!yes.ok) return reject(turn, yes.error, yes.params);
     return step.kind === 'consent' ? onConsent(turn, yes.value === true, step) : onDeclaration(turn, yes.value === true, step, flow, draft);
   }

@@ -29,7 +29,9 @@ export function readAnswer(
   switch (spec.type) {
     case 'yes_no': {
       if (raw.choice !== undefined) {
-        return raw.choice === 'yes' || raw.choice === 'no' ? { ok: true, value: raw.choice === 'yes' } : { ok: false, error: 'validation.choice.unknown', params: { count: 2 } };
+        return raw.choice === 'yes' || raw.choice === 'no'
+          ? { ok: true, value: raw.choice === 'yes' }
+          : { ok: false, error: 'validation.choice.unknown', params: { count: 2 } };
       }
       return matchYesNo(raw.text ?? '');
     }
@@ -39,7 +41,10 @@ export function readAnswer(
           ? { ok: true, value: raw.choice }
           : { ok: false, error: 'validation.choice.unknown', params: { count: spec.options.length } };
       }
-      return matchChoice(raw.text ?? '', spec.options.map((o) => ({ id: o.id, labels: labelsOf(o.label) })));
+      return matchChoice(
+        raw.text ?? '',
+        spec.options.map((o) => ({ id: o.id, labels: labelsOf(o.label) })),
+      );
     }
     case 'multi_choice': {
       const options = spec.options.map((o) => ({ id: o.id, labels: labelsOf(o.label) }));

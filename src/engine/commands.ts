@@ -1,7 +1,28 @@
 import { normalizeArabic } from '../core/text/normalize-arabic.js';
 
 /** A word or slash command that works anywhere in a conversation. */
-export type Command = 'menu' | 'cancel' | 'back' | 'help' | 'language' | 'english' | 'arabic' | 'request' | 'withdraw' | 'status' | 'feedback' | 'volunteer' | 'track' | 'researcher' | 'ask' | 'rate' | 'stop' | 'resume' | 'provide' | 'mydata' | 'erase';
+export type Command =
+  | 'menu'
+  | 'cancel'
+  | 'back'
+  | 'help'
+  | 'language'
+  | 'english'
+  | 'arabic'
+  | 'request'
+  | 'withdraw'
+  | 'status'
+  | 'feedback'
+  | 'volunteer'
+  | 'track'
+  | 'researcher'
+  | 'ask'
+  | 'rate'
+  | 'stop'
+  | 'resume'
+  | 'provide'
+  | 'mydata'
+  | 'erase';
 
 // Written as people type them; normalised once below, the same way the input is.
 const WORD_LIST: Record<string, Command> = {
@@ -118,7 +139,9 @@ export function detectCommand(text: string): Command | null {
   return Object.hasOwn(table, key) ? table[key]! : null;
 }
 
-const END_OF_REFERRAL = new Set(['end', 'end chat', 'finish chat', 'إنهاء', 'انهاء', 'إنهاء المحادثة', 'انهاء المحادثه', 'انتهينا', 'شكرا انتهيت'].map(normalizeArabic));
+const END_OF_REFERRAL = new Set(
+  ['end', 'end chat', 'finish chat', 'إنهاء', 'انهاء', 'إنهاء المحادثة', 'انهاء المحادثه', 'انتهينا', 'شكرا انتهيت'].map(normalizeArabic),
+);
 
 /** Whether the person ends a conversation with a researcher ("end", «إنهاء»). */
 export function isEndOfReferral(text: string): boolean {

@@ -50,7 +50,11 @@ export function dropDraft(turn: Turn, flowId: string): string[] {
 /** Drops the submitted flow's draft; files left over from a changed branch (a lease after housing became owned) go with it. */
 export function dropSubmittedDraft(turn: Turn, flow: Flow, draft: Draft): void {
   const kept = new Set(answeredDocumentIds(flow, requestAnswers(flow, draft)));
-  discard(turn, flow.id, dropDraft(turn, flow.id).filter((id) => !kept.has(id)));
+  discard(
+    turn,
+    flow.id,
+    dropDraft(turn, flow.id).filter((id) => !kept.has(id)),
+  );
 }
 
 /** Drops every kept draft; `tell` says so now, otherwise the person is told when they return. */

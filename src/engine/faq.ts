@@ -23,7 +23,8 @@ export function answerFaq(turn: Turn, raw: { text?: string; choice?: string }, d
   const options = shown.map(({ id }) => ({ id, label: id === 'researcher' ? 'faq.researcher' : `faq.${id}.title` }));
   const chosen = readAnswer({ type: 'choice', options }, raw, turn.catalog.validators, turn.labelsOf);
   if (chosen.ok) return chosen.value === 'researcher' ? refer(turn, 'no_answer') : answerTopic(turn, String(chosen.value), draft);
-  const match: FaqMatch = raw.text !== undefined && !/^\s*\p{Nd}+\s*$/u.test(raw.text) ? (turn.catalog.faq?.match(raw.text) ?? { kind: 'none' }) : { kind: 'none' };
+  const match: FaqMatch =
+    raw.text !== undefined && !/^\s*\p{Nd}+\s*$/u.test(raw.text) ? (turn.catalog.faq?.match(raw.text) ?? { kind: 'none' }) : { kind: 'none' };
   if (match.kind === 'answer') return answerTopic(turn, match.topicId, draft);
   if (match.kind === 'choices') {
     draft.answers.faq_shown = match.topicIds;

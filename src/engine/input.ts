@@ -68,7 +68,6 @@ export interface InputMeta {
   at: string;
 }
 
-
 /**
  * Everything the engine needs from outside, passed in so that `step` stays pure:
  * the clock, an id source, the message catalogue and limits.

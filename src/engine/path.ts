@@ -42,9 +42,7 @@ export function firstOpen(flow: Flow, from: string, answers: Answers, consentGiv
   for (let guard = 0; guard < 500 && isStepTarget(target); guard++) {
     const step = flow.steps[target];
     if (!step) return 'end';
-    const passOver =
-      (step.kind === 'question' && (!applies(step, answers) || answers[target] !== undefined)) ||
-      (step.kind === 'consent' && consentGiven);
+    const passOver = (step.kind === 'question' && (!applies(step, answers) || answers[target] !== undefined)) || (step.kind === 'consent' && consentGiven);
     if (!passOver) return target;
     target = nextTarget(step, answers);
   }

@@ -12,7 +12,11 @@ export function record(turn: Turn, stepId: string, value: AnswerValue): void {
   const replaced = draft.answers[stepId];
   if (Array.isArray(replaced) && step.kind === 'question' && step.answer.type === 'document') {
     const kept = new Set((Array.isArray(value) ? value : []).map(String));
-    discard(turn, flow.id, replaced.map(String).filter((id) => !kept.has(id)));
+    discard(
+      turn,
+      flow.id,
+      replaced.map(String).filter((id) => !kept.has(id)),
+    );
   }
   draft.answers[stepId] = value;
   draft.trail.push(stepId);

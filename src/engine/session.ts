@@ -5,14 +5,7 @@ export const LanguageSchema = z.enum(['ar', 'en']);
 export type Language = z.infer<typeof LanguageSchema>;
 
 /** A value given in answer to a question, as stored in the session (JSON only). */
-export const AnswerValueSchema = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.array(z.string()),
-  z.array(z.number()),
-  z.record(z.string(), z.string()),
-]);
+export const AnswerValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.array(z.number()), z.record(z.string(), z.string())]);
 export type AnswerValue = z.infer<typeof AnswerValueSchema>;
 
 /** Where a conversation stands inside a flow. */

@@ -14,7 +14,13 @@ import type { Turn } from './turn.js';
 /** The steps that are not a plain question: files, the privacy consent, the review and the signed declaration. */
 
 /** Files arrive one by one until the question's maximum or "done". */
-export function answerDocument(turn: Turn, { maxFiles: max, optional }: { maxFiles: number; optional?: boolean }, stepId: string, draft: Draft, input: EngineInput): void {
+export function answerDocument(
+  turn: Turn,
+  { maxFiles: max, optional }: { maxFiles: number; optional?: boolean },
+  stepId: string,
+  draft: Draft,
+  input: EngineInput,
+): void {
   if (input.kind === 'document') {
     draft.files.push(input.documentId);
     if (draft.files.length >= max) return finishDocuments(turn, stepId, draft);
@@ -92,6 +98,10 @@ export function onDeclaration(turn: Turn, accepted: boolean, step: Extract<Step,
 
 /** SHA-256 over the answers in a canonical order, so the declaration binds exactly what was reviewed. */
 export function hashAnswers(answers: Record<string, AnswerValue>): string {
-  const canonical = JSON.stringify(Object.keys(answers).sort().map((k) => [k, answers[k]]));
+  const canonical = JSON.stringify(
+    Object.keys(answers)
+      .sort()
+      .map((k) => [k, answers[k]]),
+  );
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -50,7 +50,19 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
 };
 
 /** Every flow definition, all versions still in use by saved sessions. */
-export const FLOW_DEFINITIONS: readonly unknown[] = [menuFlowV1, menuFlow, withdrawFlow, trackFlow, faqFlow, supportRequestFlow, feedbackFlow, volunteerFlow, surveyFlow, infoFlow, erasureFlow];
+export const FLOW_DEFINITIONS: readonly unknown[] = [
+  menuFlowV1,
+  menuFlow,
+  withdrawFlow,
+  trackFlow,
+  faqFlow,
+  supportRequestFlow,
+  feedbackFlow,
+  volunteerFlow,
+  surveyFlow,
+  infoFlow,
+  erasureFlow,
+];
 
 /**
  * Loads and checks every flow definition (a malformed one stops the start-up with
@@ -76,7 +88,10 @@ export function loadFlowCatalog(options: { faq?: FaqIndex } = {}): FlowCatalog {
 /** The FAQ from the content files as they are now. */
 function defaultFaqIndex(): FaqIndex {
   const content = loadFaqContent();
-  return faqIndexOf(new FaqMatcher(content), content.ar.topics.map((topic) => topic.id));
+  return faqIndexOf(
+    new FaqMatcher(content),
+    content.ar.topics.map((topic) => topic.id),
+  );
 }
 
 /** The engine's view of the FAQ: topic ids in menu order and the matcher's decision. */

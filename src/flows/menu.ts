@@ -97,8 +97,18 @@ export const trackFlow = {
   version: 1,
   start: 'track_reference',
   steps: {
-    track_reference: { kind: 'question', prompt: 'track.reference', answer: { type: 'validated', validator: 'case_reference' }, next: [{ to: 'track_last_four' }] },
-    track_last_four: { kind: 'question', prompt: 'track.lastFour', answer: { type: 'validated', validator: 'last_four_digits' }, next: [{ to: 'action:lookup_case' }] },
+    track_reference: {
+      kind: 'question',
+      prompt: 'track.reference',
+      answer: { type: 'validated', validator: 'case_reference' },
+      next: [{ to: 'track_last_four' }],
+    },
+    track_last_four: {
+      kind: 'question',
+      prompt: 'track.lastFour',
+      answer: { type: 'validated', validator: 'last_four_digits' },
+      next: [{ to: 'action:lookup_case' }],
+    },
   },
 } as const;
 

@@ -57,9 +57,27 @@ export const volunteerFlow = {
       answer: { type: 'yes_no' },
       next: [{ when: { field: 'volunteer_consent', equals: true }, to: 'volunteer_name' }, { to: 'action:declined' }],
     },
-    volunteer_name: { kind: 'question', prompt: 'volunteer.name', label: 'label.fullName', answer: { type: 'validated', validator: 'name' }, next: [{ to: 'volunteer_mobile' }] },
-    volunteer_mobile: { kind: 'question', prompt: 'volunteer.mobile', label: 'label.mobile', answer: { type: 'validated', validator: 'saudi_mobile' }, next: [{ to: 'volunteer_city' }] },
-    volunteer_city: { kind: 'question', prompt: 'volunteer.city', label: 'label.city', answer: { type: 'validated', validator: 'place' }, next: [{ to: 'volunteer_skills' }] },
+    volunteer_name: {
+      kind: 'question',
+      prompt: 'volunteer.name',
+      label: 'label.fullName',
+      answer: { type: 'validated', validator: 'name' },
+      next: [{ to: 'volunteer_mobile' }],
+    },
+    volunteer_mobile: {
+      kind: 'question',
+      prompt: 'volunteer.mobile',
+      label: 'label.mobile',
+      answer: { type: 'validated', validator: 'saudi_mobile' },
+      next: [{ to: 'volunteer_city' }],
+    },
+    volunteer_city: {
+      kind: 'question',
+      prompt: 'volunteer.city',
+      label: 'label.city',
+      answer: { type: 'validated', validator: 'place' },
+      next: [{ to: 'volunteer_skills' }],
+    },
     volunteer_skills: {
       kind: 'question',
       prompt: 'volunteer.skills',
@@ -110,7 +128,12 @@ export const surveyFlow = {
       },
       next: [{ to: 'survey_comment' }],
     },
-    survey_comment: { kind: 'question', prompt: 'survey.comment', answer: { type: 'validated', validator: 'optional_comment' }, next: [{ to: 'action:submit_survey' }] },
+    survey_comment: {
+      kind: 'question',
+      prompt: 'survey.comment',
+      answer: { type: 'validated', validator: 'optional_comment' },
+      next: [{ to: 'action:submit_survey' }],
+    },
   },
 } as const;
 

@@ -45,7 +45,13 @@ export const supportRequestFlow = {
       },
       next: [{ to: 'full_name' }],
     },
-    full_name: { kind: 'question', prompt: 'q.fullName', label: 'label.fullName', answer: { type: 'validated', validator: 'name' }, next: [{ to: 'national_id' }] },
+    full_name: {
+      kind: 'question',
+      prompt: 'q.fullName',
+      label: 'label.fullName',
+      answer: { type: 'validated', validator: 'name' },
+      next: [{ to: 'national_id' }],
+    },
     national_id: {
       kind: 'question',
       prompt: 'q.nationalId',
@@ -56,7 +62,13 @@ export const supportRequestFlow = {
     },
     mobile: { kind: 'question', prompt: 'q.mobile', label: 'label.mobile', answer: { type: 'validated', validator: 'saudi_mobile' }, next: [{ to: 'city' }] },
     city: { kind: 'question', prompt: 'q.city', label: 'label.city', answer: { type: 'validated', validator: 'place' }, next: [{ to: 'district' }] },
-    district: { kind: 'question', prompt: 'q.district', label: 'label.district', answer: { type: 'validated', validator: 'place' }, next: [{ to: 'marital_status' }] },
+    district: {
+      kind: 'question',
+      prompt: 'q.district',
+      label: 'label.district',
+      answer: { type: 'validated', validator: 'place' },
+      next: [{ to: 'marital_status' }],
+    },
     marital_status: {
       kind: 'question',
       prompt: 'q.maritalStatus',
@@ -179,7 +191,14 @@ export const supportRequestFlow = {
       kind: 'question',
       prompt: 'q.docLease',
       label: 'label.docLease',
-      skipIf: { not: { any: [{ field: 'housing', equals: 'rented' }, { field: 'support_type', equals: 'rent' }] } },
+      skipIf: {
+        not: {
+          any: [
+            { field: 'housing', equals: 'rented' },
+            { field: 'support_type', equals: 'rent' },
+          ],
+        },
+      },
       answer: { type: 'document', maxFiles: 6 },
       next: [{ to: 'doc_medical' }],
     },

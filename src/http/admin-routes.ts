@@ -76,7 +76,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
   const audited = async (request: FastifyRequest, action: string, target: { kind: string; id: string }): Promise<void> => {
     const actor = actors.get(request);
     if (!actor) throw new Error('admin route reached without an authorised actor');
-    await deps.audit.record({ at: deps.clock?.() ?? new Date(), actor, action, target, details: { via: 'http', route: request.routeOptions.url ?? request.url } });
+    await deps.audit.record({
+      at: deps.clock?.() ?? new Date(),
+      actor,
+      action,
+      target,
+      details: { via: 'http', route: request.routeOptions.url ?? request.url },
+    });
   };
 
   app.get('/admin/whatsapp/status', { onRequest: authorised }, async (_request, reply) => {

@@ -61,10 +61,7 @@ export interface HealthCheckOptions {
  * by its own timeout so one hung dependency fails its check instead of hanging
  * the report.
  */
-export function createHealthCheck(
-  checks: Record<string, HealthCheck>,
-  options: HealthCheckOptions = {},
-): () => Promise<HealthReport> {
+export function createHealthCheck(checks: Record<string, HealthCheck>, options: HealthCheckOptions = {}): () => Promise<HealthReport> {
   const { timeoutMs = DEFAULT_CHECK_TIMEOUT_MS, onFailure } = options;
   return async () => {
     const entries = await Promise.all(
@@ -184,10 +181,7 @@ export function createHttpServer(deps: HttpServerDeps): FastifyInstance {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) {
-      logger.error(
-        { ...errorFields(error, { stack: true }), method: request.method, path: loggedPath(request) },
-        'http request failed',
-      );
+      logger.error({ ...errorFields(error, { stack: true }), method: request.method, path: loggedPath(request) }, 'http request failed');
       // Internal messages may describe data or infrastructure; the client gets none of it.
       return reply.code(status).send(errorBody(status, 'Internal error'));
     }
@@ -210,10 +204,7 @@ export interface RunningHttpServer {
 }
 
 /** Starts listening on `host` and `port` (0 picks a free port) and reports the actual URL. */
-export async function startHttpServer(
-  app: FastifyInstance,
-  { host, port }: { host: string; port: number },
-): Promise<RunningHttpServer> {
+export async function startHttpServer(app: FastifyInstance, { host, port }: { host: string; port: number }): Promise<RunningHttpServer> {
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
   return {

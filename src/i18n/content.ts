@@ -260,7 +260,11 @@ function scanJson(text: string): JsonScan {
       return;
     }
     if (c === '}' || c === ']') fail(`expected a value before "${c}" (a comma too many?)`);
-    fail(c === "'" ? 'texts and keys must be in double quotes "…", not single quotes' : `unexpected character ${JSON.stringify(c)} (texts must be in double quotes)`);
+    fail(
+      c === "'"
+        ? 'texts and keys must be in double quotes "…", not single quotes'
+        : `unexpected character ${JSON.stringify(c)} (texts must be in double quotes)`,
+    );
   };
   const object = (path: string): void => {
     i++;
@@ -293,7 +297,9 @@ function scanJson(text: string): JsonScan {
         return;
       }
       if (i >= text.length) fail('the file ends too early (a missing }?)');
-      fail(text[i] === '"' ? "expected ',' between two entries (a missing comma?)" : `expected ',' or '}' after the value (a " inside a text must be written \\")`);
+      fail(
+        text[i] === '"' ? "expected ',' between two entries (a missing comma?)" : `expected ',' or '}' after the value (a " inside a text must be written \\")`,
+      );
     }
   };
   const array = (path: string): void => {
@@ -372,7 +378,11 @@ function checkText(scan: TextScan, exists: (key: string) => boolean, report: (me
   }
 }
 
-const list = (names: Iterable<string>) => [...names].sort().map((n) => `{{${n}}}`).join(', ');
+const list = (names: Iterable<string>) =>
+  [...names]
+    .sort()
+    .map((n) => `{{${n}}}`)
+    .join(', ');
 
 function placeholderDifference(here: Set<string>, there: Set<string>): string | undefined {
   const missing = [...there].filter((n) => !here.has(n));
@@ -472,13 +482,21 @@ function checkPluralForms(lang: Language, catalogue: Catalogue, problems: Conten
   for (const [base, suffixes] of forms) {
     for (const suffix of suffixes) {
       if (!allowed.has(suffix)) {
-        problems.push({ file, key: `${base}_${suffix}`, message: `${LANGUAGE_NAMES[lang]} has no "${suffix}" plural form (it uses ${needed.map((c) => `_${c}`).join(', ')}); this text would never be shown` });
+        problems.push({
+          file,
+          key: `${base}_${suffix}`,
+          message: `${LANGUAGE_NAMES[lang]} has no "${suffix}" plural form (it uses ${needed.map((c) => `_${c}`).join(', ')}); this text would never be shown`,
+        });
       }
     }
     if (!catalogue.keys.has(base)) {
       for (const category of needed) {
         if (!suffixes.includes(category)) {
-          problems.push({ file, key: `${base}_${category}`, message: `missing plural form (${LANGUAGE_NAMES[lang]} uses ${needed.map((c) => `_${c}`).join(', ')})` });
+          problems.push({
+            file,
+            key: `${base}_${category}`,
+            message: `missing plural form (${LANGUAGE_NAMES[lang]} uses ${needed.map((c) => `_${c}`).join(', ')})`,
+          });
         }
       }
     }
@@ -556,7 +574,9 @@ const FaqTopicSchema = z.object(
     title: FaqTextSchema,
     answer: FaqTextSchema,
     phrases: z
-      .array(FaqTextSchema, { error: (issue) => (issue.input === undefined ? 'missing' : `must be a list of texts [ "…" ], found ${describeType(issue.input)}`) })
+      .array(FaqTextSchema, {
+        error: (issue) => (issue.input === undefined ? 'missing' : `must be a list of texts [ "…" ], found ${describeType(issue.input)}`),
+      })
       .min(1, { error: 'is empty (at least one phrase is needed)' }),
   },
   { error: (issue) => `must be an object { "id", "title", "answer", "phrases" }, found ${describeType(issue.input)}` },
@@ -576,7 +596,8 @@ function checkFaq(root: string, messages: Partial<Record<Language, Catalogue>>, 
     if (read === undefined) continue;
     const parsed = FaqFileSchema.safeParse(read.value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ file, message: issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}` });
+      for (const issue of parsed.error.issues)
+        problems.push({ file, message: issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}` });
       continue;
     }
     const topics: FaqTopic[] = [];
@@ -597,13 +618,15 @@ function checkFaq(root: string, messages: Partial<Record<Language, Catalogue>>, 
       }
       const topic = FaqTopicSchema.safeParse(raw);
       if (!topic.success) {
-        for (const issue of topic.error.issues) problems.push({ file, key, message: issue.path.length === 0 ? issue.message : `${fieldPath(issue.path)} ${issue.message}` });
+        for (const issue of topic.error.issues)
+          problems.push({ file, key, message: issue.path.length === 0 ? issue.message : `${fieldPath(issue.path)} ${issue.message}` });
         return;
       }
       topics.push(topic.data);
       const topicScans = [topic.data.title, topic.data.answer].map(scanText);
       for (const name of new Set(topicScans.flatMap((scan) => [...scan.placeholders]))) {
-        if (!FAQ_PLACEHOLDERS.has(name)) problems.push({ file, key, message: `unknown placeholder {{${name}}} (only ${[...FAQ_PLACEHOLDERS].map((p) => `{{${p}}}`).join(', ')})` });
+        if (!FAQ_PLACEHOLDERS.has(name))
+          problems.push({ file, key, message: `unknown placeholder {{${name}}} (only ${[...FAQ_PLACEHOLDERS].map((p) => `{{${p}}}`).join(', ')})` });
       }
       langScans.set(topic.data.id, topicScans);
       for (const [field, scan] of [
@@ -631,7 +654,11 @@ function checkFaq(root: string, messages: Partial<Record<Language, Catalogue>>, 
     const moved = enIds.findIndex((id, index) => arIds[index] !== id);
     if (sameSet && moved !== -1) {
       const id = enIds[moved] as string;
-      problems.push({ file: faqFile('en'), key: id, message: `topic ${moved + 1} here but topic ${arIds.indexOf(id) + 1} in ${faqFile('ar')}; topics must be in the same order in both languages` });
+      problems.push({
+        file: faqFile('en'),
+        key: id,
+        message: `topic ${moved + 1} here but topic ${arIds.indexOf(id) + 1} in ${faqFile('ar')}; topics must be in the same order in both languages`,
+      });
     }
     for (const [id, enScans] of scans.en ?? []) {
       const arScans = scans.ar?.get(id);

@@ -38,7 +38,10 @@ export class LiveContent {
     };
     return {
       translate: createTranslator(catalogues, this.defaults),
-      faq: faqIndexOf(new FaqMatcher(content.faq), content.faq.ar.topics.map((topic) => topic.id)),
+      faq: faqIndexOf(
+        new FaqMatcher(content.faq),
+        content.faq.ar.topics.map((topic) => topic.id),
+      ),
     };
   }
 }

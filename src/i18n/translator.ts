@@ -20,7 +20,12 @@ export function loadCatalogues(root: string = DEFAULT_CONTENT_ROOT): Record<Lang
 
 /** The FAQ's topics as message keys, so they render like every other text. */
 export function faqMessages(topics: readonly { id: string; title: string; answer: string }[]): Catalogue {
-  return Object.fromEntries(topics.flatMap((topic) => [[`faq.${topic.id}.title`, topic.title], [`faq.${topic.id}.answer`, topic.answer]]));
+  return Object.fromEntries(
+    topics.flatMap((topic) => [
+      [`faq.${topic.id}.title`, topic.title],
+      [`faq.${topic.id}.answer`, topic.answer],
+    ]),
+  );
 }
 
 /**
@@ -76,7 +81,22 @@ const PLURAL_RULES = { ar: new Intl.PluralRules('ar'), en: new Intl.PluralRules(
  * Names i18next reads from the params as options: a text given one is left to i18next. A
  * plural's count, an ordinal or a context only choose among a key's variants (see `pick`).
  */
-const I18NEXT_OPTIONS = ['lng', 'lngs', 'fallbackLng', 'ns', 'defaultValue', 'replace', 'returnObjects', 'returnDetails', 'joinArrays', 'postProcess', 'interpolation', 'keySeparator', 'nsSeparator', 'skipInterpolation'];
+const I18NEXT_OPTIONS = [
+  'lng',
+  'lngs',
+  'fallbackLng',
+  'ns',
+  'defaultValue',
+  'replace',
+  'returnObjects',
+  'returnDetails',
+  'joinArrays',
+  'postProcess',
+  'interpolation',
+  'keySeparator',
+  'nsSeparator',
+  'skipInterpolation',
+];
 
 /** A text cut at its placeholders: `parts` around `names`, one more part than names. */
 interface SimpleText {

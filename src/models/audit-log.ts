@@ -117,8 +117,7 @@ export class AuditLog {
 
   /** Registers the `AuditEntry` model on the connection (or reuses it when another repository did). */
   constructor(connection: Connection) {
-    this.#model =
-      (connection.models.AuditEntry as Model<AuditDoc> | undefined) ?? connection.model<AuditDoc>('AuditEntry', auditSchema);
+    this.#model = (connection.models.AuditEntry as Model<AuditDoc> | undefined) ?? connection.model<AuditDoc>('AuditEntry', auditSchema);
   }
 
   /** Builds the indexes; idempotent. */

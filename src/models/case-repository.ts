@@ -169,7 +169,9 @@ export const UNDECIDED: readonly CaseStatus[] = ['submitted', 'in_review', 'info
 const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' } as const;
 
 /** What a new case is made of; the repository encrypts the answers. */
-export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'owed'> & { by: Actor };
+export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'owed'> & {
+  by: Actor;
+};
 
 /**
  * What a staff action's write also records: the act (a question's or a press's id, kept in the
@@ -270,7 +272,13 @@ export class CaseRepository {
       .sort({ submittedAt: -1 })
       .limit(limit)
       .lean<Pick<CaseDoc, '_id' | 'reference' | 'status' | 'submittedAt' | 'expectedBy'>[]>();
-    return docs.map((doc) => ({ id: doc._id, reference: doc.reference, status: doc.status, submittedAt: new Date(doc.submittedAt), expectedBy: new Date(doc.expectedBy) }));
+    return docs.map((doc) => ({
+      id: doc._id,
+      reference: doc.reference,
+      status: doc.status,
+      submittedAt: new Date(doc.submittedAt),
+      expectedBy: new Date(doc.expectedBy),
+    }));
   }
 
   /** The chat's most recent case that is still open, without decrypting anything. */
@@ -306,7 +314,10 @@ export class CaseRepository {
     if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
     const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}), ...(act ? { act: act.act } : {}) };
     const owed = act ? this.owedList.after(current.owed ?? [], act) : {};
-    const result = await this.model.updateOne({ _id: id, status: current.status }, { $set: { status: to, updatedAt: at, ...also, ...owed }, $push: { history: entry } });
+    const result = await this.model.updateOne(
+      { _id: id, status: current.status },
+      { $set: { status: to, updatedAt: at, ...also, ...owed }, $push: { history: entry } },
+    );
     if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
     return current.status;
   }
@@ -346,7 +357,11 @@ export class CaseRepository {
       { _id: id, status: 'information_requested' },
       {
         $set: { status: 'in_review', updatedAt: at, infoProvided: true },
-        $push: { history: entry, additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark }, documentIds: { $each: addition.documentIds } },
+        $push: {
+          history: entry,
+          additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark },
+          documentIds: { $each: addition.documentIds },
+        },
       },
     );
     return result.modifiedCount === 1;
@@ -369,7 +384,10 @@ export class CaseRepository {
   async addNote(id: string, text: string, by: string, at: Date, act: ActWrite): Promise<boolean> {
     const current = await this.model.findById(id, { notes: 1, owed: 1 }).lean<Pick<CaseDoc, 'notes' | 'owed'>>();
     if (!current || (current.notes ?? []).some((note) => (note as { act?: string }).act === act.act)) return false;
-    await this.model.updateOne({ _id: id }, { $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } }, $set: this.owedList.after(current.owed ?? [], act) });
+    await this.model.updateOne(
+      { _id: id },
+      { $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } }, $set: this.owedList.after(current.owed ?? [], act) },
+    );
     return true;
   }
 
@@ -390,8 +408,14 @@ export class CaseRepository {
    */
   async clockDue(now: Date, limit = 100): Promise<{ id: string; alarm: ClockAlarm }[]> {
     const undecided = { status: { $in: [...UNDECIDED] } };
-    const reminders = await this.model.find({ ...undecided, remindAt: { $lte: now }, reminderState: null }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
-    const overdue = await this.model.find({ ...undecided, expectedBy: { $lte: now }, overdueState: null }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    const reminders = await this.model
+      .find({ ...undecided, remindAt: { $lte: now }, reminderState: null }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    const overdue = await this.model
+      .find({ ...undecided, expectedBy: { $lte: now }, overdueState: null }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
     return [...reminders.map((d) => ({ id: d._id, alarm: 'reminder' as const })), ...overdue.map((d) => ({ id: d._id, alarm: 'overdue' as const }))];
   }
 
@@ -417,7 +441,10 @@ export class CaseRepository {
 
   /** Cases submitted in [from, to), for reports and exports, decrypted. */
   async submittedBetween(from: Date, to: Date): Promise<CaseRecord[]> {
-    const docs = await this.model.find({ submittedAt: { $gte: from, $lt: to } }).sort({ submittedAt: 1 }).lean<CaseDoc[]>();
+    const docs = await this.model
+      .find({ submittedAt: { $gte: from, $lt: to } })
+      .sort({ submittedAt: 1 })
+      .lean<CaseDoc[]>();
     return docs.map((doc) => this.toRecord(doc));
   }
 
@@ -469,7 +496,10 @@ export class CaseRepository {
 
   /** Finished cases whose retention period is over and that still hold personal data. */
   async retentionDue(now: Date, limit = 100): Promise<string[]> {
-    const docs = await this.model.find({ retainUntil: { $lte: now }, anonymisedAt: { $exists: false } }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    const docs = await this.model
+      .find({ retainUntil: { $lte: now }, anonymisedAt: { $exists: false } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
     return docs.map((d) => d._id);
   }
 
@@ -480,7 +510,9 @@ export class CaseRepository {
    * leaves nothing behind: the anonymisation that follows finds them again.
    */
   async personalRefs(id: string): Promise<{ documentIds: string[]; nationalIdHash: string } | null> {
-    const doc = await this.model.findById(id, { documentIds: 1, additions: 1, nationalIdHash: 1 }).lean<Pick<CaseDoc, 'documentIds' | 'additions' | 'nationalIdHash'>>();
+    const doc = await this.model
+      .findById(id, { documentIds: 1, additions: 1, nationalIdHash: 1 })
+      .lean<Pick<CaseDoc, 'documentIds' | 'additions' | 'nationalIdHash'>>();
     if (!doc) return null;
     return { documentIds: [...(doc.documentIds ?? []), ...(doc.additions ?? []).flatMap((a) => a.documentIds ?? [])], nationalIdHash: doc.nationalIdHash };
   }
@@ -503,7 +535,13 @@ export class CaseRepository {
         $set: {
           personal: this.keys.encryptJson({}),
           documentIds: [],
-          declaration: { version: doc.declaration.version, acceptedAt: doc.declaration.acceptedAt, channel: doc.declaration.channel, messageId: this.keys.encryptText(''), answersHash: '' },
+          declaration: {
+            version: doc.declaration.version,
+            acceptedAt: doc.declaration.acceptedAt,
+            channel: doc.declaration.channel,
+            messageId: this.keys.encryptText(''),
+            answersHash: '',
+          },
           chatKey: ERASED,
           nationalIdHash: ERASED,
           infoRequest: null,

@@ -162,7 +162,9 @@ export class ConversationRepository {
       chatKey: doc._id,
       channel: doc.channel,
       address: this.keys.decryptText(doc.address),
-      outbox: (doc.outbox ?? []).filter((o) => o.seq > doc.sentSeq).map((o) => ({ seq: o.seq, message: this.keys.decryptJson<OutboundMessage>(o.body), sealed: o.body })),
+      outbox: (doc.outbox ?? [])
+        .filter((o) => o.seq > doc.sentSeq)
+        .map((o) => ({ seq: o.seq, message: this.keys.decryptJson<OutboundMessage>(o.body), sealed: o.body })),
       outboxSeq: doc.outboxSeq,
       sentSeq: doc.sentSeq,
     };
@@ -210,7 +212,10 @@ export class ConversationRepository {
         throw error;
       }
     }
-    const result = await this.collection.updateOne({ _id: commit.chatKey, version: commit.expectedVersion }, { $set: { ...fields, version: commit.expectedVersion + 1 } });
+    const result = await this.collection.updateOne(
+      { _id: commit.chatKey, version: commit.expectedVersion },
+      { $set: { ...fields, version: commit.expectedVersion + 1 } },
+    );
     return result.modifiedCount === 1;
   }
 
@@ -228,7 +233,10 @@ export class ConversationRepository {
    */
   async markSent(chatKey: string, seq: number, outboxSeqSeen?: number): Promise<void> {
     if (outboxSeqSeen !== undefined) {
-      const result = await this.collection.updateOne({ _id: chatKey, outboxSeq: outboxSeqSeen, sentSeq: { $lt: seq } }, { $set: { sentSeq: seq, outboxPending: outboxSeqSeen > seq } });
+      const result = await this.collection.updateOne(
+        { _id: chatKey, outboxSeq: outboxSeqSeen, sentSeq: { $lt: seq } },
+        { $set: { sentSeq: seq, outboxPending: outboxSeqSeen > seq } },
+      );
       if (result.matchedCount === 1) return;
     }
     const doc = await this.model.findById(chatKey, { sentSeq: 1, outboxSeq: 1 }).lean<{ sentSeq: number; outboxSeq: number }>();
@@ -255,7 +263,10 @@ export class ConversationRepository {
 
   /** Conversations holding a draft untouched since `before`. */
   async withIdleDraft(before: Date, limit = 500): Promise<string[]> {
-    const docs = await this.model.find({ draftOpen: true, activeAt: { $lt: before } }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    const docs = await this.model
+      .find({ draftOpen: true, activeAt: { $lt: before } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
     return docs.map((d) => d._id);
   }
 

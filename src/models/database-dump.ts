@@ -36,7 +36,10 @@ export class DatabaseDump {
   /** The database's collections (the server's own `system.*` ones aside), sorted by name. */
   async collections(): Promise<string[]> {
     const listed = await this.#db.listCollections({}, { nameOnly: true }).toArray();
-    return listed.map((c) => c.name).filter((name) => !name.startsWith('system.')).sort();
+    return listed
+      .map((c) => c.name)
+      .filter((name) => !name.startsWith('system.'))
+      .sort();
   }
 
   /** The collections that hold at least one document, with their counts. */
@@ -74,7 +77,11 @@ export class DatabaseDump {
     for (;;) {
       const filter = last === undefined ? {} : { _id: { $gt: last } };
       // promoteValues off: numbers stay Int32, Long or Double, so their type survives the round trip.
-      const docs = await collection.find(filter as mongo.Filter<mongo.Document>, { promoteValues: false }).sort({ _id: 1 }).limit(BATCH).toArray();
+      const docs = await collection
+        .find(filter as mongo.Filter<mongo.Document>, { promoteValues: false })
+        .sort({ _id: 1 })
+        .limit(BATCH)
+        .toArray();
       for (const doc of docs) yield EJSON.stringify(doc, { relaxed: false });
       if (docs.length < BATCH) return;
       last = docs.at(-1)?._id;

@@ -118,7 +118,9 @@ export class InboxRepository {
 
   /** Counts a failed attempt and returns how many there have been. */
   async recordFailure(id: string, error: string): Promise<number> {
-    const doc = await this.model.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 200) } }, { returnDocument: 'after' }).lean<InboxDoc>();
+    const doc = await this.model
+      .findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 }, $set: { lastError: error.slice(0, 200) } }, { returnDocument: 'after' })
+      .lean<InboxDoc>();
     return doc?.attempts ?? 0;
   }
 
@@ -129,7 +131,10 @@ export class InboxRepository {
 
   /** Chats with messages waiting since before `before`: what the sweeper re-queues. */
   async chatsWaitingSince(before: Date, limit = 500): Promise<string[]> {
-    const docs = await this.model.find({ status: 'pending', receivedAt: { $lt: before } }, { chatKey: 1 }).limit(limit).lean<{ chatKey: string }[]>();
+    const docs = await this.model
+      .find({ status: 'pending', receivedAt: { $lt: before } }, { chatKey: 1 })
+      .limit(limit)
+      .lean<{ chatKey: string }[]>();
     return [...new Set(docs.map((d) => d.chatKey))];
   }
 

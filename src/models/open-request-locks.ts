@@ -77,7 +77,10 @@ export class OpenRequestLocks {
 
   /** Pending locks older than `before`: submissions a crash may have left half done. */
   async stalePending(before: Date, limit = 100): Promise<OpenRequestLock[]> {
-    const docs = await this.model.find({ state: 'pending', createdAt: { $lt: before } }).limit(limit).lean<LockDoc[]>();
+    const docs = await this.model
+      .find({ state: 'pending', createdAt: { $lt: before } })
+      .limit(limit)
+      .lean<LockDoc[]>();
     return docs.map((d) => ({ nationalIdHash: d._id, caseId: d.caseId, state: d.state, createdAt: d.createdAt }));
   }
 }

@@ -115,7 +115,11 @@ export class OwedList {
 
   /** Documents with something owed by `now`. */
   async owedDue(now: Date, limit = 100): Promise<string[]> {
-    const docs = await this.model.find({ owedDueAt: { $lte: now } }, { _id: 1 }).sort({ owedDueAt: 1 }).limit(limit).lean<{ _id: string }[]>();
+    const docs = await this.model
+      .find({ owedDueAt: { $lte: now } }, { _id: 1 })
+      .sort({ owedDueAt: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
     return docs.map((d) => d._id);
   }
 }

@@ -198,13 +198,19 @@ export class RecordRepository {
   async anonymise(id: string): Promise<string[]> {
     const doc = await this.model.findById(id, { documentIds: 1 }).lean<Pick<RecordDoc, 'documentIds'>>();
     if (!doc) return [];
-    await this.model.updateOne({ _id: id }, { $set: { personal: this.keys.encryptJson({}), documentIds: [], chatKey: ERASED, answer: null, alertPending: false } });
+    await this.model.updateOne(
+      { _id: id },
+      { $set: { personal: this.keys.encryptJson({}), documentIds: [], chatKey: ERASED, answer: null, alertPending: false } },
+    );
     return doc.documentIds ?? [];
   }
 
   /** Records made in [from, to), decrypted, for reports and exports. */
   async createdBetween(from: Date, to: Date): Promise<SelfServiceRecord[]> {
-    const docs = await this.model.find({ createdAt: { $gte: from, $lt: to } }).sort({ createdAt: 1 }).lean<RecordDoc[]>();
+    const docs = await this.model
+      .find({ createdAt: { $gte: from, $lt: to } })
+      .sort({ createdAt: 1 })
+      .lean<RecordDoc[]>();
     return docs.map((doc) => this.toRecord(doc));
   }
 

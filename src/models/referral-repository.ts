@@ -189,7 +189,12 @@ export class ReferralRepository {
   /** Referrals with something for the staff: waiting ones not yet announced, taken ones with messages to pass on. */
   async needingStaff(limit = 20): Promise<Referral[]> {
     const docs = await this.model
-      .find({ $or: [{ status: 'waiting', announcedAt: null }, { status: { $in: ['active', 'closed'] }, deliverPending: true }] })
+      .find({
+        $or: [
+          { status: 'waiting', announcedAt: null },
+          { status: { $in: ['active', 'closed'] }, deliverPending: true },
+        ],
+      })
       .sort({ createdAt: 1 })
       .limit(limit)
       .lean<ReferralDoc[]>();
@@ -202,7 +207,10 @@ export class ReferralRepository {
 
   /** Waiting referrals announced before `before` and not taken since. */
   async unclaimedSince(before: Date, limit = 100): Promise<string[]> {
-    const docs = await this.model.find({ status: 'waiting', announcedAt: { $lt: before } }, { _id: 1 }).limit(limit).lean<{ _id: string }[]>();
+    const docs = await this.model
+      .find({ status: 'waiting', announcedAt: { $lt: before } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
     return docs.map((doc) => doc._id);
   }
 
@@ -218,13 +226,19 @@ export class ReferralRepository {
 
   /** A researcher takes a waiting referral; false when it is not waiting any more. */
   async take(id: string, researcher: { staffId: string; name: string; telegramUserId: number }): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: id, status: 'waiting' }, { $set: { status: 'active', researcher, researcherStaffId: researcher.staffId } });
+    const result = await this.model.updateOne(
+      { _id: id, status: 'waiting' },
+      { $set: { status: 'active', researcher, researcherStaffId: researcher.staffId } },
+    );
     return result.modifiedCount === 1;
   }
 
   /** Puts a taken referral back to waiting, to be announced again (its researcher left the staff); false when it was not active. */
   async release(id: string): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: id, status: 'active' }, { $set: { status: 'waiting', researcher: null, researcherStaffId: null, announcedAt: null } });
+    const result = await this.model.updateOne(
+      { _id: id, status: 'active' },
+      { $set: { status: 'waiting', researcher: null, researcherStaffId: null, announcedAt: null } },
+    );
     return result.modifiedCount === 1;
   }
 
@@ -237,7 +251,10 @@ export class ReferralRepository {
   /** Ends a referral if still open and drops what the person wrote; reason and dates stay. The caller holds the referral's lock. */
   async anonymise(id: string, at: Date): Promise<void> {
     await this.close(id, 'beneficiary', at);
-    await this.model.updateOne({ _id: id }, { $set: { recent: this.keys.encryptJson([]), undelivered: [], deliverPending: false, chatKey: ERASED, context: { flow: null, step: null } } });
+    await this.model.updateOne(
+      { _id: id },
+      { $set: { recent: this.keys.encryptJson([]), undelivered: [], deliverPending: false, chatKey: ERASED, context: { flow: null, step: null } } },
+    );
   }
 
   /** Ends a referral; false when it had ended already. */

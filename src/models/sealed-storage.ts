@@ -128,10 +128,12 @@ export class SealedStorage {
     const file = await this.file(bucket, id);
     if (!file) return null;
     const chunks = await this.#db.collection(`${bucket}.chunks`).find({ files_id: id }).sort({ n: 1 }).toArray();
-    const bytes = Buffer.concat(chunks.map((chunk, i) => {
-      if (chunk.n !== i) throw new Error(`GridFS file in ${bucket} has a missing chunk ${i}`);
-      return bytesOf(chunk.data);
-    }));
+    const bytes = Buffer.concat(
+      chunks.map((chunk, i) => {
+        if (chunk.n !== i) throw new Error(`GridFS file in ${bucket} has a missing chunk ${i}`);
+        return bytesOf(chunk.data);
+      }),
+    );
     if (bytes.length !== file.length) throw new Error(`GridFS file in ${bucket} has ${bytes.length} bytes, its record says ${file.length}`);
     return bytes;
   }
@@ -218,7 +220,11 @@ export class SealedStorage {
     let more = true;
     while (more) {
       const page = last === undefined ? filter : { ...filter, _id: { $gt: last } };
-      const docs = (await collection.find(page as mongo.Filter<mongo.Document>).sort({ _id: 1 }).limit(BATCH).toArray()) as RawDocument[];
+      const docs = (await collection
+        .find(page as mongo.Filter<mongo.Document>)
+        .sort({ _id: 1 })
+        .limit(BATCH)
+        .toArray()) as RawDocument[];
       for (const doc of docs) yield doc;
       more = docs.length === BATCH;
       last = docs.at(-1)?._id;

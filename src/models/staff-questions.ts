@@ -48,7 +48,17 @@ interface QuestionDoc {
 }
 
 const questionSchema = new Schema<QuestionDoc>(
-  { _id: String, staffId: String, subjectId: String, purpose: String, messageId: Number, askedAt: Date, state: String, draft: { type: String, default: null }, previewMessageId: { type: Number, default: null } },
+  {
+    _id: String,
+    staffId: String,
+    subjectId: String,
+    purpose: String,
+    messageId: Number,
+    askedAt: Date,
+    state: String,
+    draft: { type: String, default: null },
+    previewMessageId: { type: Number, default: null },
+  },
   { versionKey: false, collection: 'staff_questions' },
 );
 questionSchema.index({ staffId: 1, state: 1 });
@@ -85,7 +95,10 @@ export class StaffQuestions {
   /** Stores a question just sent; an earlier one of the member's on the same subject is replaced (one per case). */
   async asked(question: { staffId: string; subjectId: string; purpose: QuestionPurpose; messageId: number; askedAt: Date }): Promise<StaffQuestion> {
     const id = StaffQuestions.idOf(question.staffId, question.messageId);
-    await this.model.updateMany({ staffId: question.staffId, subjectId: question.subjectId, state: { $in: PENDING }, _id: { $ne: id } }, { $set: { state: 'replaced' } });
+    await this.model.updateMany(
+      { staffId: question.staffId, subjectId: question.subjectId, state: { $in: PENDING }, _id: { $ne: id } },
+      { $set: { state: 'replaced' } },
+    );
     const doc: QuestionDoc = { _id: id, ...question, state: 'open', draft: null, previewMessageId: null };
     await this.model.replaceOne({ _id: id }, doc, { upsert: true });
     return this.toQuestion(doc);
@@ -103,7 +116,10 @@ export class StaffQuestions {
 
   /** The member's questions still waiting, oldest first. */
   async pendingFor(staffId: string): Promise<StaffQuestion[]> {
-    const docs = await this.model.find({ staffId, state: { $in: PENDING } }).sort({ askedAt: 1 }).lean<QuestionDoc[]>();
+    const docs = await this.model
+      .find({ staffId, state: { $in: PENDING } })
+      .sort({ askedAt: 1 })
+      .lean<QuestionDoc[]>();
     return docs.map((doc) => this.toQuestion(doc));
   }
 
@@ -113,7 +129,10 @@ export class StaffQuestions {
    * acting); false when the question no longer waits.
    */
   async draft(id: string, text: string, previewMessageId: number): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: id, state: { $in: PENDING } }, { $set: { state: 'draft', draft: this.keys.encryptText(text), previewMessageId } });
+    const result = await this.model.updateOne(
+      { _id: id, state: { $in: PENDING } },
+      { $set: { state: 'draft', draft: this.keys.encryptText(text), previewMessageId } },
+    );
     return result.modifiedCount === 1;
   }
 

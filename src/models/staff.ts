@@ -19,11 +19,7 @@ const ID_LENGTH = 10;
 const ID_PATTERN = /^stf_[0-9a-hjkmnp-tv-z]{10}$/;
 
 /** A staff member's internal id, `stf_` and 10 base32 characters; upper case input is accepted. */
-export const StaffIdSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(ID_PATTERN, 'must look like stf_ followed by 10 letters and digits');
+export const StaffIdSchema = z.string().trim().toLowerCase().regex(ID_PATTERN, 'must look like stf_ followed by 10 letters and digits');
 export type StaffId = z.infer<typeof StaffIdSchema>;
 
 /** Roles as given: at least one, duplicates dropped. */
@@ -41,11 +37,7 @@ export const NewStaffSchema = z.object({
     .max(80, 'must be 2 to 80 characters')
     // Control characters would break the CLI's aligned columns and Telegram mentions.
     .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters'),
-  telegramUserId: z
-    .number()
-    .int('must be a whole number')
-    .positive('must be positive')
-    .max(Number.MAX_SAFE_INTEGER, 'is too large'),
+  telegramUserId: z.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'is too large'),
   roles: StaffRolesSchema,
 });
 export type NewStaff = z.infer<typeof NewStaffSchema>;
@@ -306,7 +298,10 @@ export class StaffRepository {
    * yet carried through, with the time of the change it must clear.
    */
   async revocationsDue(limit = 20): Promise<{ staffId: string; dueAt: Date }[]> {
-    const docs = await this.#model.find({ revokeDueAt: { $ne: null } }, { _id: 1, revokeDueAt: 1 }).limit(limit).lean<StaffDoc[]>();
+    const docs = await this.#model
+      .find({ revokeDueAt: { $ne: null } }, { _id: 1, revokeDueAt: 1 })
+      .limit(limit)
+      .lean<StaffDoc[]>();
     return docs.map((doc) => ({ staffId: doc._id, dueAt: new Date(doc.revokeDueAt!) }));
   }
 
@@ -328,7 +323,8 @@ export class StaffRepository {
     const before = await this.#model.findById(staffId).lean<StaffDoc>();
     if (!before) throw new StaffError('STAFF_NOT_FOUND', `There is no staff member ${staffId}.`);
     if (!before.active) throw new StaffError('STAFF_INACTIVE', `Staff member ${staffId} has been removed.`);
-    if (!before.roles.includes('admin')) throw new StaffError('STAFF_NOT_ADMIN', `Staff member ${staffId} does not have the admin role; give it first (staff roles).`);
+    if (!before.roles.includes('admin'))
+      throw new StaffError('STAFF_NOT_ADMIN', `Staff member ${staffId} does not have the admin role; give it first (staff roles).`);
     const doc = await this.#model
       .findOneAndUpdate({ _id: staffId, active: true }, { $set: { adminTokenHash: tokenHash, adminTokenIssuedAt: at } }, { returnDocument: 'after' })
       .lean<StaffDoc>();
@@ -363,24 +359,14 @@ export class StaffRepository {
 
   async #reactivate(existing: StaffDoc, member: NewStaff): Promise<Staff> {
     if (existing.active) {
-      throw new StaffError(
-        'STAFF_DUPLICATE',
-        `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`,
-      );
+      throw new StaffError('STAFF_DUPLICATE', `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`);
     }
     // Conditional on active=false, so of two concurrent re-adds only one reactivates.
     const doc = await this.#model
-      .findOneAndUpdate(
-        { _id: existing._id, active: false },
-        { $set: { active: true, name: member.name, roles: member.roles } },
-        { returnDocument: 'after' },
-      )
+      .findOneAndUpdate({ _id: existing._id, active: false }, { $set: { active: true, name: member.name, roles: member.roles } }, { returnDocument: 'after' })
       .lean<StaffDoc>();
     if (!doc) {
-      throw new StaffError(
-        'STAFF_DUPLICATE',
-        `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`,
-      );
+      throw new StaffError('STAFF_DUPLICATE', `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`);
     }
     return toStaff(doc);
   }

@@ -90,7 +90,15 @@ export class SurveyRepository {
   }
 
   /** Schedules an invitation (once: a second call for the same case and occasion changes nothing). */
-  async schedule(input: { caseId: string; reference: string; occasion: Exclude<SurveyOccasion, 'asked'>; chatKey: string; channel: string; dueAt: Date; now: Date }): Promise<void> {
+  async schedule(input: {
+    caseId: string;
+    reference: string;
+    occasion: Exclude<SurveyOccasion, 'asked'>;
+    chatKey: string;
+    channel: string;
+    dueAt: Date;
+    now: Date;
+  }): Promise<void> {
     try {
       await this.model.collection.insertOne({
         _id: SurveyRepository.idFor(input.caseId, input.occasion),
@@ -113,7 +121,11 @@ export class SurveyRepository {
 
   /** Invitations whose time has come. */
   async due(now: Date, limit = 100): Promise<Survey[]> {
-    const docs = await this.model.find({ state: 'scheduled', dueAt: { $lte: now } }).sort({ dueAt: 1 }).limit(limit).lean<SurveyDoc[]>();
+    const docs = await this.model
+      .find({ state: 'scheduled', dueAt: { $lte: now } })
+      .sort({ dueAt: 1 })
+      .limit(limit)
+      .lean<SurveyDoc[]>();
     return docs.map((doc) => this.toSurvey(doc));
   }
 
@@ -164,7 +176,10 @@ export class SurveyRepository {
 
   /** Answered surveys in a period, for reports. */
   async answeredBetween(from: Date, to: Date): Promise<Survey[]> {
-    const docs = await this.model.find({ state: 'answered', answeredAt: { $gte: from, $lt: to } }).sort({ answeredAt: 1 }).lean<SurveyDoc[]>();
+    const docs = await this.model
+      .find({ state: 'answered', answeredAt: { $gte: from, $lt: to } })
+      .sort({ answeredAt: 1 })
+      .lean<SurveyDoc[]>();
     return docs.map((doc) => this.toSurvey(doc));
   }
 

@@ -315,10 +315,6 @@ export class WhatsAppSessionStore extends GuardedSessionStore {
  * Compile-time check, never called: `new RemoteAuth({ store, backupSyncIntervalMs: 60000, clientId })`
  * type-checks with this store, and the shared interface is assignable to whatsapp-web.js's `Store`.
  */
-function _remoteAuthAcceptsStore(
-  RemoteAuthClass: typeof RemoteAuth,
-  store: WhatsAppSessionStore,
-  anyStore: WhatsAppAuthStore,
-): [RemoteAuth, Store] {
+function _remoteAuthAcceptsStore(RemoteAuthClass: typeof RemoteAuth, store: WhatsAppSessionStore, anyStore: WhatsAppAuthStore): [RemoteAuth, Store] {
   return [new RemoteAuthClass({ store, backupSyncIntervalMs: 60_000, clientId: 'x' }), anyStore];
 }

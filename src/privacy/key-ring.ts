@@ -1,10 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 
 const ALGORITHM = 'aes-256-gcm';
@@ -83,9 +77,7 @@ export class KeyRing {
     for (const [id, key] of Object.entries(options.keys)) {
       assertKeyId(id);
       if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) {
-        throw new KeyConfigError(
-          `Key "${id}" must be ${KEY_BYTES} bytes, got ${Buffer.isBuffer(key) ? key.length : typeof key}.`,
-        );
+        throw new KeyConfigError(`Key "${id}" must be ${KEY_BYTES} bytes, got ${Buffer.isBuffer(key) ? key.length : typeof key}.`);
       }
       // A copy, so the caller can wipe or reuse its buffer without changing ours.
       keys.set(id, Buffer.from(key));

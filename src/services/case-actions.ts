@@ -93,14 +93,27 @@ export class CaseActions {
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
       const decision = { outcome, by: actorOf(staff), at, ...(outcome === 'approved' ? { supportGranted: text } : { reason: text }) };
       const tellAt = new Date(at.getTime() + (this.deps.decisionUndoMs ?? 0));
-      const notice: OwedWork = { kind: 'notice', key: `decision.${outcome}`, params: { reference: record.reference, [outcome === 'approved' ? 'support' : 'reason']: text }, noticeId: `${act}:notice` };
+      const notice: OwedWork = {
+        kind: 'notice',
+        key: `decision.${outcome}`,
+        params: { reference: record.reference, [outcome === 'approved' ? 'support' : 'reason']: text },
+        noticeId: `${act}:notice`,
+      };
       const owed = [
         audited(staff, outcome === 'approved' ? 'case.approved' : 'case.rejected', at),
         { work: notice, dueAt: tellAt },
         ...(outcome === 'rejected' ? [{ work: { kind: 'release_id' } as const, dueAt: tellAt }] : []),
         { work: { kind: 'survey', occasion: 'decision' } as const, dueAt: tellAt },
       ];
-      await this.deps.cases.move(caseId, outcome, actorOf(staff), at, outcome === 'rejected' ? text : `support granted: ${text}`, { decision }, this.owing(act, owed));
+      await this.deps.cases.move(
+        caseId,
+        outcome,
+        actorOf(staff),
+        at,
+        outcome === 'rejected' ? text : `support granted: ${text}`,
+        { decision },
+        this.owing(act, owed),
+      );
       return 'changed';
     });
   }
@@ -119,9 +132,18 @@ export class CaseActions {
       if (current.decision?.by.id !== staff.id) return { ok: false, reason: 'not_allowed', record: current };
       if (decisionMove(current)?.act !== decided.act) return { ok: false, reason: 'wrong_state', record: current };
       const pending = current.owed.filter((item) => item.act === decided.act && item.work.kind !== 'audit');
-      if (pending.length === 0 || pending.some((item) => item.state !== 'due' || item.dueAt.getTime() <= at.getTime())) return { ok: false, reason: 'too_late', record: current };
+      if (pending.length === 0 || pending.some((item) => item.state !== 'due' || item.dueAt.getTime() <= at.getTime()))
+        return { ok: false, reason: 'too_late', record: current };
       const keep = (item: OwedItem) => !(item.act === decided.act && item.work.kind !== 'audit');
-      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'decision taken back', { decision: null }, { ...this.owing(act, [audited(staff, 'case.decision_taken_back', at)]), keep });
+      await this.deps.cases.move(
+        caseId,
+        'in_review',
+        actorOf(staff),
+        at,
+        'decision taken back',
+        { decision: null },
+        { ...this.owing(act, [audited(staff, 'case.decision_taken_back', at)]), keep },
+      );
       return 'changed';
     });
   }
@@ -144,7 +166,15 @@ export class CaseActions {
         if (lock.caseId !== caseId) return { ok: false, reason: 'id_in_use', record };
       }
       const notice: OwedWork = { kind: 'notice', key: 'caseProgress.reopened', params: { reference: record.reference }, noticeId: `${act}:notice` };
-      await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, reason, { decision: null }, this.owing(act, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]));
+      await this.deps.cases.move(
+        caseId,
+        'in_review',
+        actorOf(staff),
+        at,
+        reason,
+        { decision: null },
+        this.owing(act, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]),
+      );
       if (record.status === 'rejected') await this.deps.locks.activate(record.nationalIdHash, caseId);
       return 'changed';
     });
@@ -164,7 +194,9 @@ export class CaseActions {
       const notice = AFTER_DECISION[to].notice;
       const owed = [
         audited(staff, AFTER_DECISION[to].audit, at),
-        ...(notice ? [{ work: { kind: 'notice', key: notice, params: { reference: record.reference }, noticeId: `${to}-${caseId}` } as const, dueAt: at }] : []),
+        ...(notice
+          ? [{ work: { kind: 'notice', key: notice, params: { reference: record.reference }, noticeId: `${to}-${caseId}` } as const, dueAt: at }]
+          : []),
         ...(to === 'closed' ? [{ work: { kind: 'release_id' } as const, dueAt: at }] : []),
         ...(to === 'service_delivered' ? [{ work: { kind: 'survey', occasion: 'service' } as const, dueAt: at }] : []),
       ];
@@ -182,7 +214,10 @@ export class CaseActions {
     return this.act('study', caseId, staff, act, async (record, at) => {
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
       const params = { caseId, reference: record.reference, items: request.items.join(','), note: request.note };
-      const owed = [audited(staff, 'case.information_requested', at), { work: { kind: 'notice', key: 'info.requested', params, noticeId: `${act}:notice` } as const, dueAt: at }];
+      const owed = [
+        audited(staff, 'case.information_requested', at),
+        { work: { kind: 'notice', key: 'info.requested', params, noticeId: `${act}:notice` } as const, dueAt: at },
+      ];
       await this.deps.cases.requestInfo(caseId, request, actorOf(staff), at, this.owing(act, owed));
       return 'changed';
     });
@@ -209,7 +244,8 @@ export class CaseActions {
       const record = await this.deps.cases.get(caseId);
       if (!record || record.assignee?.id !== staffId) return false;
       const owe = this.owing(act, [{ work: { kind: 'audit', key: '', action: 'case.released', actor: by, at, details: { staffId } }, dueAt: at }]);
-      if (record.status === 'in_review' && !record.decision) await this.deps.cases.move(caseId, 'submitted', by, at, 'holder no longer available', { assignee: null }, owe);
+      if (record.status === 'in_review' && !record.decision)
+        await this.deps.cases.move(caseId, 'submitted', by, at, 'holder no longer available', { assignee: null }, owe);
       else await this.deps.cases.setAssignee(caseId, null, owe);
       return true;
     });

@@ -100,7 +100,19 @@ export class ChatLocks {
   /** Takes `key` for `token`, noticing (and sitting out) a Redis that lost its keys since the last time. */
   private async acquire(key: string, token: string): Promise<boolean> {
     const p = this.prefix;
-    const [taken, epoch] = (await this.redis.eval(ACQUIRE, 4, key, `${p}:locks:epoch`, `${p}:locks:quarantine`, `${p}:locks:quarantined`, token, this.ttlMs, this.epoch, randomUUID(), this.quarantineMs)) as [number, string];
+    const [taken, epoch] = (await this.redis.eval(
+      ACQUIRE,
+      4,
+      key,
+      `${p}:locks:epoch`,
+      `${p}:locks:quarantine`,
+      `${p}:locks:quarantined`,
+      token,
+      this.ttlMs,
+      this.epoch,
+      randomUUID(),
+      this.quarantineMs,
+    )) as [number, string];
     this.epoch = epoch;
     return taken === 1;
   }

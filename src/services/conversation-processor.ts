@@ -159,7 +159,14 @@ export class ConversationProcessor {
     // The person may have written since the sweeper picked this chat: only a draft still idle expires.
     if (!conversation || lastActive === null || now.getTime() - lastActive < this.deps.settings.draftIdleMs) return;
     const mark = `expire-${now.getTime()}`;
-    const result = this.run(conversation.session, { kind: 'expire' }, { channel: conversation.channel, messageId: mark, at: now.toISOString() }, chatKey, mark, now);
+    const result = this.run(
+      conversation.session,
+      { kind: 'expire' },
+      { channel: conversation.channel, messageId: mark, at: now.toISOString() },
+      chatKey,
+      mark,
+      now,
+    );
     await this.commit(conversation, conversation, result.session, mark, [], effectsOf(result.events, chatKey, mark, now), now);
   }
 
@@ -199,7 +206,13 @@ export class ConversationProcessor {
       let result = this.run(session, input, meta, chatKey, mark, now);
       const events = [...result.events];
       for (let i = 0; result.request && i < 5; i++) {
-        const outcome = await resolveRequest(this.deps, result.request, { chatKey, channel: message.channel, lang: result.session.lang, now, messageMark: mark });
+        const outcome = await resolveRequest(this.deps, result.request, {
+          chatKey,
+          channel: message.channel,
+          lang: result.session.lang,
+          now,
+          messageMark: mark,
+        });
         result = this.run(result.session, { kind: 'result', result: outcome }, meta, chatKey, mark, now);
         events.push(...result.events);
       }
@@ -207,7 +220,9 @@ export class ConversationProcessor {
       // FerretDB lets two writers both pass the version check: only the lock's holder may write.
       await lease?.confirm();
       const replies = events.flatMap((e) => (e.type === 'message_created' ? [e.message] : []));
-      if (await this.commit(conversation, conversation ?? identityOf(chatKey, message), result.session, mark, replies, effectsOf(events, chatKey, mark, now), now)) {
+      if (
+        await this.commit(conversation, conversation ?? identityOf(chatKey, message), result.session, mark, replies, effectsOf(events, chatKey, mark, now), now)
+      ) {
         await this.deps.inbox.remove(entry.id);
         this.deps.onHandled?.('handled', message.channel);
         return;
@@ -281,7 +296,14 @@ export class ConversationProcessor {
     const replies: OutboundMessage[] = [{ text: this.deps.translate(session.lang, 'system.messageFailed') }];
     try {
       // Show the menu from the recovered session, so the person can go on at once (a kept draft resumes from it).
-      const menu = this.run(session, { kind: 'text', text: '/menu' }, { channel: entry.message.channel, messageId: mark, at: now.toISOString() }, entry.chatKey, mark, now);
+      const menu = this.run(
+        session,
+        { kind: 'text', text: '/menu' },
+        { channel: entry.message.channel, messageId: mark, at: now.toISOString() },
+        entry.chatKey,
+        mark,
+        now,
+      );
       session = menu.session;
       replies.push(...menu.events.flatMap((e) => (e.type === 'message_created' ? [e.message] : [])));
     } catch (error) {
@@ -302,7 +324,8 @@ export class ConversationProcessor {
     if (!expectsDocument(this.deps.catalog, session)) return { kind: 'document', documentId: '' };
     const { maxDocumentBytes, maxImagePixels } = this.deps.settings;
     const maxMb = Math.round(maxDocumentBytes / 1_000_000);
-    if (message.media.size !== undefined && message.media.size > maxDocumentBytes) return { kind: 'document_rejected', error: 'document.tooLarge', params: { maxMb } };
+    if (message.media.size !== undefined && message.media.size > maxDocumentBytes)
+      return { kind: 'document_rejected', error: 'document.tooLarge', params: { maxMb } };
     const channel = this.deps.channels.get(message.channel);
     let bytes: Buffer;
     try {
@@ -313,14 +336,21 @@ export class ConversationProcessor {
       if (error instanceof FileTooLargeError) return { kind: 'document_rejected', error: 'document.tooLarge', params: { maxMb } };
       // A platform hiccup (a 5xx, a 429, a dropped connection) must not cost the person their file:
       // the message is tried again with the job's backoff, and only its last try asks them to resend.
-      if (downloadMayPass(error) && attempts + 1 < this.deps.settings.maxAttempts) throw error instanceof ChannelSendError ? error : new DownloadRetryError(error);
+      if (downloadMayPass(error) && attempts + 1 < this.deps.settings.maxAttempts)
+        throw error instanceof ChannelSendError ? error : new DownloadRetryError(error);
       this.deps.logger.warn({ chatKey, ...errorFields(error) }, 'document download failed');
       return { kind: 'document_rejected', error: 'document.downloadFailed' };
     }
     const inspected = await inspectDocument(bytes, { maxBytes: maxDocumentBytes, maxPixels: maxImagePixels });
     if (!inspected.ok) return { kind: 'document_rejected', error: inspected.error, params: { maxMb } };
     const documentId = documentIdOf(chatKey, mark);
-    await this.deps.documents.put(documentId, inspected.bytes, { chatKey, kind: inspected.kind, mime: inspected.mime, size: inspected.bytes.length, createdAt: this.now() });
+    await this.deps.documents.put(documentId, inspected.bytes, {
+      chatKey,
+      kind: inspected.kind,
+      mime: inspected.mime,
+      size: inspected.bytes.length,
+      createdAt: this.now(),
+    });
     return { kind: 'document', documentId };
   }
 

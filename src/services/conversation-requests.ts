@@ -28,7 +28,11 @@ export type RequestDeps = SubmissionDeps &
     onCaseSubmitted?: (caseId: string, channel: Channel) => Promise<void>;
   };
 
-type Resolver<K extends EngineRequest['type']> = (deps: RequestDeps, request: Extract<EngineRequest, { type: K }>, origin: RequestOrigin) => Promise<RequestResult>;
+type Resolver<K extends EngineRequest['type']> = (
+  deps: RequestDeps,
+  request: Extract<EngineRequest, { type: K }>,
+  origin: RequestOrigin,
+) => Promise<RequestResult>;
 
 /**
  * For each kind of request the engine makes (engine/requests/), the service that does it.

@@ -42,7 +42,24 @@ export async function exportRows(deps: ExportDeps, kind: ExportKind, from: Date,
         c.decision?.at,
         c.decision?.reason ?? c.decision?.supportGranted,
       ]);
-      return [['reference', 'status', 'channel', 'support_type', 'city', 'full_name', 'national_id', 'mobile', 'submitted_at', 'expected_by', 'decision', 'decided_at', 'decision_text'], ...rows.map((r) => r.map(safeCell))];
+      return [
+        [
+          'reference',
+          'status',
+          'channel',
+          'support_type',
+          'city',
+          'full_name',
+          'national_id',
+          'mobile',
+          'submitted_at',
+          'expected_by',
+          'decision',
+          'decided_at',
+          'decision_text',
+        ],
+        ...rows.map((r) => r.map(safeCell)),
+      ];
     }
     case 'surveys': {
       const rows = (await deps.surveys.answeredBetween(from, to)).map((s) => [s.id, s.occasion, s.reference, s.channel, s.rating, s.comment, s.answeredAt]);

@@ -124,7 +124,11 @@ export async function recordDecision(
 export async function tellRefusal(deps: ErasureDeps, id: string, now: Date): Promise<void> {
   const request = await deps.erasures.get(id);
   if (!request || request.status !== 'refused' || request.notifiedAt) return;
-  await deps.notify({ chatKey: request.chatKey, channel: request.channel as Channel }, { key: 'erase.refused', params: { reference: request.reference } }, `erasure:${id}`);
+  await deps.notify(
+    { chatKey: request.chatKey, channel: request.channel as Channel },
+    { key: 'erase.refused', params: { reference: request.reference } },
+    `erasure:${id}`,
+  );
   await deps.chatLocks.exclusive(`erasure:${id}`, () => deps.erasures.markNotified(id, now));
 }
 
@@ -157,9 +161,19 @@ export async function finishErasure(deps: ErasureDeps, id: string, now: Date): P
         await deps.erasures.recordErased(id, erased);
       }
       // Told after the erasure: the notice lands in the fresh conversation, in the language the person used.
-      await deps.notify({ chatKey: request.chatKey, channel: request.channel as Channel }, { key: 'erase.done', params: { reference: request.reference } }, `erasure:${id}`);
+      await deps.notify(
+        { chatKey: request.chatKey, channel: request.channel as Channel },
+        { key: 'erase.done', params: { reference: request.reference } },
+        `erasure:${id}`,
+      );
       await deps.erasures.done(id, now);
-      await deps.audit.recordOnce(`erased:${id}`, { at: now, actor: { kind: 'system', id: 'erasure' }, action: 'privacy.erased', target: { kind: 'erasure', id }, details: { ...erased } });
+      await deps.audit.recordOnce(`erased:${id}`, {
+        at: now,
+        actor: { kind: 'system', id: 'erasure' },
+        action: 'privacy.erased',
+        target: { kind: 'erasure', id },
+        details: { ...erased },
+      });
       return { outcome: 'erased', request: { ...request, status: 'done', erased }, erased };
     },
     // Long enough for an erasure already running to end.
@@ -229,7 +243,12 @@ async function endCase(deps: ErasureDeps, caseId: string, now: Date): Promise<vo
  * anonymisation is what marks it done). Returns how many documents went. The caller holds
  * the case's lock.
  */
-async function anonymiseCase(deps: Pick<ErasureDeps, 'cases' | 'documents' | 'locks' | 'surveys' | 'chatLocks'>, caseId: string, because: 'erasure' | 'retention', now: Date): Promise<number> {
+async function anonymiseCase(
+  deps: Pick<ErasureDeps, 'cases' | 'documents' | 'locks' | 'surveys' | 'chatLocks'>,
+  caseId: string,
+  because: 'erasure' | 'retention',
+  now: Date,
+): Promise<number> {
   const refs = await deps.cases.personalRefs(caseId);
   if (!refs) return 0;
   await deps.documents.delete(refs.documentIds);
@@ -258,7 +277,13 @@ export async function applyRetention(
   for (const id of await deps.cases.retentionDue(now)) {
     try {
       const documents = await deps.chatLocks.exclusive(`case:${id}`, () => anonymiseCase(deps, id, 'retention', now));
-      await deps.audit.recordOnce(`retention:${id}`, { at: now, actor: { kind: 'system', id: 'retention' }, action: 'case.anonymised', target: { kind: 'case', id }, details: { documents } });
+      await deps.audit.recordOnce(`retention:${id}`, {
+        at: now,
+        actor: { kind: 'system', id: 'retention' },
+        action: 'case.anonymised',
+        target: { kind: 'case', id },
+        details: { documents },
+      });
       anonymised += 1;
     } catch (error) {
       onError(id, error);

@@ -10,7 +10,11 @@ export interface IntakeDeps {
   keys: KeyRing;
   flood: FloodGuard;
   queueInbound: (chatKey: string, inboxId: string) => Promise<unknown>;
-  notify: (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) => Promise<unknown>;
+  notify: (
+    target: { chatKey: string; channel: Channel },
+    notice: { key: string; params: Record<string, string | number> },
+    noticeId: string,
+  ) => Promise<unknown>;
   /** Told of each message set aside here (metrics): a redelivery, or one over the flood limit. */
   onRefused?: (channel: Channel, outcome: 'duplicate' | 'flooded') => void;
   logger: Logger;
@@ -56,13 +60,20 @@ export class Intake {
       await inbox.remove(inboxId);
       this.deps.onRefused?.(message.channel, 'flooded');
       // One notice per window (its id names the window), in order with the chat's messages.
-      if (verdict === 'tell') await this.deps.notify({ chatKey, channel: message.channel }, { key: 'flood.slowDown', params: {} }, `flood:${Math.floor(now.getTime() / flood.windowMs)}`);
+      if (verdict === 'tell')
+        await this.deps.notify(
+          { chatKey, channel: message.channel },
+          { key: 'flood.slowDown', params: {} },
+          `flood:${Math.floor(now.getTime() / flood.windowMs)}`,
+        );
       return false;
     }
     // Queued even when already received: the first job may be the one Redis lost. The sweeper is the backstop.
     await this.deps
       .queueInbound(chatKey, inboxId)
-      .catch((error: unknown) => this.deps.logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'));
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ chatKey, err: { name: (error as Error).name } }, 'could not queue an inbound message; the sweeper will'),
+      );
     return fresh;
   }
 }

@@ -171,11 +171,16 @@ export async function probeKeys(storage: SealedStorage, keys: KeyRing): Promise<
  */
 export async function rotateKeys(deps: RotationDeps): Promise<RotationReport> {
   // One rotation at a time: two would stage and write the same file at once.
-  const outcome = await locked(deps.locks, RUN_LOCK, async () => {
-    const report = await rotateAll(deps);
-    await deps.storage.clearStrayStaging();
-    return { ...report, after: await keyStatus(deps.storage, deps.keys) };
-  }, 1_000);
+  const outcome = await locked(
+    deps.locks,
+    RUN_LOCK,
+    async () => {
+      const report = await rotateAll(deps);
+      await deps.storage.clearStrayStaging();
+      return { ...report, after: await keyStatus(deps.storage, deps.keys) };
+    },
+    1_000,
+  );
   if (outcome === 'busy') throw new RotationBusyError();
   return outcome;
 }
@@ -232,7 +237,9 @@ async function rotateAll(deps: RotationDeps): Promise<Omit<RotationReport, 'afte
 
 /** The key ids of the sealed values in a document, one entry per value. */
 function sealedKeyIds(doc: RawDocument): string[] {
-  return storedValues(doc).map(sealedKeyIdOf).filter((keyId): keyId is string => keyId !== null);
+  return storedValues(doc)
+    .map(sealedKeyIdOf)
+    .filter((keyId): keyId is string => keyId !== null);
 }
 
 /** Re-reads the document (the caller holds its lock) and rewrites its stale values. */

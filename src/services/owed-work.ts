@@ -7,7 +7,11 @@ import type { Channel } from '../core/channel.js';
 import type { ChatLocks } from './chat-lock.js';
 
 /** Tells a person something on their channel, in their language, once per `noticeId`. */
-export type Notify = (target: { chatKey: string; channel: Channel }, notice: { key: string; params: Record<string, string | number> }, noticeId: string) => Promise<void>;
+export type Notify = (
+  target: { chatKey: string; channel: Channel },
+  notice: { key: string; params: Record<string, string | number> },
+  noticeId: string,
+) => Promise<void>;
 
 /** What performing owed work needs. */
 export interface OwedWorkDeps {
@@ -41,7 +45,11 @@ export async function finishOwed(deps: OwedWorkDeps, where: Where, id: string, n
   const due = await deps.chatLocks.exclusive(lock, async () => {
     const items = await store.owed(id);
     const ready = items.filter((item) => item.dueAt.getTime() <= now.getTime());
-    if (ready.some((item) => item.state === 'due')) await store.setOwed(id, items.map((item) => (ready.includes(item) ? { ...item, state: 'releasing' as const } : item)));
+    if (ready.some((item) => item.state === 'due'))
+      await store.setOwed(
+        id,
+        items.map((item) => (ready.includes(item) ? { ...item, state: 'releasing' as const } : item)),
+      );
     return ready;
   });
   if (due.length === 0) return 0;
@@ -50,7 +58,10 @@ export async function finishOwed(deps: OwedWorkDeps, where: Where, id: string, n
   await deps.chatLocks.exclusive(lock, async () => {
     const done = new Set(due.map((item) => item.id));
     const items = await store.owed(id);
-    await store.setOwed(id, items.filter((item) => !done.has(item.id)));
+    await store.setOwed(
+      id,
+      items.filter((item) => !done.has(item.id)),
+    );
   });
   return due.length;
 }
@@ -58,7 +69,10 @@ export async function finishOwed(deps: OwedWorkDeps, where: Where, id: string, n
 /** Finishes everything due on every case and record: the sweeper's part. One that keeps failing does not hold back the others. */
 export async function finishAllOwed(deps: OwedWorkDeps, now: Date, onError: (id: string, error: unknown) => void): Promise<number> {
   let performed = 0;
-  for (const [where, store] of [['case', deps.cases.owedList], ['record', deps.records.owedList]] as const) {
+  for (const [where, store] of [
+    ['case', deps.cases.owedList],
+    ['record', deps.records.owedList],
+  ] as const) {
     for (const id of await store.owedDue(now)) {
       performed += await finishOwed(deps, where, id, now).catch((error: unknown) => {
         onError(id, error);
@@ -92,7 +106,13 @@ async function perform(deps: OwedWorkDeps, item: OwedItem, where: Where, id: str
       if (target) await deps.notify({ chatKey: target.chatKey, channel: target.channel }, { key: work.key, params: work.params }, work.noticeId);
       return;
     case 'audit':
-      await deps.audit.recordOnce(work.key, { at: work.at, actor: work.actor, action: work.action, target: { kind: where, id }, ...(work.details ? { details: work.details } : {}) });
+      await deps.audit.recordOnce(work.key, {
+        at: work.at,
+        actor: work.actor,
+        action: work.action,
+        target: { kind: where, id },
+        ...(work.details ? { details: work.details } : {}),
+      });
       return;
     case 'release_id':
       if (target?.record) await deps.locks.release(target.record.nationalIdHash, id);

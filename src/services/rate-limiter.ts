@@ -132,7 +132,13 @@ export class RateLimiter {
     const tooLong = () => new Error(`rate limit ${limits.map(({ key }) => key).join(', ')} would wait too long`);
     const member = randomUUID();
     for (;;) {
-      if (options.line) await this.waitTurn(options.line, limits.filter((limit) => !limit.shared), deadline, tooLong);
+      if (options.line)
+        await this.waitTurn(
+          options.line,
+          limits.filter((limit) => !limit.shared),
+          deadline,
+          tooLong,
+        );
       for (;;) {
         const wait = await this.takeNow(limits, member);
         if (wait <= 0) return { member, limits };
@@ -154,7 +160,14 @@ export class RateLimiter {
   async settle(receipt: SendReceipt): Promise<void> {
     const counted = receipt.limits.filter((limit) => limit.countedOnArrival);
     if (counted.length === 0) return;
-    await this.redis.eval(SETTLE, counted.length, ...counted.map(({ key }) => this.keyOf(key)), Date.now(), receipt.member, ...counted.map(({ windowMs }) => windowMs));
+    await this.redis.eval(
+      SETTLE,
+      counted.length,
+      ...counted.map(({ key }) => this.keyOf(key)),
+      Date.now(),
+      receipt.member,
+      ...counted.map(({ windowMs }) => windowMs),
+    );
   }
 
   private async takeNow(limits: readonly Limit[], member: string): Promise<number> {

@@ -5,7 +5,8 @@ import { finishOwed, type OwedWorkDeps } from './owed-work.js';
 import { may } from './staff-permissions.js';
 
 /** What came of answering a suggestion or complaint. */
-export type FeedbackAnswerResult = { ok: true; changed: boolean; reference: string } | { ok: false; reason: 'not_allowed' | 'not_found' | 'answered_by_other'; reference?: string };
+export type FeedbackAnswerResult =
+  { ok: true; changed: boolean; reference: string } | { ok: false; reason: 'not_allowed' | 'not_found' | 'answered_by_other'; reference?: string };
 
 /**
  * A complaints handler answers a suggestion or complaint: the answer is stored sealed with
@@ -30,7 +31,11 @@ export async function answerFeedback(deps: OwedWorkDeps, recordId: string, staff
 }
 
 /** Whether the member may be asked for their answer to this suggestion or complaint now (the act checks again). */
-export async function mayAskAnswer(deps: Pick<OwedWorkDeps, 'records'>, recordId: string, staff: Staff): Promise<{ ok: true; record: SelfServiceRecord } | { ok: false; reason: 'not_allowed' | 'not_found' | 'already' }> {
+export async function mayAskAnswer(
+  deps: Pick<OwedWorkDeps, 'records'>,
+  recordId: string,
+  staff: Staff,
+): Promise<{ ok: true; record: SelfServiceRecord } | { ok: false; reason: 'not_allowed' | 'not_found' | 'already' }> {
   if (!may(staff, 'answer_feedback')) return { ok: false, reason: 'not_allowed' };
   const record = await deps.records.get(recordId);
   if (!record) return { ok: false, reason: 'not_found' };

@@ -41,8 +41,16 @@ export class ReferralActions {
     const taken = await chatLocks.exclusive(`referral:${referralId}`, () => referrals.take(referralId, researcher));
     const referral = await referrals.get(referralId);
     if (!referral) return { ok: false, reason: 'not_found' };
-    if (!taken) return referral.researcher?.staffId === member.id ? { ok: false, reason: 'already' } : { ok: false, reason: 'taken_by', name: referral.researcher?.name ?? null };
-    await audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.taken', target: { kind: 'referral', id: referralId } });
+    if (!taken)
+      return referral.researcher?.staffId === member.id
+        ? { ok: false, reason: 'already' }
+        : { ok: false, reason: 'taken_by', name: referral.researcher?.name ?? null };
+    await audit.record({
+      at: new Date(),
+      actor: { kind: 'staff', id: member.id, name: member.name },
+      action: 'referral.taken',
+      target: { kind: 'referral', id: referralId },
+    });
     return { ok: true, referral };
   }
 
@@ -66,15 +74,29 @@ export class ReferralActions {
   async relay(member: Staff, referral: Referral, text: string, messageId: string): Promise<void> {
     const body = text.trim().slice(0, 3000);
     if (body === '') return;
-    await this.deps.notify(this.personOf(referral), { key: 'referral.fromResearcher', params: { name: member.name, text: body } }, `relay:${referral.id}:${messageId}`);
+    await this.deps.notify(
+      this.personOf(referral),
+      { key: 'referral.fromResearcher', params: { name: member.name, text: body } },
+      `relay:${referral.id}:${messageId}`,
+    );
   }
 
   /** The researcher ends the conversation: the person is told and back where they were. False when it had ended already. */
   async end(member: Staff, referral: Referral): Promise<boolean> {
     const closed = await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.close(referral.id, 'researcher', new Date()));
     if (!closed) return false;
-    await this.deps.audit.record({ at: new Date(), actor: { kind: 'staff', id: member.id, name: member.name }, action: 'referral.closed', target: { kind: 'referral', id: referral.id }, details: { by: 'researcher' } });
-    await this.deps.notify(this.personOf(referral), { key: 'referral.ended', params: { name: member.name, referralId: referral.engineId } }, `referral-ended:${referral.id}`);
+    await this.deps.audit.record({
+      at: new Date(),
+      actor: { kind: 'staff', id: member.id, name: member.name },
+      action: 'referral.closed',
+      target: { kind: 'referral', id: referral.id },
+      details: { by: 'researcher' },
+    });
+    await this.deps.notify(
+      this.personOf(referral),
+      { key: 'referral.ended', params: { name: member.name, referralId: referral.engineId } },
+      `referral-ended:${referral.id}`,
+    );
     return true;
   }
 
@@ -96,7 +118,13 @@ export class ReferralActions {
     if (!researcher) return false;
     if (!(await this.deps.chatLocks.exclusive(`referral:${referral.id}`, () => this.deps.referrals.release(referral.id)))) return false;
     const key = `referral-released:${referral.id}:${researcher.staffId}`;
-    await this.deps.audit.recordOnce(key, { at: new Date(), actor: { kind: 'system', id: 'staff-desk' }, action: 'referral.released', target: { kind: 'referral', id: referral.id }, details: { staffId: researcher.staffId, why } });
+    await this.deps.audit.recordOnce(key, {
+      at: new Date(),
+      actor: { kind: 'system', id: 'staff-desk' },
+      action: 'referral.released',
+      target: { kind: 'referral', id: referral.id },
+      details: { staffId: researcher.staffId, why },
+    });
     await this.deps.notify(this.personOf(referral), { key: 'referral.researcherUnavailable', params: {} }, key);
     return true;
   }

@@ -34,7 +34,11 @@ export function referralIdOf(chatKey: string, referralId: string): string {
 }
 
 /** Opens a referral (idempotent) and says when a researcher can be expected. */
-export async function openReferral(deps: ReferralDeps, request: Extract<EngineRequest, { type: 'open_referral' }>, origin: Origin): Promise<{ reference: string; opensAt: string | null }> {
+export async function openReferral(
+  deps: ReferralDeps,
+  request: Extract<EngineRequest, { type: 'open_referral' }>,
+  origin: Origin,
+): Promise<{ reference: string; opensAt: string | null }> {
   const id = referralIdOf(origin.chatKey, request.referralId);
   for (let attempt = 0; attempt < 5; attempt++) {
     const opened = await deps.referrals.open({
@@ -65,7 +69,11 @@ export async function openReferral(deps: ReferralDeps, request: Extract<EngineRe
 }
 
 /** Passes something the person sent to the researcher; `open` false when the referral has ended. */
-export async function relayToResearcher(deps: ReferralDeps, request: Extract<EngineRequest, { type: 'relay_to_researcher' }>, origin: Origin): Promise<boolean> {
+export async function relayToResearcher(
+  deps: ReferralDeps,
+  request: Extract<EngineRequest, { type: 'relay_to_researcher' }>,
+  origin: Origin,
+): Promise<boolean> {
   const id = referralIdOf(origin.chatKey, request.referralId);
   const open = await deps.chatLocks.exclusive(`referral:${id}`, async () => {
     const referral = await deps.referrals.get(id);
@@ -84,7 +92,8 @@ export async function closeReferral(deps: ReferralDeps, request: Extract<EngineR
     const referral = await deps.referrals.get(id);
     if (!referral || !(await deps.referrals.close(id, 'beneficiary', origin.now))) return false;
     // A researcher who took it hears that it ended; one who did not has nothing to hear.
-    if (referral.status === 'active') await deps.referrals.queueForResearcher(id, { id: `end:${origin.messageMark}`, from: 'system', text: 'ended_by_beneficiary', at: origin.now });
+    if (referral.status === 'active')
+      await deps.referrals.queueForResearcher(id, { id: `end:${origin.messageMark}`, from: 'system', text: 'ended_by_beneficiary', at: origin.now });
     return true;
   });
   if (!closed) return;

@@ -27,7 +27,9 @@ export function chartSeries(report: Report): ChartSeries {
  * documents, so no charting engine or browser is needed on the server.
  */
 export async function renderChart(series: ChartSeries, size: { width: number; height: number } = CHART_SIZE): Promise<Buffer> {
-  return sharp(Buffer.from(chartSvg(series, size))).png().toBuffer();
+  return sharp(Buffer.from(chartSvg(series, size)))
+    .png()
+    .toBuffer();
 }
 
 export function chartSvg(series: ChartSeries, { width, height }: { width: number; height: number }): string {

@@ -53,7 +53,11 @@ async function settleOne(deps: RevocationDeps, staffId: string, dueAt: Date): Pr
     if (!may(member, QUESTION_PERMISSION[question.purpose])) await deps.questions.end(question.id, 'revoked');
   }
   if (!may(member, 'relay')) {
-    for (let i = 0, referral = await deps.referrals.activeFor(staffId); referral && i < MAX_REFERRALS; i++, referral = await deps.referrals.activeFor(staffId)) {
+    for (
+      let i = 0, referral = await deps.referrals.activeFor(staffId);
+      referral && i < MAX_REFERRALS;
+      i++, referral = await deps.referrals.activeFor(staffId)
+    ) {
       await deps.handBackReferral(referral);
     }
   }

@@ -63,7 +63,10 @@ export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, o
 
   const submittedAt = lock.createdAt;
   const expectedBy = expectedAnswerDate(submittedAt, { days: deps.committeeDays, mode: deps.committeeDayCount ?? 'calendar' });
-  const remindAt = deps.committeeReminderDay === undefined ? undefined : expectedAnswerDate(submittedAt, { days: deps.committeeReminderDay, mode: deps.committeeDayCount ?? 'calendar' });
+  const remindAt =
+    deps.committeeReminderDay === undefined
+      ? undefined
+      : expectedAnswerDate(submittedAt, { days: deps.committeeReminderDay, mode: deps.committeeDayCount ?? 'calendar' });
   const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy, ...(remindAt ? { remindAt } : {}) });
   deps.faults?.at('after-case');
 

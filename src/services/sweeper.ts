@@ -82,7 +82,15 @@ export interface SweepReport {
  */
 export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   const now = deps.clock?.() ?? new Date();
-  const report: SweepReport = { inboxRequeued: 0, outboxRequeued: 0, submissionsFinished: 0, submissionsRolledBack: 0, draftsExpired: 0, casesAnonymised: 0, owedFinished: 0 };
+  const report: SweepReport = {
+    inboxRequeued: 0,
+    outboxRequeued: 0,
+    submissionsFinished: 0,
+    submissionsRolledBack: 0,
+    draftsExpired: 0,
+    casesAnonymised: 0,
+    owedFinished: 0,
+  };
   const bucket = Math.floor(now.getTime() / 10_000);
 
   for (const chatKey of await deps.inbox.chatsWaitingSince(new Date(now.getTime() - deps.inboxGraceMs))) {
@@ -98,7 +106,9 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.markClock(id, alarm, null, 'due'));
   }
   // What staff acts owe (a decision's notice once its undo window is over, anything a crash left): from MongoDB, each once.
-  report.owedFinished = await finishAllOwed(deps, now, (id, error) => deps.logger.warn({ id, ...errorFields(error) }, 'sweep: owed work failed; retried next sweep'));
+  report.owedFinished = await finishAllOwed(deps, now, (id, error) =>
+    deps.logger.warn({ id, ...errorFields(error) }, 'sweep: owed work failed; retried next sweep'),
+  );
   await inviteToRate(deps, now);
   // The weekly report to administrators: due every Sunday 08:00 Saudi time, kept in MongoDB.
   await deps.schedules.arm(WEEKLY_REPORT, nextWeeklyReport(now));
@@ -130,11 +140,13 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   if (deps.erasure) {
     const erasure = deps.erasure;
     // One request or case that keeps failing is logged and retried next time; it must not hold back the others.
-    const contained = (what: string, id: string) => (error: unknown) => deps.logger.warn({ [what]: id, ...errorFields(error) }, `sweep: ${what} failed; retried next sweep`);
+    const contained = (what: string, id: string) => (error: unknown) =>
+      deps.logger.warn({ [what]: id, ...errorFields(error) }, `sweep: ${what} failed; retried next sweep`);
     // An approved erasure a crash cut short, or a refusal nobody was told of: finished, each step safe to repeat.
     for (const id of await erasure.erasures.approvedNotDone()) await finishErasure(erasure, id, now).catch(contained('erasureId', id));
     for (const id of await erasure.erasures.refusedUntold()) await tellRefusal(erasure, id, now).catch(contained('erasureId', id));
-    if (deps.retentionMs !== undefined) report.casesAnonymised = await applyRetention(erasure, deps.retentionMs, now, (caseId, error) => contained('caseId', caseId)(error));
+    if (deps.retentionMs !== undefined)
+      report.casesAnonymised = await applyRetention(erasure, deps.retentionMs, now, (caseId, error) => contained('caseId', caseId)(error));
   }
   return report;
 }
@@ -152,7 +164,11 @@ async function inviteToRate(deps: SweeperDeps, now: Date): Promise<void> {
     }
     if (survey.channel === 'whatsapp' && !(await deps.attempts.allow(`optional:${survey.chatKey}`, deps.optionalPerDay, 86_400_000))) continue;
     const params = { surveyId: survey.id, reference: survey.reference ?? '' };
-    await deps.notify({ chatKey: survey.chatKey, channel: survey.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] }, { key: 'survey.invite', params }, `survey:${survey.id}`);
+    await deps.notify(
+      { chatKey: survey.chatKey, channel: survey.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] },
+      { key: 'survey.invite', params },
+      `survey:${survey.id}`,
+    );
     await deps.chatLocks.exclusive(`survey:${survey.id}`, () => deps.surveys.mark(survey.id, 'scheduled', 'sent'));
   }
 }

@@ -131,11 +131,7 @@ describe('admin CLI (spawned)', () => {
     expect(removedAgain.code).toBe(1);
     expectOneLineError(removedAgain, new RegExp(`^error: Staff member ${id} has been removed\\.$`));
 
-    const trail = await connection
-      .collection('audit_log')
-      .find({ 'target.kind': 'staff', 'target.id': id })
-      .sort({ at: 1 })
-      .toArray();
+    const trail = await connection.collection('audit_log').find({ 'target.kind': 'staff', 'target.id': id }).sort({ at: 1 }).toArray();
     expect(trail.map((e) => e.action)).toEqual(['staff.added', 'staff.roles_changed', 'staff.removed']);
     for (const entry of trail) expect(entry.actor).toEqual({ kind: 'operator', id: 'Operator Huda', name: 'Operator Huda' });
     expect(await connection.collection('audit_log').countDocuments({ action: 'staff.listed' })).toBe(3);
@@ -213,9 +209,15 @@ describe('admin CLI (spawned)', () => {
     // An unreachable database would turn any attempt to connect into exit 2.
     const offline = { MONGODB_URI: 'mongodb://127.0.0.1:1/x' };
     const cases: [string[], RegExp][] = [
-      [['staff', 'add', '--name', 'Bad Id', '--telegram-id', '12a', '--role', 'admin', ...operator], /^error: --telegram-id must be a positive whole number, got "12a"\.$/],
+      [
+        ['staff', 'add', '--name', 'Bad Id', '--telegram-id', '12a', '--role', 'admin', ...operator],
+        /^error: --telegram-id must be a positive whole number, got "12a"\.$/,
+      ],
       [['staff', 'add', '--name', 'B', '--telegram-id', '12', '--role', 'admin', ...operator], /^error: name must be 2 to 80 characters$/],
-      [['staff', 'add', '--name', 'Bad Role', '--telegram-id', '12', '--role', 'boss', ...operator], /^error: option '--role <role\.\.\.>' argument 'boss' is invalid/],
+      [
+        ['staff', 'add', '--name', 'Bad Role', '--telegram-id', '12', '--role', 'boss', ...operator],
+        /^error: option '--role <role\.\.\.>' argument 'boss' is invalid/,
+      ],
       [['staff', 'roles', 'stf_nope', '--role', 'admin', ...operator], /^error: staff id must look like stf_/],
       [['cases', 'list', '--limit', '0', ...operator], /^error: --limit must be a positive whole number/],
       [['cases', 'list'], /^error: "cases list" needs --operator <name>/],
@@ -283,7 +285,13 @@ describe('admin CLI (spawned)', () => {
       expectedBy: new Date(now.getTime() + 14 * 86_400_000),
       by: { kind: 'system', id: 'test' },
     });
-    await erasures.insert({ id: 'del_eeeeeeeeeeeeeeeeeeeeeeee', reference: 'DEL-ERAS-0001', chatKey: 'telegram_erasecli', channel: 'telegram', requestedAt: now });
+    await erasures.insert({
+      id: 'del_eeeeeeeeeeeeeeeeeeeeeeee',
+      reference: 'DEL-ERAS-0001',
+      chatKey: 'telegram_erasecli',
+      channel: 'telegram',
+      requestedAt: now,
+    });
     const queue = { QUEUE_PREFIX: `cli${Date.now()}` };
 
     const listed = await run(['erasures', 'list', '--operator', 'Operator Huda'], queue);
@@ -295,7 +303,9 @@ describe('admin CLI (spawned)', () => {
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toContain('DEL-ERAS-0001: erased (1 requests anonymised');
     expect(await cases.get('case_eeeeeeeeeeeeeeeeeeeeeeee')).toMatchObject({ status: 'withdrawn', chatKey: 'erased', answers: {} });
-    const decided = (await new AuditLog(connection).list({ targetKind: 'erasure', targetId: 'del_eeeeeeeeeeeeeeeeeeeeeeee', limit: 10 })).find((e) => e.action === 'privacy.erasure_approved');
+    const decided = (await new AuditLog(connection).list({ targetKind: 'erasure', targetId: 'del_eeeeeeeeeeeeeeeeeeeeeeee', limit: 10 })).find(
+      (e) => e.action === 'privacy.erasure_approved',
+    );
     expect(decided?.actor).toMatchObject({ kind: 'operator', id: 'Operator Huda' });
 
     const again = await run(['erasures', 'refuse', 'DEL-ERAS-0001', '--operator', 'Operator Huda'], queue);

@@ -40,7 +40,10 @@ describe('studying a case', () => {
 
     // A short English request (own home, no income, one photo).
     const user = new TgUser(fake, 5554001, 'en', 'Fatimah');
-    const jpeg = (g: number) => sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g, b: 90 } } }).jpeg().toBuffer();
+    const jpeg = (g: number) =>
+      sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g, b: 90 } } })
+        .jpeg()
+        .toBuffer();
     const reference = await englishRequest(user, await jpeg(100));
 
     const alertId = messageIdOf(await groupAlertFor(fake, GROUP, reference));

@@ -37,7 +37,12 @@ async function rig(): Promise<Rig> {
   const fake = await FakeTelegram.start();
   cleanups.push(() => fake.stop());
   // Sweeps only when the test says so, so every alarm is caused by a step of the clock.
-  const env = testEnvironment({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_STAFF_GROUP_ID: String(GROUP), COMMITTEE_REMINDER_DAY: '10' });
+  const env = testEnvironment({
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_STAFF_GROUP_ID: String(GROUP),
+    COMMITTEE_REMINDER_DAY: '10',
+  });
   cleanups.push(() => env.cleanup());
   let now = Date.now();
   const clock = () => new Date(now);
@@ -52,8 +57,10 @@ async function rig(): Promise<Rig> {
   return { fake, env, app, advance: (ms) => (now += ms), restart: start };
 }
 
-const reminders = (fake: FakeTelegram, reference: string, chatId: number) => callsTo(fake, 'sendMessage', chatId).filter((c) => textOf(c).includes(reference) && textOf(c).includes('⏰ تذكير'));
-const overdue = (fake: FakeTelegram, reference: string) => callsTo(fake, 'sendMessage', ADMIN.telegramUserId).filter((c) => textOf(c).includes(reference) && textOf(c).includes('تجاوز الطلب'));
+const reminders = (fake: FakeTelegram, reference: string, chatId: number) =>
+  callsTo(fake, 'sendMessage', chatId).filter((c) => textOf(c).includes(reference) && textOf(c).includes('⏰ تذكير'));
+const overdue = (fake: FakeTelegram, reference: string) =>
+  callsTo(fake, 'sendMessage', ADMIN.telegramUserId).filter((c) => textOf(c).includes(reference) && textOf(c).includes('تجاوز الطلب'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the committee’s clock', () => {
@@ -68,7 +75,10 @@ describe('the committee’s clock', () => {
 
     // A researcher claims it, so the reminder goes to them privately.
     const alert = await groupAlertFor(fake, GROUP, reference);
-    await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(alert), groupButtonData(fake, GROUP, messageIdOf(alert), 'استلام')));
+    await answerTo(
+      fake,
+      new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(alert), groupButtonData(fake, GROUP, messageIdOf(alert), 'استلام')),
+    );
     await waitFor(async () => (await app.repositories.cases.get(record.id))?.status === 'in_review', 'the claim');
 
     // Day 9: nothing yet.

@@ -66,10 +66,6 @@ describe('content:check (spawned)', () => {
     const run = await check(root);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr.split('\n')).toEqual([
-      'messages/en.json: key "menu.prompt": missing (present in messages/ar.json)',
-      'content refused: 1 problem',
-      '',
-    ]);
+    expect(run.stderr.split('\n')).toEqual(['messages/en.json: key "menu.prompt": missing (present in messages/ar.json)', 'content refused: 1 problem', '']);
   });
 });

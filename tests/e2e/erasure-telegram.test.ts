@@ -29,7 +29,9 @@ describe('erasure on request, on Telegram', () => {
     await app.repositories.staff.add(ADMIN);
     await app.repositories.staff.add(RESEARCHER);
     const user = new TgUser(fake, 5553001);
-    const photo = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     const caseReference = await englishRequest(user, photo);
 
     await user.say('/delete', 'Deleted data cannot be recovered');
@@ -38,7 +40,10 @@ describe('erasure on request, on Telegram', () => {
     expect(reference, recorded).toBeDefined();
 
     // Privately to the administrator, counts only; nothing to the group or the researcher.
-    const alert = await waitFor(() => callsTo(fake, 'sendMessage', ADMIN.telegramUserId).find((c) => textOf(c).includes(reference!)), 'the erasure alert to the administrator');
+    const alert = await waitFor(
+      () => callsTo(fake, 'sendMessage', ADMIN.telegramUserId).find((c) => textOf(c).includes(reference!)),
+      'the erasure alert to the administrator',
+    );
     expect(textOf(alert)).toContain('الطلبات: 1 (مفتوح منها: 1)');
     expect(textOf(alert)).not.toContain('Fatimah');
     expect(textOf(alert)).not.toContain('2100000005');
@@ -69,7 +74,10 @@ describe('erasure on request, on Telegram', () => {
     // The administrator approves: answered at once, erased by the worker, then told what went.
     const answered = await press(ADMIN.telegramUserId, approve.callback_data);
     expect(String(answered.params.text)).toContain(`تمت الموافقة (${reference})`);
-    const done = await waitFor(() => callsTo(fake, 'sendMessage', ADMIN.telegramUserId).find((c) => textOf(c).includes(`تم حذف بيانات ${reference}`)), 'the administrator told the erasure is done');
+    const done = await waitFor(
+      () => callsTo(fake, 'sendMessage', ADMIN.telegramUserId).find((c) => textOf(c).includes(`تم حذف بيانات ${reference}`)),
+      'the administrator told the erasure is done',
+    );
     expect(textOf(done)).toContain('1 طلبات');
     await waitFor(() => user.texts().some((t) => t.includes('Your data has been deleted')), 'the erasure notice in English');
     const erased = await app.repositories.cases.findByReference(caseReference);

@@ -142,9 +142,23 @@ describe('hostile input through WhatsApp', () => {
     await refusedAt(app, user, 'ar', sticker, 'unsupported.sticker', 'q.city');
     await refusedAt(app, user, 'ar', build.location(at()), 'unsupported.location', 'q.city');
     await refusedAt(app, user, 'ar', build.vcard(at()), 'unsupported.contact', 'q.city');
-    await refusedAt(app, user, 'ar', build.ofType('poll_creation', { ...at(), body: '', pollName: 'أي مدينة؟', pollOptions: [{ name: 'الرياض' }, { name: 'جدة' }] }), 'unsupported.other', 'q.city');
+    await refusedAt(
+      app,
+      user,
+      'ar',
+      build.ofType('poll_creation', { ...at(), body: '', pollName: 'أي مدينة؟', pollOptions: [{ name: 'الرياض' }, { name: 'جدة' }] }),
+      'unsupported.other',
+      'q.city',
+    );
     await user.say('الرياض', 'ما اسم الحي؟');
-    await refusedAt(app, user, 'ar', build.ofType('video', { ...at(), body: '', directPath: '/v/t62.7161-24/1_2_n.enc', mimetype: 'video/mp4', size: 900_000 }), 'unsupported.video', 'q.district');
+    await refusedAt(
+      app,
+      user,
+      'ar',
+      build.ofType('video', { ...at(), body: '', directPath: '/v/t62.7161-24/1_2_n.enc', mimetype: 'video/mp4', size: 900_000 }),
+      'unsupported.video',
+      'q.district',
+    );
     await refusedAt(app, user, 'ar', build.ofType('multi_vcard', { ...at(), body: '' }), 'unsupported.contact', 'q.district');
     await refusedAt(app, user, 'ar', build.ofType('event_creation', { ...at(), body: 'اجتماع' }), 'unsupported.other', 'q.district');
     await user.say('النسيم', 'ما الحالة الاجتماعية');
@@ -172,7 +186,14 @@ describe('hostile input through WhatsApp', () => {
     await arabicCityToDocuments(user);
     const at = () => ({ chat: user.wid, t: user.nextTime() });
 
-    await refusedAt(app, user, 'ar', build.document({ ...at(), bytes: Buffer.from('Salary: 4000 SAR\n'), filename: 'salary.pdf' }), 'document.unsupportedType', 'q.docId');
+    await refusedAt(
+      app,
+      user,
+      'ar',
+      build.document({ ...at(), bytes: Buffer.from('Salary: 4000 SAR\n'), filename: 'salary.pdf' }),
+      'document.unsupportedType',
+      'q.docId',
+    );
     const program = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 1)]);
     await refusedAt(app, user, 'ar', build.image({ ...at(), bytes: program }), 'document.unsupportedType', 'q.docId');
     // WhatsApp says the file is 50 MB (the limit is 10): refused from the message itself, never downloaded.
@@ -181,7 +202,10 @@ describe('hostile input through WhatsApp', () => {
     await refusedAt(app, user, 'ar', big, 'document.tooLarge', 'q.docId');
     expect(big.downloadCalls).toBe(0);
     // 48 million pixels of one colour, 60 kB as a PNG.
-    const bomb = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: { r: 255, g: 255, b: 255 } } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .toColourspace('b-w')
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     await refusedAt(app, user, 'ar', build.image({ ...at(), bytes: bomb }), 'document.tooManyPixels', 'q.docId');
     expect(await documentsOf(app, user)).toHaveLength(0);
 
@@ -203,7 +227,14 @@ describe('hostile input through WhatsApp', () => {
     await english.say('0', 'What kind of housing');
     await english.say('1', 'What kind of support');
     await english.say('1', 'Briefly describe');
-    await refusedAt(app, english, 'en', build.text('We need help. '.repeat(2_000), { chat: english.wid, t: english.nextTime() }), 'validation.text.tooLong', 'q.description');
+    await refusedAt(
+      app,
+      english,
+      'en',
+      build.text('We need help. '.repeat(2_000), { chat: english.wid, t: english.nextTime() }),
+      'validation.text.tooLong',
+      'q.description',
+    );
     await english.say('We need a monthly food basket', 'Send a clear photo');
     const huge = build.image({ chat: english.wid, t: english.nextTime() });
     huge._data.size = 16_000_000;
@@ -256,7 +287,12 @@ describe('hostile input through WhatsApp', () => {
     expect(answersOf(session).full_name).toBe(FULL_NAME);
     expect(session.position?.step).toBe('national_id');
     await user.say(VALID_ID, 'ما رقم الجوال');
-    expect(user.texts().slice(before).filter((t) => t.includes(said('ar', 'q.nationalId')))).toHaveLength(0);
+    expect(
+      user
+        .texts()
+        .slice(before)
+        .filter((t) => t.includes(said('ar', 'q.nationalId'))),
+    ).toHaveLength(0);
     session = await sessionOf(app, user);
     expect(answersOf(session)).toMatchObject({ full_name: FULL_NAME, national_id: VALID_ID });
   }, 60_000);
@@ -268,7 +304,16 @@ describe('access through WhatsApp', () => {
     const owner = new WaUser(phone, '966512340041@c.us');
     await arabicToCity(owner);
     await arabicCityToDocuments(owner);
-    await owner.send(build.image({ chat: owner.wid, t: owner.nextTime(), bytes: await sharp({ create: { width: 200, height: 120, channels: 3, background: '#3366aa' } }).jpeg().toBuffer() }), 'وصلنا الملف');
+    await owner.send(
+      build.image({
+        chat: owner.wid,
+        t: owner.nextTime(),
+        bytes: await sharp({ create: { width: 200, height: 120, channels: 3, background: '#3366aa' } })
+          .jpeg()
+          .toBuffer(),
+      }),
+      'وصلنا الملف',
+    );
     await owner.say('تم', 'راجع بياناتك');
     await owner.say('1', 'الإقرار:');
     const reference = REFERENCE.exec(await owner.say('1', 'تم استلام طلبك بنجاح'))![0];

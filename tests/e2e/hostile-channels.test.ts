@@ -189,7 +189,9 @@ async function arabicRequest(user: TgUser, name: string, id: string): Promise<st
 }
 
 async function jpeg(): Promise<Buffer> {
-  return sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } }).jpeg().toBuffer();
+  return sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } })
+    .jpeg()
+    .toBuffer();
 }
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
@@ -238,12 +240,30 @@ describe('hostile input through Telegram', () => {
     await refusedAt(app, user, fake.stickerMessage(from(user)), 'unsupported.sticker', 'q.city');
     await refusedAt(app, user, fake.locationMessage(from(user)), 'unsupported.location', 'q.city');
     await refusedAt(app, user, fake.contactMessage({ ...from(user), phoneNumber: '966501234567' }), 'unsupported.contact', 'q.city');
-    const poll = { id: '5012345678901234567', question: 'أي مدينة؟', options: [{ text: 'الرياض', voter_count: 0 }, { text: 'جدة', voter_count: 0 }], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false };
+    const poll = {
+      id: '5012345678901234567',
+      question: 'أي مدينة؟',
+      options: [
+        { text: 'الرياض', voter_count: 0 },
+        { text: 'جدة', voter_count: 0 },
+      ],
+      total_voter_count: 0,
+      is_closed: false,
+      is_anonymous: true,
+      type: 'regular',
+      allows_multiple_answers: false,
+    };
     await refusedAt(app, user, kindOf(fake, user, { poll }), 'unsupported.other', 'q.city');
     // A right answer after four wrong ones is taken as usual (and the count of wrong ones starts again).
     await user.say('الرياض', 'الحي');
     await refusedAt(app, user, kindOf(fake, user, { dice: { emoji: '🎲', value: 6 } }), 'unsupported.other', 'q.district');
-    await refusedAt(app, user, kindOf(fake, user, { video_note: { file_id: 'DQACAgQ-note', file_unique_id: 'AgADnote', length: 240, duration: 4 } }), 'unsupported.video', 'q.district');
+    await refusedAt(
+      app,
+      user,
+      kindOf(fake, user, { video_note: { file_id: 'DQACAgQ-note', file_unique_id: 'AgADnote', length: 240, duration: 4 } }),
+      'unsupported.video',
+      'q.district',
+    );
     const gif = { file_id: 'CgACAgQ-gif', file_unique_id: 'AgADgif', width: 320, height: 240, duration: 2, mime_type: 'video/mp4', file_name: 'x.mp4' };
     await refusedAt(app, user, kindOf(fake, user, { animation: gif, document: gif }), 'unsupported.video', 'q.district');
     await refusedAt(app, user, kindOf(fake, user, { story: { chat: { id: 1, type: 'private', first_name: 'x' }, id: 7 } }), 'unsupported.other', 'q.district');
@@ -289,7 +309,10 @@ describe('hostile input through Telegram', () => {
     expect(fake.calls.filter((c) => c.method === 'download' && /big|huge/.test(String(c.params.file_path)))).toHaveLength(0);
 
     // A decompression bomb: 48 million pixels of one colour, 60 kB as a PNG file.
-    const bomb = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: { r: 255, g: 255, b: 255 } } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 8000, height: 6000, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .toColourspace('b-w')
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(bomb.length).toBeLessThan(200_000);
     fake.addFile('BQAC-bomb', bomb, { path: 'documents/scan.png' });
     await refusedAt(app, user, document('BQAC-bomb', 'scan.png', 'image/png'), 'document.tooManyPixels', 'q.docId');
@@ -314,7 +337,13 @@ describe('hostile input through Telegram', () => {
     fake.addFile('AgAC-exe', Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00', 'latin1'), Buffer.alloc(2048, 1)]), { path: 'photos/exe.jpg' });
     await refusedAt(app, english, fake.photoMessage({ ...from(english), fileId: 'AgAC-exe' }), 'document.unsupportedType', 'q.docId');
     fake.addFile('BQAC-big-en', PDF, { path: 'documents/big-en.pdf', size: 12_000_000 });
-    await refusedAt(app, english, fake.documentMessage({ ...from(english), fileId: 'BQAC-big-en', fileName: 'scan.pdf', mimeType: 'application/pdf' }), 'document.tooLarge', 'q.docId');
+    await refusedAt(
+      app,
+      english,
+      fake.documentMessage({ ...from(english), fileId: 'BQAC-big-en', fileName: 'scan.pdf', mimeType: 'application/pdf' }),
+      'document.tooLarge',
+      'q.docId',
+    );
     // No size in the message (it is optional in the Bot API): getFile tells, and the person hears "too large", not "send it again".
     fake.addFile('BQAC-unsized-en', PDF, { path: 'documents/unsized.pdf', size: 11_000_000 });
     const unsized = fake.documentMessage({ ...from(english), fileId: 'BQAC-unsized-en', fileName: 'unsized.pdf', mimeType: 'application/pdf' });
@@ -407,7 +436,10 @@ describe('hostile input through Telegram', () => {
     await english.say('/start', 'For English');
     const hello = fake.textMessage({ ...from(english), text: 'English' });
     await english.send(hello, 'Main menu');
-    const told = await english.send(fake.editedMessage({ ...from(english), messageId: hello.message.message_id, text: 'عربي' }), said('en', 'edited.notApplied'));
+    const told = await english.send(
+      fake.editedMessage({ ...from(english), messageId: hello.message.message_id, text: 'عربي' }),
+      said('en', 'edited.notApplied'),
+    );
     expect(told).not.toMatch(ARABIC);
     expect((await sessionOf(app, english)).lang).toBe('en');
 
@@ -431,7 +463,10 @@ describe('hostile input through Telegram', () => {
     const slowDown = said('ar', 'flood.slowDown');
     await waitFor(() => flooder.texts().some((t) => t.includes(slowDown)), 'the notice to slow down');
     // 31 messages in the window: five taken, the rest refused before they were stored.
-    await waitFor(async () => /intake_inbound_messages_total\{channel="telegram",outcome="flooded"\} 26\b/.test(await app.metrics.render()), 'the flood counted');
+    await waitFor(
+      async () => /intake_inbound_messages_total\{channel="telegram",outcome="flooded"\} 26\b/.test(await app.metrics.render()),
+      'the flood counted',
+    );
     expect(await app.connection.db!.collection('inbox').countDocuments()).toBe(0);
 
     // Edits are not counted as messages, so they are limited by their own rule: one notice a minute.

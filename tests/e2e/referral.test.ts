@@ -104,11 +104,19 @@ describe('referral to a social researcher, end to end', () => {
     researcherSays(fake, 'اكتب رقم جوالك أنت، فهو للتواصل معك');
     researcherSays(fake, 'ويمكنك إضافة رقم أخيك في وصف الحاجة');
     await waitFor(() => user.texts().some((t) => t.includes('ويمكنك إضافة رقم أخيك')), 'both replies at the applicant');
-    const fromResearcher = user.texts().slice(quiet).filter((t) => t.startsWith('👤'));
+    const fromResearcher = user
+      .texts()
+      .slice(quiet)
+      .filter((t) => t.startsWith('👤'));
     expect(fromResearcher).toHaveLength(2);
     expect(fromResearcher[0]).toContain('اكتب رقم جوالك أنت');
     expect(fromResearcher[1]).toContain('ويمكنك إضافة رقم أخيك');
-    expect(user.texts().slice(quiet).some((t) => t.includes('رقم الجوال للتواصل'))).toBe(false);
+    expect(
+      user
+        .texts()
+        .slice(quiet)
+        .some((t) => t.includes('رقم الجوال للتواصل')),
+    ).toBe(false);
 
     // The researcher ends it: back at the mobile question, the name and ID kept.
     const beforeEnd = user.texts().length;
@@ -153,12 +161,22 @@ describe('referral to a social researcher, end to end', () => {
     await waitFor(() => researcherTexts(fake).some((t) => t.includes(`أنهى المستفيد المحادثة ${reference}`)), 'the researcher told of the end');
     await user.say('نمران', 'الحي');
     const session = (await app.repositories.conversations.load(chatKeyOf(app.keys, 'whatsapp', user.wid)))!.session;
-    expect(session.drafts.support_request?.answers).toMatchObject({ full_name: 'نورة سعد العتيبي', national_id: '1000000008', mobile: '+966551234567', city: 'نمران' });
+    expect(session.drafts.support_request?.answers).toMatchObject({
+      full_name: 'نورة سعد العتيبي',
+      national_id: '1000000008',
+      mobile: '+966551234567',
+      city: 'نمران',
+    });
     // What the researcher writes after the end reaches nobody.
     const after = user.texts().length;
     researcherSays(fake, 'هل من شيء آخر؟');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(user.texts().slice(after).some((t) => t.includes('هل من شيء آخر'))).toBe(false);
+    expect(
+      user
+        .texts()
+        .slice(after)
+        .some((t) => t.includes('هل من شيء آخر')),
+    ).toBe(false);
     expect(callsTo(fake, 'sendMessage', GROUP).filter((c) => textOf(c).includes('نورة'))).toHaveLength(0);
   }, 90_000);
 
@@ -179,7 +197,10 @@ describe('referral to a social researcher, end to end', () => {
     );
     // Taken from the second announcement (a researcher already talking to someone else is asked to end that first).
     const before = user.texts().length;
-    await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(again), groupButtonData(fake, GROUP, messageIdOf(again), 'أتولاها')));
+    await answerTo(
+      fake,
+      new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(again), groupButtonData(fake, GROUP, messageIdOf(again), 'أتولاها')),
+    );
     await user.replies(before, 'is with you now');
 
     // While talking to Huda, the same researcher cannot take someone else's referral: their private texts go to one person.
@@ -187,7 +208,13 @@ describe('referral to a social researcher, end to end', () => {
     await other.say('/start', 'القائمة الرئيسية');
     const second = REFERENCE.exec(await other.say('باحث', 'أبلغنا الباحثين'))![0];
     const secondAlert = await groupAlertFor(fake, GROUP, second);
-    const refused = await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(messageIdOf(secondAlert), groupButtonData(fake, GROUP, messageIdOf(secondAlert), 'أتولاها')));
+    const refused = await answerTo(
+      fake,
+      new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(
+        messageIdOf(secondAlert),
+        groupButtonData(fake, GROUP, messageIdOf(secondAlert), 'أتولاها'),
+      ),
+    );
     expect(String(refused.params.text)).toContain(reference);
     expect(String(refused.params.text)).toContain('/end');
   }, 60_000);

@@ -35,14 +35,19 @@ describe('suggestions, complaints and volunteers, end to end', () => {
     const complaint = 'انتظرت عند مكتب الجمعية ساعتين ولم يستقبلني أحد';
     await user.say(complaint, 'هل تريد إرفاق');
     await user.press('yes', 'أرسل الصورة أو الملف');
-    const photo = await sharp({ create: { width: 200, height: 120, channels: 3, background: { r: 10, g: 120, b: 200 } } }).jpeg().toBuffer();
+    const photo = await sharp({ create: { width: 200, height: 120, channels: 3, background: { r: 10, g: 120, b: 200 } } })
+      .jpeg()
+      .toBuffer();
     await user.photo('AgACAgID-complaint-1', photo, 'وصلنا الملف');
     const done = await user.say('تم', 'الرقم المرجعي');
     const reference = /FB-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(done)?.[0];
     expect(reference, done).toBeDefined();
 
     // Privately to the handler, in full, with an Answer button; nothing of it in the group; not to the researcher.
-    const alert = await waitFor(() => callsTo(fake, 'sendMessage', HANDLER.telegramUserId).find((c) => textOf(c).includes(reference!)), 'the complaint alert to the handler');
+    const alert = await waitFor(
+      () => callsTo(fake, 'sendMessage', HANDLER.telegramUserId).find((c) => textOf(c).includes(reference!)),
+      'the complaint alert to the handler',
+    );
     expect(textOf(alert)).toContain(complaint);
     expect(textOf(alert)).toContain('تيليجرام');
     const button = keyboardOf(alert.params.reply_markup).find((b) => b.text.includes('الرد'));
@@ -54,7 +59,12 @@ describe('suggestions, complaints and volunteers, end to end', () => {
     // The handler answers.
     const handlerChat = new TgUser(fake, HANDLER.telegramUserId);
     const before = handlerChat.texts().length;
-    const press = fake.callbackQuery({ chatId: HANDLER.telegramUserId, userId: HANDLER.telegramUserId, messageId: (alert.result as { message_id: number }).message_id, data: button!.callback_data });
+    const press = fake.callbackQuery({
+      chatId: HANDLER.telegramUserId,
+      userId: HANDLER.telegramUserId,
+      messageId: (alert.result as { message_id: number }).message_id,
+      data: button!.callback_data,
+    });
     fake.pushUpdate(press);
     await answerTo(fake, press.callback_query.id);
     await handlerChat.replies(before, 'اكتب ردك');
@@ -71,7 +81,9 @@ describe('suggestions, complaints and volunteers, end to end', () => {
     const raw = await app.connection.db!.collection('self_service_records').findOne({ reference });
     expect(JSON.stringify(raw)).not.toContain('ساعتين');
     expect(raw?.status).toBe('answered');
-    const answeredBy = (await app.repositories.audit.list({ targetKind: 'record', targetId: String(raw?._id), limit: 10 })).filter((e) => e.action === 'record.answered');
+    const answeredBy = (await app.repositories.audit.list({ targetKind: 'record', targetId: String(raw?._id), limit: 10 })).filter(
+      (e) => e.action === 'record.answered',
+    );
     expect(answeredBy.map((e) => e.actor.name)).toEqual([HANDLER.name]);
     const again = fake.callbackQuery({ chatId: HANDLER.telegramUserId, userId: HANDLER.telegramUserId, messageId: 1, data: button!.callback_data });
     fake.pushUpdate(again);
@@ -101,7 +113,11 @@ describe('suggestions, complaints and volunteers, end to end', () => {
 
     await app.repositories.staff.add(COORDINATOR);
     // Still pending for the role: the sweeper re-arms it and the coordinator is told, in full.
-    const alert = await waitFor(() => callsTo(fake, 'sendMessage', COORDINATOR.telegramUserId).find((c) => textOf(c).includes(reference!)), 'the volunteer alert to the coordinator', 20_000);
+    const alert = await waitFor(
+      () => callsTo(fake, 'sendMessage', COORDINATOR.telegramUserId).find((c) => textOf(c).includes(reference!)),
+      'the volunteer alert to the coordinator',
+      20_000,
+    );
     expect(textOf(alert)).toContain('Sara Ahmed Alqahtani');
     expect(textOf(alert)).toContain('0551234567');
     expect(textOf(alert)).toContain('نهاية الأسبوع');

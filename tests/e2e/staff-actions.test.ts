@@ -26,7 +26,10 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const jpeg = (g: number) => sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g, b: 90 } } }).jpeg().toBuffer();
+const jpeg = (g: number) =>
+  sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g, b: 90 } } })
+    .jpeg()
+    .toBuffer();
 
 async function rig(extra: Record<string, string> = {}): Promise<{ fake: FakeTelegram; app: RunningApp }> {
   const fake = await FakeTelegram.start();
@@ -53,7 +56,10 @@ async function claimedCase(fake: FakeTelegram, app: RunningApp, userId: number, 
   const alertId = messageIdOf(await groupAlertFor(fake, GROUP, reference));
   await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'استلام')));
   const id = (await app.repositories.cases.findByReference(reference))!.id;
-  await waitFor(() => callsTo(fake, 'editMessageText', GROUP).some((c) => Number(c.params.message_id) === alertId && textOf(c).includes(RESEARCHER.name)), 'the claim on the alert');
+  await waitFor(
+    () => callsTo(fake, 'editMessageText', GROUP).some((c) => Number(c.params.message_id) === alertId && textOf(c).includes(RESEARCHER.name)),
+    'the claim on the alert',
+  );
   return { applicant, reference, alertId, id };
 }
 
@@ -78,7 +84,10 @@ describe('staff actions that cannot misfire', () => {
     expect(plain).toContain(b.reference);
     await researcherChat.replyTo(infoQuestion, '4 the lease please', 'أُرسل طلب المعلومات');
     await researcherChat.replyTo(noteQuestion, 'Visited: the roof leaks. Recommend approval.', 'حُفظت ملاحظتك');
-    expect((await app.repositories.cases.get(b.id))!).toMatchObject({ status: 'information_requested', infoRequest: { items: ['lease'], note: 'the lease please' } });
+    expect((await app.repositories.cases.get(b.id))!).toMatchObject({
+      status: 'information_requested',
+      infoRequest: { items: ['lease'], note: 'the lease please' },
+    });
     expect((await app.repositories.cases.get(a.id))!.notes.map((n) => n.text)).toEqual(['Visited: the roof leaks. Recommend approval.']);
     expect((await app.repositories.cases.get(a.id))!.status).toBe('in_review');
     // The same reply again: answered already, nothing twice.
@@ -96,7 +105,9 @@ describe('staff actions that cannot misfire', () => {
     await member.replyTo(rejectQuestion, '   ', 'الرد فارغ');
     // A reply to a message that is no question (the group alert is not in this chat; the first message here is).
     const questions = new Set(fake.forcedReplies(COMMITTEE.telegramUserId).map((q) => q.messageId));
-    const notAQuestion = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId).map(messageIdOf).find((id) => !questions.has(id))!;
+    const notAQuestion = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId)
+      .map(messageIdOf)
+      .find((id) => !questions.has(id))!;
     await member.replyTo(notAQuestion, 'The income is above the limit', 'ليست سؤالًا مني');
     expect((await app.repositories.cases.get(a.id))!).toMatchObject({ status: 'in_review', decision: null });
 
@@ -105,7 +116,9 @@ describe('staff actions that cannot misfire', () => {
     expect(preview).toContain('بالإنجليزية');
     expect(preview).toContain('Reason: The income is above the limit');
     const previewCall = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId).at(-1)!;
-    const sendData = (previewCall.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat().find((b) => b.text.includes('إرسال'))!.callback_data;
+    const sendData = (previewCall.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard
+      .flat()
+      .find((b) => b.text.includes('إرسال'))!.callback_data;
     await member.pressLabel('إلغاء');
     expect(await member.pressData(messageIdOf(previewCall), sendData)).toContain('رسالة قديمة');
     expect((await app.repositories.cases.get(a.id))!.decision).toBeNull();
@@ -117,7 +130,9 @@ describe('staff actions that cannot misfire', () => {
     const firstPreview = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId).at(-1)!;
     // A second reply to the same question makes a new preview; the first one's Send no longer sends anything.
     await member.replyTo(draftQuestion, 'Second draft of the reason', 'هذا بالضبط');
-    const firstSend = (firstPreview.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat().find((b) => b.text.includes('إرسال'))!.callback_data;
+    const firstSend = (firstPreview.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard
+      .flat()
+      .find((b) => b.text.includes('إرسال'))!.callback_data;
     expect(await member.pressData(messageIdOf(firstPreview), firstSend)).toContain('رسالة قديمة');
     expect((await app.repositories.cases.get(a.id))!.decision).toBeNull();
     await member.pressLabel('تعديل');
@@ -168,7 +183,10 @@ describe('staff actions that cannot misfire', () => {
     expect(a.applicant.texts().join('\n')).not.toContain('three months');
 
     // Reopened with a reason: in the history and the audit; the applicant told it is reconsidered.
-    await waitFor(() => callsTo(fake, 'editMessageText', GROUP).some((c) => Number(c.params.message_id) === a.alertId && textOf(c).includes('قبلته اللجنة')), 'the alert to show the approval');
+    await waitFor(
+      () => callsTo(fake, 'editMessageText', GROUP).some((c) => Number(c.params.message_id) === a.alertId && textOf(c).includes('قبلته اللجنة')),
+      'the alert to show the approval',
+    );
     await answerTo(fake, committee.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'إعادة فتح')));
     await member.answerQuestion('New information about the household income arrived', 'قيد الدراسة من جديد');
     const reopened = (await app.repositories.cases.get(a.id))!;
@@ -205,7 +223,11 @@ describe('staff actions that cannot misfire', () => {
     // The researcher's role is taken away at the command line.
     const startedAt = Date.now();
     const out = { message: () => undefined, table: () => undefined };
-    await changeStaffRoles({ staff: app.repositories.staff, audit: app.repositories.audit, operator: 'test', out }, (await app.repositories.staff.findByTelegramUserId(RESEARCHER.telegramUserId))!.id, ['volunteer_coordinator']);
+    await changeStaffRoles(
+      { staff: app.repositories.staff, audit: app.repositories.audit, operator: 'test', out },
+      (await app.repositories.staff.findByTelegramUserId(RESEARCHER.telegramUserId))!.id,
+      ['volunteer_coordinator'],
+    );
     await app.queues.requestAlerts(`staff-change-${startedAt}`);
     await waitFor(() => a.applicant.texts().some((t) => t.includes('no longer available')), 'the applicant told the researcher is gone', 5_000);
     await waitFor(async () => (await app.repositories.cases.get(a.id))?.assignee === null, 'the case back in the queue', 5_000);
@@ -221,7 +243,15 @@ describe('staff actions that cannot misfire', () => {
     expect(a.applicant.texts().slice(relayed).join('\n')).not.toContain('Are you still there?');
 
     // Another researcher takes the referral again, then blocks the bot: handed back, the applicant and administrators told.
-    const again = messageIdOf(await waitFor(() => callsTo(fake, 'sendMessage', GROUP).filter((c) => textOf(c).includes(referralRef)).at(-1), 'the referral announced again'));
+    const again = messageIdOf(
+      await waitFor(
+        () =>
+          callsTo(fake, 'sendMessage', GROUP)
+            .filter((c) => textOf(c).includes(referralRef))
+            .at(-1),
+        'the referral announced again',
+      ),
+    );
     const other = new Staffer(fake, GROUP, OTHER_RESEARCHER.telegramUserId);
     await waitFor(() => callsTo(fake, 'sendMessage', GROUP).filter((c) => textOf(c).includes(referralRef)).length >= 2, 'announced again');
     await answerTo(fake, other.pressInGroup(again, groupButtonData(fake, GROUP, again, 'أتولاها')));
@@ -231,8 +261,11 @@ describe('staff actions that cannot misfire', () => {
     // In a referral the bot itself says nothing: the message goes to the researcher, who cannot be written to.
     fake.pushUpdate(fake.textMessage({ chatId: a.applicant.userId, userId: a.applicant.userId, text: 'Is anyone there?' }));
     await waitFor(() => a.applicant.texts().filter((t) => t.includes('no longer available')).length > told, 'the applicant told again');
-    await waitFor(() => fake.sentTexts(ADMIN.telegramUserId).some((t) => t.includes(OTHER_RESEARCHER.name) && t.includes(referralRef)), 'the administrator told');
-    const referral = (await app.repositories.referrals.activeFor((await app.repositories.staff.findByTelegramUserId(OTHER_RESEARCHER.telegramUserId))!.id));
+    await waitFor(
+      () => fake.sentTexts(ADMIN.telegramUserId).some((t) => t.includes(OTHER_RESEARCHER.name) && t.includes(referralRef)),
+      'the administrator told',
+    );
+    const referral = await app.repositories.referrals.activeFor((await app.repositories.staff.findByTelegramUserId(OTHER_RESEARCHER.telegramUserId))!.id);
     expect(referral).toBeNull();
   }, 180_000);
 });

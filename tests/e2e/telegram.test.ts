@@ -13,7 +13,19 @@ import { chatKeyOf } from '../../src/services/identifiers.js';
 import { REDIS_URL } from '../helpers/db.js';
 import { FakeTelegram, type FakeTelegramOptions } from '../helpers/fake-telegram.js';
 import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, groupMessagesOf, keyboardOf, messageIdOf, Staffer, textOf, TgUser, englishRequest } from '../helpers/telegram-people.js';
+import {
+  answerTo,
+  callsTo,
+  groupAlertFor,
+  groupButtonData,
+  groupMessagesOf,
+  keyboardOf,
+  messageIdOf,
+  Staffer,
+  textOf,
+  TgUser,
+  englishRequest,
+} from '../helpers/telegram-people.js';
 
 const GROUP = -100123;
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -144,7 +156,9 @@ async function insertCase(app: RunningApp, n: number): Promise<{ id: string; ref
 
 /** The most group messages Telegram accepted within any 60 s window. */
 function busiestMinute(fake: FakeTelegram): number {
-  const times = groupMessages(fake).map((c) => c.at).sort((a, b) => a - b);
+  const times = groupMessages(fake)
+    .map((c) => c.at)
+    .sort((a, b) => a - b);
   let most = 0;
   for (let i = 0, j = 0; i < times.length; i++) {
     while (times[i]! - times[j]! >= 60_000) j++;
@@ -184,7 +198,10 @@ describe('Telegram, end to end against a fake Bot API', () => {
     // --- The researcher opens it: the whole case and both documents, privately. ---
     const researcher = new Staffer(fake, GROUP, RESEARCHER.telegramUserId);
     const openQuery = researcher.pressInGroup(alertId, buttonData(fake, alertId, 'فتح'));
-    const caseView = await waitFor(() => callsTo(fake, 'sendMessage', RESEARCHER.telegramUserId).find((c) => textOf(c).includes(reference)), 'the case in the researcher’s private chat');
+    const caseView = await waitFor(
+      () => callsTo(fake, 'sendMessage', RESEARCHER.telegramUserId).find((c) => textOf(c).includes(reference)),
+      'the case in the researcher’s private chat',
+    );
     expect(textOf(caseView)).toContain(VALID_ID);
     expect(textOf(caseView)).toContain(FULL_NAME);
     await waitFor(() => callsTo(fake, 'sendPhoto', RESEARCHER.telegramUserId).length === 2, 'both documents sent to the researcher');
@@ -487,7 +504,11 @@ describe('Telegram, end to end against a fake Bot API', () => {
     await waitFor(async () => (await app.repositories.cases.pendingAlerts(50)).length === 0, 'every alert posted', 40_000);
     const texts = groupMessages(fake).map(textOf);
     // Each case announced exactly once, in its own alert or in a digest.
-    for (const { reference } of cases) expect(texts.filter((t) => t.includes(reference)), reference).toHaveLength(1);
+    for (const { reference } of cases)
+      expect(
+        texts.filter((t) => t.includes(reference)),
+        reference,
+      ).toHaveLength(1);
     expect(busiestMinute(fake)).toBeLessThanOrEqual(20);
     expect(fake.tooManyRequests).toBe(0);
     expect(texts.some((t) => t.includes('جُمعت في رسالة واحدة'))).toBe(true);

@@ -65,7 +65,15 @@ async function rig(options: { roles?: Role[] } = {}): Promise<Rig & { dataDir: s
   cleanups.push(() => env.cleanup());
   const phone = new Phone();
   const start = async (roles: Role[] = options.roles ?? ['bot', 'worker']) => {
-    const app = await startTestApp(env, { roles, whatsapp: { createClient: phone.createClient, backoff: { initialMs: 100, maxMs: 400 }, liveness: { checkIntervalMs: 200, checkTimeoutMs: 300 }, print: (text) => phone.printed.push(text) } });
+    const app = await startTestApp(env, {
+      roles,
+      whatsapp: {
+        createClient: phone.createClient,
+        backoff: { initialMs: 100, maxMs: 400 },
+        liveness: { checkIntervalMs: 200, checkTimeoutMs: 300 },
+        print: (text) => phone.printed.push(text),
+      },
+    });
     cleanups.push(() => app.stop());
     return app;
   };
@@ -230,9 +238,11 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     const { phone, fake, app, dataDir } = await rig({ roles: ['bot', 'worker', 'http'] });
     await app.repositories.staff.add(ADMIN);
     const url = app.http!.url;
-    const get = (path: string, token: string | null = ADMIN_TOKEN) => fetch(`${url}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
+    const get = (path: string, token: string | null = ADMIN_TOKEN) =>
+      fetch(`${url}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
     const readiness = async () => ((await (await get('/readyz', null)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> }).checks.whatsapp;
-    const linkMetric = async (status: string) => new RegExp(`intake_whatsapp_link_status\\{status="${status}"\\} 1`).test(await (await get('/metrics', null)).text());
+    const linkMetric = async (status: string) =>
+      new RegExp(`intake_whatsapp_link_status\\{status="${status}"\\} 1`).test(await (await get('/metrics', null)).text());
 
     const first = await phone.client();
     first.emitQr();
@@ -246,7 +256,11 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     expect(qr.status).toBe(200);
     expect(qr.headers.get('content-type')).toBe('image/png');
     expect(qr.headers.get('cache-control')).toBe('no-store');
-    expect(Buffer.from(await qr.arrayBuffer()).subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(
+      Buffer.from(await qr.arrayBuffer())
+        .subarray(1, 4)
+        .toString('latin1'),
+    ).toBe('PNG');
     await waitFor(() => existsSync(join(dataDir, 'link-qr.png')), 'the QR code as a PNG file');
     expect(phone.printed.join('')).toContain('Linked devices');
     expect(phone.printed.join('')).toContain('▄');
@@ -255,7 +269,11 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     first.emitReady();
     await waitFor(async () => (await readiness())?.detail === 'linked', 'readiness to show the link');
     expect(await linkMetric('linked')).toBe(true);
-    expect(await (await get('/admin/whatsapp/status')).json()).toMatchObject({ status: 'linked', qrWaiting: false, sessionBackup: { lastAttemptFailed: false } });
+    expect(await (await get('/admin/whatsapp/status')).json()).toMatchObject({
+      status: 'linked',
+      qrWaiting: false,
+      sessionBackup: { lastAttemptFailed: false },
+    });
     expect((await get('/admin/whatsapp/qr.png')).status).toBe(404);
     await waitFor(() => !existsSync(join(dataDir, 'link-qr.png')), 'the PNG file to be removed');
 

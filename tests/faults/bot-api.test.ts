@@ -53,17 +53,20 @@ describe('fault case 5: the Bot API answering 429, 5xx, slowly, or dropping conn
           fake.failNext('sendMessage', SEND_FAULTS[n % SEND_FAULTS.length]!);
           injected.send += 1;
           if (n % 8 === 3) {
-            fake.failNext('getUpdates', POLL_FAULTS[(n / 8) % POLL_FAULTS.length | 0]!);
+            fake.failNext('getUpdates', POLL_FAULTS[((n / 8) % POLL_FAULTS.length) | 0]!);
             injected.getUpdates += 1;
           }
           if (n % 10 === 5) {
-            fake.failNext('getFile', FILE_FAULTS[(n / 10) % FILE_FAULTS.length | 0]!);
+            fake.failNext('getFile', FILE_FAULTS[((n / 10) % FILE_FAULTS.length) | 0]!);
             injected.getFile += 1;
           }
           await sleep(400);
         }
       })();
-      await alongside(injector, converse(people, script.expected, fake, deliver, script.photo, { patienceMs: 1_000, deadlineMs: 60_000 }).finally(() => (talking = false)));
+      await alongside(
+        injector,
+        converse(people, script.expected, fake, deliver, script.photo, { patienceMs: 1_000, deadlineMs: 60_000 }).finally(() => (talking = false)),
+      );
       fake.clearFaults();
       await settle(rig, everyone, script.expected, 30_000);
 

@@ -63,7 +63,8 @@ describe('fault case 3: FerretDB stopped and started again', () => {
       await settle(rig, everyone, script.expected, 30_000);
 
       // When Telegram took replies: before, during and after each outage.
-      const sendsAt = (from: number, to: number) => rig!.fake.calls.filter((c) => c.method === 'sendMessage' && c.result !== undefined && c.at >= from && c.at < to).length;
+      const sendsAt = (from: number, to: number) =>
+        rig!.fake.calls.filter((c) => c.method === 'sendMessage' && c.result !== undefined && c.at >= from && c.at < to).length;
       const timeline = outages.map(({ signal, stoppedAt, backAt }) => {
         const first = rig!.fake.calls.find((c) => c.method === 'sendMessage' && c.result !== undefined && c.at >= backAt);
         return `${signal}: ${sendsAt(stoppedAt, backAt)} replies while down, the first after it ${first ? `${first.at - backAt} ms` : 'never'} after it was back`;
@@ -79,7 +80,11 @@ describe('fault case 3: FerretDB stopped and started again', () => {
           faults: { [`FerretDB stop (SIGTERM), down ${DOWN_MS / 1000} s`]: 1, [`FerretDB kill (SIGKILL), down ${DOWN_MS / 1000} s`]: 1 },
           duplicateBound: interrupted.count,
           boundName: 'sends whose mark the outage prevented',
-          notes: [`${everyone.length} chats; ${interrupted.count} send(s) accepted but not marked when the database went away`, ...timeline, ...interrupted.anomalies],
+          notes: [
+            `${everyone.length} chats; ${interrupted.count} send(s) accepted but not marked when the database went away`,
+            ...timeline,
+            ...interrupted.anomalies,
+          ],
           extraViolations: interrupted.anomalies.length > 0 ? [`${interrupted.anomalies.length} chat(s) with marks out of step with deliveries`] : [],
         },
         await jobs.stop(),

@@ -62,8 +62,14 @@ describe('fault case 2: Redis restarted and emptied', () => {
       // Every repeated reply must be in a chat whose sender's lock was wiped.
       const strays: string[] = [];
       for (const person of everyone) {
-        const { duplicates } = align(Transcripts.of(rig.fake).of(person.chatId).map((t) => person.normalize(t)), script.expected(person).replies);
-        if (duplicates > 0 && !cut.has(chatKeyFor(rig.keys, person.chatId))) strays.push(`chat ${person.chatId}: ${duplicates} duplicate(s) without a wiped send lock`);
+        const { duplicates } = align(
+          Transcripts.of(rig.fake)
+            .of(person.chatId)
+            .map((t) => person.normalize(t)),
+          script.expected(person).replies,
+        );
+        if (duplicates > 0 && !cut.has(chatKeyFor(rig.keys, person.chatId)))
+          strays.push(`chat ${person.chatId}: ${duplicates} duplicate(s) without a wiped send lock`);
       }
       await finish(
         rig,
@@ -111,7 +117,11 @@ describe('fault case 2: Redis restarted and emptied', () => {
         }),
       );
       const draftKeys = drafters.map((p) => chatKeyFor(rig!.keys, p.chatId));
-      await until(async () => (await conversations.countDocuments({ _id: { $in: draftKeys as never[] }, draftOpen: true })) === drafters.length, 'the drafts stored as open', 10_000);
+      await until(
+        async () => (await conversations.countDocuments({ _id: { $in: draftKeys as never[] }, draftOpen: true })) === drafters.length,
+        'the drafts stored as open',
+        10_000,
+      );
       await until(async () => (await db.collection('referrals').countDocuments({})) === askers.length, 'the referrals stored', 10_000);
 
       // Redis goes away and comes back empty, then is emptied again for good measure.
@@ -122,17 +132,36 @@ describe('fault case 2: Redis restarted and emptied', () => {
       const lostAt = Date.now();
 
       const groupTexts = () => transcripts.of(STAFF_GROUP);
-      const reannounced = () => new Set(groupTexts().filter((t) => t.startsWith('⏰')).map((t) => /[A-Z]{1,5}-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(t)?.[0] ?? t)).size;
+      const reannounced = () =>
+        new Set(
+          groupTexts()
+            .filter((t) => t.startsWith('⏰'))
+            .map((t) => /[A-Z]{1,5}-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(t)?.[0] ?? t),
+        ).size;
       const openDrafts = () => conversations.countDocuments({ _id: { $in: draftKeys as never[] }, draftOpen: true });
       await until(async () => (await openDrafts()) === 0, 'every idle draft expired by the sweeper', 20_000);
-      await until(() => reannounced() >= askers.length, () => `every unclaimed referral announced again (${reannounced()} of ${askers.length})`, 20_000);
+      await until(
+        () => reannounced() >= askers.length,
+        () => `every unclaimed referral announced again (${reannounced()} of ${askers.length})`,
+        20_000,
+      );
       const dueAfterMs = Date.now() - lostAt;
 
       // Back in the chat, each person is told their draft was deleted.
       const toldBefore = new Map(drafters.map((p) => [p.chatId, transcripts.of(p.chatId).length]));
       for (const person of drafters) await deliver(rig.fake.textMessage({ chatId: person.chatId, userId: person.chatId, text: 'hello' }));
-      const told = () => drafters.filter((p) => transcripts.of(p.chatId).slice(toldBefore.get(p.chatId)).some((t) => t.includes('unfinished request expired'))).length;
-      await until(() => told() === drafters.length, () => `every drafter told (${told()} of ${drafters.length})`, 15_000);
+      const told = () =>
+        drafters.filter((p) =>
+          transcripts
+            .of(p.chatId)
+            .slice(toldBefore.get(p.chatId))
+            .some((t) => t.includes('unfinished request expired')),
+        ).length;
+      await until(
+        () => told() === drafters.length,
+        () => `every drafter told (${told()} of ${drafters.length})`,
+        15_000,
+      );
 
       const entry = {
         drafts: drafters.length,

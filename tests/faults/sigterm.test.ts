@@ -46,7 +46,10 @@ describe('fault case 6: SIGTERM under load', () => {
         running[slot] = await rig!.service(process.role);
       };
       const terminator = Promise.all([stopAndRestart(0, 1_000), stopAndRestart(1, 3_000), stopAndRestart(2, 5_000)]).then(() => stopAndRestart(0, 500));
-      await alongside(terminator, converse(people, script.expected, rig.fake, deliver, script.photo, { patienceMs: 1_000, deadlineMs: 60_000 }).finally(() => (talking = false)));
+      await alongside(
+        terminator,
+        converse(people, script.expected, rig.fake, deliver, script.photo, { patienceMs: 1_000, deadlineMs: 60_000 }).finally(() => (talking = false)),
+      );
       // No backstop needed: what a stopping worker did not take is still queued for the others.
       const settleStarted = Date.now();
       await settle(rig, everyone, script.expected, 20_000);
@@ -61,7 +64,10 @@ describe('fault case 6: SIGTERM under load', () => {
           case: '6-sigterm-under-load',
           title: 'SIGTERM of workers and the bot under load, each started again',
           startedAt,
-          faults: { 'SIGTERM of a worker': stops.filter((s) => s.role === 'worker').length, 'SIGTERM of the bot': stops.filter((s) => s.role === 'bot').length },
+          faults: {
+            'SIGTERM of a worker': stops.filter((s) => s.role === 'worker').length,
+            'SIGTERM of the bot': stops.filter((s) => s.role === 'bot').length,
+          },
           duplicateBound: 0,
           boundName: '(no process died mid-send)',
           notes: [

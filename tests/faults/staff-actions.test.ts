@@ -50,9 +50,16 @@ describe('fault case 8: staff acts under faults', () => {
       let bot: ServiceProcess = await rig.service('bot', botEnv);
       let worker: ServiceProcess = await rig.service('worker');
       const fake = rig.fake;
-      const faults = { 'bot SIGKILL after a write': 0, 'FerretDB stopped after a write': 0, 'bot and worker SIGKILL in the undo window': 0, 'press delivered twice': 0 };
+      const faults = {
+        'bot SIGKILL after a write': 0,
+        'FerretDB stopped after a write': 0,
+        'bot and worker SIGKILL in the undo window': 0,
+        'press delivered twice': 0,
+      };
 
-      const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g: 90, b: 90 } } }).jpeg().toBuffer();
+      const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 20, g: 90, b: 90 } } })
+        .jpeg()
+        .toBuffer();
       const applicants = [5558801, 5558802, 5558803].map((id) => new TgUser(fake, id, 'en', 'Fatimah'));
       const references = await Promise.all(applicants.map((user, i) => englishRequest(user, photo, ['2100000005', '1000000008', '2000000006'][i])));
       const alerts = await Promise.all(references.map(async (reference) => messageIdOf(await groupAlertFor(fake, STAFF_GROUP, reference))));
@@ -61,7 +68,12 @@ describe('fault case 8: staff acts under faults', () => {
       const researcherChat = new TgUser(fake, RESEARCHER.telegramUserId);
       const committee = new Staffer(fake, STAFF_GROUP, COMMITTEE.telegramUserId);
       const member = new TgUser(fake, COMMITTEE.telegramUserId);
-      const claimedOnAlert = (i: number) => until(() => callsTo(fake, 'editMessageText', STAFF_GROUP).some((c) => Number(c.params.message_id) === alerts[i] && textOf(c).includes(RESEARCHER.name)), `the claim on alert ${i}`, 20_000);
+      const claimedOnAlert = (i: number) =>
+        until(
+          () => callsTo(fake, 'editMessageText', STAFF_GROUP).some((c) => Number(c.params.message_id) === alerts[i] && textOf(c).includes(RESEARCHER.name)),
+          `the claim on alert ${i}`,
+          20_000,
+        );
       let faultsSeen = 0;
       const atFault = async () => {
         faultsSeen += 1;
@@ -90,7 +102,9 @@ describe('fault case 8: staff acts under faults', () => {
       // 2. An information request; FerretDB is stopped between the write and the notice.
       researcher.pressInGroup(alerts[0]!, signedButton(fake, alerts[0]!, 'طلب معلومات'));
       const infoQuestion = await researcherChat.latestQuestion();
-      fake.pushUpdate(fake.textMessage({ chatId: RESEARCHER.telegramUserId, userId: RESEARCHER.telegramUserId, text: '4 the lease, please', replyTo: infoQuestion }));
+      fake.pushUpdate(
+        fake.textMessage({ chatId: RESEARCHER.telegramUserId, userId: RESEARCHER.telegramUserId, text: '4 the lease, please', replyTo: infoQuestion }),
+      );
       await atFault();
       await rig.ferret.stop('SIGTERM');
       await sleep(4_000);
@@ -115,8 +129,15 @@ describe('fault case 8: staff acts under faults', () => {
       committee.pressInGroup(alerts[2]!, signedButton(fake, alerts[2]!, 'قبول'));
       await member.replyTo(await member.latestQuestion(rejectQuestion), 'A monthly food basket for three months', 'هذا بالضبط');
       const preview = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId).at(-1)!;
-      const send = (preview.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat().find((b) => b.text.includes('إرسال'))!;
-      const press = fake.callbackQuery({ chatId: COMMITTEE.telegramUserId, userId: COMMITTEE.telegramUserId, messageId: messageIdOf(preview), data: send.callback_data });
+      const send = (preview.params.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard
+        .flat()
+        .find((b) => b.text.includes('إرسال'))!;
+      const press = fake.callbackQuery({
+        chatId: COMMITTEE.telegramUserId,
+        userId: COMMITTEE.telegramUserId,
+        messageId: messageIdOf(preview),
+        data: send.callback_data,
+      });
       fake.pushUpdate(press);
       fake.pushUpdate(press);
       faults['press delivered twice'] += 1;
@@ -176,7 +197,9 @@ describe('fault case 8: staff acts under faults', () => {
         duplicateBound: 0,
         logged: rig.problems(),
         violations,
-        notes: [`acts: 3 claims, an information request, a rejection, an approval pressed twice; lost ${lost}, notices twice ${twice}, audit entries missing ${missing}`],
+        notes: [
+          `acts: 3 claims, an information request, a rejection, an approval pressed twice; lost ${lost}, notices twice ${twice}, audit entries missing ${missing}`,
+        ],
       });
       expect(violations).toEqual([]);
     }),

@@ -34,7 +34,10 @@ describe('fault case 4: every update twice, some out of order, some late', () =>
       const fake = rig.fake;
       const port = await freePort();
       const url = `http://127.0.0.1:${port}/telegram/webhook`;
-      await Promise.all([rig.service('bot,http', { HTTP_PORT: String(port), TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_SECRET: SECRET }), rig.service('worker')]);
+      await Promise.all([
+        rig.service('bot,http', { HTTP_PORT: String(port), TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_SECRET: SECRET }),
+        rig.service('worker'),
+      ]);
       const jobs = new JobCounter(rig.redis.url, 'faults').start();
 
       // Telegram posts an update until the webhook answers 200 (it would retry for hours; here a few seconds).
@@ -127,7 +130,11 @@ describe('fault case 4: every update twice, some out of order, some late', () =>
           case: '4-updates-twice-reordered-late',
           title: 'every Telegram update delivered twice; some out of order, some a minute late (webhook)',
           startedAt,
-          faults: { 'updates delivered twice': counts.racing + counts.right_after + counts.delayed + counts.late, 'swapped pairs': counts.swapped, 'dated a minute back': counts.dated },
+          faults: {
+            'updates delivered twice': counts.racing + counts.right_after + counts.delayed + counts.late,
+            'swapped pairs': counts.swapped,
+            'dated a minute back': counts.dated,
+          },
           duplicateBound: 0,
           boundName: '(no process died)',
           notes: [

@@ -32,7 +32,11 @@ const specs: SpecCase[] = [
     turns: [
       { send: 'English', at: 'menu/menu' },
       { send: 'delete my data', replies: [en('erase.confirm')] },
-      { send: 'yes', replies: [en('erase.pending', { reference: 'DEL-7KQ4-M9XD' }), en('menu.prompt')], notReplies: [en('erase.recorded', { reference: 'DEL-7KQ4-M9XD' })] },
+      {
+        send: 'yes',
+        replies: [en('erase.pending', { reference: 'DEL-7KQ4-M9XD' }), en('menu.prompt')],
+        notReplies: [en('erase.recorded', { reference: 'DEL-7KQ4-M9XD' })],
+      },
     ],
   },
   {

@@ -74,10 +74,14 @@ describe('hostile and malformed input', () => {
       const state = runSpec({ name: 'walk', world: { referAfterInvalid: 99 }, turns: [...startArabic(), ...walk(AR_SELF, { to: step })] });
       const before = JSON.parse(state.sessionJson) as { drafts: Record<string, { answers: Record<string, unknown> }> };
       if ('accept' in outcome) {
-        runSpec({ name: what, world: { referAfterInvalid: 99 }, turns: [{ send, notEvents: ['answer_rejected'], answers: { [step]: outcome.accept } }] }, state);
+        runSpec(
+          { name: what, world: { referAfterInvalid: 99 }, turns: [{ send, notEvents: ['answer_rejected'], answers: { [step]: outcome.accept } }] },
+          state,
+        );
         return;
       }
-      const reply = outcome.refuse.startsWith('validation.') || outcome.refuse.startsWith('document.') || outcome.refuse.startsWith('unsupported.') ? outcome.refuse : '';
+      const reply =
+        outcome.refuse.startsWith('validation.') || outcome.refuse.startsWith('document.') || outcome.refuse.startsWith('unsupported.') ? outcome.refuse : '';
       runSpec(
         {
           name: what,
@@ -101,7 +105,11 @@ describe('hostile and malformed input', () => {
       // The message is in Arabic words, not a raw key, and the question is asked again.
       const replies = state.log.at(-1)!.events.flatMap((e) => (e.type === 'message_created' ? [e.message.text] : []));
       expect(replies.some((text) => /[\u0600-\u06FF]{3}/u.test(text) && !text.includes(outcome.refuse))).toBe(true);
-      expect(replies.at(-1)).toContain(ar(`q.${step.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}`).split('\n')[0]!.slice(0, 20));
+      expect(replies.at(-1)).toContain(
+        ar(`q.${step.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}`)
+          .split('\n')[0]!
+          .slice(0, 20),
+      );
     });
   }
 });

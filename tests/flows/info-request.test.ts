@@ -13,7 +13,12 @@ const specs: SpecCase[] = [
     name: 'asked at the menu: what is missing in words, then the files and the words; the case told',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: ASKED, replies: ['صورة الهوية أو الإقامة', 'ما يثبت الدخل', 'الصورة غير واضحة', ar('info.files')], at: 'info/info_files', session: { pendingInfo: { caseId: 'case_1' } } },
+      {
+        send: ASKED,
+        replies: ['صورة الهوية أو الإقامة', 'ما يثبت الدخل', 'الصورة غير واضحة', ar('info.files')],
+        at: 'info/info_files',
+        session: { pendingInfo: { caseId: 'case_1' } },
+      },
       { send: { document: 'id-clear' }, at: 'info/info_files' },
       { send: 'تم', replies: [ar('info.text')], at: 'info/info_text' },
       {

@@ -11,7 +11,19 @@ const menu: SpecCase[] = [
     turns: [
       {
         send: '١',
-        replies: ['السلام عليكم ورحمة الله وبركاته', 'For English, send: English', ar('menu.prompt'), '1. تقديم طلب دعم [request]', '3. أسئلة عن الجمعية وخدماتها [questions]', '4. التحدث مع باحث اجتماعي [researcher]', '5. اقتراح أو شكوى [feedback]', '6. التطوع مع الجمعية [volunteer]', '7. قيّم خدمتنا [rate]', '9. English [language]', '10. مساعدة [help]'],
+        replies: [
+          'السلام عليكم ورحمة الله وبركاته',
+          'For English, send: English',
+          ar('menu.prompt'),
+          '1. تقديم طلب دعم [request]',
+          '3. أسئلة عن الجمعية وخدماتها [questions]',
+          '4. التحدث مع باحث اجتماعي [researcher]',
+          '5. اقتراح أو شكوى [feedback]',
+          '6. التطوع مع الجمعية [volunteer]',
+          '7. قيّم خدمتنا [rate]',
+          '9. English [language]',
+          '10. مساعدة [help]',
+        ],
         replyCount: 2,
         at: 'menu/menu',
         requests: [],
@@ -23,7 +35,13 @@ const menu: SpecCase[] = [
   {
     name: 'first contact with “English”: greeting and menu in English',
     turns: [
-      { send: 'english', replies: ['Peace be upon you', 'للعربية أرسل: عربي', en('menu.prompt'), '1. Apply for support [request]', '9. العربية [language]'], notReplies: ['القائمة الرئيسية'], events: ['language_changed'], session: { lang: 'en' } },
+      {
+        send: 'english',
+        replies: ['Peace be upon you', 'للعربية أرسل: عربي', en('menu.prompt'), '1. Apply for support [request]', '9. العربية [language]'],
+        notReplies: ['القائمة الرئيسية'],
+        events: ['language_changed'],
+        session: { lang: 'en' },
+      },
     ],
   },
   {
@@ -38,7 +56,13 @@ const menu: SpecCase[] = [
     name: 'menu: an unknown number, a sticker and a file each get their own answer and the menu again',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '١٢', replies: ['لم نتعرّف على اختيارك', 'من 1 إلى 10'], lastReply: ar('menu.prompt'), at: 'menu/menu', eventsMatch: [{ type: 'answer_rejected', flow: 'menu', error: 'validation.choice.unknown' }] },
+      {
+        send: '١٢',
+        replies: ['لم نتعرّف على اختيارك', 'من 1 إلى 10'],
+        lastReply: ar('menu.prompt'),
+        at: 'menu/menu',
+        eventsMatch: [{ type: 'answer_rejected', flow: 'menu', error: 'validation.choice.unknown' }],
+      },
       { send: { unsupported: 'sticker' }, replies: [ar('unsupported.sticker')], lastReply: ar('menu.prompt'), at: 'menu/menu' },
       { send: { document: 'stray' }, replies: [ar('document.notExpected')], lastReply: ar('menu.prompt'), at: 'menu/menu' },
     ],
@@ -92,7 +116,14 @@ const commands: SpecCase[] = [
         requests: [],
       },
       // Consent stays given; a new request starts empty.
-      { send: '١', replies: [ar('q.forWhom')], notReplies: [ar('privacy.notice'), ar('draft.resumed', { title: ar('request.title') })], at: 'support_request/for_whom', events: ['flow_started'], session: { drafts: { support_request: { answers: {} } } } },
+      {
+        send: '١',
+        replies: [ar('q.forWhom')],
+        notReplies: [ar('privacy.notice'), ar('draft.resumed', { title: ar('request.title') })],
+        at: 'support_request/for_whom',
+        events: ['flow_started'],
+        session: { drafts: { support_request: { answers: {} } } },
+      },
     ],
   },
   {
@@ -126,9 +157,20 @@ const commands: SpecCase[] = [
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'housing' }),
-      { send: 'رجوع', replies: [ar('q.incomeSources'), 'إجابتك الحالية: راتب، حساب المواطن'], at: 'support_request/income_sources', answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'housing') },
+      {
+        send: 'رجوع',
+        replies: [ar('q.incomeSources'), 'إجابتك الحالية: راتب، حساب المواطن'],
+        at: 'support_request/income_sources',
+        answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'housing'),
+      },
       { send: 'السابق', replies: [ar('q.monthlyIncome'), 'إجابتك الحالية: 3500'], at: 'support_request/monthly_income' },
-      { send: '٤٠٠٠', replies: [ar('q.housing')], notReplies: [ar('q.incomeSources')], at: 'support_request/housing', answers: { monthly_income: 4000, income_sources: ['salary', 'citizen_account'] } },
+      {
+        send: '٤٠٠٠',
+        replies: [ar('q.housing')],
+        notReplies: [ar('q.incomeSources')],
+        at: 'support_request/housing',
+        answers: { monthly_income: 4000, income_sources: ['salary', 'citizen_account'] },
+      },
     ],
   },
   {
@@ -155,7 +197,13 @@ const commands: SpecCase[] = [
     turns: [
       { send: 'English', at: 'menu/menu' },
       { send: '1', at: 'support_request/consent' },
-      { send: 'back', replies: [en('back.nowhere')], lastReply: en('privacy.notice'), at: 'support_request/consent', notEvents: ['consent_given', 'consent_refused'] },
+      {
+        send: 'back',
+        replies: [en('back.nowhere')],
+        lastReply: en('privacy.notice'),
+        at: 'support_request/consent',
+        notEvents: ['consent_given', 'consent_refused'],
+      },
     ],
   },
   {
@@ -163,7 +211,13 @@ const commands: SpecCase[] = [
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'mobile' }),
-      { send: 'مساعدة', replies: [ar('help.text')], lastReply: ar('q.mobile'), at: 'support_request/mobile', answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'mobile') },
+      {
+        send: 'مساعدة',
+        replies: [ar('help.text')],
+        lastReply: ar('q.mobile'),
+        at: 'support_request/mobile',
+        answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'mobile'),
+      },
     ],
   },
   {
@@ -174,7 +228,14 @@ const commands: SpecCase[] = [
       { send: 'English', replies: ['English selected.', en('privacy.notice'), '1. I agree [yes]'], at: 'support_request/consent' },
       { send: 'I agree', at: 'support_request/for_whom' },
       { send: '1', at: 'support_request/full_name' },
-      { send: 'عربي', replies: [ar('language.changed'), ar('q.fullName')], notReplies: [en('q.fullName')], at: 'support_request/full_name', session: { lang: 'ar' }, answers: { for_whom: 'self' } },
+      {
+        send: 'عربي',
+        replies: [ar('language.changed'), ar('q.fullName')],
+        notReplies: [en('q.fullName')],
+        at: 'support_request/full_name',
+        session: { lang: 'ar' },
+        answers: { for_whom: 'self' },
+      },
     ],
   },
 ];
@@ -187,7 +248,14 @@ const leavingAndResuming: SpecCase[] = [
       { send: '1', at: 'support_request/full_name' },
       { send: 'Sara Ahmed Al-Qahtani', at: 'support_request/national_id' },
       { send: 'menu', replies: [en('menu.prompt')], at: 'menu/menu', drafts: ['support_request'], notEvents: ['flow_cancelled'] },
-      { send: 'Apply for support', replies: ['You have a support request in progress; let us continue where you stopped.', en('q.nationalId')], notReplies: [en('privacy.notice'), en('q.forWhom')], at: 'support_request/national_id', answers: { for_whom: 'self', full_name: 'Sara Ahmed Al-Qahtani' }, notEvents: ['flow_started'] },
+      {
+        send: 'Apply for support',
+        replies: ['You have a support request in progress; let us continue where you stopped.', en('q.nationalId')],
+        notReplies: [en('privacy.notice'), en('q.forWhom')],
+        at: 'support_request/national_id',
+        answers: { for_whom: 'self', full_name: 'Sara Ahmed Al-Qahtani' },
+        notEvents: ['flow_started'],
+      },
     ],
   },
   {
@@ -198,7 +266,12 @@ const leavingAndResuming: SpecCase[] = [
       { send: '/menu', replies: [ar('menu.prompt')], at: 'menu/menu', drafts: ['support_request'] },
       // “My request” with nothing sent yet says so and points to the unfinished one.
       { send: '٢', replies: [ar('status.draftOnly')], notReplies: [ar('status.none')], at: 'menu/menu', drafts: ['support_request'] },
-      { send: '١', replies: ['لديك طلب دعم لم يكتمل، سنكمل من حيث توقفت.', ar('q.maritalStatus')], at: 'support_request/marital_status', answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'marital_status') },
+      {
+        send: '١',
+        replies: ['لديك طلب دعم لم يكتمل، سنكمل من حيث توقفت.', ar('q.maritalStatus')],
+        at: 'support_request/marital_status',
+        answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'marital_status'),
+      },
     ],
   },
   {
@@ -239,7 +312,13 @@ const consent: SpecCase[] = [
     turns: [
       { send: 'English', at: 'menu/menu' },
       { send: '1', at: 'support_request/consent' },
-      { send: 'I do not agree', replies: ['We respect your decision', en('contact.howToReach')], notReplies: [en('q.forWhom')], at: 'menu/menu', events: ['consent_refused'] },
+      {
+        send: 'I do not agree',
+        replies: ['We respect your decision', en('contact.howToReach')],
+        notReplies: [en('q.forWhom')],
+        at: 'menu/menu',
+        events: ['consent_refused'],
+      },
     ],
   },
   {
@@ -247,12 +326,24 @@ const consent: SpecCase[] = [
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
       { send: '١', at: 'support_request/consent' },
-      { send: { choice: 'yes' }, at: 'support_request/for_whom', session: { consent: { version: 'privacy-2026-1', at: '2026-11-01T09:00:00.000Z' } }, eventsMatch: [{ type: 'consent_given', version: 'privacy-2026-1' }] },
+      {
+        send: { choice: 'yes' },
+        at: 'support_request/for_whom',
+        session: { consent: { version: 'privacy-2026-1', at: '2026-11-01T09:00:00.000Z' } },
+        eventsMatch: [{ type: 'consent_given', version: 'privacy-2026-1' }],
+      },
       ...walk(AR_SELF),
       { send: '١', at: 'support_request/declaration' },
       { send: 'نعم', at: 'menu/menu', drafts: [], submitted: { answers: AR_SELF_ANSWERS } },
       { send: { advanceMs: 30 * 24 * HOUR } },
-      { send: '١', replies: [ar('q.forWhom')], notReplies: [ar('privacy.notice')], at: 'support_request/for_whom', events: ['flow_started'], notEvents: ['consent_given'] },
+      {
+        send: '١',
+        replies: [ar('q.forWhom')],
+        notReplies: [ar('privacy.notice')],
+        at: 'support_request/for_whom',
+        events: ['flow_started'],
+        notEvents: ['consent_given'],
+      },
     ],
   },
 ];
@@ -263,8 +354,19 @@ const openCases: SpecCase[] = [
     world: { openCase: OPEN_CASE },
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: '٨', replies: [`هل تريد سحب طلبك رقم ${OPEN_CASE.reference}؟`, '1. نعم [yes]'], at: 'withdraw/confirm', requests: [{ type: 'find_own_open_case' }] },
-      { send: 'نعم', replies: [`تم سحب طلبك رقم ${OPEN_CASE.reference}`, ar('menu.prompt')], at: 'menu/menu', requests: [{ type: 'withdraw_case', caseId: OPEN_CASE.caseId }], drafts: [] },
+      {
+        send: '٨',
+        replies: [`هل تريد سحب طلبك رقم ${OPEN_CASE.reference}؟`, '1. نعم [yes]'],
+        at: 'withdraw/confirm',
+        requests: [{ type: 'find_own_open_case' }],
+      },
+      {
+        send: 'نعم',
+        replies: [`تم سحب طلبك رقم ${OPEN_CASE.reference}`, ar('menu.prompt')],
+        at: 'menu/menu',
+        requests: [{ type: 'withdraw_case', caseId: OPEN_CASE.caseId }],
+        drafts: [],
+      },
     ],
   },
   {
@@ -282,14 +384,25 @@ const openCases: SpecCase[] = [
     turns: [
       { send: 'English', at: 'menu/menu' },
       { send: { choice: 'withdraw' }, replies: [`Do you want to withdraw your request ${OPEN_CASE.reference}?`], at: 'withdraw/confirm' },
-      { send: { choice: 'yes' }, replies: [`Request ${OPEN_CASE.reference} is no longer open`, en('menu.prompt')], at: 'menu/menu', requests: [{ type: 'withdraw_case', caseId: OPEN_CASE.caseId }] },
+      {
+        send: { choice: 'yes' },
+        replies: [`Request ${OPEN_CASE.reference} is no longer open`, en('menu.prompt')],
+        at: 'menu/menu',
+        requests: [{ type: 'withdraw_case', caseId: OPEN_CASE.caseId }],
+      },
     ],
   },
   {
     name: 'withdraw without an open case: withdraw.none, the menu, no question asked',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: 'سحب طلبي', replies: [ar('withdraw.none'), ar('menu.prompt')], notReplies: ['هل تريد سحب'], at: 'menu/menu', requests: [{ type: 'find_own_open_case' }] },
+      {
+        send: 'سحب طلبي',
+        replies: [ar('withdraw.none'), ar('menu.prompt')],
+        notReplies: ['هل تريد سحب'],
+        at: 'menu/menu',
+        requests: [{ type: 'find_own_open_case' }],
+      },
     ],
   },
   {
@@ -299,7 +412,14 @@ const openCases: SpecCase[] = [
       { send: 'مرحبا', at: 'menu/menu' },
       {
         send: 'متابعة طلبي',
-        replies: ['طلباتك:', `${OPEN_CASE.reference}: قيد الدراسة`, `تاريخ التقديم: ${OPEN_CASE.submittedAt}`, `يُتوقّع الرد ابتداءً من: ${OPEN_CASE.expectedBy}`, ar('status.otherPhone'), ar('menu.prompt')],
+        replies: [
+          'طلباتك:',
+          `${OPEN_CASE.reference}: قيد الدراسة`,
+          `تاريخ التقديم: ${OPEN_CASE.submittedAt}`,
+          `يُتوقّع الرد ابتداءً من: ${OPEN_CASE.expectedBy}`,
+          ar('status.otherPhone'),
+          ar('menu.prompt'),
+        ],
         notReplies: ['in_review'],
         at: 'menu/menu',
         requests: [{ type: 'find_own_cases' }],
@@ -320,7 +440,13 @@ const openCases: SpecCase[] = [
     world: { openCase: { ...OPEN_CASE, status: 'information_requested' } },
     turns: [
       { send: 'English', at: 'menu/menu' },
-      { send: '/request', replies: ['You already have an open request.', 'Status: waiting for information from you', 'A new request cannot be made'], notReplies: [en('privacy.notice')], at: 'menu/menu', drafts: [] },
+      {
+        send: '/request',
+        replies: ['You already have an open request.', 'Status: waiting for information from you', 'A new request cannot be made'],
+        notReplies: [en('privacy.notice')],
+        at: 'menu/menu',
+        drafts: [],
+      },
     ],
   },
 ];
@@ -342,7 +468,13 @@ const expiry: SpecCase[] = [
         eventsMatch: [{ type: 'draft_expired', flow: 'support_request', documentIds: ['doc-id-front', 'doc-id-back', 'family-card-1'] }],
         notEvents: ['answer_recorded'],
       },
-      { send: '١', replies: [ar('q.forWhom')], at: 'support_request/for_whom', events: ['flow_started'], notReplies: [ar('draft.resumed', { title: ar('request.title') })] },
+      {
+        send: '١',
+        replies: [ar('q.forWhom')],
+        at: 'support_request/for_whom',
+        events: ['flow_started'],
+        notReplies: [ar('draft.resumed', { title: ar('request.title') })],
+      },
     ],
   },
   {
@@ -371,9 +503,22 @@ const expiry: SpecCase[] = [
       ...walk(AR_SELF, { to: 'doc_id' }),
       { send: { document: 'id-front' }, at: 'support_request/doc_id' },
       { send: { advanceMs: 73 * HOUR } },
-      { send: { expire: true }, replyCount: 0, at: null, drafts: [], eventsMatch: [{ type: 'draft_expired', flow: 'support_request', documentIds: ['id-front'] }], session: { draftsExpired: true } },
+      {
+        send: { expire: true },
+        replyCount: 0,
+        at: null,
+        drafts: [],
+        eventsMatch: [{ type: 'draft_expired', flow: 'support_request', documentIds: ['id-front'] }],
+        session: { draftsExpired: true },
+      },
       { send: { advanceMs: 24 * HOUR } },
-      { send: 'السلام عليكم', replies: [ar('draft.expired'), ar('menu.prompt')], at: 'menu/menu', session: { draftsExpired: false }, notEvents: ['draft_expired'] },
+      {
+        send: 'السلام عليكم',
+        replies: [ar('draft.expired'), ar('menu.prompt')],
+        at: 'menu/menu',
+        session: { draftsExpired: false },
+        notEvents: ['draft_expired'],
+      },
       { send: '١', replies: [ar('q.forWhom')], at: 'support_request/for_whom', events: ['flow_started'] },
     ],
   },
@@ -413,7 +558,12 @@ describe('consent to an older privacy notice', () => {
         name: 'after the notice changed',
         turns: [
           { send: '١', replies: [ar('privacy.notice')], at: 'support_request/consent' },
-          { send: 'نعم', at: 'support_request/for_whom', session: { consent: { version: 'privacy-2026-1', at: '2026-11-01T09:00:00.000Z' } }, eventsMatch: [{ type: 'consent_given', version: 'privacy-2026-1' }] },
+          {
+            send: 'نعم',
+            at: 'support_request/for_whom',
+            session: { consent: { version: 'privacy-2026-1', at: '2026-11-01T09:00:00.000Z' } },
+            eventsMatch: [{ type: 'consent_given', version: 'privacy-2026-1' }],
+          },
         ],
       },
       state,
@@ -433,12 +583,22 @@ const tracking: SpecCase[] = [
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'city' }),
-      { send: '/status', replies: ['SR-BBBB-2222: بانتظار معلومات منك', 'الباحث ينتظر منك معلومات', 'SR-AAAA-1111: مرفوض', ar('status.draftAlso'), ar('status.otherPhone')], at: 'menu/menu', drafts: ['support_request'] },
+      {
+        send: '/status',
+        replies: ['SR-BBBB-2222: بانتظار معلومات منك', 'الباحث ينتظر منك معلومات', 'SR-AAAA-1111: مرفوض', ar('status.draftAlso'), ar('status.otherPhone')],
+        at: 'menu/menu',
+        drafts: ['support_request'],
+      },
     ],
   },
   {
     name: 'following a request from another phone: a reference typed loosely and the last four digits in Arabic digits → the status only',
-    world: { lookup: { outcome: 'found', found: { caseId: 'case_x', reference: 'SR-7KQ4-M9XD', status: 'in_review', submittedAt: '1 Nov 2026', expectedBy: '15 Nov 2026' } } },
+    world: {
+      lookup: {
+        outcome: 'found',
+        found: { caseId: 'case_x', reference: 'SR-7KQ4-M9XD', status: 'in_review', submittedAt: '1 Nov 2026', expectedBy: '15 Nov 2026' },
+      },
+    },
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
       { send: 'تتبع', replies: [ar('track.reference')], at: 'track/track_reference' },

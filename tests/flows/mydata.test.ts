@@ -12,7 +12,16 @@ const specs: SpecCase[] = [
     name: 'in the middle of a new request: the submitted one in full, the draft, a complaint, a rating, the consent; then the same question',
     world: {
       ownData: {
-        cases: [{ reference: 'SR-7KQ4-M9XD', status: 'approved', submittedAt: '1 نوفمبر 2026', flow: 'support_request', flowVersion: 1, answers: { for_whom: 'self', full_name: 'نورة سعد العتيبي', national_id: '1000000008', mobile: '+966551234567', support_type: 'food' } }],
+        cases: [
+          {
+            reference: 'SR-7KQ4-M9XD',
+            status: 'approved',
+            submittedAt: '1 نوفمبر 2026',
+            flow: 'support_request',
+            flowVersion: 1,
+            answers: { for_whom: 'self', full_name: 'نورة سعد العتيبي', national_id: '1000000008', mobile: '+966551234567', support_type: 'food' },
+          },
+        ],
         records: [{ kind: 'feedback', reference: 'FB-2A3B-4C5D', createdAt: '3 نوفمبر 2026' }],
         ratings: 1,
       },

@@ -36,7 +36,9 @@ export interface World {
   /** A deletion request made earlier and still pending (default: none, so a new one is recorded as DEL-TEST-0001). */
   erasurePending?: string;
   /** What a look-up from another phone answers (default: not found). */
-  lookup?: { outcome: 'found'; found: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string } } | { outcome: 'not_found' | 'limited' };
+  lookup?:
+    | { outcome: 'found'; found: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string } }
+    | { outcome: 'not_found' | 'limited' };
 }
 
 /** One input a spec case sends, or a move of the fixed clock. */
@@ -153,7 +155,9 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     case 'submit_case': {
       state.submitted.push(request);
       const { reference, expectedBy } = world.submission ?? { reference: 'SR-TEST-0001', expectedBy: '15 Nov 2026' };
-      return world.duplicateOnSubmit ? { request: 'submit_case', outcome: 'duplicate' } : { request: 'submit_case', outcome: 'submitted', reference, expectedBy };
+      return world.duplicateOnSubmit
+        ? { request: 'submit_case', outcome: 'duplicate' }
+        : { request: 'submit_case', outcome: 'submitted', reference, expectedBy };
     }
     case 'withdraw_case':
       return { request: 'withdraw_case', outcome: world.withdrawOutcome ?? 'withdrawn', reference: world.openCase?.reference ?? 'SR-TEST-0001' };
@@ -183,7 +187,9 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
       return { request: 'submit_record', reference: request.kind === 'feedback' ? 'FB-TEST-0001' : 'VL-TEST-0001' };
     case 'request_erasure':
       state.submitted.push(request);
-      return world.erasurePending ? { request: 'request_erasure', outcome: 'pending', reference: world.erasurePending } : { request: 'request_erasure', outcome: 'recorded', reference: 'DEL-TEST-0001' };
+      return world.erasurePending
+        ? { request: 'request_erasure', outcome: 'pending', reference: world.erasurePending }
+        : { request: 'request_erasure', outcome: 'recorded', reference: 'DEL-TEST-0001' };
   }
 }
 
@@ -268,7 +274,13 @@ export function runSpec(spec: SpecCase, state: SpecState = newSpecState({ lang: 
     const draft = session.drafts[session.position?.flow ?? ''];
     if (t.answers) expect(draft?.answers, `${where}: answers`).toMatchObject(t.answers);
     for (const field of t.missingAnswers ?? []) expect(draft?.answers ?? {}, `${where}: answers`).not.toHaveProperty(field);
-    if (t.drafts) expect(Object.keys(session.drafts).filter((f) => f !== 'menu').sort(), `${where}: drafts`).toEqual([...t.drafts].sort());
+    if (t.drafts)
+      expect(
+        Object.keys(session.drafts)
+          .filter((f) => f !== 'menu')
+          .sort(),
+        `${where}: drafts`,
+      ).toEqual([...t.drafts].sort());
     const types = events.map((e) => e.type);
     for (const type of t.events ?? []) expect(types, `${where}: events`).toContain(type);
     for (const type of t.notEvents ?? []) expect(types, `${where}: events`).not.toContain(type);

@@ -60,7 +60,7 @@ function confirmAndSignEnglish(answers: Answers, documentIds: string[]): SpecTur
 const EN_BEHALF: PathStep[] = [
   ['for_whom', 'On behalf of a family member'],
   ['relationship', '1'],
-  ['full_name', "Fatimah Al-Shehri"],
+  ['full_name', 'Fatimah Al-Shehri'],
   ['national_id', '1029 3847 55'],
   ['mobile', '+966 55 123 4567'],
   ['city', 'Nimran'],
@@ -252,7 +252,15 @@ const happyPaths: SpecCase[] = [
       { send: { document: 'doc-lease' }, replies: ['File received (1 of at most 6)'], at: 'support_request/doc_lease' },
       {
         send: 'done',
-        replies: ['Please review your details', '• Request for: For myself', '• Marital status: Married', '• Income sources: Salary, Citizen account', '• Housing: Rented', '• Full name: محمد عبدالله القحطاني', '• ID document: 2 files'],
+        replies: [
+          'Please review your details',
+          '• Request for: For myself',
+          '• Marital status: Married',
+          '• Income sources: Salary, Citizen account',
+          '• Housing: Rented',
+          '• Full name: محمد عبدالله القحطاني',
+          '• ID document: 2 files',
+        ],
         notReplies: ['مقدّم الطلب'],
         at: 'support_request/review',
       },
@@ -269,7 +277,13 @@ const happyPaths: SpecCase[] = [
       { send: { document: 'report-2' }, replies: ['File received (2 of at most 10)'], at: 'support_request/doc_medical' },
       {
         send: 'Done',
-        replies: ['• Request for: On behalf of a family member', '• Relationship: Father or mother', '• Family members: 1', '• Monthly income (SAR): 0', '• Medical reports: 2 files'],
+        replies: [
+          '• Request for: On behalf of a family member',
+          '• Relationship: Father or mother',
+          '• Family members: 1',
+          '• Monthly income (SAR): 0',
+          '• Medical reports: 2 files',
+        ],
         notReplies: ["Dependants' ages", 'Income sources', 'Monthly rent', 'Family card', 'Income proof', 'Lease'],
         at: 'support_request/review',
       },
@@ -313,7 +327,12 @@ const conditionals: SpecCase[] = [
       { send: { document: 'k-family' }, at: 'support_request/doc_family_card' },
       { send: 'تم', replies: [ar('q.docLease')], notReplies: [ar('q.docIncomeProof')], at: 'support_request/doc_lease' },
       { send: { document: 'k-lease' }, at: 'support_request/doc_lease' },
-      { send: 'تم', replies: ['• الدخل الشهري (ريال): 0', '• عقد الإيجار: ملف واحد'], notReplies: ['مصادر الدخل', 'إثبات الدخل', 'الإيجار الشهري'], at: 'support_request/review' },
+      {
+        send: 'تم',
+        replies: ['• الدخل الشهري (ريال): 0', '• عقد الإيجار: ملف واحد'],
+        notReplies: ['مصادر الدخل', 'إثبات الدخل', 'الإيجار الشهري'],
+        at: 'support_request/review',
+      },
       ...confirmAndSignArabic(AR_NO_INCOME_RENT_SUPPORT_ANSWERS, ['k-id', 'k-family', 'k-lease']),
     ],
   },
@@ -350,7 +369,13 @@ const reviewAndDeclaration: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF),
       { send: 'تعديل: المدينة', replies: [ar('q.city'), 'إجابتك الحالية: نمران'], at: 'support_request/city' },
-      { send: 'خميس مشيط', replies: ['• المدينة: خميس مشيط', '1. تأكيد البيانات [confirm]'], notReplies: ['• المدينة: نمران', ar('q.district')], at: 'support_request/review', answers: { city: 'خميس مشيط', district: 'حي الملك فهد' } },
+      {
+        send: 'خميس مشيط',
+        replies: ['• المدينة: خميس مشيط', '1. تأكيد البيانات [confirm]'],
+        notReplies: ['• المدينة: نمران', ar('q.district')],
+        at: 'support_request/review',
+        answers: { city: 'خميس مشيط', district: 'حي الملك فهد' },
+      },
       ...confirmAndSignArabic({ ...AR_SELF_ANSWERS, city: 'خميس مشيط' }, AR_SELF_DOCUMENTS),
     ],
   },
@@ -360,7 +385,12 @@ const reviewAndDeclaration: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF),
       { send: reviewOption(AR_SELF, 'housing'), replies: [ar('q.housing'), 'إجابتك الحالية: إيجار'], at: 'support_request/housing' },
-      { send: 'ملك', replies: ['• السكن: ملك'], notReplies: ['الإيجار الشهري', 'عقد الإيجار', ar('q.monthlyRent'), ar('q.docLease')], at: 'support_request/review' },
+      {
+        send: 'ملك',
+        replies: ['• السكن: ملك'],
+        notReplies: ['الإيجار الشهري', 'عقد الإيجار', ar('q.monthlyRent'), ar('q.docLease')],
+        at: 'support_request/review',
+      },
       ...confirmAndSignArabic(AR_SELF_OWNED_ANSWERS, ['doc-id-front', 'doc-id-back', 'doc-family-card', 'doc-income']),
     ],
   },
@@ -388,7 +418,14 @@ const reviewAndDeclaration: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF),
       { send: '١', at: 'support_request/declaration' },
-      { send: 'لا', replies: [ar('declaration.declined'), '• السكن: إيجار', '1. تأكيد البيانات [confirm]'], at: 'support_request/review', notEvents: ['declaration_accepted'], requests: [], drafts: ['support_request'] },
+      {
+        send: 'لا',
+        replies: [ar('declaration.declined'), '• السكن: إيجار', '1. تأكيد البيانات [confirm]'],
+        at: 'support_request/review',
+        notEvents: ['declaration_accepted'],
+        requests: [],
+        drafts: ['support_request'],
+      },
       { send: '١', at: 'support_request/declaration' },
       { send: { choice: 'no' }, replies: [ar('declaration.declined')], at: 'support_request/review', requests: [] },
       ...confirmAndSignArabic(AR_SELF_ANSWERS, AR_SELF_DOCUMENTS),
@@ -400,11 +437,21 @@ const reviewAndDeclaration: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'doc_id' }),
       { send: 'رجوع', replies: [ar('q.description'), 'إجابتك الحالية: نحتاج سلة غذائية'], at: 'support_request/description' },
-      { send: 'نحتاج سلة غذائية ومساعدة في فاتورة الكهرباء', replies: [ar('q.docId')], at: 'support_request/doc_id', answers: { description: 'نحتاج سلة غذائية ومساعدة في فاتورة الكهرباء' } },
+      {
+        send: 'نحتاج سلة غذائية ومساعدة في فاتورة الكهرباء',
+        replies: [ar('q.docId')],
+        at: 'support_request/doc_id',
+        answers: { description: 'نحتاج سلة غذائية ومساعدة في فاتورة الكهرباء' },
+      },
       ...walk(AR_SELF, { from: 'doc_id' }),
       { send: 'رجوع', replies: [ar('q.docLease'), 'إجابتك الحالية: ملف واحد'], at: 'support_request/doc_lease' },
       { send: { document: 'doc-lease-2' }, at: 'support_request/doc_lease' },
-      { send: 'تم', replies: ['• عقد الإيجار: ملف واحد', '• وصف الحاجة: نحتاج سلة غذائية ومساعدة في فاتورة الكهرباء'], at: 'support_request/review', answers: { doc_lease: ['doc-lease-2'] } },
+      {
+        send: 'تم',
+        replies: ['• عقد الإيجار: ملف واحد', '• وصف الحاجة: نحتاج سلة غذائية ومساعدة في فاتورة الكهرباء'],
+        at: 'support_request/review',
+        answers: { doc_lease: ['doc-lease-2'] },
+      },
     ],
   },
   {
@@ -413,7 +460,14 @@ const reviewAndDeclaration: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF),
       { send: reviewOption(AR_SELF, 'city'), replies: ['إجابتك الحالية: نمران', '«رجوع»'], at: 'support_request/city' },
-      { send: 'رجوع', replies: ['• المدينة: نمران'], notReplies: [ar('q.docLease')], at: 'support_request/review', answers: { city: 'نمران' }, notEvents: ['answer_recorded'] },
+      {
+        send: 'رجوع',
+        replies: ['• المدينة: نمران'],
+        notReplies: [ar('q.docLease')],
+        at: 'support_request/review',
+        answers: { city: 'نمران' },
+        notEvents: ['answer_recorded'],
+      },
     ],
   },
   {
@@ -433,7 +487,13 @@ const languageAtReview: SpecCase[] = [
     turns: [
       ...startArabic(),
       ...walk(AR_SELF),
-      { send: 'English', replies: ['English selected.', 'Please review your details', '• Housing: Rented', '• Monthly rent (SAR): 1500', '1. Confirm details [confirm]'], notReplies: ['راجع بياناتك'], at: 'support_request/review', answers: AR_SELF_ANSWERS },
+      {
+        send: 'English',
+        replies: ['English selected.', 'Please review your details', '• Housing: Rented', '• Monthly rent (SAR): 1500', '1. Confirm details [confirm]'],
+        notReplies: ['راجع بياناتك'],
+        at: 'support_request/review',
+        answers: AR_SELF_ANSWERS,
+      },
       ...confirmAndSignEnglish(AR_SELF_ANSWERS, AR_SELF_DOCUMENTS),
     ],
   },
@@ -447,7 +507,13 @@ const identity: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF),
       { send: reviewOption(AR_SELF, 'national_id'), replies: [`إجابتك الحالية: ${VALID_ID}`], at: 'support_request/national_id' },
-      { send: OTHER_ID, replies: ['يوجد طلب مفتوح مسجّل برقم الهوية هذا', ar('contact.howToReach')], notReplies: ['قيد الدراسة'], at: 'support_request/national_id', answers: { national_id: VALID_ID } },
+      {
+        send: OTHER_ID,
+        replies: ['يوجد طلب مفتوح مسجّل برقم الهوية هذا', ar('contact.howToReach')],
+        notReplies: ['قيد الدراسة'],
+        at: 'support_request/national_id',
+        answers: { national_id: VALID_ID },
+      },
       { send: 'رجوع', replies: [`• رقم الهوية أو الإقامة: ${VALID_ID}`], at: 'support_request/review', answers: { national_id: VALID_ID } },
     ],
   },
@@ -492,7 +558,13 @@ const identity: SpecCase[] = [
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'national_id' }),
-      { send: VALID_ID, replies: [ar('nationalId.takenHere')], lastReply: ar('q.nationalId'), at: 'support_request/national_id', missingAnswers: ['national_id'] },
+      {
+        send: VALID_ID,
+        replies: [ar('nationalId.takenHere')],
+        lastReply: ar('q.nationalId'),
+        at: 'support_request/national_id',
+        missingAnswers: ['national_id'],
+      },
     ],
   },
   {
@@ -620,7 +692,10 @@ describe('support request: engine behaviours to fix', () => {
 
 describe('support request: sessions stored as JSON', () => {
   it('resumes after the session is serialised to JSON mid-flow and reparsed with SessionSchema', () => {
-    const first: SpecCase = { name: 'before the round trip', turns: [...startArabic(), ...walk(AR_SELF, { to: 'doc_family_card' }), { send: { document: 'doc-family-card' }, at: 'support_request/doc_family_card' }] };
+    const first: SpecCase = {
+      name: 'before the round trip',
+      turns: [...startArabic(), ...walk(AR_SELF, { to: 'doc_family_card' }), { send: { document: 'doc-family-card' }, at: 'support_request/doc_family_card' }],
+    };
     const state = runSpec(first);
 
     // The stored text, read back as a stored document would be: parsed, validated, written again.
@@ -635,7 +710,12 @@ describe('support request: sessions stored as JSON', () => {
       {
         name: 'after the round trip',
         turns: [
-          { send: 'تم', replies: [ar('q.docIncomeProof')], at: 'support_request/doc_income_proof', answers: { doc_family_card: ['doc-family-card'], national_id: VALID_ID } },
+          {
+            send: 'تم',
+            replies: [ar('q.docIncomeProof')],
+            at: 'support_request/doc_income_proof',
+            answers: { doc_family_card: ['doc-family-card'], national_id: VALID_ID },
+          },
           ...walk(AR_SELF, { from: 'doc_income_proof' }),
           ...confirmAndSignArabic(AR_SELF_ANSWERS, AR_SELF_DOCUMENTS),
         ],
@@ -649,7 +729,10 @@ describe('support request: sessions stored as JSON', () => {
     const state = runSpec({ name: 'to national id', turns: [...startArabic(), ...walk(AR_SELF, { to: 'national_id' })] });
     const session = SessionSchema.parse(JSON.parse(state.sessionJson));
     state.sessionJson = JSON.stringify({ ...session, waiting: { request: 'check_national_id', purpose: 'step:national_id', value: VALID_ID } });
-    runSpec({ name: 'after a crash', turns: [{ send: OTHER_ID, at: 'support_request/mobile', answers: { national_id: OTHER_ID }, session: { waiting: null } }] }, state);
+    runSpec(
+      { name: 'after a crash', turns: [{ send: OTHER_ID, at: 'support_request/mobile', answers: { national_id: OTHER_ID }, session: { waiting: null } }] },
+      state,
+    );
   });
 });
 
@@ -662,7 +745,9 @@ describe('support request: flows that changed under a saved session', () => {
     runSpec(
       {
         name: 'after the flow changed',
-        turns: [{ send: 'أعزب', replies: [ar('q.city')], at: 'support_request/city', missingAnswers: ['city'], notEvents: ['answer_recorded', 'answer_rejected'] }],
+        turns: [
+          { send: 'أعزب', replies: [ar('q.city')], at: 'support_request/city', missingAnswers: ['city'], notEvents: ['answer_recorded', 'answer_rejected'] },
+        ],
       },
       state,
     );
@@ -718,7 +803,13 @@ describe('support request: a chat with an open request', () => {
         { send: 'السلام عليكم', at: 'menu/menu' },
         {
           send: '١',
-          replies: ['لديك طلب مفتوح بالفعل', `الرقم المرجعي: ${OPEN_CASE.reference}`, 'الحالة: قيد الدراسة', `يُتوقّع الرد ابتداءً من: ${OPEN_CASE.expectedBy}`, ar('menu.prompt')],
+          replies: [
+            'لديك طلب مفتوح بالفعل',
+            `الرقم المرجعي: ${OPEN_CASE.reference}`,
+            'الحالة: قيد الدراسة',
+            `يُتوقّع الرد ابتداءً من: ${OPEN_CASE.expectedBy}`,
+            ar('menu.prompt'),
+          ],
           notReplies: [ar('privacy.notice'), ar('q.forWhom')],
           at: 'menu/menu',
           drafts: [],

@@ -14,7 +14,12 @@ const surveys: SpecCase[] = [
     name: 'an invitation at the menu: asked at once, the five ratings best first; a comment skipped; thanks, the menu',
     turns: [
       { send: 'مرحبا', at: 'menu/menu' },
-      { send: INVITE, replies: [ar('survey.invite', { reference: 'SR-TEST-0001' }), ar('survey.rating'), '1. ممتازة ⭐⭐⭐⭐⭐ [r5]', '5. ضعيفة ⭐ [r1]'], at: 'survey/survey_rating', session: { pendingSurvey: 'srv_decision_case_1' } },
+      {
+        send: INVITE,
+        replies: [ar('survey.invite', { reference: 'SR-TEST-0001' }), ar('survey.rating'), '1. ممتازة ⭐⭐⭐⭐⭐ [r5]', '5. ضعيفة ⭐ [r1]'],
+        at: 'survey/survey_rating',
+        session: { pendingSurvey: 'srv_decision_case_1' },
+      },
       { send: '١', replies: [ar('survey.comment')], at: 'survey/survey_comment' },
       {
         send: 'تخطي',
@@ -31,11 +36,22 @@ const surveys: SpecCase[] = [
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'city' }),
-      { send: INVITE, replies: [ar('survey.inviteLater', { reference: 'SR-TEST-0001' })], notReplies: [ar('survey.rating')], at: 'support_request/city', session: { pendingSurvey: 'srv_decision_case_1' } },
+      {
+        send: INVITE,
+        replies: [ar('survey.inviteLater', { reference: 'SR-TEST-0001' })],
+        notReplies: [ar('survey.rating')],
+        at: 'support_request/city',
+        session: { pendingSurvey: 'srv_decision_case_1' },
+      },
       { send: 'نمران', replies: [ar('q.district')], at: 'support_request/district' },
       { send: 'تقييم', replies: [ar('survey.rating')], at: 'survey/survey_rating' },
       { send: 'ضعيفة', replies: [ar('survey.comment')] },
-      { send: 'انتظرت طويلًا في المكتب', replies: [ar('survey.already')], requests: [{ type: 'submit_survey', surveyId: 'srv_decision_case_1', rating: 1, comment: 'انتظرت طويلًا في المكتب' }], at: 'menu/menu' },
+      {
+        send: 'انتظرت طويلًا في المكتب',
+        replies: [ar('survey.already')],
+        requests: [{ type: 'submit_survey', surveyId: 'srv_decision_case_1', rating: 1, comment: 'انتظرت طويلًا في المكتب' }],
+        at: 'menu/menu',
+      },
       // The request in progress is kept.
       { send: '١', replies: [ar('draft.resumed', { title: ar('request.title') })], at: 'support_request/district' },
     ],
@@ -46,7 +62,11 @@ const surveys: SpecCase[] = [
       { send: 'English', at: 'menu/menu' },
       { send: '7', replies: [en('survey.rating')], at: 'survey/survey_rating' },
       { send: 'Very good', replies: [en('survey.comment')] },
-      { send: 'The researcher was very kind', replies: [en('survey.thanks')], requests: [{ type: 'submit_survey', surveyId: null, rating: 4, comment: 'The researcher was very kind' }] },
+      {
+        send: 'The researcher was very kind',
+        replies: [en('survey.thanks')],
+        requests: [{ type: 'submit_survey', surveyId: null, rating: 4, comment: 'The researcher was very kind' }],
+      },
     ],
   },
   {

@@ -33,7 +33,12 @@ function arabicErrors(name: string, step: string, invalid: Invalid[], valid: Spe
   return {
     name,
     world: LIST_EVERY_MESSAGE,
-    turns: [...startArabic(), ...walk(AR_SELF, { to: step }), ...rejectedAt(step, ar(`q.${camel(step)}`), answersUpTo(AR_SELF_ANSWERS, AR_SELF, step), invalid), valid],
+    turns: [
+      ...startArabic(),
+      ...walk(AR_SELF, { to: step }),
+      ...rejectedAt(step, ar(`q.${camel(step)}`), answersUpTo(AR_SELF_ANSWERS, AR_SELF, step), invalid),
+      valid,
+    ],
   };
 }
 
@@ -76,7 +81,12 @@ function englishErrors(name: string, step: string, invalid: Invalid[], valid: Sp
   return {
     name,
     world: LIST_EVERY_MESSAGE,
-    turns: [...startEnglish(), ...walk(EN_PATH, { to: step }), ...rejectedAt(step, en(`q.${camel(step)}`), answersUpTo(EN_ANSWERS, EN_PATH, step), invalid), valid],
+    turns: [
+      ...startEnglish(),
+      ...walk(EN_PATH, { to: step }),
+      ...rejectedAt(step, en(`q.${camel(step)}`), answersUpTo(EN_ANSWERS, EN_PATH, step), invalid),
+      valid,
+    ],
   };
 }
 
@@ -96,7 +106,13 @@ const typedAnswers: SpecCase[] = [
       ['१०८७६५४३२१', 'validation.foreignDigits', 'اكتب الأرقام بالأرقام العربية (١٢٣) أو الإنجليزية (123)'],
       ['   ', 'validation.required', 'لم تصلنا إجابة'],
     ],
-    { send: '١٠٨ ٧٦٥ ٤٣٢١', replies: [ar('q.mobile')], at: 'support_request/mobile', answers: { national_id: VALID_ID }, requests: [{ type: 'check_national_id', nationalId: VALID_ID }] },
+    {
+      send: '١٠٨ ٧٦٥ ٤٣٢١',
+      replies: [ar('q.mobile')],
+      at: 'support_request/mobile',
+      answers: { national_id: VALID_ID },
+      requests: [{ type: 'check_national_id', nationalId: VALID_ID }],
+    },
   ),
   englishErrors(
     'national ID in English: too short, wrong check digit with how to reach the association',
@@ -270,7 +286,14 @@ const choices: SpecCase[] = [
       { send: 'مرحبا', at: 'menu/menu' },
       { send: '١', at: 'support_request/consent' },
       // Asked again: the whole notice or its short question, with the same two options.
-      { send: 'ربما', replies: [ar('validation.yesNo.unknown')], lastReply: 'هل توافق على جمع بياناتك واستخدامها', at: 'support_request/consent', notEvents: ['consent_given', 'consent_refused'], session: { consent: null } },
+      {
+        send: 'ربما',
+        replies: [ar('validation.yesNo.unknown')],
+        lastReply: 'هل توافق على جمع بياناتك واستخدامها',
+        at: 'support_request/consent',
+        notEvents: ['consent_given', 'consent_refused'],
+        session: { consent: null },
+      },
       { send: 'يمكن', lastReply: '2. لا أوافق [no]', at: 'support_request/consent' },
       { send: 'موافق', at: 'support_request/for_whom', events: ['consent_given'] },
     ],
@@ -282,7 +305,14 @@ const choices: SpecCase[] = [
       ...walk(AR_SELF),
       { send: '٩٩', replies: ['لم نتعرّف على اختيارك', 'من 1 إلى 20'], lastReply: '• السكن: إيجار', at: 'support_request/review', answers: AR_SELF_ANSWERS },
       { send: '١', at: 'support_request/declaration' },
-      { send: 'ممكن', replies: [ar('validation.yesNo.unknown')], lastReply: '1. أقرّ وأوقّع [yes]', at: 'support_request/declaration', notEvents: ['declaration_accepted'], requests: [] },
+      {
+        send: 'ممكن',
+        replies: [ar('validation.yesNo.unknown')],
+        lastReply: '1. أقرّ وأوقّع [yes]',
+        at: 'support_request/declaration',
+        notEvents: ['declaration_accepted'],
+        requests: [],
+      },
       { send: '١', at: 'menu/menu', events: ['declaration_accepted'] },
     ],
   },
@@ -300,18 +330,24 @@ const kindsOfMessage: SpecCase[] = [
     ],
     { send: 'نمران', at: 'support_request/district', answers: { city: 'نمران' } },
   ),
-  englishErrors(
-    'a location in English',
-    'district',
-    [[{ unsupported: 'location' }, 'unsupported.location', 'We do not need a location here']],
-    { send: 'Al Rawdah', at: 'support_request/marital_status' },
-  ),
+  englishErrors('a location in English', 'district', [[{ unsupported: 'location' }, 'unsupported.location', 'We do not need a location here']], {
+    send: 'Al Rawdah',
+    at: 'support_request/marital_status',
+  }),
   {
     name: 'a file where text is expected: told no file is asked here, the same question, nothing recorded',
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'description' }),
-      { send: { document: 'stray-photo' }, replies: [ar('document.notExpected')], lastReply: ar('q.description'), at: 'support_request/description', missingAnswers: ['description'], notEvents: ['answer_recorded'], answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'description') },
+      {
+        send: { document: 'stray-photo' },
+        replies: [ar('document.notExpected')],
+        lastReply: ar('q.description'),
+        at: 'support_request/description',
+        missingAnswers: ['description'],
+        notEvents: ['answer_recorded'],
+        answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'description'),
+      },
       { send: 'نحتاج سلة غذائية للأسرة، فالراتب لا يكفي', at: 'support_request/doc_id' },
     ],
   },
@@ -329,7 +365,13 @@ const kindsOfMessage: SpecCase[] = [
         [{ rejected: 'document.unsupportedType' }, 'document.unsupportedType', 'أرسل صورة (JPG أو PNG) أو ملف PDF'],
       ]),
       { send: { document: 'id-front' }, replies: ['وصلنا الملف (1 من 4 كحد أقصى)'], at: 'support_request/doc_id' },
-      { send: { rejected: 'document.corrupt' }, replies: ['تعذّر فتح الملف'], at: 'support_request/doc_id', eventsMatch: [{ type: 'answer_rejected', error: 'document.corrupt' }], session: { drafts: { support_request: { files: ['id-front'] } } } },
+      {
+        send: { rejected: 'document.corrupt' },
+        replies: ['تعذّر فتح الملف'],
+        at: 'support_request/doc_id',
+        eventsMatch: [{ type: 'answer_rejected', error: 'document.corrupt' }],
+        session: { drafts: { support_request: { files: ['id-front'] } } },
+      },
       { send: 'تم', replies: [ar('q.docFamilyCard')], at: 'support_request/doc_family_card', answers: { doc_id: ['id-front'] } },
     ],
   },
@@ -376,13 +418,25 @@ const help: SpecCase[] = [
       ...walk(AR_SELF, { to: 'family_count' }),
       { send: 'abc', notReplies: [ar('help.offer')], at: 'support_request/family_count', session: { invalidCount: 1 } },
       { send: 'كثير', notReplies: [ar('help.offer')], at: 'support_request/family_count', session: { invalidCount: 2 } },
-      { send: '2.5', replies: [ar('validation.count.notInteger'), 'يبدو أن هذا السؤال غير واضح', '«باحث»'], lastReply: ar('q.familyCount'), at: 'support_request/family_count', session: { invalidCount: 3 } },
+      {
+        send: '2.5',
+        replies: [ar('validation.count.notInteger'), 'يبدو أن هذا السؤال غير واضح', '«باحث»'],
+        lastReply: ar('q.familyCount'),
+        at: 'support_request/family_count',
+        session: { invalidCount: 3 },
+      },
       { send: '٥', notReplies: [ar('help.offer')], at: 'support_request/dependants_ages', session: { invalidCount: 0 } },
       { send: 'عشرة', notReplies: [ar('help.offer')], at: 'support_request/dependants_ages', session: { invalidCount: 1 } },
       { send: 'عشرة', notReplies: [ar('help.offer')], session: { invalidCount: 2 } },
       { send: 'عشرة', replies: [ar('help.offer')], session: { invalidCount: 3 } },
       // Offered once when the person seems stuck, not after every further mistake.
-      { send: 'عشرة', replies: [ar('validation.ages.invalid', { part: 'عشرة' })], notReplies: [ar('help.offer')], lastReply: ar('q.dependantsAges'), session: { invalidCount: 4 } },
+      {
+        send: 'عشرة',
+        replies: [ar('validation.ages.invalid', { part: 'عشرة' })],
+        notReplies: [ar('help.offer')],
+        lastReply: ar('q.dependantsAges'),
+        session: { invalidCount: 4 },
+      },
     ],
   },
   {

@@ -9,7 +9,9 @@ import type { RecordingChannel, TestChat } from './test-app.js';
 let photoCount = 0;
 
 async function photo(): Promise<Buffer> {
-  return sharp({ create: { width: 40, height: 30, channels: 3, background: '#888888' } }).jpeg().toBuffer();
+  return sharp({ create: { width: 40, height: 30, channels: 3, background: '#888888' } })
+    .jpeg()
+    .toBuffer();
 }
 
 /** Sends a photo as a phone would (its bytes served by the recording channel). */

@@ -25,7 +25,10 @@ export async function freshDatabase(): Promise<{ connection: Connection; dbName:
 }
 
 /** Deletes every key under `prefix` (a test's own corner of the shared Redis; never FLUSHALL). */
-export async function deleteKeys(redis: { keys: (pattern: string) => Promise<string[]>; del: (...keys: string[]) => Promise<number> }, prefix: string): Promise<void> {
+export async function deleteKeys(
+  redis: { keys: (pattern: string) => Promise<string[]>; del: (...keys: string[]) => Promise<number> },
+  prefix: string,
+): Promise<void> {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
 }

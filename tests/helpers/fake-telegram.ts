@@ -170,9 +170,7 @@ const DEFAULT_ALLOWED_UPDATES = new Set([
   'chat_boost',
   'removed_chat_boost',
 ]);
-const HTML_TAGS = new Set([
-  'b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji',
-]);
+const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
 
 class ApiError extends Error {
   constructor(
@@ -250,7 +248,10 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Parses a multipart/form-data body (RFC 7578) held in memory. */
-export function parseMultipart(body: Buffer, boundary: string): { fields: Record<string, string>; files: Record<string, { filename: string; contentType?: string; data: Buffer }> } {
+export function parseMultipart(
+  body: Buffer,
+  boundary: string,
+): { fields: Record<string, string>; files: Record<string, { filename: string; contentType?: string; data: Buffer }> } {
   const fields: Record<string, string> = {};
   const files: Record<string, { filename: string; contentType?: string; data: Buffer }> = {};
   const delimiter = Buffer.from(`--${boundary}`);
@@ -487,9 +488,7 @@ export class FakeTelegram {
 
   /** sendMessage/sendPhoto/sendDocument calls that were carried out (answered ok, or dropped after processing), in order (one chat's if given). */
   sent(chatId?: number | string): RecordedCall[] {
-    return this.calls.filter(
-      (c) => SEND_METHODS.has(c.method) && c.result !== undefined && (chatId === undefined || str(c.params.chat_id) === String(chatId)),
-    );
+    return this.calls.filter((c) => SEND_METHODS.has(c.method) && c.result !== undefined && (chatId === undefined || str(c.params.chat_id) === String(chatId)));
   }
 
   /** Texts (or captions) of `sent(chatId)`. */
@@ -841,7 +840,10 @@ export class FakeTelegram {
     if (fault?.kind === 'slow') await this.delay(fault.delayMs ?? 1000);
     else if (fault) {
       const code = fault.kind === '429' ? 429 : fault.kind === '403' ? 403 : Number(fault.kind);
-      this.answer(res, call, { status: code, body: { ok: false, error_code: code, description: code === 429 ? 'Too Many Requests' : 'Internal Server Error' } });
+      this.answer(res, call, {
+        status: code,
+        body: { ok: false, error_code: code, description: code === 429 ? 'Too Many Requests' : 'Internal Server Error' },
+      });
       return;
     }
     const file = this.filesByPath.get(path);
@@ -1101,8 +1103,20 @@ export class FakeTelegram {
     const message: Record<string, unknown> & { chat: Chat; message_id: number } = {
       ...this.newBotMessage(chat),
       photo: [
-        { file_id: `${file.fileId}-s`, file_unique_id: uniqueIdFor(`${file.fileId}-s`), width: 90, height: 67, file_size: Math.max(1, Math.round(file.size / 60)) },
-        { file_id: `${file.fileId}-m`, file_unique_id: uniqueIdFor(`${file.fileId}-m`), width: 320, height: 240, file_size: Math.max(1, Math.round(file.size / 8)) },
+        {
+          file_id: `${file.fileId}-s`,
+          file_unique_id: uniqueIdFor(`${file.fileId}-s`),
+          width: 90,
+          height: 67,
+          file_size: Math.max(1, Math.round(file.size / 60)),
+        },
+        {
+          file_id: `${file.fileId}-m`,
+          file_unique_id: uniqueIdFor(`${file.fileId}-m`),
+          width: 320,
+          height: 240,
+          file_size: Math.max(1, Math.round(file.size / 8)),
+        },
         { file_id: file.fileId, file_unique_id: file.uniqueId, width: 1280, height: 960, file_size: file.size },
       ],
     };
@@ -1239,7 +1253,10 @@ export class FakeTelegram {
   }
 
   /** A file given as an upload, a known file_id or a URL. */
-  private resolveInputFile(value: unknown, field: 'photo' | 'document'): { fileId: string; uniqueId: string; size: number; fileName?: string; mimeType?: string } {
+  private resolveInputFile(
+    value: unknown,
+    field: 'photo' | 'document',
+  ): { fileId: string; uniqueId: string; size: number; fileName?: string; mimeType?: string } {
     const bytes = isObject(value) ? this.uploadBytes.get(value as unknown as UploadedFile) : undefined;
     if (bytes) {
       const upload = value as unknown as UploadedFile;
@@ -1490,9 +1507,20 @@ function checkReplyMarkup(markup: unknown): ReplyMarkup | undefined {
   for (const row of inline) {
     if (!Array.isArray(row)) throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
     for (const button of row) {
-      if (!isObject(button) || typeof button.text !== 'string') throw badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
+      if (!isObject(button) || typeof button.text !== 'string')
+        throw badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
       if (button.text === '') throw badRequest('BUTTON_TEXT_EMPTY');
-      const actions = ['callback_data', 'url', 'web_app', 'login_url', 'switch_inline_query', 'switch_inline_query_current_chat', 'switch_inline_query_chosen_chat', 'callback_game', 'pay'];
+      const actions = [
+        'callback_data',
+        'url',
+        'web_app',
+        'login_url',
+        'switch_inline_query',
+        'switch_inline_query_current_chat',
+        'switch_inline_query_chosen_chat',
+        'callback_game',
+        'pay',
+      ];
       if (!actions.some((a) => button[a] !== undefined)) throw badRequest('text buttons are unallowed in the inline keyboard');
       if (button.callback_data !== undefined) {
         const bytes = Buffer.byteLength(String(button.callback_data), 'utf8');

@@ -128,10 +128,7 @@ function raw(type: string, options: BuildOptions, fields: Partial<RawMessageData
 }
 
 /** A 1×1 PNG. */
-export const PNG_BYTES = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
+export const PNG_BYTES = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 export const PDF_BYTES = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 /** Builders of real message shapes. */
@@ -373,7 +370,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   }
 
   /** Marking read fails from now on (the path that broke with WhatsApp Web updates). */
-  failSeen(error = new Error('Evaluation failed: TypeError: Cannot read properties of undefined (reading \'sendSeen\')')): void {
+  failSeen(error = new Error("Evaluation failed: TypeError: Cannot read properties of undefined (reading 'sendSeen')")): void {
     this.seenError = error;
   }
 

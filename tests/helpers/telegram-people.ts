@@ -93,17 +93,30 @@ export class TgUser {
 
   /** Sends a text and waits for the new replies to contain `expected`. */
   async say(text: string, expected?: string | RegExp): Promise<string> {
-    return this.send(this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text }), expected);
+    return this.send(
+      this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text }),
+      expected,
+    );
   }
 
   /** Replies (Telegram's reply_to_message) to message `messageId` of this chat with a text, and waits for the replies. */
   async replyTo(messageId: number, text: string, expected?: string | RegExp): Promise<string> {
-    return this.send(this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text, replyTo: messageId }), expected);
+    return this.send(
+      this.fake.textMessage({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, firstName: this.firstName, text, replyTo: messageId }),
+      expected,
+    );
   }
 
   /** The latest question the bot asked in this chat (a message with ForceReply); waits for one newer than `after`. */
   async latestQuestion(after = 0): Promise<number> {
-    return waitFor(() => this.fake.forcedReplies(this.userId).filter((q) => q.messageId > after).at(-1)?.messageId, `a question in chat ${this.userId}`);
+    return waitFor(
+      () =>
+        this.fake
+          .forcedReplies(this.userId)
+          .filter((q) => q.messageId > after)
+          .at(-1)?.messageId,
+      `a question in chat ${this.userId}`,
+    );
   }
 
   /** Answers the latest question by replying to it. */
@@ -151,7 +164,13 @@ export class TgUser {
       .filter((c) => keyboardOf(c.params.reply_markup).some((b) => b.callback_data === optionId))
       .at(-1);
     if (!message) throw new Error(`no button "${optionId}" in chat ${this.userId}; last texts: ${JSON.stringify(this.texts().slice(-3))}`);
-    const update = this.fake.callbackQuery({ chatId: this.userId, userId: this.userId, languageCode: this.languageCode, messageId: messageIdOf(message), data: optionId });
+    const update = this.fake.callbackQuery({
+      chatId: this.userId,
+      userId: this.userId,
+      languageCode: this.languageCode,
+      messageId: messageIdOf(message),
+      data: optionId,
+    });
     this.pressed.push(update.callback_query.id);
     return this.send(update, expected);
   }
@@ -210,7 +229,12 @@ export async function englishRequest(user: TgUser, photo: Buffer, nationalId = '
 export async function startTelegramRig(cleanups: (() => Promise<void>)[], group: number): Promise<{ fake: FakeTelegram; app: RunningApp }> {
   const fake = await FakeTelegram.start();
   cleanups.push(() => fake.stop());
-  const env = testEnvironment({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_STAFF_GROUP_ID: String(group), SWEEP_INTERVAL_SECONDS: '1' });
+  const env = testEnvironment({
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_STAFF_GROUP_ID: String(group),
+    SWEEP_INTERVAL_SECONDS: '1',
+  });
   cleanups.push(() => env.cleanup());
   const app = await startTestApp(env);
   cleanups.push(() => app.stop());

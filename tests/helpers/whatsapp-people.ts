@@ -27,7 +27,10 @@ export class Phone {
 
   /** Texts the service sent to `chatId`, through every client, in order. */
   sentTo(chatId: string): string[] {
-    return this.clients.flatMap((client) => client.sent.filter((m) => m.chatId === chatId)).sort((a, b) => a.at - b.at).map((m) => m.content);
+    return this.clients
+      .flatMap((client) => client.sent.filter((m) => m.chatId === chatId))
+      .sort((a, b) => a.at - b.at)
+      .map((m) => m.content);
   }
 }
 
@@ -72,4 +75,3 @@ export class WaUser {
     );
   }
 }
-

@@ -65,7 +65,13 @@ class View implements WhatsAppAdminView {
 
 function server(whatsapp: WhatsAppAdminView | null, options: { legacy?: string; onLegacyToken?: () => void } = {}): FastifyInstance {
   const app = Fastify({ logger: false });
-  registerAdminRoutes(app, { staff, audit, whatsapp, ...(options.legacy ? { legacyToken: options.legacy } : {}), ...(options.onLegacyToken ? { onLegacyToken: options.onLegacyToken } : {}) });
+  registerAdminRoutes(app, {
+    staff,
+    audit,
+    whatsapp,
+    ...(options.legacy ? { legacyToken: options.legacy } : {}),
+    ...(options.onLegacyToken ? { onLegacyToken: options.onLegacyToken } : {}),
+  });
   apps.push(app);
   return app;
 }
@@ -123,9 +129,16 @@ describe('admin HTTP tokens: one per administrator', () => {
 
     const [entry, ...rest] = await audit.list({ targetKind: 'whatsapp', limit: 10 });
     expect(rest).toEqual([]);
-    expect(entry).toMatchObject({ action: 'admin.whatsapp_qr_viewed', actor: { kind: 'staff', id }, target: { kind: 'whatsapp', id: 'qr' }, details: { via: 'http', route: QR } });
+    expect(entry).toMatchObject({
+      action: 'admin.whatsapp_qr_viewed',
+      actor: { kind: 'staff', id },
+      target: { kind: 'whatsapp', id: 'qr' },
+      details: { via: 'http', route: QR },
+    });
     const issued = await audit.list({ targetKind: 'staff', targetId: id, limit: 10 });
-    expect(issued).toEqual([expect.objectContaining({ action: 'staff.admin_token_issued', actor: expect.objectContaining({ id: 'Chair Huda' }), details: { replaced: false } })]);
+    expect(issued).toEqual([
+      expect.objectContaining({ action: 'staff.admin_token_issued', actor: expect.objectContaining({ id: 'Chair Huda' }), details: { replaced: false } }),
+    ]);
     const everything = JSON.stringify(await audit.list({ limit: 1000 }));
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(stored?.adminTokenHash as string);
@@ -171,7 +184,9 @@ describe('admin HTTP tokens: one per administrator', () => {
       expect((await admin(['staff', 'remove', removedId, '--operator', 'Chair Huda'])).code).toBe(0);
       expect((await connection.collection('staff').findOne({ _id: removedId as never }))?.adminTokenHash).toBeUndefined();
       // Put back by hand: the member's being removed is reason enough to refuse it.
-      await connection.collection('staff').updateOne({ _id: removedId as never }, { $set: { adminTokenHash: createHash('sha256').update(removedToken).digest('hex') } });
+      await connection
+        .collection('staff')
+        .updateOne({ _id: removedId as never }, { $set: { adminTokenHash: createHash('sha256').update(removedToken).digest('hex') } });
 
       const demotedId = await member(['admin', 'committee']);
       const demoted = await issue(demotedId);
@@ -183,11 +198,19 @@ describe('admin HTTP tokens: one per administrator', () => {
       expect(refused.code).toBe(1);
       expect(refused.stderr).toBe(`error: Staff member ${researcherId} does not have the admin role; give it first (staff roles).\n`);
       const smuggled = 'iat_smuggled-token-for-a-researcher-0123456789';
-      await connection.collection('staff').updateOne({ _id: researcherId as never }, { $set: { adminTokenHash: createHash('sha256').update(smuggled).digest('hex') } });
+      await connection
+        .collection('staff')
+        .updateOne({ _id: researcherId as never }, { $set: { adminTokenHash: createHash('sha256').update(smuggled).digest('hex') } });
 
       const view = waiting();
       const app = server(view);
-      for (const [what, token] of [['revoked', revoked], ['replaced', replaced], ['removed member', removedToken], ['lost admin role', demoted], ['non-admin', smuggled]] as const) {
+      for (const [what, token] of [
+        ['revoked', revoked],
+        ['replaced', replaced],
+        ['removed member', removedToken],
+        ['lost admin role', demoted],
+        ['non-admin', smuggled],
+      ] as const) {
         for (const url of [STATUS, QR]) {
           const response = await app.inject({ method: 'GET', url, headers: bearer(token) });
           expect(response.statusCode, `${what} ${url}`).toBe(401);
@@ -197,8 +220,14 @@ describe('admin HTTP tokens: one per administrator', () => {
       expect((await app.inject({ method: 'GET', url: STATUS, headers: bearer(replacement) })).statusCode).toBe(200);
 
       const trail = (id: string) => audit.list({ targetKind: 'staff', targetId: id, limit: 10 }).then((entries) => entries.map((e) => [e.action, e.details]));
-      expect(await trail(revokedId)).toEqual([['staff.admin_token_revoked', { revoked: true }], ['staff.admin_token_issued', { replaced: false }]]);
-      expect(await trail(replacedId)).toEqual([['staff.admin_token_issued', { replaced: true }], ['staff.admin_token_issued', { replaced: false }]]);
+      expect(await trail(revokedId)).toEqual([
+        ['staff.admin_token_revoked', { revoked: true }],
+        ['staff.admin_token_issued', { replaced: false }],
+      ]);
+      expect(await trail(replacedId)).toEqual([
+        ['staff.admin_token_issued', { replaced: true }],
+        ['staff.admin_token_issued', { replaced: false }],
+      ]);
       // Giving the role back does not revive the old token.
       expect((await admin(['staff', 'roles', demotedId, '--role', 'admin', '--operator', 'Chair Huda'])).code).toBe(0);
       expect((await app.inject({ method: 'GET', url: STATUS, headers: bearer(demoted) })).statusCode).toBe(401);
@@ -236,7 +265,7 @@ describe('the admin endpoints behind a valid token', () => {
     }
   });
 
-  it('shows how old the kept session\'s last backup is, and whether the last attempt failed', async () => {
+  it("shows how old the kept session's last backup is, and whether the last attempt failed", async () => {
     const savedAt = new Date(Date.now() - 47 * 60_000 - 5_000);
     const app = server(new View('linked', null, { savedAt, lastAttemptFailed: true }));
     const body = (await app.inject({ method: 'GET', url: STATUS, headers: bearer(token) })).json();

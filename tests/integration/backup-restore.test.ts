@@ -33,7 +33,9 @@ afterEach(async () => {
 });
 
 function environment(like?: TestEnvironment): TestEnvironment {
-  const keys: Record<string, string> = like ? { DATA_KEYS: like.config.DATA_KEYS, DATA_KEY_CURRENT: like.config.DATA_KEY_CURRENT, LOOKUP_KEY: like.config.LOOKUP_KEY } : {};
+  const keys: Record<string, string> = like
+    ? { DATA_KEYS: like.config.DATA_KEYS, DATA_KEY_CURRENT: like.config.DATA_KEY_CURRENT, LOOKUP_KEY: like.config.LOOKUP_KEY }
+    : {};
   const env = testEnvironment(keys);
   environments.push(env);
   // The same people on the same channel: only the database (and queues) differ.
@@ -61,7 +63,14 @@ async function admin(env: TestEnvironment, args: string[]): Promise<{ code: numb
   const code = await runAdmin(args, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: { MONGODB_URI: url.toString(), REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: config.QUEUE_PREFIX, DATA_KEYS: config.DATA_KEYS, DATA_KEY_CURRENT: config.DATA_KEY_CURRENT, LOOKUP_KEY: config.LOOKUP_KEY },
+    env: {
+      MONGODB_URI: url.toString(),
+      REDIS_URL: config.REDIS_URL,
+      QUEUE_PREFIX: config.QUEUE_PREFIX,
+      DATA_KEYS: config.DATA_KEYS,
+      DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
+      LOOKUP_KEY: config.LOOKUP_KEY,
+    },
   });
   return { code, stdout, stderr };
 }
@@ -108,7 +117,16 @@ describe('backup and restore', () => {
 
     // A manual addition with types a repository never writes: they must survive too.
     const sourceDb = await connect(source);
-    await sourceDb.db!.collection('type_probe').insertOne({ _id: 'p' as never, int: new mongo.Int32(7), double: new mongo.Double(7), long: mongo.Long.fromString('9007199254740993'), at: new Date('2026-01-02T03:04:05.678Z'), oid: new mongo.ObjectId(), bin: new mongo.Binary(Buffer.from([0, 1, 2, 255]), 5), nested: [{ a: null, b: true }] });
+    await sourceDb.db!.collection('type_probe').insertOne({
+      _id: 'p' as never,
+      int: new mongo.Int32(7),
+      double: new mongo.Double(7),
+      long: mongo.Long.fromString('9007199254740993'),
+      at: new Date('2026-01-02T03:04:05.678Z'),
+      oid: new mongo.ObjectId(),
+      bin: new mongo.Binary(Buffer.from([0, 1, 2, 255]), 5),
+      nested: [{ a: null, b: true }],
+    });
     const before = await contents(sourceDb);
 
     const dir = scratch();
@@ -121,8 +139,13 @@ describe('backup and restore', () => {
     const [headerLine, ...lines] = text.trimEnd().split('\n');
     const header = JSON.parse(headerLine!) as { format: string; version: number; collections: { name: string; count: number; indexes: { name: string }[] }[] };
     expect(header).toMatchObject({ format: 'intake-backup', version: 1 });
-    expect(header.collections.map((c) => c.name)).toEqual(expect.arrayContaining(['audit_log', 'cases', 'conversations', 'documents.chunks', 'documents.files', 'staff', 'type_probe']));
-    expect(header.collections.find((c) => c.name === 'cases')).toMatchObject({ count: 1, indexes: expect.arrayContaining([expect.objectContaining({ name: 'reference_1' })]) });
+    expect(header.collections.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['audit_log', 'cases', 'conversations', 'documents.chunks', 'documents.files', 'staff', 'type_probe']),
+    );
+    expect(header.collections.find((c) => c.name === 'cases')).toMatchObject({
+      count: 1,
+      indexes: expect.arrayContaining([expect.objectContaining({ name: 'reference_1' })]),
+    });
     expect(lines).toHaveLength(header.collections.reduce((n, c) => n + c.count, 0));
     // Encrypted at rest stays encrypted in the backup.
     for (const secret of [NATIONAL_ID, 'محمد عبدالله القحطاني', '501234567', 'تأخرت في سداد']) expect(text).not.toContain(secret);

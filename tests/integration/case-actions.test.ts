@@ -202,17 +202,55 @@ describe('a staff act and what it owes, finished once', () => {
       clock: () => clock,
       ...extra,
     });
-  const owedDeps = () => ({ cases, records, audit, locks, chatLocks, notify: async (_t: unknown, notice: { key: string }, noticeId: string) => void (told.some((t) => t.noticeId === noticeId) || told.push({ key: notice.key, noticeId })) });
+  const owedDeps = () => ({
+    cases,
+    records,
+    audit,
+    locks,
+    chatLocks,
+    notify: async (_t: unknown, notice: { key: string }, noticeId: string) =>
+      void (told.some((t) => t.noticeId === noticeId) || told.push({ key: notice.key, noticeId })),
+  });
   const entries = async (id: string, action: string) => (await audit.list({ targetId: id, limit: 50 })).filter((e) => e.action === action);
   const noticesFor = (act: string) => told.filter((t) => t.noticeId.startsWith(act));
 
   const cases_ = [
     { name: 'a claim', from: 'submitted', audit: 'case.claimed', run: (a: CaseActions, id: string, act: string) => a.claim(id, researcher, act), notice: null },
-    { name: 'an information request', from: 'in_review', audit: 'case.information_requested', run: (a: CaseActions, id: string, act: string) => a.requestInfo(id, researcher, { items: ['lease'], note: 'عقد الإيجار' }, act), notice: 'info.requested' },
-    { name: 'a rejection', from: 'in_review', audit: 'case.rejected', run: (a: CaseActions, id: string, act: string) => a.decide(id, committee, 'rejected', 'الدخل يتجاوز الحد', act), notice: 'decision.rejected' },
-    { name: 'a registration', from: 'approved', audit: 'case.registered', run: (a: CaseActions, id: string, act: string) => a.advance(id, researcher, 'registered', act), notice: 'caseProgress.registered' },
-    { name: 'a field-visit note', from: 'in_review', audit: 'case.note_added', run: (a: CaseActions, id: string, act: string) => a.addNote(id, researcher, 'زرت الأسرة', act), notice: null },
-    { name: 'a reopening', from: 'approved', audit: 'case.reopened', run: (a: CaseActions, id: string, act: string) => a.reopen(id, committee, 'وصلت معلومات جديدة', act), notice: 'caseProgress.reopened' },
+    {
+      name: 'an information request',
+      from: 'in_review',
+      audit: 'case.information_requested',
+      run: (a: CaseActions, id: string, act: string) => a.requestInfo(id, researcher, { items: ['lease'], note: 'عقد الإيجار' }, act),
+      notice: 'info.requested',
+    },
+    {
+      name: 'a rejection',
+      from: 'in_review',
+      audit: 'case.rejected',
+      run: (a: CaseActions, id: string, act: string) => a.decide(id, committee, 'rejected', 'الدخل يتجاوز الحد', act),
+      notice: 'decision.rejected',
+    },
+    {
+      name: 'a registration',
+      from: 'approved',
+      audit: 'case.registered',
+      run: (a: CaseActions, id: string, act: string) => a.advance(id, researcher, 'registered', act),
+      notice: 'caseProgress.registered',
+    },
+    {
+      name: 'a field-visit note',
+      from: 'in_review',
+      audit: 'case.note_added',
+      run: (a: CaseActions, id: string, act: string) => a.addNote(id, researcher, 'زرت الأسرة', act),
+      notice: null,
+    },
+    {
+      name: 'a reopening',
+      from: 'approved',
+      audit: 'case.reopened',
+      run: (a: CaseActions, id: string, act: string) => a.reopen(id, committee, 'وصلت معلومات جديدة', act),
+      notice: 'caseProgress.reopened',
+    },
   ] as const;
 
   for (const c of cases_) {
@@ -251,9 +289,29 @@ describe('a staff act and what it owes, finished once', () => {
 
   it('answers a complaint once, however often the answer is handled', async () => {
     const id = `rec_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
-    await records.insert({ id, kind: 'feedback', reference: `FB-${id.slice(4, 8).toUpperCase()}-0001`, chatKey: 'console_x', channel: 'console', lang: 'ar', answers: { feedback_text: 'تأخر الرد' }, documentIds: [], createdAt: new Date() });
+    await records.insert({
+      id,
+      kind: 'feedback',
+      reference: `FB-${id.slice(4, 8).toUpperCase()}-0001`,
+      chatKey: 'console_x',
+      channel: 'console',
+      lang: 'ar',
+      answers: { feedback_text: 'تأخر الرد' },
+      documentIds: [],
+      createdAt: new Date(),
+    });
     const handler = member(['complaints_handler']);
-    const deps = { ...owedDeps(), faults: { at: () => { if (armed) { armed = false; throw networkError(); } } } };
+    const deps = {
+      ...owedDeps(),
+      faults: {
+        at: () => {
+          if (armed) {
+            armed = false;
+            throw networkError();
+          }
+        },
+      },
+    };
     armed = true;
     await expect(answerFeedback(deps, id, handler, 'نعتذر', 'q-answer', new Date())).rejects.toThrow();
     expect(await answerFeedback(deps, id, handler, 'نعتذر', 'q-answer', new Date())).toMatchObject({ ok: true, changed: false });
@@ -323,7 +381,10 @@ describe('a staff act and what it owes, finished once', () => {
     await cases.move(withdrawn, 'withdrawn', { kind: 'beneficiary', id: 'chat' }, new Date());
     expect(await faultyWith().claim(withdrawn, researcher, `claim-withdrawn-${withdrawn}`)).toMatchObject({ ok: false, reason: 'wrong_state' });
     // Another researcher now finds it held.
-    expect(await faultyWith().claim(id, { ...researcher, id: 'stf_other' } as typeof researcher, `take-up-2-${id}`)).toMatchObject({ ok: false, reason: 'held_by_other' });
+    expect(await faultyWith().claim(id, { ...researcher, id: 'stf_other' } as typeof researcher, `take-up-2-${id}`)).toMatchObject({
+      ok: false,
+      reason: 'held_by_other',
+    });
   });
 
   it('refuses to reopen a rejection when the person has made another request since', async () => {

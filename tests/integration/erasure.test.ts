@@ -122,9 +122,19 @@ describe('erasure on request', () => {
     const caseId = (await app.repositories.cases.findByReference(reference))!.id;
     const staff = { kind: 'staff' as const, id: 'stf_committee', name: 'Committee' };
     await app.repositories.cases.move(caseId, 'in_review', staff, new Date());
-    await app.repositories.cases.move(caseId, 'approved', staff, new Date(), undefined, { decision: { outcome: 'approved', by: staff, at: new Date(), supportGranted: 'سلة غذائية لنورة' } });
+    await app.repositories.cases.move(caseId, 'approved', staff, new Date(), undefined, {
+      decision: { outcome: 'approved', by: staff, at: new Date(), supportGranted: 'سلة غذائية لنورة' },
+    });
     const chatKey = chatKeyOf(app.keys, 'console', 'approved-erased');
-    await app.repositories.surveys.schedule({ caseId, reference, occasion: 'decision', chatKey, channel: 'console', dueAt: new Date(Date.now() + 3_600_000), now: new Date() });
+    await app.repositories.surveys.schedule({
+      caseId,
+      reference,
+      occasion: 'decision',
+      chatKey,
+      channel: 'console',
+      dueAt: new Date(Date.now() + 3_600_000),
+      now: new Date(),
+    });
     const [surveyId] = await app.repositories.surveys.idsOfCase(caseId);
     const { id } = await askForErasure(app, person);
 

@@ -32,7 +32,11 @@ describe('flood control', () => {
 
     // A backlog delivered late (received a while ago) is taken whole.
     const late = new Date(Date.now() - 5 * 60_000).toISOString();
-    const backlog = await Promise.all(Array.from({ length: 8 }, (_, i) => app.ingest(new TestChat(() => app, env.channel, 'backlog').message({ text: `متأخرة ${i}`, messageId: `b${i}`, seq: i + 1, receivedAt: late }))));
+    const backlog = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        app.ingest(new TestChat(() => app, env.channel, 'backlog').message({ text: `متأخرة ${i}`, messageId: `b${i}`, seq: i + 1, receivedAt: late })),
+      ),
+    );
     expect(backlog.every(Boolean)).toBe(true);
   });
 });

@@ -311,7 +311,7 @@ describe('intake through the real queues and storage', () => {
     await chat.say('1', 'هل توافق');
   });
 
-  it('carries out a step\'s side effects even when the process dies right after the step is written', async () => {
+  it("carries out a step's side effects even when the process dies right after the step is written", async () => {
     const faults = new ScriptedFaults();
     const app = await boot({ faults });
     const chat = new TestChat(() => app, env!.channel, 'effects');
@@ -353,7 +353,8 @@ describe('intake through the real queues and storage', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     await bot.sweepNow();
     const lock = await bot.repositories.locks.get(hash);
-    if (lockAfterSweep === null) expect(lock).toBeNull(); // rolled back: the ID is free again
+    if (lockAfterSweep === null)
+      expect(lock).toBeNull(); // rolled back: the ID is free again
     else expect(lock).toMatchObject({ state: lockAfterSweep }); // finished: the case stands
     expect(await bot.connection.db!.collection('cases').countDocuments()).toBe(point === 'after-lock' ? 0 : 1);
 

@@ -44,7 +44,13 @@ function recording(store: RemoteAuthStore) {
 /** The strategy set up as the library's Client does (`setup` in its constructor). */
 function kept(store: RemoteAuthStore, onBackup?: (report: BackupReport) => void) {
   const emitted: unknown[][] = [];
-  const auth = new KeptRemoteAuth({ store, clientId: 'association', dataPath: path.join(dir, 'profile'), backupSyncIntervalMs: 60_000, ...(onBackup ? { onBackup } : {}) });
+  const auth = new KeptRemoteAuth({
+    store,
+    clientId: 'association',
+    dataPath: path.join(dir, 'profile'),
+    backupSyncIntervalMs: 60_000,
+    ...(onBackup ? { onBackup } : {}),
+  });
   auth.setup({ options: { puppeteer: {} }, emit: (...args: unknown[]) => (emitted.push(args), true) });
   return { auth, emitted };
 }
@@ -160,9 +166,15 @@ describe('KeptRemoteAuth', () => {
 
   it('a failure in the logout path is reported to the client, not thrown into the listener nobody awaits', async () => {
     const disk = new DiskSessionStore(keys, { dataPath: path.join(dir, 'profile'), directory: path.join(dir, 'sessions') });
-    const broken: RemoteAuthStore = { ...disk, sessionExists: disk.sessionExists.bind(disk), save: disk.save.bind(disk), extract: disk.extract.bind(disk), delete: async () => {
-      throw new Error('store unreachable');
-    } };
+    const broken: RemoteAuthStore = {
+      ...disk,
+      sessionExists: disk.sessionExists.bind(disk),
+      save: disk.save.bind(disk),
+      extract: disk.extract.bind(disk),
+      delete: async () => {
+        throw new Error('store unreachable');
+      },
+    };
     const { auth, emitted } = kept({ ...broken, sessionExists: async () => true });
     await expect(auth.logout()).resolves.toBeUndefined();
     expect(emitted).toHaveLength(1);
@@ -171,7 +183,7 @@ describe('KeptRemoteAuth', () => {
   });
 });
 
-describe('the session store reads every form of save\'s argument the library has used', () => {
+describe("the session store reads every form of save's argument the library has used", () => {
   it('the name (1.34.7), the full path (other releases), with or without .zip; a path outside names nothing else', async () => {
     const dataPath = path.join(dir, 'profile');
     const disk = new DiskSessionStore(keys, { dataPath, directory: path.join(dir, 'sessions') });

@@ -74,7 +74,14 @@ async function admin(on: TestEnvironment, args: string[]): Promise<{ code: numbe
   const code = await runAdmin(args, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: { MONGODB_URI: url.toString(), REDIS_URL: config.REDIS_URL, QUEUE_PREFIX: config.QUEUE_PREFIX, DATA_KEYS: config.DATA_KEYS, DATA_KEY_CURRENT: config.DATA_KEY_CURRENT, LOOKUP_KEY: config.LOOKUP_KEY },
+    env: {
+      MONGODB_URI: url.toString(),
+      REDIS_URL: config.REDIS_URL,
+      QUEUE_PREFIX: config.QUEUE_PREFIX,
+      DATA_KEYS: config.DATA_KEYS,
+      DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
+      LOOKUP_KEY: config.LOOKUP_KEY,
+    },
   });
   return { code, stdout, stderr };
 }
@@ -90,22 +97,34 @@ async function rawDump(connection: Connection): Promise<string> {
   const parts: string[] = [];
   for (const { name } of await db.listCollections().toArray()) {
     for (const doc of await db.collection(name).find().toArray()) {
-      parts.push(JSON.stringify(doc, (_key, value: unknown) => (value && typeof value === 'object' && '_bsontype' in value && value._bsontype === 'Binary' ? `bin:${Buffer.from((value as unknown as { buffer: Uint8Array }).buffer.subarray(0, 8)).toString('latin1')}` : value)));
+      parts.push(
+        JSON.stringify(doc, (_key, value: unknown) =>
+          value && typeof value === 'object' && '_bsontype' in value && value._bsontype === 'Binary'
+            ? `bin:${Buffer.from((value as unknown as { buffer: Uint8Array }).buffer.subarray(0, 8)).toString('latin1')}`
+            : value,
+        ),
+      );
     }
   }
   return parts.join('\n');
 }
 
 /** What every repository holding sealed values reads back, for comparison before and after. */
-async function readEverything(connection: Connection, keys: KeyRing, ids: { chatKeys: string[]; caseId: string; recordId: string; referralId: string; surveyId: string; documentIds: string[] }) {
+async function readEverything(
+  connection: Connection,
+  keys: KeyRing,
+  ids: { chatKeys: string[]; caseId: string; recordId: string; referralId: string; surveyId: string; documentIds: string[] },
+) {
   const conversations = new ConversationRepository(connection, keys);
   const documents = new DocumentStore(connection, keys);
   const sessions = new WhatsAppSessionStore(connection, keys);
   return {
-    conversations: await Promise.all(ids.chatKeys.map(async (chatKey) => {
-      const c = await conversations.load(chatKey);
-      return c && { address: c.address, session: c.session, outbox: c.outbox.map((o) => o.message), recovered: c.recovered };
-    })),
+    conversations: await Promise.all(
+      ids.chatKeys.map(async (chatKey) => {
+        const c = await conversations.load(chatKey);
+        return c && { address: c.address, session: c.session, outbox: c.outbox.map((o) => o.message), recovered: c.recovered };
+      }),
+    ),
     inbox: await Promise.all(ids.chatKeys.map((chatKey) => new InboxRepository(connection, keys).pending(chatKey))),
     case: await new CaseRepository(connection, keys).get(ids.caseId),
     record: await new RecordRepository(connection, keys).get(ids.recordId),
@@ -145,20 +164,59 @@ describe('key rotation', () => {
     await cases.requestInfo(caseId, { items: ['lease'], note: 'نحتاج عقد الإيجار' }, researcher, new Date());
     await cases.provideInfo(caseId, { text: 'أرسلت العقد', documentIds: [], mark: 'm-add' }, { kind: 'beneficiary', id: nouraKey }, new Date());
     const records = new RecordRepository(connection, k1);
-    const record = (await records.insert({ id: 'rec_1', kind: 'feedback', reference: 'FB-AAAA-BBBB', chatKey: saraKey, channel: 'console', lang: 'ar', answers: { feedback_text: 'شكوى عن التأخير' }, documentIds: [], createdAt: new Date() }))!;
+    const record = (await records.insert({
+      id: 'rec_1',
+      kind: 'feedback',
+      reference: 'FB-AAAA-BBBB',
+      chatKey: saraKey,
+      channel: 'console',
+      lang: 'ar',
+      answers: { feedback_text: 'شكوى عن التأخير' },
+      documentIds: [],
+      createdAt: new Date(),
+    }))!;
     await records.answer(record.id, 'نعتذر، تمت المعالجة', 'stf_0000000001', new Date(), { act: 'answer-1', owe: [] });
     const referrals = new ReferralRepository(connection, k1);
-    await referrals.open({ id: 'ref_1', engineId: 'e1', reference: 'RF-AAAA-BBBB', chatKey: saraKey, channel: 'console', lang: 'ar', reason: 'asked', context: { flow: null, step: null }, recent: ['أحتاج مساعدة'], createdAt: new Date() });
+    await referrals.open({
+      id: 'ref_1',
+      engineId: 'e1',
+      reference: 'RF-AAAA-BBBB',
+      chatKey: saraKey,
+      channel: 'console',
+      lang: 'ar',
+      reason: 'asked',
+      context: { flow: null, step: null },
+      recent: ['أحتاج مساعدة'],
+      createdAt: new Date(),
+    });
     await referrals.queueForResearcher('ref_1', { id: 'msg-1', from: 'beneficiary', text: 'هل من أحد؟', at: new Date() });
     await new SurveyRepository(connection, k1).rateUnasked('srv_1', nouraKey, 'console', 5, 'خدمة ممتازة', new Date());
     const lateKey = chatKeyOf(k1, 'console', 'late');
-    await new InboxRepository(connection, k1).accept('inb_1', lateKey, { channel: 'console', chatId: 'late', userId: 'late', messageId: 'late-1', seq: 1, receivedAt: new Date().toISOString(), text: 'السلام عليكم' }, new Date());
+    await new InboxRepository(connection, k1).accept(
+      'inb_1',
+      lateKey,
+      { channel: 'console', chatId: 'late', userId: 'late', messageId: 'late-1', seq: 1, receivedAt: new Date().toISOString(), text: 'السلام عليكم' },
+      new Date(),
+    );
     // A document over several GridFS chunks, and the WhatsApp session.
     const bigDocument = randomBytes(600_000);
-    await new DocumentStore(connection, k1).put('doc_big', bigDocument, { chatKey: saraKey, kind: 'pdf', mime: 'application/pdf', size: bigDocument.length, createdAt: new Date() });
+    await new DocumentStore(connection, k1).put('doc_big', bigDocument, {
+      chatKey: saraKey,
+      kind: 'pdf',
+      mime: 'application/pdf',
+      size: bigDocument.length,
+      createdAt: new Date(),
+    });
     await new WhatsAppSessionStore(connection, k1).put(SESSION, randomBytes(300_000));
 
-    const ids = { chatKeys: [nouraKey, saraKey, lateKey], caseId, recordId: 'rec_1', referralId: 'ref_1', surveyId: 'srv_1', documentIds: [...(await cases.get(caseId))!.documentIds, 'doc_big'] };
+    const ids = {
+      chatKeys: [nouraKey, saraKey, lateKey],
+      caseId,
+      recordId: 'rec_1',
+      referralId: 'ref_1',
+      surveyId: 'srv_1',
+      documentIds: [...(await cases.get(caseId))!.documentIds, 'doc_big'],
+    };
     const before = await readEverything(connection, k1, ids);
     expect(before.documents).toHaveLength(3);
     expect(before.inbox[2]).toHaveLength(1);
@@ -197,7 +255,11 @@ describe('key rotation', () => {
 
     const audit = await new AuditLog(connection).list({ targetKind: 'keys', limit: 10 });
     expect(audit.map((entry) => entry.action)).toEqual(['keys.rotated', 'keys.rotation_started']);
-    expect(audit[0]).toMatchObject({ actor: { kind: 'operator', id: 'Key Custodian' }, target: { id: 'k2' }, details: { from: 'k1', complete: true, remaining: 0 } });
+    expect(audit[0]).toMatchObject({
+      actor: { kind: 'operator', id: 'Key Custodian' },
+      target: { id: 'k2' },
+      details: { from: 'k1', complete: true, remaining: 0 },
+    });
 
     // The service on k2 alone: the submitted case is found, the unfinished request goes on.
     app = await boot(k2Only);
@@ -210,7 +272,13 @@ describe('key rotation', () => {
     const k1 = ringOf(env.config);
     const connection = await connect(env);
     const original = randomBytes(700_000);
-    await new DocumentStore(connection, k1).put('doc_half', original, { chatKey: 'console_x', kind: 'pdf', mime: 'application/pdf', size: original.length, createdAt: new Date() });
+    await new DocumentStore(connection, k1).put('doc_half', original, {
+      chatKey: 'console_x',
+      kind: 'pdf',
+      mime: 'application/pdf',
+      size: original.length,
+      createdAt: new Date(),
+    });
 
     // A run that staged the new bytes and wrote only the first chunk before it stopped.
     const both = withKeys(env, `k2:${K2},${env.config.DATA_KEYS}`, 'k2');
@@ -238,24 +306,28 @@ describe('key rotation', () => {
     const names = ['huda', 'omar', 'lina'];
     const ids = ['1000000008', '2100000005', '1000000016'];
     const chats = names.map((name) => new TestChat(() => app, env!.channel, name));
-    await Promise.all(chats.map(async (chat) => {
-      await chat.say('السلام عليكم', 'القائمة الرئيسية');
-      await chat.say('1', 'هل توافق');
-      await chat.say('نعم', 'لنفسك');
-      await chat.say('1', 'الاسم الكامل');
-    }));
+    await Promise.all(
+      chats.map(async (chat) => {
+        await chat.say('السلام عليكم', 'القائمة الرئيسية');
+        await chat.say('1', 'هل توافق');
+        await chat.say('نعم', 'لنفسك');
+        await chat.say('1', 'الاسم الكامل');
+      }),
+    );
     await stopAll();
 
     // The service restarted with k2 current; the rotation runs while the three finish their requests.
     const both = withKeys(env, `k2:${K2},${env.config.DATA_KEYS}`, 'k2');
     app = await boot(both);
-    const finish = Promise.all(chats.map(async (chat, i) => {
-      await chat.say('عبدالله سالم الحربي', 'رقم الهوية');
-      await chat.say(ids[i]!, 'رقم الجوال');
-      await chat.say('0501234567', 'مدينة');
-      await chat.say('جدة', 'الحي');
-      await chat.say('الروضة', 'الحالة الاجتماعية');
-    }));
+    const finish = Promise.all(
+      chats.map(async (chat, i) => {
+        await chat.say('عبدالله سالم الحربي', 'رقم الهوية');
+        await chat.say(ids[i]!, 'رقم الجوال');
+        await chat.say('0501234567', 'مدينة');
+        await chat.say('جدة', 'الحي');
+        await chat.say('الروضة', 'الحالة الاجتماعية');
+      }),
+    );
     let runs = 0;
     let code = -1;
     while (code !== 0 && runs < 10) {

@@ -80,7 +80,14 @@ describe('content edited while the service runs', () => {
     const env = testEnvironment();
     cleanups.push(() => env.cleanup());
     await expect(
-      startApp({ config: env.config, roles: new Set(['worker']), channels: new Map(), logger: pino({ level: 'silent' }), dbName: env.dbName, contentRoot: root }),
+      startApp({
+        config: env.config,
+        roles: new Set(['worker']),
+        channels: new Map(),
+        logger: pino({ level: 'silent' }),
+        dbName: env.dbName,
+        contentRoot: root,
+      }),
     ).rejects.toThrow('messages/en.json: key "menu.prompt": missing');
   });
 });

@@ -85,13 +85,46 @@ beforeAll(async () => {
     [2, 4, null],
     [3, 9, null],
   ];
-  for (const [i, [rating, day, comment]] of ratings.entries()) await deps.surveys.rateUnasked(`srv_seed_${i}`, `chat_${i}`, 'telegram', rating, comment, at(day));
+  for (const [i, [rating, day, comment]] of ratings.entries())
+    await deps.surveys.rateUnasked(`srv_seed_${i}`, `chat_${i}`, 'telegram', rating, comment, at(day));
   // Two referrals, one taken; a suggestion, two complaints (one answered), a volunteer.
-  await deps.referrals.open({ id: 'ref_a', engineId: 'a', reference: 'RF-AAAA-0001', chatKey: 'chat_1', channel: 'telegram', lang: 'ar', reason: 'asked', context: { flow: null, step: null }, recent: [], createdAt: at(3) });
-  await deps.referrals.open({ id: 'ref_b', engineId: 'b', reference: 'RF-BBBB-0002', chatKey: 'chat_2', channel: 'whatsapp', lang: 'ar', reason: 'voice', context: { flow: null, step: null }, recent: [], createdAt: at(4) });
+  await deps.referrals.open({
+    id: 'ref_a',
+    engineId: 'a',
+    reference: 'RF-AAAA-0001',
+    chatKey: 'chat_1',
+    channel: 'telegram',
+    lang: 'ar',
+    reason: 'asked',
+    context: { flow: null, step: null },
+    recent: [],
+    createdAt: at(3),
+  });
+  await deps.referrals.open({
+    id: 'ref_b',
+    engineId: 'b',
+    reference: 'RF-BBBB-0002',
+    chatKey: 'chat_2',
+    channel: 'whatsapp',
+    lang: 'ar',
+    reason: 'voice',
+    context: { flow: null, step: null },
+    recent: [],
+    createdAt: at(4),
+  });
   await deps.referrals.take('ref_a', { staffId: 'stf_r', name: 'Researcher', telegramUserId: 1 });
   const record = (id: string, kind: 'feedback' | 'volunteer', answers: Record<string, string>, day: number) =>
-    deps.records.insert({ id, kind, reference: `FB-${id.toUpperCase()}-0000`.slice(0, 12), chatKey: 'chat_1', channel: 'telegram', lang: 'ar', answers, documentIds: [], createdAt: at(day) });
+    deps.records.insert({
+      id,
+      kind,
+      reference: `FB-${id.toUpperCase()}-0000`.slice(0, 12),
+      chatKey: 'chat_1',
+      channel: 'telegram',
+      lang: 'ar',
+      answers,
+      documentIds: [],
+      createdAt: at(day),
+    });
   await record('rec1', 'feedback', { feedback_kind: 'suggestion', feedback_text: 'افتحوا يوم السبت' }, 2);
   await record('rec2', 'feedback', { feedback_kind: 'complaint', feedback_text: '+1 لم يرد أحد' }, 3);
   await record('rec3', 'feedback', { feedback_kind: 'complaint', feedback_text: 'تأخر' }, 5);
@@ -110,7 +143,12 @@ describe('the report', () => {
     expect(report.timeToDecision).toEqual({ decided: 3, medianDays: 11, p90Days: 12 });
     // The in-review case from before the period is past its date now; the submitted one is not yet.
     expect(report.pastDeadline).toBe(1);
-    expect(report.satisfaction).toEqual({ answers: 5, average: 3.6, distribution: { '1': 0, '2': 1, '3': 1, '4': 2, '5': 1 }, comments: ['شكرًا على سرعة الرد'] });
+    expect(report.satisfaction).toEqual({
+      answers: 5,
+      average: 3.6,
+      distribution: { '1': 0, '2': 1, '3': 1, '4': 2, '5': 1 },
+      comments: ['شكرًا على سرعة الرد'],
+    });
     expect(report.referrals).toEqual({ opened: 2, taken: 1 });
     expect(report.feedback).toEqual({ suggestions: 1, complaints: 2, answered: 1 });
     expect(report.volunteers).toBe(1);
@@ -158,7 +196,12 @@ describe('exports', () => {
     expect(complaints).toHaveLength(4);
     expect(complaints.some((row) => row.includes("'+1 لم يرد أحد"))).toBe(true);
     const surveys = parse(toCsv(await exportRows(deps, 'surveys', FROM, TO)), { bom: true }) as string[][];
-    expect(surveys.slice(1).map((row) => row[4]).sort()).toEqual(['2', '3', '4', '4', '5']);
+    expect(
+      surveys
+        .slice(1)
+        .map((row) => row[4])
+        .sort(),
+    ).toEqual(['2', '3', '4', '4', '5']);
     for (const lead of ['=', '+', '-', '@', '\t', '\r']) expect(safeCell(`${lead}x`)).toBe(`'${lead}x`);
     expect(safeCell('ordinary')).toBe('ordinary');
   });

@@ -28,7 +28,15 @@ async function rig(): Promise<{ env: TestEnvironment; app: RunningApp; advance: 
 
 async function schedule(app: RunningApp, chatId: string, caseNumber: number, now: Date, channel = 'console'): Promise<string> {
   const caseId = `case_${String(caseNumber).padStart(24, '0')}`;
-  await app.repositories.surveys.schedule({ caseId, reference: `SR-SAT${caseNumber}-0000`, occasion: 'decision', chatKey: chatKeyOf(app.keys, channel as 'console', chatId), channel, dueAt: new Date(now.getTime() + 24 * HOUR), now });
+  await app.repositories.surveys.schedule({
+    caseId,
+    reference: `SR-SAT${caseNumber}-0000`,
+    occasion: 'decision',
+    chatKey: chatKeyOf(app.keys, channel as 'console', chatId),
+    channel,
+    dueAt: new Date(now.getTime() + 24 * HOUR),
+    now,
+  });
   return SurveyRepository.idFor(caseId, 'decision');
 }
 
@@ -77,8 +85,17 @@ describe('satisfaction invitations', () => {
     expect(env.channel.transcript('quiet').join('\n')).not.toContain('نودّ أن نعرف رأيك');
     // A decision is a service message: it comes.
     const before = env.channel.transcript('quiet').length;
-    const notify = { inbox: app.repositories.inbox, keys: app.keys, requestInbound: (chatKey: string, reason: string) => app.queues.requestInbound(chatKey, reason) };
-    await queueNotice(notify, { chatKey: chatKeyOf(app.keys, 'console', 'quiet'), channel: 'console' }, { key: 'decision.approved', params: { reference: 'SR-SAT2-0000', support: 'سلة غذائية' } }, 'decision-sat-2');
+    const notify = {
+      inbox: app.repositories.inbox,
+      keys: app.keys,
+      requestInbound: (chatKey: string, reason: string) => app.queues.requestInbound(chatKey, reason),
+    };
+    await queueNotice(
+      notify,
+      { chatKey: chatKeyOf(app.keys, 'console', 'quiet'), channel: 'console' },
+      { key: 'decision.approved', params: { reference: 'SR-SAT2-0000', support: 'سلة غذائية' } },
+      'decision-sat-2',
+    );
     await waitFor(() => env.channel.transcript('quiet').slice(before).join('\n').includes('SR-SAT2-0000'), 'the decision');
     // Resumed: a later invitation comes.
     await chat.say('استئناف الرسائل', 'أعدنا الرسائل الاختيارية');

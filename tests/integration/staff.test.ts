@@ -153,7 +153,12 @@ describe('staff and audit log (real database)', () => {
           details: { step: i, note: i === 1 ? 'approved' : null, ok: true },
         });
       }
-      await audit.record({ at: new Date(base + 5000), actor: { kind: 'system', id: 'sweeper' }, action: 'case.expired', target: { kind: 'case', id: 'case-audit-2' } });
+      await audit.record({
+        at: new Date(base + 5000),
+        actor: { kind: 'system', id: 'sweeper' },
+        action: 'case.expired',
+        target: { kind: 'case', id: 'case-audit-2' },
+      });
 
       const one = await audit.list({ targetKind: 'case', targetId: 'case-audit-1', limit: 10 });
       expect(one.map((e) => [e.action, e.details?.step])).toEqual([
@@ -186,7 +191,9 @@ describe('staff and audit log (real database)', () => {
     });
 
     it('is append-only: it offers record, recordOnce and list, nothing that changes or deletes', () => {
-      const methods = Object.getOwnPropertyNames(AuditLog.prototype).filter((name) => name !== 'constructor').sort();
+      const methods = Object.getOwnPropertyNames(AuditLog.prototype)
+        .filter((name) => name !== 'constructor')
+        .sort();
       expect(methods).toEqual(['init', 'list', 'record', 'recordOnce']);
     });
 
@@ -202,7 +209,13 @@ describe('staff and audit log (real database)', () => {
     it('add, list, roles and remove each record one entry by the operator', async () => {
       const written: string[] = [];
       let tick = Date.UTC(2026, 1, 1, 8);
-      const deps = { staff, audit, operator: 'Operator Noura', out: createOutput({ json: false, write: (t) => written.push(t) }), now: () => new Date((tick += 1000)) };
+      const deps = {
+        staff,
+        audit,
+        operator: 'Operator Noura',
+        out: createOutput({ json: false, write: (t) => written.push(t) }),
+        now: () => new Date((tick += 1000)),
+      };
 
       const member = await addStaff(deps, { name: 'Audited Member', telegramUserId: telegramId(), roles: ['researcher'] });
       await listStaff(deps, { includeInactive: false });

@@ -97,7 +97,9 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
       const plan = (await connection.db!.command({ explain: { find: 'probe', filter: { a: 1 } } })) as { queryPlanner?: { Plan?: Record<string, unknown> } };
       ferretStorage = plan.queryPlanner?.Plan && 'Node Type' in plan.queryPlanner.Plan ? 'postgresql' : 'sqlite';
     }
-    serverVersion = ferret ? `FerretDB ${String(info.ferretdbVersion)} on ${ferretStorage === 'postgresql' ? 'PostgreSQL' : 'SQLite'}` : `MongoDB ${String(info.version)}`;
+    serverVersion = ferret
+      ? `FerretDB ${String(info.ferretdbVersion)} on ${ferretStorage === 'postgresql' ? 'PostgreSQL' : 'SQLite'}`
+      : `MongoDB ${String(info.version)}`;
     Conversation = makeConversationModel(connection);
     Event = makeEventModel(connection);
     await Promise.all([Conversation.init(), Event.init()]);
@@ -206,7 +208,11 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
 
     it('with a projection: refused by FerretDB (NotImplemented), nothing updated', async () => {
       const filter = { channel: 'telegram', key: 'f-projection' };
-      const attempt = Conversation.findOneAndUpdate(filter, { $inc: { counter: 1 } }, { upsert: true, returnDocument: 'after', projection: { counter: 1 } }).lean();
+      const attempt = Conversation.findOneAndUpdate(
+        filter,
+        { $inc: { counter: 1 } },
+        { upsert: true, returnDocument: 'after', projection: { counter: 1 } },
+      ).lean();
       if (ferret) {
         await expect(attempt).rejects.toMatchObject({
           code: NOT_IMPLEMENTED,
@@ -226,9 +232,10 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
     it('a compound unique index rejects a duplicate insert and a colliding upsert with code 11000', async () => {
       await Conversation.create({ channel: 'whatsapp', key: 'i-dup' });
       await expect(Conversation.create({ channel: 'whatsapp', key: 'i-dup' })).rejects.toMatchObject({ code: 11000 });
-      await expect(
-        Conversation.updateOne({ channel: 'whatsapp', key: 'i-other' }, { $set: { key: 'i-dup' } }, { upsert: true }),
-      ).rejects.toMatchObject({ code: 11000, message: expect.stringMatching(/^E11000 duplicate key error/) });
+      await expect(Conversation.updateOne({ channel: 'whatsapp', key: 'i-other' }, { $set: { key: 'i-dup' } }, { upsert: true })).rejects.toMatchObject({
+        code: 11000,
+        message: expect.stringMatching(/^E11000 duplicate key error/),
+      });
       expect(await Conversation.countDocuments({ key: 'i-dup' })).toBe(1);
     });
 
@@ -252,10 +259,7 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
       expect(await Conversation.diffIndexes()).toEqual({ toDrop: [], toCreate: [] });
       const indexes = await Conversation.listIndexes();
       expect(indexes).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ key: { channel: 1, key: 1 }, unique: true }),
-          expect.objectContaining({ key: { dueAt: 1 } }),
-        ]),
+        expect.arrayContaining([expect.objectContaining({ key: { channel: 1, key: 1 }, unique: true }), expect.objectContaining({ key: { dueAt: 1 } })]),
       );
     });
 
@@ -513,12 +517,23 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
 
     beforeAll(async () => {
       await Event.insertMany(
-        Array.from({ length: 20 }, (_, i) => ({ kind: i % 2 ? 'odd' : 'even', n: i, at: new Date(base + i * 3_600_000), tags: ['x', i % 3 ? 'y' : 'z'], payload: { tags: ['x', i % 3 ? 'y' : 'z'] } })),
+        Array.from({ length: 20 }, (_, i) => ({
+          kind: i % 2 ? 'odd' : 'even',
+          n: i,
+          at: new Date(base + i * 3_600_000),
+          tags: ['x', i % 3 ? 'y' : 'z'],
+          payload: { tags: ['x', i % 3 ? 'y' : 'z'] },
+        })),
       );
     });
 
     it('$match, $group with one $sum, $sort, $limit, $project, $count and $unwind work', async () => {
-      const totals = await Event.aggregate([{ $match: { n: { $gte: 2 } } }, { $group: { _id: '$kind', total: { $sum: '$n' } } }, { $sort: { _id: 1 } }, { $limit: 5 }]);
+      const totals = await Event.aggregate([
+        { $match: { n: { $gte: 2 } } },
+        { $group: { _id: '$kind', total: { $sum: '$n' } } },
+        { $sort: { _id: 1 } },
+        { $limit: 5 },
+      ]);
       expect(totals).toEqual([
         { _id: 'even', total: 90 },
         { _id: 'odd', total: 99 },
@@ -597,7 +612,11 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
         '$group accumulator "$percentile" is not implemented yet',
       ],
       ['$facet', [{ $facet: { all: [{ $count: 'c' }] } }], '`aggregate` stage "$facet" is not implemented yet'],
-      ['$lookup', [{ $lookup: { from: 'conversations', localField: 'kind', foreignField: 'key', as: 'c' } }], '`aggregate` stage "$lookup" is not implemented yet'],
+      [
+        '$lookup',
+        [{ $lookup: { from: 'conversations', localField: 'kind', foreignField: 'key', as: 'c' } }],
+        '`aggregate` stage "$lookup" is not implemented yet',
+      ],
       [
         '$dateToString',
         [{ $project: { day: { $dateToString: { format: '%Y-%m-%d', date: '$at' } } } }],
@@ -660,7 +679,9 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
     });
 
     it('the date index exists but FerretDB (SQLite) does not use it: filter and sort run in FerretDB after a scan', async () => {
-      const explain: unknown = await Conversation.find({ dueAt: trusted({ $lt: new Date(base) }) }).sort({ dueAt: 1 }).explain();
+      const explain: unknown = await Conversation.find({ dueAt: trusted({ $lt: new Date(base) }) })
+        .sort({ dueAt: 1 })
+        .explain();
       if (ferret) {
         expect(explain).toMatchObject({ filterPushdown: false, sortPushdown: false });
       } else {
@@ -671,7 +692,10 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
     it('$expr in a filter is refused by FerretDB', async () => {
       const attempt = Conversation.find({ $expr: trusted({ $gt: ['$counter', '$version'] }) }).lean();
       if (ferret) {
-        await expect(attempt).rejects.toMatchObject({ code: NOT_IMPLEMENTED, message: 'Invalid $match :: caused by :: The operator $gt is not implemented yet' });
+        await expect(attempt).rejects.toMatchObject({
+          code: NOT_IMPLEMENTED,
+          message: 'Invalid $match :: caused by :: The operator $gt is not implemented yet',
+        });
       } else {
         await expect(attempt).resolves.toBeInstanceOf(Array);
       }
@@ -740,7 +764,9 @@ describe('storage compatibility (mongoose against MongoDB / FerretDB)', () => {
       const _id = await newConversation('c-occ');
       const winners: number[] = [];
       for (let version = 0; version < 5; version++) {
-        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => Conversation.updateOne({ _id, version }, { $set: { note: `w${i}` }, $inc: { version: 1 } })));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => Conversation.updateOne({ _id, version }, { $set: { note: `w${i}` }, $inc: { version: 1 } })),
+        );
         winners.push(results.filter((r) => r.matchedCount === 1).length);
         // Whatever happened, the next round starts from version + 1.
         await Conversation.updateOne({ _id }, { $set: { version: version + 1 } });

@@ -66,7 +66,9 @@ async function reachIdPhoto(chat: TestChat): Promise<void> {
 }
 
 async function sendPhoto(chat: TestChat, channel: RecordingChannel, expected: string): Promise<string> {
-  const bytes = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#888888' } }).jpeg().toBuffer();
+  const bytes = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#888888' } })
+    .jpeg()
+    .toBuffer();
   channel.files.set('id-photo', bytes);
   return chat.send(chat.message({ media: { ref: 'id-photo', mime: 'image/jpeg', size: bytes.length } }), expected);
 }

@@ -30,7 +30,11 @@ describe('whatsapp-web.js with Debian Chromium, offline', () => {
     const link = new WhatsAppLink({
       createClient: () => {
         started += 1;
-        return createWhatsAppClient({ executablePath: '/usr/bin/chromium', authStrategy: new LocalAuth({ dataPath }), webCacheDirectory: join(dataPath, 'web-cache') });
+        return createWhatsAppClient({
+          executablePath: '/usr/bin/chromium',
+          authStrategy: new LocalAuth({ dataPath }),
+          webCacheDirectory: join(dataPath, 'web-cache'),
+        });
       },
       onClient: () => undefined,
       onQr: () => undefined,

@@ -15,12 +15,7 @@ import type { Connection } from 'mongoose';
 import type { RemoteAuth as RemoteAuthType } from 'whatsapp-web.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiskSessionStore } from '../../src/bots/whatsapp/disk-session-store.js';
-import {
-  isLoggedOutReason,
-  WhatsAppSessionStore,
-  type WhatsAppAuthStore,
-  type WhatsAppStoreOptions,
-} from '../../src/models/whatsapp-session-store.js';
+import { isLoggedOutReason, WhatsAppSessionStore, type WhatsAppAuthStore, type WhatsAppStoreOptions } from '../../src/models/whatsapp-session-store.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
 import { freshDatabase } from '../helpers/db.js';
 
@@ -58,11 +53,7 @@ const gridFs: HarnessFactory = {
       async raw(session) {
         const file = await database.collection('whatsapp_sessions.files').findOne({ filename: session });
         if (!file) throw new Error('no file');
-        const chunks = await database
-          .collection('whatsapp_sessions.chunks')
-          .find({ files_id: file._id })
-          .sort({ n: 1 })
-          .toArray();
+        const chunks = await database.collection('whatsapp_sessions.chunks').find({ files_id: file._id }).sort({ n: 1 }).toArray();
         return Buffer.concat(chunks.map((c) => Buffer.from((c.data as { buffer: Uint8Array }).buffer)));
       },
       copies: (session) => database.collection('whatsapp_sessions.files').countDocuments({ filename: session }),
@@ -99,9 +90,7 @@ interface RemoteAuthInternals {
 }
 
 // The strategy alone, without loading the client and Puppeteer.
-const RemoteAuth = createRequire(import.meta.url)(
-  'whatsapp-web.js/src/authStrategies/RemoteAuth.js',
-) as typeof RemoteAuthType;
+const RemoteAuth = createRequire(import.meta.url)('whatsapp-web.js/src/authStrategies/RemoteAuth.js') as typeof RemoteAuthType;
 
 describe.each([gridFs, disk])('$name', (factory) => {
   let harness: Awaited<ReturnType<HarnessFactory['setup']>>;

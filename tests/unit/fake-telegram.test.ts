@@ -100,7 +100,9 @@ describe('FakeTelegram with telegraf’s client', () => {
     const blocked = fake.myChatMember({ chatId: CHAT, newStatus: 'kicked' });
     expect(blocked.my_chat_member.new_chat_member.status).toBe('kicked');
     expect(blocked.my_chat_member.old_chat_member.status).toBe('member');
-    expect(fake.documentMessage({ chatId: CHAT, userId: USER, fileId: 'd', mimeType: 'application/pdf', fileName: 'id.pdf' }).message.document.file_name).toBe('id.pdf');
+    expect(fake.documentMessage({ chatId: CHAT, userId: USER, fileId: 'd', mimeType: 'application/pdf', fileName: 'id.pdf' }).message.document.file_name).toBe(
+      'id.pdf',
+    );
   });
 
   it('builds replies: reply_to_message is the original without its own reply, and is left out once the original is gone', async () => {
@@ -117,7 +119,9 @@ describe('FakeTelegram with telegraf’s client', () => {
     expect(stored).toMatchObject({ message_id: answer.message.message_id, reply_to_message: { message_id: question.message_id } });
 
     // the field survives the trip through getUpdates
-    fake.pushUpdate(fake.documentMessage({ chatId: CHAT, userId: USER, fileId: 'd-1', mimeType: 'application/pdf', fileName: 'id.pdf', replyTo: question.message_id }));
+    fake.pushUpdate(
+      fake.documentMessage({ chatId: CHAT, userId: USER, fileId: 'd-1', mimeType: 'application/pdf', fileName: 'id.pdf', replyTo: question.message_id }),
+    );
     const [update] = await telegram.getUpdates(0, 100, 0, undefined);
     const document = (update as Update.MessageUpdate<Message.DocumentMessage>).message;
     expect(document.document.file_name).toBe('id.pdf');
@@ -127,7 +131,9 @@ describe('FakeTelegram with telegraf’s client', () => {
     await telegram.deleteMessage(CHAT, question.message_id);
     expect(fake.textMessage({ chatId: CHAT, userId: USER, text: 'still there?', replyTo: question.message_id }).message).not.toHaveProperty('reply_to_message');
     expect(fake.textMessage({ chatId: CHAT, userId: USER, text: 'x', replyTo: 9999 }).message).not.toHaveProperty('reply_to_message');
-    expect(fake.textMessage({ chatId: CHAT + 1, userId: USER + 1, text: 'x', replyTo: answer.message.message_id }).message).not.toHaveProperty('reply_to_message');
+    expect(fake.textMessage({ chatId: CHAT + 1, userId: USER + 1, text: 'x', replyTo: answer.message.message_id }).message).not.toHaveProperty(
+      'reply_to_message',
+    );
   });
 
   it('accepts a ForceReply without echoing it, lists it in forcedReplies, and refuses fields of the wrong type and long placeholders', async () => {
@@ -137,7 +143,11 @@ describe('FakeTelegram with telegraf’s client', () => {
     expect(fake.sent(CHAT)[0]?.params.reply_markup).toEqual({ force_reply: true, input_field_placeholder: 'Full name' });
     await telegram.sendMessage(CHAT, 'Pick one', Markup.inlineKeyboard([Markup.button.callback('A', 'a')]));
     // multipart (the markup arrives as a JSON string) and JSON bodies
-    const photo = await telegram.sendPhoto(CHAT, { source: Buffer.from('jpeg'), filename: 'p.jpg' }, { caption: 'Send a clearer one', ...Markup.forceReply().selective() });
+    const photo = await telegram.sendPhoto(
+      CHAT,
+      { source: Buffer.from('jpeg'), filename: 'p.jpg' },
+      { caption: 'Send a clearer one', ...Markup.forceReply().selective() },
+    );
     expect(photo).not.toHaveProperty('reply_markup');
     fake.addFile('doc-1', 'pdf bytes');
     const doc = await telegram.sendDocument(CHAT + 1, 'doc-1', { caption: 'Sign and send back', reply_markup: { force_reply: true } });
@@ -162,7 +172,9 @@ describe('FakeTelegram with telegraf’s client', () => {
     expect(notBoolean).toMatchObject({ code: 400, description: 'Bad Request: field "force_reply" must be of type Boolean' });
     const selective = await rejection(telegram.sendMessage(CHAT, 'x', { reply_markup: { force_reply: true, selective: 1 } as unknown as ForceReply }));
     expect(selective).toMatchObject({ code: 400, description: 'Bad Request: field "selective" must be of type Boolean' });
-    const placeholder = await rejection(telegram.sendMessage(CHAT, 'x', { reply_markup: { force_reply: true, input_field_placeholder: ['a'] } as unknown as ForceReply }));
+    const placeholder = await rejection(
+      telegram.sendMessage(CHAT, 'x', { reply_markup: { force_reply: true, input_field_placeholder: ['a'] } as unknown as ForceReply }),
+    );
     expect(placeholder).toMatchObject({ code: 400, description: 'Bad Request: field "input_field_placeholder" must be of type String' });
     // edits take inline keyboards only
     const edit = await rejection(telegram.editMessageReplyMarkup(CHAT, asked.message_id, undefined, { force_reply: true } as unknown as InlineKeyboardMarkup));
@@ -425,7 +437,9 @@ describe('FakeTelegram with telegraf’s client', () => {
 
     await telegram.sendMessage(CHAT, 'ping');
     await expect(fake.waitFor((c) => c.method === 'sendMessage' && c.params.text === 'ping', 500)).resolves.toMatchObject({ status: 200 });
-    await expect(fake.waitFor((c) => c.method === 'sendPhoto', 100)).rejects.toThrow(/no call matched within 100 ms[\s\S]*sendMessage status=200 chat=5551001 text="ping"/);
+    await expect(fake.waitFor((c) => c.method === 'sendPhoto', 100)).rejects.toThrow(
+      /no call matched within 100 ms[\s\S]*sendMessage status=200 chat=5551001 text="ping"/,
+    );
     fake.clearCalls();
     expect(fake.calls).toEqual([]);
   });

@@ -37,10 +37,7 @@ describe('createLogger', () => {
     logger.info({ answers: { nationalId: NATIONAL_ID, fullName: NAME } }, 'answers');
     logger.info({ session: { flow: 'support', answers: { nationalId: NATIONAL_ID_ARABIC, name: NAME } } }, 'session');
     logger.info({ state: { answers: { name: NAME } } }, 'nested answers');
-    logger.info(
-      { update: { update_id: 1, message: { text: NATIONAL_ID, from: { first_name: NAME } } } },
-      'telegram update',
-    );
+    logger.info({ update: { update_id: 1, message: { text: NATIONAL_ID, from: { first_name: NAME } } } }, 'telegram update');
 
     const text = output();
     expect(text).not.toContain(NATIONAL_ID);
@@ -48,13 +45,7 @@ describe('createLogger', () => {
     expect(text).not.toContain(NAME);
     expect(text).toContain(REDACTED);
     // The message key is pino's own and must stay readable.
-    expect(lines().map((line) => line.msg)).toEqual([
-      'inbound text',
-      'answers',
-      'session',
-      'nested answers',
-      'telegram update',
-    ]);
+    expect(lines().map((line) => line.msg)).toEqual(['inbound text', 'answers', 'session', 'nested answers', 'telegram update']);
   });
 
   it('redacts personal fields one level down and keeps the fields around them', () => {
@@ -103,7 +94,7 @@ describe('createLogger', () => {
     }
   });
 
-  it('redacts a message field, which is not pino\'s msg', () => {
+  it("redacts a message field, which is not pino's msg", () => {
     const { logger, output } = memoryLogger();
     logger.info({ message: { text: NATIONAL_ID } }, 'outbound');
     expect(output()).not.toContain(NATIONAL_ID);
@@ -150,7 +141,7 @@ describe('errorFields', () => {
   });
 });
 
-describe('the console chat\'s log file', () => {
+describe("the console chat's log file", () => {
   it('rolls over by size, keeps the newest files, and names the one written current.log', async () => {
     const folder = join(await mkdtemp(join(tmpdir(), 'logs-')), 'nested');
     try {

@@ -7,7 +7,10 @@ import type { TelegramGateway } from './telegram-gateway.js';
  * researcher who cannot be reached); the staff group when no administrator could be reached.
  * Returns how many chats were told.
  */
-export async function tellAdministrators(deps: { gateway: TelegramGateway; staff: StaffRepository; staffGroupId: number | null }, text: string): Promise<number> {
+export async function tellAdministrators(
+  deps: { gateway: TelegramGateway; staff: StaffRepository; staffGroupId: number | null },
+  text: string,
+): Promise<number> {
   const admins = (await deps.staff.list()).filter((member) => may(member, 'administer'));
   let told = 0;
   for (const admin of admins) if (await deps.gateway.tell(String(admin.telegramUserId), text)) told += 1;

@@ -147,7 +147,9 @@ export class AlertPoster {
   /** Records where the cases were announced, under each case's lock (FerretDB does not serialise writes to one document). */
   private async announce(records: CaseRecord[], posted: { chatId: string; messageId: number } | null, editable: boolean): Promise<void> {
     for (const record of records) {
-      const alert = posted ? { state: 'posted' as const, chatId: posted.chatId, ...(editable ? { messageId: posted.messageId } : {}) } : { state: 'posted' as const };
+      const alert = posted
+        ? { state: 'posted' as const, chatId: posted.chatId, ...(editable ? { messageId: posted.messageId } : {}) }
+        : { state: 'posted' as const };
       await this.deps.chatLocks.exclusive(`case:${record.id}`, () => this.deps.cases.setAlert(record.id, alert));
     }
   }

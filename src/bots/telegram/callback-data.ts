@@ -6,7 +6,26 @@ import type { KeyRing } from '../../privacy/key-ring.js';
  * What a staff button does. A zod enum so later issues can add actions; each action
  * also needs a one-letter code in {@link ACTION_CODES} (the compiler insists).
  */
-export const StaffActionSchema = z.enum(['open', 'claim', 'approve', 'reject', 'answer', 'take', 'register', 'serve', 'close', 'ask_info', 'note', 'erase', 'keep', 'send', 'edit', 'drop', 'undo', 'reopen']);
+export const StaffActionSchema = z.enum([
+  'open',
+  'claim',
+  'approve',
+  'reject',
+  'answer',
+  'take',
+  'register',
+  'serve',
+  'close',
+  'ask_info',
+  'note',
+  'erase',
+  'keep',
+  'send',
+  'edit',
+  'drop',
+  'undo',
+  'reopen',
+]);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
 /** Telegram's limit on a button's `callback_data`, in bytes. */
@@ -64,9 +83,7 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del' | '
   reopen: 'case',
 };
 
-const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(
-  StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const),
-);
+const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const));
 
 // A later action given a code already in use, or not one lower-case letter, must fail at start-up, not verify as another action.
 if (ACTIONS_BY_CODE.size !== StaffActionSchema.options.length || [...ACTIONS_BY_CODE.keys()].some((code) => !/^[a-z]$/.test(code))) {
@@ -102,7 +119,8 @@ export function signAction(keys: KeyRing, action: StaffAction, caseId: string): 
   if (!parsedAction.success) throw new TypeError(`signAction: unknown staff action "${String(action).slice(0, 20)}".`);
   const match = typeof caseId === 'string' ? ID_PATTERN.exec(caseId) : null;
   const hex = match && match[1] === ID_PREFIX[parsedAction.data] ? match[2] : undefined;
-  if (hex === undefined) throw new TypeError(`signAction: the id of "${parsedAction.data}" is "${ID_PREFIX[parsedAction.data]}_" followed by 24 lower-case hex digits.`);
+  if (hex === undefined)
+    throw new TypeError(`signAction: the id of "${parsedAction.data}" is "${ID_PREFIX[parsedAction.data]}_" followed by 24 lower-case hex digits.`);
   const body = `${VERSION}:${ACTION_CODES[parsedAction.data]}:${hex}`;
   const data = `${body}:${signature(keys, body)}`;
   // Holds by construction; checked so that a future longer action code or id fails here, not at Telegram.

@@ -34,7 +34,9 @@ export class CaseViews {
   /** A record in full, for the staff who hold its role. */
   recordText(record: SelfServiceRecord): string {
     const flow = this.deps.recordFlows[record.kind];
-    const shown = Object.fromEntries(Object.entries(record.answers).filter(([stepId]) => !['volunteer_consent', 'feedback_attach', 'feedback_files'].includes(stepId)));
+    const shown = Object.fromEntries(
+      Object.entries(record.answers).filter(([stepId]) => !['volunteer_consent', 'feedback_attach', 'feedback_files'].includes(stepId)),
+    );
     const lines = this.answerLines(flow, shown);
     const header = this.t(`staff.record.header.${record.kind}`, {
       reference: record.reference,
@@ -47,7 +49,9 @@ export class CaseViews {
 
   /** Each answer on its own line, labelled as on the beneficiary's review, in the staff's language. */
   answerLines(flow: Flow, answers: Record<string, unknown>): string[] {
-    return Object.entries(answers).map(([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`);
+    return Object.entries(answers).map(
+      ([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`,
+    );
   }
 
   alertText(record: CaseRecord): string {
@@ -55,7 +59,8 @@ export class CaseViews {
     if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
     if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
     if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
-    if (['information_requested', 'registered', 'service_delivered', 'closed'].includes(record.status)) lines.push(this.t('staff.alert.status', this.statusParams(record)));
+    if (['information_requested', 'registered', 'service_delivered', 'closed'].includes(record.status))
+      lines.push(this.t('staff.alert.status', this.statusParams(record)));
     return lines.join('\n');
   }
 
@@ -117,8 +122,18 @@ export class CaseViews {
       }),
     );
     const study = [
-      ...(record.infoRequest ? [this.t('staff.case.infoRequest', { at: readableDateTime(record.infoRequest.at, STAFF_LANG), items: record.infoRequest.items.map((i) => this.t(`info.item.${i}`)).join('، ') || '—', note: record.infoRequest.note || '—' })] : []),
-      ...record.additions.map((a) => this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length })),
+      ...(record.infoRequest
+        ? [
+            this.t('staff.case.infoRequest', {
+              at: readableDateTime(record.infoRequest.at, STAFF_LANG),
+              items: record.infoRequest.items.map((i) => this.t(`info.item.${i}`)).join('، ') || '—',
+              note: record.infoRequest.note || '—',
+            }),
+          ]
+        : []),
+      ...record.additions.map((a) =>
+        this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length }),
+      ),
       ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, STAFF_LANG), by: n.by, text: n.text })),
     ];
     return [

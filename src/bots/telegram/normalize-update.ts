@@ -3,14 +3,7 @@ import { EDIT_NOTICE_KEY, InboundMessageSchema, type InboundMessage } from '../.
 import { isStaffActionData } from './callback-data.js';
 
 /** Why an update leads to nothing. */
-export type IgnoredReason =
-  | 'group_not_staff'
-  | 'channel_post'
-  | 'edited'
-  | 'membership'
-  | 'unsupported_update'
-  | 'from_bot'
-  | 'empty';
+export type IgnoredReason = 'group_not_staff' | 'channel_post' | 'edited' | 'membership' | 'unsupported_update' | 'from_bot' | 'empty';
 
 /** What one Telegram update means to the service; see {@link normalizeUpdate}. */
 export type NormalizedUpdate =

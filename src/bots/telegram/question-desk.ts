@@ -78,7 +78,9 @@ export class QuestionDesk {
     const text = this.t(`staff.ask.${purpose}`, { reference: subject.reference, items });
     const placeholder = this.t('staff.ask.placeholder').slice(0, PLACEHOLDER_MAX);
     try {
-      const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, { reply_markup: { force_reply: true, input_field_placeholder: placeholder } }));
+      const sent = await this.deps.gateway.sending(chatId, (t) =>
+        t.sendMessage(chatId, text, { reply_markup: { force_reply: true, input_field_placeholder: placeholder } }),
+      );
       await this.deps.questions.asked({ staffId: member.id, subjectId: subject.id, purpose, messageId: sent.message_id, askedAt: this.now() });
       return true;
     } catch (error) {
@@ -115,7 +117,10 @@ export class QuestionDesk {
   async onDraftPress(member: Staff, action: 'send' | 'edit' | 'drop', questionId: string, press: QuestionPress): Promise<PressAnswer> {
     const question = await this.deps.questions.get(questionId);
     if (!question || question.staffId !== member.id) return { key: 'staff.answer.notAllowed' };
-    if (question.state !== 'draft' || question.draft === null) return { key: question.state === 'answered' ? 'staff.answer.already' : question.state === 'revoked' ? 'staff.answer.notAllowed' : 'staff.answer.oldButton' };
+    if (question.state !== 'draft' || question.draft === null)
+      return {
+        key: question.state === 'answered' ? 'staff.answer.already' : question.state === 'revoked' ? 'staff.answer.notAllowed' : 'staff.answer.oldButton',
+      };
     // A later reply made a newer preview: this one's text is not what Send would send.
     if (press.messageId !== undefined && press.messageId !== null && press.messageId !== question.previewMessageId) return { key: 'staff.answer.oldButton' };
     if (this.expired(question)) {
@@ -145,8 +150,12 @@ export class QuestionDesk {
     }
     await this.deps.questions.end(question.id, 'answered');
     this.deps.onCaseChanged(result.record);
-    const undo = this.deps.decisionUndoMs > 0 ? staffKeyboard([[{ text: this.t('staff.button.undo'), data: signAction(this.deps.keys, 'undo', record.id) }]]) : undefined;
-    const done = this.deps.decisionUndoMs > 0 ? this.t('staff.confirm.sent', { reference: record.reference, minutes: Math.round((this.deps.decisionUndoMs / 60_000) * 10) / 10 }) : this.t('staff.confirm.sentNow', { reference: record.reference });
+    const undo =
+      this.deps.decisionUndoMs > 0 ? staffKeyboard([[{ text: this.t('staff.button.undo'), data: signAction(this.deps.keys, 'undo', record.id) }]]) : undefined;
+    const done =
+      this.deps.decisionUndoMs > 0
+        ? this.t('staff.confirm.sent', { reference: record.reference, minutes: Math.round((this.deps.decisionUndoMs / 60_000) * 10) / 10 })
+        : this.t('staff.confirm.sentNow', { reference: record.reference });
     await this.replacePreview(press, done, undo);
     return { key: 'staff.answer.decisionRecorded' };
   }
@@ -181,7 +190,14 @@ export class QuestionDesk {
         const result = await answerFeedback(this.deps.owed, question.subjectId, member, text, question.id, this.now());
         if (!result.ok) {
           if (result.reason === 'answered_by_other') await this.deps.questions.end(question.id, 'replaced');
-          return this.tell(chatId, result.reason === 'answered_by_other' ? 'staff.answer.already' : result.reason === 'not_allowed' ? 'staff.answer.notAllowed' : 'staff.answer.notFound');
+          return this.tell(
+            chatId,
+            result.reason === 'answered_by_other'
+              ? 'staff.answer.already'
+              : result.reason === 'not_allowed'
+                ? 'staff.answer.notAllowed'
+                : 'staff.answer.notFound',
+          );
         }
         await this.deps.questions.end(question.id, 'answered');
         return this.tell(chatId, 'staff.record.answered', { reference: result.reference });
@@ -220,7 +236,11 @@ export class QuestionDesk {
     const beneficiaryText = this.deps.translate(record.lang, `decision.${outcome}`, params);
     const button = (action: 'send' | 'edit' | 'drop') => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, question.id) });
     const keyboard = staffKeyboard([[button('send')], [button('edit'), button('drop')]]);
-    const previewText = this.t(`staff.confirm.${outcome}`, { reference: record.reference, language: this.t(`staff.language.${record.lang}`), text: beneficiaryText });
+    const previewText = this.t(`staff.confirm.${outcome}`, {
+      reference: record.reference,
+      language: this.t(`staff.language.${record.lang}`),
+      text: beneficiaryText,
+    });
     // Sent first, then kept with the draft: only this message's Send sends this text.
     const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, previewText, { reply_markup: keyboard }));
     await this.deps.questions.draft(question.id, text, sent.message_id);
@@ -252,7 +272,8 @@ export class QuestionDesk {
   private async listOf(questions: StaffQuestion[]): Promise<string> {
     const lines: string[] = [];
     for (const question of questions) {
-      const reference = question.purpose === 'answered' ? (await this.deps.records.get(question.subjectId))?.reference : await this.deps.cases.referenceOf(question.subjectId);
+      const reference =
+        question.purpose === 'answered' ? (await this.deps.records.get(question.subjectId))?.reference : await this.deps.cases.referenceOf(question.subjectId);
       lines.push(this.t('staff.question.line', { reference: reference ?? '—', purpose: this.t(`staff.question.purpose.${question.purpose}`) }));
     }
     return lines.join('\n');
@@ -314,7 +335,11 @@ export function refusalOf(result: Extract<ActionResult, { ok: false }>, t: (key:
 export function parseInfoRequest(text: string): { items: InfoItem[]; note: string } {
   const match = /^\s*([0-9٠-٩\s,،]+)(?:\s|$)([\s\S]*)$/u.exec(text);
   if (!match) return { items: [], note: text.trim() };
-  const numbers = match[1]!.replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d))).split(/[\s,،]+/).filter(Boolean).map(Number);
+  const numbers = match[1]!
+    .replace(/[٠-٩]/g, (d) => String('٠١٢٣٤٥٦٧٨٩'.indexOf(d)))
+    .split(/[\s,،]+/)
+    .filter(Boolean)
+    .map(Number);
   const items = [...new Set(numbers.map((n) => INFO_ITEMS[n - 1]).filter((item): item is InfoItem => item !== undefined))];
   return { items, note: match[2]!.trim() };
 }

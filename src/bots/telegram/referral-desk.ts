@@ -174,7 +174,8 @@ export class ReferralDesk {
     const researcher = referral.researcher;
     // Ended meanwhile (by the person or the researcher): nothing was handed back, nobody is told anything.
     if (!researcher || !(await this.deps.actions.handBack(referral, why))) return;
-    if (why === 'unreachable') await tellAdministrators(this.deps, this.t('staff.referral.unreachable', { name: researcher.name, reference: referral.reference }));
+    if (why === 'unreachable')
+      await tellAdministrators(this.deps, this.t('staff.referral.unreachable', { name: researcher.name, reference: referral.reference }));
     await this.markAlert(referral, this.t('staff.referral.releasedLine'));
   }
 
@@ -213,7 +214,12 @@ export class ReferralDesk {
   /** The taking researcher's briefing: where the person stood, their last messages, how to answer and end. */
   private contextText(referral: Referral): string {
     const recent = referral.recent.length > 0 ? referral.recent.map((text) => `• ${text}`).join('\n') : this.t('staff.referral.noRecent');
-    return this.t('staff.referral.context', { reference: referral.reference, channel: this.t(`channel.${referral.channel}`), where: this.where(referral), recent });
+    return this.t('staff.referral.context', {
+      reference: referral.reference,
+      channel: this.t(`channel.${referral.channel}`),
+      where: this.where(referral),
+      recent,
+    });
   }
 
   /** The flow and question the person had reached, in words. */

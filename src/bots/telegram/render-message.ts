@@ -44,9 +44,7 @@ export function renderMessage(message: OutboundMessage, limit = TELEGRAM_TEXT_LI
   const keyboard = message.options !== undefined && message.options.length > 0 ? optionsKeyboard(message.options) : undefined;
   const parts = splitText(message.text, limit);
   if (parts.length === 0) throw new RenderError('renderMessage: the message text is empty; Telegram refuses empty messages.');
-  return parts.map((text, index) =>
-    keyboard !== undefined && index === parts.length - 1 ? { text, reply_markup: keyboard } : { text },
-  );
+  return parts.map((text, index) => (keyboard !== undefined && index === parts.length - 1 ? { text, reply_markup: keyboard } : { text }));
 }
 
 /**
@@ -107,8 +105,7 @@ export function optionsKeyboard(options: readonly OutboundOption[]): CallbackKey
     // Numbered as on WhatsApp and the console, so "send its number" and typed numbers mean the same everywhere.
     return callbackButton(`${index + 1}. ${option.label}`, option.id);
   });
-  const oneRow =
-    options.length > TWO_PER_ROW_MAX_OPTIONS || options.some((option) => [...option.label].length > TWO_PER_ROW_MAX_LABEL);
+  const oneRow = options.length > TWO_PER_ROW_MAX_OPTIONS || options.some((option) => [...option.label].length > TWO_PER_ROW_MAX_LABEL);
   return { inline_keyboard: chunk(buttons, oneRow ? 1 : 2) };
 }
 
@@ -120,9 +117,7 @@ export function optionsKeyboard(options: readonly OutboundOption[]): CallbackKey
  */
 export function staffKeyboard(buttons: ReadonlyArray<ReadonlyArray<{ text: string; data: string }>>): CallbackKeyboard {
   return {
-    inline_keyboard: buttons
-      .map((row) => row.map((button) => callbackButton(button.text, button.data)))
-      .filter((row) => row.length > 0),
+    inline_keyboard: buttons.map((row) => row.map((button) => callbackButton(button.text, button.data))).filter((row) => row.length > 0),
   };
 }
 
@@ -130,9 +125,7 @@ function callbackButton(text: string, data: string): InlineKeyboardButton.Callba
   if (text.trim() === '') throw new RenderError(`The button for "${data.slice(0, 64)}" has an empty label.`);
   const bytes = Buffer.byteLength(data, 'utf8');
   if (bytes === 0 || bytes > CALLBACK_DATA_MAX_BYTES) {
-    throw new RenderError(
-      `Button data must be 1-${CALLBACK_DATA_MAX_BYTES} bytes (Telegram's callback_data limit); "${data.slice(0, 80)}" is ${bytes}.`,
-    );
+    throw new RenderError(`Button data must be 1-${CALLBACK_DATA_MAX_BYTES} bytes (Telegram's callback_data limit); "${data.slice(0, 80)}" is ${bytes}.`);
   }
   return { text, callback_data: data };
 }

@@ -29,7 +29,6 @@ import { errorFields } from '../../logger.js';
 import { SerialByKey } from '../../services/serial-by-key.js';
 import { mayAskAnswer, unassignedNoticed } from '../../services/record-actions.js';
 
-
 /** What the staff desk works with. */
 export interface StaffDeskDeps {
   gateway: TelegramGateway;
@@ -142,7 +141,9 @@ export class StaffDesk {
     const actor = { kind: 'staff' as const, id: member.id, name: member.name };
     const { csv, rows } = await exportAudited({ ...this.deps.reports, audit: this.deps.audit }, { kind, ...range, dates, actor, via: 'telegram' });
     const filename = `${kind}-${dates.from}-${dates.to}.csv`;
-    await this.deps.gateway.sending(chatId, (t) => t.sendDocument(chatId, { source: Buffer.from(csv, 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows }) }));
+    await this.deps.gateway.sending(chatId, (t) =>
+      t.sendDocument(chatId, { source: Buffer.from(csv, 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows }) }),
+    );
     return true;
   }
 
@@ -167,7 +168,13 @@ export class StaffDesk {
     const report = await buildReport(this.deps.reports, from, to, new Date());
     const dates = { from: readableDate(from, STAFF_LANG), to: readableDate(new Date(to.getTime() - 1), STAFF_LANG) };
     // The chart follows only a report that arrived (a member who never started the bot gets neither).
-    if (!(await this.tell(chatId, formatReport(report, (key, params) => this.t(key, params), dates)))) return;
+    if (
+      !(await this.tell(
+        chatId,
+        formatReport(report, (key, params) => this.t(key, params), dates),
+      ))
+    )
+      return;
     const chart = await renderChart(chartSeries(report));
     await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report-chart.png' }));
   }
@@ -199,7 +206,9 @@ export class StaffDesk {
     if (this.deps.staffGroupId === null || records.length === 0) return null;
     const chatId = this.deps.staffGroupId;
     const lines = records.map((r) => this.t('staff.alert.digestLine', this.views.summary(r))).join('\n');
-    const keyboard = staffKeyboard(records.map((r) => [{ text: `${this.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]));
+    const keyboard = staffKeyboard(
+      records.map((r) => [{ text: `${this.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]),
+    );
     const sent = await this.deps.gateway.sending(chatId, (t) =>
       t.sendMessage(chatId, this.t('staff.alert.digest', { count: records.length, lines }), { reply_markup: keyboard }),
     );
@@ -214,7 +223,11 @@ export class StaffDesk {
     const latest = record.additions.at(-1);
     // Only a holder who may still study the case hears what the person added.
     if (may(holder, 'study')) {
-      const told = await this.tell(String(holder!.telegramUserId), 'staff.info.provided', { reference: record.reference, text: latest?.text || '—', files: latest?.documentIds.length ?? 0 });
+      const told = await this.tell(String(holder!.telegramUserId), 'staff.info.provided', {
+        reference: record.reference,
+        text: latest?.text || '—',
+        files: latest?.documentIds.length ?? 0,
+      });
       if (told) {
         for (const documentId of latest?.documentIds ?? []) await this.sendDocumentTo(String(holder!.telegramUserId), record.reference, documentId);
         return;
@@ -254,12 +267,18 @@ export class StaffDesk {
     const role = record.kind === 'feedback' ? 'complaints_handler' : 'volunteer_coordinator';
     const holders = (await this.deps.staff.list()).filter((member) => may(member, record.kind === 'feedback' ? 'answer_feedback' : 'volunteers'));
     const text = this.views.recordText(record);
-    const keyboard = record.kind === 'feedback' ? staffKeyboard([[{ text: this.t('staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]]) : undefined;
+    const keyboard =
+      record.kind === 'feedback'
+        ? staffKeyboard([[{ text: this.t('staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]])
+        : undefined;
     let told = 0;
     for (const member of holders) if (await this.tell(String(member.telegramUserId), text, undefined, keyboard)) told += 1;
     if (told > 0) return true;
     if (this.deps.staffGroupId !== null && !record.unassignedNoticed) {
-      const noticed = await this.tell(String(this.deps.staffGroupId), `staff.record.unassigned.${record.kind}`, { reference: record.reference, role: this.t(`staff.role.${role}`) });
+      const noticed = await this.tell(String(this.deps.staffGroupId), `staff.record.unassigned.${record.kind}`, {
+        reference: record.reference,
+        role: this.t(`staff.role.${role}`),
+      });
       if (noticed) await unassignedNoticed(this.deps, record.id);
     }
     return false;
@@ -267,7 +286,11 @@ export class StaffDesk {
 
   private async act(press: StaffPress, member: Staff, action: StaffAction, id: string): Promise<void> {
     const privateChat = String(press.fromUserId);
-    const where = { callbackQueryId: press.callbackQueryId, ...(press.chatId !== undefined ? { chatId: press.chatId } : {}), messageId: press.messageId ?? null };
+    const where = {
+      callbackQueryId: press.callbackQueryId,
+      ...(press.chatId !== undefined ? { chatId: press.chatId } : {}),
+      messageId: press.messageId ?? null,
+    };
     // The act's id for a retry: Telegram gives a redelivered press the same callback query id.
     const act = `press:${press.callbackQueryId}`;
     switch (action) {
@@ -292,8 +315,15 @@ export class StaffDesk {
       }
       case 'answer': {
         const allowed = await mayAskAnswer(this.deps, id, member);
-        if (!allowed.ok) return this.answer(press, allowed.reason === 'not_allowed' ? 'staff.answer.notAllowed' : allowed.reason === 'not_found' ? 'staff.answer.notFound' : 'staff.answer.already');
-        return this.answer(press, (await this.deps.questions.ask(member, allowed.record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+        if (!allowed.ok)
+          return this.answer(
+            press,
+            allowed.reason === 'not_allowed' ? 'staff.answer.notAllowed' : allowed.reason === 'not_found' ? 'staff.answer.notFound' : 'staff.answer.already',
+          );
+        return this.answer(
+          press,
+          (await this.deps.questions.ask(member, allowed.record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate',
+        );
       }
       case 'open': {
         const result = await this.deps.actions.view(id, member);
@@ -392,7 +422,11 @@ export class StaffDesk {
 
   private async answer(press: StaffPress, key: string, params?: Record<string, string>): Promise<void> {
     await this.deps.gateway
-      .call((t) => t.answerCbQuery(press.callbackQueryId, this.t(key, params), { show_alert: key !== 'staff.answer.claimed' && key !== 'staff.answer.sentPrivately' && key !== 'staff.answer.checkPrivate' }))
+      .call((t) =>
+        t.answerCbQuery(press.callbackQueryId, this.t(key, params), {
+          show_alert: key !== 'staff.answer.claimed' && key !== 'staff.answer.sentPrivately' && key !== 'staff.answer.checkPrivate',
+        }),
+      )
       .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'callback not answered'));
   }
 
@@ -402,4 +436,6 @@ export class StaffDesk {
 }
 
 /** The question each button asks. */
-const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<Record<StaffAction, QuestionPurpose>>;
+const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<
+  Record<StaffAction, QuestionPurpose>
+>;

@@ -74,7 +74,23 @@ export interface TelegramBot {
   setWebhook(): Promise<void>;
 }
 
-const COMMANDS = ['start', 'request', 'status', 'ask', 'researcher', 'track', 'feedback', 'volunteer', 'rate', 'mydata', 'delete', 'withdraw', 'language', 'cancel', 'help'] as const;
+const COMMANDS = [
+  'start',
+  'request',
+  'status',
+  'ask',
+  'researcher',
+  'track',
+  'feedback',
+  'volunteer',
+  'rate',
+  'mydata',
+  'delete',
+  'withdraw',
+  'language',
+  'cancel',
+  'help',
+] as const;
 
 /** Builds the Telegram channel, the staff desk, the alert poster and the update handling from the service's parts. */
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
@@ -98,7 +114,13 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const feedbackFlow = deps.catalog.get('feedback');
   const volunteerFlow = deps.catalog.get('volunteer');
   if (!requestFlow || !feedbackFlow || !volunteerFlow) throw new Error('a flow the staff desk labels answers with is missing');
-  const referralActions = new ReferralActions({ referrals: deps.referrals, staff: deps.staff, audit: deps.audit, chatLocks: deps.chatLocks, notify: deps.notify });
+  const referralActions = new ReferralActions({
+    referrals: deps.referrals,
+    staff: deps.staff,
+    audit: deps.audit,
+    chatLocks: deps.chatLocks,
+    notify: deps.notify,
+  });
   const referralDesk = new ReferralDesk({
     gateway,
     staff: deps.staff,
@@ -189,7 +211,12 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     setWebhook: async () => {
       if (!config.TELEGRAM_WEBHOOK_URL || !config.TELEGRAM_WEBHOOK_SECRET) return;
       const secret = config.TELEGRAM_WEBHOOK_SECRET;
-      await gateway.call((t) => t.setWebhook(config.TELEGRAM_WEBHOOK_URL!, { secret_token: secret, allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] }));
+      await gateway.call((t) =>
+        t.setWebhook(config.TELEGRAM_WEBHOOK_URL!, {
+          secret_token: secret,
+          allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'],
+        }),
+      );
     },
   };
 }

@@ -60,7 +60,10 @@ export class TelegramGateway {
       throw error;
     } finally {
       // A failed call may have arrived too: it is settled all the same.
-      if (receipt) await this.limiter?.settle(receipt).catch((error: unknown) => this.logger.warn({ ...errorFields(error) }, 'could not settle a send under the rate limits'));
+      if (receipt)
+        await this.limiter
+          ?.settle(receipt)
+          .catch((error: unknown) => this.logger.warn({ ...errorFields(error) }, 'could not settle a send under the rate limits'));
     }
   }
 
@@ -129,7 +132,8 @@ export class TelegramGateway {
 function limitsFor(chatId: number): Limit[] {
   // About one message a second holds for every chat, groups included; a group also has its 20 a minute.
   const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: PER_CHAT_WINDOW_MS, countedOnArrival: true };
-  const perChat: Limit[] = chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS, countedOnArrival: true }, perSecond] : [perSecond];
+  const perChat: Limit[] =
+    chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS, countedOnArrival: true }, perSecond] : [perSecond];
   return [
     ...perChat,
     { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: GLOBAL_WINDOW_MS, shared: true, countedOnArrival: true },

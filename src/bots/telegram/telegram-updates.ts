@@ -146,7 +146,13 @@ export class TelegramUpdateHandler {
   }
 
   private async staffPress(press: { callbackQueryId: string; fromUserId: number; data: string; chatId: number; messageId: number | null }): Promise<void> {
-    await this.deps.desk.onPress({ callbackQueryId: press.callbackQueryId, fromUserId: press.fromUserId, data: press.data, chatId: press.chatId, messageId: press.messageId });
+    await this.deps.desk.onPress({
+      callbackQueryId: press.callbackQueryId,
+      fromUserId: press.fromUserId,
+      data: press.data,
+      chatId: press.chatId,
+      messageId: press.messageId,
+    });
   }
 }
 
@@ -192,7 +198,13 @@ export function startPolling(options: PollingOptions): { stop: () => Promise<voi
     let failures = 0;
     while (!controller.signal.aborted) {
       try {
-        const updates = await gateway.call((t) => t.callApi('getUpdates', { offset, timeout: options.timeoutSeconds ?? 25, allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] }, { signal: controller.signal as never }));
+        const updates = await gateway.call((t) =>
+          t.callApi(
+            'getUpdates',
+            { offset, timeout: options.timeoutSeconds ?? 25, allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] },
+            { signal: controller.signal as never },
+          ),
+        );
         await handler.handleBatch(updates, (updateId) => {
           offset = updateId + 1;
         });

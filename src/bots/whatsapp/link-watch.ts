@@ -96,6 +96,10 @@ export class LinkWatch {
 
   private send(alert: LinkAlert): void {
     this.options.logger.warn({ whatsappAlert: alert.kind }, 'telling administrators about the WhatsApp link');
-    void this.options.alert(alert).catch((error: unknown) => this.options.logger.error({ whatsappAlert: alert.kind, ...errorFields(error) }, 'could not tell administrators about the WhatsApp link'));
+    void this.options
+      .alert(alert)
+      .catch((error: unknown) =>
+        this.options.logger.error({ whatsappAlert: alert.kind, ...errorFields(error) }, 'could not tell administrators about the WhatsApp link'),
+      );
   }
 }

@@ -5,9 +5,7 @@ import type { WhatsAppMessage } from './whatsapp-client.js';
 export type WhatsAppIgnoredReason = 'group' | 'status' | 'broadcast' | 'own' | 'system' | 'empty';
 
 /** What one WhatsApp message means to the service; see {@link normalizeMessage}. */
-export type NormalizedWhatsAppMessage =
-  | { kind: 'beneficiary'; message: InboundMessage }
-  | { kind: 'ignored'; reason: WhatsAppIgnoredReason };
+export type NormalizedWhatsAppMessage = { kind: 'beneficiary'; message: InboundMessage } | { kind: 'ignored'; reason: WhatsAppIgnoredReason };
 
 type Obj = Record<string, unknown>;
 type Content = Pick<InboundMessage, 'text' | 'media' | 'unsupported'>;

@@ -100,14 +100,15 @@ export class WhatsAppRelayChannel implements ChannelAdapter {
   readonly channel = 'whatsapp' as const;
   private current: WhatsAppChannel | null = null;
 
-  constructor(
-    private readonly options: { minGapMs: number; hasWritten: (chatId: string) => Promise<boolean>; onSeenError?: (error: unknown) => void },
-  ) {}
+  constructor(private readonly options: { minGapMs: number; hasWritten: (chatId: string) => Promise<boolean>; onSeenError?: (error: unknown) => void }) {}
 
   /** Sends with a new client from now on. */
   attach(client: WhatsAppClient): void {
     this.current?.detach();
-    this.current = new WhatsAppChannel(client, { minGapMs: this.options.minGapMs, ...(this.options.onSeenError ? { onSeenError: this.options.onSeenError } : {}) });
+    this.current = new WhatsAppChannel(client, {
+      minGapMs: this.options.minGapMs,
+      ...(this.options.onSeenError ? { onSeenError: this.options.onSeenError } : {}),
+    });
   }
 
   get isReady(): boolean {
@@ -227,7 +228,13 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   const link = new WhatsAppLink<AdapterClient>({
     createClient: () => {
       // One strategy per client: the library binds it to its client (`setup`).
-      const auth = new KeptRemoteAuth({ store, clientId: config.WHATSAPP_CLIENT_ID, dataPath: profilePath, backupSyncIntervalMs: BACKUP_INTERVAL_MS, onBackup });
+      const auth = new KeptRemoteAuth({
+        store,
+        clientId: config.WHATSAPP_CLIENT_ID,
+        dataPath: profilePath,
+        backupSyncIntervalMs: BACKUP_INTERVAL_MS,
+        onBackup,
+      });
       const client = createClient(auth);
       auths.set(client, auth);
       return client;
@@ -256,7 +263,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     onQr: (code) => qr.show(code),
     onStatus: (status) => {
       linkedSince = status === 'linked' ? (linkedSince ?? Date.now()) : null;
-      if (status === 'waiting_for_qr' && !print) logger.warn({ png: qr.pngPath }, 'a QR code waits to be scanned: open the PNG file or GET /admin/whatsapp/qr.png');
+      if (status === 'waiting_for_qr' && !print)
+        logger.warn({ png: qr.pngPath }, 'a QR code waits to be scanned: open the PNG file or GET /admin/whatsapp/qr.png');
       watch.onStatus(status);
       deps.onStatus?.(status);
     },

@@ -26,7 +26,8 @@ export interface LinkableClient {
 }
 
 /** Why a client was replaced, for logs and the rebuild counter. */
-export type RebuildReason = 'start_failed' | 'start_timeout' | 'ready_timeout' | 'disconnected' | 'fatal_state' | 'auth_failure' | 'browser_gone' | 'state_check' | 'fault';
+export type RebuildReason =
+  'start_failed' | 'start_timeout' | 'ready_timeout' | 'disconnected' | 'fatal_state' | 'auth_failure' | 'browser_gone' | 'state_check' | 'fault';
 
 /** How long the link manager waits for signs of life. */
 export interface LivenessOptions {

@@ -18,19 +18,46 @@ const OPTION_NUMBER = /^\(?\s*(\d{1,3})\s*[.)(\u06D4]?$/;
 const MIN_PARTIAL_LENGTH = 3;
 
 const YES_PHRASES = foldAll([
-  'نعم', 'ايوه', 'ايوا', 'ايه', 'اي', 'أوافق', 'موافق', 'موافقة', 'صح', 'اكيد', 'تمام',
-  'yes', 'y', 'yeah', 'yep', 'ok', 'okay', 'agree', 'i agree', 'sure',
+  'نعم',
+  'ايوه',
+  'ايوا',
+  'ايه',
+  'اي',
+  'أوافق',
+  'موافق',
+  'موافقة',
+  'صح',
+  'اكيد',
+  'تمام',
+  'yes',
+  'y',
+  'yeah',
+  'yep',
+  'ok',
+  'okay',
+  'agree',
+  'i agree',
+  'sure',
 ]);
 const NO_PHRASES = foldAll([
-  'لا', 'لأ', 'لاء', 'لا أوافق', 'غير موافق', 'مو موافق', 'ما أوافق',
-  'no', 'n', 'nope', 'disagree', 'i disagree', 'i do not agree', "i don't agree",
+  'لا',
+  'لأ',
+  'لاء',
+  'لا أوافق',
+  'غير موافق',
+  'مو موافق',
+  'ما أوافق',
+  'no',
+  'n',
+  'nope',
+  'disagree',
+  'i disagree',
+  'i do not agree',
+  "i don't agree",
 ]);
 // Single words that may be repeated or combined ("نعم موافق", "no no") without
 // changing the answer; negations are deliberately absent from YES_WORDS.
-const YES_WORDS = foldAll([
-  'نعم', 'ايوه', 'ايوا', 'ايه', 'اي', 'أوافق', 'موافق', 'صح', 'اكيد', 'تمام',
-  'yes', 'ok', 'okay', 'agree', 'sure',
-]);
+const YES_WORDS = foldAll(['نعم', 'ايوه', 'ايوا', 'ايه', 'اي', 'أوافق', 'موافق', 'صح', 'اكيد', 'تمام', 'yes', 'ok', 'okay', 'agree', 'sure']);
 const NO_WORDS = foldAll(['لا', 'لاء', 'no', 'nope']);
 
 /**
@@ -64,9 +91,7 @@ export function matchChoice(raw: string, options: readonly ChoiceOption[]): Vali
 
   if ([...answer].length < MIN_PARTIAL_LENGTH) return unknown;
   const paddedAnswer = ` ${answer} `;
-  const partial = foldedOptions.filter((option) =>
-    option.labels.some((label) => paddedAnswer.includes(` ${label} `) || label.includes(answer)),
-  );
+  const partial = foldedOptions.filter((option) => option.labels.some((label) => paddedAnswer.includes(` ${label} `) || label.includes(answer)));
   return partial.length === 1 && partial[0] ? ok(partial[0].id) : unknown;
 }
 

@@ -5,9 +5,7 @@
  * Keys are dot-separated (`validation.nationalId.checksum`); the catalogues
  * turn them into words, so validators stay language-free.
  */
-export type Validation<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: string; params?: Record<string, string | number> };
+export type Validation<T> = { ok: true; value: T } | { ok: false; error: string; params?: Record<string, string | number> };
 
 /**
  * A successful {@link Validation} carrying `value`.

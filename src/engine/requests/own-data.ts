@@ -22,7 +22,12 @@ export function onOwnData(turn: Turn, data: Extract<RequestResult, { request: 'e
     return flow ? answerLines(turn, flow, answers) : [];
   };
   for (const c of data.cases) {
-    blocks.push([turn.t('mydata.case', { reference: c.reference, status: turn.t(`caseStatus.${c.status}`), submittedAt: c.submittedAt }), ...linesOf(c.flow, c.flowVersion, c.answers)].join('\n'));
+    blocks.push(
+      [
+        turn.t('mydata.case', { reference: c.reference, status: turn.t(`caseStatus.${c.status}`), submittedAt: c.submittedAt }),
+        ...linesOf(c.flow, c.flowVersion, c.answers),
+      ].join('\n'),
+    );
   }
   for (const flowId of keptDraftFlows(turn)) {
     const draft = turn.s.drafts[flowId];

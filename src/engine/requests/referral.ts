@@ -19,7 +19,14 @@ export function refer(turn: Turn, reason: ReferralReason): void {
   const position = turn.s.position;
   const referralId = turn.env.newId();
   turn.ask(
-    { type: 'open_referral', referralId, reason, lang: turn.s.lang, context: { flow: position?.flow ?? null, step: position?.step ?? null }, recent: turn.s.recent ?? [] },
+    {
+      type: 'open_referral',
+      referralId,
+      reason,
+      lang: turn.s.lang,
+      context: { flow: position?.flow ?? null, step: position?.step ?? null },
+      recent: turn.s.recent ?? [],
+    },
     'referral',
     referralId,
   );

@@ -9,7 +9,10 @@ import type { Turn } from '../turn.js';
 export function submitRecord(turn: Turn, flow: Flow, draft: Draft): void {
   if (flow.id !== 'feedback' && flow.id !== 'volunteer') throw new Error(`flow ${flow.id} cannot submit a record`);
   const answers = requestAnswers(flow, draft);
-  turn.ask({ type: 'submit_record', kind: flow.id, submissionId: draft.id, lang: turn.s.lang, answers, documentIds: answeredDocumentIds(flow, answers) }, 'record');
+  turn.ask(
+    { type: 'submit_record', kind: flow.id, submissionId: draft.id, lang: turn.s.lang, answers, documentIds: answeredDocumentIds(flow, answers) },
+    'record',
+  );
 }
 
 export function onRecordSubmitted(turn: Turn, result: Extract<RequestResult, { request: 'submit_record' }>): void {

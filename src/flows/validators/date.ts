@@ -26,8 +26,7 @@ const HIJRI_LOOKING_YEARS = { from: 1300, to: 1599 };
 const RIYADH_OFFSET_MS = 3 * 60 * 60 * 1000;
 
 const AGE_RANGE = { min: 0, max: 120 };
-const AGE_UNIT =
-  /\s*(?:سنة|سنه|سنوات|سنين|عام|اعوام|أعوام|عاما|عامًا|years?\s+old|years?|yrs?|y)$/iu;
+const AGE_UNIT = /\s*(?:سنة|سنه|سنوات|سنين|عام|اعوام|أعوام|عاما|عامًا|years?\s+old|years?|yrs?|y)$/iu;
 
 /**
  * Validates a Gregorian calendar date and returns it as `YYYY-MM-DD`.

@@ -16,8 +16,7 @@ const MAX_AMOUNT_DECIMALS = 2;
 // The riyal written every way people write it, before or after the number:
 // SAR, SR, ر.س (with or without dots and spaces), ريال (سعودي), ﷼ and the
 // 2025 riyal sign U+20C1. Only one is removed at each end.
-const CURRENCY =
-  '(?:saudi\\s+riyals?|riyals?|rials?|sar|sr|ريالات|ريال(?:\\s+سعودي(?:ه|ة)?)?|ر\\s?\\.?\\s?س\\.?|\\uFDFC|\\u20C1)';
+const CURRENCY = '(?:saudi\\s+riyals?|riyals?|rials?|sar|sr|ريالات|ريال(?:\\s+سعودي(?:ه|ة)?)?|ر\\s?\\.?\\s?س\\.?|\\uFDFC|\\u20C1)';
 const CURRENCY_PREFIX = new RegExp(`^${CURRENCY}\\s*`, 'iu');
 const CURRENCY_SUFFIX = new RegExp(`\\s*${CURRENCY}$`, 'iu');
 

@@ -9,10 +9,7 @@
  * - `malformed`: digits in a shape we do not read (`1e9`, `0x10`, `3,50`,
  *   `1.2.3`, `+5`).
  */
-export type Numeral =
-  | { kind: 'number'; negative: boolean; integer: string; fraction: string }
-  | { kind: 'words' }
-  | { kind: 'malformed' };
+export type Numeral = { kind: 'number'; negative: boolean; integer: string; fraction: string } | { kind: 'words' } | { kind: 'malformed' };
 
 // A minus typed before or, by people writing right to left, after the number;
 // dash look-alikes included because phones substitute them.
@@ -22,8 +19,7 @@ const TRAILING_MINUS = /\s*[-\u2010-\u2015\u2212]$/;
 // Thousands groups must all use the same separator and have three digits, so
 // "3,50" (a decimal comma?) is refused rather than read as 350. The Arabic
 // thousands separator and the Arabic comma both occur as group separators.
-const PLAIN_NUMBER =
-  /^(?<integer>\d{1,3}(?<sep>[,\u066C\u060C\u00A0\u202F ])\d{3}(?:\k<sep>\d{3})*|\d+)(?:\.(?<fraction>\d+))?$/u;
+const PLAIN_NUMBER = /^(?<integer>\d{1,3}(?<sep>[,\u066C\u060C\u00A0\u202F ])\d{3}(?:\k<sep>\d{3})*|\d+)(?:\.(?<fraction>\d+))?$/u;
 const GROUP_SEPARATOR = /[,\u066C\u060C\u00A0\u202F ]/g;
 const ASCII_DIGIT = /[0-9]/;
 const LETTER = /\p{L}/u;

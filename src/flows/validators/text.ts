@@ -44,11 +44,7 @@ const LETTER = /\p{L}/u;
  */
 export function validateText(raw: string, limits: TextLimits = DEFAULT_TEXT_LIMITS): Validation<string> {
   if (typeof raw === 'string' && LONE_SURROGATE.test(raw)) return fail('validation.malformed');
-  const text = cleanText(raw)
-    .replace(HORIZONTAL_SPACE, ' ')
-    .replace(SPACE_AROUND_NEWLINE, '\n')
-    .replace(BLANK_LINES, '\n\n')
-    .trim();
+  const text = cleanText(raw).replace(HORIZONTAL_SPACE, ' ').replace(SPACE_AROUND_NEWLINE, '\n').replace(BLANK_LINES, '\n\n').trim();
   if (text === '') return fail('validation.required');
   const length = codePoints(text);
   if (length > limits.max) return fail('validation.text.tooLong', { max: limits.max, length });

@@ -8,12 +8,7 @@ export type DocumentKind = 'image' | 'pdf';
 export type DocumentMime = 'image/jpeg' | 'image/png' | 'image/webp' | 'application/pdf';
 
 /** Message keys for a refused document; each exists in the ar and en catalogues. */
-export type DocumentErrorKey =
-  | 'document.tooLarge'
-  | 'document.unsupportedType'
-  | 'document.corrupt'
-  | 'document.tooManyPixels'
-  | 'document.empty';
+export type DocumentErrorKey = 'document.tooLarge' | 'document.unsupportedType' | 'document.corrupt' | 'document.tooManyPixels' | 'document.empty';
 
 /** A document that passed inspection, with the bytes to store in place of the upload. */
 export interface AcceptedDocument {
@@ -107,12 +102,7 @@ export function canDecodeHeic(): boolean {
   return sharp.format.heif?.input.fileSuffix?.includes('.heic') ?? false;
 }
 
-async function inspectImage(
-  bytes: Buffer,
-  detectedMime: string,
-  output: 'jpeg' | 'png' | 'webp',
-  maxPixels: number,
-): Promise<InspectedDocument> {
+async function inspectImage(bytes: Buffer, detectedMime: string, output: 'jpeg' | 'png' | 'webp', maxPixels: number): Promise<InspectedDocument> {
   // The header is read without the pixel limit so the refusal can say how big the image is;
   // reading a header allocates nothing in proportion to the pixels.
   let width: number;

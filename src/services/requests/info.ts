@@ -19,7 +19,12 @@ export async function provideInfo(deps: InfoDeps, request: Extract<EngineRequest
   // Only the chat the case came from may add to it; anything else reads as "not waiting".
   if (!record || record.chatKey !== origin.chatKey) return { request: 'submit_info', outcome: 'not_waiting', reference: '' };
   const provided = await deps.chatLocks.exclusive(`case:${record.id}`, () =>
-    deps.cases.provideInfo(record.id, { text: request.text, documentIds: request.documentIds, mark: origin.messageMark }, { kind: 'beneficiary', id: origin.chatKey }, origin.now),
+    deps.cases.provideInfo(
+      record.id,
+      { text: request.text, documentIds: request.documentIds, mark: origin.messageMark },
+      { kind: 'beneficiary', id: origin.chatKey },
+      origin.now,
+    ),
   );
   if (!provided) return { request: 'submit_info', outcome: 'not_waiting', reference: record.reference };
   await deps.audit.recordOnce(`info-provided:${record.id}:${origin.messageMark}`, {

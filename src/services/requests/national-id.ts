@@ -13,7 +13,11 @@ export interface NationalIdDeps {
 }
 
 /** Whether an open request already uses the ID; for an ID held by another chat, only that one exists. */
-export async function checkNationalId(deps: NationalIdDeps, request: Extract<EngineRequest, { type: 'check_national_id' }>, origin: RequestOrigin): Promise<RequestResult> {
+export async function checkNationalId(
+  deps: NationalIdDeps,
+  request: Extract<EngineRequest, { type: 'check_national_id' }>,
+  origin: RequestOrigin,
+): Promise<RequestResult> {
   const lock = await deps.locks.get(deps.keys.lookupHash('national-id', request.nationalId));
   if (!lock) return { request: 'check_national_id', holder: 'none' };
   const holder = await deps.cases.statusOf(lock.caseId);

@@ -15,5 +15,11 @@ export interface RequestOrigin {
 
 /** A case as the person's look-ups show it: reference, status, dates in their language. */
 export function summaryOf(c: { id: string; reference: string; status: string; submittedAt: Date; expectedBy: Date }, lang: Language): OpenCaseSummary {
-  return { caseId: c.id, reference: c.reference, status: c.status, submittedAt: readableDate(c.submittedAt, lang), expectedBy: readableDate(c.expectedBy, lang) };
+  return {
+    caseId: c.id,
+    reference: c.reference,
+    status: c.status,
+    submittedAt: readableDate(c.submittedAt, lang),
+    expectedBy: readableDate(c.expectedBy, lang),
+  };
 }

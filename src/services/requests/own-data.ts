@@ -18,10 +18,23 @@ export interface OwnDataDeps {
 export async function exportOwnData(deps: OwnDataDeps, origin: RequestOrigin): Promise<RequestResult> {
   const cases = await deps.cases.ownedBy(origin.chatKey);
   const records = await deps.records.ofChat(origin.chatKey);
-  await deps.audit.record({ at: origin.now, actor: { kind: 'beneficiary', id: origin.chatKey }, action: 'privacy.data_viewed', target: { kind: 'conversation', id: origin.chatKey }, details: { cases: cases.length, records: records.length } });
+  await deps.audit.record({
+    at: origin.now,
+    actor: { kind: 'beneficiary', id: origin.chatKey },
+    action: 'privacy.data_viewed',
+    target: { kind: 'conversation', id: origin.chatKey },
+    details: { cases: cases.length, records: records.length },
+  });
   return {
     request: 'export_own_data',
-    cases: cases.map((c) => ({ reference: c.reference, status: c.status, submittedAt: readableDate(c.submittedAt, origin.lang), flow: c.flow.id, flowVersion: c.flow.version, answers: c.answers as Record<string, AnswerValue> })),
+    cases: cases.map((c) => ({
+      reference: c.reference,
+      status: c.status,
+      submittedAt: readableDate(c.submittedAt, origin.lang),
+      flow: c.flow.id,
+      flowVersion: c.flow.version,
+      answers: c.answers as Record<string, AnswerValue>,
+    })),
     records: records.map((r) => ({ kind: r.kind, reference: r.reference, createdAt: readableDate(r.createdAt, origin.lang) })),
     ratings: await deps.surveys.countAnsweredBy(origin.chatKey),
   };

@@ -11,7 +11,11 @@ export interface SurveyDeps {
 }
 
 /** A rating: the answer to an invitation of this chat (once), or one given unasked (once per draft). */
-export async function submitSurvey(deps: SurveyDeps, request: Extract<EngineRequest, { type: 'submit_survey' }>, origin: RequestOrigin): Promise<RequestResult> {
+export async function submitSurvey(
+  deps: SurveyDeps,
+  request: Extract<EngineRequest, { type: 'submit_survey' }>,
+  origin: RequestOrigin,
+): Promise<RequestResult> {
   if (request.surveyId) {
     const surveyId = request.surveyId;
     const outcome = await deps.chatLocks.exclusive(`survey:${surveyId}`, () =>

@@ -15,7 +15,11 @@ export interface WithdrawDeps {
 }
 
 /** The person withdraws their own open request: the case moves, the national ID is free again, the audit says so (once). */
-export async function withdrawCase(deps: WithdrawDeps, { caseId }: Extract<EngineRequest, { type: 'withdraw_case' }>, origin: RequestOrigin): Promise<RequestResult> {
+export async function withdrawCase(
+  deps: WithdrawDeps,
+  { caseId }: Extract<EngineRequest, { type: 'withdraw_case' }>,
+  origin: RequestOrigin,
+): Promise<RequestResult> {
   const record = await deps.cases.get(caseId);
   // A chat may withdraw only its own case; anything else reads as "not open" and reveals nothing.
   if (!record || record.chatKey !== origin.chatKey) return { request: 'withdraw_case', outcome: 'not_open', reference: '' };

@@ -56,7 +56,10 @@ export function chatKeyFor(keys: KeyRing, chatId: number): string {
 
 /** Reads every conversation's sent mark, by chat key (cheap: one query, no decryption). */
 export async function sentMarks(connection: Connection): Promise<Map<string, number>> {
-  const docs = await connection.collection('conversations').find({}, { projection: { sentSeq: 1 } }).toArray();
+  const docs = await connection
+    .collection('conversations')
+    .find({}, { projection: { sentSeq: 1 } })
+    .toArray();
   return new Map(docs.map((d) => [String(d._id), Number(d.sentSeq ?? 0)]));
 }
 
@@ -71,7 +74,13 @@ export async function quiet(connection: Connection): Promise<boolean> {
  * Counts a case's outcome. `expected` gives the replies a chat should receive when its
  * script is known (in order); without it delivery is counted from the outbox counters.
  */
-export async function tally(connection: Connection, keys: KeyRing, people: readonly Person[], transcripts: Transcripts, expected: (person: Person) => Expected | null): Promise<Tally> {
+export async function tally(
+  connection: Connection,
+  keys: KeyRing,
+  people: readonly Person[],
+  transcripts: Transcripts,
+  expected: (person: Person) => Expected | null,
+): Promise<Tally> {
   const t: Tally = {
     inbound: 0,
     handled: 0,
@@ -96,7 +105,11 @@ export async function tally(connection: Connection, keys: KeyRing, people: reado
   for (const person of people) {
     const chatKey = chatKeyFor(keys, person.chatId);
     const doc = await conversations.findOne({ _id: chatKey as never });
-    const state: ChatState = { handled: (doc?.handled as string[] | undefined) ?? [], outboxSeq: Number(doc?.outboxSeq ?? 0), sentSeq: Number(doc?.sentSeq ?? 0) };
+    const state: ChatState = {
+      handled: (doc?.handled as string[] | undefined) ?? [],
+      outboxSeq: Number(doc?.outboxSeq ?? 0),
+      sentSeq: Number(doc?.sentSeq ?? 0),
+    };
     const waiting = await inbox.find({ chatKey }).toArray();
     t.stuck += waiting.length;
     t.setAside += waiting.filter((w) => w.status === 'set_aside').length;
@@ -154,6 +167,7 @@ export function violations(t: Tally, options: { duplicateBound: number; boundNam
   if (t.duplicateCases > 0) broken.push(`${t.duplicateCases} case(s) created twice`);
   if (t.casesCreated - t.duplicateCases !== t.casesExpected) broken.push(`${t.casesExpected} requests but ${t.casesCreated - t.duplicateCases} distinct cases`);
   const repeats = t.duplicateSends + t.duplicateAlerts;
-  if (repeats > options.duplicateBound) broken.push(`${repeats} repeated send(s) (${t.duplicateAlerts} of them case alerts), more than the ${options.duplicateBound} ${options.boundName}`);
+  if (repeats > options.duplicateBound)
+    broken.push(`${repeats} repeated send(s) (${t.duplicateAlerts} of them case alerts), more than the ${options.duplicateBound} ${options.boundName}`);
   return broken;
 }

@@ -99,10 +99,23 @@ export function formatTable(report: Report): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ');
-  const sizing = report.scale !== undefined ? `; load scale ${report.scale}${report.probeMs !== undefined ? ` (machine probe ${report.probeMs} ms against ${SIZED_ON_MS} ms for scale 1)` : ' (FAULTS_SCALE)'}` : '';
-  const total = report.durationMs !== undefined ? `\nsuite: ${(report.durationMs / 1000).toFixed(1)} s of a ${(report.budgetMs / 1000).toFixed(0)} s budget${report.withinBudget ? '' : ' — OVER BUDGET'}${sizing}` : '';
+  const sizing =
+    report.scale !== undefined
+      ? `; load scale ${report.scale}${report.probeMs !== undefined ? ` (machine probe ${report.probeMs} ms against ${SIZED_ON_MS} ms for scale 1)` : ' (FAULTS_SCALE)'}`
+      : '';
+  const total =
+    report.durationMs !== undefined
+      ? `\nsuite: ${(report.durationMs / 1000).toFixed(1)} s of a ${(report.budgetMs / 1000).toFixed(0)} s budget${report.withinBudget ? '' : ' — OVER BUDGET'}${sizing}`
+      : '';
   // Cases that count something else than messages (staff acts, due times) show their own figures under the table.
-  const figures = report.cases.filter((c) => c.figures).map((c) => `${c.case}: ${Object.entries(c.figures!).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const figures = report.cases
+    .filter((c) => c.figures)
+    .map(
+      (c) =>
+        `${c.case}: ${Object.entries(c.figures!)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+    );
   return [line(header), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line), ...figures].join('\n') + total;
 }
 
@@ -118,7 +131,17 @@ export async function reported(name: string, title: string, body: () => Promise<
   } catch (error) {
     if (!readReport().cases.some((c) => c.case === name)) {
       const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 500);
-      recordCase({ case: name, title, passed: false, durationMs: Date.now() - startedAt, faults: {}, duplicateBound: 0, logged: {}, violations: [reason], notes: [] });
+      recordCase({
+        case: name,
+        title,
+        passed: false,
+        durationMs: Date.now() - startedAt,
+        faults: {},
+        duplicateBound: 0,
+        logged: {},
+        violations: [reason],
+        notes: [],
+      });
     }
     throw error;
   }

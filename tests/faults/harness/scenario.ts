@@ -78,12 +78,26 @@ export async function settle(rig: Rig, people: readonly Person[], expected: (per
   const behind = () =>
     people.filter((p) => {
       const known = expected(p);
-      return known !== null && align(transcripts.of(p.chatId).map((t) => p.normalize(t)), known.replies).matched < known.replies.length;
+      return (
+        known !== null &&
+        align(
+          transcripts.of(p.chatId).map((t) => p.normalize(t)),
+          known.replies,
+        ).matched < known.replies.length
+      );
     });
   const describe = () =>
     behind()
       .slice(0, 6)
-      .map((p) => `chat ${p.chatId} (${p.kind}) received ${align(transcripts.of(p.chatId).map((t) => p.normalize(t)), expected(p)?.replies ?? []).matched}/${expected(p)?.replies.length}`)
+      .map(
+        (p) =>
+          `chat ${p.chatId} (${p.kind}) received ${
+            align(
+              transcripts.of(p.chatId).map((t) => p.normalize(t)),
+              expected(p)?.replies ?? [],
+            ).matched
+          }/${expected(p)?.replies.length}`,
+      )
       .join('; ');
   try {
     await until(
@@ -93,16 +107,34 @@ export async function settle(rig: Rig, people: readonly Person[], expected: (per
       200,
     );
   } catch (error) {
-    const inbox = await db.collection('inbox').find({}).limit(5).toArray().catch(() => []);
-    const pending = await db.collection('conversations').find({ outboxPending: true }, { projection: { sentSeq: 1, outboxSeq: 1 } }).limit(5).toArray().catch(() => []);
+    const inbox = await db
+      .collection('inbox')
+      .find({})
+      .limit(5)
+      .toArray()
+      .catch(() => []);
+    const pending = await db
+      .collection('conversations')
+      .find({ outboxPending: true }, { projection: { sentSeq: 1, outboxSeq: 1 } })
+      .limit(5)
+      .toArray()
+      .catch(() => []);
     const logs = rig.processes.map((p) => `--- ${p.role} (pid ${p.pid}, ${JSON.stringify(p.exit)}) ---\n${p.tail(15)}`).join('\n');
     // What a chat behind received against what it should have: shows a reply missing from one out of place.
     const clip = (text: string) => text.replace(/\s+/g, ' ').slice(0, 50);
     const chats = behind()
       .slice(0, 2)
-      .map((p) => `chat ${p.chatId} received:\n  ${transcripts.of(p.chatId).map((t) => clip(p.normalize(t))).join('\n  ')}\nexpected:\n  ${(expected(p)?.replies ?? []).map(clip).join('\n  ')}`)
+      .map(
+        (p) =>
+          `chat ${p.chatId} received:\n  ${transcripts
+            .of(p.chatId)
+            .map((t) => clip(p.normalize(t)))
+            .join('\n  ')}\nexpected:\n  ${(expected(p)?.replies ?? []).map(clip).join('\n  ')}`,
+      )
       .join('\n');
-    throw new Error(`${(error as Error).message}\n${chats}\ninbox: ${JSON.stringify(inbox.map((d) => ({ id: d._id, status: d.status, attempts: d.attempts, receivedAt: d.receivedAt })))}\noutboxes: ${JSON.stringify(pending)}\n${logs}`);
+    throw new Error(
+      `${(error as Error).message}\n${chats}\ninbox: ${JSON.stringify(inbox.map((d) => ({ id: d._id, status: d.status, attempts: d.attempts, receivedAt: d.receivedAt })))}\noutboxes: ${JSON.stringify(pending)}\n${logs}`,
+    );
   }
 }
 
@@ -146,7 +178,10 @@ export class InterruptedSends {
       const chatKey = chatKeyFor(this.rig.keys, person.chatId);
       const marked = marks.get(chatKey) ?? 0;
       const replies = this.expected(person).replies;
-      const { matched: delivered, copies } = align(transcripts.of(person.chatId).map((t) => person.normalize(t)), replies);
+      const { matched: delivered, copies } = align(
+        transcripts.of(person.chatId).map((t) => person.normalize(t)),
+        replies,
+      );
       // A resent reply whose next reply has the same text (two menus in a row) aligns as that next
       // reply: the run of identical texts after the mark is one interrupted send, its copies summed.
       const sameRun = delivered > marked + 1 && replies.slice(marked, delivered).every((text) => text === replies[marked]);
@@ -159,7 +194,10 @@ export class InterruptedSends {
       const reference = REFERENCE.exec(text)?.[0];
       if (reference) posted.set(reference, (posted.get(reference) ?? 0) + 1);
     }
-    for (const doc of await db.collection('cases').find({}, { projection: { reference: 1, alert: 1 } }).toArray()) {
+    for (const doc of await db
+      .collection('cases')
+      .find({}, { projection: { reference: 1, alert: 1 } })
+      .toArray()) {
       const copies = posted.get(String(doc.reference)) ?? 0;
       if (copies > 0 && (doc.alert as { state?: string } | null)?.state !== 'posted') note(`alert:${String(doc.reference)}:${copies}`);
     }
@@ -180,7 +218,13 @@ export interface Outcome {
 }
 
 /** Counts, checks and reports a case; fails the test on a broken invariant. */
-export async function finish(rig: Rig, people: readonly Person[], expected: (person: Person) => Expected | null, outcome: Outcome, jobs: JobCounts): Promise<Tally> {
+export async function finish(
+  rig: Rig,
+  people: readonly Person[],
+  expected: (person: Person) => Expected | null,
+  outcome: Outcome,
+  jobs: JobCounts,
+): Promise<Tally> {
   const db = await rig.database();
   const t = await tally(db, rig.keys, people, Transcripts.of(rig.fake), expected);
   const broken = [...violations(t, { duplicateBound: outcome.duplicateBound, boundName: outcome.boundName }), ...(outcome.extraViolations ?? [])];
@@ -202,7 +246,13 @@ export async function finish(rig: Rig, people: readonly Person[], expected: (per
 }
 
 /** Writes, for diagnosis, each chat whose duplicates exceed its interrupted sends: when the copies were sent. */
-export function dumpDuplicates(rig: Rig, people: readonly Person[], expected: (person: Person) => Expected, interrupted: InterruptedSends, events: { at: number; what: string }[]): void {
+export function dumpDuplicates(
+  rig: Rig,
+  people: readonly Person[],
+  expected: (person: Person) => Expected,
+  interrupted: InterruptedSends,
+  events: { at: number; what: string }[],
+): void {
   const out: unknown[] = [];
   for (const person of people) {
     const chatKey = chatKeyFor(rig.keys, person.chatId);
@@ -210,7 +260,13 @@ export function dumpDuplicates(rig: Rig, people: readonly Person[], expected: (p
     const received = calls.map((c) => person.normalize(String(c.params.text)));
     const a = align(received, expected(person).replies);
     if (a.duplicates <= interrupted.of(chatKey).length) continue;
-    out.push({ chatId: person.chatId, chatKey, interrupted: interrupted.of(chatKey), sends: calls.map((c, i) => ({ at: c.at, i, text: received[i]?.slice(0, 30) })) });
+    out.push({
+      chatId: person.chatId,
+      chatKey,
+      interrupted: interrupted.of(chatKey),
+      sends: calls.map((c, i) => ({ at: c.at, i, text: received[i]?.slice(0, 30) })),
+    });
   }
-  if (out.length > 0) writeFileSync(fileURLToPath(new URL('../../../.data/faults-duplicates.json', import.meta.url)), JSON.stringify({ events, chats: out }, null, 1));
+  if (out.length > 0)
+    writeFileSync(fileURLToPath(new URL('../../../.data/faults-duplicates.json', import.meta.url)), JSON.stringify({ events, chats: out }, null, 1));
 }

@@ -247,14 +247,7 @@ export class FerretServer extends OwnedServer {
       this.handler === 'postgresql'
         ? ['--handler=postgresql', `--postgresql-url=postgres://${postgresUser()}@127.0.0.1:5432/${this.database}`]
         : ['--handler=sqlite', `--sqlite-url=file:${this.dir}/`];
-    const args = [
-      `--listen-addr=127.0.0.1:${this.port}`,
-      ...storage,
-      `--state-dir=${this.dir}`,
-      '--telemetry=disable',
-      '--debug-addr=-',
-      '--log-level=error',
-    ];
+    const args = [`--listen-addr=127.0.0.1:${this.port}`, ...storage, `--state-dir=${this.dir}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error'];
     return { file: ferretdbBinary(), args };
   }
 

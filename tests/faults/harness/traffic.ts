@@ -14,11 +14,29 @@ import type { FakeTelegram, NewUpdate } from '../../helpers/fake-telegram.js';
 export type Step = { text: string } | { photo: true };
 
 /** Menu, language and help: every answer is a reply, no draft is kept. */
-export const CHATTER: readonly Step[] = ['/start', 'English', '/help', 'عربي', '/status', 'English', 'menu', 'عربي', '/help', 'English'].map((text) => ({ text }));
+export const CHATTER: readonly Step[] = ['/start', 'English', '/help', 'عربي', '/status', 'English', 'menu', 'عربي', '/help', 'English'].map((text) => ({
+  text,
+}));
 
 /** A whole support request, options typed, one photo: ends with a case and its reference. */
 export function requestSteps(nationalId: string): Step[] {
-  const typed = ['English', '1', 'yes', '1', 'Fatimah Ali', nationalId, '0559876543', 'Jeddah', 'Alsafa', 'widowed', '1', '0', 'owned', 'food', 'We need a monthly food basket please'];
+  const typed = [
+    'English',
+    '1',
+    'yes',
+    '1',
+    'Fatimah Ali',
+    nationalId,
+    '0559876543',
+    'Jeddah',
+    'Alsafa',
+    'widowed',
+    '1',
+    '0',
+    'owned',
+    'food',
+    'We need a monthly food basket please',
+  ];
   return [...typed.map((text) => ({ text })), { photo: true }, { text: 'done' }, { text: 'confirm' }, { text: 'yes' }];
 }
 
@@ -68,7 +86,12 @@ export class Person {
   update(fake: FakeTelegram, i: number, photo: Buffer, lateSeconds = 0): NewUpdate {
     const step = this.steps[i];
     if (!step) throw new Error(`no step ${i}`);
-    const base = { chatId: this.chatId, userId: this.chatId, languageCode: 'ar', ...(lateSeconds > 0 ? { date: Math.floor(Date.now() / 1000) - lateSeconds } : {}) };
+    const base = {
+      chatId: this.chatId,
+      userId: this.chatId,
+      languageCode: 'ar',
+      ...(lateSeconds > 0 ? { date: Math.floor(Date.now() / 1000) - lateSeconds } : {}),
+    };
     if ('text' in step) return fake.textMessage({ ...base, text: step.text });
     const fileId = `photo-${this.chatId}-${i}`;
     fake.addFile(fileId, photo, { path: `photos/${fileId}.jpg` });
@@ -248,12 +271,25 @@ export interface PaceOptions {
  * Runs every person through their steps at once: each sends the next message once the
  * expected replies to the last have arrived, or after `patienceMs`.
  */
-export async function converse(people: readonly Person[], expected: (person: Person) => Expected, fake: FakeTelegram, deliver: Deliver, photo: Buffer, options: PaceOptions): Promise<void> {
+export async function converse(
+  people: readonly Person[],
+  expected: (person: Person) => Expected,
+  fake: FakeTelegram,
+  deliver: Deliver,
+  photo: Buffer,
+  options: PaceOptions,
+): Promise<void> {
   const transcripts = Transcripts.of(fake);
   const deadline = Date.now() + options.deadlineMs;
   const progress = () =>
     people
-      .map((p) => ({ p, a: align(transcripts.of(p.chatId).map((t) => p.normalize(t)), expected(p).replies) }))
+      .map((p) => ({
+        p,
+        a: align(
+          transcripts.of(p.chatId).map((t) => p.normalize(t)),
+          expected(p).replies,
+        ),
+      }))
       .filter(({ p, a }) => p.updates.length < p.steps.length || a.matched < expected(p).replies.length)
       .slice(0, 8)
       .map(({ p, a }) => `chat ${p.chatId}: sent ${p.updates.length}/${p.steps.length}, received ${a.matched}/${expected(p).replies.length}`)

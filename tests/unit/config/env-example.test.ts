@@ -18,7 +18,12 @@ describe('.env.example', () => {
   });
 
   it('starts the service as it stands once the keys are filled in (what scripts/services.sh --env does)', () => {
-    const config = loadConfig({ ...listed, DATA_KEYS: `local1:${KeyRing.generateKeyBase64()}`, DATA_KEY_CURRENT: 'local1', LOOKUP_KEY: KeyRing.generateKeyBase64() });
+    const config = loadConfig({
+      ...listed,
+      DATA_KEYS: `local1:${KeyRing.generateKeyBase64()}`,
+      DATA_KEY_CURRENT: 'local1',
+      LOOKUP_KEY: KeyRing.generateKeyBase64(),
+    });
     expect(config.WHATSAPP_ENABLED).toBe('off');
     expect(config.ADMIN_HTTP_TOKEN).toBeUndefined();
   });

@@ -140,7 +140,8 @@ function brokenLinks(pages: readonly string[], repo: Repository): { missingFiles
         missingFiles.push(`${where} (cannot be decoded)`);
         continue;
       }
-      const resolved = path === '' ? link.page : path.startsWith('/') ? posix.normalize(path.slice(1)) : posix.normalize(posix.join(posix.dirname(link.page), path));
+      const resolved =
+        path === '' ? link.page : path.startsWith('/') ? posix.normalize(path.slice(1)) : posix.normalize(posix.join(posix.dirname(link.page), path));
       if (resolved.startsWith('..')) {
         missingFiles.push(`${where} (outside the repository)`);
         continue;
@@ -190,7 +191,9 @@ function whereToChangeRows(readme: string): string[][] | null {
 
 /** The code spans of a cell that name a file or a folder (a path, or a dot-file such as `.env.example`), not a symbol or a key. */
 function placesIn(cell: string): string[] {
-  return [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((span) => !/\s/.test(span) && (span.includes('/') || /^\.[\w.-]+$/.test(span) || /\.(ts|js|cjs|json|md|sql|sh)$/.test(span)));
+  return [...cell.matchAll(/`([^`]+)`/g)]
+    .map((m) => m[1]!)
+    .filter((span) => !/\s/.test(span) && (span.includes('/') || /^\.[\w.-]+$/.test(span) || /\.(ts|js|cjs|json|md|sql|sh)$/.test(span)));
 }
 
 describe('the link checker itself', () => {
@@ -213,7 +216,9 @@ describe('the link checker itself', () => {
 
   it('slugs headings as GitHub does, Arabic letters kept', () => {
     expect(githubSlug('Keys: custody and rotation')).toBe('keys-custody-and-rotation');
-    expect(githubSlug('Fifth round (2026-11-30, fifth session): sends held until Telegram answers, a lighter hot path')).toBe('fifth-round-2026-11-30-fifth-session-sends-held-until-telegram-answers-a-lighter-hot-path');
+    expect(githubSlug('Fifth round (2026-11-30, fifth session): sends held until Telegram answers, a lighter hot path')).toBe(
+      'fifth-round-2026-11-30-fifth-session-sends-held-until-telegram-answers-a-lighter-hot-path',
+    );
     expect(githubSlug("The `staff_list` and **bold**: what's — here")).toBe('the-staff_list-and-bold-whats--here');
     expect(githubSlug('المساعدة — الأسئلة')).toBe('المساعدة--الأسئلة');
   });
@@ -221,11 +226,15 @@ describe('the link checker itself', () => {
   it('reports a missing file, a link out of the repository and an anchor no heading has, and nothing else', () => {
     const found = brokenLinks(Object.keys(files), repo);
     expect(found.missingFiles).toEqual(['README.md:9 → docs/gone.md', 'README.md:9 → ../shared/PRODUCT.md (outside the repository)']);
-    expect(found.missingAnchors).toEqual(['README.md:9 → docs/a.md#no-such-part (no heading "no-such-part" in docs/a.md)', 'docs/a.md:7 → #the-part-2 (no heading "the-part-2" in docs/a.md)']);
+    expect(found.missingAnchors).toEqual([
+      'README.md:9 → docs/a.md#no-such-part (no heading "no-such-part" in docs/a.md)',
+      'docs/a.md:7 → #the-part-2 (no heading "the-part-2" in docs/a.md)',
+    ]);
   });
 
   it('finds the "Where to change" table and the places its rows name', () => {
-    const readme = '# R\n\n## Where to change X\n\n| to change | where |\n|---|---|\n| a role | `src/services/staff-permissions.ts`, `ROLES_FOR` |\n| two | `a/b.ts` or `c/d.ts` |\n\n## Next\n';
+    const readme =
+      '# R\n\n## Where to change X\n\n| to change | where |\n|---|---|\n| a role | `src/services/staff-permissions.ts`, `ROLES_FOR` |\n| two | `a/b.ts` or `c/d.ts` |\n\n## Next\n';
     expect(whereToChangeRows(readme)).toEqual([
       ['a role', '`src/services/staff-permissions.ts`, `ROLES_FOR`'],
       ['two', '`a/b.ts` or `c/d.ts`'],
@@ -240,7 +249,9 @@ describe('the documentation', () => {
 
   it('is the README and the pages under docs/', () => {
     expect(pages).toContain('README.md');
-    expect(pages).toEqual(expect.arrayContaining(['docs/telegram.md', 'docs/whatsapp.md', 'docs/operations.md', 'docs/privacy.md', 'docs/reliability.md', 'docs/performance.md']));
+    expect(pages).toEqual(
+      expect.arrayContaining(['docs/telegram.md', 'docs/whatsapp.md', 'docs/operations.md', 'docs/privacy.md', 'docs/reliability.md', 'docs/performance.md']),
+    );
   });
 
   const { missingFiles, missingAnchors } = brokenLinks(pages, diskRepository);
@@ -271,7 +282,10 @@ describe('the README, a front door', () => {
     expect(rows, 'a "## Where to change …" heading followed by a table').not.toBeNull();
     const topics = (rows ?? []).map((row) => row[0] ?? '');
     for (const topic of [/wording/i, /validation/i, /step/i, /telegram/i, /whatsapp/i, /retry/i, /role/i, /report/i]) {
-      expect(topics.filter((t) => topic.test(t)), `a row about ${topic.source}`).not.toEqual([]);
+      expect(
+        topics.filter((t) => topic.test(t)),
+        `a row about ${topic.source}`,
+      ).not.toEqual([]);
     }
     const notOnePlace = (rows ?? []).filter((row) => placesIn(row[1] ?? '').length !== 1).map((row) => row.join(' | '));
     expect(notOnePlace).toEqual([]);

@@ -57,7 +57,9 @@ describe('the labelled questions', () => {
     // words or more may not sit inside a question (one keyword inside a question
     // is the keyword doing its job, not a copy).
     const texts = (['ar', 'en'] as const).flatMap((lang) =>
-      content[lang].topics.flatMap((t) => [t.title, t.answer, ...t.phrases].map((text) => ({ where: `${lang}/${t.id}: ${text}`, text: normalizeArabic(text) }))),
+      content[lang].topics.flatMap((t) =>
+        [t.title, t.answer, ...t.phrases].map((text) => ({ where: `${lang}/${t.id}: ${text}`, text: normalizeArabic(text) })),
+      ),
     );
     const copies: string[] = [];
     for (const q of [...LABELLED_QUESTIONS, ...OFF_TOPIC_QUESTIONS]) {
@@ -151,7 +153,12 @@ describe('FaqMatcher', () => {
     expect(match.topicIds.length).toBeGreaterThanOrEqual(2);
     expect(match.topicIds.length).toBeLessThanOrEqual(3);
     expect(new Set(match.topicIds).size).toBe(match.topicIds.length);
-    expect(match.topicIds).toEqual(matcher.ranked(text).slice(0, match.topicIds.length).map((r) => r.topicId));
+    expect(match.topicIds).toEqual(
+      matcher
+        .ranked(text)
+        .slice(0, match.topicIds.length)
+        .map((r) => r.topicId),
+    );
   });
 
   it.each(['', '   ', '🙏🙏🌹', '؟؟؟ !!', '١٢٣٤٥', 'وش هو', 'the and of', 'x'])('finds nothing in %j', (text) => {
@@ -204,7 +211,8 @@ describe('light stemming', () => {
   });
 
   it('never cuts an Arabic word below three letters', () => {
-    for (const word of ['رد', 'حق', 'كم', 'بيت', 'لجنه', 'وقتي', 'فرد']) expect([...stemArabic(normalizeArabic(word))].length).toBeGreaterThanOrEqual(Math.min(3, word.length));
+    for (const word of ['رد', 'حق', 'كم', 'بيت', 'لجنه', 'وقتي', 'فرد'])
+      expect([...stemArabic(normalizeArabic(word))].length).toBeGreaterThanOrEqual(Math.min(3, word.length));
     expect(stemArabic('وقتي')).toBe('وقت');
   });
 

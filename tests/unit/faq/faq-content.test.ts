@@ -36,7 +36,8 @@ describe('the FAQ content', () => {
   it('gives the seven steps, the documents, the way to a researcher, the rights and volunteering', () => {
     expect(topic(content, 'ar', 'process').answer).toMatch(/١\.[\s\S]*٧\./);
     expect(topic(content, 'en', 'process').answer).toMatch(/1\.[\s\S]*7\./);
-    for (const word of ['هوية', 'سجل الأسرة', 'الدخل', 'عقد الإيجار', 'التقارير الطبية', 'PDF']) expect(topic(content, 'ar', 'documents').answer).toContain(word);
+    for (const word of ['هوية', 'سجل الأسرة', 'الدخل', 'عقد الإيجار', 'التقارير الطبية', 'PDF'])
+      expect(topic(content, 'ar', 'documents').answer).toContain(word);
     for (const word of ['ID', 'family card', 'income', 'lease', 'Medical reports', 'PDF']) expect(topic(content, 'en', 'documents').answer).toContain(word);
     expect(topic(content, 'ar', 'contact').answer).toContain('«باحث»');
     expect(topic(content, 'en', 'contact').answer).toContain('"researcher"');

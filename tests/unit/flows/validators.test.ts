@@ -605,7 +605,20 @@ describe('matchYesNo', () => {
 
 describe('validators registry', () => {
   it('registers every validator flows may name', () => {
-    expect(Object.keys(validatorRegistry).sort()).toEqual(['age_list', 'amount', 'case_reference', 'count', 'date', 'last_four_digits', 'name', 'national_id', 'optional_comment', 'place', 'saudi_mobile', 'text']);
+    expect(Object.keys(validatorRegistry).sort()).toEqual([
+      'age_list',
+      'amount',
+      'case_reference',
+      'count',
+      'date',
+      'last_four_digits',
+      'name',
+      'national_id',
+      'optional_comment',
+      'place',
+      'saudi_mobile',
+      'text',
+    ]);
   });
 
   const hostile: unknown[] = [

@@ -35,14 +35,22 @@ function flowKeys(flow: unknown): string[] {
 describe('message catalogues', () => {
   it('have the same keys in Arabic and English', () => {
     expect(baseKeys(catalogues.en)).toEqual(baseKeys(catalogues.ar));
-    expect(Object.keys(catalogues.ar).filter((k) => k.startsWith('review.files_')).sort()).toEqual(
-      ['review.files_few', 'review.files_many', 'review.files_one', 'review.files_other', 'review.files_two', 'review.files_zero'],
-    );
+    expect(
+      Object.keys(catalogues.ar)
+        .filter((k) => k.startsWith('review.files_'))
+        .sort(),
+    ).toEqual(['review.files_few', 'review.files_many', 'review.files_one', 'review.files_other', 'review.files_two', 'review.files_zero']);
   });
 
   it('use the same placeholders in both languages', () => {
     const byBase = (catalogue: Record<string, string>, key: string) =>
-      [...new Set(Object.entries(catalogue).filter(([k]) => base(k) === key).flatMap(([, text]) => placeholders(text)))].sort();
+      [
+        ...new Set(
+          Object.entries(catalogue)
+            .filter(([k]) => base(k) === key)
+            .flatMap(([, text]) => placeholders(text)),
+        ),
+      ].sort();
     for (const key of baseKeys(catalogues.ar)) {
       if (key === 'review.files') continue; // "ملف واحد" needs no number; the other forms carry {{count}}
       expect(byBase(catalogues.en, key), key).toEqual(byBase(catalogues.ar, key));

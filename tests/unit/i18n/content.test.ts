@@ -108,11 +108,14 @@ describe('loadContent', () => {
   });
 
   // The FAQ files are being written alongside this module; the repository's own folder is checked once both exist.
-  it.skipIf(!existsSync(join(REAL_ROOT, 'faq/ar.json')) || !existsSync(join(REAL_ROOT, 'faq/en.json')))('accepts the repository content folder, FAQ included', () => {
-    expect(DEFAULT_CONTENT_ROOT).toBe(REAL_ROOT);
-    const content = loadContent();
-    expect(content.faq.ar.topics.length).toBe(content.faq.en.topics.length);
-  });
+  it.skipIf(!existsSync(join(REAL_ROOT, 'faq/ar.json')) || !existsSync(join(REAL_ROOT, 'faq/en.json')))(
+    'accepts the repository content folder, FAQ included',
+    () => {
+      expect(DEFAULT_CONTENT_ROOT).toBe(REAL_ROOT);
+      const content = loadContent();
+      expect(content.faq.ar.topics.length).toBe(content.faq.en.topics.length);
+    },
+  );
 
   it('refuses a key missing in English, naming the file and the key', () => {
     const root = makeRoot();
@@ -185,7 +188,10 @@ describe('loadContent', () => {
     expect(problems[0]!.message).not.toContain('Send');
 
     writeFileSync(join(root, 'faq/ar.json'), '{ "topics": [ { "id": "about", }, ] }');
-    expect(problemsOf(root)).toContainEqual({ file: 'faq/ar.json', message: 'invalid JSON at line 1, column 32 (after key "id"): a comma before } (remove the last comma)' });
+    expect(problemsOf(root)).toContainEqual({
+      file: 'faq/ar.json',
+      message: 'invalid JSON at line 1, column 32 (after key "id"): a comma before } (remove the last comma)',
+    });
   });
 
   it('refuses an empty file, a non-text value, an empty text and a key defined twice', () => {
@@ -205,7 +211,9 @@ describe('loadContent', () => {
   it('refuses $t() nesting that points at a missing key', () => {
     const root = makeRoot();
     edit(root, 'messages/en.json', (json) => (json[PLAIN_KEY] = 'See $t(contact.nowhere)'));
-    expect(problemsOf(root)).toEqual([{ file: 'messages/en.json', key: PLAIN_KEY, message: '$t(contact.nowhere) refers to a message key that does not exist' }]);
+    expect(problemsOf(root)).toEqual([
+      { file: 'messages/en.json', key: PLAIN_KEY, message: '$t(contact.nowhere) refers to a message key that does not exist' },
+    ]);
   });
 
   it('accepts plural keys with different forms per language, the one-form Arabic text without {{count}}', () => {
@@ -220,7 +228,9 @@ describe('loadContent', () => {
         'test.requests_other': '{{count}} طلب لدى {{name}}',
       }),
     );
-    edit(root, 'messages/en.json', (json) => Object.assign(json, { 'test.requests_one': '{{name}} has {{count}} request', 'test.requests_other': '{{name}} has {{count}} requests' }));
+    edit(root, 'messages/en.json', (json) =>
+      Object.assign(json, { 'test.requests_one': '{{name}} has {{count}} request', 'test.requests_other': '{{name}} has {{count}} requests' }),
+    );
     expect(loadContent(root).messages.ar['test.requests_two']).toBe('طلبان لدى {{name}}');
   });
 
@@ -232,13 +242,21 @@ describe('loadContent', () => {
     });
     edit(root, 'messages/en.json', (json) => (json['review.files_few'] = '{{count}} files'));
     const problems = problemsOf(root);
-    expect(problems).toContainEqual({ file: 'messages/ar.json', key: 'review.files_two', message: 'missing plural form (Arabic uses _zero, _one, _two, _few, _many, _other)' });
+    expect(problems).toContainEqual({
+      file: 'messages/ar.json',
+      key: 'review.files_two',
+      message: 'missing plural form (Arabic uses _zero, _one, _two, _few, _many, _other)',
+    });
     expect(problems).toContainEqual({
       file: 'messages/ar.json',
       key: 'review.files',
       message: 'plural forms use different placeholders (only {{count}} may differ): {{name}} in _few but not in _zero, _one, _many, _other',
     });
-    expect(problems).toContainEqual({ file: 'messages/en.json', key: 'review.files_few', message: expect.stringContaining('English has no "few" plural form') });
+    expect(problems).toContainEqual({
+      file: 'messages/en.json',
+      key: 'review.files_few',
+      message: expect.stringContaining('English has no "few" plural form'),
+    });
   });
 
   it('refuses an FAQ topic missing in one language, naming the file and the topic', () => {
@@ -271,7 +289,11 @@ describe('loadContent', () => {
     expect(problems).toContainEqual({ file: 'faq/ar.json', key: 'hours', message: 'answer: $t(contact.nowhere) refers to a message key that does not exist' });
     expect(problems).toContainEqual({ file: 'faq/en.json', key: 'hours', message: 'title: is empty' });
     expect(problems).toContainEqual({ file: 'faq/en.json', key: 'hours', message: 'phrases: is empty (at least one phrase is needed)' });
-    expect(problems).toContainEqual({ file: 'faq/en.json', key: 'about', message: 'placeholders in title and answer differ from faq/ar.json: missing {{days}}; unknown {{dayz}}' });
+    expect(problems).toContainEqual({
+      file: 'faq/en.json',
+      key: 'about',
+      message: 'placeholders in title and answer differ from faq/ar.json: missing {{days}}; unknown {{dayz}}',
+    });
   });
 
   it('refuses an FAQ file of the wrong shape', () => {

@@ -23,7 +23,8 @@ describe('the translator', () => {
       returnNull: false,
     });
     const names = new Set<string>();
-    for (const catalogue of Object.values(catalogues)) for (const text of Object.values(catalogue)) for (const m of text.matchAll(/\{\{\s*-?\s*([A-Za-z0-9_.]+)/g)) names.add(m[1]!);
+    for (const catalogue of Object.values(catalogues))
+      for (const text of Object.values(catalogue)) for (const m of text.matchAll(/\{\{\s*-?\s*([A-Za-z0-9_.]+)/g)) names.add(m[1]!);
     const odd = [42, 'v$&{{name}} $1', 'x $t(association.name) y', true];
     const every = Object.fromEntries([...names].map((name, i) => [name, odd[i % odd.length]]));
     const half = Object.fromEntries(Object.entries(every).filter((_, i) => i % 2 === 0));
@@ -50,7 +51,8 @@ describe('the translator', () => {
       const t = reference.getFixedT(lang);
       for (const key of keys) {
         for (const params of paramSets) {
-          if (translate(lang, key, params as never) !== (t(key, (params ?? {}) as never) as unknown as string)) differences.push(`${lang} ${key} ${JSON.stringify(params)}`);
+          if (translate(lang, key, params as never) !== (t(key, (params ?? {}) as never) as unknown as string))
+            differences.push(`${lang} ${key} ${JSON.stringify(params)}`);
         }
       }
     }

@@ -14,16 +14,90 @@ async function problems(filePath: string, code: string): Promise<string[]> {
 }
 
 const FIXTURES: { layer: string; file: string; forbidden: string[]; allowed: string[]; says: string }[] = [
-  { layer: 'core', file: 'src/core/fixture.ts', forbidden: ["import type { x } from '../engine/session.js';", "import { x } from '../logger.js';", "import x from 'mongoose';", "import { x } from 'node:fs';"], allowed: ["import { x } from './text/digits.js';"], says: 'ground floor' },
-  { layer: 'engine', file: 'src/engine/fixture.ts', forbidden: ["import { x } from '../flows/catalog.js';", "import type { x } from '../models/case-repository.js';", "import { x } from '../i18n/content.js';", "import x from 'ioredis';"], allowed: ["import { x } from '../core/text/choice.js';", "import { x } from './session.js';"], says: 'The engine is pure' },
-  { layer: 'content', file: 'src/flows/fixture.ts', forbidden: ["import { x } from '../services/submission.js';", "import type { x } from '../models/staff.js';", "import x from 'mongoose';"], allowed: ["import { x } from '../engine/session.js';", "import { x } from '../i18n/content.js';"], says: 'Content' },
-  { layer: 'privacy', file: 'src/privacy/fixture.ts', forbidden: ["import { x } from '../models/sealed-storage.js';"], allowed: ["import { x } from '../core/channel.js';"], says: 'below storage' },
-  { layer: 'models', file: 'src/models/fixture.ts', forbidden: ["import type { x } from '../services/case-actions.js';", "import { x } from '../bots/telegram/staff-desk.js';", "import { x } from '../config/config.js';"], allowed: ["import x from 'mongoose';", "import { x } from '../privacy/key-ring.js';", "import type { x } from '../core/channel.js';"], says: 'Storage' },
-  { layer: 'services', file: 'src/services/fixture.ts', forbidden: ["import type { x } from '../bots/inbound-message.js';", "import x from 'mongoose';", "import { x } from '../app.js';"], allowed: ["import { x } from '../models/case-repository.js';", "import type { x } from '../core/channel.js';", "import { x } from '../logger.js';"], says: 'no channel and no mongoose' },
-  { layer: 'workers', file: 'src/workers/fixture.ts', forbidden: ["import { x } from '../bots/telegram/telegram-bot.js';"], allowed: ["import { x } from '../services/chat-lock.js';"], says: 'no channel and no mongoose' },
-  { layer: 'command line', file: 'src/cli/fixture.ts', forbidden: ["import type { Connection } from 'mongoose';"], allowed: ["import { x } from '../models/storage.js';"], says: 'Only src/models imports mongoose' },
-  { layer: 'wiring', file: 'src/fixture.ts', forbidden: ["import type { Connection } from 'mongoose';"], allowed: ["import { x } from './models/storage.js';"], says: 'Only src/models imports mongoose' },
-  { layer: 'adapters', file: 'src/bots/telegram/fixture.ts', forbidden: ["import x from 'mongoose';", "import { x } from '../../app.js';"], allowed: ["import { x } from '../../models/staff.js';"], says: 'Only src/models imports mongoose' },
+  {
+    layer: 'core',
+    file: 'src/core/fixture.ts',
+    forbidden: [
+      "import type { x } from '../engine/session.js';",
+      "import { x } from '../logger.js';",
+      "import x from 'mongoose';",
+      "import { x } from 'node:fs';",
+    ],
+    allowed: ["import { x } from './text/digits.js';"],
+    says: 'ground floor',
+  },
+  {
+    layer: 'engine',
+    file: 'src/engine/fixture.ts',
+    forbidden: [
+      "import { x } from '../flows/catalog.js';",
+      "import type { x } from '../models/case-repository.js';",
+      "import { x } from '../i18n/content.js';",
+      "import x from 'ioredis';",
+    ],
+    allowed: ["import { x } from '../core/text/choice.js';", "import { x } from './session.js';"],
+    says: 'The engine is pure',
+  },
+  {
+    layer: 'content',
+    file: 'src/flows/fixture.ts',
+    forbidden: ["import { x } from '../services/submission.js';", "import type { x } from '../models/staff.js';", "import x from 'mongoose';"],
+    allowed: ["import { x } from '../engine/session.js';", "import { x } from '../i18n/content.js';"],
+    says: 'Content',
+  },
+  {
+    layer: 'privacy',
+    file: 'src/privacy/fixture.ts',
+    forbidden: ["import { x } from '../models/sealed-storage.js';"],
+    allowed: ["import { x } from '../core/channel.js';"],
+    says: 'below storage',
+  },
+  {
+    layer: 'models',
+    file: 'src/models/fixture.ts',
+    forbidden: [
+      "import type { x } from '../services/case-actions.js';",
+      "import { x } from '../bots/telegram/staff-desk.js';",
+      "import { x } from '../config/config.js';",
+    ],
+    allowed: ["import x from 'mongoose';", "import { x } from '../privacy/key-ring.js';", "import type { x } from '../core/channel.js';"],
+    says: 'Storage',
+  },
+  {
+    layer: 'services',
+    file: 'src/services/fixture.ts',
+    forbidden: ["import type { x } from '../bots/inbound-message.js';", "import x from 'mongoose';", "import { x } from '../app.js';"],
+    allowed: ["import { x } from '../models/case-repository.js';", "import type { x } from '../core/channel.js';", "import { x } from '../logger.js';"],
+    says: 'no channel and no mongoose',
+  },
+  {
+    layer: 'workers',
+    file: 'src/workers/fixture.ts',
+    forbidden: ["import { x } from '../bots/telegram/telegram-bot.js';"],
+    allowed: ["import { x } from '../services/chat-lock.js';"],
+    says: 'no channel and no mongoose',
+  },
+  {
+    layer: 'command line',
+    file: 'src/cli/fixture.ts',
+    forbidden: ["import type { Connection } from 'mongoose';"],
+    allowed: ["import { x } from '../models/storage.js';"],
+    says: 'Only src/models imports mongoose',
+  },
+  {
+    layer: 'wiring',
+    file: 'src/fixture.ts',
+    forbidden: ["import type { Connection } from 'mongoose';"],
+    allowed: ["import { x } from './models/storage.js';"],
+    says: 'Only src/models imports mongoose',
+  },
+  {
+    layer: 'adapters',
+    file: 'src/bots/telegram/fixture.ts',
+    forbidden: ["import x from 'mongoose';", "import { x } from '../../app.js';"],
+    allowed: ["import { x } from '../../models/staff.js';"],
+    says: 'Only src/models imports mongoose',
+  },
 ];
 
 describe('the layers, as the linter enforces them', () => {

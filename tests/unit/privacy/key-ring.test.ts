@@ -48,11 +48,7 @@ describe('KeyRing text', () => {
     const [version, keyId, iv, body] = token.split('.') as [string, string, string, string];
     const flip = (s: string): string => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
 
-    for (const altered of [
-      [version, keyId, iv, flip(body)].join('.'),
-      [version, keyId, flip(iv), body].join('.'),
-      [version, 'k2', iv, body].join('.'),
-    ]) {
+    for (const altered of [[version, keyId, iv, flip(body)].join('.'), [version, keyId, flip(iv), body].join('.'), [version, 'k2', iv, body].join('.')]) {
       const error = catchError(() => keys.decryptText(altered));
       expect(error).toBeInstanceOf(DecryptError);
       expect(error).toMatchObject({ code: 'DECRYPT', name: 'DecryptError', reason: 'authentication' });
@@ -209,9 +205,7 @@ describe('KeyRing configuration', () => {
   it('validates the constructor options too', () => {
     expect(() => new KeyRing({ keys: {}, currentKeyId: 'k1', lookupKey })).toThrow(KeyConfigError);
     expect(() => new KeyRing({ keys: { k1: Buffer.alloc(16) }, currentKeyId: 'k1', lookupKey })).toThrow(/32 bytes/);
-    expect(() => new KeyRing({ keys: { ['x'.repeat(17)]: k1 }, currentKeyId: 'k1', lookupKey })).toThrow(
-      KeyConfigError,
-    );
+    expect(() => new KeyRing({ keys: { ['x'.repeat(17)]: k1 }, currentKeyId: 'k1', lookupKey })).toThrow(KeyConfigError);
   });
 
   it('never shows key material when logged', () => {

@@ -4,21 +4,13 @@ import { CalendarError, expectedAnswerDate, formatDualDate } from '../../../src/
 describe('expectedAnswerDate', () => {
   it('adds calendar days and keeps the time of day', () => {
     const submitted = new Date('2026-11-24T09:00:00.000Z');
-    expect(expectedAnswerDate(submitted, { days: 14, mode: 'calendar' }).toISOString()).toBe(
-      '2026-12-08T09:00:00.000Z',
-    );
-    expect(expectedAnswerDate(submitted, { days: 0, mode: 'calendar' }).toISOString()).toBe(
-      '2026-11-24T09:00:00.000Z',
-    );
+    expect(expectedAnswerDate(submitted, { days: 14, mode: 'calendar' }).toISOString()).toBe('2026-12-08T09:00:00.000Z');
+    expect(expectedAnswerDate(submitted, { days: 0, mode: 'calendar' }).toISOString()).toBe('2026-11-24T09:00:00.000Z');
   });
 
   it('crosses month, year and leap-day boundaries', () => {
-    expect(expectedAnswerDate(new Date('2026-12-25T21:30:00Z'), { days: 14, mode: 'calendar' }).toISOString()).toBe(
-      '2027-01-08T21:30:00.000Z',
-    );
-    expect(expectedAnswerDate(new Date('2028-02-20T06:15:00Z'), { days: 14, mode: 'calendar' }).toISOString()).toBe(
-      '2028-03-05T06:15:00.000Z',
-    );
+    expect(expectedAnswerDate(new Date('2026-12-25T21:30:00Z'), { days: 14, mode: 'calendar' }).toISOString()).toBe('2027-01-08T21:30:00.000Z');
+    expect(expectedAnswerDate(new Date('2028-02-20T06:15:00Z'), { days: 14, mode: 'calendar' }).toISOString()).toBe('2028-03-05T06:15:00.000Z');
   });
 
   it('does not change its input', () => {

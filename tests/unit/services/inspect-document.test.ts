@@ -1,11 +1,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  canDecodeHeic,
-  inspectDocument,
-  type InspectDocumentOptions,
-} from '../../../src/services/documents/inspect-document.js';
+import { canDecodeHeic, inspectDocument, type InspectDocumentOptions } from '../../../src/services/documents/inspect-document.js';
 
 const limits: InspectDocumentOptions = { maxBytes: 5 * 1024 * 1024, maxPixels: 50_000_000 };
 
@@ -27,11 +23,7 @@ async function phoneJpeg(): Promise<Buffer> {
 
 /** A small but well-formed PDF with a correct cross-reference table. */
 function minimalPdf(): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>',
-  ];
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>'];
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((object, index) => {
@@ -104,7 +96,13 @@ describe('inspectDocument images', () => {
     expect(png).toMatchObject({ ok: true, kind: 'image', mime: 'image/png', width: 30, height: 10 });
     if (png.ok) expect((await sharp(png.bytes).metadata()).format).toBe('png');
 
-    const webp = await inspectDocument(await solid(12, 34).webp().withExif({ IFD0: { Make: 'AcmePhone' } }).toBuffer(), limits);
+    const webp = await inspectDocument(
+      await solid(12, 34)
+        .webp()
+        .withExif({ IFD0: { Make: 'AcmePhone' } })
+        .toBuffer(),
+      limits,
+    );
     expect(webp).toMatchObject({ ok: true, kind: 'image', mime: 'image/webp', width: 12, height: 34 });
     if (webp.ok) expect((await sharp(webp.bytes).metadata()).exif).toBeUndefined();
   });
@@ -122,9 +120,7 @@ describe('inspectDocument images', () => {
     const heic = Buffer.from(avif.toString('latin1').replaceAll('avif', 'heic'), 'latin1');
     const result = await inspectDocument(heic, limits);
     expect(result).toEqual(
-      canDecodeHeic()
-        ? { ok: false, error: 'document.corrupt' }
-        : { ok: false, error: 'document.unsupportedType', params: { detected: 'image/heic' } },
+      canDecodeHeic() ? { ok: false, error: 'document.corrupt' } : { ok: false, error: 'document.unsupportedType', params: { detected: 'image/heic' } },
     );
   });
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isReference,
-  newReference,
-  normalizeReference,
-  ReferencePrefixError,
-  referenceFromSeed,
-} from '../../../src/core/reference.js';
+import { isReference, newReference, normalizeReference, ReferencePrefixError, referenceFromSeed } from '../../../src/core/reference.js';
 
 const fixed =
   (...bytes: number[]) =>
@@ -91,17 +85,7 @@ describe('normalizeReference', () => {
   });
 
   it('returns null for what cannot be a reference', () => {
-    for (const s of [
-      '',
-      '7KQ4-M9XD',
-      'SR-7KQ4-M9X',
-      'SR-7KQ-4M9XD',
-      'SR-7KQ4-M9XU',
-      '12-7KQ4-M9XD',
-      'SR-7KQ4-M9X!',
-      'S-R-7KQ4-M9XD',
-      'مرحبا',
-    ]) {
+    for (const s of ['', '7KQ4-M9XD', 'SR-7KQ4-M9X', 'SR-7KQ-4M9XD', 'SR-7KQ4-M9XU', '12-7KQ4-M9XD', 'SR-7KQ4-M9X!', 'S-R-7KQ4-M9XD', 'مرحبا']) {
       expect(normalizeReference(s)).toBeNull();
     }
   });

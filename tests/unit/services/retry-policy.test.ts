@@ -38,7 +38,7 @@ describe('the retry policy', () => {
     expect(downloadMayPass(new Error('fetch failed'))).toBe(true);
   });
 
-  it('refuses to start when a failing message could never be set aside within the inbound queue\'s tries', () => {
+  it("refuses to start when a failing message could never be set aside within the inbound queue's tries", () => {
     const keys = { DATA_KEYS: `k1:${KeyRing.generateKeyBase64()}`, DATA_KEY_CURRENT: 'k1', LOOKUP_KEY: KeyRing.generateKeyBase64() };
     const tries = QUEUE_RETRY.inbound.attempts;
     expect(inboundAttemptsProblem(tries)).toBeNull();

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyRing } from '../../../../src/privacy/key-ring.js';
-import {
-  CALLBACK_DATA_MAX_BYTES,
-  StaffActionSchema,
-  isStaffActionData,
-  signAction,
-  verifyAction,
-} from '../../../../src/bots/telegram/callback-data.js';
+import { CALLBACK_DATA_MAX_BYTES, StaffActionSchema, isStaffActionData, signAction, verifyAction } from '../../../../src/bots/telegram/callback-data.js';
 
 const keys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 9) });
 const otherKeys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 8) });
@@ -72,7 +66,17 @@ describe('signAction / verifyAction', () => {
   });
 
   it('refuses random data and beneficiary option ids', () => {
-    for (const data of ['yes', 'no', 'edit_full_name', 'rented', '', 's1:', 'x'.repeat(64), 'x'.repeat(500), 's1:c:case_0123456789abcdef01234567:AAAAAAAAAAAAAAAA']) {
+    for (const data of [
+      'yes',
+      'no',
+      'edit_full_name',
+      'rented',
+      '',
+      's1:',
+      'x'.repeat(64),
+      'x'.repeat(500),
+      's1:c:case_0123456789abcdef01234567:AAAAAAAAAAAAAAAA',
+    ]) {
       expect(verifyAction(keys, data)).toBeNull();
     }
     expect(verifyAction(keys, undefined)).toBeNull();

@@ -43,7 +43,13 @@ describe('normalizeUpdate: private messages', () => {
   });
 
   it('names the message a reply answers (how staff answer the bot’s questions), and nothing for a reply to a deleted message', () => {
-    const original = { message_id: 41, from: { id: 42, is_bot: true, first_name: 'Intake' }, chat: PRIVATE_CHAT, date: 1_767_261_000, text: 'اكتب سبب الرفض ردًّا على هذه الرسالة' };
+    const original = {
+      message_id: 41,
+      from: { id: 42, is_bot: true, first_name: 'Intake' },
+      chat: PRIVATE_CHAT,
+      date: 1_767_261_000,
+      text: 'اكتب سبب الرفض ردًّا على هذه الرسالة',
+    };
     const reply = normalizeUpdate(privateMessage(900_010, { text: 'الدخل يتجاوز الحد', reply_to_message: original }), options);
     expect(reply).toMatchObject({ kind: 'beneficiary', message: { text: 'الدخل يتجاوز الحد', replyTo: '41' } });
     // Telegram leaves reply_to_message out when the original was deleted.
@@ -135,7 +141,9 @@ describe('normalizeUpdate: private messages', () => {
   it.each([
     [
       'sticker',
-      { sticker: { file_id: 'CAACAgIAAxk', file_unique_id: 'AgAD', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '👍' } },
+      {
+        sticker: { file_id: 'CAACAgIAAxk', file_unique_id: 'AgAD', type: 'regular', width: 512, height: 512, is_animated: false, is_video: false, emoji: '👍' },
+      },
       'sticker',
     ],
     ['voice', { voice: { duration: 4, mime_type: 'audio/ogg', file_id: 'AwACAgQAAxk', file_unique_id: 'AgADv', file_size: 12_000 } }, 'voice'],
@@ -149,7 +157,10 @@ describe('normalizeUpdate: private messages', () => {
     ['contact', { contact: { phone_number: '+966500000000', first_name: 'Ali', user_id: 1234 } }, 'contact'],
     [
       'video',
-      { video: { duration: 12, width: 720, height: 1280, mime_type: 'video/mp4', file_id: 'BAACAgQAAxk', file_unique_id: 'AgADvid', file_size: 2_000_000 }, caption: 'شرح' },
+      {
+        video: { duration: 12, width: 720, height: 1280, mime_type: 'video/mp4', file_id: 'BAACAgQAAxk', file_unique_id: 'AgADvid', file_size: 2_000_000 },
+        caption: 'شرح',
+      },
       'video',
     ],
     ['video note', { video_note: { duration: 8, length: 240, file_id: 'DQACAgQAAxk', file_unique_id: 'AgADvn' } }, 'video'],
@@ -161,7 +172,22 @@ describe('normalizeUpdate: private messages', () => {
       },
       'video',
     ],
-    ['poll', { poll: { id: '1', question: 'q', options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false } }, 'other'],
+    [
+      'poll',
+      {
+        poll: {
+          id: '1',
+          question: 'q',
+          options: [],
+          total_voter_count: 0,
+          is_closed: false,
+          is_anonymous: true,
+          type: 'regular',
+          allows_multiple_answers: false,
+        },
+      },
+      'other',
+    ],
     ['dice', { dice: { emoji: '🎲', value: 4 } }, 'other'],
   ])('marks a %s as unsupported', (_name, fields, kind) => {
     const result = normalizeUpdate(privateMessage(900_010, fields), options);
@@ -189,10 +215,9 @@ describe('normalizeUpdate: groups, channels and the staff group', () => {
   });
 
   it('treats every group as a stranger while no staff group is configured', () => {
-    const result = normalizeUpdate(
-      update({ update_id: 900_021, message: { message_id: 7, from: STAFF, chat: STAFF_CHAT, date: DATE, text: 'hi' } }),
-      { staffGroupId: null },
-    );
+    const result = normalizeUpdate(update({ update_id: 900_021, message: { message_id: 7, from: STAFF, chat: STAFF_CHAT, date: DATE, text: 'hi' } }), {
+      staffGroupId: null,
+    });
     expect(result).toMatchObject({ kind: 'ignored', reason: 'group_not_staff', chatId: STAFF_GROUP });
   });
 
@@ -206,7 +231,10 @@ describe('normalizeUpdate: groups, channels and the staff group', () => {
 
   it('ignores non-text and membership messages in the staff group', () => {
     const photo = normalizeUpdate(
-      update({ update_id: 900_023, message: { message_id: 9, from: STAFF, chat: STAFF_CHAT, date: DATE, photo: [{ file_id: 'p', file_unique_id: 'u', width: 1, height: 1 }] } }),
+      update({
+        update_id: 900_023,
+        message: { message_id: 9, from: STAFF, chat: STAFF_CHAT, date: DATE, photo: [{ file_id: 'p', file_unique_id: 'u', width: 1, height: 1 }] },
+      }),
       options,
     );
     expect(photo).toEqual({ kind: 'ignored', reason: 'empty', updateId: 900_023, chatId: STAFF_GROUP });
@@ -240,18 +268,30 @@ describe('normalizeUpdate: groups, channels and the staff group', () => {
       chatId: channel.id,
     });
     expect(
-      normalizeUpdate(update({ update_id: 900_028, edited_channel_post: { message_id: 3, chat: channel, date: DATE, edit_date: DATE + 5, text: 'news!' } }), options),
+      normalizeUpdate(
+        update({ update_id: 900_028, edited_channel_post: { message_id: 3, chat: channel, date: DATE, edit_date: DATE + 5, text: 'news!' } }),
+        options,
+      ),
     ).toMatchObject({ kind: 'ignored', reason: 'channel_post' });
   });
 });
 
 describe('normalizeUpdate: button presses', () => {
-  const botMessage = (chat: object) => ({ message_id: 77, from: { id: BOT_ID, is_bot: true, first_name: 'Intake', username: 'MyIntakeBot' }, chat, date: DATE, text: 'حالة جديدة' });
+  const botMessage = (chat: object) => ({
+    message_id: 77,
+    from: { id: BOT_ID, is_bot: true, first_name: 'Intake', username: 'MyIntakeBot' },
+    chat,
+    date: DATE,
+    text: 'حالة جديدة',
+  });
 
   it('turns a press in the staff group into a staff callback', () => {
     const data = 's1:c:0123456789abcdef01234567:AAAAAAAAAAAAAAAA';
     const result = normalizeUpdate(
-      update({ update_id: 900_030, callback_query: { id: '4382bfdwdsb323b2d9', from: STAFF, message: botMessage(STAFF_CHAT), chat_instance: '-53453453453', data } }),
+      update({
+        update_id: 900_030,
+        callback_query: { id: '4382bfdwdsb323b2d9', from: STAFF, message: botMessage(STAFF_CHAT), chat_instance: '-53453453453', data },
+      }),
       options,
     );
     expect(result).toEqual({
@@ -285,7 +325,16 @@ describe('normalizeUpdate: button presses', () => {
 
   it('flags a private press whose data looks like a staff action, for the caller to verify', () => {
     const result = normalizeUpdate(
-      update({ update_id: 900_032, callback_query: { id: '8813', from: STAFF, message: botMessage({ id: STAFF.id, type: 'private', first_name: 'Noura' }), chat_instance: '1', data: 's1:a:0123456789abcdef01234567:AAAAAAAAAAAAAAAA' } }),
+      update({
+        update_id: 900_032,
+        callback_query: {
+          id: '8813',
+          from: STAFF,
+          message: botMessage({ id: STAFF.id, type: 'private', first_name: 'Noura' }),
+          chat_instance: '1',
+          data: 's1:a:0123456789abcdef01234567:AAAAAAAAAAAAAAAA',
+        },
+      }),
       options,
     );
     expect(result).toMatchObject({ kind: 'callback_in_private', looksLikeStaffAction: true, fromUserId: STAFF.id });
@@ -293,7 +342,10 @@ describe('normalizeUpdate: button presses', () => {
 
   it('still works for a press under a message too old to be accessible', () => {
     const result = normalizeUpdate(
-      update({ update_id: 900_033, callback_query: { id: '9', from: STAFF, message: { chat: STAFF_CHAT, message_id: 12, date: 0 }, chat_instance: '1', data: 'x' } }),
+      update({
+        update_id: 900_033,
+        callback_query: { id: '9', from: STAFF, message: { chat: STAFF_CHAT, message_id: 12, date: 0 }, chat_instance: '1', data: 'x' },
+      }),
       options,
     );
     expect(result).toMatchObject({ kind: 'staff_callback', messageId: 12 });
@@ -301,13 +353,22 @@ describe('normalizeUpdate: button presses', () => {
 
   it('ignores presses in other groups and presses without data, keeping the query id to answer', () => {
     expect(
-      normalizeUpdate(update({ update_id: 900_034, callback_query: { id: '10', from: USER, message: botMessage(STRANGER_CHAT), chat_instance: '1', data: 'x' } }), options),
+      normalizeUpdate(
+        update({ update_id: 900_034, callback_query: { id: '10', from: USER, message: botMessage(STRANGER_CHAT), chat_instance: '1', data: 'x' } }),
+        options,
+      ),
     ).toEqual({ kind: 'ignored', reason: 'group_not_staff', updateId: 900_034, chatId: STRANGER_GROUP, callbackQueryId: '10' });
     expect(
-      normalizeUpdate(update({ update_id: 900_035, callback_query: { id: '11', from: USER, message: botMessage(PRIVATE_CHAT), chat_instance: '1', game_short_name: 'g' } }), options),
+      normalizeUpdate(
+        update({ update_id: 900_035, callback_query: { id: '11', from: USER, message: botMessage(PRIVATE_CHAT), chat_instance: '1', game_short_name: 'g' } }),
+        options,
+      ),
     ).toEqual({ kind: 'ignored', reason: 'empty', updateId: 900_035, chatId: USER.id, callbackQueryId: '11' });
     expect(
-      normalizeUpdate(update({ update_id: 900_036, callback_query: { id: '12', from: USER, inline_message_id: 'AAA', chat_instance: '1', data: 'x' } }), options),
+      normalizeUpdate(
+        update({ update_id: 900_036, callback_query: { id: '12', from: USER, inline_message_id: 'AAA', chat_instance: '1', data: 'x' } }),
+        options,
+      ),
     ).toEqual({ kind: 'ignored', reason: 'unsupported_update', updateId: 900_036, callbackQueryId: '12' });
   });
 });
@@ -315,17 +376,31 @@ describe('normalizeUpdate: button presses', () => {
 describe('normalizeUpdate: everything else', () => {
   it('answers an edit in a private chat with a notice that changes nothing, one a minute; ignores other edits', () => {
     const edit = (updateId: number, chat: object, editDate: number, from: object = USER) =>
-      normalizeUpdate(update({ update_id: updateId, edited_message: { message_id: 42, from, chat, date: DATE, edit_date: editDate, text: '1000000008' } }), options);
+      normalizeUpdate(
+        update({ update_id: updateId, edited_message: { message_id: 42, from, chat, date: DATE, edit_date: editDate, text: '1000000008' } }),
+        options,
+      );
     expect(edit(900_040, PRIVATE_CHAT, DATE + 30)).toEqual({
       kind: 'beneficiary',
-      message: { ...base, messageId: `edited:${Math.floor((DATE + 30) / 60)}`, seq: 900_040, receivedAt: '2026-01-01T10:00:30.000Z', notice: { key: 'edited.notApplied', params: {} } },
+      message: {
+        ...base,
+        messageId: `edited:${Math.floor((DATE + 30) / 60)}`,
+        seq: 900_040,
+        receivedAt: '2026-01-01T10:00:30.000Z',
+        notice: { key: 'edited.notApplied', params: {} },
+      },
     });
     // A second edit in the same minute gets the same id: one notice however many edits.
     const again = edit(900_041, PRIVATE_CHAT, DATE + 50);
     expect(again.kind === 'beneficiary' && again.message.messageId).toBe(`edited:${Math.floor((DATE + 30) / 60)}`);
     expect(edit(900_042, STAFF_CHAT, DATE + 30, STAFF)).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_042, chatId: STAFF_GROUP });
     expect(edit(900_043, STRANGER_CHAT, DATE + 30)).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_043, chatId: STRANGER_GROUP });
-    expect(edit(900_044, PRIVATE_CHAT, DATE + 30, { ...USER, is_bot: true })).toEqual({ kind: 'ignored', reason: 'edited', updateId: 900_044, chatId: USER.id });
+    expect(edit(900_044, PRIVATE_CHAT, DATE + 30, { ...USER, is_bot: true })).toEqual({
+      kind: 'ignored',
+      reason: 'edited',
+      updateId: 900_044,
+      chatId: USER.id,
+    });
   });
 
   it('flags the bot being added to a group that is not the staff group', () => {
@@ -348,10 +423,18 @@ describe('normalizeUpdate: everything else', () => {
   it('does not flag the staff group, a removal, or a private block', () => {
     const bot = { id: BOT_ID, is_bot: true, first_name: 'Intake' };
     const change = (chat: object, from: string, to: string) =>
-      update({ update_id: 900_042, my_chat_member: { chat, from: STAFF, date: DATE, old_chat_member: { user: bot, status: from }, new_chat_member: { user: bot, status: to } } });
+      update({
+        update_id: 900_042,
+        my_chat_member: { chat, from: STAFF, date: DATE, old_chat_member: { user: bot, status: from }, new_chat_member: { user: bot, status: to } },
+      });
     expect(normalizeUpdate(change(STAFF_CHAT, 'left', 'administrator'), options)).not.toHaveProperty('addedToStranger');
     expect(normalizeUpdate(change(STRANGER_CHAT, 'member', 'left'), options)).not.toHaveProperty('addedToStranger');
-    expect(normalizeUpdate(change(PRIVATE_CHAT, 'member', 'kicked'), options)).toEqual({ kind: 'ignored', reason: 'membership', updateId: 900_042, chatId: USER.id });
+    expect(normalizeUpdate(change(PRIVATE_CHAT, 'member', 'kicked'), options)).toEqual({
+      kind: 'ignored',
+      reason: 'membership',
+      updateId: 900_042,
+      chatId: USER.id,
+    });
     expect(normalizeUpdate(change(STRANGER_CHAT, 'left', 'member'), { staffGroupId: STAFF_GROUP, botId: 1 })).not.toHaveProperty('addedToStranger');
   });
 
@@ -393,7 +476,19 @@ describe('normalizeUpdate: everything else', () => {
 
   it('ignores membership changes of other people and join requests', () => {
     expect(
-      normalizeUpdate(update({ update_id: 900_045, chat_member: { chat: STAFF_CHAT, from: STAFF, date: DATE, old_chat_member: { user: USER, status: 'left' }, new_chat_member: { user: USER, status: 'member' } } }), options),
+      normalizeUpdate(
+        update({
+          update_id: 900_045,
+          chat_member: {
+            chat: STAFF_CHAT,
+            from: STAFF,
+            date: DATE,
+            old_chat_member: { user: USER, status: 'left' },
+            new_chat_member: { user: USER, status: 'member' },
+          },
+        }),
+        options,
+      ),
     ).toEqual({ kind: 'ignored', reason: 'membership', updateId: 900_045, chatId: STAFF_GROUP });
   });
 });

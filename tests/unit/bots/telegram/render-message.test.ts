@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
-import {
-  RenderError,
-  TELEGRAM_TEXT_LIMIT,
-  optionsKeyboard,
-  renderMessage,
-  splitText,
-  staffKeyboard,
-} from '../../../../src/bots/telegram/render-message.js';
+import { RenderError, TELEGRAM_TEXT_LIMIT, optionsKeyboard, renderMessage, splitText, staffKeyboard } from '../../../../src/bots/telegram/render-message.js';
 
 /** Lines of Arabic text, each 90 characters with its line break, about `total` characters in all. */
 function arabicText(total: number): string {
@@ -27,7 +20,14 @@ describe('renderMessage', () => {
     expect(renderMessage({ text: 'هل المعلومات صحيحة؟', options: yesNo })).toEqual([
       {
         text: 'هل المعلومات صحيحة؟',
-        reply_markup: { inline_keyboard: [[{ text: '1. نعم', callback_data: 'yes' }, { text: '2. لا', callback_data: 'no' }]] },
+        reply_markup: {
+          inline_keyboard: [
+            [
+              { text: '1. نعم', callback_data: 'yes' },
+              { text: '2. لا', callback_data: 'no' },
+            ],
+          ],
+        },
       },
     ]);
     expect(renderMessage({ text: 'شكراً' })).toEqual([{ text: 'شكراً' }]);
@@ -109,7 +109,12 @@ describe('optionsKeyboard', () => {
       [{ text: '2. تعديل المعلومات قبل الإرسال', callback_data: 'edit' }],
     ]);
     // Exactly 20 characters still fits two a row.
-    expect(optionsKeyboard([{ id: 'a', label: 'x'.repeat(20) }, { id: 'b', label: 'y' }]).inline_keyboard).toHaveLength(1);
+    expect(
+      optionsKeyboard([
+        { id: 'a', label: 'x'.repeat(20) },
+        { id: 'b', label: 'y' },
+      ]).inline_keyboard,
+    ).toHaveLength(1);
   });
 
   it('puts one a row for more than 12 options, such as the review screen', () => {

@@ -15,7 +15,13 @@ import { TelegramUpdateHandler } from '../../../../src/bots/telegram/telegram-up
 function privateText(text: string, updateId = 700_001, from = 4242): Update {
   return {
     update_id: updateId,
-    message: { message_id: updateId - 699_996, date: Math.floor(Date.now() / 1000), chat: { id: from, type: 'private', first_name: 'P' }, from: { id: from, is_bot: false, first_name: 'P' }, text },
+    message: {
+      message_id: updateId - 699_996,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: from, type: 'private', first_name: 'P' },
+      from: { id: from, is_bot: false, first_name: 'P' },
+      text,
+    },
   } as Update;
 }
 
@@ -24,7 +30,13 @@ function privatePress(data: string, updateId: number, from = 4242): Update {
   const chat = { id: from, type: 'private', first_name: 'P' };
   return {
     update_id: updateId,
-    callback_query: { id: `q${updateId}`, from: { id: from, is_bot: false, first_name: 'P' }, chat_instance: '1', data, message: { message_id: 1, date: 0, chat, text: '?' } },
+    callback_query: {
+      id: `q${updateId}`,
+      from: { id: from, is_bot: false, first_name: 'P' },
+      chat_instance: '1',
+      data,
+      message: { message_id: 1, date: 0, chat, text: '?' },
+    },
   } as unknown as Update;
 }
 
@@ -35,7 +47,10 @@ function unreachable(): Error {
   return error;
 }
 
-function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promise<boolean>, options: { staff?: number[]; ingest?: (messages: readonly InboundMessage[]) => Promise<void>; staffRetryMs?: number } = {}) {
+function handlerWith(
+  onPrivateText: (fromUserId: number, text: string) => Promise<boolean>,
+  options: { staff?: number[]; ingest?: (messages: readonly InboundMessage[]) => Promise<void>; staffRetryMs?: number } = {},
+) {
   const ingested: InboundMessage[] = [];
   const writes: number[] = [];
   /** Each press answered, with how many messages were stored by then. */
@@ -43,7 +58,11 @@ function handlerWith(onPrivateText: (fromUserId: number, text: string) => Promis
   const telegram = { answerCbQuery: async (id: string) => answered.push(`${id} after ${ingested.length} stored`) };
   const handler = new TelegramUpdateHandler({
     gateway: { call: async (work: (t: typeof telegram) => Promise<unknown>) => work(telegram) } as unknown as TelegramGateway,
-    desk: { onPrivateText: (message: { fromUserId: number; text: string }) => onPrivateText(message.fromUserId, message.text), onPress: async () => undefined, mayBeStaff: async (id: number) => (options.staff ?? []).includes(id) } as unknown as StaffDesk,
+    desk: {
+      onPrivateText: (message: { fromUserId: number; text: string }) => onPrivateText(message.fromUserId, message.text),
+      onPress: async () => undefined,
+      mayBeStaff: async (id: number) => (options.staff ?? []).includes(id),
+    } as unknown as StaffDesk,
     ingest: async (messages) => {
       await options.ingest?.(messages);
       writes.push(messages.length);
@@ -127,7 +146,10 @@ describe('TelegramUpdateHandler.handleBatch', () => {
       { staff: [9] },
     );
     const done: number[] = [];
-    await handler.handleBatch([privateText('/case SR-1', 700_001, 9), privateText('a', 700_002, 1), privateText('/note', 700_003, 9), privateText('b', 700_004, 2)], (id) => done.push(id));
+    await handler.handleBatch(
+      [privateText('/case SR-1', 700_001, 9), privateText('a', 700_002, 1), privateText('/note', 700_003, 9), privateText('b', 700_004, 2)],
+      (id) => done.push(id),
+    );
     expect(ingested.map((m) => m.text)).toEqual(['a', 'b']);
     expect(done).toEqual([700_001, 700_002, 700_003, 700_004]);
     expect(seen).toEqual([]);

@@ -177,7 +177,10 @@ describe('LinkWatch: the kept session', () => {
     expect(alerts).toHaveLength(1);
     watcher.onBackupAge(1 * MINUTE, 30 * MINUTE);
     watcher.onBackupAge(31 * MINUTE, 30 * MINUTE);
-    expect(alerts).toEqual([{ kind: 'backup_stale', minutes: 31 }, { kind: 'backup_stale', minutes: 31 }]);
+    expect(alerts).toEqual([
+      { kind: 'backup_stale', minutes: 31 },
+      { kind: 'backup_stale', minutes: 31 },
+    ]);
     watcher.stop();
   });
 });

@@ -147,7 +147,14 @@ describe('normalizeMessage: ignored', () => {
       { id: { _serialized: 'x', remote: USER_WID }, type: 'chat', body: 'hi', timestamp: 'soon' },
       { id: { _serialized: 'x', remote: USER_WID }, type: 'chat', body: 'hi', timestamp: -5 },
       { id: { _serialized: 'x', remote: 'x'.repeat(300) + '@c.us' }, type: 'chat', body: 'hi', timestamp: T0 },
-      new Proxy({}, { get: () => { throw new Error('boom'); } }),
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('boom');
+          },
+        },
+      ),
     ];
     for (const value of bad) {
       const result = normalizeMessage(value as WhatsAppMessage);
@@ -164,7 +171,15 @@ describe('normalizeEdit', () => {
     const result = normalizeEdit(edited, at);
     expect(result).toEqual({
       kind: 'beneficiary',
-      message: { channel: 'whatsapp', chatId: USER_WID, userId: USER_WID, messageId: `edited:${Math.floor(at.getTime() / 60_000)}`, seq: at.getTime(), receivedAt: at.toISOString(), notice: { key: 'edited.notApplied', params: {} } },
+      message: {
+        channel: 'whatsapp',
+        chatId: USER_WID,
+        userId: USER_WID,
+        messageId: `edited:${Math.floor(at.getTime() / 60_000)}`,
+        seq: at.getTime(),
+        receivedAt: at.toISOString(),
+        notice: { key: 'edited.notApplied', params: {} },
+      },
     });
     const later = normalizeEdit(edited, new Date(at.getTime() + 30_000));
     expect(later.kind === 'beneficiary' && later.message.messageId).toBe(`edited:${Math.floor(at.getTime() / 60_000)}`);

@@ -44,7 +44,12 @@ describe('WhatsAppChannel.send', () => {
     expect(client.sent.length).toBeGreaterThanOrEqual(3);
     for (const { content } of client.sent) expect(content.length).toBeLessThanOrEqual(WHATSAPP_MAX_TEXT);
     expect(client.sent.at(-1)?.content.endsWith('\n\n1. موافق')).toBe(true);
-    expect(client.sent.map((s) => s.content).join('\n').replace(/\n\n1\. موافق$/, '')).toBe(text);
+    expect(
+      client.sent
+        .map((s) => s.content)
+        .join('\n')
+        .replace(/\n\n1\. موافق$/, ''),
+    ).toBe(text);
   });
 
   it('splits a text without spaces without breaking a surrogate pair', () => {
@@ -66,11 +71,7 @@ describe('WhatsAppChannel.send', () => {
     const { client, channel } = setup(120);
     client.emitReady();
     const started = Date.now();
-    await Promise.all([
-      channel.send(USER_WID, { text: 'one' }),
-      channel.send(USER_WID, { text: 'two' }),
-      channel.send(USER_LID, { text: 'other chat' }),
-    ]);
+    await Promise.all([channel.send(USER_WID, { text: 'one' }), channel.send(USER_WID, { text: 'two' }), channel.send(USER_LID, { text: 'other chat' })]);
     await channel.send(USER_WID, { text: 'three' });
     const toUser = client.sent.filter((s) => s.chatId === USER_WID);
     expect(toUser.map((s) => s.content)).toEqual(['one', 'two', 'three']);

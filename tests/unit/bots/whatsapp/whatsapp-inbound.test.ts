@@ -376,7 +376,13 @@ describe('catch-up edge cases', () => {
     const listener = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', listener);
     try {
-      const inbound = new WhatsAppInbound({ ingest: async () => true, remember: () => undefined, received: async () => undefined, floors: async () => new Map(), logger: silent });
+      const inbound = new WhatsAppInbound({
+        ingest: async () => true,
+        remember: () => undefined,
+        received: async () => undefined,
+        floors: async () => new Map(),
+        logger: silent,
+      });
       await expect(
         inbound.catchUp({
           getChats: async () => {

@@ -100,8 +100,10 @@ describe('WhatsAppLink', () => {
 });
 
 describe('WhatsAppLink liveness', () => {
-  const watched = (starts: ((client: ScriptedClient) => Promise<void>)[], liveness: Partial<LivenessOptions> = { startTimeoutMs: 60, readyTimeoutMs: 60, checkIntervalMs: 20, checkTimeoutMs: 30 }) =>
-    link(starts, liveness);
+  const watched = (
+    starts: ((client: ScriptedClient) => Promise<void>)[],
+    liveness: Partial<LivenessOptions> = { startTimeoutMs: 60, readyTimeoutMs: 60, checkIntervalMs: 20, checkTimeoutMs: 30 },
+  ) => link(starts, liveness);
   const never = () => new Promise<void>(() => undefined);
 
   it('replaces a client that shows neither a QR code nor ready in time (a page that never loads), and stop does not wait for it', async () => {
@@ -153,7 +155,12 @@ describe('WhatsAppLink liveness', () => {
   });
 
   it('Chromium gone or a background fault replaces the client; a logout leaves it to show a new QR code', async () => {
-    const { manager, clients, reasons } = watched([async (c) => void c.emit('ready')], { startTimeoutMs: 60, readyTimeoutMs: 60, checkIntervalMs: 10_000, checkTimeoutMs: 30 });
+    const { manager, clients, reasons } = watched([async (c) => void c.emit('ready')], {
+      startTimeoutMs: 60,
+      readyTimeoutMs: 60,
+      checkIntervalMs: 10_000,
+      checkTimeoutMs: 30,
+    });
     manager.start();
     await wait(20);
     clients[0]!.emit('browser_gone', 'browser disconnected');
@@ -174,7 +181,12 @@ describe('WhatsAppLink liveness', () => {
   });
 
   it('a logout with no QR code after it in time replaces the client', async () => {
-    const { manager, clients, reasons } = watched([async (c) => void c.emit('ready')], { startTimeoutMs: 50, readyTimeoutMs: 50, checkIntervalMs: 10_000, checkTimeoutMs: 30 });
+    const { manager, clients, reasons } = watched([async (c) => void c.emit('ready')], {
+      startTimeoutMs: 50,
+      readyTimeoutMs: 50,
+      checkIntervalMs: 10_000,
+      checkTimeoutMs: 30,
+    });
     manager.start();
     await wait(20);
     clients[0]!.emit('disconnected', 'LOGOUT');
