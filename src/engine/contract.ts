@@ -9,7 +9,9 @@ import type { Language } from './session.js';
  */
 
 /** Where a free-text question leads: one topic's answer, two or three topics to choose from, or nothing. */
-export type FaqMatch = { kind: 'answer'; topicId: string } | { kind: 'choices'; topicIds: string[] } | { kind: 'none' };
+export type FaqMatch =
+  /** `score`: how well the question matched the topic (the matcher's own measure, for tuning and its tests). */
+  { kind: 'answer'; topicId: string; score: number } | { kind: 'choices'; topicIds: string[] } | { kind: 'none' };
 
 /** The questions the association answers: topics in menu order (texts `faq.<id>.title` / `.answer`), and a matcher. */
 export interface FaqIndex {

@@ -98,9 +98,6 @@ function defaultFaqIndex(): FaqIndex {
 export function faqIndexOf(matcher: FaqMatcher, topicIds: readonly string[]): FaqIndex {
   return {
     topicIds: () => topicIds,
-    match: (text) => {
-      const found = matcher.match(text);
-      return found.kind === 'answer' ? { kind: 'answer', topicId: found.topicId } : found;
-    },
+    match: (text) => matcher.match(text),
   };
 }
