@@ -1,7 +1,8 @@
 import type { FaqIndex, Translate } from '../engine/contract.js';
 import { FaqMatcher } from '../faq/faq-matcher.js';
 import { faqIndexOf } from '../flows/catalog.js';
-import type { Content, ContentStore } from './content.js';
+import type { Content } from './content.js';
+import type { ContentStore } from './content-store.js';
 import { createTranslator, faqMessages } from './translator.js';
 
 /**

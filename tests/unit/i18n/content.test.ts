@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ContentError,
-  ContentStore,
   contentSummary,
   DEFAULT_CONTENT_ROOT,
   formatProblem,
@@ -14,6 +13,7 @@ import {
   type Content,
   type ContentProblem,
 } from '../../../src/i18n/content.js';
+import { ContentStore } from '../../../src/i18n/content-store.js';
 import { createLogger } from '../../../src/logger.js';
 
 const REAL_ROOT = fileURLToPath(new URL('../../../content/', import.meta.url));
