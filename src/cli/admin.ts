@@ -11,33 +11,34 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { WorkQueues } from '../workers/queues.js';
-import { buildReport, parseRange, type ReportDeps } from '../services/reports.js';
+import { buildReport, parseRange } from '../services/reports.js';
 import { formatReport } from '../services/report-text.js';
 import { chartSeries, renderChart } from '../services/report-chart.js';
-import { EXPORT_KINDS, exportAudited, type ExportDeps, type ExportKind } from '../services/csv-export.js';
+import { EXPORT_KINDS, exportAudited, type ExportKind } from '../services/csv-export.js';
 import { createTranslator, loadCatalogues } from '../i18n/translator.js';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { ConfigError } from '../config/config.js';
 import { normalizeDigits } from '../core/text/digits.js';
-import { AuditLogError, type AuditLog } from '../models/audit-log.js';
+import { AuditLogError } from '../models/audit-log.js';
 import { CaseStatusSchema, type CaseStatus } from '../models/case-states.js';
-import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError, type StaffRepository } from '../models/staff.js';
+import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError } from '../models/staff.js';
 import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
 import { listCases, MAX_CASE_LIST } from './case-commands.js';
 import { decideErasureByReference, erasureDepsFor, ErasureNotFoundError, listErasures } from './erasure-commands.js';
 import { addStaff, changeStaffRoles, issueAdminToken, listStaff, removeStaff, revokeAdminToken } from './staff-commands.js';
-import { Redis } from 'ioredis';
 import { ChatLocks } from '../services/chat-lock.js';
 import { RotationBusyError } from '../services/key-rotation.js';
 import { rotateAndReport, RotationIncompleteError, showKeyStatus } from './key-commands.js';
 import { existsSync } from 'node:fs';
 import type { ErasureStatus } from '../models/erasure-repository.js';
-import { openStorage, type Storage } from '../models/storage.js';
 import { probeKeys } from '../services/key-rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
 import { BackupFileError } from './backup-file.js';
 
 /** Exit code for success. */
+import { DatabaseUnreachableError, firstLine, hurryStaffChange, isUnreachable, withRedis, withReportStores, withStores, type AdminIo } from './admin-stores.js';
+
+export { DatabaseUnreachableError, type AdminIo } from './admin-stores.js';
+
 export const EXIT_OK = 0;
 /** Exit code for a usage or validation error: the command was refused, nothing changed. */
 export const EXIT_USAGE = 1;
@@ -47,13 +48,6 @@ export const EXIT_UNREACHABLE = 2;
 export const EXIT_INCOMPLETE = 3;
 
 const DEFAULT_CASE_LIMIT = 50;
-
-/** Where the CLI reads its environment and writes; the process in production, buffers in tests. */
-export interface AdminIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
 
 /**
  * A usage error in the command line itself: a missing `--operator`, a malformed number.
@@ -65,19 +59,6 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
-  }
-}
-
-/**
- * An error for a database that did not answer: down, wrong address, or a network in between.
- */
-export class DatabaseUnreachableError extends Error {
-  /** Stable code for callers that branch on the kind of error. */
-  readonly code = 'DATABASE_UNREACHABLE' as const;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseUnreachableError';
   }
 }
 
@@ -404,14 +385,6 @@ interface CommonOptions {
   json: boolean;
 }
 
-interface Stores {
-  storage: Storage;
-  config: Config;
-  keys: KeyRing;
-  staff: StaffRepository;
-  audit: AuditLog;
-}
-
 function withCommon(command: Command): Command {
   return command.option('--operator <name>', 'your name, recorded in the audit log (required)').option('--json', 'machine-readable output', false);
 }
@@ -446,87 +419,10 @@ function parsePositiveInteger(text: string, flag: string): number {
   return value;
 }
 
-/** Loads the configuration, opens the database, builds the stores, and always closes the connection. */
-/** The stores a report or an export reads, over {@link withStores}. */
-async function withReportStores(io: AdminIo, use: (deps: ReportDeps & ExportDeps, audit: AuditLog) => Promise<void>): Promise<void> {
-  await withStores(io, async ({ storage, audit }) => {
-    const { cases, surveys, referrals, records } = storage.repositories;
-    await use({ cases, surveys, referrals, records }, audit);
-  });
-}
-
 /** The report's texts in English for the command line. */
 function englishText(): (key: string, params?: Record<string, string | number>) => string {
   const translate = createTranslator(loadCatalogues());
   return (key, params) => translate('en', key, params);
-}
-
-async function withStores(io: AdminIo, use: (stores: Stores) => Promise<void>): Promise<void> {
-  const config = loadConfig(io.env);
-  // Parsed before the database is opened, so bad keys are refused at once.
-  const keys = KeyRing.parse(config.DATA_KEYS, config.DATA_KEY_CURRENT, config.LOOKUP_KEY);
-  let storage: Storage;
-  try {
-    storage = await openStorage({ uri: config.MONGODB_URI, keys });
-  } catch (error) {
-    // The URI may carry a password, so it is not repeated; the driver's reason names the host.
-    throw new DatabaseUnreachableError(`cannot reach the database (MONGODB_URI): ${firstLine(error)}`);
-  }
-  try {
-    const { staff, audit } = storage.repositories;
-    // Awaited so no index build is still in flight when the connection closes.
-    await Promise.all([staff.init(), audit.init()]);
-    await use({ storage, config, keys, staff, audit });
-  } finally {
-    await storage.close().catch(() => undefined);
-  }
-}
-
-/** Connects to Redis (the service's locks), runs `use`, and always disconnects. */
-async function withRedis(config: Config, use: (redis: Redis) => Promise<void>): Promise<void> {
-  // No endless reconnecting: a CLI run fails at once when Redis is down.
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-  } catch (error) {
-    throw new DatabaseUnreachableError(`cannot reach Redis (REDIS_URL): ${firstLine(error)}`);
-  }
-  try {
-    await use(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/**
- * Wakes the running service's staff work, so a member who lost a role loses their questions,
- * referral and cases within seconds. Best effort: the change is in MongoDB, and the service's
- * sweeper finds it within SWEEP_INTERVAL_SECONDS when Redis cannot be reached from here.
- */
-async function hurryStaffChange(io: AdminIo, config: Config): Promise<void> {
-  try {
-    await withRedis(config, async (redis) => {
-      const queues = new WorkQueues(redis, config.QUEUE_PREFIX);
-      try {
-        await queues.requestAlerts(`staff-change-${Date.now()}`);
-      } finally {
-        await queues.close();
-      }
-    });
-  } catch {
-    io.stderr(`Note: Redis could not be reached; the running service applies the change within ${config.SWEEP_INTERVAL_SECONDS} seconds.\n`);
-  }
-}
-
-/** The driver's and mongoose's network failures, recognised by name because only `src/models` imports mongoose. */
-function isUnreachable(error: unknown): boolean {
-  return error instanceof Error && /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(error.name);
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n', 1)[0]?.trim() || 'no details';
 }
 
 function isEntryPoint(): boolean {
