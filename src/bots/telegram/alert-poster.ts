@@ -4,6 +4,8 @@ import type { ChatLocks } from '../../services/chat-lock.js';
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 import type { StaffDesk } from './staff-desk.js';
+import type { GroupAlerts } from './group-alerts.js';
+import type { ReportDesk } from './report-desk.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { ErasureDesk } from './erasure-desk.js';
 import type { ScheduleRepository } from '../../models/schedule-repository.js';
@@ -20,6 +22,8 @@ export interface AlertPosterDeps {
   cases: CaseRepository;
   records: RecordRepository;
   desk: StaffDesk;
+  groupAlerts: GroupAlerts;
+  reportDesk: ReportDesk;
   referralDesk: ReferralDesk;
   erasureDesk: ErasureDesk;
   schedules: ScheduleRepository;
@@ -120,7 +124,7 @@ export class AlertPoster {
     if (!(await this.deps.schedules.isPending(WEEKLY_REPORT))) return 0;
     // Done first: a failure for one administrator must not send the others the report again on every sweep.
     await this.deps.schedules.done(WEEKLY_REPORT);
-    return this.deps.desk.sendWeeklyReport(new Date());
+    return this.deps.reportDesk.sendWeeklyReport(new Date());
   }
 
   private async postCases(): Promise<number> {
@@ -133,13 +137,13 @@ export class AlertPoster {
       const room = await this.deps.gateway.groupSlotsLeft(staffGroupId);
       if (waiting.length === 1 || room > waiting.length + RESERVE) {
         const record = await this.deps.cases.get(waiting[0]!);
-        if (record) await this.announce([record], await this.deps.desk.postAlert(record), true);
+        if (record) await this.announce([record], await this.deps.groupAlerts.postAlert(record), true);
         announced += 1;
         continue;
       }
       const records = (await Promise.all(waiting.slice(0, DIGEST_SIZE).map((id) => this.deps.cases.get(id)))).filter((r): r is CaseRecord => r !== null);
       // A digest is not edited later (it speaks of several cases): only its chat is recorded.
-      await this.announce(records, await this.deps.desk.postDigest(records), false);
+      await this.announce(records, await this.deps.groupAlerts.postDigest(records), false);
       announced += records.length;
     }
   }

@@ -8,14 +8,8 @@ import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { ErasureDesk } from './erasure-desk.js';
-import type { AuditLog } from '../../models/audit-log.js';
-import { buildReport, parseRange, type ReportDeps } from '../../services/reports.js';
-import { formatReport } from '../../services/report-text.js';
-import { chartSeries, renderChart } from '../../services/report-chart.js';
-import { EXPORT_KINDS, exportAudited, type ExportKind } from '../../services/csv-export.js';
 import { questionRefusal, type CaseActions, type ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
-import { readableDate } from '../../core/calendar.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../core/reference.js';
 import { signAction, verifyAction, type StaffAction } from './callback-data.js';
@@ -24,9 +18,10 @@ import { tellAdministrators } from './administrators.js';
 import { may, QUESTION_PERMISSION } from '../../services/staff-permissions.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import { CaseViews, STAFF_LANG } from './case-views.js';
+import type { GroupAlerts } from './group-alerts.js';
+import type { ReportDesk } from './report-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
-import { SerialByKey } from '../../services/serial-by-key.js';
 import { mayAskAnswer, unassignedNoticed } from '../../services/record-actions.js';
 
 /** What the staff desk works with. */
@@ -46,14 +41,14 @@ export interface StaffDeskDeps {
   records: RecordRepository;
   /** Labels the answers of a suggestion or a volunteer registration. */
   recordFlows: { feedback: Flow; volunteer: Flow };
+  /** The case alerts in the staff group, refreshed as a case moves. */
+  groupAlerts: GroupAlerts;
+  /** The administrators' /report and /export. */
+  reportDesk: ReportDesk;
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
   referralDesk: ReferralDesk;
   /** Requests to erase a person's data: the administrators' buttons. */
   erasureDesk: ErasureDesk;
-  /** What reports and exports read. */
-  reports: ReportDeps;
-  /** Where exports of personal data are recorded. */
-  audit: AuditLog;
   staffGroupId: number | null;
   logger: Logger;
 }
@@ -75,9 +70,6 @@ export interface StaffPress {
  * checked: signed data, an active staff member, the role the action needs.
  */
 export class StaffDesk {
-  /** Group alert edits queued by `refreshAlertSoon`, one after another per case. */
-  private readonly alertEdits = new SerialByKey<string>();
-
   private readonly views: CaseViews;
 
   constructor(private readonly deps: StaffDeskDeps) {
@@ -116,67 +108,9 @@ export class StaffDesk {
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text);
     if (asked) return this.showCase(member, asked[1]!);
     const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text);
-    if (command) return this.adminCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));
+    if (command)
+      return this.deps.reportDesk.onCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));
     return this.deps.questions.onText(member, message);
-  }
-
-  /**
-   * `/report [from to]` (the figures and the weekly chart) and `/export kind from to` (a CSV
-   * with personal data, audited): administrators only, privately. Dates are YYYY-MM-DD,
-   * Saudi time, `to` included.
-   */
-  private async adminCommand(member: Staff, command: 'report' | 'export', args: string[]): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
-    if (!may(member, 'administer')) return this.tell(chatId, 'staff.answer.notAllowed').then(() => true);
-    if (command === 'report') {
-      const range = args.length === 0 ? { from: new Date(Date.now() - 30 * 86_400_000), to: new Date() } : parseRange(args[0], args[1]);
-      if (!range) return this.tell(chatId, 'staff.report.usage').then(() => true);
-      await this.sendReport(chatId, range.from, range.to);
-      return true;
-    }
-    const kind = args[0] as ExportKind;
-    const range = parseRange(args[1], args[2]);
-    if (!EXPORT_KINDS.includes(kind) || !range) return this.tell(chatId, 'staff.export.usage').then(() => true);
-    const dates = { from: args[1]!, to: args[2]! };
-    const actor = { kind: 'staff' as const, id: member.id, name: member.name };
-    const { csv, rows } = await exportAudited({ ...this.deps.reports, audit: this.deps.audit }, { kind, ...range, dates, actor, via: 'telegram' });
-    const filename = `${kind}-${dates.from}-${dates.to}.csv`;
-    await this.deps.gateway.sending(chatId, (t) =>
-      t.sendDocument(chatId, { source: Buffer.from(csv, 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows }) }),
-    );
-    return true;
-  }
-
-  /** The last seven days' report to every administrator, privately; returns how many were sent it. */
-  async sendWeeklyReport(now: Date): Promise<number> {
-    const admins = (await this.deps.staff.list()).filter((member) => may(member, 'administer'));
-    let sent = 0;
-    for (const admin of admins) {
-      try {
-        await this.sendReport(String(admin.telegramUserId), new Date(now.getTime() - 7 * 86_400_000), now);
-        sent += 1;
-      } catch (error) {
-        this.deps.logger.warn({ staffId: admin.id, ...errorFields(error) }, 'weekly report not delivered to an administrator');
-      }
-    }
-    if (admins.length === 0) this.deps.logger.warn('no administrator to send the weekly report to');
-    return sent;
-  }
-
-  /** Sends the report for [from, to) and its weekly chart to a chat. */
-  async sendReport(chatId: string, from: Date, to: Date): Promise<void> {
-    const report = await buildReport(this.deps.reports, from, to, new Date());
-    const dates = { from: readableDate(from, STAFF_LANG), to: readableDate(new Date(to.getTime() - 1), STAFF_LANG) };
-    // The chart follows only a report that arrived (a member who never started the bot gets neither).
-    if (
-      !(await this.tell(
-        chatId,
-        formatReport(report, (key, params) => this.t(key, params), dates),
-      ))
-    )
-      return;
-    const chart = await renderChart(chartSeries(report));
-    await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report-chart.png' }));
   }
 
   /** `/case REF`: the whole case and its history, privately (the view is audited); true: the text was handled. */
@@ -191,34 +125,10 @@ export class StaffDesk {
     return true;
   }
 
-  /** Posts the group alert for a new case (or returns false when no staff group is configured). */
-  async postAlert(record: CaseRecord): Promise<{ chatId: string; messageId: number } | null> {
-    if (this.deps.staffGroupId === null) return null;
-    const chatId = this.deps.staffGroupId;
-    const sent = await this.deps.gateway.sending(chatId, (t) =>
-      t.sendMessage(chatId, this.views.alertText(record), { reply_markup: this.views.alertKeyboard(record) }),
-    );
-    return { chatId: String(chatId), messageId: sent.message_id };
-  }
-
-  /** Posts one message listing several new cases, each with an Open button, when the group's minute is nearly used up. */
-  async postDigest(records: CaseRecord[]): Promise<{ chatId: string; messageId: number } | null> {
-    if (this.deps.staffGroupId === null || records.length === 0) return null;
-    const chatId = this.deps.staffGroupId;
-    const lines = records.map((r) => this.t('staff.alert.digestLine', this.views.summary(r))).join('\n');
-    const keyboard = staffKeyboard(
-      records.map((r) => [{ text: `${this.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]),
-    );
-    const sent = await this.deps.gateway.sending(chatId, (t) =>
-      t.sendMessage(chatId, this.t('staff.alert.digest', { count: records.length, lines }), { reply_markup: keyboard }),
-    );
-    return { chatId: String(chatId), messageId: sent.message_id };
-  }
-
   /** Tells the researcher holding a case (or the group, without the content) that the beneficiary sent what was asked. */
   async postInfoProvided(record: CaseRecord): Promise<void> {
     // Back in review: the alert offers the study buttons again.
-    await this.refreshAlert(record);
+    await this.deps.groupAlerts.refreshAlert(record);
     const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
     const latest = record.additions.at(-1);
     // Only a holder who may still study the case hears what the person added.
@@ -247,7 +157,7 @@ export class StaffDesk {
 
   /** A case went back to the queue (its researcher lost the role or left): the alert shows it free, the group is told. */
   async caseReleased(record: CaseRecord): Promise<void> {
-    await this.refreshAlert(record);
+    await this.deps.groupAlerts.refreshAlert(record);
     if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.case.released', { reference: record.reference });
   }
 
@@ -352,14 +262,14 @@ export class StaffDesk {
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.views.statusParams(result.record));
         // Refreshed even when already done: a crash after the write may have left the alert showing the old buttons.
-        this.refreshAlertSoon(result.record);
+        this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
       }
       case 'claim': {
         const result = await this.deps.actions.claim(id, member, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
         await this.answer(press, result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
-        this.refreshAlertSoon(result.record);
+        this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
       }
     }
@@ -383,26 +293,6 @@ export class StaffDesk {
       if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename });
       else await t.sendPhoto(chatId, { source, filename });
     });
-  }
-
-  /**
-   * Refreshes the case's group alert without waiting for it: an edit in the group waits its turn
-   * under the group's 20 a minute, and the staff member's next press or answer (handled one after
-   * another, see StaffLanes) must not wait behind it. Edits of one alert run one after another,
-   * so the last state written is the one shown.
-   */
-  refreshAlertSoon(record: CaseRecord): void {
-    this.alertEdits.add(record.id, () => this.refreshAlert(record));
-  }
-
-  /** Shows on the group alert who holds the case and what was decided; best effort, the case itself is already changed. */
-  async refreshAlert(record: CaseRecord): Promise<void> {
-    const alert = record.alert;
-    if (alert?.state !== 'posted' || !alert.chatId || !alert.messageId) return;
-    const { chatId, messageId } = alert;
-    await this.deps.gateway
-      .sending(chatId, (t) => t.editMessageText(chatId, messageId, undefined, this.views.alertText(record), { reply_markup: this.views.alertKeyboard(record) }))
-      .catch((error: unknown) => this.deps.logger.info({ caseId: record.id, ...errorFields(error) }, 'alert not updated'));
   }
 
   private refusal(result: Extract<ActionResult, { ok: false }>): [string, Record<string, string>?] {

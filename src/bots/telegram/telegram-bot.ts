@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
-import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
+import type { CaseRepository } from '../../models/case-repository.js';
 import type { OpenRequestLocks } from '../../models/open-request-locks.js';
 import type { AuditLog } from '../../models/audit-log.js';
 import type { StaffRepository } from '../../models/staff.js';
@@ -25,6 +25,9 @@ import { RateLimiter } from '../../services/rate-limiter.js';
 import type { InboundMessage } from '../../core/channel.js';
 import { AlertPoster } from './alert-poster.js';
 import { StaffDesk } from './staff-desk.js';
+import { CaseViews } from './case-views.js';
+import { GroupAlerts } from './group-alerts.js';
+import { ReportDesk } from './report-desk.js';
 import { TelegramChannel } from './telegram-channel.js';
 import { TelegramGateway } from './telegram-gateway.js';
 import { startPolling, TelegramUpdateHandler } from './telegram-updates.js';
@@ -135,8 +138,16 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     logger,
   });
   const erasureDesk = new ErasureDesk({ gateway, staff: deps.staff, keys: deps.keys, translate: deps.translate, erasure: deps.erasure, logger });
-  // The desk refreshes a case's group alert after an answer; the question desk is built before it, so it calls through this.
-  let refreshAlert: (record: CaseRecord) => void = () => undefined;
+  const views = new CaseViews({ keys: deps.keys, translate: deps.translate, requestFlow, recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow } });
+  const groupAlerts = new GroupAlerts({ gateway, keys: deps.keys, views, staffGroupId, logger });
+  const reportDesk = new ReportDesk({
+    gateway,
+    staff: deps.staff,
+    reports: { cases: deps.cases, surveys: deps.surveys, referrals: deps.referrals, records: deps.records },
+    audit: deps.audit,
+    translate: deps.translate,
+    logger,
+  });
   const questions = new QuestionDesk({
     gateway,
     questions: deps.questions,
@@ -148,7 +159,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     keys: deps.keys,
     translate: deps.translate,
     decisionUndoMs,
-    onCaseChanged: (record) => refreshAlert(record),
+    onCaseChanged: (record) => groupAlerts.refreshAlertSoon(record),
     logger,
   });
   const desk = new StaffDesk({
@@ -166,12 +177,11 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
     referralDesk,
     erasureDesk,
-    reports: { cases: deps.cases, surveys: deps.surveys, referrals: deps.referrals, records: deps.records },
-    audit: deps.audit,
+    groupAlerts,
+    reportDesk,
     staffGroupId,
     logger,
   });
-  refreshAlert = (record) => desk.refreshAlertSoon(record);
   const handler = new TelegramUpdateHandler({ gateway, desk, ingest: deps.ingest, staffGroupId, logger });
   return {
     channel: new TelegramChannel(gateway),
@@ -181,6 +191,8 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
       cases: deps.cases,
       records: deps.records,
       desk,
+      groupAlerts,
+      reportDesk,
       referralDesk,
       erasureDesk,
       schedules: deps.schedules,

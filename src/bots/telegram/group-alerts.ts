@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { CaseRecord } from '../../models/case-repository.js';
+import { SerialByKey } from '../../services/serial-by-key.js';
+import { errorFields } from '../../logger.js';
+import { signAction } from './callback-data.js';
+import type { CaseViews } from './case-views.js';
+import { staffKeyboard } from './render-message.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+
+export interface GroupAlertDeps {
+  gateway: TelegramGateway;
+  keys: KeyRing;
+  views: CaseViews;
+  staffGroupId: number | null;
+  logger: Logger;
+}
+
+/**
+ * A case's alert in the staff group: posted once (alone, or in a digest when the group's
+ * minute is nearly used up), then edited as the case moves so it shows who holds it, what was
+ * decided and the buttons that still make sense. The desks that change a case and the alert
+ * poster all go through here.
+ */
+export class GroupAlerts {
+  /** Group alert edits queued by `refreshAlertSoon`, one after another per case. */
+  private readonly alertEdits = new SerialByKey<string>();
+
+  constructor(private readonly deps: GroupAlertDeps) {}
+
+  /** Posts the group alert for a new case (or returns false when no staff group is configured). */
+  async postAlert(record: CaseRecord): Promise<{ chatId: string; messageId: number } | null> {
+    if (this.deps.staffGroupId === null) return null;
+    const chatId = this.deps.staffGroupId;
+    const sent = await this.deps.gateway.sending(chatId, (t) =>
+      t.sendMessage(chatId, this.deps.views.alertText(record), { reply_markup: this.deps.views.alertKeyboard(record) }),
+    );
+    return { chatId: String(chatId), messageId: sent.message_id };
+  }
+
+  /** Posts one message listing several new cases, each with an Open button, when the group's minute is nearly used up. */
+  async postDigest(records: CaseRecord[]): Promise<{ chatId: string; messageId: number } | null> {
+    if (this.deps.staffGroupId === null || records.length === 0) return null;
+    const chatId = this.deps.staffGroupId;
+    const lines = records.map((r) => this.deps.views.t('staff.alert.digestLine', this.deps.views.summary(r))).join('\n');
+    const keyboard = staffKeyboard(
+      records.map((r) => [{ text: `${this.deps.views.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]),
+    );
+    const sent = await this.deps.gateway.sending(chatId, (t) =>
+      t.sendMessage(chatId, this.deps.views.t('staff.alert.digest', { count: records.length, lines }), { reply_markup: keyboard }),
+    );
+    return { chatId: String(chatId), messageId: sent.message_id };
+  }
+
+  /**
+   * Refreshes the case's group alert without waiting for it: an edit in the group waits its turn
+   * under the group's 20 a minute, and the staff member's next press or answer (handled one after
+   * another, see StaffLanes) must not wait behind it. Edits of one alert run one after another,
+   * so the last state written is the one shown.
+   */
+  refreshAlertSoon(record: CaseRecord): void {
+    this.alertEdits.add(record.id, () => this.refreshAlert(record));
+  }
+
+  /** Shows on the group alert who holds the case and what was decided; best effort, the case itself is already changed. */
+  async refreshAlert(record: CaseRecord): Promise<void> {
+    const alert = record.alert;
+    if (alert?.state !== 'posted' || !alert.chatId || !alert.messageId) return;
+    const { chatId, messageId } = alert;
+    await this.deps.gateway
+      .sending(chatId, (t) =>
+        t.editMessageText(chatId, messageId, undefined, this.deps.views.alertText(record), { reply_markup: this.deps.views.alertKeyboard(record) }),
+      )
+      .catch((error: unknown) => this.deps.logger.info({ caseId: record.id, ...errorFields(error) }, 'alert not updated'));
+  }
+}
