@@ -38,6 +38,9 @@ const IO_PACKAGES = [
   'node:https',
   'node:child_process',
 ];
+/** What content (texts, FAQ, flows) may not import, and the I/O packages it does without. */
+const ABOVE_CONTENT = ['privacy', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'];
+const CONTENT_PACKAGES = ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js'];
 const LAYERS = [
   {
     files: ['src/core/**'],
@@ -56,13 +59,23 @@ const LAYERS = [
       [...WIRING, 'logger', 'timeout'],
     ),
   },
+  // Content sits on the engine, in three floors: the texts (i18n, which also loads the content
+  // files), the FAQ (its topics come from those files), the flows (which offer the FAQ).
   {
-    files: ['src/flows/**', 'src/faq/**', 'src/i18n/**'],
+    files: ['src/i18n/**'],
     rule: layerRule(
-      ['privacy', 'models', 'services', 'workers', 'bots', 'http', 'cli', 'config'],
-      ['mongoose', 'mongodb', 'ioredis', 'bullmq', 'telegraf', 'whatsapp-web.js'],
-      'Content (flows, FAQ, texts) sits on the engine: no storage, services or channels.',
+      ['faq', 'flows', ...ABOVE_CONTENT],
+      CONTENT_PACKAGES,
+      'Texts (src/i18n) sit on the engine, below the FAQ and the flows: no FAQ, flows, storage, services or channels.',
     ),
+  },
+  {
+    files: ['src/faq/**'],
+    rule: layerRule(['flows', ...ABOVE_CONTENT], CONTENT_PACKAGES, 'The FAQ sits on the texts, below the flows: no flows, storage, services or channels.'),
+  },
+  {
+    files: ['src/flows/**'],
+    rule: layerRule(ABOVE_CONTENT, CONTENT_PACKAGES, 'Content (flows, FAQ, texts) sits on the engine: no storage, services or channels.'),
   },
   {
     files: ['src/privacy/**'],

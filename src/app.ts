@@ -11,7 +11,7 @@ import { readableDateTime } from './core/calendar.js';
 import { loadFlowCatalog } from './flows/catalog.js';
 import { DEFAULT_CONTENT_ROOT } from './i18n/content.js';
 import { ContentStore } from './i18n/content-store.js';
-import { LiveContent } from './i18n/live-content.js';
+import { LiveContent } from './services/live-content.js';
 import { ConversationProcessor } from './services/conversation-processor.js';
 import { OutboxSender } from './services/outbox-sender.js';
 import { ChatLocks } from './services/chat-lock.js';

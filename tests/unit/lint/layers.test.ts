@@ -42,8 +42,26 @@ const FIXTURES: { layer: string; file: string; forbidden: string[]; allowed: str
     layer: 'content',
     file: 'src/flows/fixture.ts',
     forbidden: ["import { x } from '../services/submission.js';", "import type { x } from '../models/staff.js';", "import x from 'mongoose';"],
-    allowed: ["import { x } from '../engine/session.js';", "import { x } from '../i18n/content.js';"],
+    allowed: ["import { x } from '../engine/session.js';", "import { x } from '../i18n/content.js';", "import { x } from '../faq/faq-matcher.js';"],
     says: 'Content',
+  },
+  {
+    layer: 'texts',
+    file: 'src/i18n/fixture.ts',
+    forbidden: [
+      "import { x } from '../faq/faq-matcher.js';",
+      "import type { x } from '../flows/catalog.js';",
+      "import { x } from '../services/live-content.js';",
+    ],
+    allowed: ["import { x } from '../engine/session.js';", "import { x } from './content.js';"],
+    says: 'Texts (src/i18n)',
+  },
+  {
+    layer: 'FAQ',
+    file: 'src/faq/fixture.ts',
+    forbidden: ["import { x } from '../flows/catalog.js';", "import x from 'ioredis';"],
+    allowed: ["import { x } from '../i18n/content.js';", "import type { x } from '../engine/contract.js';"],
+    says: 'The FAQ sits on the texts',
   },
   {
     layer: 'privacy',

@@ -1,9 +1,9 @@
 import type { FaqIndex, Translate } from '../engine/contract.js';
 import { FaqMatcher } from '../faq/faq-matcher.js';
 import { faqIndexOf } from '../flows/catalog.js';
-import type { Content } from './content.js';
-import type { ContentStore } from './content-store.js';
-import { createTranslator, faqMessages } from './translator.js';
+import type { Content } from '../i18n/content.js';
+import type { ContentStore } from '../i18n/content-store.js';
+import { createTranslator, faqMessages } from '../i18n/translator.js';
 
 /**
  * What the conversations read from the content files, kept current: the texts (messages
