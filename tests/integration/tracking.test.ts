@@ -5,7 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
+import { Redis } from 'ioredis';
 import { chatKeyOf } from '../../src/services/identifiers.js';
+import { AttemptCounter } from '../../src/services/attempt-counter.js';
+import { lookupCase } from '../../src/services/requests/lookup-case.js';
+import { REDIS_URL } from '../helpers/db.js';
 import { startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
 import { answerUpToReview, submit } from '../helpers/console-request.js';
 
@@ -100,6 +104,39 @@ describe('following requests', () => {
     await late.say('/track', 'الرقم المرجعي');
     await late.say(another, 'آخر أربعة أرقام');
     await late.say('0008', `حالة الطلب ${another}`);
+  });
+
+  it('never locks the owner out: after five wrong tries from strangers, the chat that made the request still follows it', async () => {
+    const { env, app } = await start();
+    const reference = await insertCase(app, 'true-owner', 7, '1000000008');
+    for (let i = 0; i < 5; i++) {
+      const stranger = new TestChat(() => app, env.channel, `stranger-${i}`);
+      await stranger.say('/track', 'الرقم المرجعي');
+      await stranger.say(reference, 'آخر أربعة أرقام');
+      await stranger.say(`222${i}`, 'لم نجد طلبًا');
+    }
+    const owner = new TestChat(() => app, env.channel, 'true-owner');
+    await owner.say('/track', 'الرقم المرجعي');
+    await owner.say(reference, 'آخر أربعة أرقام');
+    expect(await owner.say('0008', 'حالة الطلب')).toContain(reference);
+  });
+
+  it('counts look-ups made at the same moment one by one: of eight wrong guesses at once, five are looked at and three refused', async () => {
+    const { env, app } = await start();
+    const reference = await insertCase(app, 'owner-8', 8, '1000000008');
+    const redis = new Redis(REDIS_URL);
+    cleanups.push(async () => redis.disconnect());
+    const deps = { keys: app.keys, cases: app.repositories.cases, audit: app.repositories.audit, attempts: new AttemptCounter(redis, env.config.QUEUE_PREFIX) };
+    const guesses = Array.from({ length: 8 }, (_, i) =>
+      lookupCase(
+        deps,
+        { type: 'lookup_case', reference, lastFour: `333${i}` },
+        { chatKey: `console_guesser${i}`, channel: 'console', lang: 'ar', now: new Date(), messageMark: `m${i}` },
+      ),
+    );
+    const outcomes = (await Promise.all(guesses)).map((result) => (result.request === 'lookup_case' ? result.outcome : 'other'));
+    expect(outcomes.filter((o) => o === 'not_found')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'limited')).toHaveLength(3);
   });
 });
 
