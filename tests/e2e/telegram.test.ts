@@ -552,7 +552,8 @@ describe('Telegram: staff actions and people’s messages share one update loop'
     // The group's 20 messages of this minute are spent, as in a busy hour of alerts.
     const redis = new Redis(REDIS_URL);
     cleanups.push(async () => redis.disconnect());
-    const key = `${env.config.QUEUE_PREFIX}:rate:tg:chat:${GROUP}:min`;
+    // Redis keys name a chat by its keyed hash, never its Telegram id.
+    const key = `${env.config.QUEUE_PREFIX}:rate:tg:chat:${chatKeyOf(app.keys, 'telegram', String(GROUP))}:min`;
     const now = Date.now();
     await redis.zadd(key, ...Array.from({ length: 20 }, (_, i) => [now, `spent-${i}`]).flat());
     await redis.pexpire(key, 61_000);
@@ -567,4 +568,19 @@ describe('Telegram: staff actions and people’s messages share one update loop'
     expect((await app.repositories.cases.get(a.id))?.assignee?.name).toBe(RESEARCHER.name);
     expect(callsTo(fake, 'editMessageText', GROUP)).toHaveLength(0);
   }, 60_000);
+});
+
+describe('Telegram: what Redis holds of a chat', () => {
+  it('names every chat in its keys by a keyed hash, never by its Telegram id', async () => {
+    const { fake, env, app } = await rig();
+    const person = new TgUser(fake, 5551009);
+    await person.say('/start', 'القائمة الرئيسية');
+    // Read at once: the per-second limit keys live about a second.
+    const redis = new Redis(REDIS_URL);
+    cleanups.push(async () => redis.disconnect());
+    const keys = await redis.keys(`${env.config.QUEUE_PREFIX}:*`);
+    const hashed = chatKeyOf(app.keys, 'telegram', '5551009');
+    expect(keys.some((key) => key.includes(`tg:chat:${hashed}:`))).toBe(true);
+    expect(keys.filter((key) => key.includes('5551009') || key.includes('100123'))).toEqual([]);
+  }, 30_000);
 });

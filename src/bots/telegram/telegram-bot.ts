@@ -31,6 +31,7 @@ import { ReportDesk } from './report-desk.js';
 import { TelegramChannel } from './telegram-channel.js';
 import { TelegramGateway } from './telegram-gateway.js';
 import { startPolling, TelegramUpdateHandler } from './telegram-updates.js';
+import { chatKeyOf } from '../../services/identifiers.js';
 import { errorFields } from '../../logger.js';
 
 /** What the Telegram side is assembled from. */
@@ -100,7 +101,11 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const { config, logger } = deps;
   const staffGroupId = config.TELEGRAM_STAFF_GROUP_ID ?? null;
   const limiter = config.TELEGRAM_RATE_LIMITS === 'on' ? new RateLimiter(deps.redis, config.QUEUE_PREFIX) : null;
-  const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, { redis: deps.redis, prefix: config.QUEUE_PREFIX });
+  const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, {
+    redis: deps.redis,
+    prefix: config.QUEUE_PREFIX,
+    chatTag: (chatId) => chatKeyOf(deps.keys, 'telegram', String(chatId)),
+  });
   const owed = {
     cases: deps.cases,
     records: deps.records,

@@ -43,7 +43,12 @@ export class TelegramGateway {
     apiRoot: string,
     private readonly limiter: RateLimiter | null,
     private readonly logger: Logger,
-    private readonly waits: { redis: Redis; prefix: string },
+    private readonly waits: {
+      redis: Redis;
+      prefix: string;
+      /** A keyed hash of a chat id: Redis keys never hold a Telegram chat id (a person's account). */
+      chatTag: (chatId: number | string) => string;
+    },
   ) {
     // webhookReply off: every call is a real request whose errors we see.
     this.telegram = new Telegram(token, { apiRoot, webhookReply: false });
@@ -52,7 +57,9 @@ export class TelegramGateway {
   /** Sends something to a chat once its turn under the limits comes; the most restrictive limit is taken first. */
   async sending<T>(chatId: number | string, call: (telegram: Telegram) => Promise<T>): Promise<T> {
     await this.waitOutRetryAfter(chatId);
-    const receipt = await this.limiter?.take(limitsFor(Number(chatId)), { line: { key: 'tg:global:line', spacingMs: LINE_SPACING_MS } });
+    const receipt = await this.limiter?.take(limitsFor(Number(chatId), this.waits.chatTag(chatId)), {
+      line: { key: 'tg:global:line', spacingMs: LINE_SPACING_MS },
+    });
     try {
       return await this.call(call);
     } catch (error) {
@@ -94,7 +101,7 @@ export class TelegramGateway {
   /** How many messages the group can still take this minute (alerts become a digest when few are left). */
   async groupSlotsLeft(chatId: number): Promise<number> {
     if (!this.limiter) return GROUP_PER_MINUTE;
-    return this.limiter.free({ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS });
+    return this.limiter.free({ key: `tg:chat:${this.waits.chatTag(chatId)}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS });
   }
 
   /** Waits while Telegram's `retry_after` for the chat runs; a long wait is the caller's (a delayed job), not held here. */
@@ -119,7 +126,7 @@ export class TelegramGateway {
   }
 
   private waitKey(chatId: number | string): string {
-    return `${this.waits.prefix}:tg:retry-after:${chatId}`;
+    return `${this.waits.prefix}:tg:retry-after:${this.waits.chatTag(chatId)}`;
   }
 }
 
@@ -129,11 +136,11 @@ export class TelegramGateway {
  * Telegram's size let two messages arrive 942 ms apart, or 31 in one second. So the windows
  * Telegram counts are settled when it answers, and the chat's keeps a margin of 50 ms besides.
  */
-function limitsFor(chatId: number): Limit[] {
+function limitsFor(chatId: number, tag: string): Limit[] {
   // About one message a second holds for every chat, groups included; a group also has its 20 a minute.
-  const perSecond: Limit = { key: `tg:chat:${chatId}:sec`, limit: 1, windowMs: PER_CHAT_WINDOW_MS, countedOnArrival: true };
+  const perSecond: Limit = { key: `tg:chat:${tag}:sec`, limit: 1, windowMs: PER_CHAT_WINDOW_MS, countedOnArrival: true };
   const perChat: Limit[] =
-    chatId < 0 ? [{ key: `tg:chat:${chatId}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS, countedOnArrival: true }, perSecond] : [perSecond];
+    chatId < 0 ? [{ key: `tg:chat:${tag}:min`, limit: GROUP_PER_MINUTE, windowMs: GROUP_WINDOW_MS, countedOnArrival: true }, perSecond] : [perSecond];
   return [
     ...perChat,
     { key: 'tg:global', limit: GLOBAL_PER_SECOND, windowMs: GLOBAL_WINDOW_MS, shared: true, countedOnArrival: true },
