@@ -28,7 +28,7 @@ import { addStaff, changeStaffRoles, issueAdminToken, listStaff, removeStaff, re
 import { ChatLocks } from '../services/chat-lock.js';
 import { RotationBusyError } from '../services/key-rotation.js';
 import { rotateAndReport, RotationIncompleteError, showKeyStatus } from './key-commands.js';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import type { ErasureStatus } from '../models/erasure-repository.js';
 import { probeKeys } from '../services/key-rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
@@ -192,15 +192,18 @@ export function buildProgram(io: AdminIo): Command {
     .addArgument(new Argument('<kind>', 'what to export').choices([...EXPORT_KINDS]))
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (Saudi time)')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD, included')
-    .requiredOption('--out <file>', 'the CSV file to write (created with owner-only permissions)');
+    .requiredOption('--out <file>', 'the CSV file to create, owner-only (an existing file or a link is never written through)');
   withCommon(exporter).action(async (kind: ExportKind, options: CommonOptions & { from: string; to: string; out: string }, command: Command) => {
     const operator = requireOperator(options, command);
     const range = parseRange(options.from, options.to);
     if (!range) throw new UsageError('--from and --to must be days YYYY-MM-DD, --to not before --from.');
+    if (occupied(options.out))
+      throw new UsageError(`--out ${options.out} exists; an export never replaces a file or writes through a link, choose a new name.`);
     await withReportStores(io, async (deps, audit) => {
       const dates = { from: options.from, to: options.to };
       const { csv, rows } = await exportAudited({ ...deps, audit }, { kind, ...range, dates, actor: { kind: 'operator', id: operator }, via: 'cli' });
-      await writeFile(options.out, csv, { mode: 0o600 });
+      // Created, never opened: 'wx' fails on anything already there, a link included (O_CREAT|O_EXCL), so nothing is replaced or followed.
+      await writeFile(options.out, csv, { mode: 0o600, flag: 'wx' });
       io.stdout(`${rows} ${kind} written to ${options.out}\n`);
     });
   });
@@ -211,7 +214,7 @@ export function buildProgram(io: AdminIo): Command {
     .requiredOption('--out <file>', 'the backup file to create (an existing file is never replaced)');
   withCommon(backup).action(async (options: CommonOptions & { out: string }, command: Command) => {
     const operator = requireOperator(options, command);
-    if (existsSync(options.out)) throw new UsageError(`--out ${options.out} exists; a backup never replaces a file, choose a new name.`);
+    if (occupied(options.out)) throw new UsageError(`--out ${options.out} exists; a backup never replaces a file, choose a new name.`);
     await withStores(io, async ({ storage, audit }) => {
       await backupDatabase({ dump: storage.dump(), audit, operator, out: outputFor(io, options), note: (text) => io.stderr(`${text}\n`) }, options.out);
     });
@@ -357,7 +360,7 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       return EXIT_INCOMPLETE;
     }
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      io.stderr('error: the backup file appeared while it was being written; nothing was replaced, choose a new name\n');
+      io.stderr('error: the file appeared while it was being written; nothing was replaced, choose a new name\n');
       return EXIT_USAGE;
     }
     if (
@@ -408,6 +411,16 @@ function requireOperator(options: CommonOptions, command: Command): string {
     throw new UsageError('--operator must be a name of at most 80 characters without control characters.');
   }
   return name;
+}
+
+/** Whether anything is at `path`, a link included (a broken one too): an output file never replaces or follows one. */
+function occupied(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parsePositiveInteger(text: string, flag: string): number {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../src/models/audit-log.js';
@@ -199,6 +199,24 @@ describe('admin CLI (spawned)', () => {
       const refused = await run(['export', 'cases', '--from', '2026-11-30', '--to', '2026-11-01', '--out', out, ...operator]);
       expect(refused.code).toBe(1);
       expectOneLineError(refused, /--from and --to must be days/);
+
+      // Never written through: not over an export already there, not through a link (to a file, or to nowhere yet).
+      const again = await run(['export', 'cases', '--from', '2026-11-01', '--to', '2026-11-30', '--out', out, ...operator]);
+      expect(again.code).toBe(1);
+      expectOneLineError(again, /exists; an export never replaces a file or writes through a link/);
+      expect(readFileSync(out, 'utf8')).toBe(csv);
+      const target = join(dir, 'someone-elses.txt');
+      writeFileSync(target, 'kept as it was');
+      symlinkSync(target, join(dir, 'link.csv'));
+      symlinkSync(join(dir, 'not-yet.csv'), join(dir, 'dangling.csv'));
+      for (const link of ['link.csv', 'dangling.csv']) {
+        const through = await run(['export', 'cases', '--from', '2026-11-01', '--to', '2026-11-30', '--out', join(dir, link), ...operator]);
+        expect(through.code, link).toBe(1);
+      }
+      expect(readFileSync(target, 'utf8')).toBe('kept as it was');
+      expect(existsSync(join(dir, 'not-yet.csv'))).toBe(false);
+      // Refused before anything was read: the audit log still holds the one export.
+      expect(await new AuditLog(connection).list({ targetKind: 'export', targetId: 'cases', limit: 5 })).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
