@@ -17,6 +17,7 @@
  * same client. The `browser_gone` and `client_fault` events are those of `SupervisedClient`.
  */
 import { EventEmitter } from 'node:events';
+import { onePagePdf } from './pdf.js';
 import type {
   WhatsAppChat,
   WhatsAppClient,
@@ -129,7 +130,7 @@ function raw(type: string, options: BuildOptions, fields: Partial<RawMessageData
 
 /** A 1×1 PNG. */
 export const PNG_BYTES = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
-export const PDF_BYTES = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+export const PDF_BYTES = onePagePdf();
 
 /** Builders of real message shapes. */
 export const build = {

@@ -1,4 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
+import { cleanPdf } from './clean-pdf.js';
 import sharp, { type Sharp } from 'sharp';
 
 /** The kinds of document the association accepts. */
@@ -8,14 +9,15 @@ export type DocumentKind = 'image' | 'pdf';
 export type DocumentMime = 'image/jpeg' | 'image/png' | 'image/webp' | 'application/pdf';
 
 /** Message keys for a refused document; each exists in the ar and en catalogues. */
-export type DocumentErrorKey = 'document.tooLarge' | 'document.unsupportedType' | 'document.corrupt' | 'document.tooManyPixels' | 'document.empty';
+export type DocumentErrorKey =
+  'document.tooLarge' | 'document.unsupportedType' | 'document.corrupt' | 'document.tooManyPixels' | 'document.empty' | 'document.pdfLocked';
 
 /** A document that passed inspection, with the bytes to store in place of the upload. */
 export interface AcceptedDocument {
   ok: true;
   kind: DocumentKind;
   mime: DocumentMime;
-  /** Images re-encoded without metadata and upright; PDFs as uploaded. */
+  /** Images re-encoded without metadata and upright; PDFs rewritten as their pages only (clean-pdf.ts). */
   bytes: Buffer;
   /** Pixel width after orientation; images only. */
   width?: number;
@@ -67,7 +69,8 @@ const PDF_EOF_WINDOW = 1024;
  * renamed `.jpg` is a PDF, and a text file named `.pdf` is refused. Images are
  * decoded and re-encoded upright with no metadata, which removes EXIF (GPS
  * position, camera, time), XMP and anything appended after the image data.
- * PDFs are checked for structure and kept byte for byte.
+ * PDFs are checked for structure, then rewritten as their pages only, without scripts, actions,
+ * embedded files or metadata (clean-pdf.ts): the upload itself is never stored, so never reaches staff.
  */
 export async function inspectDocument(bytes: Buffer, opts: InspectDocumentOptions): Promise<InspectedDocument> {
   if (bytes.length === 0) return refuse('document.empty');
@@ -159,12 +162,14 @@ function refuseFromSharp(error: unknown, detectedMime: string, maxPixels: number
   return refuse('document.corrupt');
 }
 
-function inspectPdf(bytes: Buffer): InspectedDocument {
+async function inspectPdf(bytes: Buffer): Promise<InspectedDocument> {
   if (!bytes.subarray(0, 5).equals(Buffer.from('%PDF-', 'latin1'))) return refuse('document.corrupt');
   // A missing %%EOF is the usual sign of an upload cut short.
   const tail = bytes.subarray(Math.max(0, bytes.length - PDF_EOF_WINDOW));
   if (!tail.includes('%%EOF', 0, 'latin1')) return refuse('document.corrupt');
-  return { ok: true, kind: 'pdf', mime: 'application/pdf', bytes };
+  const cleaned = await cleanPdf(bytes);
+  if (!cleaned.ok) return refuse(cleaned.reason === 'locked' ? 'document.pdfLocked' : 'document.corrupt');
+  return { ok: true, kind: 'pdf', mime: 'application/pdf', bytes: cleaned.bytes };
 }
 
 function refuse(error: DocumentErrorKey, params?: Record<string, string | number>): RefusedDocument {

@@ -169,10 +169,14 @@ describe('inspectDocument decompression bombs', () => {
 });
 
 describe('inspectDocument PDFs', () => {
-  it('accepts a well-formed PDF and keeps its bytes', async () => {
+  it('accepts a well-formed PDF and stores it rewritten, never as uploaded', async () => {
     const pdf = minimalPdf();
     const result = await inspectDocument(pdf, limits);
-    expect(result).toEqual({ ok: true, kind: 'pdf', mime: 'application/pdf', bytes: pdf });
+    expect(result).toMatchObject({ ok: true, kind: 'pdf', mime: 'application/pdf' });
+    if (!result.ok) return;
+    // The rewritten file (clean-pdf.ts, tested on a hostile PDF in clean-pdf.test.ts) replaces the upload.
+    expect(result.bytes.equals(pdf)).toBe(false);
+    expect(result.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
   it('goes by content, not by the name or type the sender gave', async () => {
