@@ -282,7 +282,13 @@ export function buildProgram(io: AdminIo): Command {
     .option('--json', 'machine-readable output', false);
   status.action(async (options: { json: boolean }) => {
     await withStores(io, async ({ storage, keys: ring }) => {
-      await showKeyStatus({ storage: storage.sealed(), keys: ring, out: outputFor(io, { json: options.json }), note: (text) => io.stderr(`${text}\n`) });
+      await showKeyStatus({
+        storage: storage.sealed(),
+        clearWords: () => storage.repositories.cases.countClearWords(),
+        keys: ring,
+        out: outputFor(io, { json: options.json }),
+        note: (text) => io.stderr(`${text}\n`),
+      });
     });
   });
 

@@ -13,6 +13,9 @@ export interface KeyCommandDeps {
   note: (text: string) => void;
 }
 
+/** `keys status` also says how many cases still hold words stored in clear before they were sealed. */
+export type KeyStatusDeps = KeyCommandDeps & { clearWords: () => Promise<number> };
+
 /**
  * A rotation that left values under old keys (busy documents, unreadable values):
  * the operator runs it again, or looks at what does not decrypt.
@@ -28,8 +31,8 @@ export class RotationIncompleteError extends Error {
 }
 
 /** `keys status`: how many sealed values each key id still holds, where. */
-export async function showKeyStatus(deps: KeyCommandDeps): Promise<KeyStatus> {
-  const status = await keyStatus(deps.storage, deps.keys);
+export async function showKeyStatus(deps: KeyStatusDeps): Promise<KeyStatus & { casesWithClearWords: number }> {
+  const status = { ...(await keyStatus(deps.storage, deps.keys)), casesWithClearWords: await deps.clearWords() };
   deps.out.table(
     ['WHERE', 'KEY', 'VALUES', 'NOTE'],
     status.counts.map((c) => [c.where, c.keyId, c.values, noteFor(status, c.keyId)]),
@@ -37,6 +40,11 @@ export async function showKeyStatus(deps: KeyCommandDeps): Promise<KeyStatus> {
     'No encrypted values are stored.',
   );
   deps.note(summary(status));
+  deps.note(
+    status.casesWithClearWords === 0
+      ? 'No case holds words in clear.'
+      : `${status.casesWithClearWords} case(s) still hold words stored in clear before sealing; the running service seals them, a batch each sweep.`,
+  );
   return status;
 }
 

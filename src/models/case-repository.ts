@@ -1,6 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
-import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus } from './case-states.js';
+import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
 import { earliestDue, openOwed, OwedList } from './owed.js';
@@ -66,6 +66,7 @@ export class CaseRepository {
       reminderState: null as never,
       overdueState: null as never,
       decision: null,
+      wordsSealed: true,
       assignee: null,
       alert: { state: 'pending' },
       history: [{ from: null, to: 'submitted', at: input.submittedAt, by: input.by }],
@@ -151,11 +152,19 @@ export class CaseRepository {
   ): Promise<CaseStatus> {
     const current = await this.model.findById(id, { status: 1, owed: 1 }).lean<Pick<CaseDoc, 'status' | 'owed'>>();
     if (!current || !canMove(current.status, to)) throw new CaseTransitionError(current?.status ?? null, to);
-    const entry: CaseMove = { from: current.status, to, at, by, ...(reason ? { reason } : {}), ...(act ? { act: act.act } : {}) };
+    const entry: CaseMove = {
+      from: current.status,
+      to,
+      at,
+      by,
+      ...(reason ? { reason: this.keys.encryptText(reason) } : {}),
+      ...(act ? { act: act.act } : {}),
+    };
     const owed = act ? this.owedList.after(current.owed ?? [], act) : {};
+    const sealed = also.decision ? { ...also, decision: this.sealDecision(also.decision) } : also;
     const result = await this.model.updateOne(
       { _id: id, status: current.status },
-      { $set: { status: to, updatedAt: at, ...also, ...owed }, $push: { history: entry } },
+      { $set: { status: to, updatedAt: at, ...sealed, ...owed }, $push: { history: entry } },
     );
     if (result.modifiedCount !== 1) throw new CaseTransitionError(current.status, to);
     return current.status;
@@ -191,7 +200,7 @@ export class CaseRepository {
     // The same message handled again (a retry after a crash or a conflict) finds its addition: done already.
     const current = await this.model.findById(id, { additions: 1 }).lean<Pick<CaseDoc, 'additions'>>();
     if (current?.additions?.some((a) => (a as { mark?: string }).mark === addition.mark)) return true;
-    const entry: CaseMove = { from: 'information_requested', to: 'in_review', at, by, reason: 'information provided' };
+    const entry: CaseMove = { from: 'information_requested', to: 'in_review', at, by, reason: this.keys.encryptText('information provided') };
     const result = await this.model.updateOne(
       { _id: id, status: 'information_requested' },
       {
@@ -422,14 +431,89 @@ export class CaseRepository {
       submittedAt: doc.submittedAt,
       expectedBy: doc.expectedBy,
       ...(doc.remindAt ? { remindAt: new Date(doc.remindAt) } : {}),
-      decision: doc.decision ?? null,
+      decision: doc.decision ? this.openDecision(doc.decision) : null,
       assignee: doc.assignee ?? null,
       infoRequest: doc.infoRequest ? { ...doc.infoRequest, note: this.keys.decryptText(doc.infoRequest.note), at: new Date(doc.infoRequest.at) } : null,
       additions: (doc.additions ?? []).map((a) => ({ text: this.keys.decryptText(a.text), documentIds: a.documentIds ?? [], at: new Date(a.at) })),
       notes: (doc.notes ?? []).map((n) => ({ text: this.keys.decryptText(n.text), by: n.by, at: new Date(n.at) })),
       alert: doc.alert ?? null,
-      history: doc.history ?? [],
+      history: (doc.history ?? []).map((move) => (move.reason === undefined ? move : { ...move, reason: this.openWords(move.reason) })),
       owed: (doc.owed ?? []).map((stored) => openOwed(this.keys, stored)),
     };
+  }
+
+  /*
+   * The committee's and staff's words in a case (the support granted, a rejection's reason, the
+   * reason of every move in its history) are sealed like the answers: they carry income, health
+   * and family details. Words written before they were sealed are read as they are, and sealed
+   * in place by sealWords (the sweeper, a batch at a time).
+   */
+
+  private sealDecision(decision: Decision): Decision {
+    return {
+      ...decision,
+      ...(decision.reason !== undefined ? { reason: this.keys.encryptText(decision.reason) } : {}),
+      ...(decision.supportGranted !== undefined ? { supportGranted: this.keys.encryptText(decision.supportGranted) } : {}),
+    };
+  }
+
+  private openDecision(decision: Decision): Decision {
+    return {
+      ...decision,
+      ...(decision.reason !== undefined ? { reason: this.openWords(decision.reason) } : {}),
+      ...(decision.supportGranted !== undefined ? { supportGranted: this.openWords(decision.supportGranted) } : {}),
+    };
+  }
+
+  /** Sealed words opened; words stored before sealing (in clear) as they are. */
+  private openWords(value: string): string {
+    return this.keys.isEncrypted(value) ? this.keys.decryptText(value) : value;
+  }
+
+  /** Whether a case still holds words in clear (stored before they were sealed). */
+  private holdsClearWords(doc: Pick<CaseDoc, 'decision' | 'history'>): boolean {
+    const clear = (value: string | undefined) => value !== undefined && value !== '' && !this.keys.isEncrypted(value);
+    return clear(doc.decision?.reason) || clear(doc.decision?.supportGranted) || (doc.history ?? []).some((move) => clear(move.reason));
+  }
+
+  /** Cases not yet marked sealed (stored before the words were sealed), at most `limit`: the sweeper's batch. */
+  async notYetSealed(limit = 100): Promise<string[]> {
+    const docs = await this.model
+      .find({ wordsSealed: { $ne: true } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    return docs.map((doc) => doc._id);
+  }
+
+  /** How many cases still hold words in clear (`keys status`). */
+  async countClearWords(): Promise<number> {
+    const docs = await this.model.find({ wordsSealed: { $ne: true } }, { decision: 1, history: 1 }).lean<Pick<CaseDoc, 'decision' | 'history'>[]>();
+    return docs.filter((doc) => this.holdsClearWords(doc)).length;
+  }
+
+  /**
+   * Seals the words a case holds in clear and marks it sealed, in one write; run again it changes
+   * nothing, so an interrupted migration simply continues. The caller holds the case's lock, as
+   * every writer of a case does, so nothing written meanwhile is overwritten. True when words
+   * were sealed (false: there were none in clear, and the case is only marked).
+   */
+  async sealWords(id: string): Promise<boolean> {
+    const doc = await this.model.findById(id, { decision: 1, history: 1 }).lean<Pick<CaseDoc, 'decision' | 'history'>>();
+    if (!doc) return false;
+    if (!this.holdsClearWords(doc)) {
+      await this.model.updateOne({ _id: id }, { $set: { wordsSealed: true } });
+      return false;
+    }
+    const seal = (value: string) => (this.keys.isEncrypted(value) ? value : this.keys.encryptText(value));
+    const history = (doc.history ?? []).map((move) => (move.reason ? { ...move, reason: seal(move.reason) } : move));
+    const decision = doc.decision
+      ? {
+          ...doc.decision,
+          ...(doc.decision.reason ? { reason: seal(doc.decision.reason) } : {}),
+          ...(doc.decision.supportGranted ? { supportGranted: seal(doc.decision.supportGranted) } : {}),
+        }
+      : null;
+    await this.model.updateOne({ _id: id }, { $set: { history, decision, wordsSealed: true } });
+    return true;
   }
 }

@@ -106,6 +106,8 @@ export interface CaseDoc {
   notes?: { text: string; by: string; at: Date }[];
   /** The researcher is still to be told that the beneficiary answered an information request. */
   infoProvided?: boolean;
+  /** Set once every word of the case (decision, reasons) is sealed: new cases from the start, older ones by the sweeper. */
+  wordsSealed?: boolean;
   /** What staff actions still owe, and the earliest time any of it is due (what the sweeper looks for). */
   owed?: StoredOwedItem[];
   owedDueAt?: Date | null;
@@ -142,6 +144,7 @@ export const caseSchema = new Schema<CaseDoc>(
     additions: { type: [Schema.Types.Mixed], default: [] },
     notes: { type: [Schema.Types.Mixed], default: [] },
     infoProvided: { type: Boolean, default: false },
+    wordsSealed: Boolean,
     owed: { type: [owedItemSchema], default: [] },
     owedDueAt: { type: Date, default: null },
     retainUntil: Date,

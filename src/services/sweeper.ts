@@ -72,7 +72,12 @@ export interface SweepReport {
   casesAnonymised: number;
   /** Notices, audit entries and the rest that staff acts owed and a crash, a blip or the undo window left to do. */
   owedFinished: number;
+  /** Cases whose words (decisions, reasons) stored in clear before they were sealed were sealed now. */
+  casesSealed: number;
 }
+
+/** Cases whose old clear words are sealed per sweep: a few at a time, beside the running service. */
+const SEAL_BATCH = 50;
 
 /**
  * Re-arms from MongoDB what Redis may have lost and finishes what a crash left half
@@ -90,8 +95,12 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     draftsExpired: 0,
     casesAnonymised: 0,
     owedFinished: 0,
+    casesSealed: 0,
   };
   const bucket = Math.floor(now.getTime() / 10_000);
+  // One request or case that keeps failing is logged and retried next time; it must not hold back the others.
+  const contained = (what: string, id: string) => (error: unknown) =>
+    deps.logger.warn({ [what]: id, ...errorFields(error) }, `sweep: ${what} failed; retried next sweep`);
 
   for (const chatKey of await deps.inbox.chatsWaitingSince(new Date(now.getTime() - deps.inboxGraceMs))) {
     await deps.requestInbound(chatKey, `sweep-${chatKey}-${bucket}`);
@@ -110,6 +119,11 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     deps.logger.warn({ id, ...errorFields(error) }, 'sweep: owed work failed; retried next sweep'),
   );
   await inviteToRate(deps, now);
+  // Words stored in clear before they were sealed: sealed in place under each case's lock, a batch a sweep.
+  for (const id of await deps.cases.notYetSealed(SEAL_BATCH)) {
+    const outcome = await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.sealWords(id)).catch(contained('caseId', id));
+    if (outcome === true) report.casesSealed += 1;
+  }
   // The weekly report to administrators: due every Sunday 08:00 Saudi time, kept in MongoDB.
   await deps.schedules.arm(WEEKLY_REPORT, nextWeeklyReport(now));
   await deps.chatLocks.withLock(`schedule:${WEEKLY_REPORT}`, () => deps.schedules.takeDue(WEEKLY_REPORT, now, nextWeeklyReport));
@@ -139,9 +153,6 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   }
   if (deps.erasure) {
     const erasure = deps.erasure;
-    // One request or case that keeps failing is logged and retried next time; it must not hold back the others.
-    const contained = (what: string, id: string) => (error: unknown) =>
-      deps.logger.warn({ [what]: id, ...errorFields(error) }, `sweep: ${what} failed; retried next sweep`);
     // An approved erasure a crash cut short, or a refusal nobody was told of: finished, each step safe to repeat.
     for (const id of await erasure.erasures.approvedNotDone()) await finishErasure(erasure, id, now).catch(contained('erasureId', id));
     for (const id of await erasure.erasures.refusedUntold()) await tellRefusal(erasure, id, now).catch(contained('erasureId', id));

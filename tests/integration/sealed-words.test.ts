@@ -1,0 +1,97 @@
+/**
+ * The committee's and staff's words in a case (the support granted, a rejection's reason, the
+ * reason of each move) are sealed like the answers; words stored in clear before that are
+ * sealed in place by the sweeper, once, under the case's lock, and `keys status` counts them.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningApp } from '../../src/app.js';
+import { chatKeyOf } from '../../src/services/identifiers.js';
+import { startTestApp, testEnvironment } from '../helpers/test-app.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+const GRANTED = 'سلة غذائية شهرية لستة أشهر؛ دخل الأسرة 1500 ريال والأب مريض بالسكري';
+const STAFF = { kind: 'staff' as const, id: 'stf_1', name: 'لجنة البحث' };
+
+async function start(): Promise<RunningApp> {
+  const env = testEnvironment();
+  cleanups.push(() => env.cleanup());
+  const app = await startTestApp(env);
+  cleanups.push(() => app.stop());
+  return app;
+}
+
+async function insertCase(app: RunningApp, n: number): Promise<string> {
+  const now = new Date(Date.UTC(2026, 10, n));
+  const id = `case_${String(n).padStart(24, '0')}`;
+  await app.repositories.cases.insertSubmitted({
+    id,
+    reference: `SR-SEAL-000${n}`,
+    channel: 'console',
+    chatKey: chatKeyOf(app.keys, 'console', `person-${n}`),
+    lang: 'ar',
+    nationalIdHash: `hash-${n}`,
+    supportType: 'food',
+    city: 'نمران',
+    answers: { full_name: 'نورة سعد العتيبي', national_id: '1000000008', support_type: 'food' },
+    documentIds: [],
+    declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'console', messageId: String(n), answersHash: '0'.repeat(64) },
+    flow: { id: 'support_request', version: 1 },
+    submittedAt: now,
+    expectedBy: new Date(now.getTime() + 14 * 86_400_000),
+    by: { kind: 'system', id: 'test' },
+  });
+  return id;
+}
+
+const raw = async (app: RunningApp, id: string) => JSON.stringify(await app.repositories.cases.raw(id));
+
+describe('the committee’s words, sealed', () => {
+  it('stores the support granted and every reason sealed, and reads them back', async () => {
+    const app = await start();
+    const id = await insertCase(app, 1);
+    const at = new Date();
+    await app.repositories.cases.move(id, 'in_review', STAFF, at, 'الباحث زار الأسرة');
+    await app.repositories.cases.move(id, 'approved', STAFF, at, GRANTED, { decision: { outcome: 'approved', by: STAFF, at, supportGranted: GRANTED } });
+    const stored = await raw(app, id);
+    expect(stored).not.toContain('السكري');
+    expect(stored).not.toContain('زار الأسرة');
+    const record = await app.repositories.cases.get(id);
+    expect(record?.decision?.supportGranted).toBe(GRANTED);
+    expect(record?.history.map((move) => move.reason ?? null)).toEqual([null, 'الباحث زار الأسرة', GRANTED]);
+    expect(await app.repositories.cases.countClearWords()).toBe(0);
+  });
+
+  it('seals words stored in clear before, once, beside the running service, and keys status counts them', async () => {
+    const app = await start();
+    const id = await insertCase(app, 2);
+    const at = new Date();
+    // As an older version stored them: the reason and the decision in clear, no mark.
+    await app.connection.db!.collection('cases').updateOne(
+      { _id: id as never },
+      {
+        $set: { status: 'rejected', decision: { outcome: 'rejected', by: STAFF, at, reason: 'الدخل أعلى من الحد: 9000 ريال' } },
+        $push: { history: { from: 'submitted', to: 'rejected', at, by: STAFF, reason: 'الدخل أعلى من الحد: 9000 ريال' } } as never,
+        $unset: { wordsSealed: '' },
+      },
+    );
+    expect(await raw(app, id)).toContain('9000');
+    expect(await app.repositories.cases.countClearWords()).toBe(1);
+    // Read as they are meanwhile.
+    expect((await app.repositories.cases.get(id))?.decision?.reason).toBe('الدخل أعلى من الحد: 9000 ريال');
+
+    await app.sweepNow();
+    expect(await raw(app, id)).not.toContain('9000');
+    expect(await app.repositories.cases.countClearWords()).toBe(0);
+    const record = await app.repositories.cases.get(id);
+    expect(record?.decision?.reason).toBe('الدخل أعلى من الحد: 9000 ريال');
+    expect(record?.history.at(-1)?.reason).toBe('الدخل أعلى من الحد: 9000 ريال');
+    // Again: nothing left to seal, the sealed words are not sealed twice.
+    const once = await raw(app, id);
+    await app.sweepNow();
+    expect(await raw(app, id)).toBe(once);
+  });
+});
