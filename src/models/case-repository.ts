@@ -1,9 +1,10 @@
 import type { Connection, Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
-import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus, type Decision } from './case-states.js';
+import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { ERASED } from './erased.js';
 import { earliestDue, openOwed, OwedList } from './owed.js';
+import { holdsClearWords, openDecision, openWords, sealClearWords, sealDecision } from './case-words.js';
 import {
   caseSchema,
   CLOCK_FIELD,
@@ -161,7 +162,7 @@ export class CaseRepository {
       ...(act ? { act: act.act } : {}),
     };
     const owed = act ? this.owedList.after(current.owed ?? [], act) : {};
-    const sealed = also.decision ? { ...also, decision: this.sealDecision(also.decision) } : also;
+    const sealed = also.decision ? { ...also, decision: sealDecision(this.keys, also.decision) } : also;
     const result = await this.model.updateOne(
       { _id: id, status: current.status },
       { $set: { status: to, updatedAt: at, ...sealed, ...owed }, $push: { history: entry } },
@@ -431,49 +432,15 @@ export class CaseRepository {
       submittedAt: doc.submittedAt,
       expectedBy: doc.expectedBy,
       ...(doc.remindAt ? { remindAt: new Date(doc.remindAt) } : {}),
-      decision: doc.decision ? this.openDecision(doc.decision) : null,
+      decision: doc.decision ? openDecision(this.keys, doc.decision) : null,
       assignee: doc.assignee ?? null,
       infoRequest: doc.infoRequest ? { ...doc.infoRequest, note: this.keys.decryptText(doc.infoRequest.note), at: new Date(doc.infoRequest.at) } : null,
       additions: (doc.additions ?? []).map((a) => ({ text: this.keys.decryptText(a.text), documentIds: a.documentIds ?? [], at: new Date(a.at) })),
       notes: (doc.notes ?? []).map((n) => ({ text: this.keys.decryptText(n.text), by: n.by, at: new Date(n.at) })),
       alert: doc.alert ?? null,
-      history: (doc.history ?? []).map((move) => (move.reason === undefined ? move : { ...move, reason: this.openWords(move.reason) })),
+      history: (doc.history ?? []).map((move) => (move.reason === undefined ? move : { ...move, reason: openWords(this.keys, move.reason) })),
       owed: (doc.owed ?? []).map((stored) => openOwed(this.keys, stored)),
     };
-  }
-
-  /*
-   * The committee's and staff's words in a case (the support granted, a rejection's reason, the
-   * reason of every move in its history) are sealed like the answers: they carry income, health
-   * and family details. Words written before they were sealed are read as they are, and sealed
-   * in place by sealWords (the sweeper, a batch at a time).
-   */
-
-  private sealDecision(decision: Decision): Decision {
-    return {
-      ...decision,
-      ...(decision.reason !== undefined ? { reason: this.keys.encryptText(decision.reason) } : {}),
-      ...(decision.supportGranted !== undefined ? { supportGranted: this.keys.encryptText(decision.supportGranted) } : {}),
-    };
-  }
-
-  private openDecision(decision: Decision): Decision {
-    return {
-      ...decision,
-      ...(decision.reason !== undefined ? { reason: this.openWords(decision.reason) } : {}),
-      ...(decision.supportGranted !== undefined ? { supportGranted: this.openWords(decision.supportGranted) } : {}),
-    };
-  }
-
-  /** Sealed words opened; words stored before sealing (in clear) as they are. */
-  private openWords(value: string): string {
-    return this.keys.isEncrypted(value) ? this.keys.decryptText(value) : value;
-  }
-
-  /** Whether a case still holds words in clear (stored before they were sealed). */
-  private holdsClearWords(doc: Pick<CaseDoc, 'decision' | 'history'>): boolean {
-    const clear = (value: string | undefined) => value !== undefined && value !== '' && !this.keys.isEncrypted(value);
-    return clear(doc.decision?.reason) || clear(doc.decision?.supportGranted) || (doc.history ?? []).some((move) => clear(move.reason));
   }
 
   /** Cases not yet marked sealed (stored before the words were sealed), at most `limit`: the sweeper's batch. */
@@ -488,7 +455,7 @@ export class CaseRepository {
   /** How many cases still hold words in clear (`keys status`). */
   async countClearWords(): Promise<number> {
     const docs = await this.model.find({ wordsSealed: { $ne: true } }, { decision: 1, history: 1 }).lean<Pick<CaseDoc, 'decision' | 'history'>[]>();
-    return docs.filter((doc) => this.holdsClearWords(doc)).length;
+    return docs.filter((doc) => holdsClearWords(this.keys, doc)).length;
   }
 
   /**
@@ -500,20 +467,11 @@ export class CaseRepository {
   async sealWords(id: string): Promise<boolean> {
     const doc = await this.model.findById(id, { decision: 1, history: 1 }).lean<Pick<CaseDoc, 'decision' | 'history'>>();
     if (!doc) return false;
-    if (!this.holdsClearWords(doc)) {
+    if (!holdsClearWords(this.keys, doc)) {
       await this.model.updateOne({ _id: id }, { $set: { wordsSealed: true } });
       return false;
     }
-    const seal = (value: string) => (this.keys.isEncrypted(value) ? value : this.keys.encryptText(value));
-    const history = (doc.history ?? []).map((move) => (move.reason ? { ...move, reason: seal(move.reason) } : move));
-    const decision = doc.decision
-      ? {
-          ...doc.decision,
-          ...(doc.decision.reason ? { reason: seal(doc.decision.reason) } : {}),
-          ...(doc.decision.supportGranted ? { supportGranted: seal(doc.decision.supportGranted) } : {}),
-        }
-      : null;
-    await this.model.updateOne({ _id: id }, { $set: { history, decision, wordsSealed: true } });
+    await this.model.updateOne({ _id: id }, { $set: { ...sealClearWords(this.keys, doc), wordsSealed: true } });
     return true;
   }
 }
