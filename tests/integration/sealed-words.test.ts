@@ -19,7 +19,8 @@ const STAFF = { kind: 'staff' as const, id: 'stf_1', name: 'لجنة البحث'
 async function start(): Promise<RunningApp> {
   const env = testEnvironment();
   cleanups.push(() => env.cleanup());
-  const app = await startTestApp(env);
+  // No worker role: no sweeper on a timer, so the test's own sweeps are the only ones and it sees the words in clear first.
+  const app = await startTestApp(env, { roles: ['bot'] });
   cleanups.push(() => app.stop());
   return app;
 }
