@@ -32,7 +32,16 @@ export type RequestResult =
   /** The chat's requests with their answers, and its other records; the drafts the engine has itself. */
   | {
       request: 'export_own_data';
-      cases: { reference: string; status: string; submittedAt: string; flow: string; flowVersion: number; answers: Record<string, AnswerValue> }[];
+      cases: {
+        reference: string;
+        status: string;
+        submittedAt: string;
+        flow: string;
+        flowVersion: number;
+        answers: Record<string, AnswerValue>;
+        /** What the committee wrote with its decision (the support granted, or why not), when it has decided. */
+        decisionWords?: string;
+      }[];
       records: { kind: string; reference: string; createdAt: string }[];
       ratings: number;
     }

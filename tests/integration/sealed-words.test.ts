@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
+import { exportOwnData } from '../../src/services/requests/own-data.js';
 import { startTestApp, testEnvironment } from '../helpers/test-app.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -64,6 +65,10 @@ describe('the committee’s words, sealed', () => {
     expect(record?.decision?.supportGranted).toBe(GRANTED);
     expect(record?.history.map((move) => move.reason ?? null)).toEqual([null, 'الباحث زار الأسرة', GRANTED]);
     expect(await app.repositories.cases.countClearWords()).toBe(0);
+    // The person reads what the committee wrote about them in their copy of their data (/mydata).
+    const origin = { chatKey: chatKeyOf(app.keys, 'console', 'person-1'), channel: 'console' as const, lang: 'ar' as const, now: at, messageMark: 'm1' };
+    const own = await exportOwnData({ ...app.repositories }, origin);
+    expect(own.request === 'export_own_data' && own.cases[0]?.decisionWords).toBe(GRANTED);
   });
 
   it('seals words stored in clear before, once, beside the running service, and keys status counts them', async () => {

@@ -26,6 +26,8 @@ export function onOwnData(turn: Turn, data: Extract<RequestResult, { request: 'e
       [
         turn.t('mydata.case', { reference: c.reference, status: turn.t(`caseStatus.${c.status}`), submittedAt: c.submittedAt }),
         ...linesOf(c.flow, c.flowVersion, c.answers),
+        // What the committee wrote about them is theirs to read too.
+        ...(c.decisionWords ? [turn.t('mydata.decision', { words: c.decisionWords })] : []),
       ].join('\n'),
     );
   }

@@ -34,6 +34,7 @@ export async function exportOwnData(deps: OwnDataDeps, origin: RequestOrigin): P
       flow: c.flow.id,
       flowVersion: c.flow.version,
       answers: c.answers as Record<string, AnswerValue>,
+      ...(c.decision?.supportGranted || c.decision?.reason ? { decisionWords: c.decision.supportGranted || c.decision.reason } : {}),
     })),
     records: records.map((r) => ({ kind: r.kind, reference: r.reference, createdAt: readableDate(r.createdAt, origin.lang) })),
     ratings: await deps.surveys.countAnsweredBy(origin.chatKey),
