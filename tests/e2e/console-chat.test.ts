@@ -18,6 +18,7 @@ import { openDatabase } from '../../src/models/database.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
 import { formatDualDate } from '../../src/core/calendar.js';
 import { ConsoleProcess } from '../helpers/console-process.js';
+import { onePagePdf } from '../helpers/pdf.js';
 import { MONGODB_URI, REDIS_URL } from '../helpers/db.js';
 
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -29,21 +30,6 @@ function uriFor(dbName: string): string {
   const url = new URL(MONGODB_URI);
   url.pathname = `/${dbName}`;
   return url.toString();
-}
-
-/** A minimal but well-formed one-page PDF (header, objects, xref, trailer, %%EOF). */
-function minimalPdf(): Buffer {
-  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
 }
 
 /** The expected-answer dates a request submitted between `from` and `to` may show. */
@@ -119,7 +105,7 @@ describe('console chat (the service process, typed into)', () => {
       .toBuffer({ resolveWithObject: true });
     await sharp(data, { raw: info }).jpeg({ quality: 85 }).toFile(photo);
     pdf = join(dir, 'family-card.pdf');
-    await writeFile(pdf, minimalPdf());
+    await writeFile(pdf, onePagePdf());
     keys = { DATA_KEYS: `k1:${KeyRing.generateKeyBase64()}`, DATA_KEY_CURRENT: 'k1', LOOKUP_KEY: KeyRing.generateKeyBase64() };
   });
 

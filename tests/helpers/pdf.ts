@@ -1,9 +1,8 @@
-/**
- * A one-page PDF with its cross-reference table: what a phone's scanner makes, at its smallest.
- * A PDF must have a page to be kept (services/documents/clean-pdf.ts rewrites it as its pages).
- */
-export function onePagePdf(): Buffer {
-  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'];
+/** The three objects of a one-page PDF: catalogue, page tree, an A4 page. */
+const ONE_PAGE = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'];
+
+/** A PDF written by hand from its objects (object n is `n 0 obj`), with a correct cross-reference table; `trailer` adds entries to the trailer. */
+export function handWrittenPdf(objects: readonly string[], trailer = ''): Buffer {
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((object, i) => {
@@ -12,6 +11,15 @@ export function onePagePdf(): Buffer {
   });
   const xref = body.length;
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailer}>>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
+}
+
+/**
+ * A one-page PDF: what a phone's scanner makes, at its smallest. A PDF must have a page to be
+ * kept (services/documents/clean-pdf.ts rewrites it as its pages); `extra` objects follow the
+ * page (object 4 on), and `trailer` adds entries to the trailer (an /Encrypt, say).
+ */
+export function onePagePdf(extra: readonly string[] = [], trailer = ''): Buffer {
+  return handWrittenPdf([...ONE_PAGE, ...extra], trailer);
 }

@@ -14,6 +14,11 @@ import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 /** Staff read Arabic; every staff text exists in English too, for a later per-member setting. */
 export const STAFF_LANG = 'ar' as const;
 
+/** A staff text: a message key rendered in the staff's language, or text already composed (it has a space or a line break; a key has neither). */
+export function staffText(translate: Translate, keyOrText: string, params?: Record<string, string | number>): string {
+  return keyOrText.includes(' ') || keyOrText.includes('\n') ? keyOrText : translate(STAFF_LANG, keyOrText, params);
+}
+
 export interface CaseViewDeps {
   keys: KeyRing;
   translate: Translate;

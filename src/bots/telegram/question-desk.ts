@@ -13,6 +13,7 @@ import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import type { ReferralDesk } from './referral-desk.js';
 import { ChannelSendError } from '../../core/channel.js';
+import { staffText } from './case-views.js';
 import { errorFields } from '../../logger.js';
 
 /** Staff read Arabic, as on the staff desk. */
@@ -294,7 +295,7 @@ export class QuestionDesk {
   }
 
   private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<true> {
-    const text = keyOrText.includes(' ') || keyOrText.includes('\n') ? keyOrText : this.t(keyOrText, params);
+    const text = staffText(this.deps.translate, keyOrText, params);
     await this.deps.gateway.tell(chatId, text, keyboard);
     return true;
   }

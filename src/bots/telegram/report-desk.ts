@@ -9,7 +9,7 @@ import { EXPORT_KINDS, exportAudited, type ExportKind } from '../../services/csv
 import { may } from '../../services/staff-permissions.js';
 import { readableDate } from '../../core/calendar.js';
 import { errorFields } from '../../logger.js';
-import { STAFF_LANG } from './case-views.js';
+import { STAFF_LANG, staffText } from './case-views.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 
 export interface ReportDeskDeps {
@@ -87,7 +87,7 @@ export class ReportDesk {
   }
 
   private tell(chatId: string, keyOrText: string, params?: Record<string, string | number>): Promise<boolean> {
-    const text = keyOrText.includes('\n') || keyOrText.includes(' ') ? keyOrText : this.t(keyOrText, params);
+    const text = staffText(this.deps.translate, keyOrText, params);
     return this.deps.gateway.tell(chatId, text);
   }
 

@@ -17,7 +17,7 @@ import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js
 import { tellAdministrators } from './administrators.js';
 import { may, QUESTION_PERMISSION } from '../../services/staff-permissions.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
-import { CaseViews, STAFF_LANG } from './case-views.js';
+import { CaseViews, STAFF_LANG, staffText } from './case-views.js';
 import type { GroupAlerts } from './group-alerts.js';
 import type { ReportDesk } from './report-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
@@ -306,7 +306,7 @@ export class StaffDesk {
 
   /** Sends a staff text (a key, or text already composed) privately; false when Telegram refuses (the member never started the bot). */
   private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<boolean> {
-    const text = keyOrText.includes('\n') || keyOrText.includes(' ') ? keyOrText : this.t(keyOrText, params);
+    const text = staffText(this.deps.translate, keyOrText, params);
     return this.deps.gateway.tell(chatId, text, keyboard);
   }
 

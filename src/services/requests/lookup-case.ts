@@ -44,7 +44,7 @@ export async function lookupCase(deps: LookupDeps, request: Extract<EngineReques
     actor: { kind: 'beneficiary', id: origin.chatKey },
     action: 'case.looked_up',
     target: { kind: 'case', id: record.id },
-    details: { channel: origin.channel, ownChat: record.chatKey === origin.chatKey },
+    details: { channel: origin.channel, ownChat: ownRequest },
   });
   return { request: 'lookup_case', outcome: 'found', found: summaryOf(record, origin.lang) };
 }

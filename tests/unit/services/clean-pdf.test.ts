@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFString, StandardFonts } from '@cantoo/pdf-lib';
 import { cleanPdf } from '../../../src/services/documents/clean-pdf.js';
+import { onePagePdf } from '../../helpers/pdf.js';
 
 /** The entries and words a hostile or careless PDF carries, none of which may reach staff. */
 const FORBIDDEN = [
@@ -85,42 +86,14 @@ describe('cleanPdf', () => {
   });
 
   it('refuses a PDF locked with a password, and one that cannot be read', async () => {
-    const encrypted = Buffer.from(
-      minimal(
-        [
-          '<< /Type /Catalog /Pages 2 0 R >>',
-          '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-          '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
-          '<< /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>',
-        ],
-        '/Encrypt 4 0 R',
-      ),
-      'latin1',
-    );
+    const encrypted = onePagePdf(['<< /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>'], '/Encrypt 4 0 R');
     expect(await cleanPdf(encrypted)).toEqual({ ok: false, reason: 'locked' });
     expect(await cleanPdf(Buffer.from('%PDF-1.7\nnot a pdf at all\n%%EOF\n', 'latin1'))).toEqual({ ok: false, reason: 'unreadable' });
   });
 
   it('cleans a plain PDF of the kind a phone makes without losing its page', async () => {
-    const plain = Buffer.from(
-      minimal(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>']),
-      'latin1',
-    );
+    const plain = onePagePdf();
     const cleaned = await cleanPdf(plain);
     expect(cleaned).toMatchObject({ ok: true, pages: 1 });
   });
 });
-
-/** A PDF written by hand, with a correct cross-reference table; `trailer` adds entries to the trailer. */
-function minimal(objects: string[], trailer = ''): string {
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R ${trailer} >>\nstartxref\n${xref}\n%%EOF\n`;
-  return body;
-}

@@ -1,6 +1,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { onePagePdf } from '../../helpers/pdf.js';
 import { canDecodeHeic, inspectDocument, type InspectDocumentOptions } from '../../../src/services/documents/inspect-document.js';
 
 const limits: InspectDocumentOptions = { maxBytes: 5 * 1024 * 1024, maxPixels: 50_000_000 };
@@ -19,22 +20,6 @@ async function phoneJpeg(): Promise<Buffer> {
       IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '24/1 42/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '46/1 40/1 0/1' },
     })
     .toBuffer();
-}
-
-/** A small but well-formed PDF with a correct cross-reference table. */
-function minimalPdf(): Buffer {
-  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>'];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, index) => {
-    offsets.push(body.length);
-    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
 }
 
 function pngChunk(type: string, data: Buffer): Buffer {
@@ -170,7 +155,7 @@ describe('inspectDocument decompression bombs', () => {
 
 describe('inspectDocument PDFs', () => {
   it('accepts a well-formed PDF and stores it rewritten, never as uploaded', async () => {
-    const pdf = minimalPdf();
+    const pdf = onePagePdf();
     const result = await inspectDocument(pdf, limits);
     expect(result).toMatchObject({ ok: true, kind: 'pdf', mime: 'application/pdf' });
     if (!result.ok) return;
@@ -180,7 +165,7 @@ describe('inspectDocument PDFs', () => {
   });
 
   it('goes by content, not by the name or type the sender gave', async () => {
-    const upload = { fileName: 'id-card.jpg', declaredMime: 'image/jpeg', bytes: minimalPdf() };
+    const upload = { fileName: 'id-card.jpg', declaredMime: 'image/jpeg', bytes: onePagePdf() };
     expect(await inspectDocument(upload.bytes, limits)).toMatchObject({ ok: true, kind: 'pdf', mime: 'application/pdf' });
 
     const text = { fileName: 'salary.pdf', declaredMime: 'application/pdf', bytes: Buffer.from('Salary: 4000 SAR\n') };
@@ -192,7 +177,7 @@ describe('inspectDocument PDFs', () => {
   });
 
   it('refuses a PDF cut short (no %%EOF at the end)', async () => {
-    const pdf = minimalPdf();
+    const pdf = onePagePdf();
     expect(await inspectDocument(pdf.subarray(0, pdf.length - 20), limits)).toEqual({
       ok: false,
       error: 'document.corrupt',
@@ -210,7 +195,7 @@ describe('inspectDocument limits', () => {
   });
 
   it('refuses an upload over maxBytes before looking inside', async () => {
-    const pdf = minimalPdf();
+    const pdf = onePagePdf();
     expect(await inspectDocument(pdf, { maxBytes: pdf.length - 1, maxPixels: limits.maxPixels })).toEqual({
       ok: false,
       error: 'document.tooLarge',
