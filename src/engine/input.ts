@@ -16,7 +16,7 @@ export interface OpenCaseSummary {
 /** The outcome of a request the engine made of its caller, fed back in as input. */
 export type RequestResult =
   | { request: 'find_own_open_case'; openCase: OpenCaseSummary | null }
-  | { request: 'check_national_id'; holder: 'none' | 'this_chat' | 'another_chat' }
+  | { request: 'check_national_id'; holder: 'none' | 'this_chat' | 'limited' }
   | { request: 'submit_case'; outcome: 'submitted'; reference: string; expectedBy: string }
   | { request: 'submit_case'; outcome: 'duplicate' }
   | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string }

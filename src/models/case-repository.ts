@@ -94,6 +94,12 @@ export class CaseRepository {
     return doc?.reference ?? null;
   }
 
+  /** The reference and promised date of the case with this id, or null: what a retried submission answers again. */
+  async receiptOf(id: string): Promise<{ reference: string; expectedBy: Date } | null> {
+    const doc = await this.model.findById(id, { reference: 1, expectedBy: 1 }).lean<CaseDoc>();
+    return doc ? { reference: doc.reference, expectedBy: new Date(doc.expectedBy) } : null;
+  }
+
   /** The case with this reference, or null. */
   async findByReference(reference: string): Promise<CaseRecord | null> {
     const doc = await this.model.findOne({ reference }).lean<CaseDoc>();
@@ -129,6 +135,19 @@ export class CaseRepository {
       .sort({ submittedAt: -1 })
       .lean<CaseDoc>();
     return doc ? { id: doc._id, reference: doc.reference, status: doc.status, submittedAt: doc.submittedAt, expectedBy: doc.expectedBy } : null;
+  }
+
+  /**
+   * The open cases made under one national ID (by its keyed hash), oldest first, nothing decrypted:
+   * the chat's own request for the one-request rule, and the cases that share the ID for staff.
+   */
+  async openWithId(nationalIdHash: string): Promise<{ id: string; reference: string; chatKey: string }[]> {
+    const docs = await this.model
+      .find({ nationalIdHash, status: { $nin: [...FINAL_STATES] } }, { _id: 1, reference: 1, chatKey: 1 })
+      .sort({ submittedAt: 1 })
+      .limit(20)
+      .lean<Pick<CaseDoc, '_id' | 'reference' | 'chatKey'>[]>();
+    return docs.map((doc) => ({ id: doc._id, reference: doc.reference, chatKey: doc.chatKey }));
   }
 
   /** Status and chat of a case, for deciding who may see what; nothing decrypted. */

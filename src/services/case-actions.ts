@@ -8,11 +8,16 @@ import { CaseTransitionError, isOpen, type Actor } from '../models/case-states.j
 import type { ChatLocks } from './chat-lock.js';
 import { finishOwed, type Notify, type OwedWorkDeps } from './owed-work.js';
 import { may, type StaffAct } from './staff-permissions.js';
+import { casesSharingId } from './shared-ids.js';
 
 /** What a staff member asked of a case, and what came of it. */
 export type ActionResult =
   | { ok: true; changed: boolean; record: CaseRecord }
-  | { ok: false; reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other' | 'too_late' | 'still_sending' | 'id_in_use'; record?: CaseRecord };
+  | {
+      ok: false;
+      reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other' | 'too_late' | 'still_sending' | 'id_in_use' | 'id_shared';
+      record?: CaseRecord;
+    };
 
 /** What the case actions work with. */
 export interface CaseActionDeps extends OwedWorkDeps {
@@ -86,11 +91,14 @@ export class CaseActions {
    * approved with the support granted, or rejected with the reason. The person is told after
    * the undo window, from MongoDB (the sweeper sends what comes due), so a restart inside the
    * window neither loses nor doubles it; a rejection frees the national ID at the same time.
+   * No approval while another open request uses the same national ID ('id_shared'): staff settle
+   * with both people whose ID it is, and reject the other first.
    */
   async decide(caseId: string, staff: Staff, outcome: 'approved' | 'rejected', text: string, act: string): Promise<ActionResult> {
     return this.act('decide', caseId, staff, act, async (record, at) => {
       if (record.decision) return { ok: false, reason: 'wrong_state', record };
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
+      if (outcome === 'approved' && (await casesSharingId(this.deps.cases, record)).length > 0) return { ok: false, reason: 'id_shared', record };
       const decision = { outcome, by: actorOf(staff), at, ...(outcome === 'approved' ? { supportGranted: text } : { reason: text }) };
       const tellAt = new Date(at.getTime() + (this.deps.decisionUndoMs ?? 0));
       const notice: OwedWork = {
@@ -152,7 +160,8 @@ export class CaseActions {
    * The committee reconsiders a decided case (approved or rejected, once the person was told):
    * back in review, the reason in the history, the person told their request is being
    * reconsidered. A rejected case takes its national ID back; 'id_in_use' when the person has
-   * made another request since.
+   * made another request since, from the same chat (another chat's request under the ID does not
+   * stop it: the two are shown side by side, as at submission).
    */
   async reopen(caseId: string, staff: Staff, reason: string, act: string): Promise<ActionResult> {
     return this.act('decide', caseId, staff, act, async (record, at) => {
@@ -161,9 +170,11 @@ export class CaseActions {
       if (decisionStillOwed(record)) return { ok: false, reason: 'still_sending', record };
       // The ID taken back pending, activated once the case is open again: a stop in between leaves a
       // pending lock the sweeper resolves by the case's state (resolveStaleLock), never an ID held by a closed case.
+      let lockTaken = false;
       if (record.status === 'rejected') {
-        const lock = await this.deps.locks.acquire(record.nationalIdHash, caseId, at);
-        if (lock.caseId !== caseId) return { ok: false, reason: 'id_in_use', record };
+        const open = await this.deps.cases.openWithId(record.nationalIdHash);
+        if (open.some((c) => c.chatKey === record.chatKey && c.id !== caseId)) return { ok: false, reason: 'id_in_use', record };
+        lockTaken = (await this.deps.locks.acquire(record.nationalIdHash, caseId, at)).caseId === caseId;
       }
       const notice: OwedWork = { kind: 'notice', key: 'caseProgress.reopened', params: { reference: record.reference }, noticeId: `${act}:notice` };
       await this.deps.cases.move(
@@ -175,7 +186,7 @@ export class CaseActions {
         { decision: null },
         this.owing(act, [audited(staff, 'case.reopened', at), { work: notice, dueAt: at }]),
       );
-      if (record.status === 'rejected') await this.deps.locks.activate(record.nationalIdHash, caseId);
+      if (lockTaken) await this.deps.locks.activate(record.nationalIdHash, caseId);
       return 'changed';
     });
   }
@@ -324,6 +335,16 @@ function decisionMove(record: CaseRecord) {
 
 function actorOf(staff: Staff): Actor {
   return { kind: 'staff', id: staff.id, name: staff.name };
+}
+
+/**
+ * {@link questionRefusal}, and for an approval the other open requests under the same national ID,
+ * so the committee member hears it when pressing *Approve*, before writing anything.
+ */
+export async function askRefusal(cases: CaseRepository, record: CaseRecord, purpose: QuestionPurpose): Promise<'already' | 'wrong_state' | 'id_shared' | null> {
+  const refused = questionRefusal(record, purpose);
+  if (refused || purpose !== 'approved') return refused;
+  return (await casesSharingId(cases, record)).length > 0 ? 'id_shared' : null;
 }
 
 /**

@@ -8,7 +8,7 @@ import { closeReferral, openReferral, relayToResearcher, type ReferralDeps } fro
 import { requestErasure, type ErasureDeps } from './erasure.js';
 import type { RequestOrigin } from './requests/origin.js';
 import { findOwnCases, findOwnOpenCase } from './requests/own-cases.js';
-import { checkNationalId } from './requests/national-id.js';
+import { checkNationalId, type NationalIdDeps } from './requests/national-id.js';
 import { lookupCase, type LookupDeps } from './requests/lookup-case.js';
 import { exportOwnData, type OwnDataDeps } from './requests/own-data.js';
 import { provideInfo, type InfoDeps } from './requests/info.js';
@@ -21,6 +21,7 @@ export type RequestDeps = SubmissionDeps &
   ReferralDeps &
   Pick<ErasureDeps, 'erasures' | 'hurryAdministrators'> &
   LookupDeps &
+  NationalIdDeps &
   OwnDataDeps &
   InfoDeps &
   SurveyDeps &
@@ -36,8 +37,7 @@ type Resolver<K extends EngineRequest['type']> = (
 
 /**
  * For each kind of request the engine makes (engine/requests/), the service that does it.
- * A chat only ever learns about its own cases; for an ID held by another chat it learns
- * only that a request exists.
+ * A chat only ever learns about its own cases; of an ID used by another chat it learns nothing.
  */
 const RESOLVERS: { [K in EngineRequest['type']]: Resolver<K> } = {
   find_own_open_case: (deps, _request, origin) => findOwnOpenCase(deps, origin),

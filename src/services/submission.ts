@@ -23,7 +23,10 @@ export interface SubmissionOrigin {
   now: Date;
 }
 
-/** What a submission achieved: a case with its reference and date, or a refusal because the ID has an open request. */
+/**
+ * What a submission achieved: a case with its reference and date, or a refusal because this
+ * chat already has an open request under the ID.
+ */
 export type SubmissionOutcome = { outcome: 'submitted'; caseId: string; reference: string; expectedBy: Date } | { outcome: 'duplicate' };
 
 /** Dependencies of the submission use case. */
@@ -45,9 +48,13 @@ export interface SubmissionDeps {
 /**
  * Submits a support request, crash-safe without transactions.
  *
- * 1. take the lock on the national ID (unique insert: one open request per ID);
- * 2. insert the case under an id derived from the draft (a retry inserts nothing);
- * 3. mark the lock active.
+ * 1. refuse only when this same chat already has an open request under the ID;
+ * 2. take the lock on the national ID (unique insert), unless another chat's open request
+ *    holds it: then this request is taken all the same, and staff see the two side by side
+ *    (the person is told nothing different, so no one learns that the ID is known, and its
+ *    owner is never turned away by someone who used it first);
+ * 3. insert the case under an id derived from the draft (a retry inserts nothing);
+ * 4. mark the lock active.
  * Each step is idempotent, so the retried inbound message repeats the whole
  * submission and lands on the same case; a crash that is never retried leaves a
  * pending lock that {@link resolveStaleLock} finishes or rolls back.
@@ -57,20 +64,21 @@ export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, o
   const nationalId = String(request.answers.national_id ?? '');
   const nationalIdHash = deps.keys.lookupHash('national-id', nationalId);
 
+  const open = await deps.cases.openWithId(nationalIdHash);
+  if (open.some((c) => c.chatKey === origin.chatKey && c.id !== caseId)) return { outcome: 'duplicate' };
   const lock = await takeLock(deps, nationalIdHash, caseId, origin.now);
-  if (!lock) return { outcome: 'duplicate' };
   deps.faults?.at('after-lock');
 
-  const submittedAt = lock.createdAt;
+  const submittedAt = lock?.createdAt ?? origin.now;
   const expectedBy = expectedAnswerDate(submittedAt, { days: deps.committeeDays, mode: deps.committeeDayCount ?? 'calendar' });
   const remindAt =
     deps.committeeReminderDay === undefined
       ? undefined
       : expectedAnswerDate(submittedAt, { days: deps.committeeReminderDay, mode: deps.committeeDayCount ?? 'calendar' });
-  const reference = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy, ...(remindAt ? { remindAt } : {}) });
+  const receipt = await insertCase(deps, request, origin, { caseId, nationalIdHash, submittedAt, expectedBy, ...(remindAt ? { remindAt } : {}) });
   deps.faults?.at('after-case');
 
-  if (!(await deps.locks.activate(nationalIdHash, caseId))) {
+  if (lock && !(await deps.locks.activate(nationalIdHash, caseId))) {
     // The sweeper rolled the lock back while this submission was slow: take it again for the case now written.
     const retaken = await deps.locks.acquire(nationalIdHash, caseId, origin.now);
     if (retaken.caseId === caseId) await deps.locks.activate(nationalIdHash, caseId);
@@ -81,12 +89,15 @@ export async function submitCase(deps: SubmissionDeps, request: SubmitRequest, o
     actor: { kind: 'beneficiary', id: origin.chatKey },
     action: 'case.submitted',
     target: { kind: 'case', id: caseId },
-    details: { channel: origin.channel, declarationVersion: request.declaration.version },
+    details: { channel: origin.channel, declarationVersion: request.declaration.version, sharesId: lock === null || open.some((c) => c.id !== caseId) },
   });
-  return { outcome: 'submitted', caseId, reference, expectedBy };
+  return { outcome: 'submitted', caseId, ...receipt };
 }
 
-/** Takes the ID's lock for `caseId`, clearing a lock left by a case that is no longer open; null when another open request holds it. */
+/**
+ * Takes the ID's lock for `caseId`, clearing a lock left by a case that is no longer open; null
+ * when another open request (or a submission being written) holds it.
+ */
 async function takeLock(deps: SubmissionDeps, nationalIdHash: string, caseId: string, now: Date): Promise<OpenRequestLock | null> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const lock = await deps.locks.acquire(nationalIdHash, caseId, now);
@@ -106,8 +117,8 @@ async function insertCase(
   request: SubmitRequest,
   origin: SubmissionOrigin,
   ids: { caseId: string; nationalIdHash: string; submittedAt: Date; expectedBy: Date; remindAt?: Date },
-): Promise<string> {
-  const existing = await deps.cases.referenceOf(ids.caseId);
+): Promise<{ reference: string; expectedBy: Date }> {
+  const existing = await deps.cases.receiptOf(ids.caseId);
   if (existing) return existing;
   // The reference is derived from a keyed hash of the draft: unguessable, yet the same on a retry.
   // A duplicate reference (40 bits: rare, not impossible) leaves no case, and the next seed is tried.
@@ -131,7 +142,7 @@ async function insertCase(
       ...(ids.remindAt ? { remindAt: ids.remindAt } : {}),
       by: { kind: 'beneficiary', id: origin.chatKey },
     });
-    const stored = await deps.cases.referenceOf(ids.caseId);
+    const stored = await deps.cases.receiptOf(ids.caseId);
     if (stored) return stored;
   }
   throw new Error('could not store the case');

@@ -660,19 +660,18 @@ describe('access through Telegram', () => {
     const fromEnglish = other.texts().length;
     await other.say('/status', said('en', 'status.none'));
     await other.say('/mydata', said('en', 'mydata.nothing'));
-    // Applying with the owner's national ID: told only that a request exists under it.
     await other.press('request', 'Do you agree');
     await other.press('yes', 'yourself');
     await other.press('self', 'full name');
     await other.say(EN_NAME, 'national ID');
-    await other.say(VALID_ID, said('en', 'nationalId.takenElsewhere'));
+    // Applying with the owner's national ID reads exactly as with a free one: nothing tells that it is known.
+    await other.say(VALID_ID, said('en', 'q.mobile'));
     // Following the owner's request from this phone with wrong digits: the same answer as a wrong reference.
     await other.say('/track', said('en', 'track.reference'));
     await other.say(reference, said('en', 'track.lastFour'));
     await other.say('1234', said('en', 'track.notFound'));
     for (const secret of secrets) expect(other.texts().join('\n'), secret).not.toContain(secret);
     expect(other.texts().slice(fromEnglish).join('\n')).not.toMatch(ARABIC);
-    expect(answersOf(await sessionOf(app, other))).not.toHaveProperty('national_id');
 
     // The owner sees their own, in their own chat.
     const before = owner.texts().length;

@@ -269,3 +269,44 @@ describe('staff actions that cannot misfire', () => {
     expect(referral).toBeNull();
   }, 180_000);
 });
+
+describe('two requests under one national ID', () => {
+  it('names each case on the other’s alert and case view, by reference only, and approves neither until staff settle whose ID it is', async () => {
+    const { fake, app } = await rig();
+    const nationalId = '1000000008';
+    const first = await claimedCase(fake, app, 5559201, nationalId);
+    // Someone else, from another chat, applies with the same ID: taken like any request.
+    const second = await englishRequest(new TgUser(fake, 5559202, 'en', 'Noura'), await jpeg(40), nationalId);
+
+    const secondAlert = await groupAlertFor(fake, GROUP, second);
+    expect(textOf(secondAlert)).toContain('رقم الهوية نفسه مستخدم في طلب مفتوح آخر');
+    expect(textOf(secondAlert)).toContain(first.reference);
+    // The first alert is edited to name the second.
+    await waitFor(
+      () => callsTo(fake, 'editMessageText', GROUP).some((c) => Number(c.params.message_id) === first.alertId && textOf(c).includes(second)),
+      'the first alert naming the second case',
+    );
+    // The case opened in a researcher's private chat names the other too.
+    const researcherChat = new TgUser(fake, RESEARCHER.telegramUserId);
+    const before = researcherChat.texts().length;
+    const secondAlertId = messageIdOf(secondAlert);
+    await answerTo(fake, new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(secondAlertId, groupButtonData(fake, GROUP, secondAlertId, 'فتح')));
+    const view = await researcherChat.replies(before, `الطلب ${second}`);
+    expect(view).toContain(`مستخدم في طلب مفتوح آخر: ${first.reference}`);
+    // The committee cannot approve either while both are open: told why when pressing Approve.
+    await answerTo(
+      fake,
+      new Staffer(fake, GROUP, RESEARCHER.telegramUserId).pressInGroup(secondAlertId, groupButtonData(fake, GROUP, secondAlertId, 'استلام')),
+    );
+    await waitFor(async () => (await app.repositories.cases.findByReference(second))?.status === 'in_review', 'the second case claimed');
+    const committee = new Staffer(fake, GROUP, COMMITTEE.telegramUserId);
+    for (const alertId of [first.alertId, secondAlertId]) {
+      const refused = await answerTo(fake, committee.pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'قبول')));
+      expect(textOf(refused) || String(refused.params.text)).toContain('طلب مفتوح آخر يستخدم رقم الهوية نفسه');
+    }
+    expect(new TgUser(fake, COMMITTEE.telegramUserId).texts()).toEqual([]);
+    // The group never sees the ID.
+    const group = [...callsTo(fake, 'sendMessage', GROUP), ...callsTo(fake, 'editMessageText', GROUP)].map(textOf).join('\n');
+    expect(group).not.toContain(nationalId);
+  }, 120_000);
+});

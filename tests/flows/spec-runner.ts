@@ -9,13 +9,13 @@ import { createTranslator, loadCatalogues } from '../../src/i18n/translator.js';
 
 /** What the world outside the engine answers to its requests, as data. */
 export interface World {
-  /** National IDs with an open request made from another chat. */
-  takenElsewhere?: string[];
+  /** Whether the chat has checked too many national IDs today. */
+  idChecksLimited?: boolean;
   /** National IDs with an open request made from this chat. */
   takenHere?: string[];
   /** The chat's own open request, if any. */
   openCase?: { caseId: string; reference: string; status: string; submittedAt: string; expectedBy: string } | null;
-  /** Submissions refused as duplicates. */
+  /** Submissions refused because this chat has an open request under the ID. */
   duplicateOnSubmit?: boolean;
   /** What an accepted submission answers (defaults: SR-TEST-0001, 15 Nov 2026). */
   submission?: { reference: string; expectedBy: string };
@@ -149,7 +149,7 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
     case 'find_own_open_case':
       return { request: 'find_own_open_case', openCase: world.openCase ?? null };
     case 'check_national_id': {
-      const holder = world.takenElsewhere?.includes(request.nationalId) ? 'another_chat' : world.takenHere?.includes(request.nationalId) ? 'this_chat' : 'none';
+      const holder = world.idChecksLimited ? 'limited' : world.takenHere?.includes(request.nationalId) ? 'this_chat' : 'none';
       return { request: 'check_national_id', holder };
     }
     case 'submit_case': {

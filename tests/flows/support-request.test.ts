@@ -501,15 +501,15 @@ const languageAtReview: SpecCase[] = [
 
 const identity: SpecCase[] = [
   {
-    name: 'changing the national ID at review to one held by another chat: told, asked again; back keeps the old ID and returns to the review',
-    world: { takenElsewhere: [OTHER_ID] },
+    name: 'changing the national ID at review to one of this chat’s open request: told, asked again; back keeps the old ID and returns to the review',
+    world: { takenHere: [OTHER_ID] },
     turns: [
       ...startArabic(),
       ...walk(AR_SELF),
       { send: reviewOption(AR_SELF, 'national_id'), replies: [`إجابتك الحالية: ${VALID_ID}`], at: 'support_request/national_id' },
       {
         send: OTHER_ID,
-        replies: ['يوجد طلب مفتوح مسجّل برقم الهوية هذا', ar('contact.howToReach')],
+        replies: [ar('nationalId.takenHere')],
         notReplies: ['قيد الدراسة'],
         at: 'support_request/national_id',
         answers: { national_id: VALID_ID },
@@ -518,14 +518,14 @@ const identity: SpecCase[] = [
     ],
   },
   {
-    name: 'national ID held by another chat: told a request exists and how to reach the association, never its status; asked again',
-    world: { takenElsewhere: [VALID_ID] },
+    name: 'too many national IDs checked from this chat today: told so and how to reach the association; nothing recorded, every other answer kept',
+    world: { idChecksLimited: true },
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'national_id' }),
       {
         send: VALID_ID_AR,
-        replies: ['يوجد طلب مفتوح مسجّل برقم الهوية هذا', 'فأرسل الرقم الصحيح', ar('contact.howToReach')],
+        replies: [ar('nationalId.checksLimited')],
         notReplies: ['الحالة', 'قيد الدراسة', 'مستلم', 'الرقم المرجعي', 'SR-'],
         lastReply: ar('q.nationalId'),
         at: 'support_request/national_id',
@@ -534,19 +534,17 @@ const identity: SpecCase[] = [
         answers: answersUpTo(AR_SELF_ANSWERS, AR_SELF, 'national_id'),
         notEvents: ['answer_recorded'],
       },
-      { send: OTHER_ID, replies: [ar('q.mobile')], at: 'support_request/mobile', answers: { national_id: OTHER_ID } },
     ],
   },
   {
-    name: 'national ID held by another chat (English): the same, in English',
-    world: { takenElsewhere: [OTHER_ID] },
+    name: 'too many national IDs checked (English): the same, in English',
+    world: { idChecksLimited: true },
     turns: [
       ...startEnglish(),
       ...walk(EN_BEHALF, { to: 'national_id' }),
       {
         send: '1029384755',
-        replies: ['An open request is already registered under this ID number', en('contact.howToReach')],
-        notReplies: ['Status', 'under study', 'Reference'],
+        replies: ['Many ID numbers have been entered from this chat today', en('contact.howToReach')],
         lastReply: en('q.nationalId'),
         at: 'support_request/national_id',
       },
@@ -568,7 +566,7 @@ const identity: SpecCase[] = [
     ],
   },
   {
-    name: 'duplicate at submit: told a request exists under the ID and how to reach the association, never its status',
+    name: 'duplicate at submit (this chat’s own open request under the ID): told to follow it, never another’s status',
     world: { duplicateOnSubmit: true },
     turns: [
       ...startArabic(),
@@ -576,8 +574,8 @@ const identity: SpecCase[] = [
       { send: '١', at: 'support_request/declaration' },
       {
         send: 'نعم',
-        replies: ['يوجد طلب مفتوح مسجّل برقم الهوية هذا', ar('contact.howToReach')],
-        notReplies: ['تم استلام طلبك', 'الحالة', 'قيد الدراسة', 'SR-'],
+        replies: [ar('nationalId.takenHere')],
+        notReplies: ['تم استلام طلبك', 'قيد الدراسة', 'SR-'],
         requests: [{ type: 'submit_case' }],
       },
     ],
@@ -587,7 +585,7 @@ const identity: SpecCase[] = [
 /** Behaviours that confuse a beneficiary or lose track of personal files; the engine must change for these to pass. */
 const engineFixesNeeded: SpecCase[] = [
   {
-    name: 'duplicate at submit (engine fix needed): the person can send the right ID as the message invites, without losing the draft and its files',
+    name: 'duplicate at submit (engine fix needed): the person can send another ID, without losing the draft and its files',
     world: { duplicateOnSubmit: true },
     turns: [
       ...startArabic(),
@@ -595,7 +593,7 @@ const engineFixesNeeded: SpecCase[] = [
       { send: '١', at: 'support_request/declaration' },
       {
         send: 'نعم',
-        replies: ['فأرسل الرقم الصحيح'],
+        replies: [ar('nationalId.takenHere')],
         lastReply: ar('q.nationalId'),
         at: 'support_request/national_id',
         answers: without(AR_SELF_ANSWERS, 'national_id'),
@@ -682,7 +680,7 @@ describe('support request: language at the review', () => {
   for (const spec of languageAtReview) it(spec.name, () => void runSpec(spec));
 });
 
-describe('support request: national ID held elsewhere, duplicates', () => {
+describe('support request: national ID of this chat’s request, checks limited, duplicates', () => {
   for (const spec of identity) it(spec.name, () => void runSpec(spec));
 });
 
@@ -758,7 +756,7 @@ describe('support request: determinism', () => {
   const conversation: SpecCase = {
     name: 'a whole conversation',
     channel: 'telegram',
-    world: { takenElsewhere: [OTHER_ID] },
+    world: { takenHere: [OTHER_ID] },
     turns: [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'national_id' }),

@@ -14,7 +14,7 @@ import { OpenRequestLocks } from '../../src/models/open-request-locks.js';
 import { RecordRepository } from '../../src/models/record-repository.js';
 import type { Staff } from '../../src/models/staff.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
-import { AFTER_DECISION, CaseActions, type AfterDecision, type CaseActionDeps } from '../../src/services/case-actions.js';
+import { AFTER_DECISION, askRefusal, CaseActions, type AfterDecision, type CaseActionDeps } from '../../src/services/case-actions.js';
 import { finishAllOwed } from '../../src/services/owed-work.js';
 import { answerFeedback } from '../../src/services/record-actions.js';
 import { resolveStaleLock } from '../../src/services/submission.js';
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 let n = 0;
 /** A case in `status`, reached by legal moves. */
-async function caseIn(status: CaseStatus): Promise<string> {
+async function caseIn(status: CaseStatus, under: { chatKey?: string; nationalIdHash?: string } = {}): Promise<string> {
   n += 1;
   const id = `case_${String(n).padStart(24, '0')}`;
   const at = new Date('2026-11-01T09:00:00Z');
@@ -76,9 +76,9 @@ async function caseIn(status: CaseStatus): Promise<string> {
     id,
     reference: `SR-MV${String(n).padStart(2, '0')}-0000`,
     channel: 'console',
-    chatKey: `console_${String(n).padStart(24, '0')}`,
+    chatKey: under.chatKey ?? `console_${String(n).padStart(24, '0')}`,
     lang: 'ar',
-    nationalIdHash: `hash-${n}`,
+    nationalIdHash: under.nationalIdHash ?? `hash-${n}`,
     supportType: 'food',
     city: 'نمران',
     answers: { national_id: '1000000008' },
@@ -387,12 +387,37 @@ describe('a staff act and what it owes, finished once', () => {
     });
   });
 
-  it('refuses to reopen a rejection when the person has made another request since', async () => {
+  it('refuses to reopen a rejection when the person has made another request since, from the same chat', async () => {
     const id = await caseIn('rejected');
     const record = (await cases.get(id))!;
     await locks.release(record.nationalIdHash, id);
-    await locks.acquire(record.nationalIdHash, 'case_another', new Date());
+    await caseIn('submitted', { chatKey: record.chatKey, nationalIdHash: record.nationalIdHash });
     expect(await faultyWith().reopen(id, committee, 'سبب', `reopen-${id}`)).toMatchObject({ ok: false, reason: 'id_in_use' });
     expect((await cases.get(id))!.status).toBe('rejected');
+  });
+
+  it('reopens a rejection when another chat’s open request uses the ID, leaving that request its lock', async () => {
+    const id = await caseIn('rejected');
+    const record = (await cases.get(id))!;
+    await locks.release(record.nationalIdHash, id);
+    const other = await caseIn('submitted', { nationalIdHash: record.nationalIdHash });
+    expect(await faultyWith().reopen(id, committee, 'سبب', `reopen-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect((await cases.get(id))!.status).toBe('in_review');
+    expect(await locks.get(record.nationalIdHash)).toMatchObject({ caseId: other });
+  });
+
+  it('approves nothing while another open request uses the same national ID; once the other is rejected, approves', async () => {
+    const id = await caseIn('in_review');
+    const hash = (await cases.get(id))!.nationalIdHash;
+    const other = await caseIn('in_review', { nationalIdHash: hash });
+    for (const target of [id, other]) {
+      expect(await faultyWith().decide(target, committee, 'approved', 'سلة غذائية', `approve-${target}`)).toMatchObject({ ok: false, reason: 'id_shared' });
+      expect((await cases.get(target))!.status).toBe('in_review');
+      expect(await askRefusal(cases, (await cases.get(target))!, 'approved')).toBe('id_shared');
+    }
+    // Rejecting is always possible: it is how staff settle whose ID it is.
+    expect(await faultyWith().decide(other, committee, 'rejected', 'رقم الهوية لصاحب طلب آخر', `reject-${other}`)).toMatchObject({ ok: true, changed: true });
+    expect(await askRefusal(cases, (await cases.get(id))!, 'approved')).toBeNull();
+    expect(await faultyWith().decide(id, committee, 'approved', 'سلة غذائية', `approve-again-${id}`)).toMatchObject({ ok: true, changed: true });
   });
 });

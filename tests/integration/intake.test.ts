@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
+import { casesSharingId } from '../../src/services/shared-ids.js';
+import { ID_CHECKS_PER_CHAT } from '../../src/services/requests/national-id.js';
 import { ScriptedFaults, startTestApp, testEnvironment, TestChat, waitFor, type TestEnvironment } from '../helpers/test-app.js';
 import { answerUpToReview as answerConsoleRequest, submit } from '../helpers/console-request.js';
 
@@ -145,30 +147,47 @@ describe('intake through the real queues and storage', () => {
     expect(transcript.filter((m) => m.includes('هل توافق'))).toHaveLength(1);
   });
 
-  it('allows one open request per national ID across chats, and tells the other chat nothing of it', async () => {
+  it('answers a chat using an ID that already has an open request exactly as a free ID, takes its request, and shows staff both', async () => {
     const app = await boot();
-    const first = new TestChat(() => app, env!.channel, 'first');
-    await answerUpToReview(first, VALID_ID);
-    const reference = await submit(first);
+    const owner = new TestChat(() => app, env!.channel, 'owner');
+    await answerUpToReview(owner, VALID_ID);
+    const first = await submit(owner);
 
-    const second = new TestChat(() => app, env!.channel, 'second');
-    await second.say('مرحبا', 'القائمة');
-    await second.say('1', 'هل توافق');
-    await second.say('نعم', 'لنفسك');
-    await second.say('1', 'الاسم الكامل');
-    await second.say('خالد سعد الدوسري', 'رقم الهوية');
-    const refused = await second.say(VALID_ID, 'ما رقم الهوية');
-    expect(refused).toContain('يوجد طلب مفتوح');
-    expect(refused).not.toContain(reference);
-    expect(refused).not.toMatch(/مستلم|قيد الدراسة/);
-    await second.say(OTHER_ID, 'رقم الجوال');
+    // The same answers from two new chats: one with the owner's ID, one with an ID nobody used.
+    const stranger = new TestChat(() => app, env!.channel, 'stranger');
+    const free = new TestChat(() => app, env!.channel, 'free');
+    await answerUpToReview(stranger, VALID_ID);
+    await answerUpToReview(free, OTHER_ID);
+    const second = await submit(stranger);
+    await submit(free);
+    const alike = (chatId: string) =>
+      env!.channel.transcript(chatId).map((m) =>
+        m
+          .replaceAll(VALID_ID, '<ID>')
+          .replaceAll(OTHER_ID, '<ID>')
+          .replace(/SR-[0-9A-Z]{4}-[0-9A-Z]{4}/g, '<REF>'),
+      );
+    expect(alike('stranger')).toEqual(alike('free'));
+    expect(alike('stranger').length).toBeGreaterThan(20);
+    expect(env!.channel.transcript('stranger').join('\n')).not.toContain(first);
 
-    // The same chat asking again sees its own open request.
-    const again = await first.say('1', 'لديك طلب مفتوح');
-    expect(again).toContain(reference);
+    // Both requests stand; staff find each from the other, by reference.
+    const byReference = async (reference: string) => (await app.repositories.cases.findByReference(reference))!;
+    const [a, b] = await Promise.all([byReference(first), byReference(second)]);
+    expect(await casesSharingId(app.repositories.cases, b)).toEqual([{ id: a.id, reference: first }]);
+    expect(await casesSharingId(app.repositories.cases, a)).toEqual([{ id: b.id, reference: second }]);
+    const submitted = await app.repositories.audit.list({ targetKind: 'case', targetId: b.id, limit: 10 });
+    expect(submitted.find((e) => e.action === 'case.submitted')?.details).toMatchObject({ sharesId: true });
+    const checks = await app.repositories.audit.list({ targetKind: 'chat', targetId: chatKeyOf(app.keys, 'console', 'stranger'), limit: 10 });
+    expect(checks.map((e) => [e.action, e.details])).toEqual([['national_id.checked', { channel: 'console', ownRequest: false, heldElsewhere: true }]]);
+    expect(JSON.stringify(checks)).not.toContain(VALID_ID);
+
+    // The same chat asking again still sees its own open request.
+    const again = await owner.say('1', 'لديك طلب مفتوح');
+    expect(again).toContain(first);
   });
 
-  it('lets only one of two chats racing with the same ID submit', async () => {
+  it('takes both of two chats racing with the same ID', async () => {
     const app = await boot();
     const a = new TestChat(() => app, env!.channel, 'race-a');
     const b = new TestChat(() => app, env!.channel, 'race-b');
@@ -176,10 +195,34 @@ describe('intake through the real queues and storage', () => {
     await answerUpToReview(b, OTHER_ID);
     await a.say('1', 'الإقرار');
     await b.say('1', 'الإقرار');
-    const [ra, rb] = await Promise.all([a.say('1'), b.say('1')]);
-    const outcomes = [ra, rb].map((r) => (r.includes('الرقم المرجعي') ? 'submitted' : r.includes('يوجد طلب مفتوح') ? 'refused' : r));
-    expect(outcomes.sort()).toEqual(['refused', 'submitted']);
-    expect(await app.connection.db!.collection('cases').countDocuments()).toBe(1);
+    const replies = await Promise.all([a.say('1', 'الرقم المرجعي'), b.say('1', 'الرقم المرجعي')]);
+    expect(replies.every((r) => r.includes('تم استلام طلبك'))).toBe(true);
+    const cases = await app.repositories.cases.openWithId(app.keys.lookupHash('national-id', OTHER_ID));
+    expect(cases).toHaveLength(2);
+    expect(await app.repositories.locks.get(app.keys.lookupHash('national-id', OTHER_ID))).toMatchObject({ state: 'active' });
+  });
+
+  it('limits and audits the national IDs one chat checks, losing nothing already answered', async () => {
+    const app = await boot();
+    const chat = new TestChat(() => app, env!.channel, 'many-ids');
+    await chat.say('السلام عليكم', 'القائمة الرئيسية');
+    await chat.say('1', 'هل توافق');
+    await chat.say('نعم', 'لنفسك');
+    await chat.say('1', 'الاسم الكامل');
+    await chat.say('محمد عبدالله القحطاني', 'رقم الهوية');
+    for (let i = 0; i < ID_CHECKS_PER_CHAT; i++) {
+      await chat.say(i % 2 ? VALID_ID : OTHER_ID, 'رقم الجوال');
+      await chat.say('رجوع', 'رقم الهوية');
+    }
+    const refused = await chat.say(OTHER_ID, 'أرقام الهوية');
+    expect(refused).toContain('قبل الغد');
+    const chatKey = chatKeyOf(app.keys, 'console', 'many-ids');
+    const audit = await app.repositories.audit.list({ targetKind: 'chat', targetId: chatKey, limit: 20 });
+    expect(audit.filter((e) => e.action === 'national_id.checked')).toHaveLength(ID_CHECKS_PER_CHAT);
+    expect(audit.filter((e) => e.action === 'national_id.check_refused')).toHaveLength(1);
+    // Nothing given is lost: the name, and the last ID taken.
+    const conversation = await app.repositories.conversations.load(chatKey);
+    expect(conversation?.session.drafts.support_request?.answers).toMatchObject({ full_name: 'محمد عبدالله القحطاني', national_id: VALID_ID });
   });
 
   it.each(['after-lock', 'after-case', 'after-activate', 'before-commit'])('survives a crash %s: one case, one confirmation', async (point) => {

@@ -59,8 +59,9 @@ export class CaseViews {
     );
   }
 
-  alertText(record: CaseRecord): string {
-    const lines = [this.t('staff.alert.new', this.summary(record))];
+  /** The group alert; `sharing` are the references of other open cases under the same national ID. */
+  alertText(record: CaseRecord, sharing: readonly string[] = []): string {
+    const lines = [this.t('staff.alert.new', this.summary(record)), ...this.sharingLines(sharing)];
     if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
     if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
     if (record.status === 'withdrawn') lines.push(this.t('staff.alert.withdrawn'));
@@ -113,8 +114,13 @@ export class CaseViews {
     return { status: this.t(`caseStatus.${record.status}`) };
   }
 
-  /** The whole case and its history, for a staff member's private chat. */
-  caseText(record: CaseRecord): string {
+  /** The line that warns of other open cases under the same national ID, by reference only. */
+  sharingLines(sharing: readonly string[]): string[] {
+    return sharing.length > 0 ? [this.t('staff.alert.idShared', { references: sharing.join('، ') })] : [];
+  }
+
+  /** The whole case and its history, for a staff member's private chat; `sharing` as for the alert. */
+  caseText(record: CaseRecord, sharing: readonly string[] = []): string {
     const flow = this.deps.requestFlow;
     const lines = this.answerLines(flow, record.answers);
     const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
@@ -143,6 +149,7 @@ export class CaseViews {
     ];
     return [
       this.t('staff.case.header', this.caseParams(record)),
+      ...this.sharingLines(sharing),
       '',
       ...lines,
       '',

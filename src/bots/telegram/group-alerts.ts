@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { KeyRing } from '../../privacy/key-ring.js';
-import type { CaseRecord } from '../../models/case-repository.js';
+import type { CaseRecord, CaseRepository } from '../../models/case-repository.js';
+import { casesSharingId } from '../../services/shared-ids.js';
 import { SerialByKey } from '../../services/serial-by-key.js';
 import { errorFields } from '../../logger.js';
 import { signAction } from './callback-data.js';
@@ -10,6 +11,8 @@ import type { TelegramGateway } from './telegram-gateway.js';
 
 export interface GroupAlertDeps {
   gateway: TelegramGateway;
+  /** Finds the other open cases under the same national ID, which every alert names. */
+  cases: CaseRepository;
   keys: KeyRing;
   views: CaseViews;
   staffGroupId: number | null;
@@ -19,8 +22,8 @@ export interface GroupAlertDeps {
 /**
  * A case's alert in the staff group: posted once (alone, or in a digest when the group's
  * minute is nearly used up), then edited as the case moves so it shows who holds it, what was
- * decided and the buttons that still make sense. The desks that change a case and the alert
- * poster all go through here.
+ * decided and the buttons that still make sense, and the other open cases under the same
+ * national ID, by reference. The desks that change a case and the alert poster all go through here.
  */
 export class GroupAlerts {
   /** Group alert edits queued by `refreshAlertSoon`, one after another per case. */
@@ -32,23 +35,39 @@ export class GroupAlerts {
   async postAlert(record: CaseRecord): Promise<{ chatId: string; messageId: number } | null> {
     if (this.deps.staffGroupId === null) return null;
     const chatId = this.deps.staffGroupId;
+    const sharing = await casesSharingId(this.deps.cases, record);
     const sent = await this.deps.gateway.sending(chatId, (t) =>
-      t.sendMessage(chatId, this.deps.views.alertText(record), { reply_markup: this.deps.views.alertKeyboard(record) }),
+      t.sendMessage(chatId, this.deps.views.alertText(record, references(sharing)), { reply_markup: this.deps.views.alertKeyboard(record) }),
     );
+    await this.namedOnOthers(sharing);
     return { chatId: String(chatId), messageId: sent.message_id };
+  }
+
+  /** The alerts of the cases a new one shares its national ID with now name it too. */
+  private async namedOnOthers(sharing: { id: string }[]): Promise<void> {
+    for (const { id } of sharing) {
+      const other = await this.deps.cases.get(id);
+      if (other) this.refreshAlertSoon(other);
+    }
   }
 
   /** Posts one message listing several new cases, each with an Open button, when the group's minute is nearly used up. */
   async postDigest(records: CaseRecord[]): Promise<{ chatId: string; messageId: number } | null> {
     if (this.deps.staffGroupId === null || records.length === 0) return null;
     const chatId = this.deps.staffGroupId;
-    const lines = records.map((r) => this.deps.views.t('staff.alert.digestLine', this.deps.views.summary(r))).join('\n');
+    const sharing = await Promise.all(records.map((r) => casesSharingId(this.deps.cases, r)));
+    const lines = records
+      .map((r, i) =>
+        [this.deps.views.t('staff.alert.digestLine', this.deps.views.summary(r)), ...this.deps.views.sharingLines(references(sharing[i]!))].join('\n  '),
+      )
+      .join('\n');
     const keyboard = staffKeyboard(
       records.map((r) => [{ text: `${this.deps.views.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]),
     );
     const sent = await this.deps.gateway.sending(chatId, (t) =>
       t.sendMessage(chatId, this.deps.views.t('staff.alert.digest', { count: records.length, lines }), { reply_markup: keyboard }),
     );
+    for (const shared of sharing) await this.namedOnOthers(shared);
     return { chatId: String(chatId), messageId: sent.message_id };
   }
 
@@ -67,10 +86,18 @@ export class GroupAlerts {
     const alert = record.alert;
     if (alert?.state !== 'posted' || !alert.chatId || !alert.messageId) return;
     const { chatId, messageId } = alert;
-    await this.deps.gateway
-      .sending(chatId, (t) =>
-        t.editMessageText(chatId, messageId, undefined, this.deps.views.alertText(record), { reply_markup: this.deps.views.alertKeyboard(record) }),
+    await casesSharingId(this.deps.cases, record)
+      .then((sharing) =>
+        this.deps.gateway.sending(chatId, (t) =>
+          t.editMessageText(chatId, messageId, undefined, this.deps.views.alertText(record, references(sharing)), {
+            reply_markup: this.deps.views.alertKeyboard(record),
+          }),
+        ),
       )
       .catch((error: unknown) => this.deps.logger.info({ caseId: record.id, ...errorFields(error) }, 'alert not updated'));
   }
+}
+
+function references(cases: { reference: string }[]): string[] {
+  return cases.map((c) => c.reference);
 }

@@ -326,6 +326,8 @@ export function refusalOf(result: Extract<ActionResult, { ok: false }>, t: (key:
       return ['staff.answer.stillSending'];
     case 'id_in_use':
       return ['staff.answer.idInUse'];
+    case 'id_shared':
+      return ['staff.answer.idShared'];
   }
 }
 

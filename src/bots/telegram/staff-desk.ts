@@ -8,7 +8,7 @@ import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { ErasureDesk } from './erasure-desk.js';
-import { questionRefusal, type CaseActions, type ActionResult } from '../../services/case-actions.js';
+import { askRefusal, type CaseActions, type ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../core/reference.js';
@@ -23,6 +23,7 @@ import type { ReportDesk } from './report-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
 import { mayAskAnswer, unassignedNoticed } from '../../services/record-actions.js';
+import { casesSharingId } from '../../services/shared-ids.js';
 
 /** What the staff desk works with. */
 export interface StaffDeskDeps {
@@ -250,7 +251,8 @@ export class StaffDesk {
         if (!may(member, QUESTION_PERMISSION[purpose])) return this.answer(press, 'staff.answer.notAllowed');
         const record = await this.deps.cases.get(id);
         if (!record) return this.answer(press, 'staff.answer.notFound');
-        const refused = questionRefusal(record, purpose);
+        const refused = await askRefusal(this.deps.cases, record, purpose);
+        if (refused === 'id_shared') return this.answer(press, 'staff.answer.idShared');
         if (refused) return this.answer(press, refused === 'already' ? 'staff.answer.already' : 'staff.answer.wrongState', this.views.statusParams(record));
         return this.answer(press, (await this.deps.questions.ask(member, record, purpose)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
@@ -277,7 +279,11 @@ export class StaffDesk {
 
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
   private async sendCase(chatId: string, record: CaseRecord): Promise<boolean> {
-    const text = this.views.caseText(record);
+    const sharing = await casesSharingId(this.deps.cases, record);
+    const text = this.views.caseText(
+      record,
+      sharing.map((c) => c.reference),
+    );
     if (!(await this.tell(chatId, text, undefined, this.views.alertKeyboard(record)))) return false;
     for (const documentId of record.documentIds) await this.sendDocumentTo(chatId, record.reference, documentId);
     return true;

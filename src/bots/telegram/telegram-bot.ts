@@ -144,7 +144,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   });
   const erasureDesk = new ErasureDesk({ gateway, staff: deps.staff, keys: deps.keys, translate: deps.translate, erasure: deps.erasure, logger });
   const views = new CaseViews({ keys: deps.keys, translate: deps.translate, requestFlow, recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow } });
-  const groupAlerts = new GroupAlerts({ gateway, keys: deps.keys, views, staffGroupId, logger });
+  const groupAlerts = new GroupAlerts({ gateway, cases: deps.cases, keys: deps.keys, views, staffGroupId, logger });
   const reportDesk = new ReportDesk({
     gateway,
     staff: deps.staff,

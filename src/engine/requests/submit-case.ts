@@ -35,13 +35,13 @@ export function onCaseSubmitted(turn: Turn, result: Extract<RequestResult, { req
 }
 
 /**
- * Another chat's request took the national ID between the check and the submission:
+ * This chat already has an open request under the national ID (made since the ID was checked):
  * the draft is kept and the person asked for the ID again, as at the question itself.
  */
 function askForAnotherId(turn: Turn): void {
   const { flow, draft } = turn.current();
   const idStep = Object.entries(flow.steps).find(([, s]) => s.kind === 'question' && s.check === 'national_id')?.[0];
-  turn.say('nationalId.takenElsewhere');
+  turn.say('nationalId.takenHere');
   if (!idStep || !turn.s.position) return showMenu(turn);
   delete draft.answers[idStep];
   draft.trail = draft.trail.filter((id) => id !== idStep);
