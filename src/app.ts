@@ -232,6 +232,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           logger,
           sessionStore: (storeOptions) => storage.whatsappSessions(storeOptions),
           cursors: storage.whatsappCursors(),
+          identities: storage.repositories.whatsappIds,
           ingest,
           hasConversation: (chatKey) => repositories.conversations.exists(chatKey),
           alertAdmins: async (alert: LinkAlert) => {

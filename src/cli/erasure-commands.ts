@@ -24,7 +24,7 @@ export function erasureDepsFor(
   audit: AuditLog,
 ): ErasureDeps & { close: () => Promise<void> } {
   const queues = new WorkQueues(redis, prefix);
-  const { erasures, cases, records, surveys, referrals, inbox, conversations, documents, locks } = repositories;
+  const { erasures, cases, records, surveys, referrals, inbox, conversations, documents, locks, whatsappIds } = repositories;
   return {
     erasures,
     cases,
@@ -35,6 +35,7 @@ export function erasureDepsFor(
     conversations,
     documents,
     locks,
+    whatsappIds,
     chatLocks: new ChatLocks(redis, prefix),
     audit,
     notify: (target, notice, noticeId) =>

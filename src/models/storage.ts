@@ -16,6 +16,7 @@ import { ErasureRepository } from './erasure-repository.js';
 import { StaffQuestions } from './staff-questions.js';
 import { WhatsAppSessionStore, type WhatsAppStoreOptions } from './whatsapp-session-store.js';
 import { WhatsAppCursors } from './whatsapp-cursors.js';
+import { WhatsAppIdentities } from './whatsapp-identities.js';
 import { DatabaseDump } from './database-dump.js';
 import { SealedStorage } from './sealed-storage.js';
 
@@ -34,6 +35,8 @@ export interface Repositories {
   schedules: ScheduleRepository;
   erasures: ErasureRepository;
   questions: StaffQuestions;
+  /** Which id each WhatsApp person's conversation is kept under (their number and their linked id). */
+  whatsappIds: WhatsAppIdentities;
 }
 
 /**
@@ -82,6 +85,7 @@ export function storageOver(connection: Connection, keys: KeyRing): Storage {
     schedules: new ScheduleRepository(connection),
     erasures: new ErasureRepository(connection),
     questions: new StaffQuestions(connection, keys),
+    whatsappIds: new WhatsAppIdentities(connection, keys),
   };
   return {
     repositories,

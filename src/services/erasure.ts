@@ -9,6 +9,7 @@ import type { ConversationRepository } from '../models/conversation-repository.j
 import type { DocumentStore } from '../models/document-store.js';
 import type { ErasureRepository, ErasureRequest } from '../models/erasure-repository.js';
 import type { InboxRepository } from '../models/inbox-repository.js';
+import type { WhatsAppIdentities } from '../models/whatsapp-identities.js';
 import type { OpenRequestLocks } from '../models/open-request-locks.js';
 import type { RecordRepository } from '../models/record-repository.js';
 import type { ReferralRepository } from '../models/referral-repository.js';
@@ -27,6 +28,8 @@ export interface ErasureDeps {
   conversations: ConversationRepository;
   documents: DocumentStore;
   locks: OpenRequestLocks;
+  /** The person's WhatsApp ids, recorded with the id their conversation is kept under (one may be their number). */
+  whatsappIds: Pick<WhatsAppIdentities, 'eraseChat'>;
   chatLocks: ChatLocks;
   audit: AuditLog;
   /** Tells the person the outcome in their chat, in their language, once (by notice id). */
@@ -221,6 +224,7 @@ export async function eraseChat(deps: ErasureDeps, chatKey: string, now: Date): 
     documents += loose.length;
     await deps.inbox.removeSetAside(chatKey);
     await deps.conversations.erase(chatKey, now);
+    await deps.whatsappIds.eraseChat(chatKey);
     return { cases: caseIds.length, records: recordIds.length, surveys: surveyIds.length, referrals: referralIds.length, documents };
   });
 }

@@ -234,6 +234,88 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     expect(client.sent.length).toBe(sendsBefore);
   }, 60_000);
 
+  it('keeps one conversation for a person who writes by number and then by linked id: nothing replayed, nothing answered twice', async () => {
+    const { phone, start, app } = await rig();
+    const first = await phone.client();
+    first.emitReady();
+    const byNumber = new WaUser(phone, '966533333333@c.us');
+    await byNumber.say('السلام عليكم', 'القائمة الرئيسية');
+    await byNumber.say('1', 'هل توافق على جمع بياناتك');
+
+    // WhatsApp now addresses the same person by their linked id.
+    const lid = '204060801234567@lid';
+    first.linkIds(byNumber.wid, lid);
+    const before = byNumber.texts().length;
+    first.emitMessage(build.text('أوافق', { chat: lid, t: byNumber.nextTime() }));
+    // The consent answers the question the number was asked: the same conversation, replied to under the number.
+    await byNumber.replies(before, 'هل تقدّم الطلب لنفسك');
+    expect(phone.sentTo(lid)).toEqual([]);
+    const conversations = await app.connection.db!.collection('conversations').countDocuments();
+    expect(conversations).toBe(1);
+
+    // A restart with the person's next message waiting under the linked id: read back from where the conversation stands.
+    await app.stop();
+    phone.clients[0]!.addToHistory(build.text('1', { chat: lid, t: byNumber.nextTime() }));
+    const waiting = byNumber.texts().length;
+    const restarted = await start();
+    (await phone.client(2)).emitReady();
+    await byNumber.replies(waiting, 'ما الاسم الكامل لصاحب الطلب');
+    await sleep(1_500);
+    const all = byNumber.texts().join('\n');
+    for (const question of ['القائمة الرئيسية', 'هل توافق على جمع بياناتك', 'هل تقدّم الطلب لنفسك', 'ما الاسم الكامل لصاحب الطلب']) {
+      expect(all.split(question).length - 1, question).toBe(1);
+    }
+    expect(await restarted.connection.db!.collection('conversations').countDocuments()).toBe(1);
+    // Each id is recorded, sealed: neither the number nor the linked id is stored in clear.
+    const identities = await restarted.connection.db!.collection('whatsapp_identities').find().toArray();
+    expect(identities).toHaveLength(2);
+    expect(JSON.stringify(identities)).not.toMatch(/966533333333|204060801234567/);
+  }, 60_000);
+
+  it('keeps the conversation of a person first known only by linked id when WhatsApp later gives their number', async () => {
+    const { phone, app } = await rig();
+    const client = await phone.client();
+    client.emitReady();
+    // Known only by linked id at first (WhatsApp does not give the number): the conversation is kept under it.
+    const lid = '305070901234567@lid';
+    const byLid = new WaUser(phone, lid);
+    await byLid.say('السلام عليكم', 'القائمة الرئيسية');
+    await byLid.say('1', 'هل توافق على جمع بياناتك');
+    // The number becomes known; the person writes from it: the same conversation, answered under the linked id.
+    const number = '966544444444@c.us';
+    client.linkIds(number, lid);
+    const before = byLid.texts().length;
+    client.emitMessage(build.text('أوافق', { chat: number, t: byLid.nextTime() }));
+    await byLid.replies(before, 'هل تقدّم الطلب لنفسك');
+    expect(phone.sentTo(number)).toEqual([]);
+    expect(await app.connection.db!.collection('conversations').countDocuments()).toBe(1);
+  }, 60_000);
+
+  it('keeps a conversation stored under a linked id before ids were made one, and waits for WhatsApp rather than guess whose chat it is', async () => {
+    const { phone, app } = await rig();
+    const client = await phone.client();
+    client.emitReady();
+    const lid = '406080001234567@lid';
+    const number = '966555555555@c.us';
+    const byLid = new WaUser(phone, lid);
+    await byLid.say('السلام عليكم', 'القائمة الرئيسية');
+    // As an older version left it: the conversation under the linked id, and no record of whose ids are whose.
+    await app.connection.db!.collection('whatsapp_identities').deleteMany({});
+    client.linkIds(number, lid);
+    // WhatsApp cannot say whose id this is for now: the message waits (the next catch-up reads it), no new conversation is made.
+    client.failPairLookups();
+    client.emitMessage(build.text('1', { chat: number, t: byLid.nextTime() }));
+    await sleep(1_000);
+    expect(await app.connection.db!.collection('conversations').countDocuments()).toBe(1);
+    expect(phone.sentTo(number)).toEqual([]);
+    client.failPairLookups(null);
+    const before = byLid.texts().length;
+    await app.whatsapp!.catchUp();
+    await byLid.replies(before, 'هل توافق على جمع بياناتك');
+    expect(phone.sentTo(number)).toEqual([]);
+    expect(await app.connection.db!.collection('conversations').countDocuments()).toBe(1);
+  }, 60_000);
+
   it('shows the QR code to scan on the admin endpoint and as a file, reports the link in readiness and metrics, and alerts administrators on Telegram when the number is logged out', async () => {
     const { phone, fake, app, dataDir } = await rig({ roles: ['bot', 'worker', 'http'] });
     await app.repositories.staff.add(ADMIN);

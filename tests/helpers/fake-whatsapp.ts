@@ -254,11 +254,22 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   /** Chat id → the time (seconds) up to which the person on the phone read it. */
   private readonly readUpTo = new Map<string, number>();
 
+  /**
+   * The people WhatsApp knows under both of their ids: number (`@c.us`) → linked id (`@lid`).
+   * Pass one map to several clients, like the history.
+   */
+  readonly contacts: Map<string, string>;
+  /** Every id `getContactLidAndPhone` was asked about, in order. */
+  readonly pairLookups: string[] = [];
+  private pairLookupError: Error | null = null;
+
   constructor(
     history = new Map<string, WhatsAppMessage[]>(),
     private readonly auth: FakeAuthStrategy | null = null,
+    contacts = new Map<string, string>(),
   ) {
     this.history = history;
+    this.contacts = contacts;
     // Client.js line 94: the strategy is bound to its client in the constructor.
     auth?.setup(this);
   }
@@ -336,6 +347,26 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     return [...this.history.keys()].map((chatId) => this.chat(chatId));
   }
 
+  /**
+   * Client.js lines 3307–3323: one page call for all ids, each through `enforceLidAndPnRetrieval`
+   * (Utils.js lines 1694–1722): a `@lid` id is its own lid and its phone is looked up; a `@c.us` id
+   * is its own phone and its lid is looked up; when the other half is not known, the query
+   * behind it (`queryWidExists`) finds the id but not its pair and only the id comes back. A page
+   * call that fails throws "Evaluation failed: …", like every `pupPage.evaluate`.
+   */
+  async getContactLidAndPhone(userIds: string[]): Promise<{ lid?: string | undefined; pn?: string | undefined }[]> {
+    this.pairLookups.push(...userIds);
+    if (this.pairLookupError !== null) throw this.pairLookupError;
+    return userIds.map((id) => {
+      if (id.endsWith('@lid')) {
+        const pn = [...this.contacts].find(([, lid]) => lid === id)?.[0];
+        return pn === undefined ? { lid: id, pn: undefined } : { lid: id, pn };
+      }
+      const lid = this.contacts.get(id);
+      return lid === undefined ? { lid: undefined, pn: id } : { lid, pn: id };
+    });
+  }
+
   async getMessageById(messageId: string): Promise<WhatsAppMessage | null> {
     for (const messages of this.history.values()) {
       const found = messages.find((m) => m.id._serialized === messageId);
@@ -345,6 +376,16 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   }
 
   // ---- test controls
+
+  /** WhatsApp now knows the person with number `pn` also as `lid` (both of their ids resolve to the pair). */
+  linkIds(pn: string, lid: string): void {
+    this.contacts.set(pn, lid);
+  }
+
+  /** `getContactLidAndPhone` fails from now on (null: answers again). */
+  failPairLookups(error: Error | null = new Error('Evaluation failed: TypeError: Cannot read properties of undefined (reading getCurrentLid)')): void {
+    this.pairLookupError = error;
+  }
 
   /** The next `count` sends fail with `error` (a real client throws "Evaluation failed: …"). */
   failSends(count = Number.POSITIVE_INFINITY, error = new Error('Evaluation failed: Error: Protocol error')): void {

@@ -9,13 +9,15 @@ import { waitFor } from './test-app.js';
 
 export class Phone {
   readonly history = new Map<string, WhatsAppMessage[]>();
+  /** Who WhatsApp knows under both ids, shared by every client like the history. */
+  readonly contacts = new Map<string, string>();
   readonly clients: FakeWhatsAppClient[] = [];
   /** What the service printed for the terminal (the QR code). */
   readonly printed: string[] = [];
 
   /** Builds the next client around the auth strategy the service made (the real `KeptRemoteAuth`), as the library would. */
   readonly createClient = (auth?: FakeAuthStrategy): FakeWhatsAppClient => {
-    const client = new FakeWhatsAppClient(this.history, auth ?? null);
+    const client = new FakeWhatsAppClient(this.history, auth ?? null, this.contacts);
     this.clients.push(client);
     return client;
   };

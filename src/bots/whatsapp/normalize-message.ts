@@ -134,6 +134,28 @@ export function normalizeEdit(msg: WhatsAppMessage, editedAt: Date): NormalizedW
   return parsed.success ? { kind: 'beneficiary', message: parsed.data } : ignored('system');
 }
 
+/**
+ * The message as received under the person's canonical id (see identities.ts): WhatsApp may
+ * address one person by their number (`…@c.us`) or their linked id (`…@lid`), and the message
+ * id (`<fromMe>_<chat>_<key>`) names the chat it came through. Under the canonical id the chat,
+ * the sender and the id's chat part are the canonical one, and the tiebreak follows the new id,
+ * so a message reads the same whichever id it came through. A message that came through the
+ * canonical id is unchanged (the ids stored before stay what they were). The media's `ref`
+ * keeps the id as WhatsApp knows it, for the download.
+ */
+export function asCanonical(message: InboundMessage, canonical: string): InboundMessage {
+  if (message.chatId === canonical) return message;
+  const messageId = message.messageId.replace(`_${message.chatId}_`, `_${canonical}_`);
+  return {
+    ...message,
+    chatId: canonical,
+    userId: message.userId === message.chatId ? canonical : message.userId,
+    messageId,
+    // An edit's notice is keyed by the minute, not by a message id: its seq stays.
+    seq: messageId === message.messageId ? message.seq : Math.floor(message.seq / 1000) * 1000 + tiebreak(messageId),
+  };
+}
+
 /** The readable part of a private message; null when there is nothing (an empty text). */
 function contentOf(msg: Obj, type: string, messageId: string): Content | null {
   if (type === 'chat') {

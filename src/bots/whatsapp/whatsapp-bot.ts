@@ -18,6 +18,7 @@ import { QrDisplay, type QrImage } from './qr-display.js';
 import { WhatsAppChannel } from './whatsapp-channel.js';
 import type { WhatsAppClient } from './whatsapp-client.js';
 import { WhatsAppInbound, type CatchUpReport } from './whatsapp-inbound.js';
+import { CanonicalIds, type CanonicalIdDeps } from './identities.js';
 import { WhatsAppLink, type LinkableClient, type LinkStatus, type LivenessOptions, type RebuildReason } from './whatsapp-link.js';
 
 /** Between two backups of the linked session. */
@@ -39,6 +40,8 @@ export interface WhatsAppBotDeps {
   sessionStore: (options: WhatsAppStoreOptions) => WhatsAppAuthStore;
   /** Where each chat's last read message is kept, for catch-up. */
   cursors: WhatsAppCursors;
+  /** Which id each person's conversation is kept under (their number and their linked id). */
+  identities: CanonicalIdDeps['store'];
   ingest: (message: InboundMessage) => Promise<boolean>;
   /** Whether the chat has a conversation: its first reply may go out before its cursor is written. */
   hasConversation: (chatKey: string) => Promise<boolean>;
@@ -161,8 +164,19 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     // The reply went out; only the read mark on the association's phone is missing.
     onSeenError: (error) => logger.warn({ ...errorFields(error) }, 'could not mark a WhatsApp chat read after replying'),
   });
+  let current: AdapterClient | null = null;
+  const people = new CanonicalIds({
+    store: deps.identities,
+    pairOf: async (id) => {
+      if (current === null) throw new Error('no WhatsApp client to ask whose id this is');
+      return (await current.getContactLidAndPhone([id]))[0] ?? {};
+    },
+    hasData: hasWritten,
+    chatKeyOf: keyOf,
+  });
   const inbound = new WhatsAppInbound({
     ingest: deps.ingest,
+    canonical: people,
     remember: (message) => channel.remember(message),
     received: (chatId, seq) => cursors.received(keyOf(chatId), seq),
     floors: async (chatIds) => {
@@ -184,7 +198,6 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     logger,
   });
 
-  let current: AdapterClient | null = null;
   let periodic: NodeJS.Timeout | null = null;
   const recordLink = (): void => {
     const linked = cursors.linked(session);

@@ -106,6 +106,11 @@ export interface WhatsAppClient {
   /** Undefined at runtime when the chat is unknown (the typings say otherwise). */
   getChatById(chatId: string): Promise<WhatsAppChat | undefined>;
   getChats(): Promise<WhatsAppChat[]>;
+  /**
+   * Each id's pair: the person's linked id and number (`Client.js` `getContactLidAndPhone`, through
+   * `Utils.js` `enforceLidAndPnRetrieval`); a field is undefined when WhatsApp does not know it.
+   */
+  getContactLidAndPhone(userIds: string[]): Promise<{ lid?: string | undefined; pn?: string | undefined }[]>;
   /** Null at runtime when the message is not in the page's store. */
   getMessageById?(messageId: string): Promise<WhatsAppMessage | null | undefined>;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 import type { InboundMessage } from '../../core/channel.js';
-import { isPrivateChatId, normalizeEdit, normalizeMessage } from './normalize-message.js';
+import { asCanonical, isPrivateChatId, normalizeEdit, normalizeMessage } from './normalize-message.js';
 import type { WhatsAppChat, WhatsAppClient, WhatsAppMessage } from './whatsapp-client.js';
 
 /** What the inbound side works with. */
@@ -10,7 +10,12 @@ export interface WhatsAppInboundDeps {
   ingest: (message: InboundMessage) => Promise<boolean>;
   /** Keeps a media message so its file can be downloaded when the flow asks for it. */
   remember: (message: WhatsAppMessage) => void;
-  /** Records that a chat's message with this `seq` was received. */
+  /**
+   * The id the person's conversation is kept under, whichever of their ids (`@c.us`, `@lid`) a
+   * message came through (identities.ts); each id as it is when absent.
+   */
+  canonical?: { canonical(chatId: string): Promise<string>; preload(chatIds: readonly string[]): Promise<void> };
+  /** Records that a chat's message with this `seq` was received (by the canonical id). */
   received: (chatId: string, seq: number) => Promise<void>;
   /**
    * For each chat id, the `seq` above which its messages may not have been received: the
@@ -64,7 +69,7 @@ export class WhatsAppInbound {
     this.chain = this.chain
       .then(async () => {
         const normalized = normalizeEdit(message, editedAt);
-        if (normalized.kind === 'beneficiary') await this.deps.ingest(normalized.message);
+        if (normalized.kind === 'beneficiary') await this.deps.ingest(await this.canonicalOf(normalized.message));
       })
       .catch((error: unknown) => this.deps.logger.warn({ ...errorFields(error) }, 'could not queue the notice for an edited WhatsApp message'));
   }
@@ -99,8 +104,8 @@ export class WhatsAppInbound {
       this.deps.onOutcome?.('ignored');
       return;
     }
-    const { message } = normalized;
     try {
+      const message = await this.canonicalOf(normalized.message);
       if (message.media) this.deps.remember(raw);
       const fresh = await this.deps.ingest(message);
       await this.deps.received(message.chatId, message.seq);
@@ -112,12 +117,31 @@ export class WhatsAppInbound {
     }
   }
 
+  /** The message under the person's canonical id. */
+  private async canonicalOf(message: InboundMessage): Promise<InboundMessage> {
+    return this.deps.canonical ? asCanonical(message, await this.deps.canonical.canonical(message.chatId)) : message;
+  }
+
   private async readBack(client: Pick<WhatsAppClient, 'getChats'>): Promise<CatchUpReport> {
     const report: CatchUpReport = { chatsRead: 0, messagesReceived: 0, chatsFailed: 0 };
     const chats = (await client.getChats()).filter((chat) => !chat.isGroup && isPrivateChatId(chat.id._serialized));
-    const floors = await this.deps.floors(chats.map((chat) => chat.id._serialized));
+    // Each chat read from where its person's conversation stands, whichever of their ids the chat is under;
+    // a chat whose person WhatsApp cannot name now waits for the next round rather than be read from the wrong place.
+    const canonical = new Map<string, string>();
+    await this.deps.canonical?.preload(chats.map((chat) => chat.id._serialized));
     for (const chat of chats) {
-      const floor = floors.get(chat.id._serialized);
+      const id = chat.id._serialized;
+      try {
+        canonical.set(id, this.deps.canonical ? await this.deps.canonical.canonical(id) : id);
+      } catch (error) {
+        report.chatsFailed += 1;
+        this.deps.logger.warn({ ...errorFields(error) }, 'could not tell whose WhatsApp chat this is; the next catch-up tries again');
+      }
+    }
+    const floors = await this.deps.floors([...new Set(canonical.values())]);
+    for (const chat of chats) {
+      const person = canonical.get(chat.id._serialized);
+      const floor = person === undefined ? undefined : floors.get(person);
       if (floor === undefined) continue;
       // Nothing happened in the chat since its floor (chat.timestamp is the last activity, in seconds).
       if (typeof chat.timestamp === 'number' && (chat.timestamp + 1) * 1000 <= floor) continue;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InboundMessageSchema } from '../../../../src/core/channel.js';
-import { normalizeEdit, normalizeMessage, tiebreak } from '../../../../src/bots/whatsapp/normalize-message.js';
+import { asCanonical, normalizeEdit, normalizeMessage, tiebreak } from '../../../../src/bots/whatsapp/normalize-message.js';
 import type { WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
 import { build, GROUP_WID, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
 
@@ -188,5 +188,34 @@ describe('normalizeEdit', () => {
   it('ignores edits in groups and of the account’s own messages', () => {
     expect(normalizeEdit(build.group('تعديل'), at)).toEqual({ kind: 'ignored', reason: 'group' });
     expect(normalizeEdit(build.own('تعديل'), at)).toEqual({ kind: 'ignored', reason: 'own' });
+  });
+});
+
+describe('asCanonical: one person under either id', () => {
+  const of = (message: WhatsAppMessage) => {
+    const normalized = normalizeMessage(message);
+    if (normalized.kind !== 'beneficiary') throw new Error('not a beneficiary message');
+    return normalized.message;
+  };
+
+  it('reads a message the same whichever id it came through, and leaves one under the canonical id as it was', () => {
+    const viaLid = of(build.text('أوافق', { chat: USER_LID, key: '3EB0AA', t: T0 }));
+    const viaNumber = of(build.text('أوافق', { chat: USER_WID, key: '3EB0AA', t: T0 }));
+    const canonical = asCanonical(viaLid, USER_WID);
+    expect(canonical).toEqual(viaNumber);
+    expect(canonical.messageId).toBe(`false_${USER_WID}_3EB0AA`);
+    expect(Math.floor(canonical.seq / 1000)).toBe(T0);
+    expect(asCanonical(viaNumber, USER_WID)).toBe(viaNumber);
+  });
+
+  it('keeps the download reference of a photo as WhatsApp knows it', () => {
+    const photo = of(build.image({ chat: USER_LID, key: '3EB0BB' }));
+    expect(asCanonical(photo, USER_WID).media?.ref).toBe(`false_${USER_LID}_3EB0BB`);
+  });
+
+  it('moves an edit notice to the canonical chat without changing its minute', () => {
+    const edit = normalizeEdit(build.text('تعديل', { chat: USER_LID, t: T0 }), new Date(T0 * 1000 + 90_000));
+    if (edit.kind !== 'beneficiary') throw new Error('not a beneficiary edit');
+    expect(asCanonical(edit.message, USER_WID)).toMatchObject({ chatId: USER_WID, messageId: edit.message.messageId, seq: edit.message.seq });
   });
 });
