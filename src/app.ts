@@ -249,6 +249,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
           onStatus: (status) => metrics.setWhatsAppLink(status, LINK_STATUSES),
           onRebuild: (reason) => metrics.whatsappRebuilds.inc({ reason }),
           onBackup: (report) => metrics.whatsappBackups.inc({ outcome: report.ok ? 'stored' : 'failed' }),
+          onCatchUp: (round) => metrics.recordCatchUp(round),
           ...options.whatsapp,
         })
       : null;

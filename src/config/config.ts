@@ -63,6 +63,7 @@ export const ConfigSchema = z.object({
   WHATSAPP_BACKUP_STALE_MINUTES: z.coerce.number().positive().default(30),
   /** While linked, chats are re-read this often for messages the live feed missed. */
   WHATSAPP_CATCH_UP_MINUTES: z.coerce.number().positive().default(10),
+  WHATSAPP_CATCH_UP_BUDGET_SECONDS: z.coerce.number().positive().default(60),
   /**
    * Deprecated: one bearer token shared by every administrator, accepted by the admin HTTP
    * endpoints while set. Each admin now has their own (npm run admin -- staff token).

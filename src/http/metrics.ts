@@ -83,6 +83,10 @@ export class Metrics {
   readonly whatsappRebuilds: Counter<'reason'>;
   /** Backups of the linked WhatsApp session, by outcome. */
   readonly whatsappBackups: Counter<'outcome'>;
+  /** WhatsApp catch-up rounds, and what they did: chats by outcome, messages received, time. */
+  readonly whatsappCatchUpChats: Counter<'outcome'>;
+  readonly whatsappCatchUpMessages: Counter;
+  readonly whatsappCatchUpSeconds: Histogram;
   /** Errors nothing else caught that reached the process, by where they came from. */
   readonly unhandledErrors: Counter<'source'>;
 
@@ -144,6 +148,23 @@ export class Metrics {
       name: `${PREFIX}whatsapp_session_backups_total`,
       help: 'Backups of the linked WhatsApp session, by outcome (stored, failed).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.whatsappCatchUpChats = new Counter({
+      name: `${PREFIX}whatsapp_catch_up_chats_total`,
+      help: 'Chats WhatsApp catch-up rounds dealt with, by outcome (read; failed: to be read again; left: not reached within the round budget).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.whatsappCatchUpMessages = new Counter({
+      name: `${PREFIX}whatsapp_catch_up_messages_total`,
+      help: 'Messages WhatsApp catch-up rounds read back and received (already received ones included).',
+      registers,
+    });
+    this.whatsappCatchUpSeconds = new Histogram({
+      name: `${PREFIX}whatsapp_catch_up_seconds`,
+      help: 'How long each WhatsApp catch-up round took.',
+      buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300],
       registers,
     });
     this.unhandledErrors = new Counter({
@@ -220,6 +241,15 @@ export class Metrics {
   setWhatsAppLink(status: string, all: readonly string[]): void {
     for (const each of all) this.whatsappLink.set({ status: each }, each === status ? 1 : 0);
     this.setChannelUp('whatsapp', status === 'linked');
+  }
+
+  /** A WhatsApp catch-up round's figures. */
+  recordCatchUp(round: { chatsRead: number; chatsFailed: number; chatsLeft: number; messagesReceived: number; ms: number }): void {
+    this.whatsappCatchUpChats.inc({ outcome: 'read' }, round.chatsRead);
+    this.whatsappCatchUpChats.inc({ outcome: 'failed' }, round.chatsFailed);
+    this.whatsappCatchUpChats.inc({ outcome: 'left' }, round.chatsLeft);
+    this.whatsappCatchUpMessages.inc(round.messagesReceived);
+    this.whatsappCatchUpSeconds.observe(round.ms / 1000);
   }
 
   /**

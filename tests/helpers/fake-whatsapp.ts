@@ -191,6 +191,10 @@ export const build = {
     data.from = 'status@broadcast';
     return messageFromData(data);
   },
+  /** An event in the chat (the security code changed, a call missed): the page's model has `isNotification`. */
+  notification(options: BuildOptions = {}): FakeMessage {
+    return messageFromData(raw('e2e_notification', options, { isNotification: true }));
+  },
   /** A message of any type, for the kinds without a builder of their own. */
   ofType(type: string, options: BuildOptions & Partial<RawMessageData> = {}): FakeMessage {
     const { chat, t, key, fromMe, author, ...fields } = options;
@@ -251,6 +255,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   private stateHangs = false;
   private failures: { remaining: number; error: Error } | null = null;
   private sendDelayMs = 0;
+  private fetchDelayMs = 0;
   /** Chat id → the time (seconds) up to which the person on the phone read it. */
   private readonly readUpTo = new Map<string, number>();
 
@@ -481,25 +486,47 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.readUpTo.set(chatId, this.history.get(chatId)?.at(-1)?.timestamp ?? 0);
   }
 
-  /** Puts a message in a chat's history without emitting it (arrived while the service was down). */
+  /**
+   * Puts a message in a chat's history without emitting it (arrived while the service was down),
+   * at the end: the page's store keeps messages in the order they reached it, so one decrypted
+   * late sits after newer ones.
+   */
   addToHistory(message: WhatsAppMessage): void {
     const chatId = message.id.remote;
     const messages = this.history.get(chatId) ?? [];
     messages.push(message);
-    messages.sort((a, b) => a.timestamp - b.timestamp);
     this.history.set(chatId, messages);
   }
 
+  /** Every `fetchMessages` takes this long before it answers (a slow page; a stuck one lasts up to Puppeteer's 180 s). */
+  delayFetches(ms: number): void {
+    this.fetchDelayMs = ms;
+  }
+
   private chat(chatId: string): WhatsAppChat {
+    const messages = () => this.history.get(chatId) ?? [];
     return {
       id: { _serialized: chatId },
       isGroup: chatId.endsWith('@g.us'),
-      timestamp: this.history.get(chatId)?.at(-1)?.timestamp ?? 0,
-      unreadCount: (this.history.get(chatId) ?? []).filter((m) => !m.fromMe && m.timestamp > (this.readUpTo.get(chatId) ?? 0)).length,
+      // The chat's last activity: its newest message, wherever the store holds it.
+      timestamp: Math.max(0, ...messages().map((m) => m.timestamp)),
+      unreadCount: messages().filter((m) => !m.fromMe && !isNotification(m) && m.timestamp > (this.readUpTo.get(chatId) ?? 0)).length,
       fetchMessages: async ({ limit }) => {
-        const messages = this.history.get(chatId) ?? [];
-        return limit === undefined || limit === Number.POSITIVE_INFINITY ? [...messages] : messages.slice(-limit);
+        if (this.fetchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.fetchDelayMs));
+        // Chat.js fetchMessages (1.34.7, lines 203–246): notifications are dropped (line 207, `m.isNotification`), the page's
+        // order is kept, and only when more than `limit` remain are they sorted by time (`a.t > b.t`) and trimmed to the newest.
+        let found = messages().filter((m) => !isNotification(m));
+        if (limit !== undefined && limit > 0 && found.length > limit) {
+          found = [...found].sort((a, b) => (a.timestamp > b.timestamp ? 1 : -1));
+          found = found.slice(found.length - limit);
+        }
+        return found;
       },
     };
   }
+}
+
+/** Whether the page's model of a message is an event in the chat rather than a message (`isNotification`). */
+function isNotification(message: WhatsAppMessage): boolean {
+  return (message as Partial<FakeMessage>)._data?.isNotification === true;
 }

@@ -52,6 +52,8 @@ export interface WhatsAppBotDeps {
   onRebuild?: (reason: RebuildReason) => void;
   /** Told after each backup of the session (metrics). */
   onBackup?: (report: BackupReport) => void;
+  /** Told each catch-up round's figures (metrics). */
+  onCatchUp?: (report: CatchUpReport) => void;
   /**
    * Builds the client around its auth strategy (the session kept in the encrypted store);
    * default whatsapp-web.js on Chromium. Tests pass a fake that drives the strategy as the library does.
@@ -177,6 +179,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
   const inbound = new WhatsAppInbound({
     ingest: deps.ingest,
     canonical: people,
+    budgetMs: config.WHATSAPP_CATCH_UP_BUDGET_SECONDS * 1000,
+    ...(deps.onCatchUp ? { onCatchUp: deps.onCatchUp } : {}),
     remember: (message) => channel.remember(message),
     received: (chatId, seq) => cursors.received(keyOf(chatId), seq),
     floors: async (chatIds) => {

@@ -3,6 +3,8 @@ import { errorFields } from '../../logger.js';
 import type { InboundMessage } from '../../core/channel.js';
 import { asCanonical, isPrivateChatId, normalizeEdit, normalizeMessage } from './normalize-message.js';
 import type { WhatsAppChat, WhatsAppClient, WhatsAppMessage } from './whatsapp-client.js';
+import { SerialByKey } from '../../services/serial-by-key.js';
+import { withTimeout } from '../../timeout.js';
 
 /** What the inbound side works with. */
 export interface WhatsAppInboundDeps {
@@ -28,13 +30,28 @@ export interface WhatsAppInboundDeps {
   onOutcome?: (outcome: 'received' | 'duplicate' | 'ignored' | 'failed') => void;
   /** The most messages read back from one chat in one catch-up (default 500). */
   maxPerChat?: number;
+  /** How long a round may go on starting reads (default 60 s); chats it did not reach wait for the next round or their person's next message. */
+  budgetMs?: number;
+  /** The longest one chat's read may take (default 30 s). */
+  chatTimeoutMs?: number;
+  /** Told each round's figures (metrics). */
+  onCatchUp?: (report: CatchUpReport) => void;
 }
 
-/** What a catch-up did. */
+/** What a catch-up round did. */
 export interface CatchUpReport {
   chatsRead: number;
   messagesReceived: number;
   chatsFailed: number;
+  /** Chats with missed messages the round's budget did not reach: the next round, or their person's next message, reads them. */
+  chatsLeft: number;
+  ms: number;
+}
+
+/** A chat known to hold messages the service may have missed, and where to read it from. */
+interface Behind {
+  chat: WhatsAppChat;
+  floor: number;
 }
 
 /**
@@ -43,21 +60,30 @@ export interface CatchUpReport {
  * chat with activity since its last received message — read on the phone or not, since
  * unread counts say nothing about what the service saw.
  *
- * Live messages are received one after another, in the order WhatsApp gives them; while a
- * catch-up runs they wait, so that messages sent while the service was away are received
- * before the ones sent after. A message seen twice (live and read back) is stored once: the
- * inbox is keyed by message id. A live message that could not be stored is not lost: its
- * chat's cursor did not move, so the next catch-up reads it again.
+ * Each chat is a lane: its messages are received one after another, in the order WhatsApp
+ * gives them, and a chat known to be behind (found by a catch-up round, not read yet) is read
+ * back before its next live message, so what was sent while the service was away comes first.
+ * Only that chat waits: the living of other chats never wait behind a catch-up. A round reads
+ * the chats that are behind, the longest waiting first, within a time budget; each read within
+ * a time limit (a stuck page call lasts up to Puppeteer's three minutes). A chat the budget
+ * did not reach, or whose read failed, stays behind and its cursor does not move: its live
+ * messages are stored but the next read starts from where it was, so nothing is skipped. A
+ * message seen twice (live and read back) is stored once: the inbox is keyed by message id.
  */
 export class WhatsAppInbound {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly lanes = new SerialByKey<string>();
+  private readonly behind = new Map<string, Behind>();
   private catchingUp: Promise<CatchUpReport> | null = null;
 
   constructor(private readonly deps: WhatsAppInboundDeps) {}
 
-  /** The `message` listener: queued behind earlier messages and any running catch-up. */
+  /** The `message` listener: in its chat's lane, after what the chat missed. */
   live(message: WhatsAppMessage): void {
-    this.chain = this.chain.then(() => this.receive(message)).catch(() => undefined);
+    const chatId = chatOf(message);
+    this.lanes.add(chatId, async () => {
+      if (this.behind.has(chatId)) await this.readChat(chatId, emptyReport());
+      await this.receive(message, { moveCursor: !this.behind.has(chatId) }).catch(() => undefined);
+    });
   }
 
   /**
@@ -66,29 +92,26 @@ export class WhatsAppInbound {
    * notice is not a message of theirs, and a lost one is not worth a catch-up.
    */
   edited(message: WhatsAppMessage, editedAt = new Date()): void {
-    this.chain = this.chain
-      .then(async () => {
+    this.lanes.add(chatOf(message), async () => {
+      try {
         const normalized = normalizeEdit(message, editedAt);
         if (normalized.kind === 'beneficiary') await this.deps.ingest(await this.canonicalOf(normalized.message));
-      })
-      .catch((error: unknown) => this.deps.logger.warn({ ...errorFields(error) }, 'could not queue the notice for an edited WhatsApp message'));
+      } catch (error) {
+        this.deps.logger.warn({ ...errorFields(error) }, 'could not queue the notice for an edited WhatsApp message');
+      }
+    });
   }
 
   /** Waits for every live message given so far (tests, shutdown). */
   async settled(): Promise<void> {
-    await this.chain;
+    await this.lanes.settled();
   }
 
-  /** Reads back what the service may have missed; one catch-up at a time (a second call joins the running one). */
+  /** Reads back what the service may have missed; one round at a time (a second call joins the running one). */
   catchUp(client: Pick<WhatsAppClient, 'getChats'>): Promise<CatchUpReport> {
     if (this.catchingUp) return this.catchingUp;
-    const run = this.chain.then(() => this.readBack(client));
+    const run = this.readBack(client);
     this.catchingUp = run;
-    // Live messages that arrive meanwhile queue behind the catch-up.
-    this.chain = run.then(
-      () => undefined,
-      () => undefined,
-    );
     const done = () => {
       if (this.catchingUp === run) this.catchingUp = null;
     };
@@ -97,8 +120,11 @@ export class WhatsAppInbound {
     return run;
   }
 
-  /** Normalises one message and, when it is a beneficiary's, stores it and moves its chat's cursor. */
-  async receive(raw: WhatsAppMessage): Promise<void> {
+  /**
+   * Normalises one message and, when it is a beneficiary's, stores it and (unless its chat is
+   * behind) moves its chat's cursor.
+   */
+  async receive(raw: WhatsAppMessage, options: { moveCursor: boolean } = { moveCursor: true }): Promise<void> {
     const normalized = normalizeMessage(raw);
     if (normalized.kind === 'ignored') {
       this.deps.onOutcome?.('ignored');
@@ -108,7 +134,7 @@ export class WhatsAppInbound {
       const message = await this.canonicalOf(normalized.message);
       if (message.media) this.deps.remember(raw);
       const fresh = await this.deps.ingest(message);
-      await this.deps.received(message.chatId, message.seq);
+      if (options.moveCursor) await this.deps.received(message.chatId, message.seq);
       this.deps.onOutcome?.(fresh ? 'received' : 'duplicate');
     } catch (error) {
       this.deps.onOutcome?.('failed');
@@ -123,7 +149,8 @@ export class WhatsAppInbound {
   }
 
   private async readBack(client: Pick<WhatsAppClient, 'getChats'>): Promise<CatchUpReport> {
-    const report: CatchUpReport = { chatsRead: 0, messagesReceived: 0, chatsFailed: 0 };
+    const startedAt = Date.now();
+    const report = emptyReport();
     const chats = (await client.getChats()).filter((chat) => !chat.isGroup && isPrivateChatId(chat.id._serialized));
     // Each chat read from where its person's conversation stands, whichever of their ids the chat is under;
     // a chat whose person WhatsApp cannot name now waits for the next round rather than be read from the wrong place.
@@ -139,26 +166,50 @@ export class WhatsAppInbound {
       }
     }
     const floors = await this.deps.floors([...new Set(canonical.values())]);
+    const due: WhatsAppChat[] = [];
     for (const chat of chats) {
       const person = canonical.get(chat.id._serialized);
       const floor = person === undefined ? undefined : floors.get(person);
       if (floor === undefined) continue;
       // Nothing happened in the chat since its floor (chat.timestamp is the last activity, in seconds).
       if (typeof chat.timestamp === 'number' && (chat.timestamp + 1) * 1000 <= floor) continue;
-      try {
-        const missed = await this.messagesAfter(chat, floor);
-        report.chatsRead += 1;
-        for (const message of missed) {
-          await this.receive(message);
-          report.messagesReceived += 1;
-        }
-      } catch (error) {
-        report.chatsFailed += 1;
-        this.deps.logger.warn({ ...errorFields(error) }, 'could not read back a WhatsApp chat; the next catch-up tries again');
-      }
+      // From now on its live messages wait for what it missed.
+      this.behind.set(chat.id._serialized, { chat, floor });
+      due.push(chat);
     }
+    // The longest waiting first: under the budget, the person who wrote first is read first.
+    due.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    const budgetMs = this.deps.budgetMs ?? 60_000;
+    let reached = 0;
+    for (const chat of due) {
+      if (Date.now() - startedAt > budgetMs) break;
+      reached += 1;
+      const chatId = chat.id._serialized;
+      await new Promise<void>((resolve) => this.lanes.add(chatId, () => this.readChat(chatId, report).finally(resolve)));
+    }
+    report.chatsLeft = due.length - reached;
+    report.ms = Date.now() - startedAt;
     this.deps.logger.info({ ...report }, 'WhatsApp catch-up done');
+    this.deps.onCatchUp?.(report);
     return report;
+  }
+
+  /** Reads back one chat that is behind, in its lane; it stays behind when the read fails. */
+  private async readChat(chatId: string, report: CatchUpReport): Promise<void> {
+    const behind = this.behind.get(chatId);
+    if (!behind) return;
+    try {
+      const missed = await withTimeout(this.messagesAfter(behind.chat, behind.floor), this.deps.chatTimeoutMs ?? 30_000);
+      for (const message of missed) {
+        await this.receive(message);
+        report.messagesReceived += 1;
+      }
+      this.behind.delete(chatId);
+      report.chatsRead += 1;
+    } catch (error) {
+      report.chatsFailed += 1;
+      this.deps.logger.warn({ ...errorFields(error) }, 'could not read back a WhatsApp chat; the next catch-up tries again');
+    }
   }
 
   /** The chat's messages with a `seq` above `floor`, oldest first, reading further back until the floor is passed. */
@@ -168,9 +219,10 @@ export class WhatsAppInbound {
     let messages: WhatsAppMessage[];
     for (;;) {
       messages = await chat.fetchMessages({ limit });
-      const oldest = messages[0];
+      // Not the first: the library sorts only when it trims to the limit (Chat.js fetchMessages), so the page's order may be any.
+      const oldest = messages.length === 0 ? undefined : Math.min(...messages.map((m) => m.timestamp));
       // A message of the oldest one's second may still be above the floor (seq adds up to 999 ms): read on until a whole second is below it.
-      const reachedFloor = oldest === undefined || oldest.timestamp * 1000 + 999 <= floor;
+      const reachedFloor = oldest === undefined || oldest * 1000 + 999 <= floor;
       if (messages.length < limit || reachedFloor || limit >= max) break;
       limit = Math.min(max, limit * 4);
     }
@@ -181,4 +233,13 @@ export class WhatsAppInbound {
     }
     return after.sort((a, b) => a.seq - b.seq).map((entry) => entry.message);
   }
+}
+
+function emptyReport(): CatchUpReport {
+  return { chatsRead: 0, messagesReceived: 0, chatsFailed: 0, chatsLeft: 0, ms: 0 };
+}
+
+/** The chat a message belongs to, as WhatsApp names it (`id.remote`; `from` for a message without one). */
+function chatOf(message: WhatsAppMessage): string {
+  return message.id?.remote ?? message.from ?? '';
 }

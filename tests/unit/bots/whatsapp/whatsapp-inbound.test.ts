@@ -36,6 +36,8 @@ interface HarnessOptions {
   /** Runs before a message is stored; throw to fail it. */
   beforeIngest?: (message: InboundMessage) => Promise<void>;
   maxPerChat?: number;
+  budgetMs?: number;
+  onCatchUp?: WhatsAppInboundDeps['onCatchUp'];
 }
 
 function harness(options: HarnessOptions = {}) {
@@ -70,6 +72,8 @@ function harness(options: HarnessOptions = {}) {
     logger: pino({ level: 'info' }, destination),
     onOutcome: (outcome) => outcomes.push(outcome),
     ...(options.maxPerChat === undefined ? {} : { maxPerChat: options.maxPerChat }),
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
+    ...(options.onCatchUp === undefined ? {} : { onCatchUp: options.onCatchUp }),
   });
   return { inbound, ingested, received, remembered, outcomes, floorRequests, logs: () => logs };
 }
@@ -190,7 +194,7 @@ describe('WhatsAppInbound.catchUp', () => {
     expect(floorRequests).toEqual([[USER_WID, USER_LID]]);
     expect(fetches.map((f) => f.chatId)).toEqual([USER_WID, USER_LID]);
     expect(ingested.map((m) => m.text)).toEqual(['رقم', 'معرف مرتبط']);
-    expect(report).toEqual({ chatsRead: 2, messagesReceived: 2, chatsFailed: 0 });
+    expect(report).toMatchObject({ chatsLeft: 0, chatsRead: 2, messagesReceived: 2, chatsFailed: 0 });
   });
 
   it('reads only messages with a seq above the floor, oldest first, without the account’s own', async () => {
@@ -208,7 +212,7 @@ describe('WhatsAppInbound.catchUp', () => {
     expect(ingested.map((m) => m.messageId)).toEqual(expected.map((m) => m.id._serialized));
     expect(ingested.map((m) => m.seq)).toEqual([...ingested.map((m) => m.seq)].sort((a, b) => a - b));
     expect(received.map((r) => r.seq)).toEqual(expected.map(seqOf));
-    expect(report).toEqual({ chatsRead: 1, messagesReceived: 4, chatsFailed: 0 });
+    expect(report).toMatchObject({ chatsLeft: 0, chatsRead: 1, messagesReceived: 4, chatsFailed: 0 });
   });
 
   it('skips a chat whose last activity is below its floor, and a chat without a floor', async () => {
@@ -227,7 +231,7 @@ describe('WhatsAppInbound.catchUp', () => {
     const report = await inbound.catchUp(client);
     expect(fetches.map((f) => f.chatId)).toEqual([USER_LID]);
     expect(ingested.map((m) => m.text)).toEqual(['جديد']);
-    expect(report).toEqual({ chatsRead: 1, messagesReceived: 1, chatsFailed: 0 });
+    expect(report).toMatchObject({ chatsLeft: 0, chatsRead: 1, messagesReceived: 1, chatsFailed: 0 });
   });
 
   it('reads nothing when no chat has a floor', async () => {
@@ -235,7 +239,7 @@ describe('WhatsAppInbound.catchUp', () => {
     client.addToHistory(build.text('رسالة', { chat: USER_WID, t: T0 + 50 }));
     const { fetches } = watchFetches(client);
     const { inbound, ingested } = harness({ floors: async () => new Map() });
-    expect(await inbound.catchUp(client)).toEqual({ chatsRead: 0, messagesReceived: 0, chatsFailed: 0 });
+    expect(await inbound.catchUp(client)).toMatchObject({ chatsLeft: 0, chatsRead: 0, messagesReceived: 0, chatsFailed: 0 });
     expect(fetches).toEqual([]);
     expect(ingested).toEqual([]);
   });
@@ -297,37 +301,45 @@ describe('WhatsAppInbound.catchUp', () => {
     });
     const { inbound, ingested, logs } = harness({ floors: floorForAll(afterSecond(T0)) });
     const report = await inbound.catchUp(client);
-    expect(report).toEqual({ chatsRead: 2, messagesReceived: 2, chatsFailed: 1 });
+    expect(report).toMatchObject({ chatsLeft: 0, chatsRead: 2, messagesReceived: 2, chatsFailed: 1 });
     expect(fetches.map((f) => f.chatId)).toEqual([USER_WID, USER_LID, OTHER_WID]);
     expect(ingested.map((m) => m.text)).toEqual(['يقرأ', 'يقرأ أيضا']);
     expect(logs()).toContain('could not read back a WhatsApp chat');
   });
 
-  it('ingests live messages that arrive during a catch-up after the caught-up ones', async () => {
+  it('ingests a live message of a chat that is behind after what the chat missed, and never holds up another chat', async () => {
     const client = new FakeWhatsAppClient();
     client.addToHistory(build.text('فائتة 1', { t: T0 + 20 }));
     client.addToHistory(build.text('فائتة 2', { t: T0 + 21 }));
-    const chatsGate = gate();
-    const original = client.getChats.bind(client);
-    vi.spyOn(client, 'getChats').mockImplementation(async () => {
-      await chatsGate.promise;
-      return original();
+    client.addToHistory(build.text('فائتة أخرى', { chat: OTHER_WID, t: T0 + 22 }));
+    const slow = gate();
+    // The first chat's page call hangs until the gate opens.
+    watchFetches(client, {
+      [USER_WID]: async (options) => {
+        await slow.promise;
+        return (client.history.get(USER_WID) ?? []).slice(-(options.limit ?? 20));
+      },
     });
-    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0)) });
+    const { inbound, ingested, received } = harness({ floors: floorForAll(afterSecond(T0)) });
     const running = inbound.catchUp(client);
-    inbound.live(build.text('حية', { t: T0 + 30 }));
     await wait(20);
-    expect(ingested).toEqual([]);
-    chatsGate.open();
+    const behindLive = build.text('حية', { t: T0 + 30 });
+    inbound.live(behindLive);
+    inbound.live(build.text('من شخص آخر', { chat: '966500000777@c.us', t: T0 + 31 }));
+    await wait(20);
+    // The other person's message is in while the slow chat is still being read; the slow chat's own waits.
+    expect(ingested.map((m) => m.text)).toEqual(['من شخص آخر']);
+    slow.open();
     await running;
     await inbound.settled();
-    expect(ingested.map((m) => m.text)).toEqual(['فائتة 1', 'فائتة 2', 'حية']);
+    expect(ingested.map((m) => m.text)).toEqual(['من شخص آخر', 'فائتة 1', 'فائتة 2', 'حية', 'فائتة أخرى']);
+    expect(received.at(-2)).toEqual({ chatId: USER_WID, seq: seqOf(behindLive) });
   });
 
-  it('waits for live messages given before it, then reads back', async () => {
+  it('waits for live messages of a chat given before it, then reads the chat back', async () => {
     const client = new FakeWhatsAppClient();
     client.addToHistory(build.text('فائتة', { t: T0 + 20 }));
-    const { getChats } = watchFetches(client);
+    const { fetches } = watchFetches(client);
     const { inbound, ingested } = harness({
       floors: floorForAll(afterSecond(T0)),
       beforeIngest: async (message) => {
@@ -337,9 +349,59 @@ describe('WhatsAppInbound.catchUp', () => {
     inbound.live(build.text('حية', { t: T0 + 30 }));
     const running = inbound.catchUp(client);
     await wait(10);
-    expect(getChats).not.toHaveBeenCalled();
+    expect(fetches).toEqual([]);
     await running;
     expect(ingested.map((m) => m.text)).toEqual(['حية', 'فائتة']);
+  });
+
+  it('stops starting reads when the round’s budget is spent; a chat left behind is read before its next live message, and its cursor waits', async () => {
+    const client = new FakeWhatsAppClient();
+    const chats = ['966500000101@c.us', '966500000102@c.us', '966500000103@c.us'];
+    chats.forEach((chat, i) => client.addToHistory(build.text(`فائتة ${i + 1}`, { chat, t: T0 + 20 + i })));
+    // A slow page: each chat's read takes longer than the whole budget.
+    client.delayFetches(60);
+    const rounds: unknown[] = [];
+    const { inbound, ingested, received } = harness({ floors: floorForAll(afterSecond(T0)), budgetMs: 30, onCatchUp: (round) => rounds.push(round) });
+    const report = await inbound.catchUp(client);
+    // The longest waiting chat was read; the budget was spent before the other two.
+    expect(report).toMatchObject({ chatsRead: 1, messagesReceived: 1, chatsLeft: 2, chatsFailed: 0 });
+    expect(report.ms).toBeGreaterThanOrEqual(60);
+    expect(rounds).toEqual([report]);
+    expect(ingested.map((m) => m.text)).toEqual(['فائتة 1']);
+    // The third person writes: their missed message first, then the new one.
+    inbound.live(build.text('جديدة', { chat: chats[2]!, t: T0 + 40 }));
+    await inbound.settled();
+    expect(ingested.map((m) => m.text)).toEqual(['فائتة 1', 'فائتة 3', 'جديدة']);
+    // The next round cannot read the second chat (the page fails): it stays behind. Its person's new
+    // message is stored, but its cursor stays where it was, so the round after reads what was missed.
+    client.delayFetches(0);
+    watchFetches(client, {
+      [chats[1]!]: async () => {
+        throw new Error('Evaluation failed: Protocol error');
+      },
+    });
+    expect(await inbound.catchUp(client)).toMatchObject({ chatsFailed: 1, chatsLeft: 0 });
+    inbound.live(build.text('جديدة 2', { chat: chats[1]!, t: T0 + 41 }));
+    await inbound.settled();
+    expect(ingested.at(-1)?.text).toBe('جديدة 2');
+    expect(received.some((r) => r.chatId === chats[1])).toBe(false);
+  });
+
+  it('finds the oldest of a page’s messages by time, whatever order the page gives them in', async () => {
+    const client = new FakeWhatsAppClient();
+    for (let i = 1; i <= 40; i++) client.addToHistory(build.text(`m${i}`, { t: T0 + i }));
+    // A page that hands its 20 newest out of order (the library sorts only when it trims): the oldest is not first.
+    const { fetches } = watchFetches(client, {
+      [USER_WID]: async (options) => {
+        const last = (client.history.get(USER_WID) ?? []).slice(-(options.limit ?? 20));
+        return [...last.slice(5), ...last.slice(0, 5)];
+      },
+    });
+    const { inbound, ingested } = harness({ floors: floorForAll(afterSecond(T0 + 21)) });
+    await inbound.catchUp(client);
+    // m22..m40 are above the floor; m21 (the oldest fetched, not first) is at it: no need to read further back.
+    expect(fetches.map((f) => f.limit)).toEqual([20]);
+    expect(ingested.map((m) => m.text)).toEqual(Array.from({ length: 19 }, (_, i) => `m${i + 22}`));
   });
 
   it('joins a running catch-up instead of starting a second one', async () => {
@@ -358,7 +420,7 @@ describe('WhatsAppInbound.catchUp', () => {
     expect(second).toBe(first);
     chatsGate.open();
     const [a, b] = await Promise.all([first, second]);
-    expect(a).toEqual({ chatsRead: 1, messagesReceived: 1, chatsFailed: 0 });
+    expect(a).toMatchObject({ chatsLeft: 0, chatsRead: 1, messagesReceived: 1, chatsFailed: 0 });
     expect(b).toBe(a);
     expect(getChats).toHaveBeenCalledTimes(1);
     expect(ingested).toHaveLength(1);
