@@ -316,6 +316,27 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     expect(await app.connection.db!.collection('conversations').countDocuments()).toBe(1);
   }, 60_000);
 
+  it('answers a message decrypted late once and tells no one it was edited; a real edit is told once', async () => {
+    const { phone } = await rig();
+    const client = await phone.client();
+    client.emitReady();
+    const user = new WaUser(phone, '966577700001@c.us');
+    await user.say('السلام عليكم', 'القائمة الرئيسية');
+    const before = user.texts().length;
+    await client.emitLateDecryption(build.text('1', { chat: user.wid, t: user.nextTime() }));
+    await user.replies(before, 'هل توافق على جمع بياناتك');
+    await sleep(1_000);
+    const after = user.texts().slice(before).join('\n');
+    expect(after.split('هل توافق على جمع بياناتك').length - 1).toBe(1);
+    expect(after).not.toContain('لا يغيّر ما وصلنا منها');
+    // A real edit of that answer: the person is told, once, that it changes nothing.
+    const answer = build.text('أوافق', { chat: user.wid, t: user.nextTime() });
+    await user.send(answer, 'هل تقدّم الطلب لنفسك');
+    const beforeEdit = user.texts().length;
+    client.emitEdit(answer, 'لا أوافق');
+    await user.replies(beforeEdit, 'لا يغيّر ما وصلنا منها');
+  }, 60_000);
+
   it('shows the QR code to scan on the admin endpoint and as a file, reports the link in readiness and metrics, and alerts administrators on Telegram when the number is logged out', async () => {
     const { phone, fake, app, dataDir } = await rig({ roles: ['bot', 'worker', 'http'] });
     await app.repositories.staff.add(ADMIN);

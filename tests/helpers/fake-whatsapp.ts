@@ -458,6 +458,35 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.emitter.emit('message', message);
   }
 
+  /**
+   * The sender edits a message. Client.js lines 956–975: `message_edit` with the message (its new
+   * body, its first timestamp), the new body and the old one; the page's model now carries the
+   * edit's key, which the Message copies (Message.js line 291).
+   */
+  emitEdit(message: FakeMessage, body: string): void {
+    const previous = message.body;
+    markEdited(message);
+    message.body = body;
+    message._data.body = body;
+    this.emitter.emit('message_edit', message, body, previous);
+  }
+
+  /**
+   * A message that reached the page as ciphertext and is decrypted a moment later (Client.js lines
+   * 1129–1162): `message_ciphertext` first; at decryption the type and the body change, and the
+   * body's change fires `message_edit` (line 1057, with no edit key) as the type's fires `message`
+   * (line 1159). Both are emitted, the edit first: the order the page's change events take is not
+   * promised.
+   */
+  async emitLateDecryption(message: FakeMessage, afterMs = 20): Promise<void> {
+    const cipher = messageFromData({ ...message._data, type: 'ciphertext', body: '' });
+    this.emitter.emit('message_ciphertext', cipher);
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    this.addToHistory(message);
+    this.emitter.emit('message_edit', message, message.body, '');
+    this.emitter.emit('message', message);
+  }
+
   emitDisconnected(reason = 'NAVIGATION'): void {
     this.state = null;
     this.emitter.emit('disconnected', reason);
@@ -529,4 +558,12 @@ export class FakeWhatsAppClient implements WhatsAppClient {
 /** Whether the page's model of a message is an event in the chat rather than a message (`isNotification`). */
 function isNotification(message: WhatsAppMessage): boolean {
   return (message as Partial<FakeMessage>)._data?.isNotification === true;
+}
+
+/** The message as the sender's edit leaves it: the page's model and the Message carry the edit's key (Message.js line 291). */
+export function markEdited<M extends FakeMessage>(message: M): M {
+  const key = { ...message.id, id: `${message.id.id}-E` };
+  message._data.latestEditMsgKey = key;
+  message.latestEditMsgKey = key;
+  return message;
 }

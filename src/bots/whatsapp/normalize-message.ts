@@ -30,6 +30,10 @@ const SYSTEM_TYPES = new Set([
   'call_log',
   'protocol',
   'reaction',
+  // A pinned message is an event in the chat, not something said.
+  'pin_message',
+  // An album's own message: its photos arrive one by one as images, and are taken as such.
+  'album',
   'ciphertext',
   'debug',
   'broadcast_notification',
@@ -44,6 +48,8 @@ const UNSUPPORTED_TYPES: Record<string, NonNullable<InboundMessage['unsupported'
   vcard: 'contact',
   multi_vcard: 'contact',
   video: 'video',
+  // A round video note: a video like any other.
+  ptv: 'video',
 };
 
 /**
@@ -120,6 +126,7 @@ function normalize(raw: unknown): NormalizedWhatsAppMessage {
  * ignored like their messages.
  */
 export function normalizeEdit(msg: WhatsAppMessage, editedAt: Date): NormalizedWhatsAppMessage {
+  if (!isRealEdit(msg)) return ignored('system');
   const edited = normalizeMessage(msg);
   if (edited.kind === 'ignored') return edited;
   const parsed = InboundMessageSchema.safeParse({
@@ -154,6 +161,15 @@ export function asCanonical(message: InboundMessage, canonical: string): Inbound
     // An edit's notice is keyed by the minute, not by a message id: its seq stays.
     seq: messageId === message.messageId ? message.seq : Math.floor(message.seq / 1000) * 1000 + tiebreak(messageId),
   };
+}
+
+/**
+ * Whether `message_edit` reports an edit by the sender. The library fires it on any change of
+ * body or caption (Client.js line 1057, `change:body change:caption`), also when a message that
+ * came as ciphertext is decrypted; only an edit carries the edit's key (Message.js line 291).
+ */
+export function isRealEdit(msg: WhatsAppMessage): boolean {
+  return msg.latestEditMsgKey != null || msg._data?.latestEditMsgKey != null;
 }
 
 /** The readable part of a private message; null when there is nothing (an empty text). */

@@ -45,6 +45,11 @@ export interface WhatsAppMessage {
   isStatus: boolean;
   broadcast: boolean;
   /**
+   * Set only on a message its sender edited (Message.js line 291, from the page's model): a body
+   * that changed without it (a message decrypted late) was not edited.
+   */
+  latestEditMsgKey?: unknown;
+  /**
    * The raw model the page handed over (not in the library's typings, present at runtime):
    * `mimetype`, `filename` and `size` of a media message, `caption`.
    */

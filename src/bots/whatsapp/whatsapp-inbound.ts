@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { errorFields } from '../../logger.js';
 import type { InboundMessage } from '../../core/channel.js';
-import { asCanonical, isPrivateChatId, normalizeEdit, normalizeMessage } from './normalize-message.js';
+import { asCanonical, isPrivateChatId, isRealEdit, normalizeEdit, normalizeMessage } from './normalize-message.js';
 import type { WhatsAppChat, WhatsAppClient, WhatsAppMessage } from './whatsapp-client.js';
 import { SerialByKey } from '../../services/serial-by-key.js';
 import { withTimeout } from '../../timeout.js';
@@ -87,11 +87,14 @@ export class WhatsAppInbound {
   }
 
   /**
-   * The `message_edit` listener: the person is told that the edit changes nothing (see
-   * {@link normalizeEdit}), in order with their messages. The chat's cursor does not move: the
-   * notice is not a message of theirs, and a lost one is not worth a catch-up.
+   * The `message_edit` listener. A real edit: the person is told that it changes nothing (see
+   * {@link normalizeEdit}), in order with their messages; the chat's cursor does not move (the
+   * notice is not a message of theirs, and a lost one is not worth a catch-up). A body that
+   * changed without an edit is a message decrypted late: it is received like a live one (the
+   * inbox takes it once, whichever of this and the library's `message` comes first).
    */
   edited(message: WhatsAppMessage, editedAt = new Date()): void {
+    if (!isRealEdit(message)) return this.live(message);
     this.lanes.add(chatOf(message), async () => {
       try {
         const normalized = normalizeEdit(message, editedAt);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InboundMessageSchema } from '../../../../src/core/channel.js';
 import { asCanonical, normalizeEdit, normalizeMessage, tiebreak } from '../../../../src/bots/whatsapp/normalize-message.js';
 import type { WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
-import { build, GROUP_WID, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
+import { build, GROUP_WID, markEdited, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
 
 function beneficiary(msg: WhatsAppMessage) {
   const result = normalizeMessage(msg);
@@ -167,7 +167,7 @@ describe('normalizeEdit', () => {
   const at = new Date('2026-01-01T10:03:20.000Z');
 
   it('turns an edit in a private chat into the notice that it changes nothing, one id a minute', () => {
-    const edited = build.text('الاسم بعد التعديل', { t: T0 });
+    const edited = markEdited(build.text('الاسم بعد التعديل', { t: T0 }));
     const result = normalizeEdit(edited, at);
     expect(result).toEqual({
       kind: 'beneficiary',
@@ -186,8 +186,21 @@ describe('normalizeEdit', () => {
   });
 
   it('ignores edits in groups and of the account’s own messages', () => {
-    expect(normalizeEdit(build.group('تعديل'), at)).toEqual({ kind: 'ignored', reason: 'group' });
-    expect(normalizeEdit(build.own('تعديل'), at)).toEqual({ kind: 'ignored', reason: 'own' });
+    expect(normalizeEdit(markEdited(build.group('تعديل')), at)).toEqual({ kind: 'ignored', reason: 'group' });
+    expect(normalizeEdit(markEdited(build.own('تعديل')), at)).toEqual({ kind: 'ignored', reason: 'own' });
+  });
+
+  it('gives no notice for a body that changed without an edit (a message decrypted late)', () => {
+    expect(normalizeEdit(build.text('وصلت متأخرة', { t: T0 }), at)).toEqual({ kind: 'ignored', reason: 'system' });
+  });
+});
+
+describe('albums, pins, round videos', () => {
+  it('ignores an album’s own message (its photos come as images) and a pin; answers a round video as a video', () => {
+    expect(normalizeMessage(build.ofType('album', { t: T0 }))).toEqual({ kind: 'ignored', reason: 'system' });
+    expect(normalizeMessage(build.ofType('pin_message', { t: T0 }))).toEqual({ kind: 'ignored', reason: 'system' });
+    const ptv = normalizeMessage(build.ofType('ptv', { t: T0 }));
+    expect(ptv.kind === 'beneficiary' && ptv.message.unsupported).toBe('video');
   });
 });
 
@@ -214,7 +227,7 @@ describe('asCanonical: one person under either id', () => {
   });
 
   it('moves an edit notice to the canonical chat without changing its minute', () => {
-    const edit = normalizeEdit(build.text('تعديل', { chat: USER_LID, t: T0 }), new Date(T0 * 1000 + 90_000));
+    const edit = normalizeEdit(markEdited(build.text('تعديل', { chat: USER_LID, t: T0 })), new Date(T0 * 1000 + 90_000));
     if (edit.kind !== 'beneficiary') throw new Error('not a beneficiary edit');
     expect(asCanonical(edit.message, USER_WID)).toMatchObject({ chatId: USER_WID, messageId: edit.message.messageId, seq: edit.message.seq });
   });

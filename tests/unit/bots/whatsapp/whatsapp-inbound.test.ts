@@ -5,7 +5,7 @@ import type { InboundMessage } from '../../../../src/core/channel.js';
 import { normalizeMessage } from '../../../../src/bots/whatsapp/normalize-message.js';
 import type { WhatsAppChat, WhatsAppMessage } from '../../../../src/bots/whatsapp/whatsapp-client.js';
 import { WhatsAppInbound, type WhatsAppInboundDeps } from '../../../../src/bots/whatsapp/whatsapp-inbound.js';
-import { build, FakeWhatsAppClient, GROUP_WID, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
+import { build, FakeWhatsAppClient, GROUP_WID, markEdited, T0, USER_LID, USER_WID } from '../../../helpers/fake-whatsapp.js';
 
 const OTHER_WID = '966598765432@c.us';
 const CHANNEL_WID = '120363099999999999@newsletter';
@@ -139,12 +139,25 @@ describe('WhatsAppInbound.live', () => {
     const { inbound, ingested, received } = harness();
     const name = build.text('محمد عبدالله القحطاني', { t: T0 });
     inbound.live(name);
-    inbound.edited(build.text('سارة علي', { t: T0, key: name.id.id! }), new Date(T0 * 1000 + 30_000));
-    inbound.edited(build.group('تعديل في مجموعة'));
+    inbound.edited(markEdited(build.text('سارة علي', { t: T0, key: name.id.id })), new Date(T0 * 1000 + 30_000));
+    inbound.edited(markEdited(build.group('تعديل في مجموعة')));
     inbound.live(build.text('1000000008', { t: T0 + 40 }));
     await inbound.settled();
     expect(ingested.map((m) => m.notice?.key ?? m.text)).toEqual(['محمد عبدالله القحطاني', 'edited.notApplied', '1000000008']);
     expect(received.map((r) => r.seq)).toEqual([ingested[0]!.seq, ingested[2]!.seq]);
+  });
+
+  it('takes a message decrypted late once, with no edit notice, whichever of its two events comes first', async () => {
+    const { inbound, ingested, received } = harness();
+    const client = new FakeWhatsAppClient();
+    client.on('message', (message) => inbound.live(message));
+    client.on('message_edit', (message) => inbound.edited(message));
+    const late = build.text('رسالة فُكّ تشفيرها متأخرة', { t: T0 });
+    await client.emitLateDecryption(late);
+    await inbound.settled();
+    expect(ingested.map((m) => m.notice?.key ?? m.text)).toEqual(['رسالة فُكّ تشفيرها متأخرة', 'رسالة فُكّ تشفيرها متأخرة']);
+    expect(new Set(ingested.map((m) => m.messageId)).size).toBe(1);
+    expect(received).toHaveLength(2);
   });
 
   it('passes media messages to remember, and only those', async () => {
