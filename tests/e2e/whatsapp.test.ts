@@ -435,6 +435,27 @@ describe('WhatsApp, end to end with a fake whatsapp-web.js client and a fake Bot
     expect(third.initializeCalls).toBe(1);
   }, 60_000);
 
+  it('Chromium killed while replies are going out: nothing is lost, each reply reaches the person once, after the rebuilt client is ready', async () => {
+    const { phone, app } = await rig();
+    const first = await phone.client();
+    first.emitReady();
+    const user = new WaUser(phone, '966577700002@c.us');
+    await user.say('السلام عليكم', 'القائمة الرئيسية');
+    // The page is slow; Chromium dies while the next replies wait in it.
+    const before = user.texts().length;
+    first.delaySends(400);
+    first.emitMessage(build.text('1', { chat: user.wid, t: user.nextTime() }));
+    await waitFor(() => first.sendAttempts.length > first.sent.length, 'a reply on its way');
+    first.killChromium();
+    expect(app.whatsapp!.status()).not.toBe('linked');
+    const second = await phone.client(2);
+    second.emitReady();
+    const replies = await user.replies(before, 'هل توافق على جمع بياناتك');
+    await sleep(1_000);
+    expect(replies.split('هل توافق على جمع بياناتك').length - 1).toBe(1);
+    expect(second.sent.filter((m) => m.chatId === user.wid).length).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
   it('without a terminal the QR code goes only to the owner-only PNG and the endpoint: never to stderr or the logs', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'wa-qr-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));

@@ -256,6 +256,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   private failures: { remaining: number; error: Error } | null = null;
   private sendDelayMs = 0;
   private fetchDelayMs = 0;
+  private chromiumDead = false;
   /** Chat id → the time (seconds) up to which the person on the phone read it. */
   private readonly readUpTo = new Map<string, number>();
 
@@ -314,6 +315,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   }
 
   async getState(): Promise<string | null> {
+    this.pageCall('Runtime.callFunctionOn');
     if (this.stateHangs) await new Promise(() => undefined);
     return this.state;
   }
@@ -321,7 +323,9 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   async sendMessage(chatId: string, content: string, options?: { sendSeen?: boolean }): Promise<unknown> {
     const record = { chatId, content, at: Date.now(), ...(options ? { options } : {}) };
     this.sendAttempts.push(record);
+    this.pageCall('Runtime.callFunctionOn');
     if (this.sendDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.sendDelayMs));
+    this.pageCall('Runtime.callFunctionOn');
     if (this.failures !== null && this.failures.remaining > 0) {
       this.failures.remaining -= 1;
       throw this.failures.error;
@@ -349,6 +353,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   }
 
   async getChats(): Promise<WhatsAppChat[]> {
+    this.pageCall('Runtime.callFunctionOn');
     return [...this.history.keys()].map((chatId) => this.chat(chatId));
   }
 
@@ -361,6 +366,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
    */
   async getContactLidAndPhone(userIds: string[]): Promise<{ lid?: string | undefined; pn?: string | undefined }[]> {
     this.pairLookups.push(...userIds);
+    this.pageCall('Runtime.callFunctionOn');
     if (this.pairLookupError !== null) throw this.pairLookupError;
     return userIds.map((id) => {
       if (id.endsWith('@lid')) {
@@ -452,6 +458,18 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.emitter.emit('browser_gone', reason);
   }
 
+  /**
+   * Chromium is killed: every page call from now on, and every one still waiting, fails as
+   * Puppeteer fails it (puppeteer-core 24, cdp/CdpSession.js line 69: a TargetCloseError
+   * "Protocol error (…): Session closed. Most likely the page has been closed."), and the
+   * browser's `disconnected` reaches `SupervisedClient`, which reports it as `browser_gone`.
+   */
+  killChromium(): void {
+    this.chromiumDead = true;
+    this.state = null;
+    this.emitBrowserGone('browser disconnected');
+  }
+
   /** A new incoming message: stored in the chat's history (as the page's store would) and emitted. */
   emitMessage(message: WhatsAppMessage): void {
     this.addToHistory(message);
@@ -532,6 +550,14 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.fetchDelayMs = ms;
   }
 
+  /** A call into the page: refused once Chromium is dead, as Puppeteer refuses it. */
+  private pageCall(method: string): void {
+    if (!this.chromiumDead) return;
+    const error = new Error(`Protocol error (${method}): Session closed. Most likely the page has been closed.`);
+    error.name = 'TargetCloseError';
+    throw error;
+  }
+
   private chat(chatId: string): WhatsAppChat {
     const messages = () => this.history.get(chatId) ?? [];
     return {
@@ -541,7 +567,9 @@ export class FakeWhatsAppClient implements WhatsAppClient {
       timestamp: Math.max(0, ...messages().map((m) => m.timestamp)),
       unreadCount: messages().filter((m) => !m.fromMe && !isNotification(m) && m.timestamp > (this.readUpTo.get(chatId) ?? 0)).length,
       fetchMessages: async ({ limit }) => {
+        this.pageCall('Runtime.callFunctionOn');
         if (this.fetchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.fetchDelayMs));
+        this.pageCall('Runtime.callFunctionOn');
         // Chat.js fetchMessages (1.34.7, lines 203–246): notifications are dropped (line 207, `m.isNotification`), the page's
         // order is kept, and only when more than `limit` remain are they sorted by time (`a.t > b.t`) and trimmed to the newest.
         let found = messages().filter((m) => !isNotification(m));
