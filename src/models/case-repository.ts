@@ -145,7 +145,7 @@ export class CaseRepository {
     const docs = await this.model
       .find({ nationalIdHash, status: { $nin: [...FINAL_STATES] } }, { _id: 1, reference: 1, chatKey: 1 })
       .sort({ submittedAt: 1 })
-      .limit(20)
+      .limit(200)
       .lean<Pick<CaseDoc, '_id' | 'reference' | 'chatKey'>[]>();
     return docs.map((doc) => ({ id: doc._id, reference: doc.reference, chatKey: doc.chatKey }));
   }

@@ -43,10 +43,13 @@ export class GroupAlerts {
     return { chatId: String(chatId), messageId: sent.message_id };
   }
 
-  /** The alerts of the cases a new one shares its national ID with now name it too. */
+  /**
+   * The alerts of the cases a new one shares its national ID with now name it too. Best effort:
+   * the new alert is posted, and a failure here must not have it posted again.
+   */
   private async namedOnOthers(sharing: { id: string }[]): Promise<void> {
     for (const { id } of sharing) {
-      const other = await this.deps.cases.get(id);
+      const other = await this.deps.cases.get(id).catch(() => null);
       if (other) this.refreshAlertSoon(other);
     }
   }

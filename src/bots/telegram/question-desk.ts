@@ -143,6 +143,8 @@ export class QuestionDesk {
     }
     const outcome = question.purpose === 'approved' ? 'approved' : 'rejected';
     const result = await this.deps.actions.decide(record.id, member, outcome, question.draft, question.id);
+    // Another open request under the same national ID: the draft and its buttons stay, to send once staff have settled it.
+    if (!result.ok && result.reason === 'id_shared') return this.refusal(result);
     if (!result.ok) {
       // Decided by someone else meanwhile, or no longer allowed: this draft will never be sent.
       await this.deps.questions.end(question.id, 'replaced');

@@ -25,6 +25,8 @@ import { WhatsAppLink, type LinkableClient, type LinkStatus, type LivenessOption
 const BACKUP_INTERVAL_MS = 300_000;
 /** How long the backup at a graceful stop may take. */
 const STOP_BACKUP_TIMEOUT_MS = 30_000;
+/** How long WhatsApp may take to say whose an id is (the person's number and linked id). */
+const PAIR_LOOKUP_TIMEOUT_MS = 20_000;
 /** How often the backup's age is checked against WHATSAPP_BACKUP_STALE_MINUTES. */
 const BACKUP_CHECK_MS = 60_000;
 
@@ -171,7 +173,8 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
     store: deps.identities,
     pairOf: async (id) => {
       if (current === null) throw new Error('no WhatsApp client to ask whose id this is');
-      return (await current.getContactLidAndPhone([id]))[0] ?? {};
+      // Bounded: a stuck page call would otherwise hold the person's lane (and a round) for Puppeteer's 180 s.
+      return (await withTimeout(current.getContactLidAndPhone([id]), PAIR_LOOKUP_TIMEOUT_MS))[0] ?? {};
     },
     hasData: hasWritten,
     chatKeyOf: keyOf,
@@ -273,7 +276,7 @@ export function assembleWhatsApp(deps: WhatsAppBotDeps): WhatsAppBot {
       client.on('ready', () => {
         void qr.clear().catch(() => undefined);
         recordLink();
-        // Started at once, so that live messages from now on queue behind what was missed.
+        // Started at once: a chat found behind is read back before its own next live message.
         void catchUp();
       });
     },

@@ -48,10 +48,11 @@ export interface CatchUpReport {
   ms: number;
 }
 
-/** A chat known to hold messages the service may have missed, and where to read it from. */
+/** A chat known to hold messages the service may have missed, where to read it from, and whose it is. */
 interface Behind {
   chat: WhatsAppChat;
   floor: number;
+  person: string;
 }
 
 /**
@@ -66,13 +67,22 @@ interface Behind {
  * Only that chat waits: the living of other chats never wait behind a catch-up. A round reads
  * the chats that are behind, the longest waiting first, within a time budget; each read within
  * a time limit (a stuck page call lasts up to Puppeteer's three minutes). A chat the budget
- * did not reach, or whose read failed, stays behind and its cursor does not move: its live
- * messages are stored but the next read starts from where it was, so nothing is skipped. A
- * message seen twice (live and read back) is stored once: the inbox is keyed by message id.
+ * did not reach, or whose read failed, stays behind.
+ *
+ * The cursor (one per person, whichever of their ids) only moves when nothing before it can be
+ * missing: not while a round is still finding which chats are behind, not while any chat of the
+ * person is behind, and not for a chat whose live message could not be stored or whose person
+ * could not be named, until a round has read it back. Live messages meanwhile are stored; the
+ * next read starts from where the cursor stayed, so nothing is skipped. A message seen twice
+ * (live and read back) is stored once: the inbox is keyed by message id.
  */
 export class WhatsAppInbound {
   private readonly lanes = new SerialByKey<string>();
   private readonly behind = new Map<string, Behind>();
+  /** Chats whose cursor waits for a round's read: a live message of theirs failed, or their person could not be named. */
+  private readonly held = new Set<string>();
+  /** Rounds still finding which chats are behind: meanwhile no live message moves a cursor. */
+  private preparing = 0;
   private catchingUp: Promise<CatchUpReport> | null = null;
 
   constructor(private readonly deps: WhatsAppInboundDeps) {}
@@ -82,7 +92,13 @@ export class WhatsAppInbound {
     const chatId = chatOf(message);
     this.lanes.add(chatId, async () => {
       if (this.behind.has(chatId)) await this.readChat(chatId, emptyReport());
-      await this.receive(message, { moveCursor: !this.behind.has(chatId) }).catch(() => undefined);
+      try {
+        const stored = await this.receive(message);
+        if (stored && this.preparing === 0 && this.mayMoveCursor(chatId, stored.chatId)) await this.deps.received(stored.chatId, stored.seq);
+      } catch {
+        // Not stored (or its cursor not written): the chat's cursor waits until a round reads it back.
+        this.held.add(chatId);
+      }
     });
   }
 
@@ -123,27 +139,34 @@ export class WhatsAppInbound {
     return run;
   }
 
-  /**
-   * Normalises one message and, when it is a beneficiary's, stores it and (unless its chat is
-   * behind) moves its chat's cursor.
-   */
-  async receive(raw: WhatsAppMessage, options: { moveCursor: boolean } = { moveCursor: true }): Promise<void> {
+  /** Normalises one message and, when it is a beneficiary's, stores it; returns it as stored (null when ignored). */
+  async receive(raw: WhatsAppMessage): Promise<InboundMessage | null> {
     const normalized = normalizeMessage(raw);
     if (normalized.kind === 'ignored') {
       this.deps.onOutcome?.('ignored');
-      return;
+      return null;
     }
     try {
       const message = await this.canonicalOf(normalized.message);
       if (message.media) this.deps.remember(raw);
       const fresh = await this.deps.ingest(message);
-      if (options.moveCursor) await this.deps.received(message.chatId, message.seq);
       this.deps.onOutcome?.(fresh ? 'received' : 'duplicate');
+      return message;
     } catch (error) {
       this.deps.onOutcome?.('failed');
       this.deps.logger.warn({ ...errorFields(error) }, 'could not store a WhatsApp message; the next catch-up reads it again');
       throw error;
     }
+  }
+
+  /**
+   * Whether the person's cursor may move past a message of `chatId`: no chat of the person is
+   * behind (but the one being read, `reading`) and the chat's cursor is not held.
+   */
+  private mayMoveCursor(chatId: string, person: string, reading?: string): boolean {
+    if (this.held.has(chatId) && chatId !== reading) return false;
+    for (const [id, behind] of this.behind) if (id !== reading && (id === chatId || behind.person === person)) return false;
+    return true;
   }
 
   /** The message under the person's canonical id. */
@@ -154,6 +177,46 @@ export class WhatsAppInbound {
   private async readBack(client: Pick<WhatsAppClient, 'getChats'>): Promise<CatchUpReport> {
     const startedAt = Date.now();
     const report = emptyReport();
+    this.preparing += 1;
+    let due: WhatsAppChat[];
+    try {
+      due = await this.findBehind(client, report);
+    } finally {
+      this.preparing -= 1;
+    }
+    // The longest waiting first: under the budget, the person who wrote first is read first.
+    due.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+    const budgetMs = this.deps.budgetMs ?? 60_000;
+    const started = new Set<string>();
+    let over = false;
+    for (const chat of due) {
+      const remaining = budgetMs - (Date.now() - startedAt);
+      if (remaining <= 0) break;
+      const chatId = chat.id._serialized;
+      // A read starts only within the budget; once started it finishes (bounded by the chat's time limit).
+      // A lane still busy when the budget is spent is not waited for: the chat stays behind.
+      const read = new Promise<void>((resolve) =>
+        this.lanes.add(chatId, async () => {
+          if (over) return resolve();
+          started.add(chatId);
+          await this.readChat(chatId, report).finally(resolve);
+        }),
+      );
+      if ((await Promise.race([read.then(() => 'read' as const), pause(remaining).then(() => 'spent' as const)])) === 'spent') {
+        if (started.has(chatId)) await read;
+        else break;
+      }
+    }
+    over = true;
+    report.chatsLeft = due.length - started.size;
+    report.ms = Date.now() - startedAt;
+    this.deps.logger.info({ ...report }, 'WhatsApp catch-up done');
+    this.deps.onCatchUp?.(report);
+    return report;
+  }
+
+  /** Lists the private chats, names each one's person, and marks behind those with activity since their floor. */
+  private async findBehind(client: Pick<WhatsAppClient, 'getChats'>, report: CatchUpReport): Promise<WhatsAppChat[]> {
     const chats = (await client.getChats()).filter((chat) => !chat.isGroup && isPrivateChatId(chat.id._serialized));
     // Each chat read from where its person's conversation stands, whichever of their ids the chat is under;
     // a chat whose person WhatsApp cannot name now waits for the next round rather than be read from the wrong place.
@@ -165,6 +228,7 @@ export class WhatsAppInbound {
         canonical.set(id, this.deps.canonical ? await this.deps.canonical.canonical(id) : id);
       } catch (error) {
         report.chatsFailed += 1;
+        this.held.add(id);
         this.deps.logger.warn({ ...errorFields(error) }, 'could not tell whose WhatsApp chat this is; the next catch-up tries again');
       }
     }
@@ -177,24 +241,10 @@ export class WhatsAppInbound {
       // Nothing happened in the chat since its floor (chat.timestamp is the last activity, in seconds).
       if (typeof chat.timestamp === 'number' && (chat.timestamp + 1) * 1000 <= floor) continue;
       // From now on its live messages wait for what it missed.
-      this.behind.set(chat.id._serialized, { chat, floor });
+      this.behind.set(chat.id._serialized, { chat, floor, person: person! });
       due.push(chat);
     }
-    // The longest waiting first: under the budget, the person who wrote first is read first.
-    due.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
-    const budgetMs = this.deps.budgetMs ?? 60_000;
-    let reached = 0;
-    for (const chat of due) {
-      if (Date.now() - startedAt > budgetMs) break;
-      reached += 1;
-      const chatId = chat.id._serialized;
-      await new Promise<void>((resolve) => this.lanes.add(chatId, () => this.readChat(chatId, report).finally(resolve)));
-    }
-    report.chatsLeft = due.length - reached;
-    report.ms = Date.now() - startedAt;
-    this.deps.logger.info({ ...report }, 'WhatsApp catch-up done');
-    this.deps.onCatchUp?.(report);
-    return report;
+    return due;
   }
 
   /** Reads back one chat that is behind, in its lane; it stays behind when the read fails. */
@@ -204,10 +254,13 @@ export class WhatsAppInbound {
     try {
       const missed = await withTimeout(this.messagesAfter(behind.chat, behind.floor), this.deps.chatTimeoutMs ?? 30_000);
       for (const message of missed) {
-        await this.receive(message);
+        const stored = await this.receive(message);
         report.messagesReceived += 1;
+        // In order, so a read cut short resumes after the last one stored.
+        if (stored && this.mayMoveCursor(chatId, behind.person, chatId)) await this.deps.received(stored.chatId, stored.seq);
       }
       this.behind.delete(chatId);
+      this.held.delete(chatId);
       report.chatsRead += 1;
     } catch (error) {
       report.chatsFailed += 1;
@@ -245,4 +298,9 @@ function emptyReport(): CatchUpReport {
 /** The chat a message belongs to, as WhatsApp names it (`id.remote`; `from` for a message without one). */
 function chatOf(message: WhatsAppMessage): string {
   return message.id?.remote ?? message.from ?? '';
+}
+
+/** Resolves after `ms`, without keeping the process alive. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

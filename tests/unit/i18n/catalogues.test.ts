@@ -81,3 +81,12 @@ describe('message catalogues', () => {
     for (const key of [...used, ...built]) expect(known.has(key), key).toBe(true);
   });
 });
+
+describe('staff pop-ups', () => {
+  it('fit the 200 characters Telegram allows an answer to a button (answerCallbackQuery), in both languages', () => {
+    for (const [lang, catalogue] of Object.entries(catalogues)) {
+      const long = Object.entries(catalogue as Record<string, string>).filter(([key, text]) => key.startsWith('staff.answer.') && [...text].length > 200);
+      expect(long, lang).toEqual([]);
+    }
+  });
+});

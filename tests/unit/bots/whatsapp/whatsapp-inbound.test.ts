@@ -38,6 +38,7 @@ interface HarnessOptions {
   maxPerChat?: number;
   budgetMs?: number;
   onCatchUp?: WhatsAppInboundDeps['onCatchUp'];
+  canonical?: WhatsAppInboundDeps['canonical'];
 }
 
 function harness(options: HarnessOptions = {}) {
@@ -74,6 +75,7 @@ function harness(options: HarnessOptions = {}) {
     ...(options.maxPerChat === undefined ? {} : { maxPerChat: options.maxPerChat }),
     ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
     ...(options.onCatchUp === undefined ? {} : { onCatchUp: options.onCatchUp }),
+    ...(options.canonical === undefined ? {} : { canonical: options.canonical }),
   });
   return { inbound, ingested, received, remembered, outcomes, floorRequests, logs: () => logs };
 }
@@ -185,11 +187,55 @@ describe('WhatsAppInbound.live', () => {
     });
     inbound.live(failing);
     inbound.live(next);
+    const elsewhere = build.text('من محادثة أخرى', { chat: OTHER_WID, t: T0 + 2 });
+    inbound.live(elsewhere);
     await inbound.settled();
-    expect(ingested.map((m) => m.messageId)).toEqual([next.id._serialized]);
-    expect(received).toEqual([{ chatId: USER_WID, seq: seqOf(next) }]);
-    expect(outcomes).toEqual(['failed', 'received']);
+    expect(ingested.map((m) => m.messageId).sort()).toEqual([next.id._serialized, elsewhere.id._serialized].sort());
+    // The next message is stored, but the chat's cursor waits: moved past the failed one, the next catch-up would skip it.
+    expect(received).toEqual([{ chatId: OTHER_WID, seq: seqOf(elsewhere) }]);
+    expect(outcomes.sort()).toEqual(['failed', 'received', 'received']);
     expect(logs()).toContain('could not store a WhatsApp message');
+  });
+
+  it('moves no cursor while a round is still finding which chats are behind', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('فائتة', { t: T0 + 20 }));
+    const listing = gate();
+    const original = client.getChats.bind(client);
+    vi.spyOn(client, 'getChats').mockImplementation(async () => {
+      await listing.promise;
+      return original();
+    });
+    const { inbound, ingested, received } = harness({ floors: floorForAll(afterSecond(T0)) });
+    const running = inbound.catchUp(client);
+    // Live while the round lists the chats: stored at once, but no cursor moves past what may be missed.
+    inbound.live(build.text('حية', { t: T0 + 30 }));
+    await wait(20);
+    expect(ingested.map((m) => m.text)).toEqual(['حية']);
+    expect(received).toEqual([]);
+    listing.open();
+    await running;
+    await inbound.settled();
+    expect(ingested.map((m) => m.text)).toEqual(['حية', 'فائتة']);
+  });
+
+  it('keeps the cursor of a person while another of their chats is behind', async () => {
+    const client = new FakeWhatsAppClient();
+    client.addToHistory(build.text('فائتة عبر المعرف', { chat: USER_LID, t: T0 + 20 }));
+    watchFetches(client, {
+      [USER_LID]: async () => {
+        throw new Error('Evaluation failed: Protocol error');
+      },
+    });
+    // The same person under both ids (their conversation is kept under the number).
+    const { inbound, received } = harness({
+      floors: floorForAll(afterSecond(T0)),
+      canonical: { canonical: async () => USER_WID, preload: async () => undefined },
+    });
+    await inbound.catchUp(client);
+    inbound.live(build.text('عبر الرقم', { chat: USER_WID, t: T0 + 40 }));
+    await inbound.settled();
+    expect(received).toEqual([]);
   });
 });
 
