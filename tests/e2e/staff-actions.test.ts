@@ -302,7 +302,7 @@ describe('two requests under one national ID', () => {
     const committee = new Staffer(fake, GROUP, COMMITTEE.telegramUserId);
     for (const alertId of [first.alertId, secondAlertId]) {
       const refused = await answerTo(fake, committee.pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'قبول')));
-      expect(textOf(refused) || String(refused.params.text)).toContain('طلب مفتوح آخر يستخدم رقم الهوية نفسه');
+      expect(textOf(refused) || String(refused.params.text)).toContain('طلب مفتوح آخر برقم الهوية نفسه');
     }
     expect(new TgUser(fake, COMMITTEE.telegramUserId).texts()).toEqual([]);
     // The group never sees the ID.
