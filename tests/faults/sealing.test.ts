@@ -21,6 +21,7 @@ import { sleep, until } from './harness/traffic.js';
 import type { ServiceProcess } from './harness/service.js';
 import { CaseRepository } from '../../src/models/case-repository.js';
 import { ChatLocks } from '../../src/services/chat-lock.js';
+import { newCase } from '../helpers/new-case.js';
 
 const CASES = 150;
 /** Cases a staff member moves while the migration runs. */
@@ -130,25 +131,10 @@ describe('fault case 9: sealing words beside the running service', () => {
 
 /** A rejected case whose reason is stored in clear, as before the words were sealed. */
 async function legacyCase(cases: CaseRepository, db: Awaited<ReturnType<Rig['database']>>, n: number): Promise<string> {
-  const id = `case_${String(n).padStart(24, '0')}`;
   const at = new Date(Date.UTC(2026, 9, 1, 0, n));
-  await cases.insertSubmitted({
-    id,
-    reference: `SR-SEAL-${String(n).padStart(4, '0')}`,
-    channel: 'console',
-    chatKey: `console_${String(n).padStart(24, '0')}`,
-    lang: 'ar',
-    nationalIdHash: `hash-${n}`,
-    supportType: 'food',
-    city: 'نمران',
-    answers: { national_id: '1000000008' },
-    documentIds: [],
-    declaration: { version: 'declaration-2026-1', acceptedAt: at, channel: 'console', messageId: String(n), answersHash: '0'.repeat(64) },
-    flow: { id: 'support_request', version: 1 },
-    submittedAt: at,
-    expectedBy: new Date(at.getTime() + 14 * 86_400_000),
-    by: { kind: 'system', id: 'test' },
-  });
+  const input = newCase(n, { at, reference: `SR-SEAL-${String(n).padStart(4, '0')}` });
+  await cases.insertSubmitted(input);
+  const { id } = input;
   const reason = reasonOf(n);
   await db.collection('cases').updateOne(
     { _id: id as never },

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/models/audit-log.js';
-import { CaseRepository, type NewCase } from '../../src/models/case-repository.js';
+import { CaseRepository } from '../../src/models/case-repository.js';
 import { CASE_TRANSITIONS, type CaseStatus } from '../../src/models/case-states.js';
 import { OpenRequestLocks } from '../../src/models/open-request-locks.js';
 import { RecordRepository } from '../../src/models/record-repository.js';
@@ -20,6 +20,7 @@ import { answerFeedback } from '../../src/services/record-actions.js';
 import { resolveStaleLock } from '../../src/services/submission.js';
 import { ChatLocks } from '../../src/services/chat-lock.js';
 import { freshDatabase, REDIS_URL } from '../helpers/db.js';
+import { newCase } from '../helpers/new-case.js';
 
 const keys = new KeyRing({ keys: { k1: Buffer.alloc(32, 7) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 9) });
 const member = (roles: Staff['roles']): Staff => ({ id: `stf_${roles.join('_')}`, name: roles.join('+'), telegramUserId: 1, roles, active: true }) as Staff;
@@ -70,25 +71,12 @@ let n = 0;
 /** A case in `status`, reached by legal moves. */
 async function caseIn(status: CaseStatus, under: { chatKey?: string; nationalIdHash?: string } = {}): Promise<string> {
   n += 1;
-  const id = `case_${String(n).padStart(24, '0')}`;
-  const at = new Date('2026-11-01T09:00:00Z');
-  const input: NewCase = {
-    id,
+  const input = newCase(n, {
+    at: new Date('2026-11-01T09:00:00Z'),
     reference: `SR-MV${String(n).padStart(2, '0')}-0000`,
-    channel: 'console',
-    chatKey: under.chatKey ?? `console_${String(n).padStart(24, '0')}`,
-    lang: 'ar',
-    nationalIdHash: under.nationalIdHash ?? `hash-${n}`,
-    supportType: 'food',
-    city: 'نمران',
-    answers: { national_id: '1000000008' },
-    documentIds: [],
-    declaration: { version: 'd1', acceptedAt: at, channel: 'console', messageId: 'm', answersHash: 'h' },
-    flow: { id: 'support_request', version: 1 },
-    submittedAt: at,
-    expectedBy: new Date(at.getTime() + 14 * 86_400_000),
-    by: { kind: 'system', id: 'test' },
-  };
+    ...under,
+  });
+  const { id, submittedAt: at } = input;
   await cases.insertSubmitted(input);
   await locks.acquire(input.nationalIdHash, id, at);
   const path: Record<CaseStatus, CaseStatus[]> = {

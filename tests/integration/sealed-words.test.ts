@@ -8,6 +8,7 @@ import type { RunningApp } from '../../src/app.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
 import { exportOwnData } from '../../src/services/requests/own-data.js';
 import { startTestApp, testEnvironment } from '../helpers/test-app.js';
+import { newCase } from '../helpers/new-case.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -27,26 +28,13 @@ async function start(): Promise<RunningApp> {
 }
 
 async function insertCase(app: RunningApp, n: number): Promise<string> {
-  const now = new Date(Date.UTC(2026, 10, n));
-  const id = `case_${String(n).padStart(24, '0')}`;
-  await app.repositories.cases.insertSubmitted({
-    id,
+  const input = newCase(n, {
     reference: `SR-SEAL-000${n}`,
-    channel: 'console',
     chatKey: chatKeyOf(app.keys, 'console', `person-${n}`),
-    lang: 'ar',
-    nationalIdHash: `hash-${n}`,
-    supportType: 'food',
-    city: 'نمران',
     answers: { full_name: 'نورة سعد العتيبي', national_id: '1000000008', support_type: 'food' },
-    documentIds: [],
-    declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'console', messageId: String(n), answersHash: '0'.repeat(64) },
-    flow: { id: 'support_request', version: 1 },
-    submittedAt: now,
-    expectedBy: new Date(now.getTime() + 14 * 86_400_000),
-    by: { kind: 'system', id: 'test' },
   });
-  return id;
+  await app.repositories.cases.insertSubmitted(input);
+  return input.id;
 }
 
 const raw = async (app: RunningApp, id: string) => JSON.stringify(await app.repositories.cases.raw(id));

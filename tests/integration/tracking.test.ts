@@ -11,6 +11,7 @@ import { AttemptCounter } from '../../src/services/attempt-counter.js';
 import { lookupCase } from '../../src/services/requests/lookup-case.js';
 import { REDIS_URL } from '../helpers/db.js';
 import { startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+import { newCase } from '../helpers/new-case.js';
 import { answerUpToReview, submit } from '../helpers/console-request.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -27,26 +28,13 @@ async function start(): Promise<{ env: TestEnvironment; app: RunningApp }> {
 }
 
 async function insertCase(app: RunningApp, chatId: string, n: number, nationalId: string): Promise<string> {
-  const now = new Date(Date.UTC(2026, 10, n));
-  const reference = `SR-TRK${n}-000${n}`;
-  await app.repositories.cases.insertSubmitted({
-    id: `case_${String(n).padStart(24, '0')}`,
-    reference,
-    channel: 'console',
+  const input = newCase(n, {
+    reference: `SR-TRK${n}-000${n}`,
     chatKey: chatKeyOf(app.keys, 'console', chatId),
-    lang: 'ar',
-    nationalIdHash: `hash-${n}`,
-    supportType: 'food',
-    city: 'نمران',
     answers: { full_name: 'نورة سعد العتيبي', national_id: nationalId, support_type: 'food' },
-    documentIds: [],
-    declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'console', messageId: String(n), answersHash: '0'.repeat(64) },
-    flow: { id: 'support_request', version: 1 },
-    submittedAt: now,
-    expectedBy: new Date(now.getTime() + 14 * 86_400_000),
-    by: { kind: 'system', id: 'test' },
   });
-  return reference;
+  await app.repositories.cases.insertSubmitted(input);
+  return input.reference;
 }
 
 describe('following requests', () => {
