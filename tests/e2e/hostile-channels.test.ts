@@ -20,6 +20,7 @@ import { FakeTelegram, type NewUpdate } from '../helpers/fake-telegram.js';
 import { answerTo, callsTo, groupAlertFor, messageIdOf, Staffer, TgUser } from '../helpers/telegram-people.js';
 import { testEnvironment, waitFor } from '../helpers/test-app.js';
 import { onePagePdf } from '../helpers/pdf.js';
+import { newCase } from '../helpers/new-case.js';
 
 const GROUP = -100_424_242;
 const STRANGER_GROUP = -1_001_999_888_777;
@@ -200,27 +201,16 @@ const PDF = onePagePdf();
 
 /** A case stored as the intake would, with its group alert pending. */
 async function insertCase(app: RunningApp, n: number): Promise<{ id: string; reference: string }> {
-  const now = new Date();
-  const id = `case_${n.toString(16).padStart(24, '0')}`;
-  const reference = `SR-TEST-${String(n).padStart(4, '0')}`;
-  await app.repositories.cases.insertSubmitted({
-    id,
-    reference,
+  const input = newCase(n, {
+    at: new Date(),
+    id: `case_${n.toString(16).padStart(24, '0')}`,
     channel: 'telegram',
     chatKey: chatKeyOf(app.keys, 'telegram', String(5_690_000 + n)),
-    lang: 'ar',
-    nationalIdHash: `hash-${n}`,
-    supportType: 'food',
     city: 'الدمام',
     answers: { full_name: 'مستفيدة من الدمام', national_id: VALID_ID, mobile: '+966501234567', support_type: 'food', family_count: 3, housing: 'rented' },
-    documentIds: [],
-    declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'telegram', messageId: String(n), answersHash: '0'.repeat(64) },
-    flow: { id: 'support_request', version: 1 },
-    submittedAt: now,
-    expectedBy: new Date(now.getTime() + 14 * 86_400_000),
-    by: { kind: 'system', id: 'test' },
   });
-  return { id, reference };
+  await app.repositories.cases.insertSubmitted(input);
+  return { id: input.id, reference: input.reference };
 }
 
 /** No log line carries any of these (names, IDs, phones, what people typed). */

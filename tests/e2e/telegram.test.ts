@@ -26,6 +26,7 @@ import {
   TgUser,
   englishRequest,
 } from '../helpers/telegram-people.js';
+import { newCase } from '../helpers/new-case.js';
 
 const GROUP = -100123;
 const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
@@ -131,27 +132,17 @@ function caseIdOf(n: number): string {
 
 /** Stores a submitted case directly, as the intake would, with its alert pending. */
 async function insertCase(app: RunningApp, n: number): Promise<{ id: string; reference: string }> {
-  const now = new Date();
-  const id = caseIdOf(n);
-  const reference = `SR-LOAD-${String(n).padStart(4, '0')}`;
-  await app.repositories.cases.insertSubmitted({
-    id,
-    reference,
+  const input = newCase(n, {
+    at: new Date(),
+    id: caseIdOf(n),
+    reference: `SR-LOAD-${String(n).padStart(4, '0')}`,
     channel: 'telegram',
     chatKey: chatKeyOf(app.keys, 'telegram', String(5_600_000 + n)),
-    lang: 'ar',
-    nationalIdHash: `hash-${n}`,
-    supportType: 'food',
     city: 'الدمام',
     answers: { full_name: `مستفيد رقم ${n}`, national_id: '1000000008', support_type: 'food', family_count: 3, housing: 'rented' },
-    documentIds: [],
-    declaration: { version: 'declaration-2026-1', acceptedAt: now, channel: 'telegram', messageId: String(n), answersHash: '0'.repeat(64) },
-    flow: { id: 'support_request', version: 1 },
-    submittedAt: now,
-    expectedBy: new Date(now.getTime() + 14 * 86_400_000),
-    by: { kind: 'system', id: 'test' },
   });
-  return { id, reference };
+  await app.repositories.cases.insertSubmitted(input);
+  return { id: input.id, reference: input.reference };
 }
 
 /** The most group messages Telegram accepted within any 60 s window. */
