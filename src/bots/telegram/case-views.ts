@@ -19,6 +19,9 @@ export function staffText(translate: Translate, keyOrText: string, params?: Reco
   return keyOrText.includes(' ') || keyOrText.includes('\n') ? keyOrText : translate(STAFF_LANG, keyOrText, params);
 }
 
+/** Another open case under the same national ID, as staff see it named: by reference only. */
+type SharingCase = { reference: string };
+
 export interface CaseViewDeps {
   keys: KeyRing;
   translate: Translate;
@@ -59,8 +62,8 @@ export class CaseViews {
     );
   }
 
-  /** The group alert; `sharing` are the references of other open cases under the same national ID. */
-  alertText(record: CaseRecord, sharing: readonly string[] = []): string {
+  /** The group alert; `sharing` are the other open cases under the same national ID. */
+  alertText(record: CaseRecord, sharing: readonly SharingCase[] = []): string {
     const lines = [this.t('staff.alert.new', this.summary(record)), ...this.sharingLines(sharing)];
     if (record.assignee) lines.push(this.t('staff.alert.claimed', { name: record.assignee.name }));
     if (record.decision) lines.push(this.t(`staff.alert.${record.decision.outcome}`, { name: record.decision.by.name ?? '' }));
@@ -115,12 +118,12 @@ export class CaseViews {
   }
 
   /** The line that warns of other open cases under the same national ID, by reference only. */
-  sharingLines(sharing: readonly string[]): string[] {
-    return sharing.length > 0 ? [this.t('staff.alert.idShared', { references: sharing.join('، ') })] : [];
+  sharingLines(sharing: readonly SharingCase[]): string[] {
+    return sharing.length > 0 ? [this.t('staff.alert.idShared', { references: sharing.map((c) => c.reference).join('، ') })] : [];
   }
 
   /** The whole case and its history, for a staff member's private chat; `sharing` as for the alert. */
-  caseText(record: CaseRecord, sharing: readonly string[] = []): string {
+  caseText(record: CaseRecord, sharing: readonly SharingCase[] = []): string {
     const flow = this.deps.requestFlow;
     const lines = this.answerLines(flow, record.answers);
     const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });

@@ -37,7 +37,7 @@ export class GroupAlerts {
     const chatId = this.deps.staffGroupId;
     const sharing = await casesSharingId(this.deps.cases, record);
     const sent = await this.deps.gateway.sending(chatId, (t) =>
-      t.sendMessage(chatId, this.deps.views.alertText(record, references(sharing)), { reply_markup: this.deps.views.alertKeyboard(record) }),
+      t.sendMessage(chatId, this.deps.views.alertText(record, sharing), { reply_markup: this.deps.views.alertKeyboard(record) }),
     );
     await this.namedOnOthers(sharing);
     return { chatId: String(chatId), messageId: sent.message_id };
@@ -60,9 +60,7 @@ export class GroupAlerts {
     const chatId = this.deps.staffGroupId;
     const sharing = await Promise.all(records.map((r) => casesSharingId(this.deps.cases, r)));
     const lines = records
-      .map((r, i) =>
-        [this.deps.views.t('staff.alert.digestLine', this.deps.views.summary(r)), ...this.deps.views.sharingLines(references(sharing[i]!))].join('\n  '),
-      )
+      .map((r, i) => [this.deps.views.t('staff.alert.digestLine', this.deps.views.summary(r)), ...this.deps.views.sharingLines(sharing[i]!)].join('\n  '))
       .join('\n');
     const keyboard = staffKeyboard(
       records.map((r) => [{ text: `${this.deps.views.t('staff.button.open')} ${r.reference}`, data: signAction(this.deps.keys, 'open', r.id) }]),
@@ -92,15 +90,11 @@ export class GroupAlerts {
     await casesSharingId(this.deps.cases, record)
       .then((sharing) =>
         this.deps.gateway.sending(chatId, (t) =>
-          t.editMessageText(chatId, messageId, undefined, this.deps.views.alertText(record, references(sharing)), {
+          t.editMessageText(chatId, messageId, undefined, this.deps.views.alertText(record, sharing), {
             reply_markup: this.deps.views.alertKeyboard(record),
           }),
         ),
       )
       .catch((error: unknown) => this.deps.logger.info({ caseId: record.id, ...errorFields(error) }, 'alert not updated'));
   }
-}
-
-function references(cases: { reference: string }[]): string[] {
-  return cases.map((c) => c.reference);
 }

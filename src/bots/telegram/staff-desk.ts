@@ -279,11 +279,7 @@ export class StaffDesk {
 
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
   private async sendCase(chatId: string, record: CaseRecord): Promise<boolean> {
-    const sharing = await casesSharingId(this.deps.cases, record);
-    const text = this.views.caseText(
-      record,
-      sharing.map((c) => c.reference),
-    );
+    const text = this.views.caseText(record, await casesSharingId(this.deps.cases, record));
     if (!(await this.tell(chatId, text, undefined, this.views.alertKeyboard(record)))) return false;
     for (const documentId of record.documentIds) await this.sendDocumentTo(chatId, record.reference, documentId);
     return true;

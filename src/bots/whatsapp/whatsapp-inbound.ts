@@ -84,14 +84,18 @@ export class WhatsAppInbound {
   /** Rounds still finding which chats are behind: meanwhile no live message moves a cursor. */
   private preparing = 0;
   private catchingUp: Promise<CatchUpReport> | null = null;
+  private readonly people: NonNullable<WhatsAppInboundDeps['canonical']>;
 
-  constructor(private readonly deps: WhatsAppInboundDeps) {}
+  constructor(private readonly deps: WhatsAppInboundDeps) {
+    this.people = deps.canonical ?? EACH_ID_ITS_OWN;
+  }
 
   /** The `message` listener: in its chat's lane, after what the chat missed. */
   live(message: WhatsAppMessage): void {
     const chatId = chatOf(message);
     this.lanes.add(chatId, async () => {
-      if (this.behind.has(chatId)) await this.readChat(chatId, emptyReport());
+      // A chat that is behind is read back first (nothing happens for one that is not).
+      await this.readChat(chatId, emptyReport());
       try {
         const stored = await this.receive(message);
         if (stored && this.preparing === 0 && this.mayMoveCursor(chatId, stored.chatId)) await this.deps.received(stored.chatId, stored.seq);
@@ -171,7 +175,7 @@ export class WhatsAppInbound {
 
   /** The message under the person's canonical id. */
   private async canonicalOf(message: InboundMessage): Promise<InboundMessage> {
-    return this.deps.canonical ? asCanonical(message, await this.deps.canonical.canonical(message.chatId)) : message;
+    return asCanonical(message, await this.people.canonical(message.chatId));
   }
 
   private async readBack(client: Pick<WhatsAppClient, 'getChats'>): Promise<CatchUpReport> {
@@ -221,11 +225,11 @@ export class WhatsAppInbound {
     // Each chat read from where its person's conversation stands, whichever of their ids the chat is under;
     // a chat whose person WhatsApp cannot name now waits for the next round rather than be read from the wrong place.
     const canonical = new Map<string, string>();
-    await this.deps.canonical?.preload(chats.map((chat) => chat.id._serialized));
+    await this.people.preload(chats.map((chat) => chat.id._serialized));
     for (const chat of chats) {
       const id = chat.id._serialized;
       try {
-        canonical.set(id, this.deps.canonical ? await this.deps.canonical.canonical(id) : id);
+        canonical.set(id, await this.people.canonical(id));
       } catch (error) {
         report.chatsFailed += 1;
         this.held.add(id);
@@ -290,6 +294,9 @@ export class WhatsAppInbound {
     return after.sort((a, b) => a.seq - b.seq).map((entry) => entry.message);
   }
 }
+
+/** Without a resolver (tests of the inbound alone), each id is its own person. */
+const EACH_ID_ITS_OWN: NonNullable<WhatsAppInboundDeps['canonical']> = { canonical: async (id) => id, preload: async () => undefined };
 
 function emptyReport(): CatchUpReport {
   return { chatsRead: 0, messagesReceived: 0, chatsFailed: 0, chatsLeft: 0, ms: 0 };
