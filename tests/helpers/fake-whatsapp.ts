@@ -246,6 +246,8 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   initializeError: Error | null = null;
   /** Whether `initialize` got as far as the page (the session restored): only then can `ready` come. */
   browserStarted = false;
+  /** Sends handed to WhatsApp whose call then failed because the page navigated (see `sendMessage`). */
+  answersLost = 0;
   /** Every `sendSeen` called, in order. */
   readonly seen: string[] = [];
   /** The library's `options`: RemoteAuth reads and sets `options.puppeteer` (RemoteAuth.js `beforeBrowserInitialized`). */
@@ -257,6 +259,8 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   private sendDelayMs = 0;
   private fetchDelayMs = 0;
   private chromiumDead = false;
+  /** Counts the page's navigations (a logout reloads it): a page call that spans one loses its context. */
+  private navigations = 0;
   /** Chat id → the time (seconds) up to which the person on the phone read it. */
   private readonly readUpTo = new Map<string, number>();
 
@@ -324,8 +328,16 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     const record = { chatId, content, at: Date.now(), ...(options ? { options } : {}) };
     this.sendAttempts.push(record);
     this.pageCall('Runtime.callFunctionOn');
+    const navigation = this.navigations;
     if (this.sendDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.sendDelayMs));
     this.pageCall('Runtime.callFunctionOn');
+    if (navigation !== this.navigations) {
+      // The page navigated (a logout) while the call ran: Puppeteer fails it (cdp/ExecutionContext.js line 453), but the page
+      // had already handed the message to WhatsApp. The worst case for the sender, who cannot tell that it went out.
+      this.sent.push(record);
+      this.answersLost += 1;
+      throw new Error('Execution context was destroyed, most likely because of a navigation.');
+    }
     if (this.failures !== null && this.failures.remaining > 0) {
       this.failures.remaining -= 1;
       throw this.failures.error;
@@ -349,6 +361,8 @@ export class FakeWhatsAppClient implements WhatsAppClient {
 
   /** Undefined for a chat the account never had, like the real one. */
   async getChatById(chatId: string): Promise<WhatsAppChat | undefined> {
+    // Client.js line 1693: a page call.
+    this.pageCall('Runtime.callFunctionOn');
     return this.history.has(chatId) ? this.chat(chatId) : undefined;
   }
 
@@ -379,6 +393,8 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   }
 
   async getMessageById(messageId: string): Promise<WhatsAppMessage | null> {
+    // Client.js line 1751: a page call.
+    this.pageCall('Runtime.callFunctionOn');
     for (const messages of this.history.values()) {
       const found = messages.find((m) => m.id._serialized === messageId);
       if (found !== undefined) return found;
@@ -447,6 +463,7 @@ export class FakeWhatsAppClient implements WhatsAppClient {
    */
   async emitLogout(): Promise<void> {
     this.state = null;
+    this.navigations += 1;
     this.emitter.emit('disconnected', 'LOGOUT');
     await this.auth?.logout();
     await this.auth?.beforeBrowserInitialized();
@@ -468,6 +485,16 @@ export class FakeWhatsAppClient implements WhatsAppClient {
     this.chromiumDead = true;
     this.state = null;
     this.emitBrowserGone('browser disconnected');
+  }
+
+  /**
+   * The page crashes (the tab's renderer dies): Puppeteer emits the page's `error` with "Page crashed!"
+   * (cdp/Page.js line 419), which `SupervisedClient` reports as `browser_gone`; the page answers no call.
+   */
+  crashPage(): void {
+    this.chromiumDead = true;
+    this.state = null;
+    this.emitBrowserGone('page crashed');
   }
 
   /** A new incoming message: stored in the chat's history (as the page's store would) and emitted. */
@@ -548,6 +575,11 @@ export class FakeWhatsAppClient implements WhatsAppClient {
   /** Every `fetchMessages` takes this long before it answers (a slow page; a stuck one lasts up to Puppeteer's 180 s). */
   delayFetches(ms: number): void {
     this.fetchDelayMs = ms;
+  }
+
+  /** Whether the page still answers (Chromium neither killed nor crashed). */
+  get pageAlive(): boolean {
+    return !this.chromiumDead;
   }
 
   /** A call into the page: refused once Chromium is dead, as Puppeteer refuses it. */

@@ -70,6 +70,18 @@ export async function quiet(connection: Connection): Promise<boolean> {
   return inbox === 0 && outbox === 0;
 }
 
+/** One chat as the tally reads it: who it is in MongoDB, what its person sent, what reached them. */
+export interface TalliedChat {
+  kind: 'chatter' | 'request';
+  chatKey: string;
+  /** The ids of the messages the person sent, as the service keys them (its handled marks are made from them). */
+  messageIds: string[];
+  /** What the chat received, normalized. */
+  received: string[];
+  /** The replies it should receive, in order, when its script is known. */
+  expected: Expected | null;
+}
+
 /**
  * Counts a case's outcome. `expected` gives the replies a chat should receive when its
  * script is known (in order); without it delivery is counted from the outbox counters.
@@ -81,6 +93,18 @@ export async function tally(
   transcripts: Transcripts,
   expected: (person: Person) => Expected | null,
 ): Promise<Tally> {
+  const chats = people.map((person): TalliedChat => ({
+    kind: person.kind,
+    chatKey: chatKeyFor(keys, person.chatId),
+    messageIds: person.updates.map((u) => String(u.update_id)),
+    received: transcripts.of(person.chatId).map((text) => person.normalize(text)),
+    expected: expected(person),
+  }));
+  return tallyChats(connection, keys, chats, transcripts.all().get(STAFF_GROUP) ?? []);
+}
+
+/** Counts the outcome of any channel's chats; `staffGroup` is what the researchers' group received. */
+export async function tallyChats(connection: Connection, keys: KeyRing, chats: readonly TalliedChat[], staffGroup: readonly string[]): Promise<Tally> {
   const t: Tally = {
     inbound: 0,
     handled: 0,
@@ -102,8 +126,8 @@ export async function tally(
   const conversations = connection.collection('conversations');
   const inbox = connection.collection('inbox');
   const cases = connection.collection('cases');
-  for (const person of people) {
-    const chatKey = chatKeyFor(keys, person.chatId);
+  for (const chat of chats) {
+    const { chatKey } = chat;
     const doc = await conversations.findOne({ _id: chatKey as never });
     const state: ChatState = {
       handled: (doc?.handled as string[] | undefined) ?? [],
@@ -114,9 +138,8 @@ export async function tally(
     t.stuck += waiting.length;
     t.setAside += waiting.filter((w) => w.status === 'set_aside').length;
     const waitingIds = new Set(waiting.map((w) => String(w._id)));
-    const ids = [...new Set(person.updates.map((u) => u.update_id))];
-    for (const id of ids) {
-      const mark = messageMarkOf(keys, chatKey, String(id));
+    for (const id of new Set(chat.messageIds)) {
+      const mark = messageMarkOf(keys, chatKey, id);
       const times = state.handled.filter((m) => m === mark).length;
       t.inbound += 1;
       if (times > 0) t.handled += 1;
@@ -125,31 +148,25 @@ export async function tally(
     }
     t.replies += state.outboxSeq;
     t.marked += state.sentSeq;
-    const received = transcripts.of(person.chatId).map((text) => person.normalize(text));
-    const known = expected(person);
-    if (known) {
-      const a = align(received, known.replies);
+    if (chat.expected) {
+      const a = align(chat.received, chat.expected.replies);
       t.delivered += a.matched;
       t.duplicateSends += a.duplicates;
       t.unexpected += a.unexpected;
     } else {
       // Unknown script (reordered input): one send per reply, so anything beyond the outbox is a repeat.
-      t.delivered += Math.min(received.length, state.outboxSeq);
-      t.duplicateSends += Math.max(0, received.length - state.outboxSeq);
+      t.delivered += Math.min(chat.received.length, state.outboxSeq);
+      t.duplicateSends += Math.max(0, chat.received.length - state.outboxSeq);
     }
-    if (person.kind === 'request') {
+    if (chat.kind === 'request') {
       t.casesExpected += 1;
       const count = await cases.countDocuments({ chatKey });
       t.casesCreated += count;
       t.duplicateCases += Math.max(0, count - 1);
     }
   }
-  const alerts = transcripts
-    .all()
-    .get(STAFF_GROUP)
-    ?.map((text) => /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(text)?.[0])
-    .filter((ref): ref is string => ref !== undefined);
-  t.alertsPosted = alerts?.length ?? 0;
+  const alerts = staffGroup.map((text) => /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(text)?.[0]).filter((ref): ref is string => ref !== undefined);
+  t.alertsPosted = alerts.length;
   t.duplicateAlerts = t.alertsPosted - new Set(alerts).size;
   return t;
 }

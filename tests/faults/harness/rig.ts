@@ -2,12 +2,13 @@
  * One fault case's world: its own Redis and FerretDB, a fake Bot API over HTTP, fresh keys,
  * and the service processes it starts. Everything is torn down by `dispose`.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { Connection } from 'mongoose';
 import { KeyRing } from '../../../src/privacy/key-ring.js';
 import { openDatabase } from '../../../src/models/database.js';
 import { FakeTelegram, type FakeTelegramOptions } from '../../helpers/fake-telegram.js';
 import { FerretServer, RedisServer } from './servers.js';
-import { ServiceProcess } from './service.js';
+import { ServiceProcess, type SpawnOptions } from './service.js';
 
 /** The researchers' group the service posts case alerts to. */
 export const STAFF_GROUP = -100_777;
@@ -62,8 +63,13 @@ export class Rig {
   }
 
   /** Starts a service process with `role` (e.g. `worker`, `bot`, `bot,http`), tracked for clean-up. */
-  async service(role: string, extra: Record<string, string> = {}): Promise<ServiceProcess> {
-    const service = await ServiceProcess.start(role, this.env(extra));
+  async service(
+    role: string,
+    extra: Record<string, string> = {},
+    options: SpawnOptions = {},
+    onSpawn?: (child: ChildProcess) => void,
+  ): Promise<ServiceProcess> {
+    const service = await ServiceProcess.start(role, this.env(extra), 30_000, options, onSpawn);
     this.processes.push(service);
     return service;
   }

@@ -226,7 +226,11 @@ export async function finish(
   jobs: JobCounts,
 ): Promise<Tally> {
   const db = await rig.database();
-  const t = await tally(db, rig.keys, people, Transcripts.of(rig.fake), expected);
+  return judge(rig, await tally(db, rig.keys, people, Transcripts.of(rig.fake), expected), outcome, jobs);
+}
+
+/** Checks and reports a tally made by the case; fails the test on a broken invariant. */
+export function judge(rig: Rig, t: Tally, outcome: Outcome, jobs: JobCounts): Tally {
   const broken = [...violations(t, { duplicateBound: outcome.duplicateBound, boundName: outcome.boundName }), ...(outcome.extraViolations ?? [])];
   recordCase({
     case: outcome.case,

@@ -23,9 +23,17 @@ export interface ServiceExit {
   signal: NodeJS.Signals | null;
 }
 
+/** How a service process is started beyond its role and environment. */
+export interface SpawnOptions {
+  /** More Node options before the entry point (e.g. `--import` of a module hook). */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the process (`child.send` / `process.on('message')`). */
+  ipc?: boolean;
+}
+
 /** One running service process; its JSON log lines are kept (the last few hundred) for diagnosis. */
 export class ServiceProcess {
-  private readonly child: ChildProcess;
+  readonly child: ChildProcess;
   private readonly lines: string[] = [];
   private partial = '';
   private exitInfo: ServiceExit | null = null;
@@ -38,14 +46,16 @@ export class ServiceProcess {
   private constructor(
     readonly role: string,
     env: NodeJS.ProcessEnv,
+    options: SpawnOptions,
   ) {
     // An env file that does not exist, so a developer's .env never leaks into the run.
     // FAULTS_NODE_ARGS lets a developer profile a case's processes (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
     const nodeArgs = process.env.FAULTS_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    this.child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', '--role', role, '--env', '/nonexistent/faults.env'], {
+    const args = [...nodeArgs, '--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts', '--role', role, '--env', '/nonexistent/faults.env'];
+    this.child = spawn(process.execPath, args, {
       cwd: ROOT,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     });
     running.add(this.child);
     mkdirSync(LOG_DIR, { recursive: true });
@@ -69,8 +79,15 @@ export class ServiceProcess {
   }
 
   /** Starts the service with `role` and waits for its "service started" line. */
-  static async start(role: string, env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServiceProcess> {
-    const service = new ServiceProcess(role, env);
+  static async start(
+    role: string,
+    env: NodeJS.ProcessEnv,
+    timeoutMs = 30_000,
+    options: SpawnOptions = {},
+    onSpawn?: (child: ChildProcess) => void,
+  ): Promise<ServiceProcess> {
+    const service = new ServiceProcess(role, env, options);
+    onSpawn?.(service.child);
     await service.waitForLog('service started', timeoutMs);
     return service;
   }
