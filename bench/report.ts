@@ -2,6 +2,7 @@
  * The benchmark's report: one table for the runs side by side, the engine, the backlog and
  * the leak run, and each of issue 8's targets marked met or not.
  */
+import type { QueueBenchResult } from './queue-bench.js';
 import type { EngineResult } from './engine-bench.js';
 import type { WindowFigures } from './measure.js';
 
@@ -22,6 +23,7 @@ export interface Report {
   settings: Record<string, unknown>;
   phases: {
     engine?: EngineResult | undefined;
+    queue?: QueueBenchResult | undefined;
     limits?: Run | undefined;
     backlog?:
       | {
@@ -148,6 +150,16 @@ export function renderReport(report: Report): { table: string; json: Report & { 
       `Leak run: ${leak.conversations} conversations left mid-flow${leak.conversations < leak.asked ? ` (of ${leak.asked} asked: the time limit came first)` : ''} (${leak.answered} answered) in ${f(leak.seconds)} s: heap after GC ${f(leak.baselineHeapMb)} MB before, peak ${f(leak.peakHeapMb)} MB, ${f(leak.afterHeapMb)} MB after (${f(leak.growthMb, 2)} MB, ${i(leak.growthBytesPerConversation)} bytes a conversation) — ${leak.backToBaseline ? 'back to baseline' : 'NOT back to baseline'}; RSS ${f(leak.rssAfterMb)} MB; Chromium ${typeof leak.chromiumRssMb === 'number' ? `${f(leak.chromiumRssMb)} MB at its peak` : leak.chromiumRssMb}.`,
     );
   }
+  const queue = report.phases.queue;
+  if (queue)
+    lines.push(
+      '',
+      `Case queue over ${i(queue.cases)} cases (seeded in ${f(queue.seedSeconds)} s; p50 / max of ${queue.repeats}): /cases with every count ${f(queue.countsMs.p50)} / ${f(queue.countsMs.max)} ms; first pages: ${Object.entries(
+        queue.firstPageMs,
+      )
+        .map(([filter, t]) => `${filter} ${f(t.p50)} / ${f(t.max)} ms (${t.total})`)
+        .join(', ')}.`,
+    );
   const targets = targetsOf(report);
   lines.push(
     '',
@@ -162,7 +174,14 @@ function targetsOf(report: Report): Target[] {
   const { engine, limits, backlog, capacity, naive, leak } = report.phases;
   const dbLimit = report.phases['db-limit'];
   const both = <A, B>(a: A | undefined, b: B | undefined, check: (a: A, b: B) => boolean) => (a === undefined || b === undefined ? null : check(a, b));
+  const queue = report.phases.queue;
+  const slowestPage = queue ? Math.max(...Object.values(queue.firstPageMs).map((t) => t.p50)) : null;
   return [
+    {
+      target: 'case queue: /cases and each first page < 300 ms (p50, 10,000 cases)',
+      measured: queue ? `${f(queue.countsMs.p50)} ms the counts, ${f(slowestPage)} ms the slowest first page, over ${i(queue.cases)} cases` : '—',
+      met: queue ? queue.cases >= 10_000 && queue.countsMs.p50 < 300 && (slowestPage ?? Infinity) < 300 : null,
+    },
     { target: 'engine ≥ 50,000 steps/s on one core', measured: `${i(engine?.stepsPerSecond)} steps/s`, met: engine ? engine.stepsPerSecond >= 50_000 : null },
     {
       target: 'capacity ≥ 50% of the DB-limit baseline',

@@ -4,6 +4,7 @@
  * after another (never two at once):
  *
  *   engine     the pure engine, conversation steps a second on one core
+ *   queue      the staff's case queue (/cases) over --queue-cases seeded cases
  *   limits     the service within Telegram's limits, applicants arriving at --rate messages
  *              a second, researchers deciding cases
  *   backlog    a burst of new chats at once: outbound held at Telegram's 30 a second
@@ -23,6 +24,7 @@ import { Command, Option } from 'commander';
 import sharp from 'sharp';
 import { KeyRing } from '../src/privacy/key-ring.js';
 import { runEngineBench, type EngineResult } from './engine-bench.js';
+import { queueBench } from './queue-bench.js';
 import { BenchBotApi } from './fake-bot-api.js';
 import { Child, descendantsRss } from './processes.js';
 import { QueueLag, Servers, snapshot, windowFigures, type WindowFigures } from './measure.js';
@@ -30,7 +32,7 @@ import { REQUEST_TURNS } from './script.js';
 import { ResearchDesk, Switchboard, arrivals, leaveMidFlow, type ArrivalsResult, type DeskResult } from './people.js';
 import { renderReport, type Report } from './report.js';
 
-const PHASES = ['engine', 'limits', 'backlog', 'capacity', 'db-limit', 'naive', 'leak'] as const;
+const PHASES = ['engine', 'queue', 'limits', 'backlog', 'capacity', 'db-limit', 'naive', 'leak'] as const;
 type Phase = (typeof PHASES)[number];
 
 const program = new Command()
@@ -56,6 +58,7 @@ const program = new Command()
   .option('--leak-rate <n>', 'leak run: new conversations per second, at most', '150')
   .option('--leak-max-seconds <s>', 'leak run: stop starting conversations after this long (default 150; quick 20)')
   .option('--whatsapp', 'leak run: WhatsApp on, to measure Chromium (offline here: it cannot link)')
+  .option('--queue-cases <n>', 'queue run: cases seeded (default 10000; quick 2000)')
   .option('--cpu-prof', 'write a CPU profile of every service process (bench/results/profiles/RUN/)')
   .option('--out <file>', 'the JSON report', 'bench/results/bench-report.json')
   .parse();
@@ -92,6 +95,7 @@ const settings = {
   whatsapp: opts.whatsapp === true,
   cpuProfile: opts.cpuProf === true,
   engineSeconds: quick ? 2 : 5,
+  queueCases: num('queueCases', 10_000, 2_000),
 };
 
 const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
@@ -486,6 +490,7 @@ async function phase<T>(name: Phase, run: () => Promise<T>): Promise<T | undefin
 }
 
 report.phases.engine = await phase('engine', async (): Promise<EngineResult> => runEngineBench(settings.engineSeconds));
+report.phases.queue = await phase('queue', () => queueBench(MONGODB_URI, `bench_${runId}_queue`, settings.queueCases, quick ? 5 : 15));
 
 if (selected.has('limits') || selected.has('backlog')) {
   const r = await serviceRig('limits', { limits: true, topology: settings.topology, staff: true });

@@ -26,6 +26,36 @@ export type { ActWrite, CaseAlert, CaseListItem, CaseRecord, ClockAlarm, ClockSt
  * The cases: one document each, personal answers encrypted as one value, the
  * history of moves embedded so a move and its audit entry are one atomic write.
  */
+/**
+ * A filter of the staff's case queue: the statuses it covers (each read by an equality, which
+ * both servers serve from an index), the holder, a range of promised dates, the items an
+ * information request named.
+ */
+export interface QueueQuery {
+  statuses: readonly CaseStatus[];
+  assigneeId?: string;
+  /** Promised on or after this. */
+  expectedFrom?: Date;
+  /** Promised before this. */
+  expectedBefore?: Date;
+  /** The information request named at least one of these. */
+  infoItems?: readonly string[];
+}
+
+/** The filter for one of the query's statuses. */
+function queueFilter(query: QueueQuery, status: CaseStatus): Record<string, unknown> {
+  const expected = {
+    ...(query.expectedFrom ? { $gte: query.expectedFrom } : {}),
+    ...(query.expectedBefore ? { $lt: query.expectedBefore } : {}),
+  };
+  return {
+    status,
+    ...(query.assigneeId !== undefined ? { 'assignee.id': query.assigneeId } : {}),
+    ...(Object.keys(expected).length > 0 ? { expectedBy: expected } : {}),
+    ...(query.infoItems ? { 'infoRequest.items': { $in: [...query.infoItems] } } : {}),
+  };
+}
+
 export class CaseRepository {
   private readonly model: Model<CaseDoc>;
   /** What staff acts on cases still owe (models/owed.ts). */
@@ -337,6 +367,40 @@ export class CaseRepository {
       submittedAt: d.submittedAt,
       expectedBy: d.expectedBy,
     }));
+  }
+
+  /**
+   * One page of the staff's case queue, the most urgent promised date first; nothing personal.
+   * One query per status, merged here: an equality on the status is what FerretDB v1 can hand
+   * to PostgreSQL's index, where `$in` makes it read the whole collection (docs/storage-compatibility.md).
+   */
+  async queuePage(query: QueueQuery, page: { skip: number; limit: number }): Promise<(CaseListItem & { id: string })[]> {
+    const perStatus = await Promise.all(
+      query.statuses.map((status) =>
+        this.model
+          .find(queueFilter(query, status), { reference: 1, status: 1, channel: 1, supportType: 1, city: 1, submittedAt: 1, expectedBy: 1 })
+          .sort({ expectedBy: 1, reference: 1 })
+          .limit(page.skip + page.limit)
+          .lean<CaseDoc[]>(),
+      ),
+    );
+    const merged = perStatus.flat().sort((a, b) => a.expectedBy.getTime() - b.expectedBy.getTime() || a.reference.localeCompare(b.reference));
+    return merged.slice(page.skip, page.skip + page.limit).map((d) => ({
+      id: d._id,
+      reference: d.reference,
+      status: d.status,
+      channel: d.channel,
+      supportType: d.supportType,
+      city: d.city,
+      submittedAt: d.submittedAt,
+      expectedBy: d.expectedBy,
+    }));
+  }
+
+  /** How many cases a queue filter holds (one count per status, as {@link queuePage} reads). */
+  async queueCount(query: QueueQuery): Promise<number> {
+    const counts = await Promise.all(query.statuses.map((status) => this.model.countDocuments(queueFilter(query, status))));
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   /** The ids of the chat's cases, for erasing them; nothing decrypted. */

@@ -60,6 +60,8 @@ export interface CaseAlert {
 
 /** A line of the case list: nothing personal. */
 export interface CaseListItem {
+  /** Absent in the administrator's command-line list, which names cases by reference. */
+  id?: string;
   reference: string;
   status: CaseStatus;
   channel: string;

@@ -164,3 +164,30 @@ export function isStaffActionData(data: unknown): data is string {
 function signature(keys: KeyRing, body: string): string {
   return Buffer.from(keys.lookupHash(PURPOSE, body), 'hex').subarray(0, SIGNATURE_BYTES).toString('base64url');
 }
+
+/** `s1:l:<filter code><page>:<signature>`: a page of the staff's case list (see {@link signListPage}). */
+const LIST_PATTERN = /^s1:l:([a-z])([0-9]{1,4}):([A-Za-z0-9_-]{16})$/;
+
+/**
+ * Button data for a page of the case queue (`/cases`): a filter's one-letter code and the page,
+ * signed like the actions so that only the bot's own buttons are read. The list shows nothing
+ * the presser may not see: the filter is checked against their roles at every press.
+ */
+export function signListPage(keys: KeyRing, filterCode: string, page: number): string {
+  if (!/^[a-z]$/.test(filterCode) || !Number.isInteger(page) || page < 0 || page > 9999)
+    throw new TypeError('signListPage: a filter letter and a page 0-9999.');
+  const body = `${VERSION}:l:${filterCode}${page}`;
+  return `${body}:${signature(keys, body)}`;
+}
+
+/** The filter code and page of a signed list button; null for anything else (an action's data included). */
+export function verifyListPage(keys: KeyRing, data: unknown): { filterCode: string; page: number } | null {
+  if (typeof data !== 'string') return null;
+  const match = LIST_PATTERN.exec(data);
+  if (match === null) return null;
+  const [, code = '', page = '', given = ''] = match;
+  const expected = Buffer.from(signature(keys, `${VERSION}:l:${code}${page}`), 'ascii');
+  const actual = Buffer.from(given, 'ascii');
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  return { filterCode: code, page: Number(page) };
+}

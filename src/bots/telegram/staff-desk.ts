@@ -12,7 +12,7 @@ import { askRefusal, type CaseActions, type ActionResult } from '../../services/
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../core/reference.js';
-import { signAction, verifyAction, type StaffAction } from './callback-data.js';
+import { signAction, verifyAction, verifyListPage, type StaffAction } from './callback-data.js';
 import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js';
 import { tellAdministrators } from './administrators.js';
 import { may, QUESTION_PERMISSION } from '../../services/staff-permissions.js';
@@ -20,6 +20,7 @@ import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import { CaseViews, STAFF_LANG, staffText } from './case-views.js';
 import type { GroupAlerts } from './group-alerts.js';
 import type { ReportDesk } from './report-desk.js';
+import type { CaseQueueDesk } from './case-queue-desk.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
 import { mayAskAnswer, unassignedNoticed } from '../../services/record-actions.js';
@@ -46,6 +47,8 @@ export interface StaffDeskDeps {
   groupAlerts: GroupAlerts;
   /** The administrators' /report and /export. */
   reportDesk: ReportDesk;
+  /** `/cases`: the case queue by filter. */
+  queueDesk: CaseQueueDesk;
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
   referralDesk: ReferralDesk;
   /** Requests to erase a person's data: the administrators' buttons. */
@@ -79,6 +82,8 @@ export class StaffDesk {
 
   /** Handles a pressed staff button; always answers it, so the member's client stops waiting. */
   async onPress(press: StaffPress): Promise<void> {
+    const listPage = verifyListPage(this.deps.keys, press.data);
+    if (listPage) return this.onListPress(press, listPage);
     const verified = verifyAction(this.deps.keys, press.data);
     if (!verified) return this.answer(press, 'staff.answer.invalid');
     const member = await this.deps.staff.findByTelegramUserId(press.fromUserId);
@@ -87,6 +92,18 @@ export class StaffDesk {
       await this.act(press, member, verified.action, verified.caseId);
     } catch (error) {
       this.deps.logger.warn({ action: verified.action, caseId: verified.caseId, ...errorFields(error) }, 'staff action failed');
+      await this.answer(press, 'staff.answer.failed');
+    }
+  }
+
+  /** A press on a page of the case queue (`/cases`). */
+  private async onListPress(press: StaffPress, page: { filterCode: string; page: number }): Promise<void> {
+    const member = await this.deps.staff.findByTelegramUserId(press.fromUserId);
+    if (!member) return this.answer(press, 'staff.answer.notStaff');
+    try {
+      await this.answer(press, await this.deps.queueDesk.onPress(member, press, page.filterCode, page.page));
+    } catch (error) {
+      this.deps.logger.warn({ ...errorFields(error) }, 'case list failed');
       await this.answer(press, 'staff.answer.failed');
     }
   }
@@ -108,6 +125,7 @@ export class StaffDesk {
     const text = message.text.trim();
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text);
     if (asked) return this.showCase(member, asked[1]!);
+    if (/^\/cases(?:@\w+)?$/i.test(text)) return this.deps.queueDesk.onCommand(member).then(() => true);
     const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text);
     if (command)
       return this.deps.reportDesk.onCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));
@@ -316,7 +334,7 @@ export class StaffDesk {
     await this.deps.gateway
       .call((t) =>
         t.answerCbQuery(press.callbackQueryId, this.t(key, params), {
-          show_alert: key !== 'staff.answer.claimed' && key !== 'staff.answer.sentPrivately' && key !== 'staff.answer.checkPrivate',
+          show_alert: !QUIET_ANSWERS.has(key),
         }),
       )
       .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'callback not answered'));
@@ -326,6 +344,9 @@ export class StaffDesk {
     return this.deps.translate(STAFF_LANG, key, params);
   }
 }
+
+/** Answers to a press shown as a passing note, not a dialog to dismiss. */
+const QUIET_ANSWERS = new Set(['staff.answer.claimed', 'staff.answer.sentPrivately', 'staff.answer.checkPrivate', 'staff.queue.shown']);
 
 /** The question each button asks. */
 const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<

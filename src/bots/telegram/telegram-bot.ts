@@ -28,6 +28,8 @@ import { StaffDesk } from './staff-desk.js';
 import { CaseViews } from './case-views.js';
 import { GroupAlerts } from './group-alerts.js';
 import { ReportDesk } from './report-desk.js';
+import { CaseQueueDesk } from './case-queue-desk.js';
+import { CaseQueue } from '../../services/case-queue.js';
 import { TelegramChannel } from './telegram-channel.js';
 import { TelegramGateway } from './telegram-gateway.js';
 import { startPolling, TelegramUpdateHandler } from './telegram-updates.js';
@@ -167,6 +169,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     onCaseChanged: (record) => groupAlerts.refreshAlertSoon(record),
     logger,
   });
+  const queueDesk = new CaseQueueDesk({ gateway, keys: deps.keys, translate: deps.translate, requestFlow, queue: new CaseQueue(deps.cases), logger });
   const desk = new StaffDesk({
     gateway,
     staff: deps.staff,
@@ -184,6 +187,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     erasureDesk,
     groupAlerts,
     reportDesk,
+    queueDesk,
     staffGroupId,
     logger,
   });

@@ -93,6 +93,10 @@ export class WhatsAppInbound {
   /** The `message` listener: in its chat's lane, after what the chat missed. */
   live(message: WhatsAppMessage): void {
     const chatId = chatOf(message);
+    // The raw model's field names (never their values) of media and albums: what a real phone shows
+    // of how an album's photos are tied to it (docs/whatsapp.md, checklist item 11).
+    if (message.hasMedia || message.type === 'album')
+      this.deps.logger.debug({ type: message.type, fields: Object.keys(message._data ?? {}).sort() }, 'WhatsApp media message fields');
     this.lanes.add(chatId, async () => {
       // A chat that is behind is read back first (nothing happens for one that is not).
       await this.readChat(chatId, emptyReport());

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { KeyRing } from '../../../../src/privacy/key-ring.js';
-import { CALLBACK_DATA_MAX_BYTES, StaffActionSchema, isStaffActionData, signAction, verifyAction } from '../../../../src/bots/telegram/callback-data.js';
+import {
+  CALLBACK_DATA_MAX_BYTES,
+  StaffActionSchema,
+  isStaffActionData,
+  signAction,
+  signListPage,
+  verifyAction,
+  verifyListPage,
+} from '../../../../src/bots/telegram/callback-data.js';
 
 const keys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 9) });
 const otherKeys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 8) });
@@ -99,5 +107,29 @@ describe('isStaffActionData', () => {
       expect(isStaffActionData(data)).toBe(false);
     }
     expect(isStaffActionData(null)).toBe(false);
+  });
+});
+
+describe('signListPage / verifyListPage', () => {
+  it('round-trips a list page within Telegram’s limit, and is recognised as staff data', () => {
+    const data = signListPage(keys, 'n', 12);
+    expect(Buffer.byteLength(data)).toBeLessThanOrEqual(CALLBACK_DATA_MAX_BYTES);
+    expect(verifyListPage(keys, data)).toEqual({ filterCode: 'n', page: 12 });
+    expect(isStaffActionData(data)).toBe(true);
+  });
+
+  it('refuses an altered page, another key’s signature, and an action’s data', () => {
+    const data = signListPage(keys, 'n', 1);
+    expect(verifyListPage(keys, data.replace(':l:n1:', ':l:n2:'))).toBeNull();
+    const otherKeys = new KeyRing({ keys: { k1: Buffer.alloc(32, 1) }, currentKeyId: 'k1', lookupKey: Buffer.alloc(32, 8) });
+    expect(verifyListPage(otherKeys, data)).toBeNull();
+    expect(verifyListPage(keys, signAction(keys, 'open', `case_${'a'.repeat(24)}`))).toBeNull();
+    expect(verifyAction(keys, data)).toBeNull();
+  });
+
+  it('refuses to sign what it could not read back', () => {
+    expect(() => signListPage(keys, 'NN', 0)).toThrow(TypeError);
+    expect(() => signListPage(keys, 'n', -1)).toThrow(TypeError);
+    expect(() => signListPage(keys, 'n', 10_000)).toThrow(TypeError);
   });
 });

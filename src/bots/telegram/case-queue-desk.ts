@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import type { Translate } from '../../engine/contract.js';
+import type { Flow } from '../../engine/flow-definition.js';
+import { displayAnswer } from '../../engine/display.js';
+import type { KeyRing } from '../../privacy/key-ring.js';
+import type { Staff } from '../../models/staff.js';
+import { FILTER_CODES, filterOfCode, QUEUE_PAGE_SIZE, type CaseQueue, type QueueLine, type QueuePage } from '../../services/case-queue.js';
+import { errorFields } from '../../logger.js';
+import { signAction, signListPage } from './callback-data.js';
+import { STAFF_LANG } from './case-views.js';
+import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
+import type { TelegramGateway } from './telegram-gateway.js';
+
+/** The list button that goes back to the filters (no filter has this letter). */
+const FILTERS_CODE = 'z';
+
+export interface CaseQueueDeskDeps {
+  gateway: TelegramGateway;
+  keys: KeyRing;
+  translate: Translate;
+  /** The support-request flow, for the support type's label. */
+  requestFlow: Flow;
+  queue: CaseQueue;
+  logger: Logger;
+}
+
+/** Where a list press came from, to redraw that message in place. */
+export interface ListPress {
+  chatId?: number;
+  messageId?: number | null;
+}
+
+/**
+ * The case queue in a staff member's private chat: `/cases` shows the filters their roles allow,
+ * each with its count; a filter shows ten cases a page (reference, status, support type, city,
+ * days since submission, days to the promised date; never a name or an ID), each line's button
+ * opening the case as the alert's *Open* does (audited), with *previous* / *next* and a way
+ * back to the filters. Pages redraw the same message.
+ */
+export class CaseQueueDesk {
+  constructor(private readonly deps: CaseQueueDeskDeps) {}
+
+  /** `/cases`: the filters and their counts, as a new message. */
+  async onCommand(member: Staff): Promise<void> {
+    const { text, keyboard } = await this.filters(member);
+    await this.deps.gateway.tell(String(member.telegramUserId), text, keyboard);
+  }
+
+  /** A press on a list button; returns the key of the short answer to the press. */
+  async onPress(member: Staff, press: ListPress, filterCode: string, page: number): Promise<string> {
+    if (filterCode === FILTERS_CODE) {
+      await this.show(member, press, await this.filters(member));
+      return 'staff.queue.shown';
+    }
+    const filter = filterOfCode(filterCode);
+    if (filter === null) return 'staff.answer.invalid';
+    const result = await this.deps.queue.page(member, filter, page);
+    if (!result.ok) return 'staff.answer.notAllowed';
+    await this.show(member, press, this.pageView(result));
+    return 'staff.queue.shown';
+  }
+
+  private async filters(member: Staff): Promise<{ text: string; keyboard: CallbackKeyboard }> {
+    const counts = await this.deps.queue.counts(member);
+    if (counts.length === 0) return { text: this.t('staff.queue.noFilters'), keyboard: staffKeyboard([]) };
+    const buttons = counts.map(({ filter, count }) => ({
+      text: this.t('staff.queue.filterButton', { label: this.t(`staff.queue.filter.${filter}`), count }),
+      data: signListPage(this.deps.keys, FILTER_CODES[filter], 0),
+    }));
+    const rows = [];
+    for (let i = 0; i < buttons.length; i += 2) rows.push(buttons.slice(i, i + 2));
+    return { text: this.t('staff.queue.title'), keyboard: staffKeyboard(rows) };
+  }
+
+  private pageView(result: Extract<QueuePage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
+    const code = FILTER_CODES[result.filter];
+    const header = this.t('staff.queue.header', {
+      label: this.t(`staff.queue.filter.${result.filter}`),
+      total: result.total,
+      page: result.page + 1,
+      pages: result.pages,
+    });
+    const first = result.page * QUEUE_PAGE_SIZE;
+    const lines = result.lines.map((line, i) => this.line(first + i + 1, line));
+    const text = [header, '', ...(lines.length > 0 ? lines : [this.t('staff.queue.empty')])].join('\n');
+    const open = result.lines.map((line, i) => ({ text: `${first + i + 1}. ${line.reference}`, data: signAction(this.deps.keys, 'open', line.id) }));
+    const rows = [];
+    for (let i = 0; i < open.length; i += 2) rows.push(open.slice(i, i + 2));
+    const nav = [
+      ...(result.page > 0 ? [{ text: this.t('staff.queue.previous'), data: signListPage(this.deps.keys, code, result.page - 1) }] : []),
+      { text: this.t('staff.queue.filters'), data: signListPage(this.deps.keys, FILTERS_CODE, 0) },
+      ...(result.page + 1 < result.pages ? [{ text: this.t('staff.queue.next'), data: signListPage(this.deps.keys, code, result.page + 1) }] : []),
+    ];
+    return { text, keyboard: staffKeyboard([...rows, nav]) };
+  }
+
+  private line(n: number, line: QueueLine): string {
+    const days = line.daysToPromise;
+    const promise =
+      days > 0 ? this.t('staff.queue.dueIn', { days }) : days === 0 ? this.t('staff.queue.dueToday') : this.t('staff.queue.late', { days: -days });
+    return this.t('staff.queue.line', {
+      n,
+      reference: line.reference,
+      status: this.t(`caseStatus.${line.status}`),
+      supportType: displayAnswer(this.deps.requestFlow, 'support_type', line.supportType, STAFF_LANG, this.deps.translate) || '—',
+      city: line.city || '—',
+      since: line.daysSinceSubmission,
+      promise,
+    });
+  }
+
+  /** Redraws the pressed message; sends a new one when it cannot be edited (too old, deleted). */
+  private async show(member: Staff, press: ListPress, view: { text: string; keyboard: CallbackKeyboard }): Promise<void> {
+    const { chatId, messageId } = press;
+    if (chatId !== undefined && messageId !== undefined && messageId !== null) {
+      try {
+        await this.deps.gateway.call((t) => t.editMessageText(chatId, messageId, undefined, view.text, { reply_markup: view.keyboard }));
+        return;
+      } catch (error) {
+        // Pressing the page already shown: Telegram refuses an edit that changes nothing, and nothing needs to change.
+        if (String((error as Error).message).includes('message is not modified')) return;
+        this.deps.logger.info({ ...errorFields(error) }, 'could not redraw the case list; sending it anew');
+      }
+    }
+    await this.deps.gateway.tell(String(member.telegramUserId), view.text, view.keyboard);
+  }
+
+  private t(key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(STAFF_LANG, key, params);
+  }
+}
