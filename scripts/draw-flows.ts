@@ -159,7 +159,10 @@ function describeAnswer(answer: AnswerSpec): string {
     case 'yes_no':
       return 'yes / no';
     case 'validated': {
-      const options = Object.entries(answer.options ?? {}).map(([k, v]) => `${k} ${v}`);
+      const options = [
+        ...Object.entries(answer.options ?? {}).map(([k, v]) => `${k} ${v}`),
+        ...Object.entries(answer.optionsFrom ?? {}).map(([k, stepId]) => `${k} from ${stepId}`),
+      ];
       return `${answer.validator}${options.length > 0 ? ` (${options.join(', ')})` : ''}`;
     }
     case 'document':

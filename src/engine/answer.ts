@@ -1,4 +1,4 @@
-import { readAnswer } from './answers.js';
+import { readAnswer, withAnswerOptions } from './answers.js';
 import { discard } from './drafts.js';
 import { answerAtMenu, answerFaq } from './faq.js';
 import { prompt, yesNoLabelKeys } from './prompt.js';
@@ -43,7 +43,7 @@ export function answer(turn: Turn, input: PersonInput): void {
   const spec = step.answer;
   if (spec.type === 'document' || spec.type === 'faq') return;
 
-  const read = readAnswer(spec, raw, turn.catalog.validators, turn.labelsOf);
+  const read = readAnswer(spec.type === 'validated' ? withAnswerOptions(spec, draft.answers) : spec, raw, turn.catalog.validators, turn.labelsOf);
   if (!read.ok && flow.id === MENU_FLOW && raw.text !== undefined && !/\p{Nd}/u.test(raw.text)) return answerAtMenu(turn, raw.text);
   if (!read.ok) return reject(turn, read.error, read.params);
   if (step.check === 'national_id') return checkNationalId(turn, stepId, String(read.value));

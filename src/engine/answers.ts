@@ -10,6 +10,20 @@ export type { Validation };
 /** A named check from the registry: turns raw text into a clean value or a message key. */
 export type Validator = (raw: string, options?: Record<string, number>) => Validation<AnswerValue>;
 
+/** A validated question with its options taken from earlier answers filled in (a missing or non-numeric answer gives none). */
+export function withAnswerOptions(
+  spec: Extract<AnswerSpec, { type: 'validated' }>,
+  answers: Readonly<Record<string, AnswerValue | undefined>>,
+): Extract<AnswerSpec, { type: 'validated' }> {
+  if (!spec.optionsFrom) return spec;
+  const options = { ...spec.options };
+  for (const [name, stepId] of Object.entries(spec.optionsFrom)) {
+    const value = answers[stepId];
+    if (typeof value === 'number') options[name] = value;
+  }
+  return { ...spec, options };
+}
+
 /** What the person sent for a question: typed text or a pressed button's option id. */
 export interface RawAnswer {
   text?: string;

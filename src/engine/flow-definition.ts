@@ -39,6 +39,12 @@ export const AnswerSpecSchema = z.discriminatedUnion('type', [
     type: z.literal('validated'),
     validator: z.string(),
     options: z.record(z.string(), z.number()).optional(),
+    /**
+     * Options taken from earlier answers: option name → the id of a question whose answer is a
+     * number (the family size for the dependants' ages). An answer that a later change
+     * contradicts is dropped, so the question is asked again.
+     */
+    optionsFrom: z.record(z.string(), z.string()).optional(),
   }),
   /** One or more photos or PDF files, closed by the person saying they are done. */
   z.strictObject({
@@ -125,7 +131,7 @@ export class FlowDefinitionError extends Error {
 
 /**
  * Parses a flow definition and checks its references: every target step exists,
- * every validator is registered.
+ * every validator is registered, every option taken from an answer names a step.
  */
 export function defineFlow(raw: unknown, validatorNames: readonly string[]): Flow {
   const parsed = FlowSchema.safeParse(raw);
@@ -141,6 +147,10 @@ export function defineFlow(raw: unknown, validatorNames: readonly string[]): Flo
     }
     if (step.kind === 'question' && step.answer.type === 'validated' && !validatorNames.includes(step.answer.validator)) {
       throw new FlowDefinitionError(`${where}: step "${id}" names unknown validator "${step.answer.validator}"`);
+    }
+    if (step.kind === 'question' && step.answer.type === 'validated') {
+      for (const source of Object.values(step.answer.optionsFrom ?? {}))
+        if (!flow.steps[source]) throw new FlowDefinitionError(`${where}: step "${id}" takes an option from unknown step "${source}"`);
     }
   }
   return flow;

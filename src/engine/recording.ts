@@ -1,3 +1,4 @@
+import { withAnswerOptions } from './answers.js';
 import { nextTarget } from './path.js';
 import type { AnswerValue } from './session.js';
 import { discard } from './drafts.js';
@@ -19,6 +20,7 @@ export function record(turn: Turn, stepId: string, value: AnswerValue): void {
     );
   }
   draft.answers[stepId] = value;
+  dropContradicted(turn, stepId);
   draft.trail.push(stepId);
   delete draft.editingFrom;
   turn.s.invalidCount = 0;
@@ -38,4 +40,20 @@ export function reject(turn: Turn, error: string, params?: Record<string, string
   // Offered once when the person seems stuck, not after every further mistake.
   if (turn.s.invalidCount === turn.env.helpAfterInvalid) turn.say('help.offer');
   prompt(turn, true);
+}
+
+/**
+ * Drops the answers checked against the one just changed that no longer pass (ages for a family
+ * made smaller): the flow then asks those questions again, before the review.
+ */
+function dropContradicted(turn: Turn, changed: string): void {
+  const { flow, draft } = turn.current();
+  for (const [stepId, step] of Object.entries(flow.steps)) {
+    if (step.kind !== 'question' || step.answer.type !== 'validated' || !Object.values(step.answer.optionsFrom ?? {}).includes(changed)) continue;
+    const stored = draft.answers[stepId];
+    if (stored === undefined) continue;
+    const validator = turn.catalog.validators[step.answer.validator];
+    const spec = withAnswerOptions(step.answer, draft.answers);
+    if (validator && !validator(Array.isArray(stored) ? stored.join(' ') : String(stored), spec.options).ok) delete draft.answers[stepId];
+  }
 }

@@ -28,7 +28,7 @@ export const validatorRegistry: Readonly<Record<string, Validator>> = {
   text: (raw, o) => validateText(raw, { min: o?.min ?? 1, max: o?.max ?? 1000 }),
   place: (raw) => validatePlace(raw),
   date: (raw) => validateDate(raw),
-  age_list: (raw, o) => validateAgeList(raw, { max: o?.max ?? 30 }),
+  age_list: (raw, o) => validateAgeList(raw, { max: o?.max ?? 30, ...(o?.family === undefined ? {} : { family: o.family }) }),
   /** A support request's reference as people copy it by hand (SR-7KQ4-M9XD, lower case, spaces, Arabic digits). */
   case_reference: (raw) => {
     if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, error: 'validation.required' };

@@ -96,7 +96,7 @@ export const supportRequestFlow = {
       prompt: 'q.dependantsAges',
       label: 'label.dependantsAges',
       skipIf: { not: { field: 'family_count', gt: 1 } },
-      answer: { type: 'validated', validator: 'age_list', options: { max: 29 } },
+      answer: { type: 'validated', validator: 'age_list', options: { max: 29 }, optionsFrom: { family: 'family_count' } },
       next: [{ to: 'monthly_income' }],
     },
     monthly_income: {

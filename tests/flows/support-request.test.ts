@@ -395,6 +395,39 @@ const reviewAndDeclaration: SpecCase[] = [
     ],
   },
   {
+    name: 'edit at review: a family made smaller than its ages asks the ages again, saying why when too many are sent',
+    turns: [
+      ...startEnglish(),
+      ...walk(EN_BEHALF),
+      { send: 'Change: Family members', at: 'support_request/family_count' },
+      { send: '4', replies: [en('q.dependantsAges')], at: 'support_request/dependants_ages' },
+      { send: '40, 12, 7', replies: [en('q.docFamilyCard')], at: 'support_request/doc_family_card' },
+      { send: { document: 'family-card' }, at: 'support_request/doc_family_card' },
+      { send: 'done', replies: ["• Dependants' ages: 40, 12, 7"], at: 'support_request/review' },
+      { send: 'Change: Family members', at: 'support_request/family_count' },
+      // Three ages cannot belong to a family of two: they are dropped and asked for again.
+      {
+        send: '2',
+        replies: [en('q.dependantsAges')],
+        at: 'support_request/dependants_ages',
+        missingAnswers: ['dependants_ages'],
+        answers: { family_count: 2 },
+      },
+      {
+        send: '40, 12',
+        replies: ['You wrote 2 ages, but your family has 2 members including you: send at most 1, one for each of the others'],
+        at: 'support_request/dependants_ages',
+        missingAnswers: ['dependants_ages'],
+      },
+      {
+        send: '40',
+        replies: ["• Dependants' ages: 40", '• Family card: 1 file'],
+        at: 'support_request/review',
+        answers: { family_count: 2, dependants_ages: [40] },
+      },
+    ],
+  },
+  {
     name: 'edit at review: from on-behalf to self removes the relationship; from 1 to 4 family members asks the ages and the family card',
     turns: [
       ...startEnglish(),

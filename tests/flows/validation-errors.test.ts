@@ -203,13 +203,14 @@ const typedAnswers: SpecCase[] = [
     { send: '3', at: 'support_request/dependants_ages', answers: { family_count: 3 } },
   ),
   arabicErrors(
-    'dependants’ ages: words, an age over 120, nothing but commas, more than allowed',
+    'dependants’ ages: words, an age over 120, nothing but commas, more than the family size allows',
     'dependants_ages',
     [
       ['عشرة', 'validation.ages.invalid', 'لم نتمكن من قراءة العمر «عشرة»'],
       ['12، 150', 'validation.ages.invalid', 'لم نتمكن من قراءة العمر «150»'],
       ['، ،', 'validation.ages.empty', 'اكتب عمرًا واحدًا على الأقل'],
-      [Array.from({ length: 30 }, () => '5').join(', '), 'validation.ages.tooMany', 'عدد الأعمار أكثر من المتوقع (الحد 29)'],
+      ['٥، ٦، ٧، ٨، ٩', 'validation.ages.moreThanFamily', 'كتبت 5 أعمار', 'عدد أفراد أسرتك 5 بمن فيهم أنت', 'أرسل 4 على الأكثر', '«رجوع»'],
+      [Array.from({ length: 30 }, () => '5').join(', '), 'validation.ages.moreThanFamily', 'كتبت 30 أعمار'],
     ],
     { send: '١٢ ٩ ٤ ٢', at: 'support_request/monthly_income', answers: { dependants_ages: [12, 9, 4, 2] } },
   ),

@@ -5,11 +5,14 @@ import { validateText } from './text.js';
 /**
  * A list of ages (of dependants): "5، 9، 12", "5 9 12" or one per line; each a whole number 0–120.
  */
-export function validateAgeList(raw: string, limits: { max: number }): Validation<number[]> {
+export function validateAgeList(raw: string, limits: { max: number; family?: number }): Validation<number[]> {
   const parts = prepareInput(raw)
     .split(/[\s,،;؛و-]+/)
     .filter(Boolean);
   if (parts.length === 0) return fail('validation.ages.empty');
+  // One age for each member but the applicant: more cannot be right, and the person is told why.
+  if (limits.family !== undefined && parts.length > limits.family - 1)
+    return fail('validation.ages.moreThanFamily', { family: limits.family, max: Math.max(0, limits.family - 1), count: parts.length });
   if (parts.length > limits.max) return fail('validation.ages.tooMany', { max: limits.max });
   const ages: number[] = [];
   for (const part of parts) {
