@@ -228,11 +228,25 @@ export class CaseRepository {
 
   /**
    * Sets who holds a case without moving it (a researcher gone from a case waiting for
-   * information; another taking it up), with what that owes. The caller holds the case's lock.
+   * information; another taking it up), with what that owes. With `note`, the change is also a
+   * line of the history (a hand-over): the state stays, the reason says what happened. The
+   * caller holds the case's lock.
    */
-  async setAssignee(id: string, assignee: { id: string; name: string } | null, act: ActWrite): Promise<void> {
-    const current = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
-    await this.model.updateOne({ _id: id }, { $set: { assignee, ...this.owedList.after(current?.owed ?? [], act) } });
+  async setAssignee(id: string, assignee: { id: string; name: string } | null, act: ActWrite, note?: { by: Actor; at: Date; reason: string }): Promise<void> {
+    const current = await this.model.findById(id, { owed: 1, status: 1 }).lean<Pick<CaseDoc, 'owed' | 'status'>>();
+    const owed = this.owedList.after(current?.owed ?? [], act);
+    if (!note) {
+      await this.model.updateOne({ _id: id }, { $set: { assignee, ...owed } });
+      return;
+    }
+    if (!current) throw new CaseTransitionError(null, 'in_review');
+    const entry: CaseMove = { from: current.status, to: current.status, at: note.at, by: note.by, reason: this.keys.encryptText(note.reason), act: act.act };
+    const result = await this.model.updateOne(
+      { _id: id, status: current.status },
+      { $set: { assignee, updatedAt: note.at, ...owed }, $push: { history: entry } },
+    );
+    // Moved meanwhile (a decision, a withdrawal): the hand-over is refused on what it is now.
+    if (result.matchedCount === 0) throw new CaseTransitionError(current.status, current.status);
   }
 
   /** Asks the beneficiary for missing information: in review → information requested, the note sealed. The caller holds the case's lock. */

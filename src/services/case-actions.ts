@@ -15,7 +15,7 @@ export type ActionResult =
   | { ok: true; changed: boolean; record: CaseRecord }
   | {
       ok: false;
-      reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other' | 'too_late' | 'still_sending' | 'id_in_use' | 'id_shared';
+      reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other' | 'too_late' | 'still_sending' | 'id_in_use' | 'id_shared' | 'cannot_take';
       record?: CaseRecord;
     };
 
@@ -82,6 +82,26 @@ export class CaseActions {
       const assignee = { id: staff.id, name: staff.name };
       if (underStudy) await this.deps.cases.setAssignee(caseId, assignee, owe);
       else await this.deps.cases.move(caseId, 'in_review', actorOf(staff), at, 'claimed for study', { assignee }, owe);
+      return 'changed';
+    });
+  }
+
+  /**
+   * Hands a case under study to a colleague: by the researcher holding it, or by an
+   * administrator for any held case. The colleague must be active and able to study cases
+   * ('cannot_take' otherwise). The state stays; the history and the audit say who handed it to
+   * whom. Handing it to whoever holds it already is done already.
+   */
+  async handOver(caseId: string, staff: Staff, to: Staff | null, act: string): Promise<ActionResult> {
+    return this.act('view', caseId, staff, act, async (record, at) => {
+      const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
+      if (!underStudy || !record.assignee) return { ok: false, reason: 'wrong_state', record };
+      const holds = record.assignee.id === staff.id && may(staff, 'study');
+      if (!holds && !may(staff, 'administer')) return { ok: false, reason: 'not_allowed', record };
+      if (!to || !may(to, 'study')) return { ok: false, reason: 'cannot_take', record };
+      if (record.assignee.id === to.id) return { ok: true, changed: false, record };
+      const owe = this.owing(act, [audited(staff, 'case.handed_over', at, { from: record.assignee.id, to: to.id })]);
+      await this.deps.cases.setAssignee(caseId, { id: to.id, name: to.name }, owe, { by: actorOf(staff), at, reason: `handed over to ${to.name}` });
       return 'changed';
     });
   }
@@ -313,8 +333,8 @@ export class CaseActions {
 }
 
 /** The audit entry an act owes; `owedItems` gives it its key, derived from the act. */
-function audited(staff: Staff, action: string, at: Date): { work: OwedWork; dueAt: Date } {
-  return { work: { kind: 'audit', key: '', action, actor: actorOf(staff), at }, dueAt: at };
+function audited(staff: Staff, action: string, at: Date, details?: Record<string, string>): { work: OwedWork; dueAt: Date } {
+  return { work: { kind: 'audit', key: '', action, actor: actorOf(staff), at, ...(details ? { details } : {}) }, dueAt: at };
 }
 
 /** A case under study that nobody holds: its researcher lost the role, and another may take it up. */

@@ -375,6 +375,30 @@ describe('a staff act and what it owes, finished once', () => {
     });
   });
 
+  it('hands a case under study to a colleague once: by its holder or an administrator, to an active researcher only', async () => {
+    const id = await caseIn('information_requested');
+    await cases.setAssignee(id, { id: researcher.id, name: researcher.name }, { act: `held-h-${id}` });
+    const colleague = { ...researcher, id: 'stf_colleague', name: 'colleague' } as Staff;
+    // Not the holder, a committee member, a colleague removed or without the role: refused, nothing written.
+    expect(await actions.handOver(id, colleague, researcher, `h1-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    expect(await actions.handOver(id, committee, colleague, `h2-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    expect(await actions.handOver(id, researcher, { ...colleague, active: false }, `h3-${id}`)).toMatchObject({ ok: false, reason: 'cannot_take' });
+    expect(await actions.handOver(id, researcher, committee, `h4-${id}`)).toMatchObject({ ok: false, reason: 'cannot_take' });
+    expect(await actions.handOver(id, researcher, null, `h5-${id}`)).toMatchObject({ ok: false, reason: 'cannot_take' });
+    expect(await entries(id, 'case.handed_over')).toHaveLength(0);
+    // The holder hands it over; the same press again (a redelivery) changes nothing more.
+    expect(await actions.handOver(id, researcher, colleague, `h6-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect(await actions.handOver(id, researcher, colleague, `h6-${id}`)).toMatchObject({ ok: true, changed: false });
+    const after = (await cases.get(id))!;
+    expect(after).toMatchObject({ status: 'information_requested', assignee: { id: colleague.id } });
+    expect(after.history.filter((m) => m.reason === 'handed over to colleague')).toHaveLength(1);
+    expect(await entries(id, 'case.handed_over')).toHaveLength(1);
+    // The administrator gives it back; a decided case is handed to nobody.
+    expect(await actions.handOver(id, admin, researcher, `h7-${id}`)).toMatchObject({ ok: true, changed: true });
+    const decided = await caseIn('approved');
+    expect(await actions.handOver(decided, admin, researcher, `h8-${decided}`)).toMatchObject({ ok: false, reason: 'wrong_state' });
+  });
+
   it('refuses to reopen a rejection when the person has made another request since, from the same chat', async () => {
     const id = await caseIn('rejected');
     const record = (await cases.get(id))!;

@@ -25,6 +25,8 @@ export const StaffActionSchema = z.enum([
   'drop',
   'undo',
   'reopen',
+  'handover',
+  'give',
 ]);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
@@ -59,6 +61,9 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   /** Take a decision back within its window; reopen a decided case. */
   undo: 'u',
   reopen: 'p',
+  /** Hand a held case to a colleague: first the list of colleagues, then *give* to the one chosen (the data names them too). */
+  handover: 'h',
+  give: 'v',
 };
 
 /** What each action's id names: a case, a self-service record, a referral, an erasure request, or a question to staff. */
@@ -81,6 +86,8 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del' | '
   drop: 'que',
   undo: 'case',
   reopen: 'case',
+  handover: 'case',
+  give: 'case',
 };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const));
@@ -95,8 +102,13 @@ const VERSION = 's1';
 const PURPOSE = 'callback';
 const SIGNATURE_BYTES = 12;
 const ID_PATTERN = /^(case|rec|ref|del|que)_([0-9a-f]{24})$/;
-/** `s1:<code>:<24 hex>:<16 base64url>`; 12 bytes are exactly 16 base64url characters, so the encoding is canonical. */
-const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24}):([A-Za-z0-9_-]{16})$/;
+/**
+ * `s1:<code>:<24 hex>[:<staff member's Telegram id>]:<16 base64url>`; 12 bytes are exactly 16
+ * base64url characters, so the encoding is canonical.
+ */
+const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24})(?::([1-9][0-9]{0,14}))?:([A-Za-z0-9_-]{16})$/;
+/** The actions whose data also names a staff member (by Telegram user id), and only those. */
+const NAMES_MEMBER: ReadonlySet<StaffAction> = new Set(['give']);
 /** Any version of staff data: what {@link isStaffActionData} recognises. */
 const SHAPE_PATTERN = /^s[0-9]+:/;
 
@@ -114,14 +126,18 @@ const SHAPE_PATTERN = /^s[0-9]+:/;
  *
  * @throws TypeError when the action is unknown or the case id is not `case_` + 24 lower-case hex
  */
-export function signAction(keys: KeyRing, action: StaffAction, caseId: string): string {
+export function signAction(keys: KeyRing, action: StaffAction, caseId: string, member?: number): string {
   const parsedAction = StaffActionSchema.safeParse(action);
   if (!parsedAction.success) throw new TypeError(`signAction: unknown staff action "${String(action).slice(0, 20)}".`);
   const match = typeof caseId === 'string' ? ID_PATTERN.exec(caseId) : null;
   const hex = match && match[1] === ID_PREFIX[parsedAction.data] ? match[2] : undefined;
   if (hex === undefined)
     throw new TypeError(`signAction: the id of "${parsedAction.data}" is "${ID_PREFIX[parsedAction.data]}_" followed by 24 lower-case hex digits.`);
-  const body = `${VERSION}:${ACTION_CODES[parsedAction.data]}:${hex}`;
+  if (NAMES_MEMBER.has(parsedAction.data) !== (member !== undefined) || (member !== undefined && !(Number.isSafeInteger(member) && member > 0)))
+    throw new TypeError(
+      `signAction: "${parsedAction.data}" ${NAMES_MEMBER.has(parsedAction.data) ? 'names' : 'does not name'} a staff member (a positive Telegram id).`,
+    );
+  const body = `${VERSION}:${ACTION_CODES[parsedAction.data]}:${hex}${member === undefined ? '' : `:${member}`}`;
   const data = `${body}:${signature(keys, body)}`;
   // Holds by construction; checked so that a future longer action code or id fails here, not at Telegram.
   if (Buffer.byteLength(data, 'utf8') > CALLBACK_DATA_MAX_BYTES) {
@@ -139,17 +155,17 @@ export function signAction(keys: KeyRing, action: StaffAction, caseId: string): 
  * case's state, and must expect the same genuine data more than once (see
  * {@link signAction}).
  */
-export function verifyAction(keys: KeyRing, data: unknown): { action: StaffAction; caseId: string } | null {
+export function verifyAction(keys: KeyRing, data: unknown): { action: StaffAction; caseId: string; member?: number } | null {
   if (typeof data !== 'string' || data.length > CALLBACK_DATA_MAX_BYTES) return null;
   const match = DATA_PATTERN.exec(data);
   if (match === null) return null;
-  const [, code = '', hex = '', given = ''] = match;
+  const [, code = '', hex = '', member, given = ''] = match;
   const action = ACTIONS_BY_CODE.get(code);
-  if (action === undefined) return null;
-  const expected = Buffer.from(signature(keys, `${VERSION}:${code}:${hex}`), 'ascii');
+  if (action === undefined || NAMES_MEMBER.has(action) !== (member !== undefined)) return null;
+  const expected = Buffer.from(signature(keys, `${VERSION}:${code}:${hex}${member === undefined ? '' : `:${member}`}`), 'ascii');
   const actual = Buffer.from(given, 'ascii');
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
-  return { action, caseId: `${ID_PREFIX[action]}_${hex}` };
+  return { action, caseId: `${ID_PREFIX[action]}_${hex}`, ...(member === undefined ? {} : { member: Number(member) }) };
 }
 
 /**

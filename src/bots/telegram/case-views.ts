@@ -79,6 +79,7 @@ export class CaseViews {
     const rows = [[button('open')]];
     if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
     if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
+    if ((record.status === 'in_review' || record.status === 'information_requested') && !record.decision && record.assignee) rows.push([button('handover')]);
     if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
     if (record.status === 'rejected') rows.push([button('reopen')]);
     if (record.status === 'registered') rows.push([button('serve')]);

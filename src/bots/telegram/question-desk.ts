@@ -330,6 +330,8 @@ export function refusalOf(result: Extract<ActionResult, { ok: false }>, t: (key:
       return ['staff.answer.idInUse'];
     case 'id_shared':
       return ['staff.answer.idShared'];
+    case 'cannot_take':
+      return ['staff.answer.cannotTake'];
   }
 }
 

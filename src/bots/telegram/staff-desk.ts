@@ -89,7 +89,7 @@ export class StaffDesk {
     const member = await this.deps.staff.findByTelegramUserId(press.fromUserId);
     if (!member) return this.answer(press, 'staff.answer.notStaff');
     try {
-      await this.act(press, member, verified.action, verified.caseId);
+      await this.act(press, member, verified.action, verified.caseId, verified.member);
     } catch (error) {
       this.deps.logger.warn({ action: verified.action, caseId: verified.caseId, ...errorFields(error) }, 'staff action failed');
       await this.answer(press, 'staff.answer.failed');
@@ -213,7 +213,7 @@ export class StaffDesk {
     return false;
   }
 
-  private async act(press: StaffPress, member: Staff, action: StaffAction, id: string): Promise<void> {
+  private async act(press: StaffPress, member: Staff, action: StaffAction, id: string, named?: number): Promise<void> {
     const privateChat = String(press.fromUserId);
     const where = {
       callbackQueryId: press.callbackQueryId,
@@ -285,6 +285,21 @@ export class StaffDesk {
         this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
       }
+      case 'handover':
+        return this.answer(press, ...(await this.offerHandOver(privateChat, member, id)));
+      case 'give': {
+        const to = named === undefined ? null : await this.deps.staff.findByTelegramUserId(named);
+        const before = await this.deps.cases.get(id);
+        const result = await this.deps.actions.handOver(id, member, to, act);
+        if (!result.ok) return this.answer(press, ...this.refusal(result));
+        await this.answer(press, result.changed ? 'staff.answer.handedOver' : 'staff.answer.already', { name: to?.name ?? '' });
+        if (!result.changed || !to) return;
+        const params = { reference: result.record.reference, from: before?.assignee?.name ?? '—', to: to.name, by: member.name };
+        await this.tell(String(to.telegramUserId), 'staff.handover.received', params, this.views.alertKeyboard(result.record));
+        if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.handover.group', params);
+        this.deps.groupAlerts.refreshAlertSoon(result.record);
+        return;
+      }
       case 'claim': {
         const result = await this.deps.actions.claim(id, member, act);
         if (!result.ok) return this.answer(press, ...this.refusal(result));
@@ -293,6 +308,23 @@ export class StaffDesk {
         return;
       }
     }
+  }
+
+  /**
+   * *Hand over*: the colleagues who could take the case, as buttons in the presser's private
+   * chat. Checked here for a clear answer; checked again, with the colleague chosen, when one is.
+   */
+  private async offerHandOver(chatId: string, member: Staff, caseId: string): Promise<[string, Record<string, string>?]> {
+    const record = await this.deps.cases.get(caseId);
+    if (!record) return ['staff.answer.notFound'];
+    const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
+    if (!underStudy || !record.assignee) return ['staff.answer.wrongState', this.views.statusParams(record)];
+    if (!(record.assignee.id === member.id && may(member, 'study')) && !may(member, 'administer')) return ['staff.answer.notAllowed'];
+    const colleagues = (await this.deps.staff.list()).filter((m) => may(m, 'study') && m.id !== record.assignee!.id);
+    if (colleagues.length === 0) return ['staff.answer.noColleague'];
+    const buttons = colleagues.map((m) => [{ text: m.name, data: signAction(this.deps.keys, 'give', record.id, m.telegramUserId) }]);
+    const told = await this.tell(chatId, 'staff.handover.choose', { reference: record.reference }, staffKeyboard(buttons));
+    return [told ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate'];
   }
 
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
@@ -346,7 +378,13 @@ export class StaffDesk {
 }
 
 /** Answers to a press shown as a passing note, not a dialog to dismiss. */
-const QUIET_ANSWERS = new Set(['staff.answer.claimed', 'staff.answer.sentPrivately', 'staff.answer.checkPrivate', 'staff.queue.shown']);
+const QUIET_ANSWERS = new Set([
+  'staff.answer.claimed',
+  'staff.answer.sentPrivately',
+  'staff.answer.checkPrivate',
+  'staff.answer.handedOver',
+  'staff.queue.shown',
+]);
 
 /** The question each button asks. */
 const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<

@@ -19,6 +19,10 @@ const OTHER_CASE = 'case_0123456789abcdef01234568';
 /** Each action's id names what it acts on: a case, a record (answer), a referral (take), an erasure request (erase, keep), a question holding a draft decision (send, edit, drop). */
 const PREFIX_OF: Record<string, string> = { answer: 'rec', take: 'ref', erase: 'del', keep: 'del', send: 'que', edit: 'que', drop: 'que' };
 const idFor = (action: string) => (PREFIX_OF[action] ? `${PREFIX_OF[action]}_${CASE.slice(5)}` : CASE);
+/** *Give* (a hand-over to the colleague chosen) also names the colleague, by Telegram user id (the longest such id fits). */
+const MEMBER = 999_999_999_999_999;
+const sign = (action: (typeof StaffActionSchema.options)[number]) =>
+  action === 'give' ? signAction(keys, action, idFor(action), MEMBER) : signAction(keys, action, idFor(action));
 
 describe('signAction / verifyAction', () => {
   it('refuses an id of the wrong kind for the action', () => {
@@ -31,18 +35,30 @@ describe('signAction / verifyAction', () => {
   it('round-trips every action within Telegram’s 64-byte limit', () => {
     for (const action of StaffActionSchema.options) {
       const id = idFor(action);
-      const data = signAction(keys, action, id);
+      const data = sign(action);
       expect(Buffer.byteLength(data, 'utf8')).toBeLessThanOrEqual(CALLBACK_DATA_MAX_BYTES);
-      expect(data).toMatch(/^s1:[a-z]:[0-9a-f]{24}:[A-Za-z0-9_-]{16}$/);
-      expect(verifyAction(keys, data)).toEqual({ action, caseId: id });
+      expect(data).toMatch(/^s1:[a-z]:[0-9a-f]{24}(:[0-9]+)?:[A-Za-z0-9_-]{16}$/);
+      expect(verifyAction(keys, data)).toEqual(action === 'give' ? { action, caseId: id, member: MEMBER } : { action, caseId: id });
       expect(isStaffActionData(data)).toBe(true);
     }
   });
 
   it('gives every action its own letter and is deterministic', () => {
-    const letters = StaffActionSchema.options.map((action) => signAction(keys, action, idFor(action)).split(':')[1]);
+    const letters = StaffActionSchema.options.map((action) => sign(action).split(':')[1]);
     expect(new Set(letters).size).toBe(letters.length);
     expect(signAction(keys, 'claim', CASE)).toBe(signAction(keys, 'claim', CASE));
+  });
+
+  it('names a colleague only in *give*, and refuses a colleague changed or dropped', () => {
+    expect(() => signAction(keys, 'give', CASE)).toThrow(TypeError);
+    expect(() => signAction(keys, 'claim', CASE, 5)).toThrow(TypeError);
+    expect(() => signAction(keys, 'give', CASE, 0)).toThrow(TypeError);
+    const data = signAction(keys, 'give', CASE, 8101);
+    expect(verifyAction(keys, data.replace(':8101:', ':8102:'))).toBeNull();
+    expect(verifyAction(keys, data.replace(':8101:', ':'))).toBeNull();
+    // A member's id added to another action's genuine data does not verify either.
+    const claim = signAction(keys, 'claim', CASE);
+    expect(verifyAction(keys, claim.replace(/:([A-Za-z0-9_-]{16})$/, ':8101:$1'))).toBeNull();
   });
 
   it('refuses data altered to another case or another action', () => {
