@@ -182,6 +182,8 @@ function serviceRig(
         TELEGRAM_RATE_LIMITS: o.limits ? 'on' : 'off',
         CONSOLE_CHAT: 'off',
         WHATSAPP_ENABLED: 'off',
+        // The simulated researchers decide at once, as the benchmark's rounds before recommendations did.
+        REQUIRE_RECOMMENDATION: 'off',
         ...(settings.workerConcurrency ? { BENCH_WORKER_CONCURRENCY: String(settings.workerConcurrency) } : {}),
         ...o.env,
       };

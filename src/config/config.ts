@@ -88,6 +88,11 @@ export const ConfigSchema = z.object({
   REFERRAL_REANNOUNCE_MINUTES: z.coerce.number().positive().default(30),
   /** How long after *Send* a committee member can take a decision back before the beneficiary is told (0: told at once). */
   DECISION_UNDO_MINUTES: z.coerce.number().min(0).max(60).default(2),
+  /**
+   * on: the committee's Approve and Reject ask for a researcher's recommendation first; off: a
+   * decision may be taken without one, and the case's history says so.
+   */
+  REQUIRE_RECOMMENDATION: z.enum(['on', 'off']).default('on'),
   /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
   COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),

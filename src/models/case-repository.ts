@@ -17,10 +17,11 @@ import {
   type ClockAlarm,
   type ClockState,
   type NewCase,
+  type Recommendation,
 } from './case-schema.js';
 
 export { UNDECIDED };
-export type { ActWrite, CaseAlert, CaseListItem, CaseRecord, ClockAlarm, ClockState, NewCase, StoredDeclaration } from './case-schema.js';
+export type { ActWrite, CaseAlert, CaseListItem, CaseRecord, ClockAlarm, ClockState, NewCase, Recommendation, StoredDeclaration } from './case-schema.js';
 
 /**
  * The cases: one document each, personal answers encrypted as one value, the
@@ -98,6 +99,8 @@ export class CaseRepository {
       overdueState: null as never,
       decision: null,
       wordsSealed: true,
+      notesMigrated: true,
+      recommendation: null,
       assignee: null,
       alert: { state: 'pending' },
       history: [{ from: null, to: 'submitted', at: input.submittedAt, by: input.by }],
@@ -303,6 +306,59 @@ export class CaseRepository {
     return true;
   }
 
+  /**
+   * Records a researcher's recommendation (replacing the one before), sealed, with what the act
+   * owes; false when this act's recommendation is there already (a retry). The caller holds the
+   * case's lock.
+   */
+  async setRecommendation(id: string, recommendation: Omit<Recommendation, 'at' | 'by'>, by: string, at: Date, act: ActWrite): Promise<boolean> {
+    const current = await this.model.findById(id, { recommendation: 1, owed: 1 }).lean<Pick<CaseDoc, 'recommendation' | 'owed'>>();
+    if (!current || current.recommendation?.act === act.act) return false;
+    const sealed = {
+      outcome: recommendation.outcome,
+      detail: this.keys.encryptText(recommendation.detail),
+      visitNote: this.keys.encryptText(recommendation.visitNote),
+      by,
+      at,
+      act: act.act,
+    };
+    await this.model.updateOne({ _id: id }, { $set: { recommendation: sealed, updatedAt: at, ...this.owedList.after(current.owed ?? [], act) } });
+    return true;
+  }
+
+  /** Cases whose free-text notes were not yet moved into the recommendation, at most `limit`: the sweeper's batch. */
+  async notesNotYetMigrated(limit = 100): Promise<string[]> {
+    const docs = await this.model
+      .find({ notesMigrated: { $ne: true } }, { _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    return docs.map((doc) => doc._id);
+  }
+
+  /**
+   * Moves a case's free-text notes into its recommendation's visit note (a recommendation of
+   * `unstated` outcome when there was none), empties the notes and marks the case, in one write:
+   * run again it changes nothing, so an interrupted migration continues and nothing is copied
+   * twice. The caller holds the case's lock. True when notes were moved.
+   */
+  async migrateNotes(id: string): Promise<boolean> {
+    const doc = await this.model.findById(id, { notes: 1, recommendation: 1 }).lean<Pick<CaseDoc, 'notes' | 'recommendation'>>();
+    if (!doc) return false;
+    const notes = doc.notes ?? [];
+    if (notes.length === 0) {
+      await this.model.updateOne({ _id: id }, { $set: { notesMigrated: true } });
+      return false;
+    }
+    const legacy = notes.map((note) => `${note.by} (${new Date(note.at).toISOString().slice(0, 10)}): ${this.keys.decryptText(note.text)}`).join('\n');
+    const last = notes.at(-1)!;
+    const kept = doc.recommendation;
+    const recommendation = kept
+      ? { ...kept, visitNote: this.keys.encryptText(`${legacy}\n${this.keys.decryptText(kept.visitNote)}`) }
+      : { outcome: 'unstated', detail: this.keys.encryptText(''), visitNote: this.keys.encryptText(legacy), by: last.by, at: new Date(last.at) };
+    await this.model.updateOne({ _id: id, notesMigrated: { $ne: true } }, { $set: { recommendation, notes: [], notesMigrated: true } });
+    return true;
+  }
+
   /** Records where the alert about a case was posted. */
   async setAlert(id: string, alert: CaseAlert): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { alert } });
@@ -493,6 +549,7 @@ export class CaseRepository {
           infoRequest: null,
           additions: [],
           notes: [],
+          recommendation: null,
           infoProvided: false,
           // What staff acts still owed the person goes (it may hold what the committee wrote, and nobody is left to tell); audit entries stay owed.
           ...auditsOnly,
@@ -534,6 +591,15 @@ export class CaseRepository {
       infoRequest: doc.infoRequest ? { ...doc.infoRequest, note: this.keys.decryptText(doc.infoRequest.note), at: new Date(doc.infoRequest.at) } : null,
       additions: (doc.additions ?? []).map((a) => ({ text: this.keys.decryptText(a.text), documentIds: a.documentIds ?? [], at: new Date(a.at) })),
       notes: (doc.notes ?? []).map((n) => ({ text: this.keys.decryptText(n.text), by: n.by, at: new Date(n.at) })),
+      recommendation: doc.recommendation
+        ? {
+            outcome: doc.recommendation.outcome,
+            detail: this.keys.decryptText(doc.recommendation.detail),
+            visitNote: this.keys.decryptText(doc.recommendation.visitNote),
+            by: doc.recommendation.by,
+            at: new Date(doc.recommendation.at),
+          }
+        : null,
       alert: doc.alert ?? null,
       history: (doc.history ?? []).map((move) => (move.reason === undefined ? move : { ...move, reason: openWords(this.keys, move.reason) })),
       owed: (doc.owed ?? []).map((stored) => openOwed(this.keys, stored)),

@@ -45,10 +45,26 @@ export interface CaseRecord {
   infoRequest: { items: string[]; note: string; by: string; at: Date } | null;
   /** What the beneficiary sent in answer to information requests. */
   additions: { text: string; documentIds: string[]; at: Date }[];
-  /** Researchers' field-visit notes and recommendations. */
+  /** Free-text notes of researchers from before recommendations were structured (moved into `recommendation` by the sweeper). */
   notes: { text: string; by: string; at: Date }[];
+  /** The researcher's latest recommendation to the committee, with the field-visit note. */
+  recommendation: Recommendation | null;
   /** What staff actions on the case still owe (notices, audit entries), decrypted; see models/owed.ts. */
   owed: OwedItem[];
+}
+
+/**
+ * A researcher's recommendation: approve with the support proposed, or reject with the reason,
+ * and the field-visit note. `unstated`: notes written before recommendations were structured,
+ * kept as the visit note; they recommend nothing.
+ */
+export interface Recommendation {
+  outcome: 'approve' | 'reject' | 'unstated';
+  /** The support proposed, or the reason to reject (empty when unstated). */
+  detail: string;
+  visitNote: string;
+  by: string;
+  at: Date;
 }
 
 /** The researchers' group alert about a case: pending until posted, then where it stands (to edit it later). */
@@ -106,6 +122,10 @@ export interface CaseDoc {
   infoRequest?: { items: string[]; note: string; by: string; at: Date } | null;
   additions?: { text: string; documentIds: string[]; at: Date; mark?: string }[];
   notes?: { text: string; by: string; at: Date }[];
+  /** As {@link Recommendation}, `detail` and `visitNote` sealed; `act` the question that recorded it. */
+  recommendation?: (Omit<Recommendation, 'at'> & { at: Date; act?: string }) | null;
+  /** True once the free-text notes were moved into the recommendation (and on every case made since). */
+  notesMigrated?: boolean;
   /** The researcher is still to be told that the beneficiary answered an information request. */
   infoProvided?: boolean;
   /** Set once every word of the case (decision, reasons) is sealed: new cases from the start, older ones by the sweeper. */
@@ -145,6 +165,8 @@ export const caseSchema = new Schema<CaseDoc>(
     infoRequest: { type: Schema.Types.Mixed, default: null },
     additions: { type: [Schema.Types.Mixed], default: [] },
     notes: { type: [Schema.Types.Mixed], default: [] },
+    recommendation: { type: Schema.Types.Mixed, default: null },
+    notesMigrated: Boolean,
     infoProvided: { type: Boolean, default: false },
     wordsSealed: Boolean,
     owed: { type: [owedItemSchema], default: [] },
@@ -176,7 +198,10 @@ export const UNDECIDED: readonly CaseStatus[] = ['submitted', 'in_review', 'info
 export const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' } as const;
 
 /** What a new case is made of; the repository encrypts the answers. */
-export type NewCase = Omit<CaseRecord, 'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'owed'> & {
+export type NewCase = Omit<
+  CaseRecord,
+  'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'recommendation' | 'owed'
+> & {
   by: Actor;
 };
 

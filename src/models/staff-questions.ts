@@ -8,7 +8,7 @@ import type { KeyRing } from '../privacy/key-ring.js';
  * answer to a suggestion or complaint (`answered`, whose subject is then the record), what
  * to ask the beneficiary for (`info`), or a field-visit note (`note`).
  */
-export type QuestionPurpose = 'approved' | 'rejected' | 'reopen' | 'answered' | 'info' | 'note';
+export type QuestionPurpose = 'approved' | 'rejected' | 'reopen' | 'answered' | 'info' | 'note' | 'recommend_approve' | 'recommend_reject';
 
 /**
  * `open`: waiting for a reply; `draft`: a decision written, waiting for *Send*; then one of

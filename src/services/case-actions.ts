@@ -15,7 +15,17 @@ export type ActionResult =
   | { ok: true; changed: boolean; record: CaseRecord }
   | {
       ok: false;
-      reason: 'not_allowed' | 'not_found' | 'wrong_state' | 'held_by_other' | 'too_late' | 'still_sending' | 'id_in_use' | 'id_shared' | 'cannot_take';
+      reason:
+        | 'not_allowed'
+        | 'not_found'
+        | 'wrong_state'
+        | 'held_by_other'
+        | 'too_late'
+        | 'still_sending'
+        | 'id_in_use'
+        | 'id_shared'
+        | 'cannot_take'
+        | 'no_recommendation';
       record?: CaseRecord;
     };
 
@@ -28,6 +38,8 @@ export interface CaseActionDeps extends OwedWorkDeps {
   notify: Notify;
   /** How long after *Send* the beneficiary is told of a decision, so the member can take it back (`DECISION_UNDO_MINUTES`). */
   decisionUndoMs?: number;
+  /** Whether a decision needs a researcher's recommendation first (REQUIRE_RECOMMENDATION; default no). */
+  requireRecommendation?: boolean;
   clock?: () => Date;
 }
 
@@ -44,7 +56,7 @@ export const AFTER_DECISION = {
 export type AfterDecision = keyof typeof AFTER_DECISION;
 
 /** The most a staff member's free text may be, by what it is. */
-export const TEXT_LIMITS = { decision: 500, reopen: 500, info: 500, note: 2000, answered: 2000 } as const;
+export const TEXT_LIMITS = { decision: 500, reopen: 500, info: 500, note: 2000, recommend_approve: 2500, recommend_reject: 2500, answered: 2000 } as const;
 
 /**
  * What staff do to a case: view it, claim it, ask for information, note, decide, take a
@@ -119,6 +131,8 @@ export class CaseActions {
       if (record.decision) return { ok: false, reason: 'wrong_state', record };
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
       if (outcome === 'approved' && (await casesSharingId(this.deps.cases, record)).length > 0) return { ok: false, reason: 'id_shared', record };
+      const recommended = hasRecommendation(record);
+      if (!recommended && this.deps.requireRecommendation) return { ok: false, reason: 'no_recommendation', record };
       const decision = { outcome, by: actorOf(staff), at, ...(outcome === 'approved' ? { supportGranted: text } : { reason: text }) };
       const tellAt = new Date(at.getTime() + (this.deps.decisionUndoMs ?? 0));
       const notice: OwedWork = {
@@ -138,7 +152,8 @@ export class CaseActions {
         outcome,
         actorOf(staff),
         at,
-        outcome === 'rejected' ? text : `support granted: ${text}`,
+        // Taken without a researcher's recommendation (REQUIRE_RECOMMENDATION=off): the history says so.
+        `${outcome === 'rejected' ? text : `support granted: ${text}`}${recommended ? '' : ' [decided without a recommendation]'}`,
         { decision },
         this.owing(act, owed),
       );
@@ -264,6 +279,25 @@ export class CaseActions {
   }
 
   /**
+   * A researcher's recommendation to the committee: approve with the support proposed, or
+   * reject with the reason, and the field-visit note; it replaces the one before. Any time before
+   * the decision while the case is open.
+   */
+  async recommend(
+    caseId: string,
+    staff: Staff,
+    recommendation: { outcome: 'approve' | 'reject'; detail: string; visitNote: string },
+    act: string,
+  ): Promise<ActionResult> {
+    return this.act('study', caseId, staff, act, async (record, at) => {
+      if (record.decision || !isOpen(record.status)) return { ok: false, reason: 'wrong_state', record };
+      const owe = this.owing(act, [audited(staff, 'case.recommended', at, { outcome: recommendation.outcome })]);
+      const added = await this.deps.cases.setRecommendation(caseId, recommendation, staff.name, at, owe);
+      return added ? 'changed' : { ok: true, changed: false, record };
+    });
+  }
+
+  /**
    * A researcher lost the role or left: the case they hold goes back to the queue (in review →
    * submitted, nobody holding it; a case waiting for information only loses its holder).
    * False when they did not hold it.
@@ -361,10 +395,22 @@ function actorOf(staff: Staff): Actor {
  * {@link questionRefusal}, and for an approval the other open requests under the same national ID,
  * so the committee member hears it when pressing *Approve*, before writing anything.
  */
-export async function askRefusal(cases: CaseRepository, record: CaseRecord, purpose: QuestionPurpose): Promise<'already' | 'wrong_state' | 'id_shared' | null> {
+export async function askRefusal(
+  cases: CaseRepository,
+  record: CaseRecord,
+  purpose: QuestionPurpose,
+  requireRecommendation = false,
+): Promise<'already' | 'wrong_state' | 'id_shared' | 'no_recommendation' | null> {
   const refused = questionRefusal(record, purpose);
-  if (refused || purpose !== 'approved') return refused;
+  if (refused) return refused;
+  if ((purpose === 'approved' || purpose === 'rejected') && requireRecommendation && !hasRecommendation(record)) return 'no_recommendation';
+  if (purpose !== 'approved') return null;
   return (await casesSharingId(cases, record)).length > 0 ? 'id_shared' : null;
+}
+
+/** Whether a researcher recommended approval or rejection (notes from before, of no stated outcome, do not count). */
+export function hasRecommendation(record: CaseRecord): boolean {
+  return record.recommendation !== null && record.recommendation.outcome !== 'unstated';
 }
 
 /**
@@ -377,6 +423,8 @@ export function questionRefusal(record: CaseRecord, purpose: QuestionPurpose): '
     case 'info':
       return record.status === 'in_review' ? null : 'wrong_state';
     case 'note':
+    case 'recommend_approve':
+    case 'recommend_reject':
       return record.decision === null && isOpen(record.status) ? null : 'wrong_state';
     case 'approved':
     case 'rejected':

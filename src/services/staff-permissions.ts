@@ -42,5 +42,7 @@ export const QUESTION_PERMISSION: Readonly<Record<QuestionPurpose, StaffAct>> = 
   reopen: 'decide',
   info: 'study',
   note: 'study',
+  recommend_approve: 'study',
+  recommend_reject: 'study',
   answered: 'answer_feedback',
 };

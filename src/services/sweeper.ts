@@ -74,6 +74,8 @@ export interface SweepReport {
   owedFinished: number;
   /** Cases whose words (decisions, reasons) stored in clear before they were sealed were sealed now. */
   casesSealed: number;
+  /** Cases whose free-text notes were moved into their recommendation. */
+  notesMigrated: number;
 }
 
 /** Cases whose old clear words are sealed per sweep: a few at a time, beside the running service. */
@@ -96,6 +98,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     casesAnonymised: 0,
     owedFinished: 0,
     casesSealed: 0,
+    notesMigrated: 0,
   };
   const bucket = Math.floor(now.getTime() / 10_000);
   // One request or case that keeps failing is logged and retried next time; it must not hold back the others.
@@ -123,6 +126,11 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
   for (const id of await deps.cases.notYetSealed(SEAL_BATCH)) {
     const outcome = await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.sealWords(id)).catch(contained('caseId', id));
     if (outcome === true) report.casesSealed += 1;
+  }
+  // Researchers' free-text notes from before recommendations were structured: moved into the recommendation, a batch a sweep.
+  for (const id of await deps.cases.notesNotYetMigrated(SEAL_BATCH)) {
+    const outcome = await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.migrateNotes(id)).catch(contained('caseId', id));
+    if (outcome === true) report.notesMigrated += 1;
   }
   // The weekly report to administrators: due every Sunday 08:00 Saudi time, kept in MongoDB.
   await deps.schedules.arm(WEEKLY_REPORT, nextWeeklyReport(now));

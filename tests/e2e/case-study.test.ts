@@ -76,14 +76,15 @@ describe('studying a case', () => {
 
     // --- A field-visit note and recommendation, seen by the committee with the case. ---
     before = researcherChat.texts().length;
-    await answerTo(fake, researcher.pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'ملاحظة زيارة')));
-    await researcherChat.replies(before, 'اكتب ملاحظة الزيارة');
-    await researcherChat.answerQuestion('Visited on Tuesday: lives alone, no income. Recommend approval.', 'حُفظت ملاحظتك');
+    await answerTo(fake, researcher.pressInGroup(alertId, groupButtonData(fake, GROUP, alertId, 'توصية بالموافقة')));
+    await researcherChat.replies(before, 'توصيتك: الموافقة');
+    await researcherChat.answerQuestion('A monthly food basket\nVisited on Tuesday: lives alone, no income.', 'حُفظت توصيتك');
     const committee = new TgUser(fake, COMMITTEE.telegramUserId);
     const view = await committee.say(`/case ${reference}`, 'السجل:');
-    expect(view).toContain('Recommend approval');
+    expect(view).toContain('الموافقة — A monthly food basket');
+    expect(view).toContain('ملاحظة الزيارة الميدانية: Visited on Tuesday');
     expect(view).toContain('Here is a clearer photo');
     const audit = await app.repositories.audit.list({ targetKind: 'case', targetId: record.id, limit: 20 });
-    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['case.information_requested', 'case.information_provided', 'case.note_added']));
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['case.information_requested', 'case.information_provided', 'case.recommended']));
   }, 120_000);
 });

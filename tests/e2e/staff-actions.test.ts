@@ -74,7 +74,7 @@ describe('staff actions that cannot misfire', () => {
     const member = new TgUser(fake, COMMITTEE.telegramUserId);
 
     // --- Two questions side by side, on two cases: each reply answers its own. ---
-    await answerTo(fake, researcher.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'ملاحظة زيارة')));
+    await answerTo(fake, researcher.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'توصية بالموافقة')));
     const noteQuestion = await researcherChat.latestQuestion();
     await answerTo(fake, researcher.pressInGroup(b.alertId, groupButtonData(fake, GROUP, b.alertId, 'طلب معلومات')));
     const infoQuestion = await researcherChat.latestQuestion(noteQuestion);
@@ -83,20 +83,27 @@ describe('staff actions that cannot misfire', () => {
     expect(plain).toContain(a.reference);
     expect(plain).toContain(b.reference);
     await researcherChat.replyTo(infoQuestion, '4 the lease please', 'أُرسل طلب المعلومات');
-    await researcherChat.replyTo(noteQuestion, 'Visited: the roof leaks. Recommend approval.', 'حُفظت ملاحظتك');
+    // A recommendation without its visit note changes nothing; with it, it is saved.
+    await researcherChat.replyTo(noteQuestion, 'A roof repair', 'لم يتغير شيء');
+    expect((await app.repositories.cases.get(a.id))!.recommendation).toBeNull();
+    await researcherChat.replyTo(noteQuestion, 'A roof repair\nVisited: the roof leaks.', 'حُفظت توصيتك');
     expect((await app.repositories.cases.get(b.id))!).toMatchObject({
       status: 'information_requested',
       infoRequest: { items: ['lease'], note: 'the lease please' },
     });
-    expect((await app.repositories.cases.get(a.id))!.notes.map((n) => n.text)).toEqual(['Visited: the roof leaks. Recommend approval.']);
+    expect((await app.repositories.cases.get(a.id))!.recommendation).toMatchObject({
+      outcome: 'approve',
+      detail: 'A roof repair',
+      visitNote: 'Visited: the roof leaks.',
+    });
     expect((await app.repositories.cases.get(a.id))!.status).toBe('in_review');
     // The same reply again: answered already, nothing twice.
-    await researcherChat.replyTo(noteQuestion, 'Visited again', 'أُجيب عن هذا السؤال من قبل');
-    expect((await app.repositories.cases.get(a.id))!.notes).toHaveLength(1);
+    await researcherChat.replyTo(noteQuestion, 'Another repair\nVisited again', 'أُجيب عن هذا السؤال من قبل');
+    expect((await app.repositories.cases.get(a.id))!.recommendation).toMatchObject({ detail: 'A roof repair' });
     await waitFor(() => b.applicant.texts().some((t) => t.includes('needs the following')), 'B asked for the lease');
 
     // --- Reject, then `/end` typed: no decision, and nothing reaches the applicant. ---
-    await answerTo(fake, committee.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'رفض')));
+    await answerTo(fake, committee.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, '❌ رفض')));
     const rejectQuestion = await member.latestQuestion();
     expect(await member.say('/end', 'لم يتغير شيء')).toContain(a.reference);
     await member.say('The income is above the limit', 'لم يتغير شيء');
@@ -124,7 +131,7 @@ describe('staff actions that cannot misfire', () => {
     expect((await app.repositories.cases.get(a.id))!.decision).toBeNull();
 
     // --- Asked again, edited once, sent: the applicant hears the final words, once. ---
-    await answerTo(fake, committee.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'رفض')));
+    await answerTo(fake, committee.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, '❌ رفض')));
     const draftQuestion = await member.latestQuestion();
     await member.replyTo(draftQuestion, 'First draft of the reason', 'هذا بالضبط');
     const firstPreview = callsTo(fake, 'sendMessage', COMMITTEE.telegramUserId).at(-1)!;
@@ -212,11 +219,11 @@ describe('staff actions that cannot misfire', () => {
     await a.applicant.replies(before, 'is with you now');
 
     // A question pending and a conversation open: the relay takes plain text, the question only its reply.
-    await answerTo(fake, researcher.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'ملاحظة زيارة')));
+    await answerTo(fake, researcher.pressInGroup(a.alertId, groupButtonData(fake, GROUP, a.alertId, 'توصية بالموافقة')));
     const noteQuestion = await researcherChat.latestQuestion();
     fake.pushUpdate(fake.textMessage({ chatId: RESEARCHER.telegramUserId, userId: RESEARCHER.telegramUserId, text: 'Hello, how can I help?' }));
     await waitFor(() => a.applicant.texts().some((t) => t.includes('Hello, how can I help?')), 'the relay to the applicant');
-    expect((await app.repositories.cases.get(a.id))!.notes).toEqual([]);
+    expect((await app.repositories.cases.get(a.id))!.recommendation).toBeNull();
     await researcherChat.say('/start', 'الأوامر لا تُنقل');
     expect(a.applicant.texts().join('\n')).not.toContain('/start');
 
@@ -235,8 +242,8 @@ describe('staff actions that cannot misfire', () => {
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect((await app.repositories.cases.get(a.id))!.status).toBe('submitted');
     // Their question is gone, and what they write reaches nobody.
-    await researcherChat.replyTo(noteQuestion, 'Visited: all fine', 'صلاحيتك لا تسمح');
-    expect((await app.repositories.cases.get(a.id))!.notes).toEqual([]);
+    await researcherChat.replyTo(noteQuestion, 'Food\nVisited: all fine', 'صلاحيتك لا تسمح');
+    expect((await app.repositories.cases.get(a.id))!.recommendation).toBeNull();
     const relayed = a.applicant.texts().length;
     fake.pushUpdate(fake.textMessage({ chatId: RESEARCHER.telegramUserId, userId: RESEARCHER.telegramUserId, text: 'Are you still there?' }));
     await sleep(1_500);

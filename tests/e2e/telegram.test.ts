@@ -270,7 +270,7 @@ describe('Telegram, end to end against a fake Bot API', () => {
 
     const memberChat = new TgUser(fake, COMMITTEE.telegramUserId);
     const before = memberChat.texts().length;
-    new Staffer(fake, GROUP, COMMITTEE.telegramUserId).pressInGroup(alertId, buttonData(fake, alertId, 'رفض'));
+    new Staffer(fake, GROUP, COMMITTEE.telegramUserId).pressInGroup(alertId, buttonData(fake, alertId, '❌ رفض'));
     await memberChat.replies(before, 'اكتب سبب رفض');
     const reason = 'The household already receives monthly food support from another association';
     // The preview is in the applicant's language: English.

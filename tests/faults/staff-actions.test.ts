@@ -113,7 +113,7 @@ describe('fault case 8: staff acts under faults', () => {
       await until(() => applicants[0]!.texts().some((t) => t.includes('needs the following')), 'applicant 1 asked for the lease', 40_000);
 
       // 3. A rejection sent; the bot and the worker are killed inside the undo window, and started after it.
-      committee.pressInGroup(alerts[1]!, signedButton(fake, alerts[1]!, 'رفض'));
+      committee.pressInGroup(alerts[1]!, signedButton(fake, alerts[1]!, '❌ رفض'));
       await member.answerQuestion('The household already receives support', 'هذا بالضبط');
       void member.pressLabel('إرسال').catch(() => undefined);
       await atFault();

@@ -102,6 +102,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): TestEnv
     INBOUND_MAX_ATTEMPTS: '3',
     // Decisions reach the person at once unless a test is about the undo window.
     DECISION_UNDO_MINUTES: '0',
+    // Decisions without a researcher's recommendation unless a test is about recommendations.
+    REQUIRE_RECOMMENDATION: 'off',
     ...overrides,
   });
   return {

@@ -399,6 +399,33 @@ describe('a staff act and what it owes, finished once', () => {
     expect(await actions.handOver(decided, admin, researcher, `h8-${decided}`)).toMatchObject({ ok: false, reason: 'wrong_state' });
   });
 
+  it('records a researcher’s recommendation once; with REQUIRE_RECOMMENDATION the committee decides only after one', async () => {
+    const strict = faultyWith({ requireRecommendation: true });
+    const id = await caseIn('in_review');
+    // Nothing recommended: Approve and Reject are refused at the press and at Send.
+    expect(await askRefusal(cases, (await cases.get(id))!, 'approved', true)).toBe('no_recommendation');
+    expect(await askRefusal(cases, (await cases.get(id))!, 'rejected', true)).toBe('no_recommendation');
+    expect(await askRefusal(cases, (await cases.get(id))!, 'approved', false)).toBeNull();
+    expect(await strict.decide(id, committee, 'approved', 'food', `d0-${id}`)).toMatchObject({ ok: false, reason: 'no_recommendation' });
+    // The committee may not recommend; a researcher does, once per act.
+    const recommendation = { outcome: 'approve' as const, detail: 'a monthly food basket', visitNote: 'visited: no income' };
+    expect(await strict.recommend(id, committee, recommendation, `r0-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    expect(await strict.recommend(id, researcher, recommendation, `r1-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect(await strict.recommend(id, researcher, recommendation, `r1-${id}`)).toMatchObject({ ok: true, changed: false });
+    expect((await cases.get(id))!.recommendation).toMatchObject({ ...recommendation, by: researcher.name });
+    expect(await entries(id, 'case.recommended')).toHaveLength(1);
+    // Sealed on disk.
+    expect(JSON.stringify((await cases.raw(id))!.recommendation)).not.toContain('food basket');
+    expect(await strict.decide(id, committee, 'approved', 'a monthly food basket', `d1-${id}`)).toMatchObject({ ok: true, changed: true });
+    expect((await cases.get(id))!.history.at(-1)!.reason).not.toContain('without a recommendation');
+    // After the decision nothing more is recommended.
+    expect(await strict.recommend(id, researcher, recommendation, `r2-${id}`)).toMatchObject({ ok: false, reason: 'wrong_state' });
+    // Without the requirement, a decision taken with none says so in the history.
+    const loose = await caseIn('in_review');
+    expect(await faultyWith().decide(loose, committee, 'rejected', 'income above the limit', `d2-${loose}`)).toMatchObject({ ok: true, changed: true });
+    expect((await cases.get(loose))!.history.at(-1)!.reason).toBe('income above the limit [decided without a recommendation]');
+  });
+
   it('refuses to reopen a rejection when the person has made another request since, from the same chat', async () => {
     const id = await caseIn('rejected');
     const record = (await cases.get(id))!;

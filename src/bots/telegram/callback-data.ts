@@ -27,6 +27,8 @@ export const StaffActionSchema = z.enum([
   'reopen',
   'handover',
   'give',
+  'recommend_approve',
+  'recommend_reject',
 ]);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
@@ -64,6 +66,9 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   /** Hand a held case to a colleague: first the list of colleagues, then *give* to the one chosen (the data names them too). */
   handover: 'h',
   give: 'v',
+  /** A researcher's recommendation to approve or to reject: the bot asks for the support proposed or the reason, and the visit note. */
+  recommend_approve: 'y',
+  recommend_reject: 'j',
 };
 
 /** What each action's id names: a case, a self-service record, a referral, an erasure request, or a question to staff. */
@@ -88,6 +93,8 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del' | '
   reopen: 'case',
   handover: 'case',
   give: 'case',
+  recommend_approve: 'case',
+  recommend_reject: 'case',
 };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const));

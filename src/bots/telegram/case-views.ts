@@ -78,7 +78,8 @@ export class CaseViews {
     const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
     const rows = [[button('open')]];
     if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
-    if (record.status === 'in_review' && !record.decision) rows.push([button('ask_info'), button('note')], [button('approve'), button('reject')]);
+    if (record.status === 'in_review' && !record.decision)
+      rows.push([button('ask_info')], [button('recommend_approve'), button('recommend_reject')], [button('approve'), button('reject')]);
     if ((record.status === 'in_review' || record.status === 'information_requested') && !record.decision && record.assignee) rows.push([button('handover')]);
     if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
     if (record.status === 'rejected') rows.push([button('reopen')]);
@@ -118,6 +119,16 @@ export class CaseViews {
     return { status: this.t(`caseStatus.${record.status}`) };
   }
 
+  /** The researcher's recommendation and visit note, or that there is none yet. */
+  recommendationLines(record: CaseRecord): string[] {
+    const r = record.recommendation;
+    if (!r) return [this.t('staff.recommendation.none')];
+    return [
+      this.t(`staff.recommendation.${r.outcome}`, { by: r.by, at: readableDate(r.at, STAFF_LANG), detail: r.detail }),
+      this.t('staff.recommendation.visitNote', { text: r.visitNote }),
+    ];
+  }
+
   /** The line that warns of other open cases under the same national ID, by reference only. */
   sharingLines(sharing: readonly SharingCase[]): string[] {
     return sharing.length > 0 ? [this.t('staff.alert.idShared', { references: sharing.map((c) => c.reference).join('، ') })] : [];
@@ -150,6 +161,7 @@ export class CaseViews {
         this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length }),
       ),
       ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, STAFF_LANG), by: n.by, text: n.text })),
+      ...this.recommendationLines(record),
     ];
     return [
       this.t('staff.case.header', this.caseParams(record)),

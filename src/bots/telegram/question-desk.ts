@@ -73,10 +73,11 @@ export class QuestionDesk {
   constructor(private readonly deps: QuestionDeskDeps) {}
 
   /** Asks a member privately; the reply is the answer. False when the bot may not write to them (they never started it). */
-  async ask(member: Staff, subject: { id: string; reference: string }, purpose: QuestionPurpose): Promise<boolean> {
+  async ask(member: Staff, subject: { id: string; reference: string }, purpose: QuestionPurpose, context = ''): Promise<boolean> {
     const chatId = String(member.telegramUserId);
     const items = INFO_ITEMS.map((item, index) => `${index + 1}. ${this.t(`info.item.${item}`)}`).join('\n');
-    const text = this.t(`staff.ask.${purpose}`, { reference: subject.reference, items });
+    // `context`: what the member should have in front of them to answer (the recommendation, for a decision).
+    const text = [context, this.t(`staff.ask.${purpose}`, { reference: subject.reference, items })].filter(Boolean).join('\n\n');
     const placeholder = this.t('staff.ask.placeholder').slice(0, PLACEHOLDER_MAX);
     try {
       const sent = await this.deps.gateway.sending(chatId, (t) =>
@@ -205,6 +206,20 @@ export class QuestionDesk {
         await this.deps.questions.end(question.id, 'answered');
         return this.tell(chatId, 'staff.record.answered', { reference: result.reference });
       }
+      case 'recommend_approve':
+      case 'recommend_reject': {
+        const parsed = parseRecommendation(text);
+        if (!parsed) return this.tell(chatId, `staff.recommend.needsVisitNote.${question.purpose}`);
+        const outcome = question.purpose === 'recommend_approve' ? 'approve' : 'reject';
+        const result = await this.deps.actions.recommend(question.subjectId, member, { outcome, ...parsed }, question.id);
+        if (!result.ok) {
+          const [key, params] = refusalOf(result, this.t.bind(this));
+          return this.tell(chatId, key, params);
+        }
+        await this.deps.questions.end(question.id, 'answered');
+        this.deps.onCaseChanged(result.record);
+        return this.tell(chatId, 'staff.decided.recommend', { reference: result.record.reference });
+      }
       case 'info':
       case 'note':
       case 'reopen': {
@@ -332,6 +347,8 @@ export function refusalOf(result: Extract<ActionResult, { ok: false }>, t: (key:
       return ['staff.answer.idShared'];
     case 'cannot_take':
       return ['staff.answer.cannotTake'];
+    case 'no_recommendation':
+      return ['staff.answer.needsRecommendation'];
   }
 }
 
@@ -339,6 +356,14 @@ export function refusalOf(result: Extract<ActionResult, { ok: false }>, t: (key:
  * A researcher's request for information as typed: the numbers of the missing items first
  * ("1، 3" or "1 3"), then, optionally, a note in their own words.
  */
+/** A recommendation's reply: the first line the support proposed (or the reason), the lines after it the field-visit note; null without both. */
+export function parseRecommendation(text: string): { detail: string; visitNote: string } | null {
+  const [first = '', ...rest] = text.split('\n');
+  const detail = first.trim();
+  const visitNote = rest.join('\n').trim();
+  return detail === '' || visitNote === '' ? null : { detail, visitNote };
+}
+
 export function parseInfoRequest(text: string): { items: InfoItem[]; note: string } {
   const match = /^\s*([0-9٠-٩\s,،]+)(?:\s|$)([\s\S]*)$/u.exec(text);
   if (!match) return { items: [], note: text.trim() };

@@ -49,6 +49,8 @@ export interface StaffDeskDeps {
   reportDesk: ReportDesk;
   /** `/cases`: the case queue by filter. */
   queueDesk: CaseQueueDesk;
+  /** Whether Approve and Reject wait for a researcher's recommendation (REQUIRE_RECOMMENDATION). */
+  requireRecommendation: boolean;
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
   referralDesk: ReferralDesk;
   /** Requests to erase a person's data: the administrators' buttons. */
@@ -262,6 +264,8 @@ export class StaffDesk {
       }
       case 'ask_info':
       case 'note':
+      case 'recommend_approve':
+      case 'recommend_reject':
       case 'approve':
       case 'reject':
       case 'reopen': {
@@ -269,10 +273,16 @@ export class StaffDesk {
         if (!may(member, QUESTION_PERMISSION[purpose])) return this.answer(press, 'staff.answer.notAllowed');
         const record = await this.deps.cases.get(id);
         if (!record) return this.answer(press, 'staff.answer.notFound');
-        const refused = await askRefusal(this.deps.cases, record, purpose);
+        const refused = await askRefusal(this.deps.cases, record, purpose, this.deps.requireRecommendation);
         if (refused === 'id_shared') return this.answer(press, 'staff.answer.idShared');
+        if (refused === 'no_recommendation') return this.answer(press, 'staff.answer.needsRecommendation');
         if (refused) return this.answer(press, refused === 'already' ? 'staff.answer.already' : 'staff.answer.wrongState', this.views.statusParams(record));
-        return this.answer(press, (await this.deps.questions.ask(member, record, purpose)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
+        // The committee decides with the researcher's recommendation in front of them.
+        const context = action === 'approve' || action === 'reject' ? this.views.recommendationLines(record).join('\n') : '';
+        return this.answer(
+          press,
+          (await this.deps.questions.ask(member, record, purpose, context)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate',
+        );
       }
       case 'register':
       case 'serve':
@@ -387,6 +397,12 @@ const QUIET_ANSWERS = new Set([
 ]);
 
 /** The question each button asks. */
-const QUESTION_OF = { ask_info: 'info', note: 'note', approve: 'approved', reject: 'rejected', reopen: 'reopen' } as const satisfies Partial<
-  Record<StaffAction, QuestionPurpose>
->;
+const QUESTION_OF = {
+  ask_info: 'info',
+  note: 'note',
+  recommend_approve: 'recommend_approve',
+  recommend_reject: 'recommend_reject',
+  approve: 'approved',
+  reject: 'rejected',
+  reopen: 'reopen',
+} as const satisfies Partial<Record<StaffAction, QuestionPurpose>>;

@@ -119,7 +119,8 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     ...(deps.faults ? { faults: deps.faults } : {}),
   };
   const decisionUndoMs = config.DECISION_UNDO_MINUTES * 60_000;
-  const actions = new CaseActions({ ...owed, decisionUndoMs });
+  const requireRecommendation = config.REQUIRE_RECOMMENDATION === 'on';
+  const actions = new CaseActions({ ...owed, decisionUndoMs, requireRecommendation });
   const requestFlow = deps.catalog.get('support_request');
   const feedbackFlow = deps.catalog.get('feedback');
   const volunteerFlow = deps.catalog.get('volunteer');
@@ -188,6 +189,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     groupAlerts,
     reportDesk,
     queueDesk,
+    requireRecommendation,
     staffGroupId,
     logger,
   });

@@ -57,6 +57,8 @@ export class Rig {
       // The simulated people type far faster than people; flood control has its own tests.
       FLOOD_MAX_MESSAGES: '100000',
       SWEEP_INTERVAL_SECONDS: '1',
+      // The staff-acts case decides without recommendations (they have their own tests).
+      REQUIRE_RECOMMENDATION: 'off',
       ...this.extraEnv,
       ...extra,
     };
