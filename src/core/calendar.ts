@@ -169,3 +169,12 @@ export function riyadhStamp(date: Date): string {
   const part = Object.fromEntries(RIYADH_STAMP.formatToParts(date).map((p) => [p.type, p.value]));
   return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
 }
+
+/** Saudi Arabia keeps UTC+3 all year (no daylight saving). */
+const RIYADH_OFFSET_MS = 3 * 3_600_000;
+
+/** Calendar days from `from` to `to` as a Saudi calendar counts them (today to tomorrow is 1, whatever the hours). */
+export function riyadhDaysBetween(from: Date, to: Date): number {
+  const day = (date: Date) => Math.floor((date.getTime() + RIYADH_OFFSET_MS) / 86_400_000);
+  return day(to) - day(from);
+}

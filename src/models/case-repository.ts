@@ -41,7 +41,14 @@ export interface QueueQuery {
   expectedBefore?: Date;
   /** The information request named at least one of these. */
   infoItems?: readonly string[];
+  /** Nobody holds the case. */
+  unheld?: boolean;
+  /** A researcher recommended a decision. */
+  recommended?: boolean;
 }
+
+/** In review, with a researcher's recommendation: the committee's agenda (its list in the queue is the same query). */
+const READY_FOR_DECISION = queueFilter({ statuses: ['in_review'], recommended: true }, 'in_review');
 
 /** The filter for one of the query's statuses. */
 function queueFilter(query: QueueQuery, status: CaseStatus): Record<string, unknown> {
@@ -54,6 +61,8 @@ function queueFilter(query: QueueQuery, status: CaseStatus): Record<string, unkn
     ...(query.assigneeId !== undefined ? { 'assignee.id': query.assigneeId } : {}),
     ...(Object.keys(expected).length > 0 ? { expectedBy: expected } : {}),
     ...(query.infoItems ? { 'infoRequest.items': { $in: [...query.infoItems] } } : {}),
+    ...(query.unheld ? { assignee: null } : {}),
+    ...(query.recommended ? { 'recommendation.outcome': { $in: ['approve', 'reject'] } } : {}),
   };
 }
 
@@ -301,29 +310,45 @@ export class CaseRepository {
     if (!current || (current.notes ?? []).some((note) => (note as { act?: string }).act === act.act)) return false;
     await this.model.updateOne(
       { _id: id },
-      { $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } }, $set: this.owedList.after(current.owed ?? [], act) },
+      // An old note question answered now: the sweeper moves this note to the earlier notes too.
+      {
+        $push: { notes: { text: this.keys.encryptText(text), by, at, act: act.act } },
+        $set: { notesMigrated: false, ...this.owedList.after(current.owed ?? [], act) },
+      },
     );
     return true;
   }
 
   /**
    * Records a researcher's recommendation (replacing the one before), sealed, with what the act
-   * owes; false when this act's recommendation is there already (a retry). The caller holds the
-   * case's lock.
+   * owes, and a line in the history (the state unchanged), so the ones replaced stay on record
+   * and the act is known done; in one write, refused when the case moved meanwhile. The caller
+   * holds the case's lock.
    */
-  async setRecommendation(id: string, recommendation: Omit<Recommendation, 'at' | 'by'>, by: string, at: Date, act: ActWrite): Promise<boolean> {
-    const current = await this.model.findById(id, { recommendation: 1, owed: 1 }).lean<Pick<CaseDoc, 'recommendation' | 'owed'>>();
-    if (!current || current.recommendation?.act === act.act) return false;
+  async setRecommendation(id: string, recommendation: Omit<Recommendation, 'at' | 'by'>, by: Actor, at: Date, act: ActWrite): Promise<void> {
+    const current = await this.model.findById(id, { status: 1, owed: 1 }).lean<Pick<CaseDoc, 'status' | 'owed'>>();
+    if (!current) throw new CaseTransitionError(null, 'in_review');
     const sealed = {
       outcome: recommendation.outcome,
       detail: this.keys.encryptText(recommendation.detail),
       visitNote: this.keys.encryptText(recommendation.visitNote),
-      by,
+      by: by.name ?? by.id,
       at,
       act: act.act,
     };
-    await this.model.updateOne({ _id: id }, { $set: { recommendation: sealed, updatedAt: at, ...this.owedList.after(current.owed ?? [], act) } });
-    return true;
+    const entry: CaseMove = {
+      from: current.status,
+      to: current.status,
+      at,
+      by,
+      reason: this.keys.encryptText(`recommended: ${recommendation.outcome} — ${recommendation.detail}`),
+      act: act.act,
+    };
+    const result = await this.model.updateOne(
+      { _id: id, status: current.status },
+      { $set: { recommendation: sealed, updatedAt: at, ...this.owedList.after(current.owed ?? [], act) }, $push: { history: entry } },
+    );
+    if (result.matchedCount === 0) throw new CaseTransitionError(current.status, current.status);
   }
 
   /** Cases whose free-text notes were not yet moved into the recommendation, at most `limit`: the sweeper's batch. */
@@ -336,27 +361,26 @@ export class CaseRepository {
   }
 
   /**
-   * Moves a case's free-text notes into its recommendation's visit note (a recommendation of
-   * `unstated` outcome when there was none), empties the notes and marks the case, in one write:
-   * run again it changes nothing, so an interrupted migration continues and nothing is copied
-   * twice. The caller holds the case's lock. True when notes were moved.
+   * Moves a case's free-text notes (from before recommendations were structured) to the end of
+   * its earlier notes, each as a line with who and when, empties them and marks the case, in one
+   * write conditional on the mark: run again it changes nothing, so an interrupted migration
+   * continues and nothing is copied twice. The caller holds the case's lock. True when notes were moved.
    */
   async migrateNotes(id: string): Promise<boolean> {
-    const doc = await this.model.findById(id, { notes: 1, recommendation: 1 }).lean<Pick<CaseDoc, 'notes' | 'recommendation'>>();
-    if (!doc) return false;
+    const doc = await this.model
+      .findById(id, { notes: 1, earlierNotes: 1, notesMigrated: 1 })
+      .lean<Pick<CaseDoc, 'notes' | 'earlierNotes' | 'notesMigrated'>>();
+    if (!doc || doc.notesMigrated === true) return false;
     const notes = doc.notes ?? [];
     if (notes.length === 0) {
       await this.model.updateOne({ _id: id }, { $set: { notesMigrated: true } });
       return false;
     }
-    const legacy = notes.map((note) => `${note.by} (${new Date(note.at).toISOString().slice(0, 10)}): ${this.keys.decryptText(note.text)}`).join('\n');
-    const last = notes.at(-1)!;
-    const kept = doc.recommendation;
-    const recommendation = kept
-      ? { ...kept, visitNote: this.keys.encryptText(`${legacy}\n${this.keys.decryptText(kept.visitNote)}`) }
-      : { outcome: 'unstated', detail: this.keys.encryptText(''), visitNote: this.keys.encryptText(legacy), by: last.by, at: new Date(last.at) };
-    await this.model.updateOne({ _id: id, notesMigrated: { $ne: true } }, { $set: { recommendation, notes: [], notesMigrated: true } });
-    return true;
+    const lines = notes.map((note) => `${note.by} (${new Date(note.at).toISOString().slice(0, 10)}): ${this.keys.decryptText(note.text)}`);
+    const before = doc.earlierNotes ? this.keys.decryptText(doc.earlierNotes) : '';
+    const earlierNotes = this.keys.encryptText([before, ...lines].filter(Boolean).join('\n'));
+    const result = await this.model.updateOne({ _id: id, notesMigrated: { $ne: true } }, { $set: { earlierNotes, notes: [], notesMigrated: true } });
+    return result.modifiedCount > 0;
   }
 
   /** Records where the alert about a case was posted. */
@@ -473,6 +497,21 @@ export class CaseRepository {
     return counts.reduce((sum, n) => sum + n, 0);
   }
 
+  /**
+   * The committee's agenda: cases in review with a researcher's recommendation to approve or to
+   * reject, the oldest promised date first, decrypted (a page of them); the status equality is
+   * what FerretDB hands to its index.
+   */
+  async readyForDecision(page: { skip: number; limit: number }): Promise<CaseRecord[]> {
+    const docs = await this.model.find(READY_FOR_DECISION).sort({ expectedBy: 1, reference: 1 }).skip(page.skip).limit(page.limit).lean<CaseDoc[]>();
+    return docs.map((doc) => this.toRecord(doc));
+  }
+
+  /** How many cases the committee's agenda holds. */
+  async countReadyForDecision(): Promise<number> {
+    return this.model.countDocuments(READY_FOR_DECISION);
+  }
+
   /** The ids of the chat's cases, for erasing them; nothing decrypted. */
   async idsOfChat(chatKey: string): Promise<string[]> {
     const docs = await this.model.find({ chatKey }, { _id: 1 }).lean<{ _id: string }[]>();
@@ -550,6 +589,7 @@ export class CaseRepository {
           additions: [],
           notes: [],
           recommendation: null,
+          earlierNotes: this.keys.encryptText(''),
           infoProvided: false,
           // What staff acts still owed the person goes (it may hold what the committee wrote, and nobody is left to tell); audit entries stay owed.
           ...auditsOnly,
@@ -591,6 +631,7 @@ export class CaseRepository {
       infoRequest: doc.infoRequest ? { ...doc.infoRequest, note: this.keys.decryptText(doc.infoRequest.note), at: new Date(doc.infoRequest.at) } : null,
       additions: (doc.additions ?? []).map((a) => ({ text: this.keys.decryptText(a.text), documentIds: a.documentIds ?? [], at: new Date(a.at) })),
       notes: (doc.notes ?? []).map((n) => ({ text: this.keys.decryptText(n.text), by: n.by, at: new Date(n.at) })),
+      earlierNotes: doc.earlierNotes ? this.keys.decryptText(doc.earlierNotes) : '',
       recommendation: doc.recommendation
         ? {
             outcome: doc.recommendation.outcome,

@@ -45,22 +45,20 @@ export interface CaseRecord {
   infoRequest: { items: string[]; note: string; by: string; at: Date } | null;
   /** What the beneficiary sent in answer to information requests. */
   additions: { text: string; documentIds: string[]; at: Date }[];
-  /** Free-text notes of researchers from before recommendations were structured (moved into `recommendation` by the sweeper). */
+  /** Free-text notes of researchers from before recommendations were structured (moved into `earlierNotes` by the sweeper). */
   notes: { text: string; by: string; at: Date }[];
-  /** The researcher's latest recommendation to the committee, with the field-visit note. */
+  /** Those notes, each on its line with who and when, once moved; '' when there were none. They recommend nothing. */
+  earlierNotes: string;
+  /** The researcher's latest recommendation to the committee, with the field-visit note (each one is also a line of the history). */
   recommendation: Recommendation | null;
   /** What staff actions on the case still owe (notices, audit entries), decrypted; see models/owed.ts. */
   owed: OwedItem[];
 }
 
-/**
- * A researcher's recommendation: approve with the support proposed, or reject with the reason,
- * and the field-visit note. `unstated`: notes written before recommendations were structured,
- * kept as the visit note; they recommend nothing.
- */
+/** A researcher's recommendation: approve with the support proposed, or reject with the reason, and the field-visit note. */
 export interface Recommendation {
-  outcome: 'approve' | 'reject' | 'unstated';
-  /** The support proposed, or the reason to reject (empty when unstated). */
+  outcome: 'approve' | 'reject';
+  /** The support proposed, or the reason to reject. */
   detail: string;
   visitNote: string;
   by: string;
@@ -124,7 +122,9 @@ export interface CaseDoc {
   notes?: { text: string; by: string; at: Date }[];
   /** As {@link Recommendation}, `detail` and `visitNote` sealed; `act` the question that recorded it. */
   recommendation?: (Omit<Recommendation, 'at'> & { at: Date; act?: string }) | null;
-  /** True once the free-text notes were moved into the recommendation (and on every case made since). */
+  /** `notes` moved here, sealed. */
+  earlierNotes?: string;
+  /** True once the free-text notes were moved into `earlierNotes` (and on every case made since; false again after an old note question is answered). */
   notesMigrated?: boolean;
   /** The researcher is still to be told that the beneficiary answered an information request. */
   infoProvided?: boolean;
@@ -166,6 +166,7 @@ export const caseSchema = new Schema<CaseDoc>(
     additions: { type: [Schema.Types.Mixed], default: [] },
     notes: { type: [Schema.Types.Mixed], default: [] },
     recommendation: { type: Schema.Types.Mixed, default: null },
+    earlierNotes: String,
     notesMigrated: Boolean,
     infoProvided: { type: Boolean, default: false },
     wordsSealed: Boolean,
@@ -200,7 +201,7 @@ export const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' 
 /** What a new case is made of; the repository encrypts the answers. */
 export type NewCase = Omit<
   CaseRecord,
-  'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'recommendation' | 'owed'
+  'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'earlierNotes' | 'recommendation' | 'owed'
 > & {
   by: Actor;
 };

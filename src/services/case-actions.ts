@@ -38,7 +38,7 @@ export interface CaseActionDeps extends OwedWorkDeps {
   notify: Notify;
   /** How long after *Send* the beneficiary is told of a decision, so the member can take it back (`DECISION_UNDO_MINUTES`). */
   decisionUndoMs?: number;
-  /** Whether a decision needs a researcher's recommendation first (REQUIRE_RECOMMENDATION; default no). */
+  /** Whether a decision needs a researcher's recommendation first (REQUIRE_RECOMMENDATION, on unless set off; false when absent, as in tests). */
   requireRecommendation?: boolean;
   clock?: () => Date;
 }
@@ -106,13 +106,13 @@ export class CaseActions {
    */
   async handOver(caseId: string, staff: Staff, to: Staff | null, act: string): Promise<ActionResult> {
     return this.act('view', caseId, staff, act, async (record, at) => {
-      const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
-      if (!underStudy || !record.assignee) return { ok: false, reason: 'wrong_state', record };
-      const holds = record.assignee.id === staff.id && may(staff, 'study');
-      if (!holds && !may(staff, 'administer')) return { ok: false, reason: 'not_allowed', record };
-      if (!to || !may(to, 'study')) return { ok: false, reason: 'cannot_take', record };
-      if (record.assignee.id === to.id) return { ok: true, changed: false, record };
-      const owe = this.owing(act, [audited(staff, 'case.handed_over', at, { from: record.assignee.id, to: to.id })]);
+      // The colleague chosen holds it already (the same choice pressed twice): done already.
+      if (to && record.assignee?.id === to.id && mayTakeOver(to)) return { ok: true, changed: false, record };
+      const refused = handOverRefusal(record, staff);
+      if (refused) return { ok: false, reason: refused, record };
+      if (!to || !mayTakeOver(to)) return { ok: false, reason: 'cannot_take', record };
+      const from = record.assignee!;
+      const owe = this.owing(act, [audited(staff, 'case.handed_over', at, { from: from.id, to: to.id })]);
       await this.deps.cases.setAssignee(caseId, { id: to.id, name: to.name }, owe, { by: actorOf(staff), at, reason: `handed over to ${to.name}` });
       return 'changed';
     });
@@ -259,6 +259,8 @@ export class CaseActions {
   async requestInfo(caseId: string, staff: Staff, request: { items: InfoItem[]; note: string }, act: string): Promise<ActionResult> {
     return this.act('study', caseId, staff, act, async (record, at) => {
       if (record.status !== 'in_review') return { ok: false, reason: 'wrong_state', record };
+      // Held by a colleague (handed over since the question was asked, say): theirs to ask.
+      if (record.assignee && record.assignee.id !== staff.id) return { ok: false, reason: 'held_by_other', record };
       const params = { caseId, reference: record.reference, items: request.items.join(','), note: request.note };
       const owed = [
         audited(staff, 'case.information_requested', at),
@@ -291,9 +293,11 @@ export class CaseActions {
   ): Promise<ActionResult> {
     return this.act('study', caseId, staff, act, async (record, at) => {
       if (record.decision || !isOpen(record.status)) return { ok: false, reason: 'wrong_state', record };
+      // The researcher who studies the case recommends: not a colleague, nor one who handed it over since the question was asked.
+      if (record.assignee?.id !== staff.id) return { ok: false, reason: record.assignee ? 'held_by_other' : 'not_allowed', record };
       const owe = this.owing(act, [audited(staff, 'case.recommended', at, { outcome: recommendation.outcome })]);
-      const added = await this.deps.cases.setRecommendation(caseId, recommendation, staff.name, at, owe);
-      return added ? 'changed' : { ok: true, changed: false, record };
+      await this.deps.cases.setRecommendation(caseId, recommendation, actorOf(staff), at, owe);
+      return 'changed';
     });
   }
 
@@ -408,9 +412,22 @@ export async function askRefusal(
   return (await casesSharingId(cases, record)).length > 0 ? 'id_shared' : null;
 }
 
-/** Whether a researcher recommended approval or rejection (notes from before, of no stated outcome, do not count). */
+/** Whether a researcher recommended approval or rejection (notes from before recommendations were structured do not count). */
 export function hasRecommendation(record: CaseRecord): boolean {
-  return record.recommendation !== null && record.recommendation.outcome !== 'unstated';
+  return record.recommendation !== null;
+}
+
+/** Why `member` may not hand this case over (it is not under study and held; they neither hold it nor administer); null when they may. */
+export function handOverRefusal(record: CaseRecord, member: Staff): 'wrong_state' | 'not_allowed' | null {
+  const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
+  if (!underStudy || !record.assignee) return 'wrong_state';
+  const holds = record.assignee.id === member.id && may(member, 'study');
+  return holds || may(member, 'administer') ? null : 'not_allowed';
+}
+
+/** Whether a colleague can be handed a case: active, and able to study cases. */
+export function mayTakeOver(member: Staff): boolean {
+  return may(member, 'study');
 }
 
 /**

@@ -1,7 +1,8 @@
-import type { CaseListItem, CaseRepository, QueueQuery } from '../models/case-repository.js';
+import type { CaseListItem, CaseRecord, CaseRepository, QueueQuery } from '../models/case-repository.js';
 import type { Staff } from '../models/staff.js';
 import { may, type StaffAct } from './staff-permissions.js';
 import { INFO_ITEMS } from './case-actions.js';
+import { riyadhDaysBetween } from '../core/calendar.js';
 
 /**
  * The staff's case queue (`/cases`): what is waiting, for whom, by filter. The filters, who may
@@ -57,13 +58,15 @@ export function queryOf(filter: QueueFilter, member: Staff, now: Date): QueueQue
     case 'mine':
       return { statuses: ['in_review', 'information_requested', 'approved', 'registered'], assigneeId: member.id };
     case 'new':
-      return { statuses: ['submitted'] };
+      // Submitted, and cases under study whose researcher lost the role: nobody holds them.
+      return { statuses: ['submitted', 'in_review', 'information_requested'], unheld: true };
     case 'info':
       return { statuses: ['information_requested'] };
     case 'docs':
       return { statuses: ['information_requested'], infoItems: DOCUMENT_ITEMS };
     case 'committee':
-      return { statuses: ['in_review'] };
+      // What the agenda lists: in review, with a researcher's recommendation.
+      return { statuses: ['in_review'], recommended: true };
     case 'due':
       return {
         statuses: ['submitted', 'in_review', 'information_requested'],
@@ -77,12 +80,22 @@ export function queryOf(filter: QueueFilter, member: Staff, now: Date): QueueQue
   }
 }
 
-/** A line of the list: the case's public facts and its two clocks, in whole days. */
-export interface QueueLine extends CaseListItem {
+/** Where a case stands against its promised date, in Saudi calendar days. */
+export interface PromiseClock {
+  /** Calendar days to the promised date (0: today; negative: days since it). */
+  daysToPromise: number;
+  /** The promised moment has passed (it may be earlier today). */
+  overdue: boolean;
+}
+
+/** A line of the list: the case's public facts and its two clocks, in Saudi calendar days. */
+export interface QueueLine extends CaseListItem, PromiseClock {
   id: string;
   daysSinceSubmission: number;
-  /** Negative once the promised date has passed. */
-  daysToPromise: number;
+}
+
+export function promiseClock(expectedBy: Date, now: Date): PromiseClock {
+  return { daysToPromise: riyadhDaysBetween(now, expectedBy), overdue: expectedBy.getTime() < now.getTime() };
 }
 
 export type QueuePage =
@@ -115,9 +128,54 @@ export class CaseQueue {
     const items = await this.cases.queuePage(query, { skip: shown * QUEUE_PAGE_SIZE, limit: QUEUE_PAGE_SIZE });
     const lines = items.map((item) => ({
       ...item,
-      daysSinceSubmission: Math.floor((now.getTime() - item.submittedAt.getTime()) / DAY_MS),
-      daysToPromise: Math.ceil((item.expectedBy.getTime() - now.getTime()) / DAY_MS),
+      daysSinceSubmission: riyadhDaysBetween(item.submittedAt, now),
+      ...promiseClock(item.expectedBy, now),
     }));
     return { ok: true, filter, page: shown, pages, total, lines };
   }
+}
+
+/** A case on the committee's agenda: what the member needs to decide from the list. */
+export interface AgendaLine extends PromiseClock {
+  id: string;
+  reference: string;
+  recommendation: { outcome: 'approve' | 'reject'; detail: string; by: string };
+  /** Documents were asked for and the person's answer brought none. */
+  documentsMissing: boolean;
+}
+
+export type AgendaPage = { ok: true; page: number; pages: number; total: number; lines: AgendaLine[] } | { ok: false; reason: 'not_allowed' };
+
+/**
+ * The committee's agenda (`/agenda`): the cases ready for decision, in review with a researcher's
+ * recommendation, the oldest promised date first, ten a page. Committee members and administrators.
+ */
+export async function agendaPage(cases: CaseRepository, member: Staff, page: number, now: Date): Promise<AgendaPage> {
+  if (!may(member, 'decide') && !may(member, 'administer')) return { ok: false, reason: 'not_allowed' };
+  const total = await cases.countReadyForDecision();
+  const pages = Math.max(1, Math.ceil(total / QUEUE_PAGE_SIZE));
+  const shown = Math.min(Math.max(0, page), pages - 1);
+  const records = await cases.readyForDecision({ skip: shown * QUEUE_PAGE_SIZE, limit: QUEUE_PAGE_SIZE });
+  const lines = records.flatMap((record): AgendaLine[] => {
+    const r = record.recommendation;
+    // Its recommendation gone between the count and the read (the case erased): left out.
+    if (!r) return [];
+    return [
+      {
+        id: record.id,
+        reference: record.reference,
+        ...promiseClock(record.expectedBy, now),
+        recommendation: { outcome: r.outcome, detail: r.detail, by: r.by },
+        documentsMissing: documentsMissing(record),
+      },
+    ];
+  });
+  return { ok: true, page: shown, pages, total, lines };
+}
+
+/** Whether the latest information request asked for documents and what the person sent since brought none. */
+export function documentsMissing(record: Pick<CaseRecord, 'infoRequest' | 'additions'>): boolean {
+  const request = record.infoRequest;
+  if (!request || !request.items.some((item) => (DOCUMENT_ITEMS as readonly string[]).includes(item))) return false;
+  return !record.additions.some((addition) => addition.at >= request.at && addition.documentIds.length > 0);
 }

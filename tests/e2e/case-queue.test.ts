@@ -68,7 +68,8 @@ describe('the case queue', () => {
     expect(page.text).toContain('1. SR-TEST-0012');
     expect(page.text).toContain('10. SR-TEST-0003');
     expect(page.text).toContain('نمران');
-    expect(page.text).toContain('اليوم 12');
+    expect(page.text).toContain('قُدّم قبل 12 يومًا');
+    expect(page.text).toContain('الرد خلال يومين');
     expect(page.text).not.toContain('1000000008');
     expect(page.messageId).toBe(filters.messageId);
 

@@ -16,6 +16,7 @@ const SARA = { name: 'سارة الباحثة', telegramUserId: 8301, roles: ['r
 const FAHD = { name: 'فهد الباحث', telegramUserId: 8302, roles: ['researcher' as const] };
 const HIND = { name: 'هند الباحثة', telegramUserId: 8303, roles: ['researcher' as const] };
 const ADMIN = { name: 'نورة المديرة', telegramUserId: 8304, roles: ['admin' as const] };
+const ALREADY = 'تم هذا من قبل، لم يتغير شيء.';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -98,8 +99,9 @@ describe('handing a case over', () => {
     const audit = await app.repositories.audit.list({ targetKind: 'case', targetId: id, limit: 20 });
     expect(audit.filter((e) => e.action === 'case.handed_over')).toHaveLength(1);
 
-    // The same button pressed again: Sara no longer holds it.
-    expect(await sara.pressLabel(FAHD.name)).toBe('صلاحيتك لا تسمح بهذا الإجراء.');
+    // The same button pressed again: done already, nothing more happens.
+    expect(await sara.pressLabel(FAHD.name)).toBe(ALREADY);
+    expect((await app.repositories.audit.list({ targetKind: 'case', targetId: id, limit: 20 })).filter((e) => e.action === 'case.handed_over')).toHaveLength(1);
 
     // The administrator reassigns it back to Sara from the case view.
     const admin = new TgUser(fake, ADMIN.telegramUserId);
@@ -108,5 +110,7 @@ describe('handing a case over', () => {
     await waitFor(() => admin.texts().some((t) => t.includes(`سلّم الطلب ${reference} إلى`)), 'the administrator’s list');
     expect(await admin.pressLabel(SARA.name)).toBe(`سُلّم إلى ${SARA.name}.`);
     expect((await app.repositories.cases.get(id))?.assignee?.name).toBe(SARA.name);
-  });
+    // Fahd, who held it, hears it privately.
+    await waitFor(() => fahd.texts().some((t) => t.includes(`سُلّم الطلب ${reference} منك إلى ${SARA.name} بواسطة ${ADMIN.name}`)), 'Fahd told');
+  }, 90_000);
 });

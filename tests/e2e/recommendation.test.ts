@@ -1,8 +1,8 @@
 /**
  * The researcher's recommendation before the committee's decision (REQUIRE_RECOMMENDATION=on, the
  * default), against a fake Bot API and the real MongoDB and Redis: Approve refused with none, the
- * recommendation recorded in one reply (a reply missing the visit note changes nothing), then
- * shown above the committee's question, and the decision taken.
+ * recommendation recorded in one reply (a reply missing the visit note changes nothing), the case
+ * on the committee's agenda with it, decided from there through the same confirmation.
  */
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('the researcher’s recommendation', () => {
-  it('keeps Approve waiting until a researcher recommends, then shows the recommendation to the committee member deciding', async () => {
+  it('keeps Approve waiting until a researcher recommends, then puts the case on the agenda, decided from there', async () => {
     const fake = await FakeTelegram.start();
     cleanups.push(() => fake.stop());
     const env = testEnvironment({
@@ -65,9 +65,15 @@ describe('the researcher’s recommendation', () => {
     await researcherChat.answerQuestion('A monthly food basket for three months', 'لم يتغير شيء');
     await researcherChat.answerQuestion('A monthly food basket for three months\nVisited on Sunday: a widow living alone, no income.', 'حُفظت توصيتك');
 
-    // Approve now asks, with the recommendation above the question; the decision goes through.
+    // The committee member opens the agenda: the case is there with the recommendation's line; a researcher has no agenda.
+    expect(await researcherChat.say('/agenda', 'جدول الأعمال للجنة')).toContain('أدوارك لا تتيحه');
     const member = new TgUser(fake, COMMITTEE.telegramUserId);
-    expect(textOf(await answerTo(fake, committee.pressInGroup(alertId, approve())))).toBe('أكمل في المحادثة الخاصة مع البوت.');
+    const agenda = await member.say('/agenda', 'جاهزة للقرار');
+    expect(agenda).toContain(`1. ${reference}`);
+    expect(agenda).toContain('👍 الموافقة — A monthly food basket for three months (سارة الباحثة)');
+    expect(agenda).not.toContain('⚠️');
+    // ✅ 1 there asks, as Approve on the alert does, with the recommendation above the question; the decision goes through.
+    expect(await member.pressLabel('✅ 1')).toBe('أكمل في المحادثة الخاصة مع البوت.');
     const asked = await member.replies(0, 'الدعم');
     expect(asked).toContain('🧭 توصية سارة الباحثة');
     expect(asked).toContain('الموافقة — A monthly food basket for three months');
@@ -78,5 +84,5 @@ describe('the researcher’s recommendation', () => {
     const record = (await app.repositories.cases.get(id))!;
     expect(record.history.at(-1)!.reason).not.toContain('without a recommendation');
     await waitFor(() => applicant.texts().some((t) => t.includes('approved')), 'the applicant told');
-  });
+  }, 90_000);
 });

@@ -10,12 +10,12 @@
  * on cases still waiting to be sealed.
  *
  * The same sweeps move each case's free-text notes (from before recommendations were
- * structured) into its recommendation's visit note (CaseRepository.migrateNotes), also under the
+ * structured) into its earlier notes (CaseRepository.migrateNotes), also under the
  * case's lock, through the same kill.
  *
  * Pass: nothing left in clear (`keys status` counts none, no stored document contains a word),
  * every word reads back exactly as written (none lost, none sealed twice), every staff act
- * made meanwhile is in its case's history, and every case's notes are in its visit note exactly
+ * made meanwhile is in its case's history, and every case's notes are in its earlier notes exactly
  * once, none left behind.
  */
 import { Redis } from 'ioredis';
@@ -92,7 +92,7 @@ describe('fault case 9: sealing words beside the running service', () => {
         JSON.stringify(
           await db
             .collection('cases')
-            .find({}, { projection: { decision: 1, history: 1, recommendation: 1 } })
+            .find({}, { projection: { decision: 1, history: 1, earlierNotes: 1 } })
             .sort({ _id: 1 })
             .toArray(),
         );
@@ -112,7 +112,7 @@ describe('fault case 9: sealing words beside the running service', () => {
         if (record?.decision?.reason !== reasonOf(n) || record.history.find((m) => m.to === 'rejected')?.reason !== reasonOf(n)) wrong += 1;
         const act = acted.indexOf(id);
         if (act >= 0 && !record?.history.some((m) => m.to === 'in_review' && m.reason === actReasonOf(act))) actsLost += 1;
-        if (record?.notes.length !== 0 || record.recommendation?.visitNote !== `سارة (${NOTE_AT.toISOString().slice(0, 10)}): ${noteOf(n)}`) notesWrong += 1;
+        if (record?.notes.length !== 0 || record.earlierNotes !== `سارة (${NOTE_AT.toISOString().slice(0, 10)}): ${noteOf(n)}`) notesWrong += 1;
       }
       if ((await cases.countClearWords()) > 0) violations.push('keys status still counts cases with words in clear');
       if (clear > 0) violations.push(`${clear} case(s) still hold words in clear`);
@@ -156,7 +156,7 @@ async function legacyCase(cases: CaseRepository, db: Awaited<ReturnType<Rig['dat
         notes: [{ text: keys.encryptText(noteOf(n)), by: 'سارة', at: NOTE_AT }],
       },
       $push: { history: { from: 'submitted', to: 'rejected', at, by: STAFF, reason } } as never,
-      $unset: { wordsSealed: '', notesMigrated: '', recommendation: '' },
+      $unset: { wordsSealed: '', notesMigrated: '', earlierNotes: '' },
     },
   );
   return id;

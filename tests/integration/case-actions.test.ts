@@ -380,7 +380,10 @@ describe('a staff act and what it owes, finished once', () => {
     await cases.setAssignee(id, { id: researcher.id, name: researcher.name }, { act: `held-h-${id}` });
     const colleague = { ...researcher, id: 'stf_colleague', name: 'colleague' } as Staff;
     // Not the holder, a committee member, a colleague removed or without the role: refused, nothing written.
-    expect(await actions.handOver(id, colleague, researcher, `h1-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    const third = { ...researcher, id: 'stf_third', name: 'third' } as Staff;
+    expect(await actions.handOver(id, colleague, third, `h1-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    // Naming the one who holds it already changes nothing, whoever presses.
+    expect(await actions.handOver(id, colleague, researcher, `h1b-${id}`)).toMatchObject({ ok: true, changed: false });
     expect(await actions.handOver(id, committee, colleague, `h2-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
     expect(await actions.handOver(id, researcher, { ...colleague, active: false }, `h3-${id}`)).toMatchObject({ ok: false, reason: 'cannot_take' });
     expect(await actions.handOver(id, researcher, committee, `h4-${id}`)).toMatchObject({ ok: false, reason: 'cannot_take' });
@@ -402,14 +405,17 @@ describe('a staff act and what it owes, finished once', () => {
   it('records a researcher’s recommendation once; with REQUIRE_RECOMMENDATION the committee decides only after one', async () => {
     const strict = faultyWith({ requireRecommendation: true });
     const id = await caseIn('in_review');
+    await cases.setAssignee(id, { id: researcher.id, name: researcher.name }, { act: `held-r-${id}` });
     // Nothing recommended: Approve and Reject are refused at the press and at Send.
     expect(await askRefusal(cases, (await cases.get(id))!, 'approved', true)).toBe('no_recommendation');
     expect(await askRefusal(cases, (await cases.get(id))!, 'rejected', true)).toBe('no_recommendation');
     expect(await askRefusal(cases, (await cases.get(id))!, 'approved', false)).toBeNull();
     expect(await strict.decide(id, committee, 'approved', 'food', `d0-${id}`)).toMatchObject({ ok: false, reason: 'no_recommendation' });
-    // The committee may not recommend; a researcher does, once per act.
+    // The committee may not recommend, nor a researcher who does not hold the case; its holder does, once per act.
     const recommendation = { outcome: 'approve' as const, detail: 'a monthly food basket', visitNote: 'visited: no income' };
     expect(await strict.recommend(id, committee, recommendation, `r0-${id}`)).toMatchObject({ ok: false, reason: 'not_allowed' });
+    const colleague = { ...researcher, id: 'stf_colleague_r', name: 'colleague' } as Staff;
+    expect(await strict.recommend(id, colleague, recommendation, `r00-${id}`)).toMatchObject({ ok: false, reason: 'held_by_other' });
     expect(await strict.recommend(id, researcher, recommendation, `r1-${id}`)).toMatchObject({ ok: true, changed: true });
     expect(await strict.recommend(id, researcher, recommendation, `r1-${id}`)).toMatchObject({ ok: true, changed: false });
     expect((await cases.get(id))!.recommendation).toMatchObject({ ...recommendation, by: researcher.name });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseRepository } from '../../src/models/case-repository.js';
 import type { Staff } from '../../src/models/staff.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
-import { CaseQueue, filtersFor, QUEUE_PAGE_SIZE } from '../../src/services/case-queue.js';
+import { agendaPage, CaseQueue, documentsMissing, filtersFor, QUEUE_PAGE_SIZE } from '../../src/services/case-queue.js';
 import { freshDatabase } from '../helpers/db.js';
 import { newCase } from '../helpers/new-case.js';
 
@@ -60,7 +60,7 @@ describe('the case queue', () => {
   it('counts each filter from the database', async () => {
     const counts = Object.fromEntries((await queue.counts(admin)).map(({ filter, count }) => [filter, count]));
     // Promised 14 days after submission: new cases older than 14 days are past it (15..23: 9), 12..14 days old due within 3 days (3), and case 31.
-    expect(counts).toEqual({ mine: 0, new: 23, info: 2, docs: 1, committee: 1, due: 3 + 1, overdue: 9, decided: 1 });
+    expect(counts).toEqual({ mine: 0, new: 23, info: 2, docs: 1, committee: 0, due: 3 + 1, overdue: 9, decided: 1 });
     const mine = Object.fromEntries((await queue.counts(researcher)).map(({ filter, count }) => [filter, count]));
     expect(mine.mine).toBe(3);
   });
@@ -87,5 +87,43 @@ describe('the case queue', () => {
   it('refuses a filter the role does not allow (a role removed since the list was drawn)', async () => {
     expect(await queue.page(committee, 'new', 0)).toEqual({ ok: false, reason: 'not_allowed' });
     expect(await queue.page(member('stf_researcher', ['researcher'], false), 'mine', 0)).toEqual({ ok: false, reason: 'not_allowed' });
+  });
+});
+
+describe('the committee’s agenda', () => {
+  it('lists the cases in review with a stated recommendation, oldest promise first, flagging documents asked for and not come', async () => {
+    const at = (days: number) => new Date(NOW.getTime() - days * DAY);
+    // 40: recommended approval; 41: recommended rejection, older; 42: only notes from before (they recommend nothing); 43: nothing.
+    await seed(40, 3, ['in_review'], researcher);
+    await seed(41, 8, ['in_review'], researcher);
+    await seed(42, 9, ['in_review'], researcher);
+    await seed(43, 10, ['in_review'], researcher);
+    const id = (n: number) => newCase(n).id;
+    const sara = { kind: 'staff' as const, id: researcher.id, name: 'سارة' };
+    await cases.setRecommendation(id(40), { outcome: 'approve', detail: 'سلة غذائية شهرية\nلثلاثة أشهر', visitNote: 'زيارة' }, sara, at(1), { act: 'r40' });
+    await cases.setRecommendation(id(41), { outcome: 'reject', detail: 'الدخل كافٍ', visitNote: 'زيارة' }, { ...sara, name: 'فهد' }, at(1), { act: 'r41' });
+    await db.connection.db!.collection('cases').updateOne({ _id: id(42) as never }, { $set: { earlierNotes: keys.encryptText('سارة (2026-11-01): ملاحظة') } });
+    // Case 41: an ID photo asked for, answered with words only.
+    await cases.requestInfo(id(41), { items: ['id'], note: 'صورة أوضح' }, system, at(2));
+    await cases.provideInfo(id(41), { text: 'لا أملك صورة الآن', documentIds: [], mark: 'm41' }, { kind: 'beneficiary', id: 'x' }, at(1));
+
+    expect(await agendaPage(cases, researcher, 0, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
+    const page = await agendaPage(cases, committee, 0, NOW);
+    expect(page.ok && page.total).toBe(2);
+    expect(page.ok && page.lines.map((l) => [l.reference, l.recommendation.outcome, l.documentsMissing])).toEqual([
+      ['SR-TEST-0041', 'reject', true],
+      ['SR-TEST-0040', 'approve', false],
+    ]);
+    expect(page.ok && page.lines[1]!.recommendation).toEqual({ outcome: 'approve', detail: 'سلة غذائية شهرية\nلثلاثة أشهر', by: 'سارة' });
+    expect((await agendaPage(cases, admin, 5, NOW)).ok).toBe(true);
+  });
+
+  it('flags documents missing only when documents were asked for and none came after', () => {
+    const request = { items: ['income_proof'], note: '', by: 'x', at: NOW };
+    expect(documentsMissing({ infoRequest: null, additions: [] })).toBe(false);
+    expect(documentsMissing({ infoRequest: { ...request, items: ['other'] }, additions: [] })).toBe(false);
+    expect(documentsMissing({ infoRequest: request, additions: [] })).toBe(true);
+    expect(documentsMissing({ infoRequest: request, additions: [{ text: '', documentIds: ['d1'], at: new Date(NOW.getTime() - DAY) }] })).toBe(true);
+    expect(documentsMissing({ infoRequest: request, additions: [{ text: '', documentIds: ['d1'], at: NOW }] })).toBe(false);
   });
 });

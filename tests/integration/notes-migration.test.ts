@@ -1,7 +1,8 @@
 /**
- * Researchers' free-text notes from before recommendations were structured are moved into the
- * case's recommendation (as its visit note, recommending nothing) by the sweeper, once, under
- * the case's lock, beside the running service: never copied twice, never lost.
+ * Researchers' free-text notes from before recommendations were structured are moved, by the
+ * sweeper, once, under the case's lock, beside the running service, into the case's earlier
+ * notes: never copied twice, never lost, not overwritten by a recommendation made later, and a
+ * note still answered from an old question is moved too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
@@ -23,7 +24,7 @@ async function start(): Promise<RunningApp> {
   return app;
 }
 
-/** A case as an older version left it: free-text notes, no recommendation, no mark. */
+/** A case as an older version left it: free-text notes, no mark. */
 async function legacyCase(app: RunningApp, n: number, notes: string[]): Promise<string> {
   const input = newCase(n, { reference: `SR-NOTE-000${n}` });
   await app.repositories.cases.insertSubmitted(input);
@@ -31,15 +32,19 @@ async function legacyCase(app: RunningApp, n: number, notes: string[]): Promise<
   await app.connection.db!.collection('cases').updateOne(
     { _id: input.id as never },
     {
-      $set: { notes: notes.map((text) => ({ text: app.keys.encryptText(text), by: 'سارة', at })), status: 'in_review' },
-      $unset: { notesMigrated: '', recommendation: '' },
+      $set: {
+        notes: notes.map((text) => ({ text: app.keys.encryptText(text), by: 'سارة', at })),
+        status: 'in_review',
+        assignee: { id: 'stf_sara', name: 'سارة' },
+      },
+      $unset: { notesMigrated: '', recommendation: '', earlierNotes: '' },
     },
   );
   return input.id;
 }
 
-describe('notes moved into the recommendation', () => {
-  it('moves a case’s notes once into the visit note, recommending nothing, and leaves other cases as they are', async () => {
+describe('notes from before recommendations', () => {
+  it('are moved once into the earlier notes, recommend nothing, and survive a recommendation made later', async () => {
     const app = await start();
     const noted = await legacyCase(app, 1, ['زرت الأسرة يوم الثلاثاء', 'أوصي بالموافقة']);
     const bare = await legacyCase(app, 2, []);
@@ -51,11 +56,10 @@ describe('notes moved into the recommendation', () => {
     await app.sweepNow();
     const record = (await app.repositories.cases.get(noted))!;
     expect(record.notes).toEqual([]);
-    expect(record.recommendation).toMatchObject({ outcome: 'unstated', detail: '', by: 'سارة' });
-    expect(record.recommendation!.visitNote).toBe('سارة (2026-11-20): زرت الأسرة يوم الثلاثاء\nسارة (2026-11-20): أوصي بالموافقة');
+    expect(record.earlierNotes).toBe('سارة (2026-11-20): زرت الأسرة يوم الثلاثاء\nسارة (2026-11-20): أوصي بالموافقة');
     // A note is not a recommendation: the committee still needs one where it is required.
     expect(hasRecommendation(record)).toBe(false);
-    expect((await app.repositories.cases.get(bare))!.recommendation).toBeNull();
+    expect((await app.repositories.cases.get(bare))!.earlierNotes).toBe('');
     expect(await app.repositories.cases.notesNotYetMigrated()).toEqual([]);
     // Sealed on disk, and a further sweep copies nothing twice.
     const once = JSON.stringify(await app.repositories.cases.raw(noted));
@@ -63,18 +67,32 @@ describe('notes moved into the recommendation', () => {
     await app.sweepNow();
     expect(JSON.stringify(await app.repositories.cases.raw(noted))).toBe(once);
     expect(await app.repositories.cases.migrateNotes(noted)).toBe(false);
+
+    // A recommendation made since replaces nothing of them.
+    await app.repositories.cases.setRecommendation(
+      noted,
+      { outcome: 'reject', detail: 'الدخل كافٍ', visitNote: 'زيارة ثانية' },
+      { kind: 'staff', id: 'stf_sara', name: 'سارة' },
+      new Date(),
+      {
+        act: 'q1',
+      },
+    );
+    const after = (await app.repositories.cases.get(noted))!;
+    expect(after.recommendation).toMatchObject({ outcome: 'reject', detail: 'الدخل كافٍ', visitNote: 'زيارة ثانية', by: 'سارة' });
+    expect(after.earlierNotes).toBe(record.earlierNotes);
+    expect(after.history.at(-1)).toMatchObject({ from: 'in_review', to: 'in_review', reason: 'recommended: reject — الدخل كافٍ', act: 'q1' });
   });
 
-  it('keeps a recommendation made before the move, the old notes put in front of its visit note', async () => {
+  it('moves a note answered later from an old question too, after the ones moved before', async () => {
     const app = await start();
     const id = await legacyCase(app, 4, ['ملاحظة قديمة']);
-    await app.repositories.cases.setRecommendation(id, { outcome: 'reject', detail: 'الدخل كافٍ', visitNote: 'زيارة ثانية' }, 'فهد', new Date(), {
-      act: 'q1',
-    });
-    expect(await app.repositories.cases.migrateNotes(id)).toBe(true);
+    await app.sweepNow();
+    await app.repositories.cases.addNote(id, 'ملاحظة من سؤال قديم', 'فهد', new Date('2026-12-01T08:00:00Z'), { act: 'old-q' });
+    expect(await app.repositories.cases.notesNotYetMigrated()).toEqual([id]);
+    await app.sweepNow();
     const record = (await app.repositories.cases.get(id))!;
-    expect(record.recommendation).toMatchObject({ outcome: 'reject', detail: 'الدخل كافٍ', by: 'فهد' });
-    expect(record.recommendation!.visitNote).toBe('سارة (2026-11-20): ملاحظة قديمة\nزيارة ثانية');
+    expect(record.earlierNotes).toBe('سارة (2026-11-20): ملاحظة قديمة\nفهد (2026-12-01): ملاحظة من سؤال قديم');
     expect(record.notes).toEqual([]);
   });
 });

@@ -113,7 +113,7 @@ const ID_PATTERN = /^(case|rec|ref|del|que)_([0-9a-f]{24})$/;
  * `s1:<code>:<24 hex>[:<staff member's Telegram id>]:<16 base64url>`; 12 bytes are exactly 16
  * base64url characters, so the encoding is canonical.
  */
-const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24})(?::([1-9][0-9]{0,14}))?:([A-Za-z0-9_-]{16})$/;
+const DATA_PATTERN = /^s1:([a-z]):([0-9a-f]{24})(?::([1-9][0-9]{0,15}))?:([A-Za-z0-9_-]{16})$/;
 /** The actions whose data also names a staff member (by Telegram user id), and only those. */
 const NAMES_MEMBER: ReadonlySet<StaffAction> = new Set(['give']);
 /** Any version of staff data: what {@link isStaffActionData} recognises. */

@@ -4,7 +4,19 @@ import type { Flow } from '../../engine/flow-definition.js';
 import { displayAnswer } from '../../engine/display.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { Staff } from '../../models/staff.js';
-import { FILTER_CODES, filterOfCode, QUEUE_PAGE_SIZE, type CaseQueue, type QueueLine, type QueuePage } from '../../services/case-queue.js';
+import {
+  agendaPage,
+  FILTER_CODES,
+  filterOfCode,
+  QUEUE_PAGE_SIZE,
+  type AgendaLine,
+  type AgendaPage,
+  type CaseQueue,
+  type PromiseClock,
+  type QueueLine,
+  type QueuePage,
+} from '../../services/case-queue.js';
+import type { CaseRepository } from '../../models/case-repository.js';
 import { errorFields } from '../../logger.js';
 import { signAction, signListPage } from './callback-data.js';
 import { STAFF_LANG } from './case-views.js';
@@ -13,6 +25,8 @@ import type { TelegramGateway } from './telegram-gateway.js';
 
 /** The list button that goes back to the filters (no filter has this letter). */
 const FILTERS_CODE = 'z';
+/** The pages of the committee's agenda (no filter has this letter either). */
+const AGENDA_CODE = 'a';
 
 export interface CaseQueueDeskDeps {
   gateway: TelegramGateway;
@@ -21,6 +35,8 @@ export interface CaseQueueDeskDeps {
   /** The support-request flow, for the support type's label. */
   requestFlow: Flow;
   queue: CaseQueue;
+  /** The cases, for the committee's agenda. */
+  cases: CaseRepository;
   logger: Logger;
 }
 
@@ -46,8 +62,23 @@ export class CaseQueueDesk {
     await this.deps.gateway.tell(String(member.telegramUserId), text, keyboard);
   }
 
+  /** `/agenda`: the committee's cases ready for decision, as a new message. */
+  async onAgenda(member: Staff): Promise<void> {
+    const result = await agendaPage(this.deps.cases, member, 0, new Date());
+    const chatId = String(member.telegramUserId);
+    if (!result.ok) return void (await this.deps.gateway.tell(chatId, this.t('staff.agenda.notAllowed')));
+    const view = this.agendaView(result);
+    await this.deps.gateway.tell(chatId, view.text, view.keyboard);
+  }
+
   /** A press on a list button; returns the key of the short answer to the press. */
   async onPress(member: Staff, press: ListPress, filterCode: string, page: number): Promise<string> {
+    if (filterCode === AGENDA_CODE) {
+      const result = await agendaPage(this.deps.cases, member, page, new Date());
+      if (!result.ok) return 'staff.answer.notAllowed';
+      await this.show(member, press, this.agendaView(result));
+      return 'staff.queue.shown';
+    }
     if (filterCode === FILTERS_CODE) {
       await this.show(member, press, await this.filters(member));
       return 'staff.queue.shown';
@@ -94,17 +125,58 @@ export class CaseQueueDesk {
     return { text, keyboard: staffKeyboard([...rows, nav]) };
   }
 
+  /**
+   * The agenda: each case's promised date, the recommendation's one line and a flag where
+   * documents asked for never came; under each, *Approve*, *Reject* and *Open*, the same buttons
+   * (and so the same confirmation) as on the case's alert.
+   */
+  private agendaView(result: Extract<AgendaPage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
+    const first = result.page * QUEUE_PAGE_SIZE;
+    const header = this.t('staff.agenda.header', { total: result.total, page: result.page + 1, pages: result.pages });
+    const lines = result.lines.map((line, i) => this.agendaLine(first + i + 1, line));
+    const text = [header, '', ...(lines.length > 0 ? lines : [this.t('staff.agenda.empty')])].join('\n');
+    const rows = result.lines.map((line, i) => {
+      const n = first + i + 1;
+      return [
+        { text: this.t('staff.agenda.approve', { n }), data: signAction(this.deps.keys, 'approve', line.id) },
+        { text: this.t('staff.agenda.reject', { n }), data: signAction(this.deps.keys, 'reject', line.id) },
+        { text: this.t('staff.agenda.open', { n }), data: signAction(this.deps.keys, 'open', line.id) },
+      ];
+    });
+    const nav = [
+      ...(result.page > 0 ? [{ text: this.t('staff.queue.previous'), data: signListPage(this.deps.keys, AGENDA_CODE, result.page - 1) }] : []),
+      ...(result.page + 1 < result.pages ? [{ text: this.t('staff.queue.next'), data: signListPage(this.deps.keys, AGENDA_CODE, result.page + 1) }] : []),
+    ];
+    return { text, keyboard: staffKeyboard([...rows, nav]) };
+  }
+
+  private agendaLine(n: number, line: AgendaLine): string {
+    const { outcome, detail, by } = line.recommendation;
+    return this.t('staff.agenda.line', {
+      n,
+      reference: line.reference,
+      promise: this.promise(line),
+      recommendation: this.t(`staff.agenda.recommendation.${outcome}`, { detail: oneLine(detail, 80), by }),
+      missing: line.documentsMissing ? this.t('staff.agenda.missing') : '',
+    });
+  }
+
+  /** How the promised date stands, in calendar days: due in n, due today, past it since today, n days past it. */
+  private promise(clock: PromiseClock): string {
+    const days = clock.daysToPromise;
+    if (!clock.overdue) return days > 0 ? this.t('staff.queue.dueIn', { count: days }) : this.t('staff.queue.dueToday');
+    return days < 0 ? this.t('staff.queue.late', { count: -days }) : this.t('staff.queue.lateToday');
+  }
+
   private line(n: number, line: QueueLine): string {
-    const days = line.daysToPromise;
-    const promise =
-      days > 0 ? this.t('staff.queue.dueIn', { days }) : days === 0 ? this.t('staff.queue.dueToday') : this.t('staff.queue.late', { days: -days });
+    const promise = this.promise(line);
     return this.t('staff.queue.line', {
       n,
       reference: line.reference,
       status: this.t(`caseStatus.${line.status}`),
       supportType: displayAnswer(this.deps.requestFlow, 'support_type', line.supportType, STAFF_LANG, this.deps.translate) || '—',
       city: line.city || '—',
-      since: line.daysSinceSubmission,
+      since: line.daysSinceSubmission > 0 ? this.t('staff.queue.since', { count: line.daysSinceSubmission }) : this.t('staff.queue.sinceToday'),
       promise,
     });
   }
@@ -112,7 +184,8 @@ export class CaseQueueDesk {
   /** Redraws the pressed message; sends a new one when it cannot be edited (too old, deleted). */
   private async show(member: Staff, press: ListPress, view: { text: string; keyboard: CallbackKeyboard }): Promise<void> {
     const { chatId, messageId } = press;
-    if (chatId !== undefined && messageId !== undefined && messageId !== null) {
+    // Only the member's own chat with the bot is redrawn: a list never lands where others read.
+    if (chatId === member.telegramUserId && messageId !== undefined && messageId !== null) {
       try {
         await this.deps.gateway.call((t) => t.editMessageText(chatId, messageId, undefined, view.text, { reply_markup: view.keyboard }));
         return;
@@ -128,4 +201,10 @@ export class CaseQueueDesk {
   private t(key: string, params?: Record<string, string | number>): string {
     return this.deps.translate(STAFF_LANG, key, params);
   }
+}
+
+/** The first line of a text, cut to `max` characters with an ellipsis. */
+function oneLine(text: string, max: number): string {
+  const first = text.split('\n')[0]!.trim();
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
 }

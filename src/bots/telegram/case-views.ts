@@ -119,14 +119,16 @@ export class CaseViews {
     return { status: this.t(`caseStatus.${record.status}`) };
   }
 
-  /** The researcher's recommendation and visit note, or that there is none yet. */
+  /** The researcher's recommendation and visit note (or that there is none yet), and notes from before recommendations. */
   recommendationLines(record: CaseRecord): string[] {
     const r = record.recommendation;
-    if (!r) return [this.t('staff.recommendation.none')];
-    return [
-      this.t(`staff.recommendation.${r.outcome}`, { by: r.by, at: readableDate(r.at, STAFF_LANG), detail: r.detail }),
-      this.t('staff.recommendation.visitNote', { text: r.visitNote }),
-    ];
+    const lines = r
+      ? [
+          this.t(`staff.recommendation.${r.outcome}`, { by: r.by, at: readableDate(r.at, STAFF_LANG), detail: r.detail }),
+          this.t('staff.recommendation.visitNote', { text: r.visitNote }),
+        ]
+      : [this.t('staff.recommendation.none')];
+    return record.earlierNotes ? [...lines, this.t('staff.recommendation.earlierNotes', { text: record.earlierNotes })] : lines;
   }
 
   /** The line that warns of other open cases under the same national ID, by reference only. */

@@ -76,9 +76,11 @@ export class QuestionDesk {
   async ask(member: Staff, subject: { id: string; reference: string }, purpose: QuestionPurpose, context = ''): Promise<boolean> {
     const chatId = String(member.telegramUserId);
     const items = INFO_ITEMS.map((item, index) => `${index + 1}. ${this.t(`info.item.${item}`)}`).join('\n');
-    // `context`: what the member should have in front of them to answer (the recommendation, for a decision).
-    const text = [context, this.t(`staff.ask.${purpose}`, { reference: subject.reference, items })].filter(Boolean).join('\n\n');
+    const text = this.t(`staff.ask.${purpose}`, { reference: subject.reference, items });
     const placeholder = this.t('staff.ask.placeholder').slice(0, PLACEHOLDER_MAX);
+    // `context`: what the member should have in front of them to answer (the recommendation, for a decision), sent
+    // first on its own (split when long), so that the question itself stays short and is the latest message.
+    if (context !== '' && !(await this.deps.gateway.tell(chatId, context))) return false;
     try {
       const sent = await this.deps.gateway.sending(chatId, (t) =>
         t.sendMessage(chatId, text, { reply_markup: { force_reply: true, input_field_placeholder: placeholder } }),

@@ -8,7 +8,7 @@ import type { DocumentStore } from '../../models/document-store.js';
 import type { RecordRepository, SelfServiceRecord } from '../../models/record-repository.js';
 import type { ReferralDesk } from './referral-desk.js';
 import type { ErasureDesk } from './erasure-desk.js';
-import { askRefusal, type CaseActions, type ActionResult } from '../../services/case-actions.js';
+import { askRefusal, handOverRefusal, mayTakeOver, type CaseActions, type ActionResult } from '../../services/case-actions.js';
 import type { ChatLocks } from '../../services/chat-lock.js';
 import type { QuestionPurpose } from '../../models/staff-questions.js';
 import { normalizeReference } from '../../core/reference.js';
@@ -128,6 +128,7 @@ export class StaffDesk {
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text);
     if (asked) return this.showCase(member, asked[1]!);
     if (/^\/cases(?:@\w+)?$/i.test(text)) return this.deps.queueDesk.onCommand(member).then(() => true);
+    if (/^\/agenda(?:@\w+)?$/i.test(text)) return this.deps.queueDesk.onAgenda(member).then(() => true);
     const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text);
     if (command)
       return this.deps.reportDesk.onCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));
@@ -306,6 +307,9 @@ export class StaffDesk {
         if (!result.changed || !to) return;
         const params = { reference: result.record.reference, from: before?.assignee?.name ?? '—', to: to.name, by: member.name };
         await this.tell(String(to.telegramUserId), 'staff.handover.received', params, this.views.alertKeyboard(result.record));
+        // Reassigned by an administrator: the researcher who held it hears it from the bot, not only from the group.
+        const previous = before?.assignee && before.assignee.id !== member.id ? await this.deps.staff.get(before.assignee.id) : null;
+        if (previous) await this.tell(String(previous.telegramUserId), 'staff.handover.taken', params);
         if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.handover.group', params);
         this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
@@ -327,10 +331,10 @@ export class StaffDesk {
   private async offerHandOver(chatId: string, member: Staff, caseId: string): Promise<[string, Record<string, string>?]> {
     const record = await this.deps.cases.get(caseId);
     if (!record) return ['staff.answer.notFound'];
-    const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
-    if (!underStudy || !record.assignee) return ['staff.answer.wrongState', this.views.statusParams(record)];
-    if (!(record.assignee.id === member.id && may(member, 'study')) && !may(member, 'administer')) return ['staff.answer.notAllowed'];
-    const colleagues = (await this.deps.staff.list()).filter((m) => may(m, 'study') && m.id !== record.assignee!.id);
+    const refused = handOverRefusal(record, member);
+    if (refused === 'wrong_state') return ['staff.answer.wrongState', this.views.statusParams(record)];
+    if (refused) return ['staff.answer.notAllowed'];
+    const colleagues = (await this.deps.staff.list()).filter((m) => mayTakeOver(m) && m.id !== record.assignee?.id);
     if (colleagues.length === 0) return ['staff.answer.noColleague'];
     const buttons = colleagues.map((m) => [{ text: m.name, data: signAction(this.deps.keys, 'give', record.id, m.telegramUserId) }]);
     const told = await this.tell(chatId, 'staff.handover.choose', { reference: record.reference }, staffKeyboard(buttons));

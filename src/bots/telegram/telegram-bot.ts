@@ -170,7 +170,15 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     onCaseChanged: (record) => groupAlerts.refreshAlertSoon(record),
     logger,
   });
-  const queueDesk = new CaseQueueDesk({ gateway, keys: deps.keys, translate: deps.translate, requestFlow, queue: new CaseQueue(deps.cases), logger });
+  const queueDesk = new CaseQueueDesk({
+    gateway,
+    keys: deps.keys,
+    translate: deps.translate,
+    requestFlow,
+    queue: new CaseQueue(deps.cases),
+    cases: deps.cases,
+    logger,
+  });
   const desk = new StaffDesk({
     gateway,
     staff: deps.staff,
