@@ -415,7 +415,7 @@ const reviewAndDeclaration: SpecCase[] = [
       },
       {
         send: '40, 12',
-        replies: ['You wrote 2 ages, but your family has 2 members including you: send at most 1, one for each of the others'],
+        replies: ['You wrote 2 ages, but the family has 2 members including the person the request is for: send at most 1, one for each of the others'],
         at: 'support_request/dependants_ages',
         missingAnswers: ['dependants_ages'],
       },
