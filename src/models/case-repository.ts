@@ -47,6 +47,21 @@ export interface QueueQuery {
   recommended?: boolean;
 }
 
+/** What a line of a case list shows: nothing personal. */
+const LIST_FIELDS = { reference: 1, status: 1, channel: 1, supportType: 1, city: 1, submittedAt: 1, expectedBy: 1 } as const;
+
+function listItem(d: CaseDoc): CaseListItem {
+  return {
+    reference: d.reference,
+    status: d.status,
+    channel: d.channel,
+    supportType: d.supportType,
+    city: d.city,
+    submittedAt: d.submittedAt,
+    expectedBy: d.expectedBy,
+  };
+}
+
 /** In review, with a researcher's recommendation: the committee's agenda (its list in the queue is the same query). */
 const READY_FOR_DECISION = queueFilter({ statuses: ['in_review'], recommended: true }, 'in_review');
 
@@ -448,19 +463,11 @@ export class CaseRepository {
   /** Cases for the administrator's list, newest first; nothing personal. */
   async list(filter: { status?: CaseStatus; limit: number }): Promise<CaseListItem[]> {
     const docs = await this.model
-      .find(filter.status ? { status: filter.status } : {}, { reference: 1, status: 1, channel: 1, supportType: 1, city: 1, submittedAt: 1, expectedBy: 1 })
+      .find(filter.status ? { status: filter.status } : {}, LIST_FIELDS)
       .sort({ submittedAt: -1 })
       .limit(filter.limit)
       .lean<CaseDoc[]>();
-    return docs.map((d) => ({
-      reference: d.reference,
-      status: d.status,
-      channel: d.channel,
-      supportType: d.supportType,
-      city: d.city,
-      submittedAt: d.submittedAt,
-      expectedBy: d.expectedBy,
-    }));
+    return docs.map(listItem);
   }
 
   /**
@@ -472,23 +479,14 @@ export class CaseRepository {
     const perStatus = await Promise.all(
       query.statuses.map((status) =>
         this.model
-          .find(queueFilter(query, status), { reference: 1, status: 1, channel: 1, supportType: 1, city: 1, submittedAt: 1, expectedBy: 1 })
+          .find(queueFilter(query, status), LIST_FIELDS)
           .sort({ expectedBy: 1, reference: 1 })
           .limit(page.skip + page.limit)
           .lean<CaseDoc[]>(),
       ),
     );
     const merged = perStatus.flat().sort((a, b) => a.expectedBy.getTime() - b.expectedBy.getTime() || a.reference.localeCompare(b.reference));
-    return merged.slice(page.skip, page.skip + page.limit).map((d) => ({
-      id: d._id,
-      reference: d.reference,
-      status: d.status,
-      channel: d.channel,
-      supportType: d.supportType,
-      city: d.city,
-      submittedAt: d.submittedAt,
-      expectedBy: d.expectedBy,
-    }));
+    return merged.slice(page.skip, page.skip + page.limit).map((d) => ({ id: d._id, ...listItem(d) }));
   }
 
   /** How many cases a queue filter holds (one count per status, as {@link queuePage} reads). */
