@@ -51,7 +51,8 @@ export interface ListPress {
  * each with its count; a filter shows ten cases a page (reference, status, support type, city,
  * days since submission, days to the promised date; never a name or an ID), each line's button
  * opening the case as the alert's *Open* does (audited), with *previous* / *next* and a way
- * back to the filters. Pages redraw the same message.
+ * back to the filters. `/agenda` shows the committee's cases ready for decision the same way
+ * (see agendaView). Pages redraw the same message.
  */
 export class CaseQueueDesk {
   constructor(private readonly deps: CaseQueueDeskDeps) {}
