@@ -2,6 +2,7 @@ import type { Connection, Model } from 'mongoose';
 import type { KeyRing } from '../privacy/key-ring.js';
 import { canMove, CaseTransitionError, FINAL_STATES, type Actor, type CaseMove, type CaseStatus } from './case-states.js';
 import { isDuplicateKey } from './mongo-errors.js';
+import { LIST_FIELDS, listItem, queueFilter, READY_FOR_DECISION, type QueueQuery } from './case-queries.js';
 import { ERASED } from './erased.js';
 import { earliestDue, openOwed, OwedList } from './owed.js';
 import { holdsClearWords, openDecision, openWords, sealClearWords, sealDecision } from './case-words.js';
@@ -21,66 +22,13 @@ import {
 } from './case-schema.js';
 
 export { UNDECIDED };
+export type { QueueQuery } from './case-queries.js';
 export type { ActWrite, CaseAlert, CaseListItem, CaseRecord, ClockAlarm, ClockState, NewCase, Recommendation, StoredDeclaration } from './case-schema.js';
 
 /**
  * The cases: one document each, personal answers encrypted as one value, the
  * history of moves embedded so a move and its audit entry are one atomic write.
  */
-/**
- * A filter of the staff's case queue: the statuses it covers (each read by an equality, which
- * both servers serve from an index), the holder, a range of promised dates, the items an
- * information request named.
- */
-export interface QueueQuery {
-  statuses: readonly CaseStatus[];
-  assigneeId?: string;
-  /** Promised on or after this. */
-  expectedFrom?: Date;
-  /** Promised before this. */
-  expectedBefore?: Date;
-  /** The information request named at least one of these. */
-  infoItems?: readonly string[];
-  /** Nobody holds the case. */
-  unheld?: boolean;
-  /** A researcher recommended a decision. */
-  recommended?: boolean;
-}
-
-/** What a line of a case list shows: nothing personal. */
-const LIST_FIELDS = { reference: 1, status: 1, channel: 1, supportType: 1, city: 1, submittedAt: 1, expectedBy: 1 } as const;
-
-function listItem(d: CaseDoc): CaseListItem {
-  return {
-    reference: d.reference,
-    status: d.status,
-    channel: d.channel,
-    supportType: d.supportType,
-    city: d.city,
-    submittedAt: d.submittedAt,
-    expectedBy: d.expectedBy,
-  };
-}
-
-/** In review, with a researcher's recommendation: the committee's agenda (its list in the queue is the same query). */
-const READY_FOR_DECISION = queueFilter({ statuses: ['in_review'], recommended: true }, 'in_review');
-
-/** The filter for one of the query's statuses. */
-function queueFilter(query: QueueQuery, status: CaseStatus): Record<string, unknown> {
-  const expected = {
-    ...(query.expectedFrom ? { $gte: query.expectedFrom } : {}),
-    ...(query.expectedBefore ? { $lt: query.expectedBefore } : {}),
-  };
-  return {
-    status,
-    ...(query.assigneeId !== undefined ? { 'assignee.id': query.assigneeId } : {}),
-    ...(Object.keys(expected).length > 0 ? { expectedBy: expected } : {}),
-    ...(query.infoItems ? { 'infoRequest.items': { $in: [...query.infoItems] } } : {}),
-    ...(query.unheld ? { assignee: null } : {}),
-    ...(query.recommended ? { 'recommendation.outcome': { $in: ['approve', 'reject'] } } : {}),
-  };
-}
-
 export class CaseRepository {
   private readonly model: Model<CaseDoc>;
   /** What staff acts on cases still owe (models/owed.ts). */
@@ -260,20 +208,9 @@ export class CaseRepository {
    * caller holds the case's lock.
    */
   async setAssignee(id: string, assignee: { id: string; name: string } | null, act: ActWrite, note?: { by: Actor; at: Date; reason: string }): Promise<void> {
-    const current = await this.model.findById(id, { owed: 1, status: 1 }).lean<Pick<CaseDoc, 'owed' | 'status'>>();
-    const owed = this.owedList.after(current?.owed ?? [], act);
-    if (!note) {
-      await this.model.updateOne({ _id: id }, { $set: { assignee, ...owed } });
-      return;
-    }
-    if (!current) throw new CaseTransitionError(null, 'in_review');
-    const entry: CaseMove = { from: current.status, to: current.status, at: note.at, by: note.by, reason: this.keys.encryptText(note.reason), act: act.act };
-    const result = await this.model.updateOne(
-      { _id: id, status: current.status },
-      { $set: { assignee, updatedAt: note.at, ...owed }, $push: { history: entry } },
-    );
-    // Moved meanwhile (a decision, a withdrawal): the hand-over is refused on what it is now.
-    if (result.matchedCount === 0) throw new CaseTransitionError(current.status, current.status);
+    if (note) return this.writeInPlace(id, { assignee }, note, act);
+    const current = await this.model.findById(id, { owed: 1 }).lean<Pick<CaseDoc, 'owed'>>();
+    await this.model.updateOne({ _id: id }, { $set: { assignee, ...this.owedList.after(current?.owed ?? [], act) } });
   }
 
   /** Asks the beneficiary for missing information: in review → information requested, the note sealed. The caller holds the case's lock. */
@@ -341,8 +278,6 @@ export class CaseRepository {
    * holds the case's lock.
    */
   async setRecommendation(id: string, recommendation: Omit<Recommendation, 'at' | 'by'>, by: Actor, at: Date, act: ActWrite): Promise<void> {
-    const current = await this.model.findById(id, { status: 1, owed: 1 }).lean<Pick<CaseDoc, 'status' | 'owed'>>();
-    if (!current) throw new CaseTransitionError(null, 'in_review');
     const sealed = {
       outcome: recommendation.outcome,
       detail: this.keys.encryptText(recommendation.detail),
@@ -351,22 +286,27 @@ export class CaseRepository {
       at,
       act: act.act,
     };
-    const entry: CaseMove = {
-      from: current.status,
-      to: current.status,
-      at,
-      by,
-      reason: this.keys.encryptText(`recommended: ${recommendation.outcome} — ${recommendation.detail}`),
-      act: act.act,
-    };
+    await this.writeInPlace(id, { recommendation: sealed }, { by, at, reason: `recommended: ${recommendation.outcome} — ${recommendation.detail}` }, act);
+  }
+
+  /**
+   * A staff act that leaves the case in its state (a hand-over, a recommendation): `fields` set,
+   * a history line with the same state before and after and the sealed `reason`, and what the act
+   * owes, in one write conditional on the state; a case moved meanwhile refuses it
+   * (CaseTransitionError), to be decided again on what it is now.
+   */
+  private async writeInPlace(id: string, fields: Record<string, unknown>, note: { by: Actor; at: Date; reason: string }, act: ActWrite): Promise<void> {
+    const current = await this.model.findById(id, { owed: 1, status: 1 }).lean<Pick<CaseDoc, 'owed' | 'status'>>();
+    if (!current) throw new CaseTransitionError(null, 'in_review');
+    const entry: CaseMove = { from: current.status, to: current.status, at: note.at, by: note.by, reason: this.keys.encryptText(note.reason), act: act.act };
     const result = await this.model.updateOne(
       { _id: id, status: current.status },
-      { $set: { recommendation: sealed, updatedAt: at, ...this.owedList.after(current.owed ?? [], act) }, $push: { history: entry } },
+      { $set: { ...fields, updatedAt: note.at, ...this.owedList.after(current.owed ?? [], act) }, $push: { history: entry } },
     );
     if (result.matchedCount === 0) throw new CaseTransitionError(current.status, current.status);
   }
 
-  /** Cases whose free-text notes were not yet moved into the recommendation, at most `limit`: the sweeper's batch. */
+  /** Cases whose free-text notes were not yet moved into their earlier notes, at most `limit`: the sweeper's batch. */
   async notesNotYetMigrated(limit = 100): Promise<string[]> {
     const docs = await this.model
       .find({ notesMigrated: { $ne: true } }, { _id: 1 })

@@ -86,7 +86,7 @@ export class CaseActions {
    */
   async claim(caseId: string, staff: Staff, act: string): Promise<ActionResult> {
     return this.act('claim', caseId, staff, act, async (record, at) => {
-      const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
+      const underStudy = isUnderStudy(record);
       if (!underStudy && record.status !== 'submitted') return { ok: false, reason: 'wrong_state', record };
       if (record.assignee?.id === staff.id) return { ok: true, changed: false, record };
       if (record.assignee) return { ok: false, reason: 'held_by_other', record };
@@ -377,7 +377,12 @@ function audited(staff: Staff, action: string, at: Date, details?: Record<string
 
 /** A case under study that nobody holds: its researcher lost the role, and another may take it up. */
 export function isUnheld(record: CaseRecord): boolean {
-  return (record.status === 'in_review' || record.status === 'information_requested') && !record.decision && !record.assignee;
+  return isUnderStudy(record) && !record.assignee;
+}
+
+/** A case under study: in review or waiting for information, not decided. */
+export function isUnderStudy(record: CaseRecord): boolean {
+  return (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
 }
 
 /** Whether the current decision's notice (and what goes with it) is still to go out: its undo window, or a crash. */
@@ -419,8 +424,7 @@ export function hasRecommendation(record: CaseRecord): boolean {
 
 /** Why `member` may not hand this case over (it is not under study and held; they neither hold it nor administer); null when they may. */
 export function handOverRefusal(record: CaseRecord, member: Staff): 'wrong_state' | 'not_allowed' | null {
-  const underStudy = (record.status === 'in_review' || record.status === 'information_requested') && !record.decision;
-  if (!underStudy || !record.assignee) return 'wrong_state';
+  if (!isUnderStudy(record) || !record.assignee) return 'wrong_state';
   const holds = record.assignee.id === member.id && may(member, 'study');
   return holds || may(member, 'administer') ? null : 'not_allowed';
 }

@@ -127,7 +127,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     const outcome = await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.sealWords(id)).catch(contained('caseId', id));
     if (outcome === true) report.casesSealed += 1;
   }
-  // Researchers' free-text notes from before recommendations were structured: moved into the recommendation, a batch a sweep.
+  // Researchers' free-text notes from before recommendations were structured: moved into the case's earlier notes, a batch a sweep.
   for (const id of await deps.cases.notesNotYetMigrated(SEAL_BATCH)) {
     const outcome = await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.migrateNotes(id)).catch(contained('caseId', id));
     if (outcome === true) report.notesMigrated += 1;

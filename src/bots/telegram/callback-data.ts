@@ -169,9 +169,7 @@ export function verifyAction(keys: KeyRing, data: unknown): { action: StaffActio
   const [, code = '', hex = '', member, given = ''] = match;
   const action = ACTIONS_BY_CODE.get(code);
   if (action === undefined || NAMES_MEMBER.has(action) !== (member !== undefined)) return null;
-  const expected = Buffer.from(signature(keys, `${VERSION}:${code}:${hex}${member === undefined ? '' : `:${member}`}`), 'ascii');
-  const actual = Buffer.from(given, 'ascii');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+  if (!signedBy(keys, `${VERSION}:${code}:${hex}${member === undefined ? '' : `:${member}`}`, given)) return null;
   return { action, caseId: `${ID_PREFIX[action]}_${hex}`, ...(member === undefined ? {} : { member: Number(member) }) };
 }
 
@@ -186,6 +184,13 @@ export function isStaffActionData(data: unknown): data is string {
 
 function signature(keys: KeyRing, body: string): string {
   return Buffer.from(keys.lookupHash(PURPOSE, body), 'hex').subarray(0, SIGNATURE_BYTES).toString('base64url');
+}
+
+/** Whether `given` is the signature of `body`, compared in constant time. */
+function signedBy(keys: KeyRing, body: string, given: string): boolean {
+  const expected = Buffer.from(signature(keys, body), 'ascii');
+  const actual = Buffer.from(given, 'ascii');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 /** `s1:l:<filter code><page>:<signature>`: a page of the staff's case list (see {@link signListPage}). */
@@ -209,8 +214,6 @@ export function verifyListPage(keys: KeyRing, data: unknown): { filterCode: stri
   const match = LIST_PATTERN.exec(data);
   if (match === null) return null;
   const [, code = '', page = '', given = ''] = match;
-  const expected = Buffer.from(signature(keys, `${VERSION}:l:${code}${page}`), 'ascii');
-  const actual = Buffer.from(given, 'ascii');
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  if (!signedBy(keys, `${VERSION}:l:${code}${page}`, given)) return null;
   return { filterCode: code, page: Number(page) };
 }

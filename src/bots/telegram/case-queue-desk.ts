@@ -99,9 +99,7 @@ export class CaseQueueDesk {
       text: this.t('staff.queue.filterButton', { label: this.t(`staff.queue.filter.${filter}`), count }),
       data: signListPage(this.deps.keys, FILTER_CODES[filter], 0),
     }));
-    const rows = [];
-    for (let i = 0; i < buttons.length; i += 2) rows.push(buttons.slice(i, i + 2));
-    return { text: this.t('staff.queue.title'), keyboard: staffKeyboard(rows) };
+    return { text: this.t('staff.queue.title'), keyboard: staffKeyboard(inPairs(buttons)) };
   }
 
   private pageView(result: Extract<QueuePage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
@@ -116,14 +114,8 @@ export class CaseQueueDesk {
     const lines = result.lines.map((line, i) => this.line(first + i + 1, line));
     const text = [header, '', ...(lines.length > 0 ? lines : [this.t('staff.queue.empty')])].join('\n');
     const open = result.lines.map((line, i) => ({ text: `${first + i + 1}. ${line.reference}`, data: signAction(this.deps.keys, 'open', line.id) }));
-    const rows = [];
-    for (let i = 0; i < open.length; i += 2) rows.push(open.slice(i, i + 2));
-    const nav = [
-      ...(result.page > 0 ? [{ text: this.t('staff.queue.previous'), data: signListPage(this.deps.keys, code, result.page - 1) }] : []),
-      { text: this.t('staff.queue.filters'), data: signListPage(this.deps.keys, FILTERS_CODE, 0) },
-      ...(result.page + 1 < result.pages ? [{ text: this.t('staff.queue.next'), data: signListPage(this.deps.keys, code, result.page + 1) }] : []),
-    ];
-    return { text, keyboard: staffKeyboard([...rows, nav]) };
+    const back = { text: this.t('staff.queue.filters'), data: signListPage(this.deps.keys, FILTERS_CODE, 0) };
+    return { text, keyboard: staffKeyboard([...inPairs(open), this.pageButtons(code, result, back)]) };
   }
 
   /**
@@ -144,11 +136,16 @@ export class CaseQueueDesk {
         { text: this.t('staff.agenda.open', { n }), data: signAction(this.deps.keys, 'open', line.id) },
       ];
     });
-    const nav = [
-      ...(result.page > 0 ? [{ text: this.t('staff.queue.previous'), data: signListPage(this.deps.keys, AGENDA_CODE, result.page - 1) }] : []),
-      ...(result.page + 1 < result.pages ? [{ text: this.t('staff.queue.next'), data: signListPage(this.deps.keys, AGENDA_CODE, result.page + 1) }] : []),
+    return { text, keyboard: staffKeyboard([...rows, this.pageButtons(AGENDA_CODE, result)]) };
+  }
+
+  /** *Previous* and *next* where there is such a page, with `middle` between them. */
+  private pageButtons(code: string, at: { page: number; pages: number }, middle?: { text: string; data: string }): { text: string; data: string }[] {
+    return [
+      ...(at.page > 0 ? [{ text: this.t('staff.queue.previous'), data: signListPage(this.deps.keys, code, at.page - 1) }] : []),
+      ...(middle ? [middle] : []),
+      ...(at.page + 1 < at.pages ? [{ text: this.t('staff.queue.next'), data: signListPage(this.deps.keys, code, at.page + 1) }] : []),
     ];
-    return { text, keyboard: staffKeyboard([...rows, nav]) };
   }
 
   private agendaLine(n: number, line: AgendaLine): string {
@@ -202,6 +199,13 @@ export class CaseQueueDesk {
   private t(key: string, params?: Record<string, string | number>): string {
     return this.deps.translate(STAFF_LANG, key, params);
   }
+}
+
+/** Buttons two to a row. */
+function inPairs<T>(buttons: readonly T[]): T[][] {
+  const rows: T[][] = [];
+  for (let i = 0; i < buttons.length; i += 2) rows.push(buttons.slice(i, i + 2));
+  return rows;
 }
 
 /** The first line of a text, cut to `max` characters with an ellipsis. */

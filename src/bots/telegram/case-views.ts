@@ -6,7 +6,7 @@ import type { KeyRing } from '../../privacy/key-ring.js';
 import type { CaseRecord } from '../../models/case-repository.js';
 import type { SelfServiceRecord } from '../../models/record-repository.js';
 import { canMove } from '../../models/case-states.js';
-import { isUnheld } from '../../services/case-actions.js';
+import { isUnderStudy, isUnheld } from '../../services/case-actions.js';
 import { readableDate, readableDateTime } from '../../core/calendar.js';
 import { signAction, type StaffAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
@@ -80,7 +80,7 @@ export class CaseViews {
     if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
     if (record.status === 'in_review' && !record.decision)
       rows.push([button('ask_info')], [button('recommend_approve'), button('recommend_reject')], [button('approve'), button('reject')]);
-    if ((record.status === 'in_review' || record.status === 'information_requested') && !record.decision && record.assignee) rows.push([button('handover')]);
+    if (isUnderStudy(record) && record.assignee) rows.push([button('handover')]);
     if (record.status === 'approved') rows.push([button('register'), button('reopen')]);
     if (record.status === 'rejected') rows.push([button('reopen')]);
     if (record.status === 'registered') rows.push([button('serve')]);

@@ -354,10 +354,6 @@ export function refusalOf(result: Extract<ActionResult, { ok: false }>, t: (key:
   }
 }
 
-/**
- * A researcher's request for information as typed: the numbers of the missing items first
- * ("1، 3" or "1 3"), then, optionally, a note in their own words.
- */
 /** A recommendation's reply: the first line the support proposed (or the reason), the lines after it the field-visit note; null without both. */
 export function parseRecommendation(text: string): { detail: string; visitNote: string } | null {
   const [first = '', ...rest] = text.split('\n');
@@ -366,6 +362,10 @@ export function parseRecommendation(text: string): { detail: string; visitNote: 
   return detail === '' || visitNote === '' ? null : { detail, visitNote };
 }
 
+/**
+ * A researcher's request for information as typed: the numbers of the missing items first
+ * ("1، 3" or "1 3"), then, optionally, a note in their own words.
+ */
 export function parseInfoRequest(text: string): { items: InfoItem[]; note: string } {
   const match = /^\s*([0-9٠-٩\s,،]+)(?:\s|$)([\s\S]*)$/u.exec(text);
   if (!match) return { items: [], note: text.trim() };
