@@ -112,6 +112,7 @@ export async function queueBench(mongoUri: string, dbName: string, count: number
       name: 'admin',
       telegramUserId: 1,
       roles: ['admin'],
+      language: null,
       active: true,
       adminTokenIssuedAt: null,
       createdAt: new Date(),

@@ -11,6 +11,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { LanguageSchema, type Language } from '../engine/session.js';
 import { buildReport, parseRange } from '../services/reports.js';
 import { formatReport } from '../services/report-text.js';
 import { chartSeries, renderChart } from '../services/report-chart.js';
@@ -87,10 +88,21 @@ export function buildProgram(io: AdminIo): Command {
     .description('Add a staff member (or bring back a removed one with the same Telegram id).')
     .requiredOption('--name <name>', 'full name, 2 to 80 characters')
     .requiredOption('--telegram-id <id>', "the member's numeric Telegram user id")
-    .addOption(roleOption());
-  withCommon(add).action(async (options: CommonOptions & { name: string; telegramId: string; role: string[] }, command: Command) => {
+    .addOption(roleOption())
+    .addOption(
+      new Option(
+        '--language <language>',
+        "the language of the member's staff texts (default: STAFF_GROUP_LANGUAGE; they can change it with /language)",
+      ).choices(LanguageSchema.options),
+    );
+  withCommon(add).action(async (options: CommonOptions & { name: string; telegramId: string; role: string[]; language?: Language }, command: Command) => {
     const operator = requireOperator(options, command);
-    const input = parseNewStaff({ name: options.name, telegramUserId: parsePositiveInteger(options.telegramId, '--telegram-id'), roles: options.role });
+    const input = parseNewStaff({
+      name: options.name,
+      telegramUserId: parsePositiveInteger(options.telegramId, '--telegram-id'),
+      roles: options.role,
+      ...(options.language ? { language: options.language } : {}),
+    });
     await withStores(io, async ({ staff, audit }) => {
       await addStaff({ staff, audit, operator, out: outputFor(io, options) }, input);
     });

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../models/audit-log.js';
 import type { Staff, StaffRepository, StaffRole } from '../models/staff.js';
 import type { CommandOutput } from './output.js';
+import type { Language } from '../engine/session.js';
 import { newAdminToken } from '../privacy/admin-token.js';
 
 /** What the staff commands need: the store, the audit log, where to write, and who is at the keyboard. */
@@ -20,18 +21,26 @@ export interface StaffCommandDeps {
  *
  * @throws {@link StaffError} `STAFF_INVALID` or `STAFF_DUPLICATE`
  */
-export async function addStaff(deps: StaffCommandDeps, input: { name: string; telegramUserId: number; roles: StaffRole[] }): Promise<Staff> {
+export async function addStaff(
+  deps: StaffCommandDeps,
+  input: { name: string; telegramUserId: number; roles: StaffRole[]; language?: Language },
+): Promise<Staff> {
   const { staff, reactivated } = await deps.staff.add(input);
   // Recorded after the change, so a refused add never shows up as done.
   await audit(deps, 'staff.added', staff.id, {
     telegramUserId: staff.telegramUserId,
     roles: staff.roles.join(','),
+    ...(staff.language ? { language: staff.language } : {}),
     reactivated,
   });
-  deps.out.message(`${reactivated ? 'Reactivated' : 'Added'} ${staff.id}: ${staff.name} (Telegram ${staff.telegramUserId}), roles ${staff.roles.join(', ')}.`, {
-    ...toJson(staff),
-    reactivated,
-  });
+  const reads = staff.language ? `, reads ${staff.language === 'ar' ? 'Arabic' : 'English'}` : '';
+  deps.out.message(
+    `${reactivated ? 'Reactivated' : 'Added'} ${staff.id}: ${staff.name} (Telegram ${staff.telegramUserId}), roles ${staff.roles.join(', ')}${reads}.`,
+    {
+      ...toJson(staff),
+      reactivated,
+    },
+  );
   return staff;
 }
 
@@ -41,8 +50,8 @@ export async function listStaff(deps: StaffCommandDeps, options: { includeInacti
   // Recorded before anything is shown: a read that cannot be audited shows nothing.
   await audit(deps, 'staff.listed', 'all', { includeInactive: options.includeInactive, count: members.length });
   deps.out.table(
-    ['ID', 'NAME', 'TELEGRAM ID', 'ROLES', 'ACTIVE', 'ADDED', 'ADMIN TOKEN'],
-    members.map((m) => [m.id, m.name, m.telegramUserId, m.roles.join(','), m.active, m.createdAt, m.adminTokenIssuedAt]),
+    ['ID', 'NAME', 'TELEGRAM ID', 'ROLES', 'LANGUAGE', 'ACTIVE', 'ADDED', 'ADMIN TOKEN'],
+    members.map((m) => [m.id, m.name, m.telegramUserId, m.roles.join(','), m.language, m.active, m.createdAt, m.adminTokenIssuedAt]),
     members.map(toJson),
     options.includeInactive ? 'No staff members.' : 'No active staff members.',
   );
@@ -135,6 +144,7 @@ function toJson(member: Staff): Record<string, unknown> {
     name: member.name,
     telegramUserId: member.telegramUserId,
     roles: member.roles,
+    language: member.language,
     active: member.active,
     adminTokenIssuedAt: member.adminTokenIssuedAt?.toISOString() ?? null,
     createdAt: member.createdAt.toISOString(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { inboundAttemptsProblem } from '../services/retry-policy.js';
 import { parseWorkingHours } from '../core/working-hours.js';
+import { LanguageSchema } from '../engine/session.js';
 
 const hours = (fallback: number) => z.coerce.number().positive().default(fallback);
 
@@ -93,6 +94,11 @@ export const ConfigSchema = z.object({
    * decision may be taken without one, and the case's history says so.
    */
   REQUIRE_RECOMMENDATION: z.enum(['on', 'off']).default('on'),
+  /**
+   * The association's language for staff texts: the group's alerts, and what a member reads
+   * privately until they choose their own (`/language`, `staff add --language`).
+   */
+  STAFF_GROUP_LANGUAGE: LanguageSchema.default('ar'),
   /** calendar: every day counts; working: Sunday to Thursday only (the Saudi weekend is Friday and Saturday). */
   COMMITTEE_DAY_COUNT: z.enum(['calendar', 'working']).default('calendar'),
   COMMITTEE_ANSWER_DAYS: z.coerce.number().int().min(14, 'the policy promises no less than two weeks').default(14),

@@ -16,9 +16,14 @@ export function displayAnswer(flow: Flow, stepId: string, value: AnswerValue | u
   if (spec.type === 'choice') return label(String(value));
   // Stored in international form; read back as people write it at home.
   if (spec.type === 'validated' && spec.validator === 'saudi_mobile' && typeof value === 'string') return value.replace(/^\+966/, '0');
-  if (Array.isArray(value)) return value.map(label).join(lang === 'ar' ? '، ' : ', ');
+  if (Array.isArray(value)) return listOf(value.map(label), lang);
   if (typeof value === 'object') return Object.values(value).join(' ');
   return String(value);
+}
+
+/** Items in a line, with the comma of the language. */
+export function listOf(items: readonly string[], lang: Language): string {
+  return items.join(lang === 'ar' ? '، ' : ', ');
 }
 
 /** The message key naming a question on the review and the case view. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { z } from 'zod';
 import { isDuplicateKey } from './mongo-errors.js';
+import { LanguageSchema, type Language } from '../engine/session.js';
 
 /**
  * What a staff member may do. The one list of roles: the CLI's choices, the
@@ -39,6 +40,8 @@ export const NewStaffSchema = z.object({
     .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters'),
   telegramUserId: z.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'is too large'),
   roles: StaffRolesSchema,
+  /** The language the member reads staff texts in; left out, the association's (STAFF_GROUP_LANGUAGE). */
+  language: LanguageSchema.optional(),
 });
 export type NewStaff = z.infer<typeof NewStaffSchema>;
 
@@ -50,6 +53,8 @@ export interface Staff {
   /** Telegram's numeric user id: how the bot recognises the member. */
   telegramUserId: number;
   roles: StaffRole[];
+  /** The language the member chose for staff texts; null until they choose (they read the association's). */
+  language: Language | null;
   /** False once removed: the record stays for the audit trail, the access goes. */
   active: boolean;
   /** When the member's admin HTTP token was issued; null when they hold none. The token itself is never stored. */
@@ -118,6 +123,7 @@ interface StaffDoc {
   name: string;
   telegramUserId: number;
   roles: StaffRole[];
+  language?: Language;
   active: boolean;
   /** SHA-256 of the member's admin HTTP token (see src/privacy/admin-token.ts); absent when they hold none. */
   adminTokenHash?: string;
@@ -135,6 +141,7 @@ const staffSchema = new Schema<StaffDoc>(
     // Unique over removed members too: a returning member gets their old record back.
     telegramUserId: { type: Number, required: true, unique: true },
     roles: { type: [{ type: String, enum: StaffRoleSchema.options }], required: true },
+    language: { type: String, enum: LanguageSchema.options },
     active: { type: Boolean, required: true, default: true },
     adminTokenHash: String,
     adminTokenIssuedAt: Date,
@@ -182,12 +189,12 @@ export class StaffRepository {
 
   /**
    * Adds a staff member, or reactivates a removed one with the same Telegram id
-   * (same internal id, the given name and roles).
+   * (same internal id, the given name and roles; the language given, or the one they had).
    *
    * @throws {@link StaffError} `STAFF_INVALID` for bad input, `STAFF_DUPLICATE`
    *   when the Telegram user is already an active member
    */
-  async add(input: { name: string; telegramUserId: number; roles: StaffRole[] }): Promise<AddedStaff> {
+  async add(input: { name: string; telegramUserId: number; roles: StaffRole[]; language?: Language }): Promise<AddedStaff> {
     const member = parseNewStaff(input);
     await this.init();
     try {
@@ -278,6 +285,20 @@ export class StaffRepository {
   }
 
   /**
+   * Sets the language an active member reads staff texts in (their own choice, `/language`).
+   *
+   * @returns the member as stored afterwards
+   * @throws {@link StaffError} `STAFF_INVALID`, `STAFF_NOT_FOUND`, or `STAFF_INACTIVE` for a removed member
+   */
+  async setLanguage(id: string, language: Language): Promise<Staff> {
+    const staffId = parseStaffId(id);
+    const lang = parseOrThrow(LanguageSchema, language, 'language');
+    const doc = await this.#model.findOneAndUpdate({ _id: staffId, active: true }, { $set: { language: lang } }, { returnDocument: 'after' }).lean<StaffDoc>();
+    if (doc) return toStaff(doc);
+    throw await this.#whyNotActive(staffId);
+  }
+
+  /**
    * Removes a member: marks them inactive and keeps the record, so the audit
    * trail still resolves their id. Adding the same Telegram id again reactivates it.
    *
@@ -363,7 +384,11 @@ export class StaffRepository {
     }
     // Conditional on active=false, so of two concurrent re-adds only one reactivates.
     const doc = await this.#model
-      .findOneAndUpdate({ _id: existing._id, active: false }, { $set: { active: true, name: member.name, roles: member.roles } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: existing._id, active: false },
+        { $set: { active: true, name: member.name, roles: member.roles, ...(member.language ? { language: member.language } : {}) } },
+        { returnDocument: 'after' },
+      )
       .lean<StaffDoc>();
     if (!doc) {
       throw new StaffError('STAFF_DUPLICATE', `Telegram user ${member.telegramUserId} is already a staff member (${existing._id}).`);
@@ -393,6 +418,7 @@ function toStaff(doc: StaffDoc): Staff {
     name: doc.name,
     telegramUserId: doc.telegramUserId,
     roles: [...doc.roles],
+    language: doc.language ?? null,
     active: doc.active,
     adminTokenIssuedAt: doc.adminTokenIssuedAt ?? null,
     createdAt: doc.createdAt,

@@ -96,17 +96,46 @@ describe('admin CLI (spawned)', () => {
   it('add, list, roles and remove round-trip, each audited under the operator', async () => {
     const operator = ['--operator', 'Operator Huda'];
 
-    const added = await run(['staff', 'add', '--name', 'عائشة الحربي', '--telegram-id', '7123456789', '--role', 'researcher', 'committee', ...operator]);
+    const french = await run([
+      'staff',
+      'add',
+      '--name',
+      'عائشة الحربي',
+      '--telegram-id',
+      '7123456789',
+      '--role',
+      'researcher',
+      '--language',
+      'fr',
+      ...operator,
+    ]);
+    expect(french.code).toBe(1);
+    expect(french.stderr).toMatch(/--language.*fr.*(ar|en)/);
+
+    const added = await run([
+      'staff',
+      'add',
+      '--name',
+      'عائشة الحربي',
+      '--telegram-id',
+      '7123456789',
+      '--role',
+      'researcher',
+      'committee',
+      '--language',
+      'en',
+      ...operator,
+    ]);
     expect(added).toMatchObject({ code: 0, stderr: '' });
     const id = STAFF_ID.exec(added.stdout)?.[0];
     expect(id).toBeDefined();
-    expect(added.stdout).toBe(`Added ${id}: عائشة الحربي (Telegram 7123456789), roles researcher, committee.\n`);
+    expect(added.stdout).toBe(`Added ${id}: عائشة الحربي (Telegram 7123456789), roles researcher, committee, reads English.\n`);
 
     const listed = await run(['staff', 'list', ...operator]);
     expect(listed.code).toBe(0);
     const [header, row, ...rest] = listed.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED +ADMIN TOKEN$/);
-    expect(row).toMatch(new RegExp(`^${id} +عائشة الحربي +7123456789 +researcher,committee +yes +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +-$`));
+    expect(header).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +LANGUAGE +ACTIVE +ADDED +ADMIN TOKEN$/);
+    expect(row).toMatch(new RegExp(`^${id} +عائشة الحربي +7123456789 +researcher,committee +en +yes +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d +-$`));
     expect(rest).toEqual([]);
     // Columns line up: NAME starts where the id column ends in both lines.
     expect(header?.indexOf('NAME')).toBe(row?.indexOf('عائشة'));
@@ -124,7 +153,7 @@ describe('admin CLI (spawned)', () => {
     const all = await run(['staff', 'list', '--all', '--json', ...operator]);
     expect(all.code).toBe(0);
     expect(JSON.parse(all.stdout)).toEqual([
-      expect.objectContaining({ id, name: 'عائشة الحربي', telegramUserId: 7123456789, roles: ['admin'], active: false }),
+      expect.objectContaining({ id, name: 'عائشة الحربي', telegramUserId: 7123456789, roles: ['admin'], language: 'en', active: false }),
     ]);
 
     const removedAgain = await run(['staff', 'remove', id ?? '', ...operator]);

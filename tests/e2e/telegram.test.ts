@@ -25,11 +25,12 @@ import {
   textOf,
   TgUser,
   englishRequest,
+  ARABIC_APPLICANT,
+  arabicRequest as arabicRequestOf,
 } from '../helpers/telegram-people.js';
 import { newCase } from '../helpers/new-case.js';
 
 const GROUP = -100123;
-const REFERENCE = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/;
 const RESEARCHER = { name: 'سارة الباحثة', telegramUserId: 7001, roles: ['researcher' as const] };
 const COMMITTEE = { name: 'خالد عضو اللجنة', telegramUserId: 7002, roles: ['committee' as const] };
 
@@ -92,38 +93,8 @@ const buttonData = (fake: FakeTelegram, messageId: number, label: string) => gro
 // ---------------------------------------------------------------------------------------------
 // Conversations
 
-const VALID_ID = '1000000008';
-const FULL_NAME = 'محمد عبدالله القحطاني';
-const MOBILE_TYPED = '0501234567';
-
-/** An Arabic request: a single person with no income who rents, two photos (ID and lease); options pressed and typed. */
-async function arabicRequest(user: TgUser): Promise<string> {
-  await user.say('/start', 'القائمة الرئيسية');
-  await user.press('request', 'هل توافق');
-  await user.say('نعم', 'لنفسك');
-  await user.press('self', 'الاسم الكامل');
-  await user.say(FULL_NAME, 'رقم الهوية');
-  await user.say(VALID_ID, 'رقم الجوال');
-  await user.say(MOBILE_TYPED, 'مدينة');
-  await user.say('الرياض', 'الحي');
-  await user.say('النسيم', 'الحالة الاجتماعية');
-  await user.press('single', 'عدد أفراد');
-  await user.say('1', 'دخل');
-  await user.say('0', 'نوع السكن');
-  await user.press('rented', 'الإيجار الشهري');
-  await user.say('1500', 'نوع الدعم');
-  await user.say('2', 'صف حاجتك');
-  await user.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
-  await user.photo('AgACAgID-photo-1', await jpeg(1), 'وصلنا الملف');
-  await user.say('تم', 'عقد الإيجار');
-  await user.photo('AgACAgID-photo-2', await jpeg(2), 'وصلنا الملف');
-  await user.say('تم', 'راجع بياناتك');
-  await user.press('confirm', 'الإقرار');
-  const submitted = await user.press('yes', 'الرقم المرجعي');
-  const reference = REFERENCE.exec(submitted)?.[0];
-  expect(reference, submitted).toBeDefined();
-  return reference!;
-}
+const { nationalId: VALID_ID, fullName: FULL_NAME } = ARABIC_APPLICANT;
+const arabicRequest = async (user: TgUser) => arabicRequestOf(user, [await jpeg(1), await jpeg(2)]);
 
 /** A case id as the service makes them (`case_` and 24 hex digits). */
 function caseIdOf(n: number): string {

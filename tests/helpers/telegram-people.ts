@@ -222,6 +222,38 @@ export async function englishRequest(user: TgUser, photo: Buffer, nationalId = '
   return reference!;
 }
 
+/** Who files {@link arabicRequest}: what staff may see privately and the group never. */
+export const ARABIC_APPLICANT = { fullName: 'محمد عبدالله القحطاني', nationalId: '1000000008', mobileTyped: '0501234567' } as const;
+
+/** An Arabic request: a single person with no income who rents, two photos (ID and lease); options pressed and typed. */
+export async function arabicRequest(user: TgUser, photos: [Buffer, Buffer]): Promise<string> {
+  await user.say('/start', 'القائمة الرئيسية');
+  await user.press('request', 'هل توافق');
+  await user.say('نعم', 'لنفسك');
+  await user.press('self', 'الاسم الكامل');
+  await user.say(ARABIC_APPLICANT.fullName, 'رقم الهوية');
+  await user.say(ARABIC_APPLICANT.nationalId, 'رقم الجوال');
+  await user.say(ARABIC_APPLICANT.mobileTyped, 'مدينة');
+  await user.say('الرياض', 'الحي');
+  await user.say('النسيم', 'الحالة الاجتماعية');
+  await user.press('single', 'عدد أفراد');
+  await user.say('1', 'دخل');
+  await user.say('0', 'نوع السكن');
+  await user.press('rented', 'الإيجار الشهري');
+  await user.say('1500', 'نوع الدعم');
+  await user.say('2', 'صف حاجتك');
+  await user.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
+  await user.photo('AgACAgID-photo-1', photos[0], 'وصلنا الملف');
+  await user.say('تم', 'عقد الإيجار');
+  await user.photo('AgACAgID-photo-2', photos[1], 'وصلنا الملف');
+  await user.say('تم', 'راجع بياناتك');
+  await user.press('confirm', 'الإقرار');
+  const submitted = await user.press('yes', 'الرقم المرجعي');
+  const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(submitted)?.[0];
+  expect(reference, submitted).toBeDefined();
+  return reference!;
+}
+
 /**
  * The whole service against a fresh fake Bot API with a staff group, sweeping every second;
  * everything it starts is pushed onto `cleanups` for the test file's afterEach.

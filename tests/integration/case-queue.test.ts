@@ -11,7 +11,7 @@ const NOW = new Date('2026-12-07T09:00:00Z');
 const DAY = 86_400_000;
 
 function member(id: string, roles: Staff['roles'], active = true): Staff {
-  return { id: id as Staff['id'], name: id, telegramUserId: 1, roles, active, adminTokenIssuedAt: null, createdAt: NOW, updatedAt: NOW };
+  return { id: id as Staff['id'], name: id, telegramUserId: 1, roles, language: null, active, adminTokenIssuedAt: null, createdAt: NOW, updatedAt: NOW };
 }
 const researcher = member('stf_researcher', ['researcher']);
 const colleague = member('stf_colleague', ['researcher']);

@@ -132,6 +132,29 @@ describe('staff and audit log (real database)', () => {
       await expect(staff.add({ name: 'Returning Member', telegramUserId: id, roles: ['researcher'] })).rejects.toMatchObject({ code: 'STAFF_DUPLICATE' });
     });
 
+    it('keeps the language a member reads: none until chosen, set by add or /language, kept through removal and return', async () => {
+      const id = telegramId();
+      const { staff: member } = await staff.add({ name: 'Language Chooser', telegramUserId: id, roles: ['researcher'] });
+      expect(member.language).toBeNull();
+      expect((await staff.setLanguage(member.id, 'en')).language).toBe('en');
+      expect((await staff.get(member.id))?.language).toBe('en');
+      await expect(staff.setLanguage(member.id, 'fr' as 'en')).rejects.toMatchObject({ code: 'STAFF_INVALID' });
+      await expect(staff.setLanguage('stf_0000000000', 'ar')).rejects.toMatchObject({ code: 'STAFF_NOT_FOUND' });
+
+      await staff.remove(member.id);
+      await expect(staff.setLanguage(member.id, 'ar')).rejects.toMatchObject({ code: 'STAFF_INACTIVE' });
+      // Brought back without a language: the one they chose stays; with one, it replaces it.
+      expect((await staff.add({ name: 'Language Chooser', telegramUserId: id, roles: ['researcher'] })).staff.language).toBe('en');
+      await staff.remove(member.id);
+      expect((await staff.add({ name: 'Language Chooser', telegramUserId: id, roles: ['researcher'], language: 'ar' })).staff.language).toBe('ar');
+
+      const other = await staff.add({ name: 'Reads English', telegramUserId: telegramId(), roles: ['committee'], language: 'en' });
+      expect(other.staff.language).toBe('en');
+      await expect(staff.add({ name: 'Reads French', telegramUserId: telegramId(), roles: ['committee'], language: 'fr' as 'en' })).rejects.toMatchObject({
+        code: 'STAFF_INVALID',
+      });
+    });
+
     it('lists active members in the order they were added', async () => {
       const listed = await staff.list();
       expect(listed.length).toBeGreaterThan(0);
@@ -233,7 +256,7 @@ describe('staff and audit log (real database)', () => {
 
       const text = written.join('');
       expect(text).toContain(`Added ${member.id}: Audited Member`);
-      expect(text).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +ACTIVE +ADDED +ADMIN TOKEN$/m);
+      expect(text).toMatch(/^ID +NAME +TELEGRAM ID +ROLES +LANGUAGE +ACTIVE +ADDED +ADMIN TOKEN$/m);
       expect(text).toContain(`Removed ${member.id}`);
     });
 

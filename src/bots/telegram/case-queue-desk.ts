@@ -19,9 +19,10 @@ import {
 import type { CaseRepository } from '../../models/case-repository.js';
 import { errorFields } from '../../logger.js';
 import { signAction, signListPage } from './callback-data.js';
-import { STAFF_LANG } from './case-views.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
+import type { StaffReaders } from './staff-readers.js';
+import type { Language } from '../../engine/session.js';
 
 /** The list button that goes back to the filters (no filter has this letter). */
 const FILTERS_CODE = 'z';
@@ -37,6 +38,8 @@ export interface CaseQueueDeskDeps {
   queue: CaseQueue;
   /** The cases, for the committee's agenda. */
   cases: CaseRepository;
+  /** Who reads staff texts in which language. */
+  readers: StaffReaders;
   logger: Logger;
 }
 
@@ -65,19 +68,20 @@ export class CaseQueueDesk {
 
   /** `/agenda`: the committee's cases ready for decision, as a new message. */
   async onAgenda(member: Staff): Promise<void> {
+    const { chatId, lang } = this.deps.readers.of(member);
     const result = await agendaPage(this.deps.cases, member, 0, new Date());
-    const chatId = String(member.telegramUserId);
-    if (!result.ok) return void (await this.deps.gateway.tell(chatId, this.t('staff.agenda.notAllowed')));
-    const view = this.agendaView(result);
+    if (!result.ok) return void (await this.deps.gateway.tell(chatId, this.t(lang, 'staff.agenda.notAllowed')));
+    const view = this.agendaView(lang, result);
     await this.deps.gateway.tell(chatId, view.text, view.keyboard);
   }
 
   /** A press on a list button; returns the key of the short answer to the press. */
   async onPress(member: Staff, press: ListPress, filterCode: string, page: number): Promise<string> {
+    const lang = this.deps.readers.langOf(member);
     if (filterCode === AGENDA_CODE) {
       const result = await agendaPage(this.deps.cases, member, page, new Date());
       if (!result.ok) return 'staff.answer.notAllowed';
-      await this.show(member, press, this.agendaView(result));
+      await this.show(member, press, this.agendaView(lang, result));
       return 'staff.queue.shown';
     }
     if (filterCode === FILTERS_CODE) {
@@ -88,34 +92,35 @@ export class CaseQueueDesk {
     if (filter === null) return 'staff.answer.invalid';
     const result = await this.deps.queue.page(member, filter, page);
     if (!result.ok) return 'staff.answer.notAllowed';
-    await this.show(member, press, this.pageView(result));
+    await this.show(member, press, this.pageView(lang, result));
     return 'staff.queue.shown';
   }
 
   private async filters(member: Staff): Promise<{ text: string; keyboard: CallbackKeyboard }> {
+    const lang = this.deps.readers.langOf(member);
     const counts = await this.deps.queue.counts(member);
-    if (counts.length === 0) return { text: this.t('staff.queue.noFilters'), keyboard: staffKeyboard([]) };
+    if (counts.length === 0) return { text: this.t(lang, 'staff.queue.noFilters'), keyboard: staffKeyboard([]) };
     const buttons = counts.map(({ filter, count }) => ({
-      text: this.t('staff.queue.filterButton', { label: this.t(`staff.queue.filter.${filter}`), count }),
+      text: this.t(lang, 'staff.queue.filterButton', { label: this.t(lang, `staff.queue.filter.${filter}`), count }),
       data: signListPage(this.deps.keys, FILTER_CODES[filter], 0),
     }));
-    return { text: this.t('staff.queue.title'), keyboard: staffKeyboard(inPairs(buttons)) };
+    return { text: this.t(lang, 'staff.queue.title'), keyboard: staffKeyboard(inPairs(buttons)) };
   }
 
-  private pageView(result: Extract<QueuePage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
+  private pageView(lang: Language, result: Extract<QueuePage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
     const code = FILTER_CODES[result.filter];
-    const header = this.t('staff.queue.header', {
-      label: this.t(`staff.queue.filter.${result.filter}`),
+    const header = this.t(lang, 'staff.queue.header', {
+      label: this.t(lang, `staff.queue.filter.${result.filter}`),
       total: result.total,
       page: result.page + 1,
       pages: result.pages,
     });
     const first = result.page * QUEUE_PAGE_SIZE;
-    const lines = result.lines.map((line, i) => this.line(first + i + 1, line));
-    const text = [header, '', ...(lines.length > 0 ? lines : [this.t('staff.queue.empty')])].join('\n');
+    const lines = result.lines.map((line, i) => this.line(lang, first + i + 1, line));
+    const text = [header, '', ...(lines.length > 0 ? lines : [this.t(lang, 'staff.queue.empty')])].join('\n');
     const open = result.lines.map((line, i) => ({ text: `${first + i + 1}. ${line.reference}`, data: signAction(this.deps.keys, 'open', line.id) }));
-    const back = { text: this.t('staff.queue.filters'), data: signListPage(this.deps.keys, FILTERS_CODE, 0) };
-    return { text, keyboard: staffKeyboard([...inPairs(open), this.pageButtons(code, result, back)]) };
+    const back = { text: this.t(lang, 'staff.queue.filters'), data: signListPage(this.deps.keys, FILTERS_CODE, 0) };
+    return { text, keyboard: staffKeyboard([...inPairs(open), this.pageButtons(lang, code, result, back)]) };
   }
 
   /**
@@ -123,58 +128,63 @@ export class CaseQueueDesk {
    * documents asked for never came; under each, *Approve*, *Reject* and *Open*, the same buttons
    * (and so the same confirmation) as on the case's alert.
    */
-  private agendaView(result: Extract<AgendaPage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
+  private agendaView(lang: Language, result: Extract<AgendaPage, { ok: true }>): { text: string; keyboard: CallbackKeyboard } {
     const first = result.page * QUEUE_PAGE_SIZE;
-    const header = this.t('staff.agenda.header', { total: result.total, page: result.page + 1, pages: result.pages });
-    const lines = result.lines.map((line, i) => this.agendaLine(first + i + 1, line));
-    const text = [header, '', ...(lines.length > 0 ? lines : [this.t('staff.agenda.empty')])].join('\n');
+    const header = this.t(lang, 'staff.agenda.header', { total: result.total, page: result.page + 1, pages: result.pages });
+    const lines = result.lines.map((line, i) => this.agendaLine(lang, first + i + 1, line));
+    const text = [header, '', ...(lines.length > 0 ? lines : [this.t(lang, 'staff.agenda.empty')])].join('\n');
     const rows = result.lines.map((line, i) => {
       const n = first + i + 1;
       return [
-        { text: this.t('staff.agenda.approve', { n }), data: signAction(this.deps.keys, 'approve', line.id) },
-        { text: this.t('staff.agenda.reject', { n }), data: signAction(this.deps.keys, 'reject', line.id) },
-        { text: this.t('staff.agenda.open', { n }), data: signAction(this.deps.keys, 'open', line.id) },
+        { text: this.t(lang, 'staff.agenda.approve', { n }), data: signAction(this.deps.keys, 'approve', line.id) },
+        { text: this.t(lang, 'staff.agenda.reject', { n }), data: signAction(this.deps.keys, 'reject', line.id) },
+        { text: this.t(lang, 'staff.agenda.open', { n }), data: signAction(this.deps.keys, 'open', line.id) },
       ];
     });
-    return { text, keyboard: staffKeyboard([...rows, this.pageButtons(AGENDA_CODE, result)]) };
+    return { text, keyboard: staffKeyboard([...rows, this.pageButtons(lang, AGENDA_CODE, result)]) };
   }
 
   /** *Previous* and *next* where there is such a page, with `middle` between them. */
-  private pageButtons(code: string, at: { page: number; pages: number }, middle?: { text: string; data: string }): { text: string; data: string }[] {
+  private pageButtons(
+    lang: Language,
+    code: string,
+    at: { page: number; pages: number },
+    middle?: { text: string; data: string },
+  ): { text: string; data: string }[] {
     return [
-      ...(at.page > 0 ? [{ text: this.t('staff.queue.previous'), data: signListPage(this.deps.keys, code, at.page - 1) }] : []),
+      ...(at.page > 0 ? [{ text: this.t(lang, 'staff.queue.previous'), data: signListPage(this.deps.keys, code, at.page - 1) }] : []),
       ...(middle ? [middle] : []),
-      ...(at.page + 1 < at.pages ? [{ text: this.t('staff.queue.next'), data: signListPage(this.deps.keys, code, at.page + 1) }] : []),
+      ...(at.page + 1 < at.pages ? [{ text: this.t(lang, 'staff.queue.next'), data: signListPage(this.deps.keys, code, at.page + 1) }] : []),
     ];
   }
 
-  private agendaLine(n: number, line: AgendaLine): string {
+  private agendaLine(lang: Language, n: number, line: AgendaLine): string {
     const { outcome, detail, by } = line.recommendation;
-    return this.t('staff.agenda.line', {
+    return this.t(lang, 'staff.agenda.line', {
       n,
       reference: line.reference,
-      promise: this.promise(line),
-      recommendation: this.t(`staff.agenda.recommendation.${outcome}`, { detail: oneLine(detail, 80), by }),
-      missing: line.documentsMissing ? this.t('staff.agenda.missing') : '',
+      promise: this.promise(lang, line),
+      recommendation: this.t(lang, `staff.agenda.recommendation.${outcome}`, { detail: oneLine(detail, 80), by }),
+      missing: line.documentsMissing ? this.t(lang, 'staff.agenda.missing') : '',
     });
   }
 
   /** How the promised date stands, in calendar days: due in n, due today, past it since today, n days past it. */
-  private promise(clock: PromiseClock): string {
+  private promise(lang: Language, clock: PromiseClock): string {
     const days = clock.daysToPromise;
-    if (!clock.overdue) return days > 0 ? this.t('staff.queue.dueIn', { count: days }) : this.t('staff.queue.dueToday');
-    return days < 0 ? this.t('staff.queue.late', { count: -days }) : this.t('staff.queue.lateToday');
+    if (!clock.overdue) return days > 0 ? this.t(lang, 'staff.queue.dueIn', { count: days }) : this.t(lang, 'staff.queue.dueToday');
+    return days < 0 ? this.t(lang, 'staff.queue.late', { count: -days }) : this.t(lang, 'staff.queue.lateToday');
   }
 
-  private line(n: number, line: QueueLine): string {
-    const promise = this.promise(line);
-    return this.t('staff.queue.line', {
+  private line(lang: Language, n: number, line: QueueLine): string {
+    const promise = this.promise(lang, line);
+    return this.t(lang, 'staff.queue.line', {
       n,
       reference: line.reference,
-      status: this.t(`caseStatus.${line.status}`),
-      supportType: displayAnswer(this.deps.requestFlow, 'support_type', line.supportType, STAFF_LANG, this.deps.translate) || '—',
+      status: this.t(lang, `caseStatus.${line.status}`),
+      supportType: displayAnswer(this.deps.requestFlow, 'support_type', line.supportType, lang, this.deps.translate) || '—',
       city: line.city || '—',
-      since: line.daysSinceSubmission > 0 ? this.t('staff.queue.since', { count: line.daysSinceSubmission }) : this.t('staff.queue.sinceToday'),
+      since: line.daysSinceSubmission > 0 ? this.t(lang, 'staff.queue.since', { count: line.daysSinceSubmission }) : this.t(lang, 'staff.queue.sinceToday'),
       promise,
     });
   }
@@ -196,8 +206,8 @@ export class CaseQueueDesk {
     await this.deps.gateway.tell(String(member.telegramUserId), view.text, view.keyboard);
   }
 
-  private t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+  private t(lang: Language, key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(lang, key, params);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Translate } from '../../engine/contract.js';
+import type { Language } from '../../engine/session.js';
 import type { Flow } from '../../engine/flow-definition.js';
-import { answerLabelKey, displayAnswer } from '../../engine/display.js';
+import { answerLabelKey, displayAnswer, listOf } from '../../engine/display.js';
 import type { AnswerValue } from '../../engine/session.js';
 import type { KeyRing } from '../../privacy/key-ring.js';
 import type { CaseRecord } from '../../models/case-repository.js';
@@ -10,14 +11,6 @@ import { isUnderStudy, isUnheld } from '../../services/case-actions.js';
 import { readableDate, readableDateTime } from '../../core/calendar.js';
 import { signAction, type StaffAction } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
-
-/** Staff read Arabic; every staff text exists in English too, for a later per-member setting. */
-export const STAFF_LANG = 'ar' as const;
-
-/** A staff text: a message key rendered in the staff's language, or text already composed (it has a space or a line break; a key has neither). */
-export function staffText(translate: Translate, keyOrText: string, params?: Record<string, string | number>): string {
-  return keyOrText.includes(' ') || keyOrText.includes('\n') ? keyOrText : translate(STAFF_LANG, keyOrText, params);
-}
 
 /** Another open case under the same national ID, as staff see it named: by reference only. */
 type SharingCase = { reference: string };
@@ -31,13 +24,23 @@ export interface CaseViewDeps {
   recordFlows: { feedback: Flow; volunteer: Flow };
 }
 
+/** The views in each language, for desks whose readers differ (see StaffReaders). */
+export type ViewsByLanguage = Readonly<Record<Language, CaseViews>>;
+
+export function caseViewsByLanguage(deps: CaseViewDeps): ViewsByLanguage {
+  return { ar: new CaseViews(deps, 'ar'), en: new CaseViews(deps, 'en') };
+}
+
 /**
- * How cases and records read to staff on Telegram: the group alert (redacted: never a name,
- * an ID, a phone, an income or a document) with the buttons the case's state allows, the
- * whole case for a private chat, a suggestion or volunteer in full for its role.
+ * How cases and records read to staff on Telegram, in one language: the group alert (redacted:
+ * never a name, an ID, a phone, an income or a document) with the buttons the case's state
+ * allows, the whole case for a private chat, a suggestion or volunteer in full for its role.
  */
 export class CaseViews {
-  constructor(private readonly deps: CaseViewDeps) {}
+  constructor(
+    private readonly deps: CaseViewDeps,
+    readonly lang: Language,
+  ) {}
 
   /** A record in full, for the staff who hold its role. */
   recordText(record: SelfServiceRecord): string {
@@ -49,7 +52,7 @@ export class CaseViews {
     const header = this.t(`staff.record.header.${record.kind}`, {
       reference: record.reference,
       channel: this.t(`channel.${record.channel}`),
-      at: readableDate(record.createdAt, STAFF_LANG),
+      at: readableDate(record.createdAt, this.lang),
     });
     const files = record.documentIds.length > 0 ? [this.t('staff.case.documents', { count: record.documentIds.length })] : [];
     return [header, '', ...lines, ...files].join('\n');
@@ -58,7 +61,7 @@ export class CaseViews {
   /** Each answer on its own line, labelled as on the beneficiary's review, in the staff's language. */
   answerLines(flow: Flow, answers: Record<string, unknown>): string[] {
     return Object.entries(answers).map(
-      ([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, STAFF_LANG, this.deps.translate)}`,
+      ([stepId, value]) => `• ${this.t(answerLabelKey(flow, stepId))}: ${displayAnswer(flow, stepId, value as AnswerValue, this.lang, this.deps.translate)}`,
     );
   }
 
@@ -91,7 +94,7 @@ export class CaseViews {
   /** What a group may see of a case: no name, no ID, no phone, no income, no document. */
   summary(record: CaseRecord): Record<string, string | number> {
     const flow = this.deps.requestFlow;
-    const show = (stepId: string) => displayAnswer(flow, stepId, record.answers[stepId] as AnswerValue | undefined, STAFF_LANG, this.deps.translate) || '—';
+    const show = (stepId: string) => displayAnswer(flow, stepId, record.answers[stepId] as AnswerValue | undefined, this.lang, this.deps.translate) || '—';
     return {
       reference: record.reference,
       channel: this.t(`channel.${record.channel}`),
@@ -100,7 +103,7 @@ export class CaseViews {
       family: show('family_count'),
       housing: show('housing'),
       documents: record.documentIds.length,
-      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
+      expectedBy: readableDate(record.expectedBy, this.lang),
     };
   }
 
@@ -109,8 +112,8 @@ export class CaseViews {
       reference: record.reference,
       status: this.t(`caseStatus.${record.status}`),
       channel: this.t(`channel.${record.channel}`),
-      submittedAt: readableDate(record.submittedAt, STAFF_LANG),
-      expectedBy: readableDate(record.expectedBy, STAFF_LANG),
+      submittedAt: readableDate(record.submittedAt, this.lang),
+      expectedBy: readableDate(record.expectedBy, this.lang),
       assignee: record.assignee?.name ?? this.t('staff.case.nobody'),
     };
   }
@@ -124,7 +127,7 @@ export class CaseViews {
     const r = record.recommendation;
     const lines = r
       ? [
-          this.t(`staff.recommendation.${r.outcome}`, { by: r.by, at: readableDate(r.at, STAFF_LANG), detail: r.detail }),
+          this.t(`staff.recommendation.${r.outcome}`, { by: r.by, at: readableDate(r.at, this.lang), detail: r.detail }),
           this.t('staff.recommendation.visitNote', { text: r.visitNote }),
         ]
       : [this.t('staff.recommendation.none')];
@@ -133,17 +136,26 @@ export class CaseViews {
 
   /** The line that warns of other open cases under the same national ID, by reference only. */
   sharingLines(sharing: readonly SharingCase[]): string[] {
-    return sharing.length > 0 ? [this.t('staff.alert.idShared', { references: sharing.map((c) => c.reference).join('، ') })] : [];
+    return sharing.length > 0
+      ? [
+          this.t('staff.alert.idShared', {
+            references: listOf(
+              sharing.map((c) => c.reference),
+              this.lang,
+            ),
+          }),
+        ]
+      : [];
   }
 
   /** The whole case and its history, for a staff member's private chat; `sharing` as for the alert. */
   caseText(record: CaseRecord, sharing: readonly SharingCase[] = []): string {
     const flow = this.deps.requestFlow;
     const lines = this.answerLines(flow, record.answers);
-    const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, STAFF_LANG), version: record.declaration.version });
+    const declaration = this.t('staff.case.declaration', { at: readableDate(record.declaration.acceptedAt, this.lang), version: record.declaration.version });
     const history = record.history.map((move) =>
       this.t('staff.case.historyLine', {
-        at: readableDateTime(move.at, STAFF_LANG),
+        at: readableDateTime(move.at, this.lang),
         status: this.t(`caseStatus.${move.to}`),
         by: move.by.name ?? this.t(`staff.case.actor.${move.by.kind}`),
         reason: move.reason ? ` — ${move.reason}` : '',
@@ -153,16 +165,20 @@ export class CaseViews {
       ...(record.infoRequest
         ? [
             this.t('staff.case.infoRequest', {
-              at: readableDateTime(record.infoRequest.at, STAFF_LANG),
-              items: record.infoRequest.items.map((i) => this.t(`info.item.${i}`)).join('، ') || '—',
+              at: readableDateTime(record.infoRequest.at, this.lang),
+              items:
+                listOf(
+                  record.infoRequest.items.map((i) => this.t(`info.item.${i}`)),
+                  this.lang,
+                ) || '—',
               note: record.infoRequest.note || '—',
             }),
           ]
         : []),
       ...record.additions.map((a) =>
-        this.t('staff.case.addition', { at: readableDateTime(a.at, STAFF_LANG), text: a.text || '—', files: a.documentIds.length }),
+        this.t('staff.case.addition', { at: readableDateTime(a.at, this.lang), text: a.text || '—', files: a.documentIds.length }),
       ),
-      ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, STAFF_LANG), by: n.by, text: n.text })),
+      ...record.notes.map((n) => this.t('staff.case.note', { at: readableDateTime(n.at, this.lang), by: n.by, text: n.text })),
       ...this.recommendationLines(record),
     ];
     return [
@@ -181,6 +197,6 @@ export class CaseViews {
   }
 
   t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+    return this.deps.translate(this.lang, key, params);
   }
 }

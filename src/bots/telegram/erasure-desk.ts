@@ -10,9 +10,8 @@ import { signAction } from './callback-data.js';
 import { staffKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import { may } from '../../services/staff-permissions.js';
-
-/** Staff read Arabic, as on the staff desk. */
-const STAFF_LANG = 'ar' as const;
+import type { StaffReaders } from './staff-readers.js';
+import type { Language } from '../../engine/session.js';
 
 /** What the erasure desk works with. */
 export interface ErasureDeskDeps {
@@ -20,9 +19,14 @@ export interface ErasureDeskDeps {
   staff: StaffRepository;
   keys: KeyRing;
   translate: Translate;
+  /** Who reads staff texts in which language. */
+  readers: StaffReaders;
   erasure: ErasureDeps;
   logger: Logger;
 }
+
+/** What an erasure would remove, as counts. */
+type ErasureCounts = { cases: number; open: number; records: number };
 
 /** The answer to an administrator's press: a message key and its parameters. */
 export interface DeskAnswer {
@@ -44,15 +48,19 @@ export class ErasureDesk {
     const admins = (await this.deps.staff.list()).filter((member) => may(member, 'administer'));
     if (admins.length === 0) return 0;
     for (const request of await this.deps.erasure.erasures.alertsPending()) {
-      const text = await this.alertText(request);
-      const keyboard = staffKeyboard([
-        [
-          { text: this.t('staff.button.erase'), data: signAction(this.deps.keys, 'erase', request.id) },
-          { text: this.t('staff.button.keep'), data: signAction(this.deps.keys, 'keep', request.id) },
-        ],
-      ]);
+      const counts = await this.counts(request);
+      const keyboard = (lang: Language) =>
+        staffKeyboard([
+          [
+            { text: this.t(lang, 'staff.button.erase'), data: signAction(this.deps.keys, 'erase', request.id) },
+            { text: this.t(lang, 'staff.button.keep'), data: signAction(this.deps.keys, 'keep', request.id) },
+          ],
+        ]);
       let reached = 0;
-      for (const admin of admins) if (await this.deps.gateway.tell(String(admin.telegramUserId), text, keyboard)) reached += 1;
+      for (const admin of admins) {
+        const { chatId, lang } = this.deps.readers.of(admin);
+        if (await this.deps.gateway.tell(chatId, this.alertText(lang, request, counts), keyboard(lang))) reached += 1;
+      }
       if (reached === 0) continue;
       await erasureAlertSent(this.deps.erasure, request.id);
       told += 1;
@@ -91,30 +99,33 @@ export class ErasureDesk {
       this.deps.logger.info({ erasureId: id, erased: outcome.erased }, 'personal data erased on request');
       const approver = outcome.request.decidedBy?.kind === 'staff' ? await this.deps.staff.get(outcome.request.decidedBy.id) : null;
       if (!approver) continue;
+      const { chatId, lang } = this.deps.readers.of(approver);
       await this.deps.gateway
-        .tell(String(approver.telegramUserId), this.t('staff.erasure.done', { reference: outcome.request.reference, ...outcome.erased }))
+        .tell(chatId, this.t(lang, 'staff.erasure.done', { reference: outcome.request.reference, ...outcome.erased }))
         .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'could not tell the administrator the erasure was done'));
     }
     return done;
   }
 
   /** Counts only: what an administrator needs to decide, nothing the person wrote. */
-  private async alertText(request: ErasureRequest): Promise<string> {
+  private async counts(request: ErasureRequest): Promise<ErasureCounts> {
     const { cases, records } = this.deps.erasure;
     const caseIds = await cases.idsOfChat(request.chatKey);
     const open = await cases.findOpenByChat(request.chatKey);
     const recordIds = await records.idsOfChat(request.chatKey);
-    return this.t('staff.erasure.request', {
+    return { cases: caseIds.length, open: open ? 1 : 0, records: recordIds.length };
+  }
+
+  private alertText(lang: Language, request: ErasureRequest, counts: ErasureCounts): string {
+    return this.t(lang, 'staff.erasure.request', {
       reference: request.reference,
-      channel: this.t(`channel.${request.channel}`),
-      at: readableDate(request.requestedAt, STAFF_LANG),
-      cases: caseIds.length,
-      open: open ? 1 : 0,
-      records: recordIds.length,
+      channel: this.t(lang, `channel.${request.channel}`),
+      at: readableDate(request.requestedAt, lang),
+      ...counts,
     });
   }
 
-  private t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+  private t(lang: Language, key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(lang, key, params);
   }
 }

@@ -13,11 +13,9 @@ import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import type { ReferralDesk } from './referral-desk.js';
 import { ChannelSendError } from '../../core/channel.js';
-import { staffText } from './case-views.js';
+import type { Reader, StaffReaders } from './staff-readers.js';
+import type { Language } from '../../engine/session.js';
 import { errorFields } from '../../logger.js';
-
-/** Staff read Arabic, as on the staff desk. */
-const STAFF_LANG = 'ar' as const;
 
 /** Telegram's limit on a ForceReply placeholder. */
 const PLACEHOLDER_MAX = 64;
@@ -33,6 +31,8 @@ export interface QuestionDeskDeps {
   referralDesk: ReferralDesk;
   keys: KeyRing;
   translate: Translate;
+  /** Who reads staff texts in which language. */
+  readers: StaffReaders;
   /** How long after *Send* a decision can be taken back (0: told at once). */
   decisionUndoMs: number;
   /** A case changed: its group alert is refreshed. */
@@ -74,10 +74,10 @@ export class QuestionDesk {
 
   /** Asks a member privately; the reply is the answer. False when the bot may not write to them (they never started it). */
   async ask(member: Staff, subject: { id: string; reference: string }, purpose: QuestionPurpose, context = ''): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
-    const items = INFO_ITEMS.map((item, index) => `${index + 1}. ${this.t(`info.item.${item}`)}`).join('\n');
-    const text = this.t(`staff.ask.${purpose}`, { reference: subject.reference, items });
-    const placeholder = this.t('staff.ask.placeholder').slice(0, PLACEHOLDER_MAX);
+    const { chatId, lang } = this.deps.readers.of(member);
+    const items = INFO_ITEMS.map((item, index) => `${index + 1}. ${this.t(lang, `info.item.${item}`)}`).join('\n');
+    const text = this.t(lang, `staff.ask.${purpose}`, { reference: subject.reference, items });
+    const placeholder = this.t(lang, 'staff.ask.placeholder').slice(0, PLACEHOLDER_MAX);
     // `context`: what the member should have in front of them to answer (the recommendation, for a decision), sent
     // first on its own (split when long), so that the question itself stays short and is the latest message.
     if (context !== '' && !(await this.deps.gateway.tell(chatId, context))) return false;
@@ -99,13 +99,13 @@ export class QuestionDesk {
    * False when it is none of the staff's business (the member writes to the bot as a person).
    */
   async onText(member: Staff, message: StaffText): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
+    const me = this.deps.readers.of(member);
     const text = message.text.trim();
     const command = /^\/([A-Za-z_]+)(?:@\w+)?(?:\s|$)/.exec(text)?.[1]?.toLowerCase();
     const question = message.replyTo !== undefined ? await this.deps.questions.repliedTo(member.id, message.replyTo) : null;
     if (command === 'cancel') return this.cancel(member, question);
     if (question) {
-      if (command) return this.tell(chatId, 'staff.question.commandNotAnswer');
+      if (command) return this.say(me, 'staff.question.commandNotAnswer');
       return this.answer(member, question, text);
     }
     // Not an answer: words for the person in a referral, or a slip.
@@ -113,12 +113,13 @@ export class QuestionDesk {
     const pending = await this.pending(member);
     // A plain text with nothing asked is the member writing to the bot as anyone may; a reply is always staff business.
     if (pending.length === 0 && message.replyTo === undefined) return false;
-    const waiting = pending.length > 0 ? `\n\n${this.t('staff.question.waiting', { list: await this.listOf(pending) })}` : '';
-    return this.tell(chatId, `${this.t(message.replyTo !== undefined ? 'staff.question.notAQuestion' : 'staff.question.replyToAnswer')}${waiting}`);
+    const waiting = pending.length > 0 ? `\n\n${this.t(me.lang, 'staff.question.waiting', { list: await this.listOf(me.lang, pending) })}` : '';
+    return this.tell(me, `${this.t(me.lang, message.replyTo !== undefined ? 'staff.question.notAQuestion' : 'staff.question.replyToAnswer')}${waiting}`);
   }
 
   /** *Send*, *Edit* or *Cancel* under a decision's preview. */
   async onDraftPress(member: Staff, action: 'send' | 'edit' | 'drop', questionId: string, press: QuestionPress): Promise<PressAnswer> {
+    const lang = this.deps.readers.langOf(member);
     const question = await this.deps.questions.get(questionId);
     if (!question || question.staffId !== member.id) return { key: 'staff.answer.notAllowed' };
     if (question.state !== 'draft' || question.draft === null)
@@ -135,59 +136,62 @@ export class QuestionDesk {
     if (!record) return { key: 'staff.answer.notFound' };
     if (action === 'drop') {
       await this.deps.questions.end(question.id, 'cancelled');
-      await this.replacePreview(press, this.t('staff.confirm.cancelled', { reference: record.reference }));
+      await this.replacePreview(press, this.t(lang, 'staff.confirm.cancelled', { reference: record.reference }));
       return { key: 'staff.prompt.cancelled' };
     }
     if (action === 'edit') {
       await this.deps.questions.end(question.id, 'replaced');
-      await this.replacePreview(press, this.t('staff.confirm.editing', { reference: record.reference }));
+      await this.replacePreview(press, this.t(lang, 'staff.confirm.editing', { reference: record.reference }));
       await this.ask(member, record, question.purpose);
       return { key: 'staff.answer.checkPrivate' };
     }
     const outcome = question.purpose === 'approved' ? 'approved' : 'rejected';
     const result = await this.deps.actions.decide(record.id, member, outcome, question.draft, question.id);
     // Another open request under the same national ID: the draft and its buttons stay, to send once staff have settled it.
-    if (!result.ok && result.reason === 'id_shared') return this.refusal(result);
+    if (!result.ok && result.reason === 'id_shared') return this.refusal(lang, result);
     if (!result.ok) {
       // Decided by someone else meanwhile, or no longer allowed: this draft will never be sent.
       await this.deps.questions.end(question.id, 'replaced');
-      await this.replacePreview(press, this.t('staff.confirm.cancelled', { reference: record.reference }));
-      return this.refusal(result);
+      await this.replacePreview(press, this.t(lang, 'staff.confirm.cancelled', { reference: record.reference }));
+      return this.refusal(lang, result);
     }
     await this.deps.questions.end(question.id, 'answered');
     this.deps.onCaseChanged(result.record);
     const undo =
-      this.deps.decisionUndoMs > 0 ? staffKeyboard([[{ text: this.t('staff.button.undo'), data: signAction(this.deps.keys, 'undo', record.id) }]]) : undefined;
+      this.deps.decisionUndoMs > 0
+        ? staffKeyboard([[{ text: this.t(lang, 'staff.button.undo'), data: signAction(this.deps.keys, 'undo', record.id) }]])
+        : undefined;
     const done =
       this.deps.decisionUndoMs > 0
-        ? this.t('staff.confirm.sent', { reference: record.reference, minutes: Math.round((this.deps.decisionUndoMs / 60_000) * 10) / 10 })
-        : this.t('staff.confirm.sentNow', { reference: record.reference });
+        ? this.t(lang, 'staff.confirm.sent', { reference: record.reference, minutes: Math.round((this.deps.decisionUndoMs / 60_000) * 10) / 10 })
+        : this.t(lang, 'staff.confirm.sentNow', { reference: record.reference });
     await this.replacePreview(press, done, undo);
     return { key: 'staff.answer.decisionRecorded' };
   }
 
   /** *Take back* under a sent decision, inside the window. */
   async onUndo(member: Staff, caseId: string, press: QuestionPress): Promise<PressAnswer> {
+    const lang = this.deps.readers.langOf(member);
     const result = await this.deps.actions.undoDecision(caseId, member);
-    if (!result.ok) return this.refusal(result);
+    if (!result.ok) return this.refusal(lang, result);
     this.deps.onCaseChanged(result.record);
-    if (result.changed) await this.replacePreview(press, this.t('staff.answer.undone', { reference: result.record.reference }));
+    if (result.changed) await this.replacePreview(press, this.t(lang, 'staff.answer.undone', { reference: result.record.reference }));
     return { key: result.changed ? 'staff.answer.undone' : 'staff.answer.already', params: { reference: result.record.reference } };
   }
 
   /** The member's answer to one of their questions. */
   private async answer(member: Staff, question: StaffQuestion, text: string): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
-    if (question.state === 'answered') return this.tell(chatId, 'staff.question.answeredAlready');
-    if (question.state === 'revoked') return this.tell(chatId, 'staff.answer.notAllowed');
-    if (question.state !== 'open' && question.state !== 'draft') return this.tell(chatId, 'staff.question.closed');
+    const me = this.deps.readers.of(member);
+    if (question.state === 'answered') return this.say(me, 'staff.question.answeredAlready');
+    if (question.state === 'revoked') return this.say(me, 'staff.answer.notAllowed');
+    if (question.state !== 'open' && question.state !== 'draft') return this.say(me, 'staff.question.closed');
     if (this.expired(question)) {
       await this.deps.questions.end(question.id, 'cancelled');
-      return this.tell(chatId, 'staff.question.expired');
+      return this.say(me, 'staff.question.expired');
     }
-    if (text === '') return this.tell(chatId, 'staff.ask.empty');
+    if (text === '') return this.say(me, 'staff.ask.empty');
     const limit = TEXT_LIMITS[question.purpose === 'approved' || question.purpose === 'rejected' ? 'decision' : question.purpose];
-    if (text.length > limit) return this.tell(chatId, 'staff.ask.tooLong', { length: text.length, limit });
+    if (text.length > limit) return this.say(me, 'staff.ask.tooLong', { length: text.length, limit });
     switch (question.purpose) {
       case 'approved':
       case 'rejected':
@@ -196,8 +200,8 @@ export class QuestionDesk {
         const result = await answerFeedback(this.deps.owed, question.subjectId, member, text, question.id, this.now());
         if (!result.ok) {
           if (result.reason === 'answered_by_other') await this.deps.questions.end(question.id, 'replaced');
-          return this.tell(
-            chatId,
+          return this.say(
+            me,
             result.reason === 'answered_by_other'
               ? 'staff.answer.already'
               : result.reason === 'not_allowed'
@@ -206,21 +210,21 @@ export class QuestionDesk {
           );
         }
         await this.deps.questions.end(question.id, 'answered');
-        return this.tell(chatId, 'staff.record.answered', { reference: result.reference });
+        return this.say(me, 'staff.record.answered', { reference: result.reference });
       }
       case 'recommend_approve':
       case 'recommend_reject': {
         const parsed = parseRecommendation(text);
-        if (!parsed) return this.tell(chatId, `staff.recommend.needsVisitNote.${question.purpose}`);
+        if (!parsed) return this.say(me, `staff.recommend.needsVisitNote.${question.purpose}`);
         const outcome = question.purpose === 'recommend_approve' ? 'approve' : 'reject';
         const result = await this.deps.actions.recommend(question.subjectId, member, { outcome, ...parsed }, question.id);
         if (!result.ok) {
-          const [key, params] = refusalOf(result, this.t.bind(this));
-          return this.tell(chatId, key, params);
+          const [key, params] = refusalOf(result, (key) => this.t(me.lang, key));
+          return this.say(me, key, params);
         }
         await this.deps.questions.end(question.id, 'answered');
         this.deps.onCaseChanged(result.record);
-        return this.tell(chatId, 'staff.decided.recommend', { reference: result.record.reference });
+        return this.say(me, 'staff.decided.recommend', { reference: result.record.reference });
       }
       case 'info':
       case 'note':
@@ -232,52 +236,55 @@ export class QuestionDesk {
               ? await this.deps.actions.addNote(question.subjectId, member, text, question.id)
               : await this.deps.actions.reopen(question.subjectId, member, text, question.id);
         if (!result.ok) {
-          const [key, params] = refusalOf(result, this.t.bind(this));
-          return this.tell(chatId, key, params);
+          const [key, params] = refusalOf(result, (key) => this.t(me.lang, key));
+          return this.say(me, key, params);
         }
         await this.deps.questions.end(question.id, 'answered');
         this.deps.onCaseChanged(result.record);
-        return this.tell(chatId, `staff.decided.${question.purpose}`, { reference: result.record.reference });
+        return this.say(me, `staff.decided.${question.purpose}`, { reference: result.record.reference });
       }
     }
   }
 
   /** Shows the member exactly what the beneficiary will read, with *Send*, *Edit* and *Cancel*. */
   private async preview(member: Staff, question: StaffQuestion, text: string): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
+    const me = this.deps.readers.of(member);
     const record = await this.deps.cases.get(question.subjectId);
-    if (!record) return this.tell(chatId, 'staff.answer.notFound');
+    if (!record) return this.say(me, 'staff.answer.notFound');
     if (record.decision || record.status !== 'in_review') {
       await this.deps.questions.end(question.id, 'replaced');
-      return this.tell(chatId, 'staff.answer.wrongState', { status: this.t(`caseStatus.${record.status}`) });
+      return this.say(me, 'staff.answer.wrongState', { status: this.t(me.lang, `caseStatus.${record.status}`) });
     }
     const outcome = question.purpose === 'approved' ? 'approved' : 'rejected';
     const params = { reference: record.reference, [outcome === 'approved' ? 'support' : 'reason']: text };
     const beneficiaryText = this.deps.translate(record.lang, `decision.${outcome}`, params);
-    const button = (action: 'send' | 'edit' | 'drop') => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, question.id) });
+    const button = (action: 'send' | 'edit' | 'drop') => ({
+      text: this.t(me.lang, `staff.button.${action}`),
+      data: signAction(this.deps.keys, action, question.id),
+    });
     const keyboard = staffKeyboard([[button('send')], [button('edit'), button('drop')]]);
-    const previewText = this.t(`staff.confirm.${outcome}`, {
+    const previewText = this.t(me.lang, `staff.confirm.${outcome}`, {
       reference: record.reference,
-      language: this.t(`staff.language.${record.lang}`),
+      language: this.t(me.lang, `staff.language.${record.lang}`),
       text: beneficiaryText,
     });
     // Sent first, then kept with the draft: only this message's Send sends this text.
-    const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, previewText, { reply_markup: keyboard }));
+    const sent = await this.deps.gateway.sending(me.chatId, (t) => t.sendMessage(me.chatId, previewText, { reply_markup: keyboard }));
     await this.deps.questions.draft(question.id, text, sent.message_id);
     return true;
   }
 
   /** `/cancel`: as a reply, that question; otherwise every question the member has waiting. False when there is none (the member's own conversation takes it). */
   private async cancel(member: Staff, question: StaffQuestion | null): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
+    const me = this.deps.readers.of(member);
     if (question) {
       const ended = await this.deps.questions.end(question.id, 'cancelled');
-      return this.tell(chatId, ended ? 'staff.prompt.cancelled' : 'staff.question.closed');
+      return this.say(me, ended ? 'staff.prompt.cancelled' : 'staff.question.closed');
     }
     const pending = await this.pending(member);
     if (pending.length === 0) return false;
     for (const open of pending) await this.deps.questions.end(open.id, 'cancelled');
-    return this.tell(chatId, 'staff.question.cancelledAll', { count: pending.length });
+    return this.say(me, 'staff.question.cancelledAll', { count: pending.length });
   }
 
   /** The member's questions still waiting and not expired. */
@@ -289,12 +296,12 @@ export class QuestionDesk {
     return this.now().getTime() - question.askedAt.getTime() > QUESTION_TTL_MS;
   }
 
-  private async listOf(questions: StaffQuestion[]): Promise<string> {
+  private async listOf(lang: Language, questions: StaffQuestion[]): Promise<string> {
     const lines: string[] = [];
     for (const question of questions) {
       const reference =
         question.purpose === 'answered' ? (await this.deps.records.get(question.subjectId))?.reference : await this.deps.cases.referenceOf(question.subjectId);
-      lines.push(this.t('staff.question.line', { reference: reference ?? '—', purpose: this.t(`staff.question.purpose.${question.purpose}`) }));
+      lines.push(this.t(lang, 'staff.question.line', { reference: reference ?? '—', purpose: this.t(lang, `staff.question.purpose.${question.purpose}`) }));
     }
     return lines.join('\n');
   }
@@ -308,19 +315,23 @@ export class QuestionDesk {
       .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'decision preview not updated'));
   }
 
-  private refusal(result: Extract<ActionResult, { ok: false }>): PressAnswer {
-    const [key, params] = refusalOf(result, this.t.bind(this));
+  private refusal(lang: Language, result: Extract<ActionResult, { ok: false }>): PressAnswer {
+    const [key, params] = refusalOf(result, (k) => this.t(lang, k));
     return { key, ...(params ? { params } : {}) };
   }
 
-  private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<true> {
-    const text = staffText(this.deps.translate, keyOrText, params);
-    await this.deps.gateway.tell(chatId, text, keyboard);
+  /** Sends a staff text by its key, in the reader's language; true: the text was handled. */
+  private say(reader: Reader, key: string, params?: Record<string, string | number>): Promise<true> {
+    return this.tell(reader, this.t(reader.lang, key, params));
+  }
+
+  private async tell(reader: Reader, text: string): Promise<true> {
+    await this.deps.gateway.tell(reader.chatId, text);
     return true;
   }
 
-  private t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+  private t(lang: Language, key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(lang, key, params);
   }
 
   private now(): Date {

@@ -15,9 +15,8 @@ import { staffKeyboard } from './render-message.js';
 import { may } from '../../services/staff-permissions.js';
 import { tellAdministrators } from './administrators.js';
 import type { TelegramGateway } from './telegram-gateway.js';
-
-/** Staff read Arabic, as on the staff desk. */
-const STAFF_LANG = 'ar' as const;
+import type { Reader, StaffReaders } from './staff-readers.js';
+import type { Language } from '../../engine/session.js';
 
 export interface ReferralDeskDeps {
   gateway: TelegramGateway;
@@ -30,7 +29,8 @@ export interface ReferralDeskDeps {
   keys: KeyRing;
   translate: Translate;
   catalog: FlowCatalog;
-  staffGroupId: number | null;
+  /** Who reads staff texts in which language. */
+  readers: StaffReaders;
   logger: Logger;
 }
 
@@ -58,6 +58,7 @@ export class ReferralDesk {
 
   /** A researcher pressed "take". */
   async onTake(member: Staff, referralId: string): Promise<{ key: string; params?: Record<string, string> }> {
+    const me = this.deps.readers.of(member);
     const taken = await this.deps.actions.take(member, referralId);
     if (!taken.ok) {
       switch (taken.reason) {
@@ -70,11 +71,11 @@ export class ReferralDesk {
         case 'busy':
           return { key: 'staff.referral.busy', params: { reference: taken.reference } };
         case 'taken_by':
-          return { key: 'staff.referral.takenBy', params: { name: taken.name ?? this.t('staff.case.nobody') } };
+          return { key: 'staff.referral.takenBy', params: { name: taken.name ?? this.t(me.lang, 'staff.case.nobody') } };
       }
     }
     const referral = taken.referral;
-    const told = await this.tell(String(member.telegramUserId), this.contextText(referral));
+    const told = await this.tell(me, this.contextText(me.lang, referral));
     if (!told) {
       // The bot cannot write to them (never started it): the person would wait on someone who hears nothing.
       await this.deps.actions.untake(referralId);
@@ -87,7 +88,7 @@ export class ReferralDesk {
       const fresh = await this.deps.referrals.get(referralId);
       if (fresh) await this.deliver(fresh);
     });
-    await this.markAlert(referral, this.t('staff.referral.takenLine', { name: member.name }));
+    await this.markAlert(referral, (lang) => this.t(lang, 'staff.referral.takenLine', { name: member.name }));
     return { key: 'staff.answer.checkPrivate' };
   }
 
@@ -99,20 +100,20 @@ export class ReferralDesk {
     const open = await this.deps.actions.openFor(member);
     if (!open) return false;
     const { referral } = open;
-    const chatId = String(member.telegramUserId);
+    const me = this.deps.readers.of(member);
     // Checked at the act: a role lost a moment ago already stops the relay (the referral is being handed back).
     if (!open.allowed) {
-      await this.tell(chatId, this.t('staff.answer.notAllowed'));
+      await this.tell(me, this.t(me.lang, 'staff.answer.notAllowed'));
       return true;
     }
     if (/^\/end(@\w+)?$/i.test(text.trim())) {
-      if (await this.deps.actions.end(member, referral)) await this.markAlert(referral, this.t('staff.referral.endedLine'));
-      await this.tell(chatId, this.t('staff.referral.ended', { reference: referral.reference }));
+      if (await this.deps.actions.end(member, referral)) await this.markAlert(referral, (lang) => this.t(lang, 'staff.referral.endedLine'));
+      await this.tell(me, this.t(me.lang, 'staff.referral.ended', { reference: referral.reference }));
       return true;
     }
     // A command is the researcher talking to the bot, never words for the person.
     if (/^\/[A-Za-z_]/.test(text.trim())) {
-      await this.tell(chatId, this.t('staff.referral.commandNotRelayed', { reference: referral.reference }));
+      await this.tell(me, this.t(me.lang, 'staff.referral.commandNotRelayed', { reference: referral.reference }));
       return true;
     }
     await this.deps.actions.relay(member, referral, text, messageId);
@@ -121,16 +122,17 @@ export class ReferralDesk {
 
   /** Tells the staff a referral waits: in the group, or privately to every researcher when there is none. */
   private async announce(referral: Referral): Promise<void> {
-    const text = this.alertText(referral);
-    const keyboard = staffKeyboard([[{ text: this.t('staff.button.take'), data: signAction(this.deps.keys, 'take', referral.id) }]]);
+    const keyboard = (lang: Language) => staffKeyboard([[{ text: this.t(lang, 'staff.button.take'), data: signAction(this.deps.keys, 'take', referral.id) }]]);
     let alert: { chatId: string; messageId: number } | null = null;
-    if (this.deps.staffGroupId !== null) {
-      const chatId = String(this.deps.staffGroupId);
-      const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, text, { reply_markup: keyboard }));
+    const group = this.deps.readers.group();
+    if (group) {
+      const { chatId, lang } = group;
+      const sent = await this.deps.gateway.sending(chatId, (t) => t.sendMessage(chatId, this.alertText(lang, referral), { reply_markup: keyboard(lang) }));
       alert = { chatId, messageId: sent.message_id };
     } else {
       for (const member of (await this.deps.staff.list()).filter((m) => may(m, 'relay'))) {
-        await this.tell(String(member.telegramUserId), text, keyboard);
+        const them = this.deps.readers.of(member);
+        await this.tell(them, this.alertText(them.lang, referral), keyboard(them.lang));
       }
     }
     await this.deps.actions.announced(referral, alert);
@@ -149,10 +151,12 @@ export class ReferralDesk {
       await this.handBack(referral, 'role');
       return;
     }
+    // The referral keeps who took it; what they chose to read is on their staff record.
+    const holder = researcher ? await this.deps.staff.get(researcher.staffId) : null;
     for (const message of referral.undelivered) {
       if (researcher) {
         try {
-          await this.send(String(researcher.telegramUserId), referral, message);
+          await this.send({ chatId: String(researcher.telegramUserId), lang: this.deps.readers.langOf(holder) }, referral, message);
         } catch (error) {
           if (!(error instanceof ChannelSendError && error.permanent)) throw error;
           this.deps.logger.warn({ referralId: referral.id, ...errorFields(error) }, 'researcher cannot be written to; the referral goes back to waiting');
@@ -175,13 +179,14 @@ export class ReferralDesk {
     // Ended meanwhile (by the person or the researcher): nothing was handed back, nobody is told anything.
     if (!researcher || !(await this.deps.actions.handBack(referral, why))) return;
     if (why === 'unreachable')
-      await tellAdministrators(this.deps, this.t('staff.referral.unreachable', { name: researcher.name, reference: referral.reference }));
-    await this.markAlert(referral, this.t('staff.referral.releasedLine'));
+      await tellAdministrators(this.deps, (lang) => this.t(lang, 'staff.referral.unreachable', { name: researcher.name, reference: referral.reference }));
+    await this.markAlert(referral, (lang) => this.t(lang, 'staff.referral.releasedLine'));
   }
 
-  private async send(chatId: string, referral: Referral, message: RelayedMessage): Promise<void> {
+  private async send(researcher: Reader, referral: Referral, message: RelayedMessage): Promise<void> {
+    const { chatId, lang } = researcher;
     if (message.from === 'system') {
-      await this.relayText(chatId, this.t('staff.referral.endedByBeneficiary', { reference: referral.reference }));
+      await this.relayText(researcher, this.t(lang, 'staff.referral.endedByBeneficiary', { reference: referral.reference }));
       return;
     }
     if (message.documentId) {
@@ -189,69 +194,71 @@ export class ReferralDesk {
       if (!meta) return;
       const source = await this.deps.documents.get(message.documentId);
       const filename = `${referral.reference}-${message.documentId.slice(-6)}.${meta.kind === 'pdf' ? 'pdf' : meta.mime.split('/')[1]}`;
-      const caption = this.t('staff.referral.fromBeneficiary', { reference: referral.reference, text: this.t('staff.referral.file') });
+      const caption = this.t(lang, 'staff.referral.fromBeneficiary', { reference: referral.reference, text: this.t(lang, 'staff.referral.file') });
       await this.deps.gateway.sending(chatId, async (t) => {
         if (meta.kind === 'pdf') await t.sendDocument(chatId, { source, filename }, { caption });
         else await t.sendPhoto(chatId, { source, filename }, { caption });
       });
       return;
     }
-    const text = message.text ?? this.t(`staff.referral.kind.${message.unsupported ?? 'other'}`);
-    await this.relayText(chatId, this.t('staff.referral.fromBeneficiary', { reference: referral.reference, text }));
+    const text = message.text ?? this.t(lang, `staff.referral.kind.${message.unsupported ?? 'other'}`);
+    await this.relayText(researcher, this.t(lang, 'staff.referral.fromBeneficiary', { reference: referral.reference, text }));
   }
 
   /** What researchers see before taking a referral: no words of the person's, no name. */
-  private alertText(referral: Referral): string {
-    return this.t(referral.announcements > 0 ? 'staff.referral.alertAgain' : 'staff.referral.alert', {
+  private alertText(lang: Language, referral: Referral): string {
+    return this.t(lang, referral.announcements > 0 ? 'staff.referral.alertAgain' : 'staff.referral.alert', {
       reference: referral.reference,
-      channel: this.t(`channel.${referral.channel}`),
-      reason: this.t(`staff.referral.reason.${referral.reason}`),
-      where: this.where(referral),
-      since: readableDateTime(referral.createdAt, STAFF_LANG),
+      channel: this.t(lang, `channel.${referral.channel}`),
+      reason: this.t(lang, `staff.referral.reason.${referral.reason}`),
+      where: this.where(lang, referral),
+      since: readableDateTime(referral.createdAt, lang),
     });
   }
 
   /** The taking researcher's briefing: where the person stood, their last messages, how to answer and end. */
-  private contextText(referral: Referral): string {
-    const recent = referral.recent.length > 0 ? referral.recent.map((text) => `• ${text}`).join('\n') : this.t('staff.referral.noRecent');
-    return this.t('staff.referral.context', {
+  private contextText(lang: Language, referral: Referral): string {
+    const recent = referral.recent.length > 0 ? referral.recent.map((text) => `• ${text}`).join('\n') : this.t(lang, 'staff.referral.noRecent');
+    return this.t(lang, 'staff.referral.context', {
       reference: referral.reference,
-      channel: this.t(`channel.${referral.channel}`),
-      where: this.where(referral),
+      channel: this.t(lang, `channel.${referral.channel}`),
+      where: this.where(lang, referral),
       recent,
     });
   }
 
   /** The flow and question the person had reached, in words. */
-  private where(referral: Referral): string {
+  private where(lang: Language, referral: Referral): string {
     const { flow: flowId, step: stepId } = referral.context;
     const flow = flowId ? this.deps.catalog.get(flowId) : undefined;
-    if (!flow || flowId === 'menu') return this.t('staff.referral.atMenu');
-    const title = flow.title ? this.t(flow.title) : flow.id;
-    const step = stepId && flow.steps[stepId] ? this.t(answerLabelKey(flow, stepId)).split('\n')[0]!.slice(0, 80) : '';
+    if (!flow || flowId === 'menu') return this.t(lang, 'staff.referral.atMenu');
+    const title = flow.title ? this.t(lang, flow.title) : flow.id;
+    const step = stepId && flow.steps[stepId] ? this.t(lang, answerLabelKey(flow, stepId)).split('\n')[0]!.slice(0, 80) : '';
     return step ? `${title} — ${step}` : title;
   }
 
-  /** Adds a line to the group announcement (best effort: the referral itself has changed). */
-  private async markAlert(referral: Referral, line: string): Promise<void> {
+  /** Adds a line to the group announcement, in the group's language (best effort: the referral itself has changed). */
+  private async markAlert(referral: Referral, line: (lang: Language) => string): Promise<void> {
     const fresh = await this.deps.referrals.get(referral.id);
     const alert = fresh?.alert;
     if (!alert) return;
+    const lang = this.deps.readers.associationLanguage;
+    const text = `${this.alertText(lang, { ...fresh, announcements: 0 })}\n${line(lang)}`;
     await this.deps.gateway
-      .sending(alert.chatId, (t) => t.editMessageText(alert.chatId, alert.messageId, undefined, `${this.alertText({ ...fresh, announcements: 0 })}\n${line}`))
+      .sending(alert.chatId, (t) => t.editMessageText(alert.chatId, alert.messageId, undefined, text))
       .catch((error: unknown) => this.deps.logger.info({ referralId: referral.id, ...errorFields(error) }, 'referral alert not updated'));
   }
 
   /** A relayed text must arrive: Telegram refusing it for good (blocked, gone) is thrown, so the referral is handed back. */
-  private async relayText(chatId: string, text: string): Promise<void> {
-    if (!(await this.tell(chatId, text))) throw new ChannelSendError('telegram refused the researcher for good', undefined, true);
+  private async relayText(researcher: Reader, text: string): Promise<void> {
+    if (!(await this.tell(researcher, text))) throw new ChannelSendError('telegram refused the researcher for good', undefined, true);
   }
 
-  private tell(chatId: string, text: string, keyboard?: ReturnType<typeof staffKeyboard>): Promise<boolean> {
-    return this.deps.gateway.tell(chatId, text, keyboard);
+  private tell(reader: Reader, text: string, keyboard?: ReturnType<typeof staffKeyboard>): Promise<boolean> {
+    return this.deps.gateway.tell(reader.chatId, text, keyboard);
   }
 
-  private t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+  private t(lang: Language, key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(lang, key, params);
   }
 }

@@ -9,8 +9,9 @@ import { EXPORT_KINDS, exportAudited, type ExportKind } from '../../services/csv
 import { may } from '../../services/staff-permissions.js';
 import { readableDate } from '../../core/calendar.js';
 import { errorFields } from '../../logger.js';
-import { STAFF_LANG, staffText } from './case-views.js';
 import type { TelegramGateway } from './telegram-gateway.js';
+import type { Reader, StaffReaders } from './staff-readers.js';
+import type { Language } from '../../engine/session.js';
 
 export interface ReportDeskDeps {
   gateway: TelegramGateway;
@@ -20,6 +21,8 @@ export interface ReportDeskDeps {
   /** Where exports of personal data are recorded. */
   audit: AuditLog;
   translate: Translate;
+  /** Who reads staff texts in which language. */
+  readers: StaffReaders;
   logger: Logger;
 }
 
@@ -33,23 +36,24 @@ export class ReportDesk {
    * Saudi time, `to` included.
    */
   async onCommand(member: Staff, command: 'report' | 'export', args: string[]): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
-    if (!may(member, 'administer')) return this.tell(chatId, 'staff.answer.notAllowed').then(() => true);
+    const me = this.deps.readers.of(member);
+    const { chatId, lang } = me;
+    if (!may(member, 'administer')) return this.say(me, 'staff.answer.notAllowed').then(() => true);
     if (command === 'report') {
       const range = args.length === 0 ? { from: new Date(Date.now() - 30 * 86_400_000), to: new Date() } : parseRange(args[0], args[1]);
-      if (!range) return this.tell(chatId, 'staff.report.usage').then(() => true);
-      await this.sendReport(chatId, range.from, range.to);
+      if (!range) return this.say(me, 'staff.report.usage').then(() => true);
+      await this.sendReport(me, range.from, range.to);
       return true;
     }
     const kind = args[0] as ExportKind;
     const range = parseRange(args[1], args[2]);
-    if (!EXPORT_KINDS.includes(kind) || !range) return this.tell(chatId, 'staff.export.usage').then(() => true);
+    if (!EXPORT_KINDS.includes(kind) || !range) return this.say(me, 'staff.export.usage').then(() => true);
     const dates = { from: args[1]!, to: args[2]! };
     const actor = { kind: 'staff' as const, id: member.id, name: member.name };
     const { csv, rows } = await exportAudited({ ...this.deps.reports, audit: this.deps.audit }, { kind, ...range, dates, actor, via: 'telegram' });
     const filename = `${kind}-${dates.from}-${dates.to}.csv`;
     await this.deps.gateway.sending(chatId, (t) =>
-      t.sendDocument(chatId, { source: Buffer.from(csv, 'utf8'), filename }, { caption: this.t('staff.export.done', { kind, ...dates, rows }) }),
+      t.sendDocument(chatId, { source: Buffer.from(csv, 'utf8'), filename }, { caption: this.t(lang, 'staff.export.done', { kind, ...dates, rows }) }),
     );
     return true;
   }
@@ -60,7 +64,7 @@ export class ReportDesk {
     let sent = 0;
     for (const admin of admins) {
       try {
-        await this.sendReport(String(admin.telegramUserId), new Date(now.getTime() - 7 * 86_400_000), now);
+        await this.sendReport(this.deps.readers.of(admin), new Date(now.getTime() - 7 * 86_400_000), now);
         sent += 1;
       } catch (error) {
         this.deps.logger.warn({ staffId: admin.id, ...errorFields(error) }, 'weekly report not delivered to an administrator');
@@ -70,15 +74,16 @@ export class ReportDesk {
     return sent;
   }
 
-  /** Sends the report for [from, to) and its weekly chart to a chat. */
-  async sendReport(chatId: string, from: Date, to: Date): Promise<void> {
+  /** Sends the report for [from, to) and its weekly chart to a member, in their language. */
+  async sendReport(reader: Reader, from: Date, to: Date): Promise<void> {
+    const { chatId, lang } = reader;
     const report = await buildReport(this.deps.reports, from, to, new Date());
-    const dates = { from: readableDate(from, STAFF_LANG), to: readableDate(new Date(to.getTime() - 1), STAFF_LANG) };
+    const dates = { from: readableDate(from, lang), to: readableDate(new Date(to.getTime() - 1), lang) };
     // The chart follows only a report that arrived (a member who never started the bot gets neither).
     if (
-      !(await this.tell(
+      !(await this.deps.gateway.tell(
         chatId,
-        formatReport(report, (key, params) => this.t(key, params), dates),
+        formatReport(report, (key, params) => this.t(lang, key, params), dates),
       ))
     )
       return;
@@ -86,12 +91,11 @@ export class ReportDesk {
     await this.deps.gateway.sending(chatId, (t) => t.sendPhoto(chatId, { source: chart, filename: 'report-chart.png' }));
   }
 
-  private tell(chatId: string, keyOrText: string, params?: Record<string, string | number>): Promise<boolean> {
-    const text = staffText(this.deps.translate, keyOrText, params);
-    return this.deps.gateway.tell(chatId, text);
+  private say(reader: Reader, key: string): Promise<boolean> {
+    return this.deps.gateway.tell(reader.chatId, this.t(reader.lang, key));
   }
 
-  private t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+  private t(lang: Language, key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(lang, key, params);
   }
 }

@@ -17,7 +17,9 @@ import { refusalOf, type QuestionDesk, type StaffText } from './question-desk.js
 import { tellAdministrators } from './administrators.js';
 import { may, QUESTION_PERMISSION } from '../../services/staff-permissions.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
-import { CaseViews, STAFF_LANG, staffText } from './case-views.js';
+import { caseViewsByLanguage, type CaseViews, type ViewsByLanguage } from './case-views.js';
+import type { Reader, StaffReaders } from './staff-readers.js';
+import type { Language } from '../../engine/session.js';
 import type { GroupAlerts } from './group-alerts.js';
 import type { ReportDesk } from './report-desk.js';
 import type { CaseQueueDesk } from './case-queue-desk.js';
@@ -55,7 +57,8 @@ export interface StaffDeskDeps {
   referralDesk: ReferralDesk;
   /** Requests to erase a person's data: the administrators' buttons. */
   erasureDesk: ErasureDesk;
-  staffGroupId: number | null;
+  /** Who reads staff texts in which language. */
+  readers: StaffReaders;
   logger: Logger;
 }
 
@@ -76,37 +79,27 @@ export interface StaffPress {
  * checked: signed data, an active staff member, the role the action needs.
  */
 export class StaffDesk {
-  private readonly views: CaseViews;
+  private readonly views: ViewsByLanguage;
 
   constructor(private readonly deps: StaffDeskDeps) {
-    this.views = new CaseViews(deps);
+    this.views = caseViewsByLanguage(deps);
   }
 
-  /** Handles a pressed staff button; always answers it, so the member's client stops waiting. */
+  /** Handles a pressed staff button; always answers it (in the presser's language), so the member's client stops waiting. */
   async onPress(press: StaffPress): Promise<void> {
     const listPage = verifyListPage(this.deps.keys, press.data);
-    if (listPage) return this.onListPress(press, listPage);
-    const verified = verifyAction(this.deps.keys, press.data);
-    if (!verified) return this.answer(press, 'staff.answer.invalid');
-    const member = await this.deps.staff.findByTelegramUserId(press.fromUserId);
-    if (!member) return this.answer(press, 'staff.answer.notStaff');
+    const verified = listPage ? null : verifyAction(this.deps.keys, press.data);
+    // Looked up for the answer's language too; the cached check keeps a stranger's press from reaching the database.
+    const member = (await this.deps.staff.mayBeStaff(press.fromUserId)) ? await this.deps.staff.findByTelegramUserId(press.fromUserId) : null;
+    const lang = this.deps.readers.langOf(member);
+    if (!listPage && !verified) return this.answer(press, lang, 'staff.answer.invalid');
+    if (!member) return this.answer(press, lang, 'staff.answer.notStaff');
     try {
-      await this.act(press, member, verified.action, verified.caseId, verified.member);
+      if (listPage) await this.answer(press, lang, await this.deps.queueDesk.onPress(member, press, listPage.filterCode, listPage.page));
+      else await this.act(press, member, verified!.action, verified!.caseId, verified!.member);
     } catch (error) {
-      this.deps.logger.warn({ action: verified.action, caseId: verified.caseId, ...errorFields(error) }, 'staff action failed');
-      await this.answer(press, 'staff.answer.failed');
-    }
-  }
-
-  /** A press on a page of the case queue (`/cases`). */
-  private async onListPress(press: StaffPress, page: { filterCode: string; page: number }): Promise<void> {
-    const member = await this.deps.staff.findByTelegramUserId(press.fromUserId);
-    if (!member) return this.answer(press, 'staff.answer.notStaff');
-    try {
-      await this.answer(press, await this.deps.queueDesk.onPress(member, press, page.filterCode, page.page));
-    } catch (error) {
-      this.deps.logger.warn({ ...errorFields(error) }, 'case list failed');
-      await this.answer(press, 'staff.answer.failed');
+      this.deps.logger.warn({ ...(verified ? { action: verified.action, caseId: verified.caseId } : {}), ...errorFields(error) }, 'staff press failed');
+      await this.answer(press, lang, 'staff.answer.failed');
     }
   }
 
@@ -125,6 +118,8 @@ export class StaffDesk {
     const member = await this.deps.staff.findByTelegramUserId(message.fromUserId);
     if (!member) return false;
     const text = message.text.trim();
+    const language = /^\/language(?:@\w+)?(?:\s+(\S+))?$/i.exec(text);
+    if (language) return this.chooseLanguage(member, language[1]);
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text);
     if (asked) return this.showCase(member, asked[1]!);
     if (/^\/cases(?:@\w+)?$/i.test(text)) return this.deps.queueDesk.onCommand(member).then(() => true);
@@ -135,15 +130,28 @@ export class StaffDesk {
     return this.deps.questions.onText(member, message);
   }
 
+  /**
+   * `/language`: switches the member's staff texts between Arabic and English; `/language en` (or
+   * `ar`, `english`, `arabic`, `العربية`) sets one. Said in the language now in force.
+   */
+  private async chooseLanguage(member: Staff, typed: string | undefined): Promise<boolean> {
+    const current = this.deps.readers.langOf(member);
+    const wanted = typed === undefined ? (current === 'ar' ? 'en' : 'ar') : languageNamed(typed);
+    if (wanted === null) return this.say(this.deps.readers.of(member), 'staff.language.usage').then(() => true);
+    const updated = await this.deps.staff.setLanguage(member.id, wanted);
+    await this.say(this.deps.readers.of(updated), 'staff.language.set');
+    return true;
+  }
+
   /** `/case REF`: the whole case and its history, privately (the view is audited); true: the text was handled. */
   private async showCase(member: Staff, typed: string): Promise<boolean> {
-    const chatId = String(member.telegramUserId);
+    const me = this.deps.readers.of(member);
     const reference = normalizeReference(typed, 'SR');
     const record = reference ? await this.deps.cases.findByReference(reference) : null;
-    if (!record) return this.tell(chatId, 'staff.answer.notFound').then(() => true);
+    if (!record) return this.say(me, 'staff.answer.notFound').then(() => true);
     const result = await this.deps.actions.view(record.id, member);
-    if (!result.ok) return this.tell(chatId, ...this.refusal(result)).then(() => true);
-    await this.sendCase(chatId, result.record);
+    if (!result.ok) return this.say(me, ...this.refusal(me.lang, result)).then(() => true);
+    await this.sendCase(me, result.record);
     return true;
   }
 
@@ -155,37 +163,45 @@ export class StaffDesk {
     const latest = record.additions.at(-1);
     // Only a holder who may still study the case hears what the person added.
     if (may(holder, 'study')) {
-      const told = await this.tell(String(holder!.telegramUserId), 'staff.info.provided', {
+      const them = this.deps.readers.of(holder!);
+      const told = await this.say(them, 'staff.info.provided', {
         reference: record.reference,
         text: latest?.text || '—',
         files: latest?.documentIds.length ?? 0,
       });
       if (told) {
-        for (const documentId of latest?.documentIds ?? []) await this.sendDocumentTo(String(holder!.telegramUserId), record.reference, documentId);
+        for (const documentId of latest?.documentIds ?? []) await this.sendDocumentTo(them.chatId, record.reference, documentId);
         return;
       }
     }
-    if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.info.providedGroup', { reference: record.reference });
+    const group = this.deps.readers.group();
+    if (group) await this.say(group, 'staff.info.providedGroup', { reference: record.reference });
   }
 
   /** Reminds the researcher holding an undecided case (or the group, or every researcher) that the promised date nears. */
   async postReminder(record: CaseRecord): Promise<void> {
-    const text = this.t('staff.clock.reminder', { ...this.views.caseParams(record) });
+    const text = (views: CaseViews) => views.t('staff.clock.reminder', views.caseParams(record));
+    const remind = (reader: Reader, withButtons: boolean) => {
+      const views = this.views[reader.lang];
+      return this.tell(reader, text(views), withButtons ? views.alertKeyboard(record) : undefined);
+    };
     const holder = record.assignee ? await this.deps.staff.get(record.assignee.id) : null;
-    if (may(holder, 'study') && (await this.tell(String(holder!.telegramUserId), text, undefined, this.views.alertKeyboard(record)))) return;
-    if (this.deps.staffGroupId !== null && (await this.tell(String(this.deps.staffGroupId), text, undefined, this.views.alertKeyboard(record)))) return;
-    for (const member of (await this.deps.staff.list()).filter((m) => may(m, 'study'))) await this.tell(String(member.telegramUserId), text);
+    if (may(holder, 'study') && (await remind(this.deps.readers.of(holder!), true))) return;
+    const group = this.deps.readers.group();
+    if (group && (await remind(group, true))) return;
+    for (const member of (await this.deps.staff.list()).filter((m) => may(m, 'study'))) await remind(this.deps.readers.of(member), false);
   }
 
   /** A case went back to the queue (its researcher lost the role or left): the alert shows it free, the group is told. */
   async caseReleased(record: CaseRecord): Promise<void> {
     await this.deps.groupAlerts.refreshAlert(record);
-    if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.case.released', { reference: record.reference });
+    const group = this.deps.readers.group();
+    if (group) await this.say(group, 'staff.case.released', { reference: record.reference });
   }
 
   /** Tells administrators that the promised date passed without a decision. */
   async postOverdue(record: CaseRecord): Promise<void> {
-    await this.tellAdministrators('staff.clock.overdue', this.views.caseParams(record));
+    await tellAdministrators(this.deps, (lang) => this.views[lang].t('staff.clock.overdue', this.views[lang].caseParams(record)));
   }
 
   /**
@@ -198,18 +214,21 @@ export class StaffDesk {
   async postRecordAlert(record: SelfServiceRecord): Promise<boolean> {
     const role = record.kind === 'feedback' ? 'complaints_handler' : 'volunteer_coordinator';
     const holders = (await this.deps.staff.list()).filter((member) => may(member, record.kind === 'feedback' ? 'answer_feedback' : 'volunteers'));
-    const text = this.views.recordText(record);
-    const keyboard =
+    const keyboard = (lang: Language) =>
       record.kind === 'feedback'
-        ? staffKeyboard([[{ text: this.t('staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]])
+        ? staffKeyboard([[{ text: this.t(lang, 'staff.button.answer'), data: signAction(this.deps.keys, 'answer', record.id) }]])
         : undefined;
     let told = 0;
-    for (const member of holders) if (await this.tell(String(member.telegramUserId), text, undefined, keyboard)) told += 1;
+    for (const member of holders) {
+      const them = this.deps.readers.of(member);
+      if (await this.tell(them, this.views[them.lang].recordText(record), keyboard(them.lang))) told += 1;
+    }
     if (told > 0) return true;
-    if (this.deps.staffGroupId !== null && !record.unassignedNoticed) {
-      const noticed = await this.tell(String(this.deps.staffGroupId), `staff.record.unassigned.${record.kind}`, {
+    const group = this.deps.readers.group();
+    if (group && !record.unassignedNoticed) {
+      const noticed = await this.say(group, `staff.record.unassigned.${record.kind}`, {
         reference: record.reference,
-        role: this.t(`staff.role.${role}`),
+        role: this.t(group.lang, `staff.role.${role}`),
       });
       if (noticed) await unassignedNoticed(this.deps, record.id);
     }
@@ -217,7 +236,9 @@ export class StaffDesk {
   }
 
   private async act(press: StaffPress, member: Staff, action: StaffAction, id: string, named?: number): Promise<void> {
-    const privateChat = String(press.fromUserId);
+    const me = this.deps.readers.of(member);
+    const views = this.views[me.lang];
+    const answer = (key: string, params?: Record<string, string>) => this.answer(press, me.lang, key, params);
     const where = {
       callbackQueryId: press.callbackQueryId,
       ...(press.chatId !== undefined ? { chatId: press.chatId } : {}),
@@ -228,40 +249,36 @@ export class StaffDesk {
     switch (action) {
       case 'take': {
         const { key, params } = await this.deps.referralDesk.onTake(member, id);
-        return this.answer(press, key, params);
+        return answer(key, params);
       }
       case 'erase':
       case 'keep': {
         const { key, params } = await this.deps.erasureDesk.onPress(member, action, id);
-        return this.answer(press, key, params);
+        return answer(key, params);
       }
       case 'send':
       case 'edit':
       case 'drop': {
         const { key, params } = await this.deps.questions.onDraftPress(member, action, id, where);
-        return this.answer(press, key, params);
+        return answer(key, params);
       }
       case 'undo': {
         const { key, params } = await this.deps.questions.onUndo(member, id, where);
-        return this.answer(press, key, params);
+        return answer(key, params);
       }
       case 'answer': {
         const allowed = await mayAskAnswer(this.deps, id, member);
         if (!allowed.ok)
-          return this.answer(
-            press,
+          return answer(
             allowed.reason === 'not_allowed' ? 'staff.answer.notAllowed' : allowed.reason === 'not_found' ? 'staff.answer.notFound' : 'staff.answer.already',
           );
-        return this.answer(
-          press,
-          (await this.deps.questions.ask(member, allowed.record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate',
-        );
+        return answer((await this.deps.questions.ask(member, allowed.record, 'answered')) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
       case 'open': {
         const result = await this.deps.actions.view(id, member);
-        if (!result.ok) return this.answer(press, ...this.refusal(result));
-        if (!(await this.sendCase(privateChat, result.record))) return this.answer(press, 'staff.answer.startPrivate');
-        return this.answer(press, 'staff.answer.sentPrivately');
+        if (!result.ok) return answer(...this.refusal(me.lang, result));
+        if (!(await this.sendCase(me, result.record))) return answer('staff.answer.startPrivate');
+        return answer('staff.answer.sentPrivately');
       }
       case 'ask_info':
       case 'note':
@@ -271,53 +288,52 @@ export class StaffDesk {
       case 'reject':
       case 'reopen': {
         const purpose = QUESTION_OF[action];
-        if (!may(member, QUESTION_PERMISSION[purpose])) return this.answer(press, 'staff.answer.notAllowed');
+        if (!may(member, QUESTION_PERMISSION[purpose])) return answer('staff.answer.notAllowed');
         const record = await this.deps.cases.get(id);
-        if (!record) return this.answer(press, 'staff.answer.notFound');
+        if (!record) return answer('staff.answer.notFound');
         const refused = await askRefusal(this.deps.cases, record, purpose, this.deps.requireRecommendation);
-        if (refused === 'id_shared') return this.answer(press, 'staff.answer.idShared');
-        if (refused === 'no_recommendation') return this.answer(press, 'staff.answer.needsRecommendation');
-        if (refused) return this.answer(press, refused === 'already' ? 'staff.answer.already' : 'staff.answer.wrongState', this.views.statusParams(record));
+        if (refused === 'id_shared') return answer('staff.answer.idShared');
+        if (refused === 'no_recommendation') return answer('staff.answer.needsRecommendation');
+        if (refused) return answer(refused === 'already' ? 'staff.answer.already' : 'staff.answer.wrongState', views.statusParams(record));
         // The committee decides with the researcher's recommendation in front of them.
-        const context = action === 'approve' || action === 'reject' ? this.views.recommendationLines(record).join('\n') : '';
-        return this.answer(
-          press,
-          (await this.deps.questions.ask(member, record, purpose, context)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate',
-        );
+        const context = action === 'approve' || action === 'reject' ? views.recommendationLines(record).join('\n') : '';
+        return answer((await this.deps.questions.ask(member, record, purpose, context)) ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate');
       }
       case 'register':
       case 'serve':
       case 'close': {
         const to = action === 'register' ? 'registered' : action === 'serve' ? 'service_delivered' : 'closed';
         const result = await this.deps.actions.advance(id, member, to, act);
-        if (!result.ok) return this.answer(press, ...this.refusal(result));
-        await this.answer(press, result.changed ? 'staff.answer.moved' : 'staff.answer.already', this.views.statusParams(result.record));
+        if (!result.ok) return answer(...this.refusal(me.lang, result));
+        await answer(result.changed ? 'staff.answer.moved' : 'staff.answer.already', views.statusParams(result.record));
         // Refreshed even when already done: a crash after the write may have left the alert showing the old buttons.
         this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
       }
       case 'handover':
-        return this.answer(press, ...(await this.offerHandOver(privateChat, member, id)));
+        return answer(...(await this.offerHandOver(me, member, id)));
       case 'give': {
         const to = named === undefined ? null : await this.deps.staff.findByTelegramUserId(named);
         const before = await this.deps.cases.get(id);
         const result = await this.deps.actions.handOver(id, member, to, act);
-        if (!result.ok) return this.answer(press, ...this.refusal(result));
-        await this.answer(press, result.changed ? 'staff.answer.handedOver' : 'staff.answer.already', { name: to?.name ?? '' });
+        if (!result.ok) return answer(...this.refusal(me.lang, result));
+        await answer(result.changed ? 'staff.answer.handedOver' : 'staff.answer.already', { name: to?.name ?? '' });
         if (!result.changed || !to) return;
         const params = { reference: result.record.reference, from: before?.assignee?.name ?? '—', to: to.name, by: member.name };
-        await this.tell(String(to.telegramUserId), 'staff.handover.received', params, this.views.alertKeyboard(result.record));
+        const colleague = this.deps.readers.of(to);
+        await this.say(colleague, 'staff.handover.received', params, this.views[colleague.lang].alertKeyboard(result.record));
         // Reassigned by an administrator: the researcher who held it hears it from the bot, not only from the group.
         const previous = before?.assignee && before.assignee.id !== member.id ? await this.deps.staff.get(before.assignee.id) : null;
-        if (previous) await this.tell(String(previous.telegramUserId), 'staff.handover.taken', params);
-        if (this.deps.staffGroupId !== null) await this.tell(String(this.deps.staffGroupId), 'staff.handover.group', params);
+        if (previous) await this.say(this.deps.readers.of(previous), 'staff.handover.taken', params);
+        const group = this.deps.readers.group();
+        if (group) await this.say(group, 'staff.handover.group', params);
         this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
       }
       case 'claim': {
         const result = await this.deps.actions.claim(id, member, act);
-        if (!result.ok) return this.answer(press, ...this.refusal(result));
-        await this.answer(press, result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
+        if (!result.ok) return answer(...this.refusal(me.lang, result));
+        await answer(result.changed ? 'staff.answer.claimed' : 'staff.answer.already');
         this.deps.groupAlerts.refreshAlertSoon(result.record);
         return;
       }
@@ -328,24 +344,25 @@ export class StaffDesk {
    * *Hand over*: the colleagues who could take the case, as buttons in the presser's private
    * chat. Checked here for a clear answer; checked again, with the colleague chosen, when one is.
    */
-  private async offerHandOver(chatId: string, member: Staff, caseId: string): Promise<[string, Record<string, string>?]> {
+  private async offerHandOver(me: Reader, member: Staff, caseId: string): Promise<[string, Record<string, string>?]> {
     const record = await this.deps.cases.get(caseId);
     if (!record) return ['staff.answer.notFound'];
     const refused = handOverRefusal(record, member);
-    if (refused === 'wrong_state') return ['staff.answer.wrongState', this.views.statusParams(record)];
+    if (refused === 'wrong_state') return ['staff.answer.wrongState', this.views[me.lang].statusParams(record)];
     if (refused) return ['staff.answer.notAllowed'];
     const colleagues = (await this.deps.staff.list()).filter((m) => mayTakeOver(m) && m.id !== record.assignee?.id);
     if (colleagues.length === 0) return ['staff.answer.noColleague'];
     const buttons = colleagues.map((m) => [{ text: m.name, data: signAction(this.deps.keys, 'give', record.id, m.telegramUserId) }]);
-    const told = await this.tell(chatId, 'staff.handover.choose', { reference: record.reference }, staffKeyboard(buttons));
+    const told = await this.say(me, 'staff.handover.choose', { reference: record.reference }, staffKeyboard(buttons));
     return [told ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate'];
   }
 
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
-  private async sendCase(chatId: string, record: CaseRecord): Promise<boolean> {
-    const text = this.views.caseText(record, await casesSharingId(this.deps.cases, record));
-    if (!(await this.tell(chatId, text, undefined, this.views.alertKeyboard(record)))) return false;
-    for (const documentId of record.documentIds) await this.sendDocumentTo(chatId, record.reference, documentId);
+  private async sendCase(reader: Reader, record: CaseRecord): Promise<boolean> {
+    const views = this.views[reader.lang];
+    const text = views.caseText(record, await casesSharingId(this.deps.cases, record));
+    if (!(await this.tell(reader, text, views.alertKeyboard(record)))) return false;
+    for (const documentId of record.documentIds) await this.sendDocumentTo(reader.chatId, record.reference, documentId);
     return true;
   }
 
@@ -361,34 +378,46 @@ export class StaffDesk {
     });
   }
 
-  private refusal(result: Extract<ActionResult, { ok: false }>): [string, Record<string, string>?] {
-    return refusalOf(result, (key) => this.t(key));
+  private refusal(lang: Language, result: Extract<ActionResult, { ok: false }>): [string, Record<string, string>?] {
+    return refusalOf(result, (key) => this.t(lang, key));
   }
 
-  /** Tells every active administrator privately, or the staff group when none could be reached; returns how many chats were told. */
+  /** Tells every active administrator privately, each in their language, or the staff group when none could be reached; returns how many chats were told. */
   async tellAdministrators(key: string, params?: Record<string, string | number>): Promise<number> {
-    return tellAdministrators(this.deps, this.t(key, params));
+    return tellAdministrators(this.deps, (lang) => this.t(lang, key, params));
   }
 
-  /** Sends a staff text (a key, or text already composed) privately; false when Telegram refuses (the member never started the bot). */
-  private async tell(chatId: string, keyOrText: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<boolean> {
-    const text = staffText(this.deps.translate, keyOrText, params);
-    return this.deps.gateway.tell(chatId, text, keyboard);
+  /** Sends a staff text by its key, in the reader's language; false when Telegram refuses (the member never started the bot). */
+  private say(reader: Reader, key: string, params?: Record<string, string | number>, keyboard?: CallbackKeyboard): Promise<boolean> {
+    return this.tell(reader, this.t(reader.lang, key, params), keyboard);
   }
 
-  private async answer(press: StaffPress, key: string, params?: Record<string, string>): Promise<void> {
+  /** Sends a text already written in the reader's language. */
+  private tell(reader: Reader, text: string, keyboard?: CallbackKeyboard): Promise<boolean> {
+    return this.deps.gateway.tell(reader.chatId, text, keyboard);
+  }
+
+  private async answer(press: StaffPress, lang: Language, key: string, params?: Record<string, string>): Promise<void> {
     await this.deps.gateway
       .call((t) =>
-        t.answerCbQuery(press.callbackQueryId, this.t(key, params), {
+        t.answerCbQuery(press.callbackQueryId, this.t(lang, key, params), {
           show_alert: !QUIET_ANSWERS.has(key),
         }),
       )
       .catch((error: unknown) => this.deps.logger.info({ ...errorFields(error) }, 'callback not answered'));
   }
 
-  private t(key: string, params?: Record<string, string | number>): string {
-    return this.deps.translate(STAFF_LANG, key, params);
+  private t(lang: Language, key: string, params?: Record<string, string | number>): string {
+    return this.deps.translate(lang, key, params);
   }
+}
+
+/** The language a member typed after `/language`; null for anything else. */
+function languageNamed(typed: string): Language | null {
+  const word = typed.trim().toLowerCase();
+  if (['ar', 'arabic', 'العربية', 'عربي', 'عربية'].includes(word)) return 'ar';
+  if (['en', 'english', 'الإنجليزية', 'الانجليزية', 'انجليزي', 'إنجليزي'].includes(word)) return 'en';
+  return null;
 }
 
 /** Answers to a press shown as a passing note, not a dialog to dismiss. */

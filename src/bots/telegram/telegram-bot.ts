@@ -26,6 +26,7 @@ import type { InboundMessage } from '../../core/channel.js';
 import { AlertPoster } from './alert-poster.js';
 import { StaffDesk } from './staff-desk.js';
 import { CaseViews } from './case-views.js';
+import { StaffReaders } from './staff-readers.js';
 import { GroupAlerts } from './group-alerts.js';
 import { ReportDesk } from './report-desk.js';
 import { CaseQueueDesk } from './case-queue-desk.js';
@@ -102,6 +103,7 @@ const COMMANDS = [
 export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
   const { config, logger } = deps;
   const staffGroupId = config.TELEGRAM_STAFF_GROUP_ID ?? null;
+  const readers = new StaffReaders(config.STAFF_GROUP_LANGUAGE, staffGroupId);
   const limiter = config.TELEGRAM_RATE_LIMITS === 'on' ? new RateLimiter(deps.redis, config.QUEUE_PREFIX) : null;
   const gateway = new TelegramGateway(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_API_ROOT, limiter, logger, {
     redis: deps.redis,
@@ -142,18 +144,21 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     keys: deps.keys,
     translate: deps.translate,
     catalog: deps.catalog,
-    staffGroupId,
+    readers,
     logger,
   });
-  const erasureDesk = new ErasureDesk({ gateway, staff: deps.staff, keys: deps.keys, translate: deps.translate, erasure: deps.erasure, logger });
-  const views = new CaseViews({ keys: deps.keys, translate: deps.translate, requestFlow, recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow } });
-  const groupAlerts = new GroupAlerts({ gateway, cases: deps.cases, keys: deps.keys, views, staffGroupId, logger });
+  const erasureDesk = new ErasureDesk({ gateway, staff: deps.staff, keys: deps.keys, translate: deps.translate, readers, erasure: deps.erasure, logger });
+  const recordFlows = { feedback: feedbackFlow, volunteer: volunteerFlow };
+  // The group reads the association's language, whatever each member chose.
+  const groupViews = new CaseViews({ keys: deps.keys, translate: deps.translate, requestFlow, recordFlows }, readers.associationLanguage);
+  const groupAlerts = new GroupAlerts({ gateway, cases: deps.cases, keys: deps.keys, views: groupViews, staffGroupId, logger });
   const reportDesk = new ReportDesk({
     gateway,
     staff: deps.staff,
     reports: { cases: deps.cases, surveys: deps.surveys, referrals: deps.referrals, records: deps.records },
     audit: deps.audit,
     translate: deps.translate,
+    readers,
     logger,
   });
   const questions = new QuestionDesk({
@@ -166,6 +171,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     referralDesk,
     keys: deps.keys,
     translate: deps.translate,
+    readers,
     decisionUndoMs,
     onCaseChanged: (record) => groupAlerts.refreshAlertSoon(record),
     logger,
@@ -177,6 +183,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     requestFlow,
     queue: new CaseQueue(deps.cases),
     cases: deps.cases,
+    readers,
     logger,
   });
   const desk = new StaffDesk({
@@ -191,14 +198,14 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     translate: deps.translate,
     requestFlow,
     records: deps.records,
-    recordFlows: { feedback: feedbackFlow, volunteer: volunteerFlow },
+    recordFlows,
     referralDesk,
     erasureDesk,
     groupAlerts,
     reportDesk,
     queueDesk,
     requireRecommendation,
-    staffGroupId,
+    readers,
     logger,
   });
   const handler = new TelegramUpdateHandler({ gateway, desk, ingest: deps.ingest, staffGroupId, logger });
