@@ -92,7 +92,7 @@ export function buildProgram(io: AdminIo): Command {
     .addOption(
       new Option(
         '--language <language>',
-        "the language of the member's staff texts (default: STAFF_GROUP_LANGUAGE; they can change it with /language)",
+        "the language of the member's staff texts (default: their earlier choice, or STAFF_GROUP_LANGUAGE; they can change it with /language)",
       ).choices(LanguageSchema.options),
     );
   withCommon(add).action(async (options: CommonOptions & { name: string; telegramId: string; role: string[]; language?: Language }, command: Command) => {

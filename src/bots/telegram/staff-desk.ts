@@ -90,7 +90,13 @@ export class StaffDesk {
     const listPage = verifyListPage(this.deps.keys, press.data);
     const verified = listPage ? null : verifyAction(this.deps.keys, press.data);
     // Looked up for the answer's language too; the cached check keeps a stranger's press from reaching the database.
-    const member = (await this.deps.staff.mayBeStaff(press.fromUserId)) ? await this.deps.staff.findByTelegramUserId(press.fromUserId) : null;
+    let member: Staff | null;
+    try {
+      member = (await this.deps.staff.mayBeStaff(press.fromUserId)) ? await this.deps.staff.findByTelegramUserId(press.fromUserId) : null;
+    } catch (error) {
+      this.deps.logger.warn({ ...errorFields(error) }, 'staff press failed');
+      return this.answer(press, this.deps.readers.associationLanguage, 'staff.answer.failed');
+    }
     const lang = this.deps.readers.langOf(member);
     if (!listPage && !verified) return this.answer(press, lang, 'staff.answer.invalid');
     if (!member) return this.answer(press, lang, 'staff.answer.notStaff');
@@ -118,7 +124,7 @@ export class StaffDesk {
     const member = await this.deps.staff.findByTelegramUserId(message.fromUserId);
     if (!member) return false;
     const text = message.text.trim();
-    const language = /^\/language(?:@\w+)?(?:\s+(\S+))?$/i.exec(text);
+    const language = /^\/lang(?:uage)?(?:@\w+)?(?:\s+(\S+))?$/i.exec(text);
     if (language) return this.chooseLanguage(member, language[1]);
     const asked = /^\/case(?:@\w+)?\s+(.+)$/i.exec(text);
     if (asked) return this.showCase(member, asked[1]!);
