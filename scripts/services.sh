@@ -102,6 +102,14 @@ ensure_chromium() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
+ensure_form_tools() {
+  # The support request form (PDF) is printed by Chromium in Debian's Noto fonts (Arabic shaped and
+  # joined); the tests read the PDFs back with poppler (pdftotext, pdfinfo, pdftoppm).
+  if fc-list 2>/dev/null | grep -q 'Noto Naskh Arabic' && command -v pdftotext >/dev/null; then return 0; fi
+  log "installing fonts-noto-core and poppler-utils"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core poppler-utils >/dev/null
+}
+
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm packages"
@@ -123,5 +131,6 @@ ensure_env_file() {
 ensure_redis
 ensure_ferretdb
 ensure_chromium
+ensure_form_tools
 ensure_node_modules
 if [ "${1:-}" = "--env" ]; then ensure_env_file; fi

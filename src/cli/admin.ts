@@ -34,6 +34,10 @@ import type { ErasureStatus } from '../models/erasure-repository.js';
 import { probeKeys } from '../services/key-rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
 import { BackupFileError } from './backup-file.js';
+import { FormCaseNotFoundError, writeCaseForm } from './form-commands.js';
+import { PdfRenderer } from '../services/pdf-renderer.js';
+import { loadFlowCatalog } from '../flows/catalog.js';
+import { normalizeReference } from '../core/reference.js';
 
 /** Exit code for success. */
 import { DatabaseUnreachableError, firstLine, hurryStaffChange, isUnreachable, withRedis, withReportStores, withStores, type AdminIo } from './admin-stores.js';
@@ -169,6 +173,28 @@ export function buildProgram(io: AdminIo): Command {
     await withStores(io, async ({ storage, audit }) => {
       const filter = options.status ? { status: options.status, limit } : { limit };
       await listCases({ cases: storage.repositories.cases, audit, operator, out: outputFor(io, options) }, filter);
+    });
+  });
+
+  const caseCommand = program.command('case').description('One case.').helpCommand(false);
+  const form = caseCommand
+    .command('form')
+    .description("Write a case's support request form (طلب دعم مستفيد) as a PDF, for the paper file. Holds personal data: audited under --operator.")
+    .argument('<reference>', 'the case, SR-XXXX-XXXX')
+    .requiredOption('--out <file>', 'the PDF to create, owner-only (an existing file or a link is never written through)')
+    .addOption(new Option('--language <language>', 'the language of the form').choices(LanguageSchema.options).default('ar'));
+  withCommon(form).action(async (typed: string, options: CommonOptions & { out: string; language: Language }, command: Command) => {
+    const operator = requireOperator(options, command);
+    const reference = normalizeReference(typed, 'SR');
+    if (!reference) throw new UsageError(`"${typed}" is not a case reference (SR-XXXX-XXXX).`);
+    if (occupied(options.out)) throw new UsageError(`--out ${options.out} exists; a form never replaces a file or writes through a link, choose a new name.`);
+    await withStores(io, async ({ storage, audit, config }) => {
+      const requestFlow = loadFlowCatalog().get('support_request')!;
+      const { cases, documents } = storage.repositories;
+      const renderer = new PdfRenderer({ executablePath: config.CHROMIUM_PATH });
+      const translate = createTranslator(loadCatalogues());
+      const bytes = await writeCaseForm({ cases, documents, audit, translate, requestFlow, renderer }, reference, options.out, options.language, operator);
+      io.stdout(`The form of ${reference} written to ${options.out} (${Math.round(bytes / 1024)} kB).\n`);
     });
   });
 
@@ -388,6 +414,7 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       error instanceof RestoreRefusedError ||
       error instanceof StaffError ||
       error instanceof ErasureNotFoundError ||
+      error instanceof FormCaseNotFoundError ||
       error instanceof ConfigError ||
       error instanceof KeyConfigError ||
       error instanceof AuditLogError

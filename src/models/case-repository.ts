@@ -582,6 +582,7 @@ export class CaseRepository {
       alert: doc.alert ?? null,
       history: (doc.history ?? []).map((move) => (move.reason === undefined ? move : { ...move, reason: openWords(this.keys, move.reason) })),
       owed: (doc.owed ?? []).map((stored) => openOwed(this.keys, stored)),
+      anonymised: doc.anonymisedAt ? { at: new Date(doc.anonymisedAt), because: doc.anonymisedFor ?? 'erasure' } : null,
     };
   }
 

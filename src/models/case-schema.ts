@@ -53,6 +53,8 @@ export interface CaseRecord {
   recommendation: Recommendation | null;
   /** What staff actions on the case still owe (notices, audit entries), decrypted; see models/owed.ts. */
   owed: OwedItem[];
+  /** When the personal data went (an erasure request, or the end of retention); null while it is kept. */
+  anonymised: { at: Date; because: 'erasure' | 'retention' } | null;
 }
 
 /** A researcher's recommendation: approve with the support proposed, or reject with the reason, and the field-visit note. */
@@ -201,7 +203,7 @@ export const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' 
 /** What a new case is made of; the repository encrypts the answers. */
 export type NewCase = Omit<
   CaseRecord,
-  'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'earlierNotes' | 'recommendation' | 'owed'
+  'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'earlierNotes' | 'recommendation' | 'owed' | 'anonymised'
 > & {
   by: Actor;
 };

@@ -8,7 +8,8 @@
  */
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RecordedCall } from '../helpers/fake-telegram.js';
+import type { RecordedCall, UploadedFile } from '../helpers/fake-telegram.js';
+import { pdfText } from '../helpers/pdf.js';
 import {
   answerTo,
   ARABIC_APPLICANT,
@@ -102,6 +103,14 @@ describe('staff in their language', () => {
     const caseView = await waitFor(() => john.texts().find((t) => t.startsWith(`📂 Request ${reference}`)), 'the case view');
     expect(caseView).toContain('Status: under study');
     expect(caseView).toContain(ARABIC_APPLICANT.fullName);
+
+    // The form for the paper file, in his language, the person's words as written.
+    expect(await john.pressLabel('🖨️ Form (PDF)')).toBe("Preparing the request's form; it will reach you here in a moment.");
+    const sent = await waitFor(() => callsTo(fake, 'sendDocument', JOHN.telegramUserId).at(-1), 'the form');
+    const upload = sent.params.document as UploadedFile;
+    expect(upload.filename).toBe(`${reference}-form.pdf`);
+    const form = pdfText(fake.uploadedBytes(upload.fileId!)!);
+    for (const words of ['Beneficiary support request', reference, 'Full name', 'القحطاني', 'النسيم']) expect(form).toContain(words);
 
     // A slip, then his recommendation from the case view: asked, refused and saved in English.
     expect(await john.say('/case SR-0000-0000', 'does not exist')).toContain('The request does not exist.');

@@ -455,6 +455,11 @@ export class FakeTelegram {
     return this.updates.length;
   }
 
+  /** The bytes of a file the bot uploaded (its `UploadedFile.fileId`), as Telegram keeps them. */
+  uploadedBytes(fileId: string): Buffer | undefined {
+    return this.files.get(fileId)?.bytes;
+  }
+
   /** Registers downloadable bytes under `fileId` (for getFile and the download path). */
   addFile(fileId: string, bytes: Buffer | Uint8Array | string, options: { path?: string; size?: number } = {}): { fileId: string; path: string; size: number } {
     const data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /** The three objects of a one-page PDF: catalogue, page tree, an A4 page. */
 const ONE_PAGE = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'];
 
@@ -22,4 +23,21 @@ export function handWrittenPdf(objects: readonly string[], trailer = ''): Buffer
  */
 export function onePagePdf(extra: readonly string[] = [], trailer = ''): Buffer {
   return handWrittenPdf([...ONE_PAGE, ...extra], trailer);
+}
+
+/**
+ * The text poppler's pdftotext reads out of a PDF (one page when given), in reading order, without
+ * the directional marks it wraps each run of right-to-left text in (U+202A–U+202E).
+ */
+export function pdfText(pdf: Buffer, page?: number): string {
+  const range = page === undefined ? [] : ['-f', String(page), '-l', String(page)];
+  return execFileSync('pdftotext', [...range, '-enc', 'UTF-8', '-', '-'], { input: pdf })
+    .toString('utf8')
+    .replace(/[\u202A-\u202E]/g, '');
+}
+
+/** How many pages poppler's pdfinfo counts. */
+export function pdfPages(pdf: Buffer): number {
+  const info = execFileSync('pdfinfo', ['-'], { input: pdf }).toString('utf8');
+  return Number(/^Pages:\s+(\d+)/m.exec(info)?.[1] ?? 0);
 }

@@ -29,6 +29,7 @@ export const StaffActionSchema = z.enum([
   'give',
   'recommend_approve',
   'recommend_reject',
+  'form',
 ]);
 export type StaffAction = z.infer<typeof StaffActionSchema>;
 
@@ -69,6 +70,8 @@ const ACTION_CODES: Readonly<Record<StaffAction, string>> = {
   /** A researcher's recommendation to approve or to reject: the bot asks for the support proposed or the reason, and the visit note. */
   recommend_approve: 'y',
   recommend_reject: 'j',
+  /** The case's support request form as a PDF, privately. */
+  form: 'm',
 };
 
 /** What each action's id names: a case, a self-service record, a referral, an erasure request, or a question to staff. */
@@ -95,6 +98,7 @@ const ID_PREFIX: Readonly<Record<StaffAction, 'case' | 'rec' | 'ref' | 'del' | '
   give: 'case',
   recommend_approve: 'case',
   recommend_reject: 'case',
+  form: 'case',
 };
 
 const ACTIONS_BY_CODE: ReadonlyMap<string, StaffAction> = new Map(StaffActionSchema.options.map((action) => [ACTION_CODES[action], action] as const));

@@ -78,7 +78,20 @@ export class CaseViews {
 
   /** The buttons that still make sense for the case's state. */
   alertKeyboard(record: CaseRecord): CallbackKeyboard {
-    const button = (action: StaffAction) => ({ text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) });
+    return staffKeyboard(this.alertRows(record));
+  }
+
+  /** The private case view's buttons: the alert's, and the form for the paper file. */
+  caseKeyboard(record: CaseRecord): CallbackKeyboard {
+    return staffKeyboard([...this.alertRows(record), [this.button('form', record)]]);
+  }
+
+  private button(action: StaffAction, record: CaseRecord): { text: string; data: string } {
+    return { text: this.t(`staff.button.${action}`), data: signAction(this.deps.keys, action, record.id) };
+  }
+
+  private alertRows(record: CaseRecord): { text: string; data: string }[][] {
+    const button = (action: StaffAction) => this.button(action, record);
     const rows = [[button('open')]];
     if (record.status === 'submitted' || isUnheld(record)) rows[0]!.push(button('claim'));
     if (record.status === 'in_review' && !record.decision)
@@ -88,7 +101,7 @@ export class CaseViews {
     if (record.status === 'rejected') rows.push([button('reopen')]);
     if (record.status === 'registered') rows.push([button('serve')]);
     if (canMove(record.status, 'closed')) rows.push([button('close')]);
-    return staffKeyboard(rows);
+    return rows;
   }
 
   /** What a group may see of a case: no name, no ID, no phone, no income, no document. */

@@ -27,6 +27,7 @@ import type { TelegramGateway } from './telegram-gateway.js';
 import { errorFields } from '../../logger.js';
 import { mayAskAnswer, unassignedNoticed } from '../../services/record-actions.js';
 import { casesSharingId } from '../../services/shared-ids.js';
+import { mayPrintForm, printCaseForm, type FormPrintingDeps } from '../../services/form-printing.js';
 
 /** What the staff desk works with. */
 export interface StaffDeskDeps {
@@ -51,6 +52,8 @@ export interface StaffDeskDeps {
   reportDesk: ReportDesk;
   /** `/cases`: the case queue by filter. */
   queueDesk: CaseQueueDesk;
+  /** What the case's support request form is made from. */
+  forms: FormPrintingDeps;
   /** Whether Approve and Reject wait for a researcher's recommendation (REQUIRE_RECOMMENDATION). */
   requireRecommendation: boolean;
   /** Referrals to a researcher: taking them, and relaying what the researcher writes. */
@@ -318,6 +321,8 @@ export class StaffDesk {
       }
       case 'handover':
         return answer(...(await this.offerHandOver(me, member, id)));
+      case 'form':
+        return this.sendForm(me, member, id, answer);
       case 'give': {
         const to = named === undefined ? null : await this.deps.staff.findByTelegramUserId(named);
         const before = await this.deps.cases.get(id);
@@ -363,11 +368,31 @@ export class StaffDesk {
     return [told ? 'staff.answer.checkPrivate' : 'staff.answer.startPrivate'];
   }
 
+  /**
+   * *Form (PDF)*: the case's support request form, in the member's language, sent privately. The
+   * press is answered before the render (a second or two), which then tells its own outcome.
+   */
+  private async sendForm(me: Reader, member: Staff, caseId: string, answer: (key: string) => Promise<void>): Promise<void> {
+    const record = await this.deps.cases.get(caseId);
+    if (!record) return answer('staff.answer.notFound');
+    if (!mayPrintForm(member, record)) return answer('staff.answer.notAllowed');
+    await answer('staff.form.preparing');
+    try {
+      const printed = await printCaseForm(this.deps.forms, { caseId }, { staff: member }, me.lang, 'telegram');
+      if (!printed.ok) return void (await this.say(me, printed.reason === 'not_found' ? 'staff.answer.notFound' : 'staff.answer.notAllowed'));
+      const caption = this.t(me.lang, 'staff.form.caption', { reference: printed.reference });
+      await this.deps.gateway.sending(me.chatId, (t) => t.sendDocument(me.chatId, { source: printed.pdf, filename: printed.filename }, { caption }));
+    } catch (error) {
+      this.deps.logger.warn({ caseId, ...errorFields(error) }, 'case form not made');
+      await this.say(me, 'staff.form.failed', { reference: record.reference });
+    }
+  }
+
   /** Sends the whole case and its documents to a staff member's private chat; false when the bot may not write there. */
   private async sendCase(reader: Reader, record: CaseRecord): Promise<boolean> {
     const views = this.views[reader.lang];
     const text = views.caseText(record, await casesSharingId(this.deps.cases, record));
-    if (!(await this.tell(reader, text, views.alertKeyboard(record)))) return false;
+    if (!(await this.tell(reader, text, views.caseKeyboard(record)))) return false;
     for (const documentId of record.documentIds) await this.sendDocumentTo(reader.chatId, record.reference, documentId);
     return true;
   }
@@ -433,6 +458,7 @@ const QUIET_ANSWERS = new Set([
   'staff.answer.checkPrivate',
   'staff.answer.handedOver',
   'staff.queue.shown',
+  'staff.form.preparing',
 ]);
 
 /** The question each button asks. */

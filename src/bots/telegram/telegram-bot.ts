@@ -27,6 +27,7 @@ import { AlertPoster } from './alert-poster.js';
 import { StaffDesk } from './staff-desk.js';
 import { CaseViews } from './case-views.js';
 import { StaffReaders } from './staff-readers.js';
+import { PdfRenderer } from '../../services/pdf-renderer.js';
 import { GroupAlerts } from './group-alerts.js';
 import { ReportDesk } from './report-desk.js';
 import { CaseQueueDesk } from './case-queue-desk.js';
@@ -205,6 +206,14 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     reportDesk,
     queueDesk,
     requireRecommendation,
+    forms: {
+      cases: deps.cases,
+      documents: deps.documents,
+      audit: deps.audit,
+      translate: deps.translate,
+      requestFlow,
+      renderer: new PdfRenderer({ executablePath: config.CHROMIUM_PATH }),
+    },
     readers,
     logger,
   });

@@ -1,3 +1,4 @@
+import { HEADLESS_CHROMIUM_ARGS } from '../../core/chromium.js';
 import pkg from 'whatsapp-web.js';
 import type { AuthStrategy, ClientOptions } from 'whatsapp-web.js';
 import { withTimeout } from '../../timeout.js';
@@ -113,11 +114,7 @@ export class SupervisedClient extends Client {
   }
 }
 
-/**
- * A supervised whatsapp-web.js client on Debian's Chromium, headless. `--no-sandbox` because the
- * service may run as root in a container; the background-networking flags keep Chromium from
- * calling Google's services, which a closed network refuses.
- */
+/** A supervised whatsapp-web.js client on Debian's Chromium, headless (see HEADLESS_CHROMIUM_ARGS). */
 export function createWhatsAppClient(options: WhatsAppClientOptions): SupervisedClient {
   return new SupervisedClient({
     authStrategy: options.authStrategy,
@@ -125,16 +122,7 @@ export function createWhatsAppClient(options: WhatsAppClientOptions): Supervised
     puppeteer: {
       executablePath: options.executablePath,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        ...(options.extraArgs ?? []),
-      ],
+      args: [...HEADLESS_CHROMIUM_ARGS, ...(options.extraArgs ?? [])],
     },
   });
 }
