@@ -100,7 +100,7 @@ export function buildCaseForm(input: CaseFormInput): CaseForm {
         };
   return {
     lang,
-    heading: { country: t('form.country'), association: capitalised(t('association.name')), registration: t('form.registration'), title: t('form.title') },
+    heading: paperHeading(t, t('form.title')),
     facts: [
       { label: t('form.reference'), value: record.reference },
       { label: t('form.status'), value: capitalised(t(`caseStatus.${record.status}`)) },
@@ -223,6 +223,11 @@ function isDocumentStep(flow: Flow, stepId: string): boolean {
 /** A size in kB or MB, to one decimal. */
 function readableSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
+}
+
+/** The association's heading on its paper (the form, the agenda). */
+export function paperHeading(t: (key: string) => string, title: string): CaseForm['heading'] {
+  return { country: t('form.country'), association: capitalised(t('association.name')), registration: t('form.registration'), title };
 }
 
 /** A heading's first letter in capitals (the English texts are written for the middle of a sentence). */

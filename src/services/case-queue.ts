@@ -156,7 +156,33 @@ export async function agendaPage(cases: CaseRepository, member: Staff, page: num
   const pages = Math.max(1, Math.ceil(total / QUEUE_PAGE_SIZE));
   const shown = Math.min(Math.max(0, page), pages - 1);
   const records = await cases.readyForDecision({ skip: shown * QUEUE_PAGE_SIZE, limit: QUEUE_PAGE_SIZE });
-  const lines = records.flatMap((record): AgendaLine[] => {
+  return { ok: true, page: shown, pages, total, lines: agendaLines(records, now) };
+}
+
+/** The most cases one printed agenda holds: a meeting decides fewer. */
+export const MEETING_AGENDA_LIMIT = 100;
+
+/** The whole agenda for a meeting (`/agenda pdf`), the oldest promised date first, with each case's support type and city. */
+export async function meetingAgenda(
+  cases: CaseRepository,
+  member: Staff,
+  now: Date,
+): Promise<
+  { ok: true; total: number; lines: (AgendaLine & { supportType: string; city: string; expectedBy: Date })[] } | { ok: false; reason: 'not_allowed' }
+> {
+  if (!may(member, 'decide') && !may(member, 'administer')) return { ok: false, reason: 'not_allowed' };
+  const total = await cases.countReadyForDecision();
+  const records = await cases.readyForDecision({ skip: 0, limit: MEETING_AGENDA_LIMIT });
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const lines = agendaLines(records, now).map((line) => {
+    const { supportType, city, expectedBy } = byId.get(line.id)!;
+    return { ...line, supportType, city, expectedBy };
+  });
+  return { ok: true, total, lines };
+}
+
+function agendaLines(records: readonly CaseRecord[], now: Date): AgendaLine[] {
+  return records.flatMap((record): AgendaLine[] => {
     const r = record.recommendation;
     // Its recommendation gone between the count and the read (the case erased): left out.
     if (!r) return [];
@@ -170,7 +196,6 @@ export async function agendaPage(cases: CaseRepository, member: Staff, page: num
       },
     ];
   });
-  return { ok: true, page: shown, pages, total, lines };
 }
 
 /** Whether the latest information request asked for documents and what the person sent since brought none. */

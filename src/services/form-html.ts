@@ -1,3 +1,4 @@
+import type { Language } from '../engine/session.js';
 import type { CaseForm, FormRow, FormTable } from './case-form.js';
 
 /**
@@ -7,10 +8,7 @@ import type { CaseForm, FormRow, FormTable } from './case-form.js';
  * name in Latin letters or a number sits right inside an Arabic line.
  */
 export function formHtml(form: CaseForm): string {
-  const rtl = form.lang === 'ar';
-  const body = [
-    `<header><div class="country">${esc(form.heading.country)}</div><div class="association">${esc(form.heading.association)}</div>`,
-    `<div class="registration">${esc(form.heading.registration)}</div><h1>${esc(form.heading.title)}</h1></header>`,
+  return printedPage(form.lang, form.heading, [
     rows(form.facts, 'facts'),
     form.erased ? `<p class="erased">${esc(form.erased)}</p>` : '',
     ...form.sections.map((s) => section(s.title, rows(s.rows))),
@@ -25,8 +23,41 @@ export function formHtml(form: CaseForm): string {
     section(form.history.title, table(form.history.table)),
     section(form.signatures.title, `<div class="signatures">${form.signatures.lines.map((l) => `<div><span>${esc(l)}</span><i></i></div>`).join('')}</div>`),
     `<footer>${esc(form.printed)}</footer>`,
+  ]);
+}
+
+/** The committee's agenda for a meeting, on the form's paper: a table with a blank column for each decision. */
+export function agendaHtml(agenda: AgendaPaper): string {
+  return printedPage(agenda.lang, agenda.heading, [
+    `<p>${esc(agenda.intro)}</p>`,
+    // Seven columns: the agenda is printed across the page.
+    '<style>@page{size:A4 landscape}</style>',
+    agenda.table.rows.length > 0 ? table(agenda.table, 'agenda') : `<p>${esc(agenda.none)}</p>`,
+    `<footer>${esc(agenda.printed)}</footer>`,
+  ]);
+}
+
+/** The committee's agenda as printed: see agenda-printing.ts. */
+export interface AgendaPaper {
+  lang: Language;
+  heading: PaperHeading;
+  intro: string;
+  table: FormTable;
+  none: string;
+  printed: string;
+}
+
+type PaperHeading = { country: string; association: string; registration: string; title: string };
+
+/** The association's paper: its heading, then the parts, right to left for Arabic. */
+function printedPage(lang: Language, heading: PaperHeading, parts: readonly string[]): string {
+  const rtl = lang === 'ar';
+  const body = [
+    `<header><div class="country">${esc(heading.country)}</div><div class="association">${esc(heading.association)}</div>`,
+    `<div class="registration">${esc(heading.registration)}</div><h1>${esc(heading.title)}</h1></header>`,
+    ...parts,
   ].join('\n');
-  return `<!doctype html><html lang="${form.lang}" dir="${rtl ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><title>${esc(form.heading.title)}</title>
+  return `<!doctype html><html lang="${lang}" dir="${rtl ? 'rtl' : 'ltr'}"><head><meta charset="utf-8"><title>${esc(heading.title)}</title>
 <style>${STYLE}${rtl ? 'body{font-family:"Noto Naskh Arabic","Noto Sans",sans-serif}' : 'body{font-family:"Noto Sans","Noto Naskh Arabic",sans-serif}'}</style></head>
 <body>${body}</body></html>`;
 }
@@ -55,6 +86,9 @@ blockquote{margin:4px 0;padding:6px 10px;border-inline-start:3px solid #2f5d50;b
 .signatures div{display:flex;flex-direction:column;break-inside:avoid}
 .signatures i{display:block;border-bottom:1px solid #333;height:34px}
 footer{margin-top:14px;font-size:8pt;color:#555}
+table.agenda td:last-child{width:22%}
+table.agenda td:nth-child(2){white-space:nowrap}
+table.agenda td{height:44px}
 `;
 
 function section(title: string, content: string): string {
@@ -66,9 +100,9 @@ function rows(items: readonly FormRow[], kind = 'rows'): string {
 }
 
 /** A table whose head row is repeated on every page it runs onto. */
-function table(t: FormTable): string {
+function table(t: FormTable, kind = ''): string {
   const head = `<thead><tr>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead>`;
-  return `<table>${head}<tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td><bdi>${lines(c)}</bdi></td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table class="${kind}">${head}<tbody>${t.rows.map((r) => `<tr>${r.map((c) => `<td><bdi>${lines(c)}</bdi></td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
 /** Escaped, each line break kept. */

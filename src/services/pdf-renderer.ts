@@ -55,6 +55,8 @@ export class PdfRenderer {
       await page.evaluate('document.fonts.ready.then(() => true)');
       const pdf = await page.pdf({
         format: 'A4',
+        // The page's own `@page { size }` wins: the agenda is printed landscape.
+        preferCSSPageSize: true,
         printBackground: true,
         margin: { top: '16mm', bottom: '18mm', left: '14mm', right: '14mm' },
         displayHeaderFooter: true,

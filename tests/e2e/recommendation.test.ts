@@ -6,8 +6,9 @@
  */
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeTelegram } from '../helpers/fake-telegram.js';
-import { answerTo, englishRequest, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf, TgUser } from '../helpers/telegram-people.js';
+import { FakeTelegram, type UploadedFile } from '../helpers/fake-telegram.js';
+import { pdfText } from '../helpers/pdf.js';
+import { answerTo, callsTo, englishRequest, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf, TgUser } from '../helpers/telegram-people.js';
 import { startTestApp, testEnvironment, waitFor } from '../helpers/test-app.js';
 
 const GROUP = -100_953;
@@ -72,6 +73,15 @@ describe('the researcher’s recommendation', () => {
     expect(agenda).toContain(`1. ${reference}`);
     expect(agenda).toContain('👍 الموافقة — A monthly food basket for three months (سارة الباحثة)');
     expect(agenda).not.toContain('⚠️');
+    // The same agenda on paper for the meeting: the researcher may not print it; the member gets the PDF, audited.
+    expect(await researcherChat.say('/agenda pdf', 'جدول الأعمال للجنة')).toContain('أدوارك لا تتيحه');
+    await member.say('/agenda pdf', 'جارٍ إعداد جدول الأعمال');
+    const sent = await waitFor(() => callsTo(fake, 'sendDocument', COMMITTEE.telegramUserId).at(-1), 'the agenda as a PDF');
+    const paper = pdfText(fake.uploadedBytes((sent.params.document as UploadedFile).fileId!)!);
+    for (const words of ['جدول أعمال لجنة البحث', reference, 'A monthly food basket', 'قرار اللجنة'])
+      expect(paper).toContain(words);
+    const printed = await app.repositories.audit.list({ targetKind: 'agenda', limit: 5 });
+    expect(printed).toEqual([expect.objectContaining({ action: 'agenda.printed', details: { lang: 'ar', cases: 1 } })]);
     // ✅ 1 there asks, as Approve on the alert does, with the recommendation above the question; the decision goes through.
     expect(await member.pressLabel('✅ 1')).toBe('أكمل في المحادثة الخاصة مع البوت.');
     const asked = await member.replies(0, 'الدعم');

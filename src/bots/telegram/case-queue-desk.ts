@@ -22,6 +22,8 @@ import { signAction, signListPage } from './callback-data.js';
 import { staffKeyboard, type CallbackKeyboard } from './render-message.js';
 import type { TelegramGateway } from './telegram-gateway.js';
 import type { StaffReaders } from './staff-readers.js';
+import { printAgenda, type AgendaPrintingDeps } from '../../services/agenda-printing.js';
+import { may } from '../../services/staff-permissions.js';
 import type { Language } from '../../engine/session.js';
 
 /** The list button that goes back to the filters (no filter has this letter). */
@@ -40,6 +42,8 @@ export interface CaseQueueDeskDeps {
   cases: CaseRepository;
   /** Who reads staff texts in which language. */
   readers: StaffReaders;
+  /** What the printed agenda is made from. */
+  agendas: AgendaPrintingDeps;
   logger: Logger;
 }
 
@@ -73,6 +77,25 @@ export class CaseQueueDesk {
     if (!result.ok) return void (await this.deps.gateway.tell(chatId, this.t(lang, 'staff.agenda.notAllowed')));
     const view = this.agendaView(lang, result);
     await this.deps.gateway.tell(chatId, view.text, view.keyboard);
+  }
+
+  /**
+   * `/agenda pdf`: the agenda for a meeting as a PDF, privately, in the member's language (see
+   * printAgenda). Said first that it is coming: the render takes a second or two.
+   */
+  async onAgendaPdf(member: Staff): Promise<void> {
+    const { chatId, lang } = this.deps.readers.of(member);
+    if (!may(member, 'decide') && !may(member, 'administer')) return void (await this.deps.gateway.tell(chatId, this.t(lang, 'staff.agenda.notAllowed')));
+    await this.deps.gateway.tell(chatId, this.t(lang, 'staff.agenda.printing'));
+    try {
+      const printed = await printAgenda(this.deps.agendas, member, lang);
+      if (!printed.ok) return void (await this.deps.gateway.tell(chatId, this.t(lang, 'staff.agenda.notAllowed')));
+      const caption = this.t(lang, 'staff.agenda.caption', { count: printed.count });
+      await this.deps.gateway.sending(chatId, (t) => t.sendDocument(chatId, { source: printed.pdf, filename: printed.filename }, { caption }));
+    } catch (error) {
+      this.deps.logger.warn({ ...errorFields(error) }, 'agenda not printed');
+      await this.deps.gateway.tell(chatId, this.t(lang, 'staff.agenda.failed'));
+    }
   }
 
   /** A press on a list button; returns the key of the short answer to the press. */

@@ -133,6 +133,7 @@ export class StaffDesk {
     if (asked) return this.showCase(member, asked[1]!);
     if (/^\/cases(?:@\w+)?$/i.test(text)) return this.deps.queueDesk.onCommand(member).then(() => true);
     if (/^\/agenda(?:@\w+)?$/i.test(text)) return this.deps.queueDesk.onAgenda(member).then(() => true);
+    if (/^\/agenda(?:@\w+)?\s+pdf$/i.test(text)) return this.deps.queueDesk.onAgendaPdf(member).then(() => true);
     const command = /^\/(report|export)(?:@\w+)?(?:\s+(.*))?$/i.exec(text);
     if (command)
       return this.deps.reportDesk.onCommand(member, command[1]!.toLowerCase() as 'report' | 'export', (command[2] ?? '').trim().split(/\s+/).filter(Boolean));

@@ -177,6 +177,8 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     onCaseChanged: (record) => groupAlerts.refreshAlertSoon(record),
     logger,
   });
+  // One renderer: forms and agendas are printed one at a time, each in its own Chromium.
+  const renderer = new PdfRenderer({ executablePath: config.CHROMIUM_PATH });
   const queueDesk = new CaseQueueDesk({
     gateway,
     keys: deps.keys,
@@ -185,6 +187,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
     queue: new CaseQueue(deps.cases),
     cases: deps.cases,
     readers,
+    agendas: { cases: deps.cases, audit: deps.audit, translate: deps.translate, requestFlow, renderer },
     logger,
   });
   const desk = new StaffDesk({
@@ -212,7 +215,7 @@ export function assembleTelegram(deps: TelegramBotDeps): TelegramBot {
       audit: deps.audit,
       translate: deps.translate,
       requestFlow,
-      renderer: new PdfRenderer({ executablePath: config.CHROMIUM_PATH }),
+      renderer,
     },
     readers,
     logger,
