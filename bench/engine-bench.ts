@@ -35,7 +35,7 @@ function answer(request: EngineRequest): RequestResult {
     case 'check_national_id':
       return { request: 'check_national_id', holder: 'none' };
     case 'submit_case':
-      return { request: 'submit_case', outcome: 'submitted', reference: 'SR-BNCH-0001', expectedBy: '15 Nov 2026' };
+      return { request: 'submit_case', outcome: 'submitted', caseId: 'case_bench', reference: 'SR-BNCH-0001', expectedBy: '15 Nov 2026' };
     default:
       throw new Error(`engine bench: unexpected request ${request.type}`);
   }

@@ -76,6 +76,7 @@ const record: CaseRecord = {
   },
   owed: [],
   anonymised: null,
+  documentsLater: [],
 };
 const documents = new Map<string, DocumentMeta>([
   ['doc_1', { chatKey: 'sample', kind: 'image', mime: 'image/jpeg', size: 184_320, createdAt: submitted }],

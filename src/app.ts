@@ -153,6 +153,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     committeeDays: config.COMMITTEE_ANSWER_DAYS,
     committeeDayCount: config.COMMITTEE_DAY_COUNT,
     committeeReminderDay: config.COMMITTEE_REMINDER_DAY,
+    documentsReminderMs: config.DOCUMENTS_REMINDER_DAYS * 86_400_000,
     staleLockMs,
     chatLocks,
     attempts: new AttemptCounter(commandsRedis, config.QUEUE_PREFIX),

@@ -110,6 +110,8 @@ export const ConfigSchema = z.object({
   RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500, 'at most 100 years').default(1825),
   /** On which day after submission (counted like the answer period) researchers are reminded of an undecided case. */
   COMMITTEE_REMINDER_DAY: z.coerce.number().int().min(1).default(10),
+  /** Days after submission on which a person who promised documents "later" is reminded of them, once. */
+  DOCUMENTS_REMINDER_DAYS: z.coerce.number().min(0).default(3),
   PRIVACY_NOTICE_VERSION: z.string().default('privacy-2026-1'),
   MAX_DOCUMENT_MB: z.coerce.number().positive().max(20, 'Telegram downloads at most 20 MB').default(10),
   MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(40_000_000),

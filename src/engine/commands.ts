@@ -150,6 +150,15 @@ export function isEndOfReferral(text: string): boolean {
 
 const DONE = new Set(['done', 'finished', 'finish', 'تم', 'انتهيت', 'خلاص', 'بس'].map(normalizeArabic));
 
+const LATER = new Set(
+  ['later', 'send later', 'i will send it later', 'لاحقا', 'لاحقًا', 'بعدين', 'سأرسله لاحقا', 'سارسله لاحقا', 'ارسله لاحقا', 'أرسله لاحقا'].map(normalizeArabic),
+);
+
+/** Whether the person says they will send a document later. */
+export function isLater(text: string): boolean {
+  return LATER.has(normalizeArabic(text.trim())) || text.trim().toLowerCase() === '/later';
+}
+
 /** Whether the person says they have sent all the files for a document question. */
 export function isDone(text: string): boolean {
   return DONE.has(normalizeArabic(text.trim())) || text.trim().toLowerCase() === '/done';

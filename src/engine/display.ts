@@ -1,4 +1,4 @@
-import type { Flow, Option } from './flow-definition.js';
+import { SENT_LATER, type Flow, type Option } from './flow-definition.js';
 import type { Translate } from './contract.js';
 import type { AnswerValue, Language } from './session.js';
 
@@ -11,7 +11,8 @@ export function displayAnswer(flow: Flow, stepId: string, value: AnswerValue | u
     const option = spec.type === 'choice' || spec.type === 'multi_choice' ? spec.options.find((o: Option) => o.id === String(id)) : undefined;
     return option ? t(lang, option.label) : String(id);
   };
-  if (spec.type === 'document') return t(lang, 'review.files', { count: Array.isArray(value) ? value.length : 0 });
+  if (spec.type === 'document')
+    return value === SENT_LATER ? t(lang, 'review.later') : t(lang, 'review.files', { count: Array.isArray(value) ? value.length : 0 });
   if (spec.type === 'yes_no') return t(lang, value ? 'common.yes' : 'common.no');
   if (spec.type === 'choice') return label(String(value));
   // Stored in international form; read back as people write it at home.

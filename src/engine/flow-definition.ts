@@ -52,11 +52,19 @@ export const AnswerSpecSchema = z.discriminatedUnion('type', [
     maxFiles: z.number().int().positive(),
     /** "Done" with no file is an answer (none to send); otherwise at least one file is needed. */
     optional: z.boolean().optional(),
+    /**
+     * The person may answer "I will send it later" (recorded as {@link SENT_LATER}): the request
+     * is submitted with the document listed as missing, and they send it with «استكمال».
+     */
+    later: z.boolean().optional(),
   }),
   /** A question for the association: a topic chosen from the FAQ, or free text matched to one (see `FlowCatalog.faq`). */
   z.strictObject({ type: z.literal('faq') }),
 ]);
 export type AnswerSpec = z.infer<typeof AnswerSpecSchema>;
+
+/** The answer of a document question the person will answer later, with «استكمال». */
+export const SENT_LATER = 'later';
 
 /**
  * Where a transition leads: a step id of the same flow, or one of

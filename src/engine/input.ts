@@ -17,7 +17,7 @@ export interface OpenCaseSummary {
 export type RequestResult =
   | { request: 'find_own_open_case'; openCase: OpenCaseSummary | null }
   | { request: 'check_national_id'; holder: 'none' | 'this_chat' | 'limited' }
-  | { request: 'submit_case'; outcome: 'submitted'; reference: string; expectedBy: string }
+  | { request: 'submit_case'; outcome: 'submitted'; caseId: string; reference: string; expectedBy: string }
   | { request: 'submit_case'; outcome: 'duplicate' }
   | { request: 'withdraw_case'; outcome: 'withdrawn' | 'not_open'; reference: string }
   | { request: 'submit_record'; reference: string }

@@ -1,4 +1,4 @@
-import type { Flow, QuestionStep } from './flow-definition.js';
+import { SENT_LATER, type Flow, type QuestionStep } from './flow-definition.js';
 import type { AnswerValue, Draft } from './session.js';
 import { answeredPath } from './path.js';
 import type { Choice, Turn } from './turn.js';
@@ -49,6 +49,8 @@ function questionOptions(turn: Turn, step: QuestionStep): Choice[] {
       return yesNoOptions(turn, 'question');
     case 'faq':
       return faqOptions(turn, turn.current().draft);
+    case 'document':
+      return step.answer.later ? [{ id: SENT_LATER, label: turn.t('document.later') }] : [];
     default:
       return [];
   }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Flow, Step } from './flow-definition.js';
+import { SENT_LATER, type Flow, type Step } from './flow-definition.js';
 import type { EngineInput } from './input.js';
 import type { AnswerValue, Draft } from './session.js';
-import { isDone } from './commands.js';
+import { isDone, isLater } from './commands.js';
 import { readAnswer } from './answers.js';
 import { nextTarget } from './path.js';
 import { discard, dropDraft, requestAnswers } from './drafts.js';
@@ -16,7 +16,7 @@ import type { Turn } from './turn.js';
 /** Files arrive one by one until the question's maximum or "done". */
 export function answerDocument(
   turn: Turn,
-  { maxFiles: max, optional }: { maxFiles: number; optional?: boolean },
+  { maxFiles: max, optional, later }: { maxFiles: number; optional?: boolean; later?: boolean },
   stepId: string,
   draft: Draft,
   input: EngineInput,
@@ -26,8 +26,11 @@ export function answerDocument(
     if (draft.files.length >= max) return finishDocuments(turn, stepId, draft);
     return turn.sayWith('document.received', [doneOption(turn)], { count: draft.files.length, max });
   }
+  // "Later" before any file: the document is promised, the request goes on without it.
+  const saysLater = input.kind === 'choice' ? input.optionId === SENT_LATER : input.kind === 'text' && isLater(input.text);
+  if (later && saysLater && draft.files.length === 0) return record(turn, stepId, SENT_LATER);
   const done = input.kind === 'choice' ? input.optionId === 'done' : input.kind === 'text' && isDone(input.text);
-  if (!done) return reject(turn, 'document.expected');
+  if (!done) return reject(turn, later ? 'document.expectedOrLater' : 'document.expected');
   if (draft.files.length === 0) {
     // Revisiting a question already answered: "done" with no new file keeps the files given before.
     const given = draft.answers[stepId];

@@ -10,7 +10,7 @@ import { onCommand } from './command-handling.js';
 import { discard, expireDrafts } from './drafts.js';
 import { modeOf } from './modes.js';
 import { showMenu } from './navigation.js';
-import { onInfoRequested } from './requests/info.js';
+import { onDocumentsReminder, onInfoRequested } from './requests/info.js';
 import { inReferral, onReferralEnded, type PersonInput } from './requests/referral.js';
 import { onResult } from './requests/results.js';
 import { onSurveyInvite } from './requests/survey.js';
@@ -93,6 +93,7 @@ function onMessage(turn: Turn, input: PersonInput): void {
 function onNotice(turn: Turn, key: string, params: Record<string, string | number>): void {
   if (key === 'survey.invite') return onSurveyInvite(turn, String(params.surveyId ?? ''), params);
   if (key === 'info.requested') return onInfoRequested(turn, params);
+  if (key === 'documents.reminder') return onDocumentsReminder(turn, params);
   if (key === 'referral.ended') return onReferralEnded(turn, params);
   turn.say(key, params);
 }

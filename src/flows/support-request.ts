@@ -176,7 +176,7 @@ export const supportRequestFlow = {
       prompt: 'q.docFamilyCard',
       label: 'label.docFamilyCard',
       skipIf: { not: { field: 'family_count', gt: 1 } },
-      answer: { type: 'document', maxFiles: 4 },
+      answer: { type: 'document', maxFiles: 4, later: true },
       next: [{ to: 'doc_income_proof' }],
     },
     doc_income_proof: {
@@ -184,7 +184,7 @@ export const supportRequestFlow = {
       prompt: 'q.docIncomeProof',
       label: 'label.docIncomeProof',
       skipIf: { not: { field: 'monthly_income', gt: 0 } },
-      answer: { type: 'document', maxFiles: 6 },
+      answer: { type: 'document', maxFiles: 6, later: true },
       next: [{ to: 'doc_lease' }],
     },
     doc_lease: {
@@ -199,7 +199,7 @@ export const supportRequestFlow = {
           ],
         },
       },
-      answer: { type: 'document', maxFiles: 6 },
+      answer: { type: 'document', maxFiles: 6, later: true },
       next: [{ to: 'doc_medical' }],
     },
     doc_medical: {
@@ -207,7 +207,7 @@ export const supportRequestFlow = {
       prompt: 'q.docMedical',
       label: 'label.docMedical',
       skipIf: { not: { field: 'support_type', equals: 'medical' } },
-      answer: { type: 'document', maxFiles: 10 },
+      answer: { type: 'document', maxFiles: 10, later: true },
       next: [{ to: 'review' }],
     },
     review: { kind: 'review', prompt: 'review.prompt', next: [{ to: 'declaration' }] },

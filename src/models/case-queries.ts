@@ -20,6 +20,8 @@ export interface QueueQuery {
   expectedBefore?: Date;
   /** The information request named at least one of these. */
   infoItems?: readonly string[];
+  /** Documents missing: an open information request named one of these, or the person promised documents at submission. */
+  documentsMissing?: readonly string[];
   /** Nobody holds the case. */
   unheld?: boolean;
   /** A researcher recommended a decision. */
@@ -55,6 +57,11 @@ export function queueFilter(query: QueueQuery, status: CaseStatus): Record<strin
     ...(query.assigneeId !== undefined ? { 'assignee.id': query.assigneeId } : {}),
     ...(Object.keys(expected).length > 0 ? { expectedBy: expected } : {}),
     ...(query.infoItems ? { 'infoRequest.items': { $in: [...query.infoItems] } } : {}),
+    ...(query.documentsMissing
+      ? status === 'information_requested'
+        ? { $or: [{ 'infoRequest.items': { $in: [...query.documentsMissing] } }, { documentsOwed: true }] }
+        : { documentsOwed: true }
+      : {}),
     ...(query.unheld ? { assignee: null } : {}),
     ...(query.recommended ? { 'recommendation.outcome': { $in: ['approve', 'reject'] } } : {}),
   };

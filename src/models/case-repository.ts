@@ -67,6 +67,9 @@ export class CaseRepository {
       submittedAt: input.submittedAt,
       expectedBy: input.expectedBy,
       ...(input.remindAt ? { remindAt: input.remindAt } : {}),
+      documentsLater: input.documentsLater ?? [],
+      documentsOwed: (input.documentsLater ?? []).length > 0,
+      documentsReminderAt: (input.documentsLater ?? []).length > 0 ? (input.documentsReminderAt ?? null) : null,
       reminderState: null as never,
       overdueState: null as never,
       decision: null,
@@ -232,7 +235,13 @@ export class CaseRepository {
     const result = await this.model.updateOne(
       { _id: id, status: 'information_requested' },
       {
-        $set: { status: 'in_review', updatedAt: at, infoProvided: true },
+        $set: {
+          status: 'in_review',
+          updatedAt: at,
+          infoProvided: true,
+          // Files sent now answer the documents promised at submission too.
+          ...(addition.documentIds.length > 0 ? { documentsLater: [], documentsOwed: false, documentsReminderAt: null } : {}),
+        },
         $push: {
           history: entry,
           additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark },
@@ -241,6 +250,47 @@ export class CaseRepository {
       },
     );
     return result.modifiedCount === 1;
+  }
+
+  /**
+   * Documents the person promised at submission, sent with «استكمال»: kept with the case as an
+   * addition (the state unchanged), the promise and its reminder cleared once files came, the
+   * researcher to be told. False when nothing was owed (sent already, or the case decided or closed). The caller
+   * holds the case's lock.
+   */
+  async provideLaterDocuments(id: string, addition: { text: string; documentIds: string[]; mark: string }, at: Date): Promise<boolean> {
+    const current = await this.model.findById(id, { additions: 1 }).lean<Pick<CaseDoc, 'additions'>>();
+    if (current?.additions?.some((a) => (a as { mark?: string }).mark === addition.mark)) return true;
+    const result = await this.model.updateOne(
+      { _id: id, documentsOwed: true, status: { $in: [...UNDECIDED] } },
+      {
+        // Words without a file add to the case and leave the documents owed.
+        $set: {
+          updatedAt: at,
+          infoProvided: true,
+          ...(addition.documentIds.length > 0 ? { documentsLater: [], documentsOwed: false, documentsReminderAt: null } : {}),
+        },
+        $push: {
+          additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark },
+          documentIds: { $each: addition.documentIds },
+        },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /** Cases whose reminder of promised documents is due, with the chat to remind. */
+  async documentsRemindersDue(now: Date, limit = 50): Promise<{ id: string; reference: string; chatKey: string; channel: string; documentsLater: string[] }[]> {
+    const docs = await this.model
+      .find({ documentsReminderAt: { $lte: now }, documentsOwed: true }, { _id: 1, reference: 1, chatKey: 1, channel: 1, documentsLater: 1 })
+      .limit(limit)
+      .lean<CaseDoc[]>();
+    return docs.map((d) => ({ id: d._id, reference: d.reference, chatKey: d.chatKey, channel: d.channel, documentsLater: d.documentsLater ?? [] }));
+  }
+
+  /** The reminder of promised documents was queued: not again. */
+  async documentsReminded(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { documentsReminderAt: null } });
   }
 
   /** Cases whose researcher is still to be told of information provided. */
@@ -529,6 +579,9 @@ export class CaseRepository {
           recommendation: null,
           earlierNotes: this.keys.encryptText(''),
           infoProvided: false,
+          documentsLater: [],
+          documentsOwed: false,
+          documentsReminderAt: null,
           // What staff acts still owed the person goes (it may hold what the committee wrote, and nobody is left to tell); audit entries stay owed.
           ...auditsOnly,
           // Who decided, what and when stay (the audit of decisions); the words typed about the person go.
@@ -583,6 +636,7 @@ export class CaseRepository {
       history: (doc.history ?? []).map((move) => (move.reason === undefined ? move : { ...move, reason: openWords(this.keys, move.reason) })),
       owed: (doc.owed ?? []).map((stored) => openOwed(this.keys, stored)),
       anonymised: doc.anonymisedAt ? { at: new Date(doc.anonymisedAt), because: doc.anonymisedFor ?? 'erasure' } : null,
+      documentsLater: doc.documentsLater ?? [],
     };
   }
 

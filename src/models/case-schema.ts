@@ -55,6 +55,8 @@ export interface CaseRecord {
   owed: OwedItem[];
   /** When the personal data went (an erasure request, or the end of retention); null while it is kept. */
   anonymised: { at: Date; because: 'erasure' | 'retention' } | null;
+  /** The document questions the person answered "I will send it later", until they send documents with «استكمال». */
+  documentsLater: string[];
 }
 
 /** A researcher's recommendation: approve with the support proposed, or reject with the reason, and the field-visit note. */
@@ -110,6 +112,11 @@ export interface CaseDoc {
   history: CaseMove[];
   updatedAt: Date;
   remindAt?: Date;
+  /** As {@link CaseRecord.documentsLater}; `documentsOwed` is true while it is not empty (what the queue and the sweeper query). */
+  documentsLater?: string[];
+  documentsOwed?: boolean;
+  /** When the person is reminded, once, of the documents they promised; null once reminded or sent. */
+  documentsReminderAt?: Date | null;
   /** The committee's clock: the reminder before the promised date, the alert after it; null until due. */
   reminderState?: ClockState;
   overdueState?: ClockState;
@@ -177,6 +184,9 @@ export const caseSchema = new Schema<CaseDoc>(
     retainUntil: Date,
     anonymisedAt: Date,
     anonymisedFor: String,
+    documentsLater: { type: [String], default: [] },
+    documentsOwed: { type: Boolean, default: false },
+    documentsReminderAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'cases' },
 );
@@ -189,6 +199,7 @@ caseSchema.index({ status: 1, expectedBy: 1 });
 caseSchema.index({ retainUntil: 1 });
 caseSchema.index({ owedDueAt: 1 });
 caseSchema.index({ 'assignee.id': 1 });
+caseSchema.index({ documentsReminderAt: 1 });
 
 /** A step of the committee's clock: due (to be told), then sent. */
 export type ClockState = 'due' | 'sent';
@@ -203,9 +214,24 @@ export const CLOCK_FIELD = { reminder: 'reminderState', overdue: 'overdueState' 
 /** What a new case is made of; the repository encrypts the answers. */
 export type NewCase = Omit<
   CaseRecord,
-  'status' | 'decision' | 'history' | 'assignee' | 'alert' | 'infoRequest' | 'additions' | 'notes' | 'earlierNotes' | 'recommendation' | 'owed' | 'anonymised'
+  | 'status'
+  | 'decision'
+  | 'history'
+  | 'assignee'
+  | 'alert'
+  | 'infoRequest'
+  | 'additions'
+  | 'notes'
+  | 'earlierNotes'
+  | 'recommendation'
+  | 'owed'
+  | 'anonymised'
+  | 'documentsLater'
 > & {
   by: Actor;
+  /** The documents promised later, and when to remind the person of them. */
+  documentsLater?: string[];
+  documentsReminderAt?: Date;
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { Translate } from '../engine/contract.js';
-import type { Flow } from '../engine/flow-definition.js';
+import { SENT_LATER, type Flow } from '../engine/flow-definition.js';
 import type { AnswerValue, Language } from '../engine/session.js';
 import { answerLabelKey, displayAnswer } from '../engine/display.js';
 import type { CaseRecord } from '../models/case-repository.js';
@@ -166,6 +166,7 @@ function documentTable(
     for (const stepId of steps) {
       const ids = record.answers[stepId];
       if (Array.isArray(ids)) for (const id of ids) row(label(stepId), String(id));
+      else if (ids === SENT_LATER) rows.push([label(stepId), t('review.later'), '—', '—']);
     }
     for (const addition of record.additions) for (const id of addition.documentIds) row(t('form.documents.added'), id);
   }

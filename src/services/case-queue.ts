@@ -63,7 +63,8 @@ export function queryOf(filter: QueueFilter, member: Staff, now: Date): QueueQue
     case 'info':
       return { statuses: ['information_requested'] };
     case 'docs':
-      return { statuses: ['information_requested'], infoItems: DOCUMENT_ITEMS };
+      // Asked for and not come, or promised at submission and not sent yet.
+      return { statuses: ['submitted', 'in_review', 'information_requested'], documentsMissing: DOCUMENT_ITEMS };
     case 'committee':
       // What the agenda lists: in review, with a researcher's recommendation.
       return { statuses: ['in_review'], recommended: true };
@@ -199,7 +200,8 @@ function agendaLines(records: readonly CaseRecord[], now: Date): AgendaLine[] {
 }
 
 /** Whether the latest information request asked for documents and what the person sent since brought none. */
-export function documentsMissing(record: Pick<CaseRecord, 'infoRequest' | 'additions'>): boolean {
+export function documentsMissing(record: Pick<CaseRecord, 'infoRequest' | 'additions' | 'documentsLater'>): boolean {
+  if (record.documentsLater.length > 0) return true;
   const request = record.infoRequest;
   if (!request || !request.items.some((item) => (DOCUMENT_ITEMS as readonly string[]).includes(item))) return false;
   return !record.additions.some((addition) => addition.at >= request.at && addition.documentIds.length > 0);

@@ -48,7 +48,13 @@ const RESOLVERS: { [K in EngineRequest['type']]: Resolver<K> } = {
     if (outcome.outcome === 'duplicate') return { request: 'submit_case', outcome: 'duplicate' };
     // Researchers are alerted from MongoDB (the case's pending alert); this only hurries it along.
     await deps.onCaseSubmitted?.(outcome.caseId, origin.channel).catch(() => undefined);
-    return { request: 'submit_case', outcome: 'submitted', reference: outcome.reference, expectedBy: readableDate(outcome.expectedBy, origin.lang) };
+    return {
+      request: 'submit_case',
+      outcome: 'submitted',
+      caseId: outcome.caseId,
+      reference: outcome.reference,
+      expectedBy: readableDate(outcome.expectedBy, origin.lang),
+    };
   },
   withdraw_case: withdrawCase,
   submit_record: async (deps, request, origin) => ({ request: 'submit_record', reference: await submitRecord(deps, request, origin) }),

@@ -1,3 +1,4 @@
+import { SENT_LATER } from '../engine/flow-definition.js';
 import type { KeyRing } from '../privacy/key-ring.js';
 import type { CaseRepository } from '../models/case-repository.js';
 import type { OpenRequestLocks, OpenRequestLock } from '../models/open-request-locks.js';
@@ -29,6 +30,9 @@ export interface SubmissionOrigin {
  */
 export type SubmissionOutcome = { outcome: 'submitted'; caseId: string; reference: string; expectedBy: Date } | { outcome: 'duplicate' };
 
+/** When a person who promised documents later is reminded, unless configured: three days. */
+const DEFAULT_DOCUMENTS_REMINDER_MS = 3 * 86_400_000;
+
 /** Dependencies of the submission use case. */
 export interface SubmissionDeps {
   keys: KeyRing;
@@ -40,6 +44,8 @@ export interface SubmissionDeps {
   committeeDayCount?: 'calendar' | 'working';
   /** The day after submission on which researchers are reminded (counted the same way); none when absent. */
   committeeReminderDay?: number;
+  /** After submission, when a person who promised documents later is reminded of them (DOCUMENTS_REMINDER_DAYS). */
+  documentsReminderMs?: number;
   /** A pending lock older than this is a crashed submission, for the sweeper to finish or undo. */
   staleLockMs: number;
   faults?: FaultInjector;
@@ -140,6 +146,9 @@ async function insertCase(
       submittedAt: ids.submittedAt,
       expectedBy: ids.expectedBy,
       ...(ids.remindAt ? { remindAt: ids.remindAt } : {}),
+      // The document questions answered "later": the case lists them until they come, and the person is reminded once.
+      documentsLater: Object.keys(request.answers).filter((stepId) => request.answers[stepId] === SENT_LATER),
+      documentsReminderAt: new Date(ids.submittedAt.getTime() + (deps.documentsReminderMs ?? DEFAULT_DOCUMENTS_REMINDER_MS)),
       by: { kind: 'beneficiary', id: origin.chatKey },
     });
     const stored = await deps.cases.receiptOf(ids.caseId);

@@ -78,8 +78,7 @@ describe('the researcher’s recommendation', () => {
     await member.say('/agenda pdf', 'جارٍ إعداد جدول الأعمال');
     const sent = await waitFor(() => callsTo(fake, 'sendDocument', COMMITTEE.telegramUserId).at(-1), 'the agenda as a PDF');
     const paper = pdfText(fake.uploadedBytes((sent.params.document as UploadedFile).fileId!)!);
-    for (const words of ['جدول أعمال لجنة البحث', reference, 'A monthly food basket', 'قرار اللجنة'])
-      expect(paper).toContain(words);
+    for (const words of ['جدول أعمال لجنة البحث', reference, 'A monthly food basket', 'قرار اللجنة']) expect(paper).toContain(words);
     const printed = await app.repositories.audit.list({ targetKind: 'agenda', limit: 5 });
     expect(printed).toEqual([expect.objectContaining({ action: 'agenda.printed', details: { lang: 'ar', cases: 1 } })]);
     // ✅ 1 there asks, as Approve on the alert does, with the recommendation above the question; the decision goes through.

@@ -157,7 +157,7 @@ function resolve(request: EngineRequest, world: World, state: SpecState): Reques
       const { reference, expectedBy } = world.submission ?? { reference: 'SR-TEST-0001', expectedBy: '15 Nov 2026' };
       return world.duplicateOnSubmit
         ? { request: 'submit_case', outcome: 'duplicate' }
-        : { request: 'submit_case', outcome: 'submitted', reference, expectedBy };
+        : { request: 'submit_case', outcome: 'submitted', caseId: 'case_000000000000000000000001', reference, expectedBy };
     }
     case 'withdraw_case':
       return { request: 'withdraw_case', outcome: world.withdrawOutcome ?? 'withdrawn', reference: world.openCase?.reference ?? 'SR-TEST-0001' };

@@ -82,6 +82,11 @@ describe('the case queue', () => {
     expect(mine.ok && mine.lines.map((l) => l.reference).sort()).toEqual(['SR-TEST-0030', 'SR-TEST-0031', 'SR-TEST-0033']);
     const docs = await queue.page(researcher, 'docs', 0);
     expect(docs.ok && docs.lines.map((l) => l.reference)).toEqual(['SR-TEST-0031']);
+    // A new request whose lease the person will send later is missing documents too, until it comes.
+    await cases.insertSubmitted(newCase(50, { at: new Date(NOW.getTime() - DAY), documentsLater: ['doc_lease'], documentsReminderAt: NOW }));
+    const withPromised = await queue.page(researcher, 'docs', 0);
+    expect(withPromised.ok && withPromised.lines.map((l) => l.reference).sort()).toEqual(['SR-TEST-0031', 'SR-TEST-0050']);
+    expect((await cases.get('case_000000000000000000000050'))?.documentsLater).toEqual(['doc_lease']);
   });
 
   it('refuses a filter the role does not allow (a role removed since the list was drawn)', async () => {
@@ -118,12 +123,14 @@ describe('the committee’s agenda', () => {
     expect((await agendaPage(cases, admin, 5, NOW)).ok).toBe(true);
   });
 
-  it('flags documents missing only when documents were asked for and none came after', () => {
+  it('flags documents missing when documents were asked for and none came after, or were promised at submission', () => {
     const request = { items: ['income_proof'], note: '', by: 'x', at: NOW };
-    expect(documentsMissing({ infoRequest: null, additions: [] })).toBe(false);
-    expect(documentsMissing({ infoRequest: { ...request, items: ['other'] }, additions: [] })).toBe(false);
-    expect(documentsMissing({ infoRequest: request, additions: [] })).toBe(true);
-    expect(documentsMissing({ infoRequest: request, additions: [{ text: '', documentIds: ['d1'], at: new Date(NOW.getTime() - DAY) }] })).toBe(true);
-    expect(documentsMissing({ infoRequest: request, additions: [{ text: '', documentIds: ['d1'], at: NOW }] })).toBe(false);
+    const none = { documentsLater: [] };
+    expect(documentsMissing({ infoRequest: null, additions: [], ...none })).toBe(false);
+    expect(documentsMissing({ infoRequest: { ...request, items: ['other'] }, additions: [], ...none })).toBe(false);
+    expect(documentsMissing({ infoRequest: request, additions: [], ...none })).toBe(true);
+    expect(documentsMissing({ infoRequest: request, additions: [{ text: '', documentIds: ['d1'], at: new Date(NOW.getTime() - DAY) }], ...none })).toBe(true);
+    expect(documentsMissing({ infoRequest: request, additions: [{ text: '', documentIds: ['d1'], at: NOW }], ...none })).toBe(false);
+    expect(documentsMissing({ infoRequest: null, additions: [], documentsLater: ['doc_lease'] })).toBe(true);
   });
 });

@@ -175,6 +175,16 @@ export class CaseViews {
       }),
     );
     const study = [
+      ...(record.documentsLater.length > 0
+        ? [
+            this.t('staff.case.documentsLater', {
+              items: listOf(
+                record.documentsLater.map((id) => this.t(answerLabelKey(flow, id)).split('\n')[0]!),
+                this.lang,
+              ),
+            }),
+          ]
+        : []),
       ...(record.infoRequest
         ? [
             this.t('staff.case.infoRequest', {

@@ -22,6 +22,21 @@ export function onInfoRequested(turn: Turn, params: Record<string, string | numb
   turn.say('info.later');
 }
 
+/**
+ * The reminder, once, of documents promised at submission: which, for which request, and how to
+ * send them («استكمال» opens the short flow for it). A service message, like an information request.
+ */
+export function onDocumentsReminder(turn: Turn, params: Record<string, string | number>): void {
+  const flow = turn.catalog.get(String(params.flow ?? 'support_request'));
+  const items = String(params.items ?? '')
+    .split(',')
+    .filter((id) => id && flow?.steps[id])
+    .map((id) => `• ${turn.t(turn.labelKey(flow!, id))}`);
+  const reference = String(params.reference ?? '');
+  turn.say('documents.reminder', { reference, items: items.join('\n') || '—' });
+  turn.s.pendingInfo = { caseId: String(params.caseId ?? ''), reference };
+}
+
 export function startInfo(turn: Turn): void {
   const pending = turn.s.pendingInfo;
   if (!pending) {

@@ -1,4 +1,4 @@
-import type { Flow } from '../flow-definition.js';
+import { SENT_LATER, type Flow } from '../flow-definition.js';
 import type { RequestResult } from '../input.js';
 import type { Draft } from '../session.js';
 import { answeredDocumentIds, dropSubmittedDraft, requestAnswers } from '../drafts.js';
@@ -29,9 +29,20 @@ export function submitCase(turn: Turn, flow: Flow, draft: Draft): void {
 export function onCaseSubmitted(turn: Turn, result: Extract<RequestResult, { request: 'submit_case' }>): void {
   if (result.outcome === 'duplicate') return askForAnotherId(turn);
   const { flow, draft } = turn.current();
+  const later = documentsSentLater(flow, draft.answers);
   dropSubmittedDraft(turn, flow, draft);
   turn.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
+  if (later.length > 0) {
+    // The documents promised: listed now, sent with «استكمال» whenever the person has them.
+    turn.say('request.documentsLater', { items: later.map((id) => `• ${turn.t(turn.labelKey(flow, id))}`).join('\n') });
+    turn.s.pendingInfo = { caseId: result.caseId, reference: result.reference };
+  }
   showMenu(turn);
+}
+
+/** The document questions answered "I will send it later", in the flow's order. */
+export function documentsSentLater(flow: Flow, answers: Record<string, unknown>): string[] {
+  return Object.keys(flow.steps).filter((id) => answers[id] === SENT_LATER);
 }
 
 /**

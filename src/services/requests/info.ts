@@ -13,18 +13,20 @@ export interface InfoDeps {
   onInfoProvided?: () => Promise<void>;
 }
 
-/** The person's answer to an information request on their own case: kept with the case, back in review, the researcher told. */
+/**
+ * The person's answer to an information request on their own case (kept with the case, back in
+ * review), or the documents they promised at submission (kept, the state unchanged); either way
+ * the researcher is told.
+ */
 export async function provideInfo(deps: InfoDeps, request: Extract<EngineRequest, { type: 'submit_info' }>, origin: RequestOrigin): Promise<RequestResult> {
   const record = await deps.cases.get(request.caseId);
   // Only the chat the case came from may add to it; anything else reads as "not waiting".
   if (!record || record.chatKey !== origin.chatKey) return { request: 'submit_info', outcome: 'not_waiting', reference: '' };
+  const addition = { text: request.text, documentIds: request.documentIds, mark: origin.messageMark };
   const provided = await deps.chatLocks.exclusive(`case:${record.id}`, () =>
-    deps.cases.provideInfo(
-      record.id,
-      { text: request.text, documentIds: request.documentIds, mark: origin.messageMark },
-      { kind: 'beneficiary', id: origin.chatKey },
-      origin.now,
-    ),
+    record.status === 'information_requested' || record.documentsLater.length === 0
+      ? deps.cases.provideInfo(record.id, addition, { kind: 'beneficiary', id: origin.chatKey }, origin.now)
+      : deps.cases.provideLaterDocuments(record.id, addition, origin.now),
   );
   if (!provided) return { request: 'submit_info', outcome: 'not_waiting', reference: record.reference };
   await deps.audit.recordOnce(`info-provided:${record.id}:${origin.messageMark}`, {
