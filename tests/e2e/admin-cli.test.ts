@@ -96,36 +96,12 @@ describe('admin CLI (spawned)', () => {
   it('add, list, roles and remove round-trip, each audited under the operator', async () => {
     const operator = ['--operator', 'Operator Huda'];
 
-    const french = await run([
-      'staff',
-      'add',
-      '--name',
-      'عائشة الحربي',
-      '--telegram-id',
-      '7123456789',
-      '--role',
-      'researcher',
-      '--language',
-      'fr',
-      ...operator,
-    ]);
+    const aisha = ['staff', 'add', '--name', 'عائشة الحربي', '--telegram-id', '7123456789', '--role', 'researcher', 'committee', '--language'];
+    const french = await run([...aisha, 'fr', ...operator]);
     expect(french.code).toBe(1);
     expect(french.stderr).toMatch(/--language.*fr.*(ar|en)/);
 
-    const added = await run([
-      'staff',
-      'add',
-      '--name',
-      'عائشة الحربي',
-      '--telegram-id',
-      '7123456789',
-      '--role',
-      'researcher',
-      'committee',
-      '--language',
-      'en',
-      ...operator,
-    ]);
+    const added = await run([...aisha, 'en', ...operator]);
     expect(added).toMatchObject({ code: 0, stderr: '' });
     const id = STAFF_ID.exec(added.stdout)?.[0];
     expect(id).toBeDefined();

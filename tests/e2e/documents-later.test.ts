@@ -11,7 +11,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { REDIS_URL } from '../helpers/db.js';
-import { ARABIC_APPLICANT, answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf, TgUser } from '../helpers/telegram-people.js';
+import {
+  arabicRequestUpToDocuments,
+  answerTo,
+  callsTo,
+  groupAlertFor,
+  groupButtonData,
+  messageIdOf,
+  Staffer,
+  textOf,
+  TgUser,
+} from '../helpers/telegram-people.js';
 import { startTestApp, testEnvironment, waitFor } from '../helpers/test-app.js';
 
 const GROUP = -100_971;
@@ -51,22 +61,7 @@ describe('documents sent later', () => {
 
     // The request: the ID sent, the lease promised for later (a slip first: a word that is neither).
     const person = new TgUser(fake, 5601101);
-    await person.say('/start', 'القائمة الرئيسية');
-    await person.press('request', 'هل توافق');
-    await person.say('نعم', 'لنفسك');
-    await person.press('self', 'الاسم الكامل');
-    await person.say(ARABIC_APPLICANT.fullName, 'رقم الهوية');
-    await person.say(ARABIC_APPLICANT.nationalId, 'رقم الجوال');
-    await person.say(ARABIC_APPLICANT.mobileTyped, 'مدينة');
-    await person.say('الرياض', 'الحي');
-    await person.say('النسيم', 'الحالة الاجتماعية');
-    await person.press('single', 'عدد أفراد');
-    await person.say('1', 'دخل');
-    await person.say('0', 'نوع السكن');
-    await person.press('rented', 'الإيجار الشهري');
-    await person.say('1500', 'نوع الدعم');
-    await person.say('2', 'صف حاجتك');
-    await person.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
+    await arabicRequestUpToDocuments(person);
     // The ID cannot be promised: "later" there is not an answer.
     expect(await person.say('لاحقًا', 'ننتظر هنا صورة')).not.toContain('راجع بياناتك');
     await person.photo('AgACAgID-later-1', await jpeg(1), 'وصلنا الملف');

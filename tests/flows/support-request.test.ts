@@ -697,6 +697,47 @@ const engineFixesNeeded: SpecCase[] = [
   },
 ];
 
+/** Documents the person will send later: every document question but the ID's. */
+const documentsLater: SpecCase[] = [
+  {
+    name: 'the ID cannot be promised; «لاحقًا» at the income proof, the number of the only option at the lease: both shown on the review as to be sent later',
+    channel: 'whatsapp',
+    turns: [
+      ...startArabic(),
+      ...walk(AR_SELF, { to: 'doc_id' }),
+      { send: 'لاحقًا', replies: [ar('document.expected')], at: 'support_request/doc_id' },
+      { send: { document: 'doc-id-front' }, replies: ['[done]'], at: 'support_request/doc_id' },
+      // "1" is the one option shown after a file: Done.
+      { send: '1', replies: [ar('q.docFamilyCard')], at: 'support_request/doc_family_card' },
+      { send: { document: 'doc-family-card' }, at: 'support_request/doc_family_card' },
+      { send: 'تم', replies: [`1. ${ar('document.later')} [later]`], at: 'support_request/doc_income_proof' },
+      { send: 'غدًا', replies: [ar('document.expectedOrLater')], at: 'support_request/doc_income_proof' },
+      { send: 'لاحقا', replies: [ar('q.docLease')], at: 'support_request/doc_lease' },
+      {
+        send: '١',
+        replies: [`• ${ar('label.docIncomeProof')}: ${ar('review.later')}`, `• ${ar('label.docLease')}: ${ar('review.later')}`],
+        at: 'support_request/review',
+        answers: { ...AR_SELF_ANSWERS, doc_id: ['doc-id-front'], doc_income_proof: 'later', doc_lease: 'later' },
+      },
+    ],
+  },
+  {
+    name: 'a file first, then "later": the file is there, so "later" is not an answer and Done still is',
+    channel: 'telegram',
+    turns: [
+      ...startArabic(),
+      ...walk(AR_SELF, { to: 'doc_lease' }),
+      { send: { document: 'doc-lease' }, at: 'support_request/doc_lease' },
+      { send: 'لاحقًا', replies: [ar('document.expectedOrLater')], at: 'support_request/doc_lease' },
+      { send: { choice: 'done' }, at: 'support_request/review', answers: { ...AR_SELF_ANSWERS, doc_lease: ['doc-lease'] } },
+    ],
+  },
+];
+
+describe('support request: documents sent later', () => {
+  for (const spec of documentsLater) it(spec.name, () => void runSpec(spec));
+});
+
 describe('support request: happy paths', () => {
   for (const spec of happyPaths) it(spec.name, () => void runSpec(spec));
 });

@@ -227,6 +227,20 @@ export const ARABIC_APPLICANT = { fullName: 'محمد عبدالله القحط�
 
 /** An Arabic request: a single person with no income who rents, two photos (ID and lease); options pressed and typed. */
 export async function arabicRequest(user: TgUser, photos: [Buffer, Buffer]): Promise<string> {
+  await arabicRequestUpToDocuments(user);
+  await user.photo('AgACAgID-photo-1', photos[0], 'وصلنا الملف');
+  await user.say('تم', 'عقد الإيجار');
+  await user.photo('AgACAgID-photo-2', photos[1], 'وصلنا الملف');
+  await user.say('تم', 'راجع بياناتك');
+  await user.press('confirm', 'الإقرار');
+  const submitted = await user.press('yes', 'الرقم المرجعي');
+  const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(submitted)?.[0];
+  expect(reference, submitted).toBeDefined();
+  return reference!;
+}
+
+/** {@link arabicRequest} up to its first document question (the ID's photo). */
+export async function arabicRequestUpToDocuments(user: TgUser): Promise<void> {
   await user.say('/start', 'القائمة الرئيسية');
   await user.press('request', 'هل توافق');
   await user.say('نعم', 'لنفسك');
@@ -243,15 +257,6 @@ export async function arabicRequest(user: TgUser, photos: [Buffer, Buffer]): Pro
   await user.say('1500', 'نوع الدعم');
   await user.say('2', 'صف حاجتك');
   await user.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
-  await user.photo('AgACAgID-photo-1', photos[0], 'وصلنا الملف');
-  await user.say('تم', 'عقد الإيجار');
-  await user.photo('AgACAgID-photo-2', photos[1], 'وصلنا الملف');
-  await user.say('تم', 'راجع بياناتك');
-  await user.press('confirm', 'الإقرار');
-  const submitted = await user.press('yes', 'الرقم المرجعي');
-  const reference = /SR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(submitted)?.[0];
-  expect(reference, submitted).toBeDefined();
-  return reference!;
 }
 
 /**
