@@ -48,7 +48,8 @@ export type RequestResult =
   /** `pending`: a request made earlier still waits for a decision (its reference is given again). */
   | { request: 'request_erasure'; outcome: 'recorded' | 'pending'; reference: string }
   /** `not_waiting`: the case no longer waits for information (answered before, or moved on). */
-  | { request: 'submit_info'; outcome: 'recorded' | 'not_waiting'; reference: string }
+  /** `stillOwed`: documents promised at submission are still owed (words came, no file), so «استكمال» stays open for them. */
+  | { request: 'submit_info'; outcome: 'recorded' | 'not_waiting'; reference: string; stillOwed?: boolean }
   /** `limited`: too many attempts for this reference or chat; `not_found` also when the digits do not match. */
   | { request: 'lookup_case'; outcome: 'found'; found: OpenCaseSummary }
   | { request: 'lookup_case'; outcome: 'not_found' | 'limited' };

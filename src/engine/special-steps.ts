@@ -4,7 +4,7 @@ import type { EngineInput } from './input.js';
 import type { AnswerValue, Draft } from './session.js';
 import { isDone, isLater } from './commands.js';
 import { readAnswer } from './answers.js';
-import { matchChoice } from '../core/text/choice.js';
+import { normalizeDigits } from '../core/text/digits.js';
 import { nextTarget } from './path.js';
 import { discard, dropDraft, requestAnswers } from './drafts.js';
 import { goTo, showMenu } from './navigation.js';
@@ -29,12 +29,13 @@ export function answerDocument(
   }
   // The one option shown (see prompt, doneOption), pressed or typed as its number or its words.
   const shown = draft.files.length > 0 ? 'done' : later ? SENT_LATER : null;
-  const typed = input.kind === 'text' && shown !== null ? matchChoice(input.text, [{ id: shown, labels: turn.labelsOf(`document.${shown}`) }]) : null;
-  const chose = (id: string) => (input.kind === 'choice' && input.optionId === id) || (typed?.ok === true && typed.value === id);
+  // Only the number: the option's words are read by isDone and isLater, exactly (a sentence that merely contains them is not an answer).
+  const typedNumber = input.kind === 'text' && normalizeDigits(input.text).trim() === '1';
+  const chose = (id: string) => (input.kind === 'choice' && input.optionId === id) || (typedNumber && shown === id);
   // "Later" before any file: the document is promised, the request goes on without it.
   if (later && draft.files.length === 0 && (chose(SENT_LATER) || (input.kind === 'text' && isLater(input.text)))) return record(turn, stepId, SENT_LATER);
   const done = chose('done') || (input.kind === 'text' && isDone(input.text));
-  if (!done) return reject(turn, later ? 'document.expectedOrLater' : 'document.expected');
+  if (!done) return reject(turn, later && draft.files.length === 0 ? 'document.expectedOrLater' : 'document.expected');
   if (draft.files.length === 0) {
     // Revisiting a question already answered: "done" with no new file keeps the files given before.
     const given = draft.answers[stepId];

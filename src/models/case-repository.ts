@@ -282,7 +282,11 @@ export class CaseRepository {
   /** Cases whose reminder of promised documents is due, with the chat to remind. */
   async documentsRemindersDue(now: Date, limit = 50): Promise<{ id: string; reference: string; chatKey: string; channel: string; documentsLater: string[] }[]> {
     const docs = await this.model
-      .find({ documentsReminderAt: { $lte: now }, documentsOwed: true }, { _id: 1, reference: 1, chatKey: 1, channel: 1, documentsLater: 1 })
+      // Only requests still being studied: a decided, withdrawn or erased one owes the person no reminder.
+      .find(
+        { documentsReminderAt: { $lte: now }, documentsOwed: true, status: { $in: [...UNDECIDED] } },
+        { _id: 1, reference: 1, chatKey: 1, channel: 1, documentsLater: 1 },
+      )
       .limit(limit)
       .lean<CaseDoc[]>();
     return docs.map((d) => ({ id: d._id, reference: d.reference, chatKey: d.chatKey, channel: d.channel, documentsLater: d.documentsLater ?? [] }));

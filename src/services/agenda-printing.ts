@@ -45,7 +45,10 @@ export async function printAgenda(deps: AgendaPrintingDeps, member: Staff, lang:
   const paper: AgendaPaper = {
     lang,
     heading: paperHeading(t, t('form.agenda.title')),
-    intro: t('form.agenda.intro', { date: readableDate(now, lang), count: agenda.total }),
+    intro: [
+      t('form.agenda.intro', { date: readableDate(now, lang), count: agenda.total }),
+      ...(agenda.total > agenda.lines.length ? [t('form.agenda.cut', { shown: agenda.lines.length })] : []),
+    ].join(' '),
     table: {
       columns: ['number', 'reference', 'support', 'city', 'promise', 'recommendation', 'decision'].map((c) => t(`form.agenda.column.${c}`)),
       rows: agenda.lines.map((line, i) => [

@@ -166,7 +166,8 @@ function documentTable(
     for (const stepId of steps) {
       const ids = record.answers[stepId];
       if (Array.isArray(ids)) for (const id of ids) row(label(stepId), String(id));
-      else if (ids === SENT_LATER) rows.push([label(stepId), t('review.later'), '—', '—']);
+      // Still owed; once files came they are the rows "sent after the request was submitted" below.
+      else if (ids === SENT_LATER && record.documentsLater.includes(stepId)) rows.push([label(stepId), t('review.later'), '—', '—']);
     }
     for (const addition of record.additions) for (const id of addition.documentIds) row(t('form.documents.added'), id);
   }

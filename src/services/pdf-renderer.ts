@@ -52,7 +52,7 @@ export class PdfRenderer {
       page.on('request', (request) => void request.abort().catch(() => undefined));
       await page.setContent(html, { waitUntil: 'load', timeout });
       // Layout waits for the fonts: a page printed before them would fall back to a font without Arabic.
-      await page.evaluate('document.fonts.ready.then(() => true)');
+      await page.waitForFunction('document.fonts.status === "loaded"', { timeout });
       const pdf = await page.pdf({
         format: 'A4',
         // The page's own `@page { size }` wins: the agenda is printed landscape.

@@ -122,7 +122,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
     deps.logger.warn({ id, ...errorFields(error) }, 'sweep: owed work failed; retried next sweep'),
   );
   await inviteToRate(deps, now);
-  await remindOfDocuments(deps, now);
+  await remindOfDocuments(deps, now, (id) => contained('caseId', id));
   // Words stored in clear before they were sealed: sealed in place under each case's lock, a batch a sweep.
   for (const id of await deps.cases.notYetSealed(SEAL_BATCH)) {
     const outcome = await deps.chatLocks.exclusive(`case:${id}`, () => deps.cases.sealWords(id)).catch(contained('caseId', id));
@@ -172,28 +172,31 @@ export async function sweep(deps: SweeperDeps): Promise<SweepReport> {
 }
 
 /**
- * Sends the survey invitations that are due: an optional message, so not to a person who
- * stopped optional messages (skipped, never sent later), and on WhatsApp at most
- * `optionalPerDay` a day per number (the rest wait for the next day).
- */
-/**
  * Reminds, once, each person whose promised documents have not come by DOCUMENTS_REMINDER_DAYS:
  * queued under an id of the case's, so a sweep that dies before the reminder is marked sent
  * queues the same notice again and the inbox keeps one. A service message: sent whatever the
  * person chose about optional ones.
  */
-async function remindOfDocuments(deps: SweeperDeps, now: Date): Promise<void> {
+async function remindOfDocuments(deps: SweeperDeps, now: Date, failed: (id: string) => (error: unknown) => void): Promise<void> {
   for (const due of await deps.cases.documentsRemindersDue(now)) {
     const params = { caseId: due.id, reference: due.reference, items: due.documentsLater.join(','), flow: 'support_request' };
-    await deps.notify(
-      { chatKey: due.chatKey, channel: due.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] },
-      { key: 'documents.reminder', params },
-      `documents-reminder:${due.id}`,
-    );
-    await deps.chatLocks.exclusive(`case:${due.id}`, () => deps.cases.documentsReminded(due.id));
+    // One that fails is logged and tried again next sweep; it must not hold back the rest of the sweep.
+    await (async () => {
+      await deps.notify(
+        { chatKey: due.chatKey, channel: due.channel as Parameters<CaseActionDeps['notify']>[0]['channel'] },
+        { key: 'documents.reminder', params },
+        `documents-reminder:${due.id}`,
+      );
+      await deps.chatLocks.exclusive(`case:${due.id}`, () => deps.cases.documentsReminded(due.id));
+    })().catch(failed(due.id));
   }
 }
 
+/**
+ * Sends the survey invitations that are due: an optional message, so not to a person who
+ * stopped optional messages (skipped, never sent later), and on WhatsApp at most
+ * `optionalPerDay` a day per number (the rest wait for the next day).
+ */
 async function inviteToRate(deps: SweeperDeps, now: Date): Promise<void> {
   for (const survey of await deps.surveys.due(now)) {
     if (!(await deps.conversations.acceptsOptional(survey.chatKey))) {

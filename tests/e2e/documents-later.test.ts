@@ -119,6 +119,12 @@ describe('documents sent later', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(reminders()).toHaveLength(1);
 
+    // First only words (the lease is not at hand yet): kept with the case, the lease still owed, «استكمال» still open.
+    await person.say('استكمال', 'أرسل المستندات المطلوبة');
+    await person.say('تم', 'تخطي');
+    await person.say('سأرسل العقد غدًا إن شاء الله', 'أُضيف إلى طلبك');
+    expect((await app.repositories.cases.get(record.id))?.documentsLater).toEqual(['doc_lease']);
+
     // He sends it with «استكمال»; the researcher holding the case receives it, the state and the promised date unchanged.
     await person.say('استكمال', 'أرسل المستندات المطلوبة');
     await person.photo('AgACAgID-later-2', await jpeg(2), 'وصلنا الملف');
@@ -131,6 +137,7 @@ describe('documents sent later', () => {
     expect(after.status).toBe('in_review');
     expect(after.expectedBy).toEqual(record.expectedBy);
     expect(after.documentIds).toHaveLength(2);
+    expect(after.additions.map((a) => a.documentIds.length)).toEqual([0, 1]);
     // Nothing owed any more: no second reminder, ever.
     now += 5 * DAY;
     await app.sweepNow();

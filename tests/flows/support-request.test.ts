@@ -728,7 +728,8 @@ const documentsLater: SpecCase[] = [
       ...startArabic(),
       ...walk(AR_SELF, { to: 'doc_lease' }),
       { send: { document: 'doc-lease' }, at: 'support_request/doc_lease' },
-      { send: 'لاحقًا', replies: [ar('document.expectedOrLater')], at: 'support_request/doc_lease' },
+      // Once a file came, "later" is not offered any more: the plain reminder to send files or "done".
+      { send: 'لاحقًا', replies: [ar('document.expected')], notReplies: [ar('document.expectedOrLater')], at: 'support_request/doc_lease' },
       { send: { choice: 'done' }, at: 'support_request/review', answers: { ...AR_SELF_ANSWERS, doc_lease: ['doc-lease'] } },
     ],
   },

@@ -65,7 +65,8 @@ export function onInfoSubmitted(turn: Turn, result: Extract<RequestResult, { req
   // Files sent for a request that was no longer waiting are not kept.
   const dropped = dropDraft(turn, flow.id);
   if (!kept) discard(turn, flow.id, dropped);
-  turn.s.pendingInfo = null;
+  // Words without the documents promised: «استكمال» still sends them.
+  turn.s.pendingInfo = kept && result.stillOwed ? turn.s.pendingInfo : null;
   turn.say(kept ? 'info.thanks' : 'info.notWaiting', { reference: result.reference });
   showMenu(turn);
 }

@@ -29,7 +29,8 @@ export function submitCase(turn: Turn, flow: Flow, draft: Draft): void {
 export function onCaseSubmitted(turn: Turn, result: Extract<RequestResult, { request: 'submit_case' }>): void {
   if (result.outcome === 'duplicate') return askForAnotherId(turn);
   const { flow, draft } = turn.current();
-  const later = documentsSentLater(flow, draft.answers);
+  // The answers on the path, as submitted: a "later" on a question the person's answers left behind is not owed.
+  const later = documentsSentLater(flow, requestAnswers(flow, draft));
   dropSubmittedDraft(turn, flow, draft);
   turn.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
   if (later.length > 0) {

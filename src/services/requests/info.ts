@@ -37,5 +37,6 @@ export async function provideInfo(deps: InfoDeps, request: Extract<EngineRequest
     details: { files: request.documentIds.length, text: request.text !== '' },
   });
   await deps.onInfoProvided?.().catch(() => undefined);
-  return { request: 'submit_info', outcome: 'recorded', reference: record.reference };
+  const stillOwed = record.documentsLater.length > 0 && request.documentIds.length === 0;
+  return { request: 'submit_info', outcome: 'recorded', reference: record.reference, ...(stillOwed ? { stillOwed } : {}) };
 }
