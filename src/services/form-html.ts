@@ -1,4 +1,5 @@
 import type { Language } from '../engine/session.js';
+import { escapeHtml } from '../core/text/html.js';
 import type { CaseForm, FormRow, FormTable } from './case-form.js';
 
 /**
@@ -112,7 +113,5 @@ function lines(text: string): string {
 
 /** Escaped for HTML, without the emoji staff texts carry: paper has no use for them, and the form's fonts have none. */
 function esc(text: string): string {
-  return text
-    .replace(/[\p{Extended_Pictographic}\uFE0F]\s?/gu, '')
-    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return escapeHtml(text.replace(/[\p{Extended_Pictographic}\uFE0F]\s?/gu, ''));
 }

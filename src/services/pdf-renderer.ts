@@ -1,5 +1,6 @@
 import puppeteer from 'puppeteer-core';
 import { HEADLESS_CHROMIUM_ARGS } from '../core/chromium.js';
+import { escapeHtml } from '../core/text/html.js';
 
 /** Longest a render may take, Chromium's start included. */
 const RENDER_TIMEOUT_MS = 30_000;
@@ -12,7 +13,7 @@ export class PdfRenderError extends Error {
   }
 }
 
-/** What a page's footer shows on every page (escaped by the caller's template, here plain text). */
+/** What a page's footer shows on every page, as plain text (escaped here). */
 export interface PdfFooter {
   /** On the footer's start side, e.g. the reference. */
   label: string;
@@ -75,7 +76,7 @@ export class PdfRenderer {
 
 /** Chromium fills `pageNumber` and `totalPages` itself; the footer has its own tiny style sheet. */
 function footerTemplate(footer: PdfFooter): string {
-  const label = footer.label.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
+  const label = escapeHtml(footer.label);
   return (
     `<div dir="${footer.dir}" style="width:100%;font-size:8px;font-family:'Noto Naskh Arabic','Noto Sans',sans-serif;` +
     `padding:0 14mm;display:flex;justify-content:space-between;color:#555">` +

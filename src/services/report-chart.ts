@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { Report } from './reports.js';
+import { escapeHtml } from '../core/text/html.js';
 
 /** The series the chart draws, straight from the report's weekly figures. */
 export interface ChartSeries {
@@ -49,7 +50,7 @@ export function chartSvg(series: ChartSeries, { width, height }: { width: number
     return [
       `<rect x="${x + slot * 0.1}" y="${y(r)}" width="${w}" height="${pad.top + plotH - y(r)}" fill="#2f7d5b"/>`,
       `<rect x="${x + slot * 0.1 + w}" y="${y(d)}" width="${w}" height="${pad.top + plotH - y(d)}" fill="#c9a227"/>`,
-      `<text x="${x + slot / 2}" y="${height - pad.bottom + 18}" font-size="12" text-anchor="middle" fill="#333">${escape(label)}</text>`,
+      `<text x="${x + slot / 2}" y="${height - pad.bottom + 18}" font-size="12" text-anchor="middle" fill="#333">${escapeHtml(label)}</text>`,
     ].join('');
   });
   const points = series.satisfaction
@@ -70,8 +71,4 @@ export function chartSvg(series: ChartSeries, { width, height }: { width: number
     dots,
     '</svg>',
   ].join('');
-}
-
-function escape(text: string): string {
-  return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
 }
