@@ -66,6 +66,11 @@ export type AnswerSpec = z.infer<typeof AnswerSpecSchema>;
 /** The answer of a document question the person will answer later, with «استكمال». */
 export const SENT_LATER = 'later';
 
+/** The document questions answered "I will send it later", in the answers' order (a request's: the flow's). */
+export function documentsSentLater(answers: Record<string, unknown>): string[] {
+  return Object.keys(answers).filter((stepId) => answers[stepId] === SENT_LATER);
+}
+
 /**
  * Where a transition leads: a step id of the same flow, or one of
  * `flow:<id>` (start another flow), `action:<name>` (ask the caller to act),

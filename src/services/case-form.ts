@@ -1,7 +1,7 @@
 import type { Translate } from '../engine/contract.js';
 import { SENT_LATER, type Flow } from '../engine/flow-definition.js';
 import type { AnswerValue, Language } from '../engine/session.js';
-import { answerLabelKey, displayAnswer } from '../engine/display.js';
+import { answerLabelKey, displayAnswer, listOf } from '../engine/display.js';
 import type { CaseRecord } from '../models/case-repository.js';
 import type { DocumentMeta } from '../models/document-store.js';
 import { readableDate, readableDateTime } from '../core/calendar.js';
@@ -190,7 +190,11 @@ function studyLines(record: CaseRecord, t: (key: string, params?: Record<string,
     lines.push(
       t('staff.case.infoRequest', {
         at: readableDateTime(record.infoRequest.at, lang),
-        items: record.infoRequest.items.map((i) => t(`info.item.${i}`)).join(lang === 'ar' ? '، ' : ', ') || '—',
+        items:
+          listOf(
+            record.infoRequest.items.map((i) => t(`info.item.${i}`)),
+            lang,
+          ) || '—',
         note: record.infoRequest.note || '—',
       }),
     );

@@ -1,4 +1,4 @@
-import { SENT_LATER } from '../engine/flow-definition.js';
+import { documentsSentLater } from '../engine/flow-definition.js';
 import type { KeyRing } from '../privacy/key-ring.js';
 import type { CaseRepository } from '../models/case-repository.js';
 import type { OpenRequestLocks, OpenRequestLock } from '../models/open-request-locks.js';
@@ -147,7 +147,7 @@ async function insertCase(
       expectedBy: ids.expectedBy,
       ...(ids.remindAt ? { remindAt: ids.remindAt } : {}),
       // The document questions answered "later": the case lists them until they come, and the person is reminded once.
-      documentsLater: Object.keys(request.answers).filter((stepId) => request.answers[stepId] === SENT_LATER),
+      documentsLater: documentsSentLater(request.answers),
       documentsReminderAt: new Date(ids.submittedAt.getTime() + (deps.documentsReminderMs ?? DEFAULT_DOCUMENTS_REMINDER_MS)),
       by: { kind: 'beneficiary', id: origin.chatKey },
     });

@@ -1,4 +1,4 @@
-import { SENT_LATER, type Flow } from '../flow-definition.js';
+import { documentsSentLater, type Flow } from '../flow-definition.js';
 import type { RequestResult } from '../input.js';
 import type { Draft } from '../session.js';
 import { answeredDocumentIds, dropSubmittedDraft, requestAnswers } from '../drafts.js';
@@ -30,7 +30,7 @@ export function onCaseSubmitted(turn: Turn, result: Extract<RequestResult, { req
   if (result.outcome === 'duplicate') return askForAnotherId(turn);
   const { flow, draft } = turn.current();
   // The answers on the path, as submitted: a "later" on a question the person's answers left behind is not owed.
-  const later = documentsSentLater(flow, requestAnswers(flow, draft));
+  const later = documentsSentLater(requestAnswers(flow, draft));
   dropSubmittedDraft(turn, flow, draft);
   turn.say('request.submitted', { reference: result.reference, expectedBy: result.expectedBy });
   if (later.length > 0) {
@@ -39,11 +39,6 @@ export function onCaseSubmitted(turn: Turn, result: Extract<RequestResult, { req
     turn.s.pendingInfo = { caseId: result.caseId, reference: result.reference };
   }
   showMenu(turn);
-}
-
-/** The document questions answered "I will send it later", in the flow's order. */
-export function documentsSentLater(flow: Flow, answers: Record<string, unknown>): string[] {
-  return Object.keys(flow.steps).filter((id) => answers[id] === SENT_LATER);
 }
 
 /**
