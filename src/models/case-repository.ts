@@ -22,6 +22,9 @@ import {
 } from './case-schema.js';
 
 export { UNDECIDED };
+
+/** What the person sends to their case: words, files, and the mark of the message that carried them. */
+type NewAddition = { text: string; documentIds: string[]; mark: string };
 export type { QueueQuery } from './case-queries.js';
 export type { ActWrite, CaseAlert, CaseListItem, CaseRecord, ClockAlarm, ClockState, NewCase, Recommendation, StoredDeclaration } from './case-schema.js';
 
@@ -227,29 +230,9 @@ export class CaseRepository {
    * with the case; back in review; the researcher to be told. False when the case was not
    * waiting for information (answered already, or moved on). The caller holds the case's lock.
    */
-  async provideInfo(id: string, addition: { text: string; documentIds: string[]; mark: string }, by: Actor, at: Date): Promise<boolean> {
-    // The same message handled again (a retry after a crash or a conflict) finds its addition: done already.
-    const current = await this.model.findById(id, { additions: 1 }).lean<Pick<CaseDoc, 'additions'>>();
-    if (current?.additions?.some((a) => (a as { mark?: string }).mark === addition.mark)) return true;
+  async provideInfo(id: string, addition: NewAddition, by: Actor, at: Date): Promise<boolean> {
     const entry: CaseMove = { from: 'information_requested', to: 'in_review', at, by, reason: this.keys.encryptText('information provided') };
-    const result = await this.model.updateOne(
-      { _id: id, status: 'information_requested' },
-      {
-        $set: {
-          status: 'in_review',
-          updatedAt: at,
-          infoProvided: true,
-          // Files sent now answer the documents promised at submission too.
-          ...(addition.documentIds.length > 0 ? { documentsLater: [], documentsOwed: false, documentsReminderAt: null } : {}),
-        },
-        $push: {
-          history: entry,
-          additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark },
-          documentIds: { $each: addition.documentIds },
-        },
-      },
-    );
-    return result.modifiedCount === 1;
+    return this.addFromPerson(id, { status: 'information_requested' }, addition, at, { set: { status: 'in_review' }, history: entry });
   }
 
   /**
@@ -258,19 +241,37 @@ export class CaseRepository {
    * researcher to be told. False when nothing was owed (sent already, or the case decided or closed). The caller
    * holds the case's lock.
    */
-  async provideLaterDocuments(id: string, addition: { text: string; documentIds: string[]; mark: string }, at: Date): Promise<boolean> {
+  async provideLaterDocuments(id: string, addition: NewAddition, at: Date): Promise<boolean> {
+    // Words without a file add to the case and leave the documents owed.
+    return this.addFromPerson(id, { documentsOwed: true, status: { $in: [...UNDECIDED] } }, addition, at);
+  }
+
+  /**
+   * What the person sent, kept with the case while it is as `where` says: the text sealed, the
+   * files added, and files answer the documents promised at submission too; `move` changes the
+   * state and writes its history line in the same write. The same message handled again (a retry
+   * after a crash or a conflict) finds its addition: done already.
+   */
+  private async addFromPerson(
+    id: string,
+    where: Record<string, unknown>,
+    addition: NewAddition,
+    at: Date,
+    move?: { set: Record<string, unknown>; history: CaseMove },
+  ): Promise<boolean> {
     const current = await this.model.findById(id, { additions: 1 }).lean<Pick<CaseDoc, 'additions'>>();
     if (current?.additions?.some((a) => (a as { mark?: string }).mark === addition.mark)) return true;
     const result = await this.model.updateOne(
-      { _id: id, documentsOwed: true, status: { $in: [...UNDECIDED] } },
+      { _id: id, ...where },
       {
-        // Words without a file add to the case and leave the documents owed.
         $set: {
+          ...move?.set,
           updatedAt: at,
           infoProvided: true,
           ...(addition.documentIds.length > 0 ? { documentsLater: [], documentsOwed: false, documentsReminderAt: null } : {}),
         },
         $push: {
+          ...(move ? { history: move.history } : {}),
           additions: { text: this.keys.encryptText(addition.text), documentIds: addition.documentIds, at, mark: addition.mark },
           documentIds: { $each: addition.documentIds },
         },
