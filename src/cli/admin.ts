@@ -34,9 +34,7 @@ import type { ErasureStatus } from '../models/erasure-repository.js';
 import { probeKeys } from '../services/key-rotation.js';
 import { backupDatabase, restoreDatabase, RestoreRefusedError } from './backup-commands.js';
 import { BackupFileError } from './backup-file.js';
-import { FormCaseNotFoundError, writeCaseForm } from './form-commands.js';
-import { PdfRenderer } from '../services/pdf-renderer.js';
-import { loadFlowCatalog } from '../flows/catalog.js';
+import { FormCaseNotFoundError, formPrintingDeps, writeCaseForm } from './form-commands.js';
 import { normalizeReference } from '../core/reference.js';
 
 /** Exit code for success. */
@@ -188,12 +186,8 @@ export function buildProgram(io: AdminIo): Command {
     const reference = normalizeReference(typed, 'SR');
     if (!reference) throw new UsageError(`"${typed}" is not a case reference (SR-XXXX-XXXX).`);
     if (occupied(options.out)) throw new UsageError(`--out ${options.out} exists; a form never replaces a file or writes through a link, choose a new name.`);
-    await withStores(io, async ({ storage, audit, config }) => {
-      const requestFlow = loadFlowCatalog().get('support_request')!;
-      const { cases, documents } = storage.repositories;
-      const renderer = new PdfRenderer({ executablePath: config.CHROMIUM_PATH });
-      const translate = createTranslator(loadCatalogues());
-      const bytes = await writeCaseForm({ cases, documents, audit, translate, requestFlow, renderer }, reference, options.out, options.language, operator);
+    await withStores(io, async (stores) => {
+      const bytes = await writeCaseForm(formPrintingDeps(stores), reference, options.out, options.language, operator);
       io.stdout(`The form of ${reference} written to ${options.out} (${Math.round(bytes / 1024)} kB).\n`);
     });
   });

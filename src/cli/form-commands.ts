@@ -3,6 +3,10 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Language } from '../engine/session.js';
 import { printCaseForm, type FormPrintingDeps } from '../services/form-printing.js';
+import { PdfRenderer } from '../services/pdf-renderer.js';
+import { loadFlowCatalog } from '../flows/catalog.js';
+import { createTranslator, loadCatalogues } from '../i18n/translator.js';
+import type { Stores } from './admin-stores.js';
 
 /** No case has the reference given. */
 export class FormCaseNotFoundError extends Error {
@@ -10,6 +14,19 @@ export class FormCaseNotFoundError extends Error {
     super(`There is no case ${reference}.`);
     this.name = 'FormCaseNotFoundError';
   }
+}
+
+/** What the command line prints a form with: the stores it opened, the texts, the request flow, Chromium. */
+export function formPrintingDeps({ storage, audit, config }: Stores): FormPrintingDeps {
+  const { cases, documents } = storage.repositories;
+  return {
+    cases,
+    documents,
+    audit,
+    translate: createTranslator(loadCatalogues()),
+    requestFlow: loadFlowCatalog().get('support_request')!,
+    renderer: new PdfRenderer({ executablePath: config.CHROMIUM_PATH }),
+  };
 }
 
 /**
