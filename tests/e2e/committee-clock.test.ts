@@ -7,12 +7,21 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningApp } from '../../src/app.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { REDIS_URL } from '../helpers/db.js';
 import { answerUpToReview, submit } from '../helpers/console-request.js';
-import { answerTo, callsTo, groupAlertFor, groupButtonData, messageIdOf, Staffer, textOf } from '../helpers/telegram-people.js';
-import { startTestApp, TestChat, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+import {
+  answerTo,
+  callsTo,
+  groupAlertFor,
+  groupButtonData,
+  messageIdOf,
+  Staffer,
+  startClockedTelegramRig,
+  textOf,
+  type ClockedTelegramRig,
+} from '../helpers/telegram-people.js';
+import { TestChat, waitFor } from '../helpers/test-app.js';
 
 const GROUP = -100999;
 const RESEARCHER = { name: 'سارة الباحثة', telegramUserId: 7401, roles: ['researcher' as const] };
@@ -24,37 +33,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-interface Rig {
-  fake: FakeTelegram;
-  env: TestEnvironment;
-  app: RunningApp;
-  /** Moves the service's clock on. */
-  advance(ms: number): void;
-  restart(): Promise<RunningApp>;
-}
-
-async function rig(): Promise<Rig> {
-  const fake = await FakeTelegram.start();
-  cleanups.push(() => fake.stop());
-  // Sweeps only when the test says so, so every alarm is caused by a step of the clock.
-  const env = testEnvironment({
-    TELEGRAM_BOT_TOKEN: fake.token,
-    TELEGRAM_API_ROOT: fake.apiRoot,
-    TELEGRAM_STAFF_GROUP_ID: String(GROUP),
-    COMMITTEE_REMINDER_DAY: '10',
-  });
-  cleanups.push(() => env.cleanup());
-  let now = Date.now();
-  const clock = () => new Date(now);
-  const start = async () => {
-    const app = await startTestApp(env, { clock });
-    cleanups.push(() => app.stop());
-    return app;
-  };
-  const app = await start();
-  await app.repositories.staff.add(RESEARCHER);
-  await app.repositories.staff.add(ADMIN);
-  return { fake, env, app, advance: (ms) => (now += ms), restart: start };
+/** The service on a clock the test moves, sweeping only when the test says, with a researcher and an administrator. */
+async function rig(): Promise<ClockedTelegramRig> {
+  const started = await startClockedTelegramRig(cleanups, GROUP, { COMMITTEE_REMINDER_DAY: '10' });
+  await started.app.repositories.staff.add(RESEARCHER);
+  await started.app.repositories.staff.add(ADMIN);
+  return started;
 }
 
 const reminders = (fake: FakeTelegram, reference: string, chatId: number) =>

@@ -8,8 +8,6 @@
 import sharp from 'sharp';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningApp } from '../../src/app.js';
-import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { REDIS_URL } from '../helpers/db.js';
 import {
   arabicRequestUpToDocuments,
@@ -19,10 +17,11 @@ import {
   groupButtonData,
   messageIdOf,
   Staffer,
+  startClockedTelegramRig,
   textOf,
   TgUser,
 } from '../helpers/telegram-people.js';
-import { startTestApp, testEnvironment, waitFor } from '../helpers/test-app.js';
+import { waitFor } from '../helpers/test-app.js';
 
 const GROUP = -100_971;
 const RESEARCHER = { name: 'سارة الباحثة', telegramUserId: 8601, roles: ['researcher' as const] };
@@ -40,23 +39,9 @@ const jpeg = (seed: number) =>
 
 describe('documents sent later', () => {
   it('submits with the lease promised, reminds once through a wiped Redis and a restart, and passes it to the researcher when sent', async () => {
-    const fake = await FakeTelegram.start();
-    cleanups.push(() => fake.stop());
-    // Sweeps only when the test says so; the clock moves when the test says so.
-    const env = testEnvironment({
-      TELEGRAM_BOT_TOKEN: fake.token,
-      TELEGRAM_API_ROOT: fake.apiRoot,
-      TELEGRAM_STAFF_GROUP_ID: String(GROUP),
-      DOCUMENTS_REMINDER_DAYS: '3',
-    });
-    cleanups.push(() => env.cleanup());
-    let now = Date.now();
-    const start = async () => {
-      const app = await startTestApp(env, { clock: () => new Date(now) });
-      cleanups.push(() => app.stop());
-      return app;
-    };
-    let app: RunningApp = await start();
+    const rig = await startClockedTelegramRig(cleanups, GROUP, { DOCUMENTS_REMINDER_DAYS: '3' });
+    const { fake, env } = rig;
+    let { app } = rig;
     await app.repositories.staff.add(RESEARCHER);
 
     // The request: the ID sent, the lease promised for later (a slip first: a word that is neither).
@@ -88,19 +73,19 @@ describe('documents sent later', () => {
     expect(await researcher.say(`/case ${reference}`, 'وعد مقدم الطلب بإرسالها لاحقًا')).toContain('عقد الإيجار');
 
     const reminders = () => person.texts().filter((t) => t.includes(`تذكير بطلبك ${reference}`));
-    now += 1 * DAY;
+    rig.advance(1 * DAY);
     await app.sweepNow();
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(reminders()).toHaveLength(0);
 
     // Day 3 passes while the service is down and Redis is wiped: the due time is in MongoDB.
-    now += 2 * DAY + 60_000;
+    rig.advance(2 * DAY + 60_000);
     await app.stop();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${env.config.QUEUE_PREFIX}:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
-    app = await start();
+    app = await rig.restart();
     // And the sweep dies between queueing the reminder and marking it sent: the next sweep queues it again, under the same id.
     const cases = app.repositories.cases;
     const markSent = cases.documentsReminded.bind(cases);
@@ -139,7 +124,7 @@ describe('documents sent later', () => {
     expect(after.documentIds).toHaveLength(2);
     expect(after.additions.map((a) => a.documentIds.length)).toEqual([0, 1]);
     // Nothing owed any more: no second reminder, ever.
-    now += 5 * DAY;
+    rig.advance(5 * DAY);
     await app.sweepNow();
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(reminders()).toHaveLength(1);

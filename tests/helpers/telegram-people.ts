@@ -7,7 +7,7 @@
 import { FakeTelegram, type NewUpdate, type RecordedCall } from './fake-telegram.js';
 import { expect } from 'vitest';
 import type { RunningApp } from '../../src/app.js';
-import { startTestApp, testEnvironment, waitFor } from './test-app.js';
+import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from './test-app.js';
 
 export interface Button {
   text: string;
@@ -257,6 +257,40 @@ export async function arabicRequestUpToDocuments(user: TgUser): Promise<void> {
   await user.say('1500', 'نوع الدعم');
   await user.say('2', 'صف حاجتك');
   await user.say('تأخرت في سداد إيجار الشقة ثلاثة أشهر', 'لهوية');
+}
+
+/** The service on a clock the test moves, with the means to stop it and start it again on the same data. */
+export interface ClockedTelegramRig {
+  fake: FakeTelegram;
+  env: TestEnvironment;
+  app: RunningApp;
+  /** Moves the service's clock on. */
+  advance(ms: number): void;
+  /** Starts the service again (the previous one stopped by the test), on the same clock. */
+  restart(): Promise<RunningApp>;
+}
+
+/**
+ * The whole service against a fresh fake Bot API with a staff group, on a clock that moves only
+ * when the test says, and sweeping only when the test calls `sweepNow`: every due time that
+ * comes due is caused by a step of the test. `overrides` add to the environment.
+ */
+export async function startClockedTelegramRig(
+  cleanups: (() => Promise<void>)[],
+  group: number,
+  overrides: Record<string, string> = {},
+): Promise<ClockedTelegramRig> {
+  const fake = await FakeTelegram.start();
+  cleanups.push(() => fake.stop());
+  const env = testEnvironment({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_STAFF_GROUP_ID: String(group), ...overrides });
+  cleanups.push(() => env.cleanup());
+  let now = Date.now();
+  const start = async () => {
+    const app = await startTestApp(env, { clock: () => new Date(now) });
+    cleanups.push(() => app.stop());
+    return app;
+  };
+  return { fake, env, app: await start(), advance: (ms) => (now += ms), restart: start };
 }
 
 /**
