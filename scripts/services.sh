@@ -110,6 +110,14 @@ ensure_form_tools() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core poppler-utils >/dev/null
 }
 
+ensure_deploy_tools() {
+  # The tests read deploy/ with the programs a server reads it with (tests/integration/deploy-files.test.ts):
+  # systemd-analyze and logrotate (on this machine already), caddy, and docker-compose (which brings PyYAML).
+  if command -v systemd-analyze caddy docker-compose logrotate >/dev/null && python3 -c 'import yaml' 2>/dev/null; then return 0; fi
+  log "installing caddy, docker-compose, systemd and logrotate (to check deploy/)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy docker-compose systemd logrotate python3-yaml >/dev/null
+}
+
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm packages"
@@ -133,4 +141,10 @@ ensure_ferretdb
 ensure_chromium
 ensure_form_tools
 ensure_node_modules
-if [ "${1:-}" = "--env" ]; then ensure_env_file; fi
+for option in "$@"; do
+  case $option in
+    --env) ensure_env_file ;;          # the quick start: a .env with fresh keys
+    --deploy-tools) ensure_deploy_tools ;; # the tests: the programs that check deploy/
+    *) log "unknown option: $option"; exit 1 ;;
+  esac
+done

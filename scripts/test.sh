@@ -4,7 +4,7 @@
 # ports, about three minutes of a four-minute budget; `npm run test:faults` alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/services.sh
+bash scripts/services.sh --deploy-tools
 npm run --silent typecheck
 npm run --silent lint
 mkdir -p .data
