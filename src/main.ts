@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { ContentError } from './i18n/content.js';
+import { DataFormatError } from './models/data-format.js';
 import { createLogger, errorFields, rollingLogFile } from './logger.js';
 import { startApp, type Role, type RunningApp } from './app.js';
 import { installProcessGuard } from './process-guard.js';
@@ -117,8 +118,8 @@ function faultPauses(logger: Logger): { faults?: FaultInjector } {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof ContentError) {
-    // Both name what to fix (a variable; a content file and key) and carry no data.
+  if (error instanceof ConfigError || error instanceof ContentError || error instanceof DataFormatError) {
+    // Each names what to fix (a variable; a content file and key; the release to run) and carries no data.
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`start-up failed: ${JSON.stringify(errorFields(error).err)}\n`);

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import type { AuditLog } from '../models/audit-log.js';
 import type { StaffRepository } from '../models/staff.js';
 import { openStorage, type Storage } from '../models/storage.js';
+import { DataFormatError } from '../models/data-format.js';
 import { KeyRing } from '../privacy/key-ring.js';
 import type { ExportDeps } from '../services/csv-export.js';
 import type { ReportDeps } from '../services/reports.js';
@@ -59,6 +60,8 @@ export async function withStores(io: AdminIo, use: (stores: Stores) => Promise<v
   try {
     storage = await openStorage({ uri: config.MONGODB_URI, keys });
   } catch (error) {
+    // A database a newer release has written is not this release's to change (data-format.ts).
+    if (error instanceof DataFormatError) throw error;
     // The URI may carry a password, so it is not repeated; the driver's reason names the host.
     throw new DatabaseUnreachableError(`cannot reach the database (MONGODB_URI): ${firstLine(error)}`);
   }

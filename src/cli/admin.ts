@@ -20,6 +20,7 @@ import { createTranslator, loadCatalogues } from '../i18n/translator.js';
 import { ConfigError } from '../config/config.js';
 import { normalizeDigits } from '../core/text/digits.js';
 import { AuditLogError } from '../models/audit-log.js';
+import { DataFormatError } from '../models/data-format.js';
 import { CaseStatusSchema, type CaseStatus } from '../models/case-states.js';
 import { parseNewStaff, parseStaffId, parseStaffRoles, STAFF_ROLES, StaffError } from '../models/staff.js';
 import { KeyConfigError, KeyRing } from '../privacy/key-ring.js';
@@ -80,6 +81,7 @@ export function buildProgram(io: AdminIo): Command {
     .addHelpText(
       'after',
       '\nCommands that read or change staff or cases need --operator <name>: it is recorded in the audit log.\n' +
+        'Variables are read from ./.env, or from the file named with --env FILE; variables already set win.\n' +
         'Exit codes: 0 success, 1 usage or validation error, 2 database or Redis unreachable, 3 incomplete (run it again).',
     );
 
@@ -411,7 +413,8 @@ export async function runAdmin(argv: string[], io: AdminIo): Promise<number> {
       error instanceof FormCaseNotFoundError ||
       error instanceof ConfigError ||
       error instanceof KeyConfigError ||
-      error instanceof AuditLogError
+      error instanceof AuditLogError ||
+      error instanceof DataFormatError
     ) {
       io.stderr(`error: ${firstLine(error)}\n`);
       return EXIT_USAGE;
@@ -487,16 +490,34 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * `--env FILE`, anywhere on the command line: the variables are read from FILE instead of ./.env
+ * (the restore drill reads the key holders' copies from a scratch file); variables already set
+ * win, as for the service. Taken out before the command is parsed: the configuration is read
+ * before any command runs.
+ */
+export function takeEnvFile(argv: readonly string[]): { file: string; explicit: boolean; rest: string[] } {
+  const at = argv.indexOf('--env');
+  if (at < 0) return { file: '.env', explicit: false, rest: [...argv] };
+  const file = argv[at + 1];
+  if (file === undefined || file.startsWith('--')) throw new UsageError('--env needs a file: --env /path/to/file');
+  return { file, explicit: true, rest: [...argv.slice(0, at), ...argv.slice(at + 2)] };
+}
+
 if (isEntryPoint()) {
+  const stderr = (text: string) => process.stderr.write(text);
   try {
-    // Lets `npm run admin` use the same .env as the service; variables already set win.
-    process.loadEnvFile('.env');
+    const { file, explicit, rest } = takeEnvFile(process.argv.slice(2));
+    try {
+      process.loadEnvFile(file);
+    } catch (error) {
+      // ./.env is optional (the variables may be set); a file named with --env is not.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || explicit) throw new UsageError(`cannot read ${file}: ${firstLine(error)}`);
+    }
+    process.exitCode = await runAdmin(rest, { stdout: (text) => process.stdout.write(text), stderr, env: process.env });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!(error instanceof UsageError)) throw error;
+    stderr(`error: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
   }
-  process.exitCode = await runAdmin(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    env: process.env,
-  });
 }

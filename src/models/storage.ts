@@ -19,6 +19,7 @@ import { WhatsAppCursors } from './whatsapp-cursors.js';
 import { WhatsAppIdentities } from './whatsapp-identities.js';
 import { DatabaseDump } from './database-dump.js';
 import { SealedStorage } from './sealed-storage.js';
+import { recordDataFormat, refuseNewerData } from './data-format.js';
 
 /** Every store of the service, each over the one connection. */
 export interface Repositories {
@@ -61,12 +62,25 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** Opens the database and builds the stores over it; `init` builds their indexes first (the service's start does). */
+/**
+ * Opens the database and builds the stores over it, after refusing a database a newer release has
+ * written (data-format.ts): nothing is built or written on one. `init` (the service's start)
+ * then builds the indexes and records this release's data format.
+ */
 export async function openStorage(options: DatabaseOptions & { keys: KeyRing; init?: boolean }): Promise<Storage> {
   const connection = await openDatabase(options);
-  const storage = storageOver(connection, options.keys);
-  if (options.init) await storage.ensureIndexes();
-  return storage;
+  try {
+    await refuseNewerData(connection);
+    const storage = storageOver(connection, options.keys);
+    if (options.init) {
+      await storage.ensureIndexes();
+      await recordDataFormat(connection);
+    }
+    return storage;
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The stores over an open connection (tests that open their own). */

@@ -344,6 +344,32 @@ describe('admin CLI (spawned)', () => {
     await redis.quit();
   });
 
+  it('reads the variables from the file named with --env (the restore drill), variables set still winning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'admin-env-'));
+    try {
+      const file = join(dir, 'drill.env');
+      writeFileSync(file, `MONGODB_URI=${env.MONGODB_URI}\nDATA_KEYS=${env.DATA_KEYS}\nDATA_KEY_CURRENT=t1\nLOOKUP_KEY=${env.LOOKUP_KEY}\n`, { mode: 0o600 });
+      // Unset (spawn leaves out undefined), so that only the file can give them.
+      const bare = { MONGODB_URI: undefined, DATA_KEYS: undefined, DATA_KEY_CURRENT: undefined, LOOKUP_KEY: undefined };
+      // Without the file: no keys.
+      expect((await run(['staff', 'list', '--operator', 'Operator Huda'], bare)).stderr).toContain('DATA_KEYS is required');
+      // With it, wherever it stands on the line.
+      const listed = await run(['staff', 'list', '--env', file, '--operator', 'Operator Huda'], bare);
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+      // A variable set wins over the file's.
+      const overridden = await run(['--env', file, 'staff', 'list', '--operator', 'Operator Huda'], { ...bare, MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+      expect(overridden.code).toBe(2);
+      // A file named that cannot be read is an error, not a silent fall-back to ./.env.
+      const missing = await run(['staff', 'list', '--env', join(dir, 'nowhere.env'), '--operator', 'Operator Huda']);
+      expect(missing.code).toBe(1);
+      expectOneLineError(missing, /^error: cannot read .*nowhere\.env: /);
+      expectOneLineError(await run(['staff', 'list', '--operator', 'Operator Huda', '--env']), /^error: --env needs a file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 with a one-line message within a few seconds when the database cannot be reached', async () => {
     const result = await run(['staff', 'list', '--operator', 'Operator Huda'], { MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
 
