@@ -101,6 +101,18 @@ export interface FakeTelegramOptions {
   limits?: Partial<LimitOptions>;
   botUsername?: string;
   botFirstName?: string;
+  /**
+   * The first message id of every chat (default 1). Telegram numbers a chat's messages on from its
+   * last one, whatever becomes of the bot; a fake standing for the same Telegram after an earlier
+   * fake (the upgrade test's restored data) starts past that fake's numbers.
+   */
+  firstMessageId?: number;
+  /**
+   * The first update_id (default 100_000_001). Telegram's update ids go on increasing from the
+   * last one ("If there are no new updates for at least a week, then identifier of the next
+   * update will be chosen randomly instead of sequentially", Bot API, Update); the same holds.
+   */
+  firstUpdateId?: number;
 }
 
 interface UserOptions {
@@ -324,6 +336,7 @@ export class FakeTelegram {
   private readonly chats = new Map<string, Chat>();
   private readonly messages = new Map<string, StoredMessage>();
   private readonly nextMessageIds = new Map<string, number>();
+  private readonly firstMessageId: number;
   private readonly files = new Map<string, StoredFile>();
   private readonly filesByPath = new Map<string, StoredFile>();
   private fileCounter = 0;
@@ -354,6 +367,8 @@ export class FakeTelegram {
     this.apiRoot = `http://127.0.0.1:${port}`;
     this.enforceLimits = options.enforceLimits ?? false;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.firstMessageId = options.firstMessageId ?? 1;
+    this.nextUpdateId = options.firstUpdateId ?? this.nextUpdateId;
     const botId = Number(this.token.split(':')[0]);
     this.botUser = {
       id: Number.isSafeInteger(botId) ? botId : 123456789,
@@ -1383,13 +1398,13 @@ export class FakeTelegram {
   }
 
   private takeMessageId(chatKey: string): number {
-    const id = this.nextMessageIds.get(chatKey) ?? 1;
+    const id = this.nextMessageIds.get(chatKey) ?? this.firstMessageId;
     this.nextMessageIds.set(chatKey, id + 1);
     return id;
   }
 
   private bumpMessageId(chatKey: string, used: number): void {
-    if ((this.nextMessageIds.get(chatKey) ?? 1) <= used) this.nextMessageIds.set(chatKey, used + 1);
+    if ((this.nextMessageIds.get(chatKey) ?? this.firstMessageId) <= used) this.nextMessageIds.set(chatKey, used + 1);
   }
 
   private storeMessage(message: object, fromBot: boolean): void {
