@@ -1,4 +1,5 @@
 import { DelayedError, Worker } from 'bullmq';
+import { RELEASE } from './release.js';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
@@ -332,7 +333,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       // Reported, not required: Telegram, the workers and this server go on while WhatsApp waits for a scan.
       ...(whatsapp ? { whatsapp: async () => ({ ok: true, detail: whatsapp.status() }) } : {}),
     });
-    const server = createHttpServer({ logger, metrics, health, version: '0.1.0' });
+    const server = createHttpServer({ logger, metrics, health, version: RELEASE });
     if (telegram && config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET) {
       registerTelegramWebhook(server, { secret: config.TELEGRAM_WEBHOOK_SECRET, handle: (update) => telegram.handler.handle(update) });
     }

@@ -7,6 +7,7 @@ import { DataFormatError } from './models/data-format.js';
 import { createLogger, errorFields, rollingLogFile } from './logger.js';
 import { startApp, type Role, type RunningApp } from './app.js';
 import { installProcessGuard } from './process-guard.js';
+import { RELEASE } from './release.js';
 import type { FaultInjector } from './services/submission.js';
 import type { ChannelAdapter } from './core/channel.js';
 import { ConsoleChannel, runConsoleChat } from './bots/console/console-channel.js';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   });
   const app = await startApp({ config, roles, channels, logger, ...faultPauses(logger) });
   running = app;
-  logger.info({ roles: [...roles], channels: app.channels }, 'service started');
+  logger.info({ release: RELEASE, roles: [...roles], channels: app.channels }, 'service started');
 
   let stopping = false;
   const stop = async (reason: string) => {
