@@ -5,12 +5,12 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
- * Takes a lock (KEYS[1]) unless Redis is in quarantine. The epoch (KEYS[2]) is a random id Redis
- * keeps until it loses its keys; a caller that knew another epoch (ARGV[3]) learns that the locks
- * of that time are gone, and starts the epoch's one quarantine (KEYS[3], marked done in KEYS[4]).
- * Returns { taken (1 or 0), the current epoch }.
+ * The start of a take in Lua, shared with partition leases: the epoch (KEYS[2]) is a random id
+ * Redis keeps until it loses its keys; a caller that knew another epoch (ARGV[3]) learns that the
+ * locks of that time are gone, and starts the epoch's one quarantine (KEYS[3], marked done in
+ * KEYS[4]); during it nothing is taken. Leaves the current epoch in `epoch`.
  */
-const ACQUIRE = `
+export const QUARANTINE_CHECK = `
 local epoch = redis.call('get', KEYS[2])
 if not epoch then
   epoch = ARGV[4]
@@ -20,7 +20,10 @@ if ARGV[3] ~= '' and ARGV[3] ~= epoch and redis.call('get', KEYS[4]) ~= epoch th
   redis.call('set', KEYS[4], epoch)
   redis.call('set', KEYS[3], '1', 'PX', ARGV[5])
 end
-if redis.call('exists', KEYS[3]) == 1 then return {0, epoch} end
+if redis.call('exists', KEYS[3]) == 1 then return {0, epoch} end`;
+
+/** Takes a lock (KEYS[1]) unless Redis is in quarantine. Returns { taken (1 or 0), the current epoch }. */
+const ACQUIRE = `${QUARANTINE_CHECK}
 if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {1, epoch} end
 return {0, epoch}`;
 
