@@ -3,6 +3,7 @@
  * the leak run, and each of issue 8's targets marked met or not.
  */
 import type { QueueBenchResult } from './queue-bench.js';
+import type { FloorResult } from './floor-bench.js';
 import type { EngineResult } from './engine-bench.js';
 import type { WindowFigures } from './measure.js';
 
@@ -38,6 +39,7 @@ export interface Report {
           answered: number;
         }
       | undefined;
+    floor?: FloorResult | undefined;
     capacity?: Run | undefined;
     'db-limit'?: Run | undefined;
     naive?: Run | undefined;
@@ -159,6 +161,23 @@ export function renderReport(report: Report): { table: string; json: Report & { 
       )
         .map(([filter, t]) => `${filter} ${f(t.p50)} / ${f(t.max)} ms (${t.total})`)
         .join(', ')}.`,
+    );
+  const floor = report.phases.floor;
+  if (floor)
+    lines.push(
+      '',
+      `The floor: the five document operations of one message (inbox insert, conversation read, conversation write with its mark and outbox, sent mark, inbox delete) on ${i(floor.chats)} chats, conversations of ${f(floor.conversationBytes / 1024)} KB, no engine, encryption, queue or Telegram:`,
+      '',
+      '| mode | **msg/s** | documents / commands / KB per message | CPU ms per message: ours / FerretDB / PostgreSQL / Redis | command time per message, ms |',
+      '|---|---|---|---|---|',
+      ...floor.modes.map(
+        (m) =>
+          `| ${m.mode} | **${f(m.messagesPerSecond)}** | ${m.documentsPerMessage} / ${f(m.commandsPerMessage, 2)} / ${f(m.kbPerMessage, 2)} | ${f(m.cpuMsPerMessage.ours, 2)} / ${f(m.cpuMsPerMessage.ferretdb, 2)} / ${f(m.cpuMsPerMessage.postgres, 2)} / ${f(m.cpuMsPerMessage.redis, 3)} | ${Object.entries(
+            m.commandMsPerMessage,
+          )
+            .map(([command, ms]) => `${command} ${f(ms, 2)}`)
+            .join(', ')} |`,
+      ),
     );
   const targets = targetsOf(report);
   lines.push(

@@ -8,6 +8,7 @@
  *   limits     the service within Telegram's limits, applicants arriving at --rate messages
  *              a second, researchers deciding cases
  *   backlog    a burst of new chats at once: outbound held at Telegram's 30 a second
+ *   floor      the document operations one message needs today, one at a time and in batches (issue 24)
  *   capacity   the service with the outbound limits lifted, offered more than it can take
  *   db-limit   the same load on the least a durable bot must do (read, write back)
  *   naive      the same load on a typical telegraf bot (bench/naive)
@@ -25,6 +26,7 @@ import sharp from 'sharp';
 import { KeyRing } from '../src/privacy/key-ring.js';
 import { runEngineBench, type EngineResult } from './engine-bench.js';
 import { queueBench } from './queue-bench.js';
+import { floorBench } from './floor-bench.js';
 import { BenchBotApi } from './fake-bot-api.js';
 import { Child, descendantsRss } from './processes.js';
 import { QueueLag, Servers, snapshot, windowFigures, type WindowFigures } from './measure.js';
@@ -32,7 +34,7 @@ import { REQUEST_TURNS } from './script.js';
 import { ResearchDesk, Switchboard, arrivals, leaveMidFlow, type ArrivalsResult, type DeskResult } from './people.js';
 import { renderReport, type Report } from './report.js';
 
-const PHASES = ['engine', 'queue', 'limits', 'backlog', 'capacity', 'db-limit', 'naive', 'leak'] as const;
+const PHASES = ['engine', 'queue', 'limits', 'backlog', 'floor', 'capacity', 'db-limit', 'naive', 'leak'] as const;
 type Phase = (typeof PHASES)[number];
 
 const program = new Command()
@@ -59,6 +61,7 @@ const program = new Command()
   .option('--leak-max-seconds <s>', 'leak run: stop starting conversations after this long (default 150; quick 20)')
   .option('--whatsapp', 'leak run: WhatsApp on, to measure Chromium (offline here: it cannot link)')
   .option('--queue-cases <n>', 'queue run: cases seeded (default 10000; quick 2000)')
+  .option('--floor-seconds <s>', 'floor run: seconds measured for each mode (default 12; quick 4)')
   .option('--cpu-prof', 'write a CPU profile of every service process (bench/results/profiles/RUN/)')
   .option('--out <file>', 'the JSON report', 'bench/results/bench-report.json')
   .parse();
@@ -96,6 +99,7 @@ const settings = {
   cpuProfile: opts.cpuProf === true,
   engineSeconds: quick ? 2 : 5,
   queueCases: num('queueCases', 10_000, 2_000),
+  floorSeconds: num('floorSeconds', 12, 4),
 };
 
 const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
@@ -506,6 +510,17 @@ if (selected.has('limits') || selected.has('backlog')) {
     await r.stop();
   }
 }
+
+report.phases.floor = await phase('floor', () =>
+  floorBench({
+    mongoUri: MONGODB_URI,
+    dbName: `bench_${runId}_floor`,
+    ferretPid: servers.ferretPid,
+    redisPid: servers.redisPid,
+    seconds: settings.floorSeconds,
+    log,
+  }),
+);
 
 for (const [name, make] of [
   ['capacity', () => serviceRig('capacity', { limits: settings.capacityLimits === 'on', topology: settings.topology })],
