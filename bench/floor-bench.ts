@@ -12,7 +12,10 @@
  * first one message at a time per chat, as the service works (one chain of five commands per
  * message; `inFlight` chains side by side, as the service's pool allows), then in batches of
  * B chats' messages: `insertMany`, one `find` with `$in`, one `bulkWrite` of B replaces, one of
- * B sent marks, one `deleteMany`: five commands for B messages. Documents are shaped as the
+ * B sent marks, one `deleteMany`: five commands for B messages up to 32 (above that FerretDB v1
+ * needs the updates split, FERRETDB_UPDATE_STATEMENTS, and the read a `getMore`: twelve for
+ * 128). Batches run one at a time: with several in flight their statements would near the
+ * roughly 50 that hang FerretDB v1. Documents are shaped as the
  * service's are, at their usual sizes (sealed values are base64 of random bytes here).
  * Each mode runs for a fixed time after a short warm-up; CPU per message is read for this
  * process, FerretDB, its PostgreSQL and Redis (which the floor does not use: its share is what

@@ -16,12 +16,16 @@ import { QUARANTINE_CHECK } from './chat-lock.js';
  * stalls: it lands late. A stale write therefore needs the holder to stall for longer than the
  * lease's remaining time (at least `marginMs`) between its check and its write reaching the
  * database; tests/integration/partition-lease.test.ts shows that window and measures it. On
- * MongoDB a write conditioned on the token (`{ fence: { $lte: token } }`) would close it.
+ * MongoDB a write conditioned on the token (`{ fence: { $lte: token } }`) would close it, given a
+ * token that never goes backwards: these restart at 1 when Redis loses its keys, so such a fence
+ * would need its counter kept outside Redis first.
  *
  * When Redis loses its keys (a restart), every lease goes at once, and the fencing counters with
- * them; leases carry a random holder id besides the token, so an old lease never matches a new
- * one, and no lease is granted for `quarantineMs` after the loss is noticed (as for chat locks),
- * so that writes already past their check land before another holder starts.
+ * them; each lease's value carries a random part besides the token, so an old lease never matches
+ * a new one, and no lease is granted for `quarantineMs` after the loss is noticed (as for chat
+ * locks), so that writes already past their check land before another holder starts. As for chat
+ * locks, the quarantine starts only when a process that knew the old epoch comes back first; a
+ * process new to this Redis that comes first takes at once.
  */
 
 /** Takes a partition (KEYS[1]) unless Redis is in quarantine, and numbers the lease with the partition's next token (KEYS[5]). */
@@ -57,6 +61,8 @@ export interface PartitionLease {
   readonly partition: number;
   /** Rises by one each time the partition changes hands (while Redis keeps its keys). */
   readonly token: number;
+  /** The lease's value in Redis: this holder, a random part and the token; never the same for two leases. */
+  readonly id: string;
   /** Aborted when the lease is lost (a renewal found it gone) or released. */
   readonly signal: AbortSignal;
   /** Throws `LeaseLostError` unless the lease is still this holder's with at least the margin left (or Redis cannot say). */
@@ -91,7 +97,7 @@ export class PartitionLeases {
   ) {
     if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new RangeError('partitions must be a whole number, at least 1');
     this.partitions = options.partitions;
-    this.ttlMs = options.ttlMs ?? 10_000;
+    this.ttlMs = Math.round(options.ttlMs ?? 10_000);
     this.marginMs = options.marginMs ?? Math.floor(this.ttlMs / 3);
     this.quarantineMs = options.quarantineMs ?? 3_000;
   }
@@ -109,6 +115,8 @@ export class PartitionLeases {
   async take(partition: number): Promise<PartitionLease | null> {
     if (this.held.has(partition)) return null;
     const p = this.prefix;
+    // Unique to this lease: a token alone may come again after Redis loses its counters.
+    const nonce = `${this.holder}:${randomUUID()}`;
     const [taken, epoch, token] = (await this.redis.eval(
       TAKE,
       5,
@@ -117,7 +125,7 @@ export class PartitionLeases {
       `${p}:partitions:quarantine`,
       `${p}:partitions:quarantined`,
       `${p}:partition:${partition}:fence`,
-      this.holder,
+      nonce,
       this.ttlMs,
       this.epoch,
       randomUUID(),
@@ -125,7 +133,7 @@ export class PartitionLeases {
     )) as [number, string, number];
     this.epoch = epoch;
     if (taken !== 1) return null;
-    return this.hold(partition, `${this.holder}:${token}`, token);
+    return this.hold(partition, `${nonce}:${token}`, token);
   }
 
   /** Takes every free partition, at most `limit`: a consumer starting, or looking for those a dead one left. */
@@ -174,6 +182,7 @@ export class PartitionLeases {
     renewal.unref();
     this.held.set(partition, { value, renewal, controller });
     const confirm = async () => {
+      if (controller.signal.aborted) throw new LeaseLostError(partition);
       const remaining = (await this.redis.eval(REMAINING, 1, key, value).catch(() => -1)) as number;
       if (remaining < this.marginMs) {
         // Gone, nearly gone, or unknown: this holder stops here, and stops renewing (the rest runs out).
@@ -184,6 +193,7 @@ export class PartitionLeases {
     return {
       partition,
       token,
+      id: value,
       signal: controller.signal,
       confirm,
       fenced: async (write) => {
