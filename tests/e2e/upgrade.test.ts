@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAdmin } from '../../src/cli/admin.js';
-import { MONGODB_URI } from '../helpers/db.js';
 import { FakeTelegram } from '../helpers/fake-telegram.js';
 import { pdfText } from '../helpers/pdf.js';
 import { callsTo, keyboardOf, TgUser } from '../helpers/telegram-people.js';
-import { startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
+import { adminVariables, startTestApp, testEnvironment, waitFor, type TestEnvironment } from '../helpers/test-app.js';
 
 const FIXTURE = join(import.meta.dirname, '../upgrade/previous-release');
 
@@ -48,16 +47,10 @@ const jpeg = (shade: number) =>
     .jpeg()
     .toBuffer();
 
-/** This release's admin command line against the environment's database. */
+/** This release's admin command line against the environment's database (sealed with the fixture's keys). */
 async function admin(env: TestEnvironment, args: string[]): Promise<{ code: number; out: string }> {
-  const url = new URL(MONGODB_URI);
-  url.pathname = `/${env.dbName}`;
   let out = '';
-  const code = await runAdmin(args, {
-    stdout: (text) => (out += text),
-    stderr: (text) => (out += text),
-    env: { MONGODB_URI: url.toString(), REDIS_URL: env.config.REDIS_URL, QUEUE_PREFIX: env.config.QUEUE_PREFIX, ...manifest.keys },
-  });
+  const code = await runAdmin(args, { stdout: (text) => (out += text), stderr: (text) => (out += text), env: adminVariables(env) });
   return { code, out };
 }
 

@@ -122,6 +122,21 @@ export function testEnvironment(overrides: Record<string, string> = {}): TestEnv
   };
 }
 
+/** The variables an admin command (or a script of deploy/) needs to act on this environment's database, queues and keys. */
+export function adminVariables(env: TestEnvironment): Record<string, string> {
+  const url = new URL(MONGODB_URI);
+  url.pathname = `/${env.dbName}`;
+  const { config } = env;
+  return {
+    MONGODB_URI: url.toString(),
+    REDIS_URL: config.REDIS_URL,
+    QUEUE_PREFIX: config.QUEUE_PREFIX,
+    DATA_KEYS: config.DATA_KEYS,
+    DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
+    LOOKUP_KEY: config.LOOKUP_KEY,
+  };
+}
+
 /** Starts the service (all roles but HTTP by default) for a test environment. */
 export async function startTestApp(
   env: TestEnvironment,

@@ -13,7 +13,7 @@ import { runAdmin } from '../../src/cli/admin.js';
 import { openStorage } from '../../src/models/storage.js';
 import { KeyRing } from '../../src/privacy/key-ring.js';
 import { MONGODB_URI } from '../helpers/db.js';
-import { testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+import { adminVariables, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
 
 const SCRIPT = join(import.meta.dirname, '../../deploy/backup.sh');
 const DAY = 86_400_000;
@@ -23,28 +23,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function uriOf(env: TestEnvironment): string {
-  const url = new URL(MONGODB_URI);
-  url.pathname = `/${env.dbName}`;
-  return url.toString();
-}
-
-function variables(env: TestEnvironment, uri = uriOf(env)): Record<string, string> {
-  const { config } = env;
-  return {
-    MONGODB_URI: uri,
-    REDIS_URL: config.REDIS_URL,
-    QUEUE_PREFIX: config.QUEUE_PREFIX,
-    DATA_KEYS: config.DATA_KEYS,
-    DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
-    LOOKUP_KEY: config.LOOKUP_KEY,
-  };
-}
-
 /** Runs the script as the timer would, with the environment's database and keys (set variables win over a .env). */
 function backup(env: TestEnvironment, extra: Record<string, string>): { code: number; output: string } {
   const result = spawnSync('bash', [SCRIPT], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...variables(env), ...extra },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...adminVariables(env), ...extra },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -109,7 +91,7 @@ describe('deploy/backup.sh', () => {
     const code = await runAdmin(['restore', '--from', join(dir, fresh[0]!), '--operator', 'backup test'], {
       stdout: (text) => (out += text),
       stderr: (text) => (out += text),
-      env: variables(restoredEnv),
+      env: adminVariables(restoredEnv),
     });
     expect(code, out).toBe(0);
     const restored = await openStorage({ uri: MONGODB_URI, dbName: restoredEnv.dbName, keys });

@@ -10,7 +10,7 @@ import { runAdmin } from '../../src/cli/admin.js';
 import { DATA_FORMAT, DataFormatError } from '../../src/models/data-format.js';
 import { openDatabase } from '../../src/models/database.js';
 import { MONGODB_URI } from '../helpers/db.js';
-import { startTestApp, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+import { adminVariables, startTestApp, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -21,20 +21,6 @@ function environment(): TestEnvironment {
   const env = testEnvironment();
   cleanups.push(() => env.cleanup());
   return env;
-}
-
-function variables(env: TestEnvironment): Record<string, string> {
-  const url = new URL(MONGODB_URI);
-  url.pathname = `/${env.dbName}`;
-  const { config } = env;
-  return {
-    MONGODB_URI: url.toString(),
-    REDIS_URL: config.REDIS_URL,
-    QUEUE_PREFIX: config.QUEUE_PREFIX,
-    DATA_KEYS: config.DATA_KEYS,
-    DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
-    LOOKUP_KEY: config.LOOKUP_KEY,
-  };
 }
 
 /** The database's own record, read directly. */
@@ -93,7 +79,7 @@ describe('the data format a database remembers', () => {
     // The process: one line naming what to do, exit 1.
     const started = spawnSync('npx', ['tsx', 'src/main.ts', '--role', 'worker', '--env', '/nonexistent'], {
       cwd: join(import.meta.dirname, '../..'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...variables(env), LOG_LEVEL: 'silent', CONSOLE_CHAT: 'off' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...adminVariables(env), LOG_LEVEL: 'silent', CONSOLE_CHAT: 'off' },
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -105,7 +91,7 @@ describe('the data format a database remembers', () => {
     const code = await runAdmin(['staff', 'add', '--name', 'نورة', '--telegram-id', '5501', '--role', 'researcher', '--operator', 'test'], {
       stdout: (text) => (out += text),
       stderr: (text) => (out += text),
-      env: variables(env),
+      env: adminVariables(env),
     });
     expect(code).toBe(1);
     expect(out).toContain('written by a newer release');

@@ -8,10 +8,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.js';
 
 const DEPLOY = join(import.meta.dirname, '../../deploy');
 const scratch = mkdtempSync(join(tmpdir(), 'deploy-files-'));
@@ -49,14 +49,6 @@ function yaml(text: string): unknown {
   const result = spawnSync('python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: text, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`not YAML: ${result.stderr}`);
   return JSON.parse(result.stdout);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('deploy/', () => {

@@ -8,7 +8,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseLostError, PartitionLeases, partitionOf } from '../../src/services/partition-lease.js';
 import { freshDatabase, MONGODB_URI, REDIS_URL } from '../helpers/db.js';
 import { waitFor } from '../helpers/test-app.js';
+import { freePort } from '../helpers/ports.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const PARTITIONS = 4;
@@ -80,14 +80,6 @@ class Holder {
   took(): Event[] {
     return this.events.filter((e) => e.event === 'took');
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
