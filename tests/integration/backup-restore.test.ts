@@ -16,7 +16,7 @@ import { StaffRepository } from '../../src/models/staff.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
 import { answerUpToReview, submit } from '../helpers/console-request.js';
 import { MONGODB_URI } from '../helpers/db.js';
-import { startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+import { adminVariables, startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
 
 const NATIONAL_ID = '1000000008';
 
@@ -55,22 +55,12 @@ async function connect(env: TestEnvironment): Promise<Connection> {
 }
 
 async function admin(env: TestEnvironment, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const url = new URL(MONGODB_URI);
-  url.pathname = `/${env.dbName}`;
   let stdout = '';
   let stderr = '';
-  const { config } = env;
   const code = await runAdmin(args, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: {
-      MONGODB_URI: url.toString(),
-      REDIS_URL: config.REDIS_URL,
-      QUEUE_PREFIX: config.QUEUE_PREFIX,
-      DATA_KEYS: config.DATA_KEYS,
-      DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
-      LOOKUP_KEY: config.LOOKUP_KEY,
-    },
+    env: adminVariables(env),
   });
   return { code, stdout, stderr };
 }

@@ -22,8 +22,7 @@ import { WhatsAppSessionStore } from '../../src/models/whatsapp-session-store.js
 import { KeyRing } from '../../src/privacy/key-ring.js';
 import { chatKeyOf } from '../../src/services/identifiers.js';
 import { answerUpToReview, submit } from '../helpers/console-request.js';
-import { MONGODB_URI } from '../helpers/db.js';
-import { startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
+import { adminVariables, startTestApp, TestChat, testEnvironment, type TestEnvironment } from '../helpers/test-app.js';
 
 const SESSION = 'RemoteAuth-association';
 const K2 = KeyRing.generateKeyBase64();
@@ -66,22 +65,12 @@ async function connect(on: TestEnvironment): Promise<Connection> {
 
 /** Runs the admin CLI in this process with the environment's settings. */
 async function admin(on: TestEnvironment, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const url = new URL(MONGODB_URI);
-  url.pathname = `/${on.dbName}`;
   let stdout = '';
   let stderr = '';
-  const { config } = on;
   const code = await runAdmin(args, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: {
-      MONGODB_URI: url.toString(),
-      REDIS_URL: config.REDIS_URL,
-      QUEUE_PREFIX: config.QUEUE_PREFIX,
-      DATA_KEYS: config.DATA_KEYS,
-      DATA_KEY_CURRENT: config.DATA_KEY_CURRENT,
-      LOOKUP_KEY: config.LOOKUP_KEY,
-    },
+    env: adminVariables(on),
   });
   return { code, stdout, stderr };
 }
